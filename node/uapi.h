@@ -1,0 +1,41 @@
+/* uapi.h - WireGuard's cross-platform userspace API (the text protocol that
+ * `wg` speaks on /var/run/wireguard/IFACE.sock), applied to a wg_dev.
+ *
+ * Pure: the driver owns the socket, reads one request (through its
+ * terminating blank line), calls uapi_handle() and writes the reply back.
+ * Keys are hex on this socket. Every reply ends with "errno=N\n\n"
+ * (N = 0 or the negative-errno form wireguard-go uses).
+ */
+#ifndef UAPI_H
+#define UAPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mn_time.h"
+#include "wg.h"
+
+/* Device settings that live in the driver, not the core. */
+struct uapi_host {
+	void *ctx;
+	uint16_t (*get_listen_port)(void *ctx);
+	/* 0 on success, negative MN_ code (MN_EBUSY = port in use) otherwise. */
+	int (*set_listen_port)(void *ctx, uint16_t port);
+	uint32_t (*get_fwmark)(void *ctx);
+	int (*set_fwmark)(void *ctx, uint32_t mark);
+	/* Called after a set= request changed peers or their allowed IPs, so the
+	 * driver may update routes. May be NULL. */
+	void (*peers_changed)(void *ctx);
+};
+
+/* Maximum request the driver should buffer before giving up on a client. */
+#define UAPI_MAX_REQUEST (1 << 20)
+
+/* Handle one request of len bytes ("get=1\n\n" or "set=1\n...\n\n").
+ * On return *resp is a malloc'd reply of *resp_len bytes which the caller
+ * frees; returns MN_OK, or MN_ENOMEM with *resp NULL. A malformed request
+ * is not an error of this function: its reply carries the errno. */
+int uapi_handle(struct wg_dev *dev, const struct uapi_host *host, const char *req, size_t len,
+		struct mn_time now, char **resp, size_t *resp_len);
+
+#endif
