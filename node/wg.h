@@ -120,6 +120,9 @@ int wg_dev_set_private_key(struct wg_dev *dev, const uint8_t sk[WG_KEY_LEN]);
 bool wg_dev_private_key(const struct wg_dev *dev, uint8_t sk[WG_KEY_LEN]);
 bool wg_dev_public_key(const struct wg_dev *dev, uint8_t pk[WG_KEY_LEN]);
 
+/* Tunnel MTU: padding never takes a packet past it (default 1420). */
+void wg_dev_set_mtu(struct wg_dev *dev, uint32_t mtu);
+
 /* Force "under load" (cookie replies instead of handshakes) regardless of rate. */
 void wg_dev_force_under_load(struct wg_dev *dev, bool on);
 
