@@ -1,2 +1,10 @@
 # fuzz/: libFuzzer targets, built with ./configure --enable-fuzz CC=clang.
 FUZZER_FLAGS = -fsanitize=fuzzer,address,undefined -g
+
+if FUZZ
+noinst_PROGRAMS += fuzz/fuzz_wg_recv
+fuzz_fuzz_wg_recv_SOURCES = fuzz/fuzz_wg_recv.c
+fuzz_fuzz_wg_recv_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
+fuzz_fuzz_wg_recv_LDFLAGS = $(FUZZER_FLAGS)
+fuzz_fuzz_wg_recv_LDADD = $(CORE_LIBS)
+endif
