@@ -14,7 +14,7 @@ check_PROGRAMS += tests/test_node
 TESTS += tests/test_node
 tests_test_node_CFLAGS = $(TEST_CFLAGS)
 tests_test_node_LDADD = $(CORE_LIBS) $(TEST_LIBS)
-tests_test_node_SOURCES = tests/check_main.c tests/check_main.h \
+tests_test_node_SOURCES = tests/check_main.c tests/check_main.h tests/node/wg_fixture.h \
 	tests/node/test_allowedips.c \
 	tests/node/test_wg.c \
 	tests/node/test_base.c

@@ -14,6 +14,7 @@
 #include "wg.h"
 #include "wg_crypto.h"
 #include "wg_replay.h"
+#include "wg_fixture.h"
 
 static void unhex(uint8_t *out, const char *hex)
 {
@@ -763,6 +764,94 @@ START_TEST(test_private_key_change_resets)
 }
 END_TEST
 
+/* ---- fixtures recorded against a stock wireguard-go ---- */
+
+/* Read "key=hex" from the recorded fixture file into out (exactly n bytes). */
+static void fixture_hex(const char *key, uint8_t *out, size_t n)
+{
+	char path[1024], line[1024];
+	const char *dir = getenv("MN_FIXTURES");
+	snprintf(path, sizeof(path), "%s/wireguard-go-handshake.txt",
+		 dir ? dir : MN_SRCDIR "/tests/fixtures");
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	size_t klen = strlen(key);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
+			size_t got;
+			ck_assert_int_eq(sodium_hex2bin(out, n, line + klen + 1,
+							strcspn(line + klen + 1, "\n"), NULL, &got,
+							NULL), 0);
+			ck_assert_uint_eq(got, n);
+			fclose(f);
+			return;
+		}
+	}
+	fclose(f);
+	ck_abort_msg("fixture %s missing", key);
+}
+
+START_TEST(test_fixture_our_initiation_answered_by_wireguard_go)
+{
+	struct wg_fixture f;
+	uint8_t init[WG_INITIATION_LEN], want[WG_INITIATION_LEN], resp[WG_RESPONSE_LEN];
+	struct mn_time t = { FIX_MONO_NS, FIX_WALL_NS };
+	struct mn_addr wgo;
+	size_t off, len;
+
+	ck_assert_int_eq(wg_fixture_init(&f), 0);
+	ck_assert_int_eq(wg_fixture_initiation(&f, init), 0);
+	/* the device is deterministic: the same bytes wireguard-go answered */
+	fixture_hex("our_initiation", want, sizeof(want));
+	ck_assert_mem_eq(init, want, sizeof(want));
+	/* wireguard-go's response completes the handshake: keys, psk-less KDF3,
+	 * empty AEAD and mac1 all agree with a stock implementation */
+	fixture_hex("wgo_response", resp, sizeof(resp));
+	mn_addr_parse(&wgo, FIX_WGO_ADDR);
+	t.mono += MN_NS_PER_SEC / 100;
+	ck_assert_int_eq(wg_dev_udp_in(f.dev, &wgo, resp, sizeof(resp), t, &off, &len), 0);
+	/* and the staged packet goes out as transport data */
+	uint8_t out[256];
+	struct mn_addr dst;
+	ck_assert_int_eq(wg_dev_poll_tx(f.dev, out, sizeof(out), &len, &dst), 1);
+	ck_assert_uint_eq(out[0], WG_MSG_DATA);
+	ck_assert_uint_eq(len, WG_DATA_HEADER_LEN + 32 + 16);
+	/* a flipped bit in the response is refused */
+	wg_dev_del(f.dev);
+	ck_assert_int_eq(wg_fixture_init(&f), 0);
+	ck_assert_int_eq(wg_fixture_initiation(&f, init), 0);
+	fixture_hex("wgo_response", resp, sizeof(resp));
+	resp[50] ^= 0x80;
+	ck_assert_int_lt(wg_dev_udp_in(f.dev, &wgo, resp, sizeof(resp), t, &off, &len), 0);
+	wg_dev_del(f.dev);
+}
+END_TEST
+
+START_TEST(test_fixture_wireguard_go_initiation_consumed)
+{
+	struct wg_fixture f;
+	uint8_t init[WG_INITIATION_LEN], resp[WG_RESPONSE_LEN];
+	struct mn_time t = { FIX_MONO_NS, FIX_WALL_NS };
+	struct mn_addr wgo, dst;
+	size_t off, len;
+
+	ck_assert_int_eq(wg_fixture_init(&f), 0);
+	fixture_hex("wgo_initiation", init, sizeof(init));
+	mn_addr_parse(&wgo, FIX_WGO_ADDR);
+	ck_assert_int_eq(wg_dev_udp_in(f.dev, &wgo, init, sizeof(init), t, &off, &len), 0);
+	ck_assert_int_eq(wg_dev_poll_tx(f.dev, resp, sizeof(resp), &len, &dst), 1);
+	ck_assert_uint_eq(len, WG_RESPONSE_LEN);
+	ck_assert_uint_eq(resp[0], WG_MSG_RESPONSE);
+	/* our response answers wireguard-go's sender index */
+	ck_assert_mem_eq(resp + 8, init + 4, 4);
+	/* the same initiation again is a replayed timestamp */
+	fixture_hex("wgo_initiation", init, sizeof(init));
+	t.mono += MN_NS_PER_SEC;
+	ck_assert_int_eq(wg_dev_udp_in(f.dev, &wgo, init, sizeof(init), t, &off, &len), MN_EREPLAY);
+	wg_dev_del(f.dev);
+}
+END_TEST
+
 static Suite *wg_suite(void)
 {
 	Suite *s = suite_create("wg");
@@ -795,6 +884,11 @@ static Suite *wg_suite(void)
 	tcase_add_test(tc, test_simultaneous_initiation);
 	tcase_add_test(tc, test_staged_queue_bounded);
 	tcase_add_test(tc, test_private_key_change_resets);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("wireguard-go fixtures");
+	tcase_add_test(tc, test_fixture_our_initiation_answered_by_wireguard_go);
+	tcase_add_test(tc, test_fixture_wireguard_go_initiation_consumed);
 	suite_add_tcase(s, tc);
 	return s;
 }
