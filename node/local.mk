@@ -8,6 +8,7 @@ libmncore_a_SOURCES += \
 	node/wg_crypto.c node/wg_crypto.h \
 	node/wg_noise.c node/wg_cookie.c \
 	node/wg_replay.c node/wg_replay.h \
+	node/offload.c node/offload.h \
 	node/mn_time.h node/mn_wire.h
 
 check_PROGRAMS += tests/test_node
@@ -17,4 +18,5 @@ tests_test_node_LDADD = $(CORE_LIBS) $(TEST_LIBS)
 tests_test_node_SOURCES = tests/check_main.c tests/check_main.h tests/node/wg_fixture.h \
 	tests/node/test_allowedips.c \
 	tests/node/test_wg.c \
+	tests/node/test_offload.c \
 	tests/node/test_base.c
