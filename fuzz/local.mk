@@ -7,4 +7,10 @@ fuzz_fuzz_wg_recv_SOURCES = fuzz/fuzz_wg_recv.c
 fuzz_fuzz_wg_recv_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
 fuzz_fuzz_wg_recv_LDFLAGS = $(FUZZER_FLAGS)
 fuzz_fuzz_wg_recv_LDADD = $(CORE_LIBS)
+
+noinst_PROGRAMS += fuzz/fuzz_record
+fuzz_fuzz_record_SOURCES = fuzz/fuzz_record.c
+fuzz_fuzz_record_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
+fuzz_fuzz_record_LDFLAGS = $(FUZZER_FLAGS)
+fuzz_fuzz_record_LDADD = $(CORE_LIBS)
 endif
