@@ -8,6 +8,18 @@ fuzz_fuzz_wg_recv_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
 fuzz_fuzz_wg_recv_LDFLAGS = $(FUZZER_FLAGS)
 fuzz_fuzz_wg_recv_LDADD = $(CORE_LIBS)
 
+noinst_PROGRAMS += fuzz/fuzz_wgconf
+fuzz_fuzz_wgconf_SOURCES = fuzz/fuzz_wgconf.c
+fuzz_fuzz_wgconf_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
+fuzz_fuzz_wgconf_LDFLAGS = $(FUZZER_FLAGS)
+fuzz_fuzz_wgconf_LDADD = $(CORE_LIBS)
+
+noinst_PROGRAMS += fuzz/fuzz_uapi
+fuzz_fuzz_uapi_SOURCES = fuzz/fuzz_uapi.c
+fuzz_fuzz_uapi_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
+fuzz_fuzz_uapi_LDFLAGS = $(FUZZER_FLAGS)
+fuzz_fuzz_uapi_LDADD = $(CORE_LIBS)
+
 noinst_PROGRAMS += fuzz/fuzz_record
 fuzz_fuzz_record_SOURCES = fuzz/fuzz_record.c
 fuzz_fuzz_record_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)

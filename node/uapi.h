@@ -34,7 +34,11 @@ struct uapi_host {
 /* Handle one request of len bytes ("get=1\n\n" or "set=1\n...\n\n").
  * On return *resp is a malloc'd reply of *resp_len bytes which the caller
  * frees; returns MN_OK, or MN_ENOMEM with *resp NULL. A malformed request
- * is not an error of this function: its reply carries the errno. */
+ * is not an error of this function: its reply carries the errno.
+ * A get reply holds the private key: sodium_memzero it before freeing.
+ * host may be NULL (or have NULL getters/setters): listen_port and fwmark
+ * then read as 0 and setting them answers errno=-EOPNOTSUPP. A set may queue
+ * a keepalive (persistent_keepalive_interval): call wg_dev_poll_tx after. */
 int uapi_handle(struct wg_dev *dev, const struct uapi_host *host, const char *req, size_t len,
 		struct mn_time now, char **resp, size_t *resp_len);
 

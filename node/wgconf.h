@@ -19,6 +19,15 @@
 #include "mn_addr.h"
 #include "wg.h"
 
+/* Limits (STYLE.md: bounded everything); exceeding one is an error naming
+ * the line. Peers are capped at WG_MAX_PEERS. */
+enum wgconf_limits {
+	WGCONF_MAX_BYTES = 16 << 20,         /* whole input */
+	WGCONF_MAX_LINE = 4096,              /* one line, without its line ending */
+	WGCONF_MAX_ADDRESSES = 256,          /* Address entries */
+	WGCONF_MAX_ALLOWED_IPS = 1 << 16,    /* AllowedIPs entries of one peer */
+};
+
 struct wgconf_peer {
 	uint8_t public_key[WG_KEY_LEN];
 	bool has_psk;
@@ -49,7 +58,7 @@ struct wgconf {
 int wgconf_parse(struct wgconf *out, const char *text, size_t len, char *err, size_t errlen,
 		 void (*warn)(void *ctx, unsigned line, const char *msg), void *warn_ctx);
 /* Read and parse a file; errors read "PATH:LINE: what is wrong" (or
- * "PATH: strerror" when it cannot be read). */
+ * "PATH: strerror" with MN_EIO when it cannot be read). */
 int wgconf_load(struct wgconf *out, const char *path, char *err, size_t errlen,
 		void (*warn)(void *ctx, unsigned line, const char *msg), void *warn_ctx);
 /* Frees and wipes keys. */
