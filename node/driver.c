@@ -1,0 +1,806 @@
+/* driver.c - libuv loop driving a wg_dev over TUN and UDP (see driver.h).
+ *
+ * Timer rule: one uv_timer, armed after every event to the device's next
+ * deadline. A deadline that moves later leaves the timer armed at the
+ * earlier time: it fires, finds nothing due (on_timer only calls
+ * wg_dev_on_timer() once the deadline has passed) and re-arms. That keeps
+ * the per-packet cost to one comparison instead of a timer heap update.
+ */
+#include "driver.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mn_err.h"
+#include "netlink.h"
+#include "tun.h"
+
+struct drv_sock {
+	uv_poll_t poll;
+	struct drv *drv;
+	int fd;
+	int family;
+};
+
+struct drv {
+	uv_loop_t *loop;
+	struct wg_dev *dev;
+	struct drv_opts opts;
+	char ifname[TUN_NAME_MAX + 1];
+	uint32_t mtu;
+
+	int tun_fd;
+	int ifindex;
+	uv_poll_t tun_poll;
+	bool tun_poll_init;
+	bool dead; /* the TUN went away; on_dead was called */
+
+	uv_timer_t timer;
+	bool timer_init;
+	mn_ns armed; /* deadline the timer is armed for, MN_NEVER when stopped */
+
+	uv_idle_t idle; /* continues a drain that hit DRV_DRAIN_BATCHES */
+	bool idle_init;
+
+	struct drv_sock *sock4, *sock6;
+	uint16_t port;
+	uint32_t fwmark;
+
+	struct nl_sock nl;
+
+	/* The packet path: DRV_BATCH buffers of buf_size bytes, one arena. */
+	size_t buf_size;
+	uint8_t *arena;
+	uint8_t *bufs[DRV_BATCH];
+	struct udp_batch rx;
+	struct udp_batch tx4, tx6;
+
+	/* Routes this driver installed, sorted (prefix_cmp). */
+	struct mn_prefix *routes;
+	size_t n_routes;
+	bool warned_default[2]; /* 0.0.0.0/0, ::/0 */
+
+	unsigned closing; /* handles whose close callback is pending */
+	void (*done)(void *ctx);
+	void *done_ctx;
+
+	struct drv_stats stats;
+};
+
+static void drv_log(const struct drv *drv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void drv_log(const struct drv *drv, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "meshnode: %s: ", drv->ifname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+struct mn_time drv_now(void)
+{
+	struct timespec m, w;
+	struct mn_time t;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &w);
+	t.mono = (mn_ns)m.tv_sec * MN_NS_PER_SEC + (mn_ns)m.tv_nsec;
+	t.wall = (mn_ns)w.tv_sec * MN_NS_PER_SEC + (mn_ns)w.tv_nsec;
+	return t;
+}
+
+static mn_ns mono_now(void)
+{
+	struct timespec m;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return (mn_ns)m.tv_sec * MN_NS_PER_SEC + (mn_ns)m.tv_nsec;
+}
+
+/* ---- timer ---- */
+
+static void on_timer(uv_timer_t *t);
+
+static void rearm(struct drv *drv)
+{
+	mn_ns d, now;
+	uint64_t ms = 0;
+
+	if (!drv->timer_init || drv->closing)
+		return;
+	d = wg_dev_next_deadline(drv->dev);
+	if (d == MN_NEVER) {
+		if (drv->armed != MN_NEVER) {
+			uv_timer_stop(&drv->timer);
+			drv->armed = MN_NEVER;
+		}
+		return;
+	}
+	if (drv->armed != MN_NEVER && !mn_time_before(d, drv->armed))
+		return; /* fires no later than needed; on_timer re-checks */
+	now = mono_now();
+	if (mn_time_before(now, d))
+		ms = (d - now + MN_NS_PER_MS - 1) / MN_NS_PER_MS;
+	/* uv_timer counts from the loop's cached time: refresh it so the
+	 * timer does not fire early by however long this turn has run. */
+	uv_update_time(drv->loop);
+	uv_timer_start(&drv->timer, on_timer, ms, 0);
+	drv->armed = d;
+}
+
+/* ---- sending ---- */
+
+static void flush_one(struct drv *drv, struct udp_batch *b, const struct drv_sock *s)
+{
+	unsigned n = b->n, lost;
+
+	if (!n)
+		return;
+	if (!s) { /* closed since the batch was queued (shutdown) */
+		drv->stats.no_socket += n;
+		udp_batch_reset(b);
+		return;
+	}
+	lost = udp_send_batch(s->fd, b);
+	drv->stats.udp_tx += n - lost;
+	drv->stats.udp_tx_drop += lost;
+}
+
+static void tx_flush(struct drv *drv)
+{
+	flush_one(drv, &drv->tx4, drv->sock4);
+	flush_one(drv, &drv->tx6, drv->sock6);
+}
+
+/* Queue one datagram; the buffer must stay untouched until tx_flush(). */
+static void tx_queue(struct drv *drv, uint8_t *buf, size_t len, const struct mn_addr *dst)
+{
+	struct udp_batch *b;
+
+	if (dst->sa.sa_family == AF_INET && drv->sock4)
+		b = &drv->tx4;
+	else if (dst->sa.sa_family == AF_INET6 && drv->sock6)
+		b = &drv->tx6;
+	else {
+		drv->stats.no_socket++;
+		return;
+	}
+	if (!udp_batch_add(b, buf, len, dst)) {
+		tx_flush(drv);
+		udp_batch_add(b, buf, len, dst);
+	}
+}
+
+static void on_idle(uv_idle_t *h);
+
+/* Send what the device queued: handshakes, cookie replies, keepalives and
+ * packets a handshake released. Bounded per call; if more is left, an idle
+ * handle continues on the next loop turn after I/O has had its go. */
+static void drain_tx(struct drv *drv)
+{
+	for (unsigned round = 0; round < DRV_DRAIN_BATCHES; round++) {
+		unsigned used = 0, polled = 0;
+
+		while (used < DRV_BATCH && polled < 2 * DRV_BATCH) {
+			struct mn_addr dst;
+			size_t len;
+			int rc = wg_dev_poll_tx(drv->dev, drv->bufs[used], drv->buf_size, &len, &dst);
+
+			polled++;
+			if (rc == 0)
+				break;
+			if (rc < 0) {
+				drv->stats.core_drop++;
+				continue;
+			}
+			tx_queue(drv, drv->bufs[used], len, &dst);
+			used++;
+		}
+		tx_flush(drv);
+		if (used < DRV_BATCH && polled < 2 * DRV_BATCH) {
+			if (drv->idle_init && uv_is_active((uv_handle_t *)&drv->idle))
+				uv_idle_stop(&drv->idle);
+			return;
+		}
+	}
+	if (drv->idle_init && !drv->closing)
+		uv_idle_start(&drv->idle, on_idle);
+}
+
+static void on_idle(uv_idle_t *h)
+{
+	struct drv *drv = h->data;
+
+	uv_idle_stop(h);
+	drain_tx(drv);
+	rearm(drv);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct drv *drv = t->data;
+	struct mn_time now = drv_now();
+	mn_ns d = wg_dev_next_deadline(drv->dev);
+
+	drv->armed = MN_NEVER;
+	if (d != MN_NEVER && mn_time_after_eq(now.mono, d))
+		wg_dev_on_timer(drv->dev, now);
+	drain_tx(drv);
+	rearm(drv);
+}
+
+void drv_kick(struct drv *drv)
+{
+	if (drv->closing)
+		return;
+	drain_tx(drv);
+	rearm(drv);
+}
+
+/* ---- the two directions ---- */
+
+static void tun_dead(struct drv *drv, const char *why)
+{
+	if (drv->dead)
+		return;
+	drv->dead = true;
+	uv_poll_stop(&drv->tun_poll);
+	drv_log(drv, "TUN device gone (%s): was the interface deleted?", why);
+	if (drv->opts.on_dead)
+		drv->opts.on_dead(drv->opts.ctx, why);
+}
+
+static void on_udp(uv_poll_t *h, int status, int events)
+{
+	struct drv_sock *s = h->data;
+	struct drv *drv = s->drv;
+	struct mn_time now;
+
+	if (status < 0) {
+		/* POLLERR: libuv has stopped the handle. Unconnected UDP
+		 * sockets without IP_RECVERR should never get here; if one
+		 * does, clear the error and keep listening. */
+		int err;
+		socklen_t len = sizeof(err);
+
+		(void)getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		uv_poll_start(h, UV_READABLE, on_udp);
+		return;
+	}
+	now = drv_now();
+	for (unsigned round = 0; round < DRV_BATCHES_PER_WAKE; round++) {
+		int n = udp_recv_batch(s->fd, &drv->rx, drv->bufs, drv->buf_size, DRV_BATCH);
+
+		if (n <= 0)
+			break;
+		drv->stats.udp_rx += (unsigned)n;
+		for (int i = 0; i < n; i++) {
+			size_t off, len;
+			int rc;
+
+			if (drv->rx.msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				drv->stats.udp_rx_trunc++;
+				continue;
+			}
+			rc = wg_dev_udp_in(drv->dev, &drv->rx.addr[i], drv->bufs[i],
+					   drv->rx.msg[i].msg_len, now, &off, &len);
+			if (rc < 0) {
+				drv->stats.core_drop++;
+				continue;
+			}
+			if (rc == 0 || drv->dead)
+				continue;
+			/* One write per packet: a TUN fd has no batched
+			 * write. Next step: IFF_VNET_HDR + TUNSETOFFLOAD,
+			 * then coalesce a batch into GRO super-packets. */
+			if (tun_write(drv->tun_fd, drv->bufs[i] + off, len) < 0)
+				drv->stats.tun_tx_drop++;
+			else
+				drv->stats.tun_tx++;
+		}
+		drain_tx(drv);
+		if (n < DRV_BATCH)
+			break;
+	}
+	rearm(drv);
+}
+
+static void on_tun(uv_poll_t *h, int status, int events)
+{
+	struct drv *drv = h->data;
+	size_t pkt_cap = drv->buf_size - WG_HEADROOM - WG_TAILROOM;
+	struct mn_time now;
+
+	if (status < 0) {
+		tun_dead(drv, uv_strerror(status));
+		return;
+	}
+	now = drv_now();
+	for (unsigned round = 0; round < DRV_BATCHES_PER_WAKE; round++) {
+		unsigned used = 0, reads;
+
+		for (reads = 0; reads < DRV_BATCH; reads++) {
+			uint8_t *buf = drv->bufs[used];
+			struct mn_addr dst;
+			size_t out_len;
+			ssize_t n = tun_read(drv->tun_fd, buf + WG_HEADROOM, pkt_cap);
+			int rc;
+
+			if (n < 0) {
+				tx_flush(drv);
+				tun_dead(drv, strerror(errno));
+				rearm(drv);
+				return;
+			}
+			if (n == 0)
+				break;
+			drv->stats.tun_rx++;
+			rc = wg_dev_tun_in(drv->dev, buf, drv->buf_size, (size_t)n, now, &dst,
+					   &out_len);
+			if (rc < 0)
+				drv->stats.core_drop++;
+			if (rc != 1)
+				continue; /* buffer free again */
+			tx_queue(drv, buf, out_len, &dst);
+			used++;
+		}
+		tx_flush(drv);
+		drain_tx(drv);
+		if (reads < DRV_BATCH)
+			break;
+	}
+	rearm(drv);
+}
+
+/* ---- sockets ---- */
+
+static void sock_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void sock_del(struct drv_sock *s)
+{
+	if (!s)
+		return;
+	/* The fd may be closed right after uv_poll_stop (uv_poll docs). */
+	uv_poll_stop(&s->poll);
+	close(s->fd);
+	s->fd = -1;
+	uv_close((uv_handle_t *)&s->poll, sock_closed);
+}
+
+/* Takes ownership of fd (closed on failure). */
+static int sock_new(struct drv *drv, int fd, int family, struct drv_sock **out)
+{
+	struct drv_sock *s;
+	int rc;
+
+	*out = NULL;
+	if (fd < 0)
+		return MN_OK;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		close(fd);
+		return MN_ENOMEM;
+	}
+	s->drv = drv;
+	s->fd = fd;
+	s->family = family;
+	if ((rc = uv_poll_init(drv->loop, &s->poll, fd)) < 0) {
+		drv_log(drv, "uv_poll_init(udp): %s", uv_strerror(rc));
+		close(fd);
+		free(s);
+		return MN_EIO;
+	}
+	s->poll.data = s;
+	uv_poll_start(&s->poll, UV_READABLE, on_udp);
+	*out = s;
+	return MN_OK;
+}
+
+static const char *families(const struct drv *drv)
+{
+	if (drv->sock4 && drv->sock6)
+		return "IPv4, IPv6";
+	return drv->sock4 ? "IPv4 only" : "IPv6 only";
+}
+
+int drv_set_listen_port(struct drv *drv, uint16_t port)
+{
+	struct drv_sock *s4, *s6;
+	int fd4, fd6, rc;
+	uint16_t bound;
+
+	if (port && port == drv->port)
+		return MN_OK;
+	rc = udp_open_pair(port, drv->fwmark, &fd4, &fd6, &bound);
+	if (rc < 0) {
+		if (rc == MN_EBUSY)
+			drv_log(drv, "UDP port %u is in use", port);
+		else
+			drv_log(drv, "cannot bind UDP port %u: %s", port, strerror(errno));
+		return rc;
+	}
+	if ((rc = sock_new(drv, fd6, AF_INET6, &s6)) < 0) {
+		if (fd4 >= 0)
+			close(fd4);
+		return rc;
+	}
+	if ((rc = sock_new(drv, fd4, AF_INET, &s4)) < 0) {
+		sock_del(s6);
+		return rc;
+	}
+	sock_del(drv->sock4);
+	sock_del(drv->sock6);
+	drv->sock4 = s4;
+	drv->sock6 = s6;
+	drv->port = bound;
+	drv_log(drv, "listening on UDP port %u (%s)", bound, families(drv));
+	return MN_OK;
+}
+
+uint16_t drv_listen_port(const struct drv *drv)
+{
+	return drv->port;
+}
+
+int drv_set_fwmark(struct drv *drv, uint32_t mark)
+{
+	int rc;
+
+	if (drv->sock4 && (rc = udp_set_fwmark(drv->sock4->fd, mark)) < 0)
+		return rc;
+	if (drv->sock6 && (rc = udp_set_fwmark(drv->sock6->fd, mark)) < 0)
+		return rc;
+	drv->fwmark = mark;
+	return MN_OK;
+}
+
+uint32_t drv_fwmark(const struct drv *drv)
+{
+	return drv->fwmark;
+}
+
+/* ---- routes ---- */
+
+static int prefix_cmp(const void *pa, const void *pb)
+{
+	const struct mn_prefix *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->bits != b->bits)
+		return a->bits < b->bits ? -1 : 1;
+	return memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+struct route_collect {
+	struct drv *drv;
+	struct mn_prefix *v;
+	size_t n, cap;
+	int err;
+};
+
+static bool collect_prefix(void *ctx, const struct mn_prefix *p)
+{
+	struct route_collect *c = ctx;
+	struct mn_prefix q = *p;
+
+	if (q.family != AF_INET && q.family != AF_INET6)
+		return true;
+	if (q.bits == 0) {
+		bool *warned = &c->drv->warned_default[q.family == AF_INET6];
+		if (!*warned) {
+			drv_log(c->drv, "AllowedIPs %s: default routes are not installed by "
+				"`meshnode wg`; route it yourself (and keep the endpoints "
+				"reachable outside the tunnel)",
+				q.family == AF_INET ? "0.0.0.0/0" : "::/0");
+			*warned = true;
+		}
+		return true;
+	}
+	mn_prefix_normalize(&q);
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct mn_prefix *v;
+
+		if (c->cap >= DRV_MAX_ROUTES) {
+			c->err = MN_EFULL;
+			return false;
+		}
+		if (cap > DRV_MAX_ROUTES)
+			cap = DRV_MAX_ROUTES;
+		v = realloc(c->v, cap * sizeof(*v));
+		if (!v) {
+			c->err = MN_ENOMEM;
+			return false;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = q;
+	return true;
+}
+
+int drv_sync_routes(struct drv *drv)
+{
+	struct route_collect c = { .drv = drv };
+	struct wg_peer *peer = NULL;
+	size_t i = 0, j = 0, kept = 0, n;
+	char pbuf[MN_PREFIX_STRLEN];
+	int first_err = MN_OK;
+
+	while ((peer = wg_dev_peer_next(drv->dev, peer)) && !c.err)
+		wg_peer_allowedips_foreach(peer, collect_prefix, &c);
+	if (c.err) {
+		drv_log(drv, "routes not synced: %s (limit %d routes)", mn_strerror(c.err),
+			DRV_MAX_ROUTES);
+		free(c.v);
+		return c.err;
+	}
+	if (c.n)
+		qsort(c.v, c.n, sizeof(*c.v), prefix_cmp);
+	/* Dedupe in place: two peers may list the same prefix (the device
+	 * keeps one owner; a route is a route). */
+	for (n = 0, i = 0; i < c.n; i++)
+		if (n == 0 || prefix_cmp(&c.v[n - 1], &c.v[i]) != 0)
+			c.v[n++] = c.v[i];
+
+	/* Merge the wanted list against what is installed; compact the
+	 * wanted list in place into the new installed list. */
+	i = 0;
+	while (i < n || j < drv->n_routes) {
+		int cmp = i == n ? 1 : j == drv->n_routes ? -1 : prefix_cmp(&c.v[i], &drv->routes[j]);
+
+		if (cmp == 0) {
+			c.v[kept++] = c.v[i++];
+			j++;
+		} else if (cmp < 0) {
+			int rc = nl_route_add(&drv->nl, drv->ifindex, &c.v[i]);
+			if (rc == MN_OK || rc == MN_EEXIST) {
+				c.v[kept++] = c.v[i];
+			} else {
+				drv_log(drv, "cannot add route %s: %s",
+					mn_prefix_format(&c.v[i], pbuf, sizeof(pbuf)),
+					strerror(errno));
+				if (first_err == MN_OK)
+					first_err = rc;
+			}
+			i++;
+		} else {
+			int rc = nl_route_del(&drv->nl, drv->ifindex, &drv->routes[j]);
+			if (rc < 0 && rc != MN_ENOENT)
+				drv_log(drv, "cannot remove route %s: %s",
+					mn_prefix_format(&drv->routes[j], pbuf, sizeof(pbuf)),
+					strerror(errno));
+			j++;
+		}
+	}
+	free(drv->routes);
+	drv->routes = c.v;
+	drv->n_routes = kept;
+	return first_err;
+}
+
+/* ---- UAPI host callbacks ---- */
+
+static uint16_t host_get_port(void *ctx)
+{
+	return drv_listen_port(ctx);
+}
+
+static int host_set_port(void *ctx, uint16_t port)
+{
+	return drv_set_listen_port(ctx, port);
+}
+
+static uint32_t host_get_fwmark(void *ctx)
+{
+	return drv_fwmark(ctx);
+}
+
+static int host_set_fwmark(void *ctx, uint32_t mark)
+{
+	return drv_set_fwmark(ctx, mark);
+}
+
+static void host_peers_changed(void *ctx)
+{
+	(void)drv_sync_routes(ctx); /* failures are logged; the device keeps its peers */
+}
+
+void drv_uapi_host(struct drv *drv, struct uapi_host *host)
+{
+	memset(host, 0, sizeof(*host));
+	host->ctx = drv;
+	host->get_listen_port = host_get_port;
+	host->set_listen_port = host_set_port;
+	host->get_fwmark = host_get_fwmark;
+	host->set_fwmark = host_set_fwmark;
+	host->peers_changed = host_peers_changed;
+}
+
+const char *drv_ifname(const struct drv *drv)
+{
+	return drv->ifname;
+}
+
+void drv_get_stats(const struct drv *drv, struct drv_stats *out)
+{
+	*out = drv->stats;
+}
+
+/* ---- life cycle ---- */
+
+static void drv_free(struct drv *drv)
+{
+	void (*done)(void *) = drv->done;
+	void *ctx = drv->done_ctx;
+
+	free(drv->routes);
+	free(drv->arena);
+	free(drv);
+	if (done)
+		done(ctx);
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+	struct drv *drv = h->data;
+
+	if (--drv->closing == 0)
+		drv_free(drv);
+}
+
+void drv_close(struct drv *drv, void (*done)(void *ctx), void *ctx)
+{
+	drv->done = done;
+	drv->done_ctx = ctx;
+	drv->closing = 1; /* held until every close below is started */
+	if (drv->tun_poll_init)
+		uv_poll_stop(&drv->tun_poll);
+	if (drv->tun_fd >= 0)
+		close(drv->tun_fd); /* the interface, its addresses and routes go */
+	drv->tun_fd = -1;
+	if (drv->tun_poll_init) {
+		drv->closing++;
+		uv_close((uv_handle_t *)&drv->tun_poll, handle_closed);
+	}
+	if (drv->timer_init) {
+		drv->closing++;
+		uv_close((uv_handle_t *)&drv->timer, handle_closed);
+	}
+	if (drv->idle_init) {
+		drv->closing++;
+		uv_close((uv_handle_t *)&drv->idle, handle_closed);
+	}
+	sock_del(drv->sock4);
+	sock_del(drv->sock6);
+	drv->sock4 = drv->sock6 = NULL;
+	nl_close(&drv->nl);
+	if (--drv->closing == 0)
+		drv_free(drv);
+}
+
+static int setup_link(struct drv *drv)
+{
+	char pbuf[MN_PREFIX_STRLEN];
+	int rc;
+
+	if ((rc = nl_link_set_mtu(&drv->nl, drv->ifindex, drv->mtu)) < 0) {
+		drv_log(drv, "cannot set MTU %u: %s", drv->mtu, strerror(errno));
+		return rc;
+	}
+	for (size_t i = 0; i < drv->opts.n_addresses; i++) {
+		const struct mn_prefix *a = &drv->opts.addresses[i];
+
+		rc = nl_addr_add(&drv->nl, drv->ifindex, a);
+		if (rc < 0 && rc != MN_EEXIST) {
+			drv_log(drv, "cannot add address %s: %s",
+				mn_prefix_format(a, pbuf, sizeof(pbuf)), strerror(errno));
+			return rc;
+		}
+	}
+	if ((rc = nl_link_set_up(&drv->nl, drv->ifindex)) < 0) {
+		drv_log(drv, "cannot bring the interface up: %s", strerror(errno));
+		return rc;
+	}
+	drv_log(drv, "interface up (mtu %u, %zu address%s)", drv->mtu, drv->opts.n_addresses,
+		drv->opts.n_addresses == 1 ? "" : "es");
+	return MN_OK;
+}
+
+static size_t buf_size_for(uint32_t mtu)
+{
+	size_t need = WG_HEADROOM + (size_t)mtu + WG_TAILROOM;
+
+	need = (need + 1023) & ~(size_t)1023;
+	return need < DRV_BUF_MIN ? DRV_BUF_MIN : need;
+}
+
+int drv_new(struct drv **out, uv_loop_t *loop, struct wg_dev *dev, const struct drv_opts *opts)
+{
+	struct drv *drv;
+	int rc, uvrc;
+
+	*out = NULL;
+	if (!tun_name_ok(opts->ifname) || opts->n_addresses > DRV_MAX_ADDRESSES)
+		return MN_EINVAL;
+	if (opts->mtu && (opts->mtu < DRV_MTU_MIN || opts->mtu > DRV_MTU_MAX))
+		return MN_EINVAL;
+	drv = calloc(1, sizeof(*drv));
+	if (!drv)
+		return MN_ENOMEM;
+	drv->loop = loop;
+	drv->dev = dev;
+	drv->opts = *opts;
+	snprintf(drv->ifname, sizeof(drv->ifname), "%s", opts->ifname);
+	drv->mtu = opts->mtu ? opts->mtu : DRV_DEFAULT_MTU;
+	drv->fwmark = opts->fwmark;
+	drv->tun_fd = -1;
+	drv->nl.fd = -1;
+	drv->armed = MN_NEVER;
+
+	drv->buf_size = buf_size_for(drv->mtu);
+	drv->arena = aligned_alloc(64, drv->buf_size * DRV_BATCH);
+	if (!drv->arena) {
+		rc = MN_ENOMEM;
+		goto fail;
+	}
+	for (unsigned i = 0; i < DRV_BATCH; i++)
+		drv->bufs[i] = drv->arena + i * drv->buf_size;
+
+	if ((rc = nl_open(&drv->nl)) < 0) {
+		drv_log(drv, "rtnetlink socket: %s", strerror(errno));
+		goto fail;
+	}
+	if ((rc = tun_open(drv->ifname, &drv->tun_fd, &drv->ifindex)) < 0) {
+		if (rc == MN_EBUSY)
+			drv_log(drv, "interface exists and is in use by another process");
+		else if (rc == MN_EEXIST)
+			drv_log(drv, "an interface of another kind has this name");
+		else
+			drv_log(drv, "cannot create TUN device: %s", strerror(errno));
+		goto fail;
+	}
+	if ((rc = setup_link(drv)) < 0)
+		goto fail;
+
+	/* From here on handles exist: failures go through drv_close(). */
+	if ((uvrc = uv_poll_init(loop, &drv->tun_poll, drv->tun_fd)) < 0) {
+		drv_log(drv, "uv_poll_init(tun): %s", uv_strerror(uvrc));
+		rc = MN_EIO;
+		goto fail;
+	}
+	drv->tun_poll.data = drv;
+	drv->tun_poll_init = true;
+	uv_timer_init(loop, &drv->timer);
+	drv->timer.data = drv;
+	drv->timer_init = true;
+	uv_idle_init(loop, &drv->idle);
+	drv->idle.data = drv;
+	drv->idle_init = true;
+
+	if ((rc = drv_set_listen_port(drv, opts->listen_port)) < 0)
+		goto fail;
+	if ((rc = drv_sync_routes(drv)) < 0)
+		goto fail;
+	uv_poll_start(&drv->tun_poll, UV_READABLE, on_tun);
+	drv_kick(drv);
+	*out = drv;
+	return MN_OK;
+fail:
+	drv_close(drv, NULL, NULL);
+	return rc;
+}

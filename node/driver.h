@@ -1,0 +1,119 @@
+/* driver.h - the real driver: a libuv loop driving a wg_dev.
+ *
+ * The driver owns the I/O the core never touches: a Linux TUN device with
+ * its MTU, addresses and routes (rtnetlink), one non-blocking UDP socket per
+ * address family under uv_poll (recvmmsg/sendmmsg batches), the clock, and
+ * one uv_timer armed to the device's next deadline. It feeds events to the
+ * device and sends what the device returns (see wg.h):
+ *
+ *   UDP readable -> recvmmsg a batch -> wg_dev_udp_in() each -> write(tun)
+ *   TUN readable -> read a batch     -> wg_dev_tun_in() each -> sendmmsg
+ *   after every batch and timer      -> wg_dev_poll_tx() until empty -> sendmmsg
+ *   then                             -> re-arm the timer to wg_dev_next_deadline()
+ *
+ * The packet path allocates nothing: DRV_BATCH buffers, sized from the MTU,
+ * are allocated once and reused by every callback (each callback finishes its
+ * batch before it returns, so no buffer is held across loop turns). Each
+ * callback handles at most DRV_BATCHES_PER_WAKE batches and returns to the
+ * loop, so neither direction starves the other or the timers.
+ *
+ * Threading: everything runs on the loop thread. The device pointer is
+ * borrowed; it must outlive the driver. Whoever changes the device outside
+ * the driver's own callbacks (the UAPI server, a daemon) calls drv_kick()
+ * afterwards so queued datagrams go out and the timer follows the new
+ * deadline.
+ */
+#ifndef DRIVER_H
+#define DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "mn_addr.h"
+#include "mn_time.h"
+#include "uapi.h"
+#include "udp.h"
+#include "wg.h"
+
+enum drv_limits {
+	DRV_BATCH = UDP_BATCH,        /* packets per recvmmsg / TUN read burst / sendmmsg */
+	DRV_BATCHES_PER_WAKE = 2,     /* batches per readable callback before yielding */
+	DRV_DRAIN_BATCHES = 16,       /* poll_tx batches per drain; the rest on the next turn */
+	DRV_DEFAULT_MTU = 1420,       /* wg-quick's default */
+	DRV_MTU_MIN = 576,            /* IPv6 addresses further need 1280 (kernel rule) */
+	DRV_MTU_MAX = 9000,           /* jumbo frames; buffers are sized from the MTU */
+	DRV_BUF_MIN = 2048,           /* buffer floor: room for peers with an MTU up to 2000 */
+	DRV_MAX_ROUTES = 1 << 16,     /* routes installed for AllowedIPs */
+	DRV_MAX_ADDRESSES = 256       /* interface addresses */
+};
+
+struct drv_opts {
+	const char *ifname;                 /* TUN device to create */
+	uint32_t mtu;                       /* 0 = DRV_DEFAULT_MTU */
+	uint16_t listen_port;               /* 0 = random */
+	uint32_t fwmark;                    /* 0 = none */
+	const struct mn_prefix *addresses;  /* host bits kept: 100.64.0.1/24; */
+	size_t n_addresses;                 /* read during drv_new() only */
+	/* Called once if the TUN device goes away under us (`ip link del`);
+	 * the driver has stopped reading it. May be NULL. */
+	void (*on_dead)(void *ctx, const char *why);
+	void *ctx;
+};
+
+/* Counters of what the driver saw (the device counts its own drops by
+ * reason: wg_dev_drops()). */
+struct drv_stats {
+	uint64_t udp_rx, udp_tx;   /* datagrams received / handed to the kernel */
+	uint64_t tun_rx, tun_tx;   /* packets read from / written to the TUN */
+	uint64_t udp_rx_trunc;     /* datagrams larger than a buffer */
+	uint64_t udp_tx_drop;      /* socket buffer full, unreachable, too big */
+	uint64_t tun_tx_drop;      /* TUN writes the kernel refused */
+	uint64_t no_socket;        /* datagrams for a family we have no socket for */
+	uint64_t core_drop;        /* packets the device refused */
+};
+
+struct drv;
+
+/* The clock the core runs on: CLOCK_MONOTONIC and CLOCK_REALTIME in ns. */
+struct mn_time drv_now(void);
+
+/* Create the TUN device, set its MTU, add the addresses, bring it up, bind
+ * the UDP sockets, install a route per AllowedIPs prefix of the device's
+ * peers (default routes are skipped with a warning), and start polling.
+ * Prints one line per step of interest to stderr.
+ * Errors: MN_EINVAL bad options; MN_EBUSY the port or interface is in use;
+ * MN_EEXIST the name is taken by another kind of interface; MN_EIO or
+ * MN_ENOENT a system call failed (a message naming it went to stderr).
+ * On failure everything created is being torn down; handles may still be
+ * closing, so run the loop once more before closing it. */
+int drv_new(struct drv **out, uv_loop_t *loop, struct wg_dev *dev, const struct drv_opts *opts);
+
+/* Stop, close the TUN device (the interface disappears) and the sockets,
+ * and free the driver once libuv has closed its handles; done(ctx) is called
+ * then (may be NULL). The device is not touched. */
+void drv_close(struct drv *drv, void (*done)(void *ctx), void *ctx);
+
+/* Send what the device queued and re-arm the timer. */
+void drv_kick(struct drv *drv);
+
+/* Make the routes through the interface match the peers' AllowedIPs: add the
+ * missing ones, remove the ones this driver added that are no longer wanted.
+ * Returns the first error (the other routes are still tried). */
+int drv_sync_routes(struct drv *drv);
+
+uint16_t drv_listen_port(const struct drv *drv);
+/* Rebind both sockets to port (0 = random). MN_EBUSY when it is in use; the
+ * old sockets stay then. Same port: nothing to do. */
+int drv_set_listen_port(struct drv *drv, uint16_t port);
+uint32_t drv_fwmark(const struct drv *drv);
+int drv_set_fwmark(struct drv *drv, uint32_t mark);
+
+/* Fill in the UAPI callbacks (listen port, fwmark, peers_changed -> routes)
+ * with this driver as their context. */
+void drv_uapi_host(struct drv *drv, struct uapi_host *host);
+
+const char *drv_ifname(const struct drv *drv);
+void drv_get_stats(const struct drv *drv, struct drv_stats *out);
+
+#endif

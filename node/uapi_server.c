@@ -1,0 +1,378 @@
+/* uapi_server.c - the UAPI unix socket on a libuv loop (see uapi_server.h). */
+#include "uapi_server.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "driver.h"
+#include "mn_err.h"
+
+#define UAPI_READ_CHUNK 4096 /* room we offer libuv per read */
+#define UAPI_SOCK_UMASK 0077 /* the socket is root's business only */
+
+struct client {
+	uv_pipe_t pipe;
+	uv_shutdown_t shutdown;
+	struct uapi_server *srv;
+	struct client *prev, *next;
+	char *buf;
+	size_t len, cap;
+	size_t scanned; /* buf[0..scanned) holds no request end */
+	bool closing;
+};
+
+struct reply {
+	uv_write_t req;
+	char *data;
+	size_t len;
+};
+
+struct uapi_server {
+	uv_loop_t *loop;
+	uv_pipe_t listener;
+	struct wg_dev *dev;
+	struct uapi_host host;
+	void (*after)(void *ctx);
+	void *after_ctx;
+	char path[UAPI_SERVER_PATH_MAX];
+	struct client *clients;
+	unsigned n_clients;
+	unsigned open_handles; /* listener + clients not yet closed */
+	bool closing;
+};
+
+int uapi_server_path(char *buf, size_t len, const char *ifname)
+{
+	int n = snprintf(buf, len, "%s/%s.sock", UAPI_SERVER_DIR, ifname);
+
+	if (n < 0 || (size_t)n >= len || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return MN_EINVAL;
+	return MN_OK;
+}
+
+/* mkdir -p for the socket directory, 0755 for each part we create. */
+static int make_dir(const char *dir)
+{
+	char tmp[UAPI_SERVER_PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(tmp))
+		return MN_EINVAL;
+	memcpy(tmp, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return MN_EIO;
+		tmp[i] = dir[i];
+	}
+	return MN_OK;
+}
+
+int uapi_server_claim(const char *path)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd, rc, e;
+
+	if (make_dir(UAPI_SERVER_DIR) < 0)
+		return MN_EIO;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? MN_OK : MN_EIO;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		return MN_EEXIST;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return MN_EINVAL;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return MN_EIO;
+	do {
+		rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	} while (rc < 0 && errno == EINTR);
+	e = errno;
+	close(fd);
+	if (rc == 0 || e == EAGAIN) {
+		/* Someone answers (or its backlog is full): it is alive,
+		 * maybe in another network namespace. Never take it over. */
+		errno = EADDRINUSE;
+		return MN_EBUSY;
+	}
+	if (e != ECONNREFUSED) {
+		errno = e;
+		return MN_EIO;
+	}
+	/* Refused: nobody listens; the file is left over from a dead process. */
+	if (unlink(path) < 0 && errno != ENOENT)
+		return MN_EIO;
+	return MN_OK;
+}
+
+/* ---- clients ---- */
+
+static void server_handle_closed(struct uapi_server *srv)
+{
+	if (--srv->open_handles == 0 && srv->closing)
+		free(srv);
+}
+
+static void client_closed(uv_handle_t *h)
+{
+	struct client *c = h->data;
+	struct uapi_server *srv = c->srv;
+
+	if (c->buf)
+		sodium_memzero(c->buf, c->cap); /* set requests carry keys */
+	free(c->buf);
+	free(c);
+	server_handle_closed(srv);
+}
+
+static void client_close(struct client *c)
+{
+	struct uapi_server *srv = c->srv;
+
+	if (c->closing)
+		return;
+	c->closing = true;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv->n_clients--;
+	uv_close((uv_handle_t *)&c->pipe, client_closed);
+}
+
+static void client_shut(uv_shutdown_t *req, int status)
+{
+	client_close(req->data);
+}
+
+/* The client is done sending: close once our replies are out. */
+static void client_finish(struct client *c)
+{
+	if (c->closing)
+		return;
+	c->shutdown.data = c;
+	if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->pipe, client_shut) < 0)
+		client_close(c);
+}
+
+static void reply_written(uv_write_t *req, int status)
+{
+	struct reply *r = (struct reply *)req;
+
+	/* status < 0: the client went away (or we closed it); nothing to do
+	 * but free, and the client may already be gone: don't touch it. */
+	sodium_memzero(r->data, r->len); /* a get reply carries the private key */
+	free(r->data);
+	free(r);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+	struct client *c = h->data;
+
+	if (c->cap - c->len < UAPI_READ_CHUNK && c->cap < UAPI_MAX_REQUEST) {
+		size_t cap = c->cap ? c->cap * 2 : UAPI_READ_CHUNK * 2;
+		char *nb;
+
+		if (cap > UAPI_MAX_REQUEST)
+			cap = UAPI_MAX_REQUEST;
+		/* Not realloc: the old buffer may hold keys and is wiped. */
+		nb = malloc(cap);
+		if (nb) {
+			if (c->buf) {
+				memcpy(nb, c->buf, c->len);
+				sodium_memzero(c->buf, c->cap);
+				free(c->buf);
+			}
+			c->buf = nb;
+			c->cap = cap;
+		}
+	}
+	/* A full buffer gives a zero-length one: libuv reports UV_ENOBUFS. */
+	*b = uv_buf_init(c->buf ? c->buf + c->len : NULL, (unsigned)(c->cap - c->len));
+}
+
+/* Length of the first complete request (through its blank line), 0 if none yet. */
+static size_t request_end(struct client *c)
+{
+	for (size_t i = c->scanned; i < c->len; i++)
+		if (c->buf[i] == '\n' && (i == 0 || c->buf[i - 1] == '\n'))
+			return i + 1;
+	c->scanned = c->len;
+	return 0;
+}
+
+static int serve_one(struct client *c, size_t len)
+{
+	struct uapi_server *srv = c->srv;
+	struct reply *r;
+	uv_buf_t b;
+	char *resp = NULL;
+	size_t resp_len = 0;
+	int rc;
+
+	rc = uapi_handle(srv->dev, &srv->host, c->buf, len, drv_now(), &resp, &resp_len);
+	if (srv->after)
+		srv->after(srv->after_ctx);
+	if (rc < 0)
+		return rc;
+	r = malloc(sizeof(*r));
+	if (!r) {
+		sodium_memzero(resp, resp_len);
+		free(resp);
+		return MN_ENOMEM;
+	}
+	r->data = resp;
+	r->len = resp_len;
+	b = uv_buf_init(resp, (unsigned)resp_len);
+	if (uv_write(&r->req, (uv_stream_t *)&c->pipe, &b, 1, reply_written) < 0) {
+		sodium_memzero(resp, resp_len);
+		free(resp);
+		free(r);
+		return MN_EIO;
+	}
+	return MN_OK;
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+	struct client *c = s->data;
+
+	if (nread == 0)
+		return;
+	if (nread < 0) {
+		if (nread == UV_EOF)
+			client_finish(c);
+		else
+			client_close(c); /* error, or UV_ENOBUFS: request too large */
+		return;
+	}
+	c->len += (size_t)nread;
+	while (!c->closing) {
+		size_t end = request_end(c);
+
+		if (end == 0)
+			return; /* wait for the rest; on_alloc caps the size */
+		if (serve_one(c, end) < 0) {
+			client_close(c);
+			return;
+		}
+		memmove(c->buf, c->buf + end, c->len - end);
+		sodium_memzero(c->buf + c->len - end, end);
+		c->len -= end;
+		c->scanned = 0;
+	}
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+	struct uapi_server *srv = listener->data;
+	struct client *c;
+
+	if (status < 0 || srv->closing)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return; /* stays in the backlog; retried on the next readiness */
+	uv_pipe_init(srv->loop, &c->pipe, 0);
+	c->pipe.data = c;
+	c->srv = srv;
+	srv->open_handles++;
+	c->next = srv->clients;
+	if (c->next)
+		c->next->prev = c;
+	srv->clients = c;
+	srv->n_clients++;
+	if (uv_accept(listener, (uv_stream_t *)&c->pipe) < 0 ||
+	    srv->n_clients > UAPI_SERVER_MAX_CLIENTS ||
+	    uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) < 0)
+		client_close(c);
+}
+
+/* ---- server ---- */
+
+static void listener_closed(uv_handle_t *h)
+{
+	server_handle_closed(h->data);
+}
+
+int uapi_server_new(struct uapi_server **out, uv_loop_t *loop, const char *ifname,
+		    struct wg_dev *dev, const struct uapi_host *host,
+		    void (*after)(void *ctx), void *after_ctx)
+{
+	struct uapi_server *srv;
+	mode_t old_mask;
+	int rc;
+
+	*out = NULL;
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return MN_ENOMEM;
+	srv->loop = loop;
+	srv->dev = dev;
+	srv->host = *host;
+	srv->after = after;
+	srv->after_ctx = after_ctx;
+	if ((rc = uapi_server_path(srv->path, sizeof(srv->path), ifname)) < 0 ||
+	    (rc = uapi_server_claim(srv->path)) < 0) {
+		int e = errno;
+		free(srv);
+		errno = e;
+		return rc;
+	}
+	uv_pipe_init(loop, &srv->listener, 0);
+	srv->listener.data = srv;
+	srv->open_handles = 1;
+	/* The socket file gets mode 0777 & ~umask at bind(); set the umask
+	 * around it (the loop thread is the only thread at start-up). */
+	old_mask = umask(UAPI_SOCK_UMASK);
+	rc = uv_pipe_bind(&srv->listener, srv->path);
+	umask(old_mask);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&srv->listener, UAPI_SERVER_BACKLOG, on_connection);
+	if (rc < 0) {
+		errno = -rc;
+		srv->closing = true;
+		uv_close((uv_handle_t *)&srv->listener, listener_closed);
+		return rc == UV_EADDRINUSE ? MN_EBUSY : MN_EIO;
+	}
+	*out = srv;
+	return MN_OK;
+}
+
+const char *uapi_server_sock_path(const struct uapi_server *srv)
+{
+	return srv->path;
+}
+
+void uapi_server_close(struct uapi_server *srv)
+{
+	if (srv->closing)
+		return;
+	srv->closing = true;
+	/* libuv unlinks the bound path before closing the listening fd, so a
+	 * socket another process binds afterwards is never removed by us. */
+	uv_close((uv_handle_t *)&srv->listener, listener_closed);
+	while (srv->clients)
+		client_close(srv->clients);
+}
