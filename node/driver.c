@@ -19,6 +19,7 @@
 
 #include "mn_err.h"
 #include "netlink.h"
+#include "offload.h"
 #include "tun.h"
 
 struct drv_sock {
@@ -37,6 +38,10 @@ struct drv {
 
 	int tun_fd;
 	int ifindex;
+	bool offload;   /* TSO/GRO with the TUN (tun_open) */
+	uint8_t *super; /* one TUN read: vnet header + up to 64 KiB */
+	uint8_t *gro_arena;
+	struct offload_gro gro;
 	uv_poll_t tun_poll;
 	bool tun_poll_init;
 	bool dead; /* the TUN went away; on_dead was called */
@@ -142,7 +147,7 @@ static void rearm(struct drv *drv)
 
 static void flush_one(struct drv *drv, struct udp_batch *b, const struct drv_sock *s)
 {
-	unsigned n = b->n, lost;
+	unsigned n = b->ndgram, lost;
 
 	if (!n)
 		return;
@@ -260,6 +265,37 @@ static void tun_dead(struct drv *drv, const char *why)
 		drv->opts.on_dead(drv->opts.ctx, why);
 }
 
+/* Write the coalesced items; each is one write() of up to 64 KiB. */
+static void gro_flush(struct drv *drv)
+{
+	for (unsigned i = 0; i < drv->gro.n; i++) {
+		size_t len = offload_gro_finish(&drv->gro, i);
+		if (tun_write(drv->tun_fd, drv->gro.items[i].buf, len) < 0)
+			drv->stats.tun_tx_drop += drv->gro.items[i].nseg;
+		else
+			drv->stats.tun_tx += drv->gro.items[i].nseg;
+	}
+	offload_gro_reset(&drv->gro);
+}
+
+/* A decrypted packet at pkt (inside a receive buffer, at WG_HEADROOM, so
+ * the vnet header fits in front of it) for the TUN device. */
+static void tun_deliver(struct drv *drv, uint8_t *pkt, size_t len)
+{
+	if (drv->offload) {
+		if (offload_gro_full(&drv->gro))
+			gro_flush(drv);
+		offload_gro_add(&drv->gro, pkt, len);
+		return;
+	}
+	_Static_assert(WG_HEADROOM >= OFFLOAD_VNET_HDR_LEN, "room for the vnet header");
+	memset(pkt - OFFLOAD_VNET_HDR_LEN, 0, OFFLOAD_VNET_HDR_LEN);
+	if (tun_write(drv->tun_fd, pkt - OFFLOAD_VNET_HDR_LEN, len + OFFLOAD_VNET_HDR_LEN) < 0)
+		drv->stats.tun_tx_drop++;
+	else
+		drv->stats.tun_tx++;
+}
+
 static void on_udp(uv_poll_t *h, int status, int events)
 {
 	struct drv_sock *s = h->data;
@@ -300,14 +336,9 @@ static void on_udp(uv_poll_t *h, int status, int events)
 			}
 			if (rc == 0 || drv->dead)
 				continue;
-			/* One write per packet: a TUN fd has no batched
-			 * write. Next step: IFF_VNET_HDR + TUNSETOFFLOAD,
-			 * then coalesce a batch into GRO super-packets. */
-			if (tun_write(drv->tun_fd, drv->bufs[i] + off, len) < 0)
-				drv->stats.tun_tx_drop++;
-			else
-				drv->stats.tun_tx++;
+			tun_deliver(drv, drv->bufs[i] + off, len);
 		}
+		gro_flush(drv);
 		drain_tx(drv);
 		if (n < DRV_BATCH)
 			break;
@@ -315,11 +346,29 @@ static void on_udp(uv_poll_t *h, int status, int events)
 	rearm(drv);
 }
 
+/* Encrypt and queue the segments of one TUN read sitting in
+ * drv->bufs[first .. first + n). */
+static void tun_segments_out(struct drv *drv, unsigned first, int n, const size_t *seg_len,
+			     struct mn_time now)
+{
+	for (int i = 0; i < n; i++) {
+		uint8_t *buf = drv->bufs[first + (unsigned)i];
+		struct mn_addr dst;
+		size_t out_len;
+		int rc = wg_dev_tun_in(drv->dev, buf, drv->buf_size, seg_len[i], now, &dst, &out_len);
+
+		if (rc < 0)
+			drv->stats.core_drop++;
+		if (rc == 1)
+			tx_queue(drv, buf, out_len, &dst);
+	}
+}
+
 static void on_tun(uv_poll_t *h, int status, int events)
 {
 	struct drv *drv = h->data;
-	size_t pkt_cap = drv->buf_size - WG_HEADROOM - WG_TAILROOM;
 	struct mn_time now;
+	size_t seg_len[DRV_BATCH];
 
 	if (status < 0) {
 		tun_dead(drv, uv_strerror(status));
@@ -330,11 +379,9 @@ static void on_tun(uv_poll_t *h, int status, int events)
 		unsigned used = 0, reads;
 
 		for (reads = 0; reads < DRV_BATCH; reads++) {
-			uint8_t *buf = drv->bufs[used];
-			struct mn_addr dst;
-			size_t out_len;
-			ssize_t n = tun_read(drv->tun_fd, buf + WG_HEADROOM, pkt_cap);
-			int rc;
+			struct offload_vnet vh;
+			ssize_t n = tun_read(drv->tun_fd, drv->super, DRV_SUPER_LEN);
+			int nseg;
 
 			if (n < 0) {
 				tx_flush(drv);
@@ -344,15 +391,32 @@ static void on_tun(uv_poll_t *h, int status, int events)
 			}
 			if (n == 0)
 				break;
-			drv->stats.tun_rx++;
-			rc = wg_dev_tun_in(drv->dev, buf, drv->buf_size, (size_t)n, now, &dst,
-					   &out_len);
-			if (rc < 0)
-				drv->stats.core_drop++;
-			if (rc != 1)
-				continue; /* buffer free again */
-			tx_queue(drv, buf, out_len, &dst);
-			used++;
+			if ((size_t)n <= OFFLOAD_VNET_HDR_LEN) {
+				drv->stats.tun_rx_bad++;
+				continue;
+			}
+			offload_vnet_get(&vh, drv->super);
+			/* Split a super-packet into MTU segments straight into
+			 * the send buffers; flush first when they are short. */
+			nseg = offload_segment(&vh, drv->super + OFFLOAD_VNET_HDR_LEN,
+					       (size_t)n - OFFLOAD_VNET_HDR_LEN, drv->bufs[used],
+					       drv->buf_size, WG_HEADROOM, WG_TAILROOM,
+					       DRV_BATCH - used, seg_len);
+			if (nseg == MN_EFULL && used > 0) {
+				tx_flush(drv);
+				used = 0;
+				nseg = offload_segment(&vh, drv->super + OFFLOAD_VNET_HDR_LEN,
+						       (size_t)n - OFFLOAD_VNET_HDR_LEN, drv->bufs[0],
+						       drv->buf_size, WG_HEADROOM, WG_TAILROOM,
+						       DRV_BATCH, seg_len);
+			}
+			if (nseg < 0) {
+				drv->stats.tun_rx_bad++;
+				continue;
+			}
+			drv->stats.tun_rx += (unsigned)nseg;
+			tun_segments_out(drv, used, nseg, seg_len, now);
+			used += (unsigned)nseg;
 		}
 		tx_flush(drv);
 		drain_tx(drv);
@@ -650,6 +714,8 @@ static void drv_free(struct drv *drv)
 
 	free(drv->routes);
 	free(drv->arena);
+	free(drv->super);
+	free(drv->gro_arena);
 	free(drv);
 	if (done)
 		done(ctx);
@@ -760,12 +826,19 @@ int drv_new(struct drv **out, uv_loop_t *loop, struct wg_dev *dev, const struct 
 	}
 	for (unsigned i = 0; i < DRV_BATCH; i++)
 		drv->bufs[i] = drv->arena + i * drv->buf_size;
+	drv->super = malloc(DRV_SUPER_LEN);
+	if (!drv->super) {
+		rc = MN_ENOMEM;
+		goto fail;
+	}
+	wg_dev_set_mtu(dev, drv->mtu);
+	drv->tx4.gso = drv->tx6.gso = true;
 
 	if ((rc = nl_open(&drv->nl)) < 0) {
 		drv_log(drv, "rtnetlink socket: %s", strerror(errno));
 		goto fail;
 	}
-	if ((rc = tun_open(drv->ifname, &drv->tun_fd, &drv->ifindex)) < 0) {
+	if ((rc = tun_open(drv->ifname, &drv->tun_fd, &drv->ifindex, &drv->offload)) < 0) {
 		if (rc == MN_EBUSY)
 			drv_log(drv, "interface exists and is in use by another process");
 		else if (rc == MN_EEXIST)
@@ -776,6 +849,20 @@ int drv_new(struct drv **out, uv_loop_t *loop, struct wg_dev *dev, const struct 
 	}
 	if ((rc = setup_link(drv)) < 0)
 		goto fail;
+	if (drv->offload) {
+		uint8_t *gbufs[OFFLOAD_GRO_ITEMS];
+		size_t one = OFFLOAD_VNET_HDR_LEN + OFFLOAD_MAX_SUPER;
+		drv->gro_arena = malloc(one * OFFLOAD_GRO_ITEMS);
+		if (!drv->gro_arena) {
+			rc = MN_ENOMEM;
+			goto fail;
+		}
+		for (unsigned i = 0; i < OFFLOAD_GRO_ITEMS; i++)
+			gbufs[i] = drv->gro_arena + i * one;
+		offload_gro_init(&drv->gro, gbufs);
+	} else {
+		drv_log(drv, "TUN offloads unavailable: one packet per read and write");
+	}
 
 	/* From here on handles exist: failures go through drv_close(). */
 	if ((uvrc = uv_poll_init(loop, &drv->tun_poll, drv->tun_fd)) < 0) {

@@ -32,6 +32,7 @@
 
 #include "mn_addr.h"
 #include "mn_time.h"
+#include "offload.h"
 #include "uapi.h"
 #include "udp.h"
 #include "wg.h"
@@ -43,6 +44,7 @@ enum drv_limits {
 	DRV_DEFAULT_MTU = 1420,       /* wg-quick's default */
 	DRV_MTU_MIN = 576,            /* IPv6 addresses further need 1280 (kernel rule) */
 	DRV_MTU_MAX = 9000,           /* jumbo frames; buffers are sized from the MTU */
+	DRV_SUPER_LEN = OFFLOAD_VNET_HDR_LEN + OFFLOAD_MAX_SUPER, /* one TUN read: vnet header + largest IP packet */
 	DRV_BUF_MIN = 2048,           /* buffer floor: room for peers with an MTU up to 2000 */
 	DRV_MAX_ROUTES = 1 << 16,     /* routes installed for AllowedIPs */
 	DRV_MAX_ADDRESSES = 256       /* interface addresses */
@@ -69,6 +71,7 @@ struct drv_stats {
 	uint64_t udp_rx_trunc;     /* datagrams larger than a buffer */
 	uint64_t udp_tx_drop;      /* socket buffer full, unreachable, too big */
 	uint64_t tun_tx_drop;      /* TUN writes the kernel refused */
+	uint64_t tun_rx_bad;       /* TUN reads we could not segment */
 	uint64_t no_socket;        /* datagrams for a family we have no socket for */
 	uint64_t core_drop;        /* packets the device refused */
 };

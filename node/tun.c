@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "mn_err.h"
+#include "offload.h"
 
 #define TUN_CLONE_DEV "/dev/net/tun"
 
@@ -28,7 +29,7 @@ bool tun_name_ok(const char *name)
 	return true;
 }
 
-int tun_open(const char *name, int *fd_out, int *ifindex)
+int tun_open(const char *name, int *fd_out, int *ifindex, bool *offload)
 {
 	struct ifreq ifr;
 	int fd, e;
@@ -41,7 +42,8 @@ int tun_open(const char *name, int *fd_out, int *ifindex)
 	if (fd < 0)
 		return MN_EIO;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	/* Every packet carries a virtio_net_hdr (offload.h) both ways. */
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
 	memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		e = errno;
@@ -62,6 +64,17 @@ int tun_open(const char *name, int *fd_out, int *ifindex)
 		errno = e;
 		return MN_EIO;
 	}
+	int hdr = OFFLOAD_VNET_HDR_LEN;
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return MN_EIO;
+	}
+	/* TCP segmentation offload: the kernel hands us (and takes from us)
+	 * TCP super-packets of up to 64 KiB with partial checksums. Without
+	 * it every packet is plain and the header is all zero. */
+	*offload = ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) == 0;
 	*fd_out = fd;
 	return MN_OK;
 }

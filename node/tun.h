@@ -22,11 +22,14 @@
 bool tun_name_ok(const char *name);
 
 /* Create (or attach to a persistent) TUN device called name, non-blocking,
- * close-on-exec. On success *fd and *ifindex are set.
+ * close-on-exec, with IFF_VNET_HDR: every read and write starts with a
+ * virtio_net_hdr (offload.h). On success *fd and *ifindex are set, and
+ * *offload tells whether the kernel accepted TCP segmentation offload
+ * (reads may then be TCP super-packets, and GRO super-packets may be written).
  * MN_EBUSY: the device exists and another process holds it;
  * MN_EEXIST: an interface of another kind has that name;
  * MN_EIO: anything else (errno set, e.g. EPERM without CAP_NET_ADMIN). */
-int tun_open(const char *name, int *fd, int *ifindex);
+int tun_open(const char *name, int *fd, int *ifindex, bool *offload);
 
 /* One packet. Return the length (> 0), 0 when there is nothing to read
  * (EAGAIN) or on an error that only lost this packet, MN_EIO when the device

@@ -2,6 +2,7 @@
 #include "udp.h"
 
 #include <errno.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -166,25 +167,84 @@ bool udp_batch_add(struct udp_batch *b, uint8_t *buf, size_t len, const struct m
 	struct msghdr *h;
 	unsigned i = b->n;
 
-	if (i >= UDP_BATCH)
+	if (b->ndgram >= UDP_BATCH)
 		return false;
+	if (b->gso && i > 0) {
+		/* join the last message if this continues its segment train */
+		unsigned m = i - 1;
+		h = &b->msg[m].msg_hdr;
+		if (b->iov[b->ndgram - 1].iov_len == b->seg[m] && len <= b->seg[m] &&
+		    h->msg_iovlen < UDP_GSO_MAX_SEGS && b->bytes[m] + len <= UDP_GSO_MAX_BYTES &&
+		    mn_addr_eq(&b->addr[m], dst)) {
+			b->iov[b->ndgram].iov_base = buf;
+			b->iov[b->ndgram].iov_len = len;
+			b->ndgram++;
+			h->msg_iovlen++;
+			b->bytes[m] += (uint32_t)len;
+			return true;
+		}
+	}
 	b->addr[i] = *dst;
-	b->iov[i].iov_base = buf;
-	b->iov[i].iov_len = len;
+	b->iov[b->ndgram].iov_base = buf;
+	b->iov[b->ndgram].iov_len = len;
 	h = &b->msg[i].msg_hdr;
 	memset(h, 0, sizeof(*h));
 	h->msg_name = &b->addr[i];
 	h->msg_namelen = mn_addr_socklen(dst);
-	h->msg_iov = &b->iov[i];
+	h->msg_iov = &b->iov[b->ndgram];
 	h->msg_iovlen = 1;
+	b->seg[i] = (uint16_t)len;
+	b->bytes[i] = (uint32_t)len;
+	b->ndgram++;
 	b->n = i + 1;
 	return true;
+}
+
+/* Attach UDP_SEGMENT to messages carrying more than one datagram. */
+static void set_segments(struct udp_batch *b)
+{
+	for (unsigned i = 0; i < b->n; i++) {
+		struct msghdr *h = &b->msg[i].msg_hdr;
+		if (h->msg_iovlen < 2)
+			continue;
+		h->msg_control = b->ctl[i].buf;
+		h->msg_controllen = sizeof(b->ctl[i].buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(h);
+		c->cmsg_level = SOL_UDP;
+		c->cmsg_type = UDP_SEGMENT;
+		c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+		memcpy(CMSG_DATA(c), &b->seg[i], sizeof(uint16_t));
+	}
+}
+
+/* Send message i's datagrams one by one (GSO refused). Returns drops. */
+static unsigned send_split(int fd, struct udp_batch *b, unsigned i)
+{
+	struct msghdr h = b->msg[i].msg_hdr;
+	unsigned dropped = 0;
+	struct iovec *iov = h.msg_iov;
+	size_t n = h.msg_iovlen;
+
+	h.msg_control = NULL;
+	h.msg_controllen = 0;
+	h.msg_iovlen = 1;
+	for (size_t k = 0; k < n; k++) {
+		h.msg_iov = &iov[k];
+		ssize_t r;
+		do
+			r = sendmsg(fd, &h, MSG_DONTWAIT);
+		while (r < 0 && errno == EINTR);
+		if (r < 0)
+			dropped++;
+	}
+	return dropped;
 }
 
 unsigned udp_send_batch(int fd, struct udp_batch *b)
 {
 	unsigned i = 0, dropped = 0;
 
+	set_segments(b);
 	while (i < b->n) {
 		int n = sendmmsg(fd, b->msg + i, b->n - i, MSG_DONTWAIT);
 		if (n > 0) {
@@ -194,14 +254,24 @@ unsigned udp_send_batch(int fd, struct udp_batch *b)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
-			dropped += b->n - i;
+			for (; i < b->n; i++)
+				dropped += (unsigned)b->msg[i].msg_hdr.msg_iovlen;
 			break;
 		}
-		/* The first remaining datagram was refused on its own
+		if (b->msg[i].msg_hdr.msg_iovlen > 1 &&
+		    (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP)) {
+			/* the device cannot do UDP GSO: fall back for good */
+			b->gso = false;
+			dropped += send_split(fd, b, i);
+			i++;
+			continue;
+		}
+		/* The first remaining message was refused on its own
 		 * (EMSGSIZE, ENETUNREACH, EPERM from a firewall, ...). */
-		dropped++;
+		dropped += (unsigned)b->msg[i].msg_hdr.msg_iovlen;
 		i++;
 	}
 	b->n = 0;
+	b->ndgram = 0;
 	return dropped;
 }

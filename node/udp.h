@@ -39,11 +39,29 @@ int udp_set_fwmark(int fd, uint32_t mark);
 int udp_open_pair(uint16_t port, uint32_t fwmark, int *fd4, int *fd6, uint16_t *bound);
 
 /* A batch of datagrams: message headers, their iovecs and peer addresses. */
+/* A batch for recvmmsg, or for sendmmsg where consecutive datagrams to one
+ * destination are merged into one UDP_SEGMENT (GSO) message when `gso` is
+ * set: all of a message's datagrams but the last have the same length, the
+ * last is no longer. The kernel splits it again; one syscall and one route
+ * lookup then carry up to UDP_GSO_MAX_SEGS datagrams. */
 struct udp_batch {
 	struct mmsghdr msg[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct mn_addr addr[UDP_BATCH];
-	unsigned n;
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl[UDP_BATCH];
+	uint16_t seg[UDP_BATCH];  /* message i's segment size */
+	uint32_t bytes[UDP_BATCH]; /* message i's total bytes */
+	unsigned n;               /* messages */
+	unsigned ndgram;          /* datagrams (iovecs) */
+	bool gso;                 /* merge into UDP_SEGMENT messages */
+};
+
+enum {
+	UDP_GSO_MAX_SEGS = 64,
+	UDP_GSO_MAX_BYTES = 60000,
 };
 
 /* Receive up to max (<= UDP_BATCH) datagrams, datagram i into bufs[i] of
@@ -56,6 +74,7 @@ int udp_recv_batch(int fd, struct udp_batch *b, uint8_t *const *bufs, size_t cap
 static inline void udp_batch_reset(struct udp_batch *b)
 {
 	b->n = 0;
+	b->ndgram = 0;
 }
 
 /* Queue buf[0..len) for dst; false when the batch is full. The buffer must
@@ -64,7 +83,9 @@ bool udp_batch_add(struct udp_batch *b, uint8_t *buf, size_t len, const struct m
 
 /* Send everything queued and reset the batch. Returns how many datagrams
  * were dropped: the rest of the batch on EAGAIN/ENOBUFS (the socket buffer is
- * full), or single datagrams the kernel refused (unreachable, too big). */
+ * full), or single datagrams the kernel refused (unreachable, too big). A GSO
+ * message the kernel refuses as such (no checksum offload on the route's
+ * device) is resent datagram by datagram and GSO is turned off for b. */
 unsigned udp_send_batch(int fd, struct udp_batch *b);
 
 #endif
