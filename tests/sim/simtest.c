@@ -1,0 +1,164 @@
+#include "simtest.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mn_err.h"
+#include "mn_wire.h"
+
+static void log_add(struct tcore *c, char what, mn_ns mono, uint32_t from, uint32_t seq)
+{
+	if (c->nlog < TCORE_LOG)
+		c->log[c->nlog++] = (struct tcore_entry){ what, mono, from, seq };
+}
+
+void tcore_send(struct tcore *c, uint32_t to)
+{
+	ck_assert_uint_lt(c->ntx, TCORE_TXQ);
+	c->txq[c->ntx].to = to;
+	c->txq[c->ntx].seq = ++c->seq;
+	c->ntx++;
+}
+
+static int t_create(void **out, const struct sim_env *env, struct mn_time now)
+{
+	struct tcore *c = calloc(1, sizeof(*c));
+	if (!c)
+		return MN_ENOMEM;
+	c->env = env;
+	c->deadline = MN_NEVER;
+	if (*env->persist == NULL)
+		*env->persist = calloc(1, sizeof(struct tcore_persist));
+	if (*env->persist == NULL) {
+		free(c);
+		return MN_ENOMEM;
+	}
+	((struct tcore_persist *)*env->persist)->boots++;
+	*out = c;
+	return MN_OK;
+}
+
+static void t_destroy(void *core)
+{
+	free(core);
+}
+
+static void t_crash(void *core)
+{
+	struct tcore *c = core;
+	((struct tcore_persist *)*c->env->persist)->crashes++;
+	free(core);
+}
+
+static void t_recv(void *core, const struct mn_addr *from, const uint8_t *buf, size_t len,
+		   struct mn_time now)
+{
+	struct tcore *c = core;
+	ck_assert_uint_eq(len, TCORE_MSG_LEN);
+	c->rx++;
+	c->last_from = *from;
+	log_add(c, 'r', now.mono, mn_get_le32(buf), mn_get_le32(buf + 4));
+}
+
+static int t_poll_tx(void *core, uint8_t *buf, size_t cap, size_t *len, struct mn_addr *dst)
+{
+	struct tcore *c = core;
+	if (c->ntx == 0)
+		return 0;
+	uint32_t to = c->txq[0].to, seq = c->txq[0].seq;
+	memmove(c->txq, c->txq + 1, (c->ntx - 1) * sizeof(c->txq[0]));
+	c->ntx--;
+	memset(buf, 0, TCORE_MSG_LEN);
+	mn_put_le32(buf, c->env->node_id);
+	mn_put_le32(buf + 4, seq);
+	*len = TCORE_MSG_LEN;
+	ck_assert(c->env->bootstrap_addr(c->env->ctx, to, dst));
+	return 1;
+}
+
+static mn_ns t_next_deadline(const void *core)
+{
+	const struct tcore *c = core;
+	return c->deadline;
+}
+
+static void t_on_timer(void *core, struct mn_time now)
+{
+	struct tcore *c = core;
+	ck_assert(!mn_time_before(now.mono, c->deadline));
+	c->fired++;
+	log_add(c, 't', now.mono, 0, c->fired);
+	if (c->broadcast) {
+		for (uint32_t i = 0; i < c->env->nodes; i++) {
+			if (i != c->env->node_id)
+				tcore_send(c, i);
+		}
+	}
+	if (c->never_advance)
+		return;
+	c->deadline = c->period ? c->deadline + c->period : MN_NEVER;
+}
+
+static void t_addr_changed(void *core, const struct mn_addr *addr, struct mn_time now)
+{
+	struct tcore *c = core;
+	c->addr_changes++;
+}
+
+static uint64_t t_digest(const void *core)
+{
+	const struct tcore *c = core;
+	return c->digest;
+}
+
+static void t_persist_free(void *p)
+{
+	free(p);
+}
+
+const struct sim_core_ops tcore_ops = {
+	.name = "tcore",
+	.create = t_create,
+	.destroy = t_destroy,
+	.crash = t_crash,
+	.persist_free = t_persist_free,
+	.recv = t_recv,
+	.poll_tx = t_poll_tx,
+	.next_deadline = t_next_deadline,
+	.on_timer = t_on_timer,
+	.addr_changed = t_addr_changed,
+	.view_digest = t_digest,
+};
+
+void simtest_scn(struct scn *s, const char *text)
+{
+	char err[SCN_ERR_LEN];
+	scn_init(s, "test.scn");
+	int rc = scn_feed(s, text, NULL, 1, err, sizeof(err));
+	ck_assert_msg(rc == 0, "scenario: %s", err);
+	rc = scn_finish(s, err, sizeof(err));
+	ck_assert_msg(rc == 0, "scenario: %s", err);
+}
+
+struct sim *simtest_sim(const char *text, const struct sim_core_ops *ops)
+{
+	struct scn *s = malloc(sizeof(*s));
+	ck_assert_ptr_nonnull(s);
+	simtest_scn(s, text);
+	char err[SCN_ERR_LEN];
+	struct sim *sim = NULL;
+	int rc = sim_new(&sim, s, ops, err, sizeof(err));
+	ck_assert_msg(rc == 0, "sim_new: %s", err);
+	free(s);
+	return sim;
+}
+
+void simtest_run_hash(const char *text, char out[TRACE_HEX_LEN])
+{
+	struct sim *sim = simtest_sim(text, NULL);
+	ck_assert_int_eq(sim_run(sim), 0);
+	sim_trace_hex(sim, out);
+	sim_del(sim);
+}

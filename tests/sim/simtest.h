@@ -1,0 +1,60 @@
+/* simtest.h - helpers for the simulator tests: a scripted test core and
+ * scenario construction from text. */
+#ifndef SIMTEST_H
+#define SIMTEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scn.h"
+#include "sim.h"
+#include "simcore.h"
+
+enum tcore_limits {
+	TCORE_LOG = 4096,
+	TCORE_TXQ = 256,
+	TCORE_MSG_LEN = 16,
+};
+
+/* What a tcore saw, in order. */
+struct tcore_entry {
+	char what;           /* 'r' datagram, 't' timer */
+	mn_ns mono;
+	uint32_t from;       /* sender node id (datagrams) */
+	uint32_t seq;
+};
+
+struct tcore {
+	const struct sim_env *env;
+	mn_ns deadline;      /* mono, MN_NEVER for none; the test sets it */
+	mn_ns period;        /* when nonzero, re-arm deadline += period on fire */
+	bool broadcast;      /* on each fire, send to every other node */
+	bool never_advance;  /* misbehave: leave the deadline in the past */
+	uint32_t fired, rx, addr_changes;
+	uint32_t seq;
+	uint64_t digest;
+	struct tcore_entry log[TCORE_LOG];
+	uint32_t nlog;
+	struct { uint32_t to; uint32_t seq; } txq[TCORE_TXQ];
+	uint32_t ntx;
+	struct mn_addr last_from;
+};
+
+/* What a tcore keeps in env->persist: survives crashes. */
+struct tcore_persist {
+	uint32_t boots, crashes;
+};
+
+extern const struct sim_core_ops tcore_ops;
+
+/* Queue a datagram from core c to node `to`'s address at boot. */
+void tcore_send(struct tcore *c, uint32_t to);
+
+/* scn_init + scn_feed(text) + scn_finish, failing the test on error. */
+void simtest_scn(struct scn *s, const char *text);
+/* As above, then sim_new with ops (NULL: the scenario's core). */
+struct sim *simtest_sim(const char *text, const struct sim_core_ops *ops);
+/* Hex trace hash of a whole run of the scenario text. */
+void simtest_run_hash(const char *text, char out[TRACE_HEX_LEN]);
+
+#endif
