@@ -397,26 +397,26 @@ static void on_tun(uv_poll_t *h, int status, int events)
 			}
 			offload_vnet_get(&vh, drv->super);
 			/* Split a super-packet into MTU segments straight into
-			 * the send buffers; flush first when they are short. */
-			nseg = offload_segment(&vh, drv->super + OFFLOAD_VNET_HDR_LEN,
-					       (size_t)n - OFFLOAD_VNET_HDR_LEN, drv->bufs[used],
-					       drv->buf_size, WG_HEADROOM, WG_TAILROOM,
-					       DRV_BATCH - used, seg_len);
-			if (nseg == MN_EFULL && used > 0) {
-				tx_flush(drv);
-				used = 0;
+			 * the send buffers, a batch at a time. */
+			size_t first = 0, total = 1;
+			while (first < total) {
+				if (used == DRV_BATCH) {
+					tx_flush(drv);
+					used = 0;
+				}
 				nseg = offload_segment(&vh, drv->super + OFFLOAD_VNET_HDR_LEN,
-						       (size_t)n - OFFLOAD_VNET_HDR_LEN, drv->bufs[0],
-						       drv->buf_size, WG_HEADROOM, WG_TAILROOM,
-						       DRV_BATCH, seg_len);
+						       (size_t)n - OFFLOAD_VNET_HDR_LEN, first,
+						       drv->bufs[used], drv->buf_size, WG_HEADROOM,
+						       WG_TAILROOM, DRV_BATCH - used, seg_len, &total);
+				if (nseg <= 0) {
+					drv->stats.tun_rx_bad++;
+					break;
+				}
+				drv->stats.tun_rx += (unsigned)nseg;
+				tun_segments_out(drv, used, nseg, seg_len, now);
+				used += (unsigned)nseg;
+				first += (size_t)nseg;
 			}
-			if (nseg < 0) {
-				drv->stats.tun_rx_bad++;
-				continue;
-			}
-			drv->stats.tun_rx += (unsigned)nseg;
-			tun_segments_out(drv, used, nseg, seg_len, now);
-			used += (unsigned)nseg;
 		}
 		tx_flush(drv);
 		drain_tx(drv);

@@ -89,16 +89,19 @@ static void ip4_fix_csum(uint8_t *ip)
 	mn_put_be16(ip + 10, (uint16_t)~offload_csum_fold(offload_csum_add(0, ip, ihl)));
 }
 
-int offload_segment(const struct offload_vnet *h, const uint8_t *pkt, size_t len, uint8_t *out,
-		    size_t stride, size_t headroom, size_t tailroom, size_t max_segs,
-		    size_t *seg_len)
+int offload_segment(const struct offload_vnet *h, const uint8_t *pkt, size_t len, size_t first,
+		    uint8_t *out, size_t stride, size_t headroom, size_t tailroom, size_t max_segs,
+		    size_t *seg_len, size_t *total)
 {
 	size_t room = stride > headroom + tailroom ? stride - headroom - tailroom : 0;
 	uint8_t gso = h->gso_type & ~OFFLOAD_GSO_ECN;
 
+	*total = 1;
 	if (gso == OFFLOAD_GSO_NONE) {
-		if (len > room || max_segs < 1)
+		if (len > room)
 			return MN_EFULL;
+		if (first >= 1 || max_segs < 1)
+			return 0;
 		uint8_t *o = out + headroom;
 		memcpy(o, pkt, len);
 		if (h->flags & OFFLOAD_F_NEEDS_CSUM) {
@@ -108,6 +111,10 @@ int offload_segment(const struct offload_vnet *h, const uint8_t *pkt, size_t len
 			/* the field holds the pseudo-header sum already */
 			uint16_t c = ~offload_csum_fold(
 				offload_csum_add(0, o + h->csum_start, len - h->csum_start));
+			/* UDP sends an all-zero result as 0xffff: zero means "no
+			 * checksum", which IPv6 forbids (RFC 768, RFC 8200 §8.1) */
+			if (c == 0 && h->csum_offset == 6)
+				c = 0xffff;
 			mn_put_be16(o + at, c);
 		}
 		seg_len[0] = len;
@@ -118,7 +125,7 @@ int offload_segment(const struct offload_vnet *h, const uint8_t *pkt, size_t len
 
 	int family = gso == OFFLOAD_GSO_TCPV4 ? AF_INET : AF_INET6;
 	size_t tcp_off = h->csum_start;
-	if (len < 20 || (family == AF_INET && ((pkt[0] >> 4) != 4 ||
+	if (len < 20 || (family == AF_INET && ((pkt[0] >> 4) != 4 || (pkt[0] & 0x0f) < 5 ||
 					      tcp_off != (size_t)(pkt[0] & 0x0f) * 4 ||
 					      pkt[9] != IPPROTO_TCP_NUM)))
 		return MN_EPROTO;
@@ -132,17 +139,19 @@ int offload_segment(const struct offload_vnet *h, const uint8_t *pkt, size_t len
 		return MN_EPROTO;
 	size_t payload = len - hlen, mss = h->gso_size;
 	size_t nseg = payload ? (payload + mss - 1) / mss : 1;
-	if (nseg > max_segs)
-		return MN_EFULL;
+	*total = nseg;
 	if (hlen + (payload < mss ? payload : mss) > room)
 		return MN_EFULL;
+	if (first >= nseg)
+		return 0;
+	size_t end = nseg - first > max_segs ? first + max_segs : nseg;
 
 	uint32_t seq = mn_get_be32(pkt + tcp_off + 4);
 	uint16_t id = family == AF_INET ? mn_get_be16(pkt + 4) : 0;
 	uint8_t flags = pkt[tcp_off + 13];
-	for (size_t i = 0; i < nseg; i++) {
+	for (size_t i = first; i < end; i++) {
 		size_t off = i * mss, n = payload - off < mss ? payload - off : mss;
-		uint8_t *o = out + i * stride + headroom, *tcp = o + tcp_off;
+		uint8_t *o = out + (i - first) * stride + headroom, *tcp = o + tcp_off;
 		memcpy(o, pkt, hlen);
 		memcpy(o + hlen, pkt + hlen + off, n);
 		if (family == AF_INET) {
@@ -163,9 +172,9 @@ int offload_segment(const struct offload_vnet *h, const uint8_t *pkt, size_t len
 		uint32_t s = pseudo_sum(o, family, tcp_hlen + n);
 		s = offload_csum_add(s, tcp, tcp_hlen + n);
 		mn_put_be16(tcp + 16, (uint16_t)~offload_csum_fold(s));
-		seg_len[i] = hlen + n;
+		seg_len[i - first] = hlen + n;
 	}
-	return (int)nseg;
+	return (int)(end - first);
 }
 
 /* ---- GRO ---- */
@@ -238,6 +247,16 @@ static bool same_addrs_ports(const uint8_t *a, const uint8_t *b, int family, siz
 	return memcmp(a + tcp_off, b + tcp_off, 4) == 0;
 }
 
+/* The kernel will not check checksums of a merged (CHECKSUM_PARTIAL)
+ * packet, so a segment joins or opens a merge only if its own are right. */
+static bool csums_ok(const uint8_t *p, size_t len, int family, size_t tcp_off)
+{
+	if (family == AF_INET && offload_csum_fold(offload_csum_add(0, p, 20)) != 0xffff)
+		return false;
+	uint32_t s = pseudo_sum(p, family, len - tcp_off);
+	return offload_csum_fold(offload_csum_add(s, p + tcp_off, len - tcp_off)) == 0xffff;
+}
+
 static void new_item(struct offload_gro *g, const uint8_t *pkt, size_t len, int family,
 		     size_t tcp_off, size_t hlen)
 {
@@ -262,6 +281,9 @@ void offload_gro_add(struct offload_gro *g, const uint8_t *pkt, size_t len)
 {
 	int family = 0;
 	size_t hlen = 0, tcp_off = coalescible(pkt, len, &family, &hlen);
+
+	if (tcp_off && !csums_ok(pkt, len, family, tcp_off))
+		tcp_off = 0; /* delivered alone; the kernel drops it */
 
 	if (tcp_off) {
 		/* only the newest item of this flow may grow */

@@ -43,16 +43,19 @@ void offload_vnet_put(uint8_t p[OFFLOAD_VNET_HDR_LEN], const struct offload_vnet
 uint32_t offload_csum_add(uint32_t sum, const uint8_t *p, size_t len);
 uint16_t offload_csum_fold(uint32_t sum);
 
-/* Split the packet pkt[0..len) described by h into segments, each written to
- * out + i * stride + headroom (so the caller can encrypt in place with
- * headroom for its own header), with full IP and TCP checksums. A packet
- * without GSO but with NEEDS_CSUM gets its checksum completed (1 segment).
- * Returns the number of segments (<= max_segs) with their lengths in
- * seg_len[], or MN_EPROTO (malformed/unsupported), MN_EFULL (more than
- * max_segs or a segment larger than stride - headroom - tailroom). */
-int offload_segment(const struct offload_vnet *h, const uint8_t *pkt, size_t len, uint8_t *out,
-		    size_t stride, size_t headroom, size_t tailroom, size_t max_segs,
-		    size_t *seg_len);
+/* Split the packet pkt[0..len) described by h into segments, writing
+ * segments first, first+1, ... (at most max_segs of them) to
+ * out + i * stride + headroom, so the caller can encrypt in place with
+ * headroom for its own header, with full IP and TCP checksums; call again
+ * with a larger `first` for the rest (a 64 KiB super-packet of small MSS
+ * has more segments than a batch). A packet without GSO but with
+ * NEEDS_CSUM gets its checksum completed (1 segment). Returns the number of
+ * segments written with their lengths in seg_len[], and *total, or
+ * MN_EPROTO (malformed/unsupported) or MN_EFULL (a segment larger than
+ * stride - headroom - tailroom). */
+int offload_segment(const struct offload_vnet *h, const uint8_t *pkt, size_t len, size_t first,
+		    uint8_t *out, size_t stride, size_t headroom, size_t tailroom, size_t max_segs,
+		    size_t *seg_len, size_t *total);
 
 /* GRO: coalesce a batch of IP packets bound for the TUN device.
  *

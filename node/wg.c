@@ -182,6 +182,7 @@ int wg_dev_new(struct wg_dev **out, const struct mn_rng *rng)
 	dev->rng = *rng;
 	dev->mtu = DEFAULT_MTU;
 	mn_rng_bytes(&dev->rng, dev->peer_hash_key, sizeof(dev->peer_hash_key));
+	mn_rng_bytes(&dev->rng, dev->ratelimit_key, sizeof(dev->ratelimit_key));
 	allowedips_init(&dev->table);
 	*out = dev;
 	return MN_OK;
@@ -212,11 +213,20 @@ void wg_dev_force_under_load(struct wg_dev *dev, bool on)
 	dev->force_under_load = on;
 }
 
+/* Staged packets are plaintext: wiped before they go back to the heap. */
+static void staged_free(struct wg_staged *s)
+{
+	if (s->buf) {
+		sodium_memzero(s->buf, WG_HEADROOM + s->len + WG_TAILROOM);
+		free(s->buf);
+	}
+	s->buf = NULL;
+}
+
 static void staged_purge(struct wg_peer *peer)
 {
 	while (peer->staged_count) {
-		free(peer->staged[peer->staged_head].buf);
-		peer->staged[peer->staged_head].buf = NULL;
+		staged_free(&peer->staged[peer->staged_head]);
 		peer->staged_head = (peer->staged_head + 1) % WG_MAX_STAGED_PER_PEER;
 		peer->staged_count--;
 	}
@@ -241,6 +251,8 @@ int wg_dev_set_private_key(struct wg_dev *dev, const uint8_t sk[WG_KEY_LEN])
 		if (!dev->has_key)
 			return MN_OK;
 		dev->has_key = false;
+		for (struct wg_peer *p = dev->peers_first; p; p = p->list_next)
+			sodium_memzero(p->ss, sizeof(p->ss));
 		sodium_memzero(dev->priv, sizeof(dev->priv));
 		memset(dev->pub, 0, sizeof(dev->pub));
 	} else {
@@ -537,8 +549,7 @@ static void send_staged(struct wg_peer *peer, struct mn_time now)
 		peer->staged_head = (peer->staged_head + 1) % WG_MAX_STAGED_PER_PEER;
 		peer->staged_count--;
 		if (!keypair_can_send(peer->cur, now.mono)) {
-			free(s->buf);
-			s->buf = NULL;
+			staged_free(s);
 			continue;
 		}
 		size_t n = encrypt_packet(dev, peer->cur, s->buf, s->len);
@@ -556,8 +567,7 @@ static int stage_packet(struct wg_peer *peer, const uint8_t *pkt, size_t len)
 		return MN_ENOMEM;
 	if (peer->staged_count == WG_MAX_STAGED_PER_PEER) {
 		/* drop the oldest, as WireGuard does */
-		free(peer->staged[peer->staged_head].buf);
-		peer->staged[peer->staged_head].buf = NULL;
+		staged_free(&peer->staged[peer->staged_head]);
 		peer->staged_head = (peer->staged_head + 1) % WG_MAX_STAGED_PER_PEER;
 		peer->staged_count--;
 		wg_drop(dev, WG_DROP_STAGED_FULL);
@@ -663,6 +673,38 @@ static bool note_handshake_load(struct wg_dev *dev, mn_ns now)
 	return dev->force_under_load || mn_time_before(now, dev->under_load_until);
 }
 
+/* Token bucket of the source's /32 or /64 (kernel ratelimiter.c semantics). */
+static bool ratelimit_allow(struct wg_dev *dev, const struct mn_addr *src, mn_ns now)
+{
+	const mn_ns cost = MN_NS_PER_SEC / WG_RATELIMIT_PER_SEC;
+	uint8_t key[9], h[crypto_shorthash_BYTES];
+	size_t n;
+
+	if (src->sa.sa_family == AF_INET) {
+		key[0] = 4;
+		memcpy(key + 1, &src->in4.sin_addr, 4);
+		n = 5;
+	} else {
+		key[0] = 6;
+		memcpy(key + 1, &src->in6.sin6_addr, 8);
+		n = 9;
+	}
+	crypto_shorthash(h, key, n, dev->ratelimit_key);
+	struct wg_bucket *b = &dev->ratelimit[mn_get_le32(h) & (WG_RATELIMIT_SLOTS - 1)];
+	if (b->last == 0 || mn_elapsed(now, b->last, WG_RATELIMIT_BURST * cost)) {
+		b->tokens = WG_RATELIMIT_BURST * cost;
+	} else {
+		b->tokens += now - b->last;
+		if (b->tokens > WG_RATELIMIT_BURST * cost)
+			b->tokens = WG_RATELIMIT_BURST * cost;
+	}
+	b->last = now ? now : 1;
+	if (b->tokens < cost)
+		return false;
+	b->tokens -= cost;
+	return true;
+}
+
 static void set_endpoint_from(struct wg_peer *peer, const struct mn_addr *src)
 {
 	/* Roaming: the endpoint follows the latest authenticated packet. */
@@ -680,13 +722,20 @@ static int handle_handshake(struct wg_dev *dev, const struct mn_addr *src, uint8
 		wg_drop(dev, WG_DROP_BAD_MAC1);
 		return MN_EAUTH;
 	}
-	if (note_handshake_load(dev, now.mono) &&
-	    !wg_cookie_check_mac2(dev, buf, len, src, now.mono)) {
-		uint8_t reply[WG_COOKIE_LEN];
-		wg_cookie_create_reply(dev, reply, buf, len, src, now.mono);
-		txq_push(dev, reply, sizeof(reply), src);
-		wg_drop(dev, WG_DROP_NEED_COOKIE);
-		return MN_EBUSY;
+	if (note_handshake_load(dev, now.mono)) {
+		if (!wg_cookie_check_mac2(dev, buf, len, src, now.mono)) {
+			uint8_t reply[WG_COOKIE_LEN];
+			wg_cookie_create_reply(dev, reply, buf, len, src, now.mono);
+			txq_push(dev, reply, sizeof(reply), src);
+			wg_drop(dev, WG_DROP_NEED_COOKIE);
+			return MN_EBUSY;
+		}
+		/* The source proved its address; it still gets only its share
+		 * of our DH work. */
+		if (!ratelimit_allow(dev, src, now.mono)) {
+			wg_drop(dev, WG_DROP_RATELIMITED);
+			return MN_EBUSY;
+		}
 	}
 
 	if (buf[0] == WG_MSG_INITIATION) {
@@ -707,10 +756,19 @@ static int handle_handshake(struct wg_dev *dev, const struct mn_addr *src, uint8
 			return MN_ECRYPTO;
 		}
 		wg_cookie_add_macs(peer, resp, sizeof(resp), now.mono);
-		if (wg_noise_begin_session(peer, now) == MN_OK)
-			timers_session_derived(peer, now.mono);
+		/* Send the response only with a session behind it. */
+		if ((rc = wg_noise_begin_session(peer, now)) < 0) {
+			wg_drop(dev, WG_DROP_BAD_HANDSHAKE);
+			return rc;
+		}
+		timers_session_derived(peer, now.mono);
 		timers_traversal(peer, now.mono);
 		timers_any_authenticated_sent(peer);
+		/* A response counts as our handshake for the rate limit, so
+		 * traffic queued before the initiator's first data does not
+		 * start a second handshake (as the kernel does). */
+		peer->last_sent_handshake = now.mono;
+		peer->sent_any_handshake = true;
 		peer->tx_bytes += sizeof(resp);
 		txq_push(dev, resp, sizeof(resp), &peer->endpoint);
 		return 0;
@@ -934,8 +992,16 @@ static void peer_on_timer(struct wg_peer *peer, struct mn_time now)
 	}
 }
 
+/* Backpressure: a peer's due timers run only while the control queue has
+ * room for what they may emit; the rest stay due, so next_deadline() is
+ * already past and the driver comes back once it has drained the queue. */
+#define TX_ROOM_PER_PEER 4
+
 void wg_dev_on_timer(struct wg_dev *dev, struct mn_time now)
 {
-	for (struct wg_peer *p = dev->peers_first; p; p = p->list_next)
+	for (struct wg_peer *p = dev->peers_first; p; p = p->list_next) {
+		if (dev->tx_count + TX_ROOM_PER_PEER > WG_MAX_TX_QUEUE)
+			break;
 		peer_on_timer(p, now);
+	}
 }

@@ -106,6 +106,18 @@ struct wg_tx {
 	struct mn_addr dst;
 };
 
+/* Per-source token buckets for handshakes under load (the kernel's
+ * ratelimiter): WG_RATELIMIT_PER_SEC per IPv4 /32 or IPv6 /64, bursts of
+ * WG_RATELIMIT_BURST, in a fixed table indexed by a keyed hash (sources
+ * that collide share a bucket; the key is secret, so nobody aims at one). */
+#define WG_RATELIMIT_SLOTS (1u << 12)
+#define WG_RATELIMIT_PER_SEC 20
+#define WG_RATELIMIT_BURST 5
+struct wg_bucket {
+	mn_ns last;
+	mn_ns tokens; /* in ns of allowance; one packet costs 1 s / PER_SEC */
+};
+
 #define WG_INDEX_BUCKETS (1u << 14)
 #define WG_PEER_BUCKETS (1u << 12)
 
@@ -138,6 +150,9 @@ struct wg_dev {
 
 	struct wg_tx txq[WG_MAX_TX_QUEUE];
 	unsigned tx_head, tx_count;
+
+	struct wg_bucket ratelimit[WG_RATELIMIT_SLOTS];
+	uint8_t ratelimit_key[16];
 
 	uint64_t drops[WG_DROP__COUNT];
 };

@@ -103,6 +103,13 @@ static size_t super_packet(uint8_t *p, int family, size_t payload, uint8_t flags
 	return len;
 }
 
+/* Recompute the TCP checksum of an IPv4 test packet after editing it. */
+static void fix_tcp4(uint8_t *ip, size_t len)
+{
+	ip[36] = ip[37] = 0;
+	mn_put_be16(ip + 36, (uint16_t)~ref_csum(ip + 20, len - 20, ref_pseudo(ip, AF_INET, len - 20)));
+}
+
 #define STRIDE 1500
 #define HEAD 16
 static uint8_t segs[64 * STRIDE];
@@ -110,11 +117,12 @@ static uint8_t super[70000], gbufs[OFFLOAD_GRO_ITEMS][OFFLOAD_VNET_HDR_LEN + OFF
 
 static void check_segments(int family)
 {
+	size_t total;
 	struct offload_vnet h;
 	size_t seglen[64];
 	size_t len = super_packet(super, family, 10000, 0x18 | 0x01 | 0x80, &h);
 	size_t ipl = family == AF_INET ? 20 : 40, hl = ipl + 32;
-	int n = offload_segment(&h, super, len, segs, STRIDE, HEAD, 32, 64, seglen);
+	int n = offload_segment(&h, super, len, 0, segs, STRIDE, HEAD, 32, 64, seglen, &total);
 	ck_assert_int_eq(n, (10000 + 1367) / 1368);
 	size_t got = 0;
 	for (int i = 0; i < n; i++) {
@@ -153,24 +161,33 @@ END_TEST
 
 START_TEST(test_segment_limits_and_csum_only)
 {
+	size_t total;
 	struct offload_vnet h;
 	size_t seglen[64];
 	size_t len = super_packet(super, AF_INET, 10000, 0x10, &h);
-	ck_assert_int_eq(offload_segment(&h, super, len, segs, STRIDE, HEAD, 32, 3, seglen),
-			 MN_EFULL);
-	ck_assert_int_eq(offload_segment(&h, super, len, segs, 600, HEAD, 32, 64, seglen),
+	/* a batch smaller than the packet: chunks, resumed at `first` */
+	ck_assert_int_eq(offload_segment(&h, super, len, 0, segs, STRIDE, HEAD, 32, 3, seglen, &total),
+			 3);
+	ck_assert_uint_eq(total, 8);
+	ck_assert_int_eq(offload_segment(&h, super, len, 6, segs, STRIDE, HEAD, 32, 3, seglen, &total),
+			 2);
+	ck_assert_uint_eq(seglen[1], 20 + 32 + 10000 - 7 * 1368);
+	ck_assert_uint_eq(mn_get_be32(segs + STRIDE + HEAD + 24), 0xfffff000u + 7 * 1368);
+	ck_assert_int_eq(offload_segment(&h, super, len, 8, segs, STRIDE, HEAD, 32, 3, seglen, &total),
+			 0);
+	ck_assert_int_eq(offload_segment(&h, super, len, 0, segs, 600, HEAD, 32, 64, seglen, &total),
 			 MN_EFULL);
 	h.gso_type = 3; /* UDP UFO: not offered */
-	ck_assert_int_eq(offload_segment(&h, super, len, segs, STRIDE, HEAD, 32, 64, seglen),
+	ck_assert_int_eq(offload_segment(&h, super, len, 0, segs, STRIDE, HEAD, 32, 64, seglen, &total),
 			 MN_EPROTO);
 	/* no GSO, checksum to complete */
 	len = super_packet(super, AF_INET, 500, 0x18, &h);
 	h.gso_type = OFFLOAD_GSO_NONE;
-	ck_assert_int_eq(offload_segment(&h, super, len, segs, STRIDE, HEAD, 32, 64, seglen), 1);
+	ck_assert_int_eq(offload_segment(&h, super, len, 0, segs, STRIDE, HEAD, 32, 64, seglen, &total), 1);
 	ck_assert(tcp_ok(segs + HEAD, seglen[0], AF_INET));
 	/* malformed: csum_start past the end */
 	h.csum_start = 2000;
-	ck_assert_int_eq(offload_segment(&h, super, len, segs, STRIDE, HEAD, 32, 64, seglen),
+	ck_assert_int_eq(offload_segment(&h, super, len, 0, segs, STRIDE, HEAD, 32, 64, seglen, &total),
 			 MN_EPROTO);
 }
 END_TEST
@@ -185,11 +202,12 @@ static void gro_setup(struct offload_gro *g)
 
 static void check_round_trip(int family)
 {
+	size_t total;
 	static struct offload_gro g;
 	struct offload_vnet h, h2;
 	size_t seglen[64], seglen2[64];
 	size_t len = super_packet(super, family, 20000, 0x18, &h);
-	int n = offload_segment(&h, super, len, segs, STRIDE, HEAD, 32, 64, seglen);
+	int n = offload_segment(&h, super, len, 0, segs, STRIDE, HEAD, 32, 64, seglen, &total);
 	ck_assert_int_gt(n, 1);
 	gro_setup(&g);
 	for (int i = 0; i < n; i++)
@@ -208,8 +226,8 @@ static void check_round_trip(int family)
 	ck_assert_mem_eq(gbufs[0] + OFFLOAD_VNET_HDR_LEN, super, len);
 	/* and segments back to the same bytes */
 	static uint8_t segs2[64 * STRIDE];
-	int n2 = offload_segment(&h2, gbufs[0] + OFFLOAD_VNET_HDR_LEN, len, segs2, STRIDE, HEAD,
-				 32, 64, seglen2);
+	int n2 = offload_segment(&h2, gbufs[0] + OFFLOAD_VNET_HDR_LEN, len, 0, segs2, STRIDE,
+				 HEAD, 32, 64, seglen2, &total);
 	ck_assert_int_eq(n2, n);
 	for (int i = 0; i < n; i++) {
 		ck_assert_uint_eq(seglen2[i], seglen[i]);
@@ -232,11 +250,12 @@ END_TEST
 
 START_TEST(test_gro_flows_gaps_and_others)
 {
+	size_t total;
 	static struct offload_gro g;
 	struct offload_vnet h;
 	size_t seglen[64];
 	size_t len = super_packet(super, AF_INET, 5 * 1368, 0x10, &h);
-	int n = offload_segment(&h, super, len, segs, STRIDE, HEAD, 32, 64, seglen);
+	int n = offload_segment(&h, super, len, 0, segs, STRIDE, HEAD, 32, 64, seglen, &total);
 	ck_assert_int_eq(n, 5);
 	gro_setup(&g);
 	/* 0, 1, then 3 (gap), then 4; a UDP packet; segment 2 late */
@@ -268,15 +287,27 @@ START_TEST(test_gro_flows_gaps_and_others)
 	uint8_t other[STRIDE];
 	memcpy(other, segs + 1 * STRIDE + HEAD, seglen[1]);
 	other[20] ^= 1; /* another source port */
+	fix_tcp4(other, seglen[1]);
 	offload_gro_add(&g, other, seglen[1]);
 	offload_gro_add(&g, segs + 1 * STRIDE + HEAD, seglen[1]);
 	ck_assert_uint_eq(g.n, 2);
 	ck_assert_uint_eq(g.items[0].nseg, 2);
+	/* a segment with a bad TCP checksum neither joins nor opens a merge */
+	gro_setup(&g);
+	offload_gro_add(&g, segs + 0 * STRIDE + HEAD, seglen[0]);
+	memcpy(other, segs + 1 * STRIDE + HEAD, seglen[1]);
+	other[100] ^= 0x40;
+	offload_gro_add(&g, other, seglen[1]);
+	ck_assert_uint_eq(g.n, 2);
+	ck_assert_uint_eq(g.items[0].nseg, 1);
+	ck_assert(g.items[1].closed);
 	/* different TCP options (timestamp) do not merge */
 	gro_setup(&g);
 	offload_gro_add(&g, segs + 0 * STRIDE + HEAD, seglen[0]);
 	memcpy(other, segs + 1 * STRIDE + HEAD, seglen[1]);
 	other[20 + 27] ^= 1;
+	fix_tcp4(other, seglen[1]);
+	ck_assert(tcp_ok(other, seglen[1], AF_INET));
 	offload_gro_add(&g, other, seglen[1]);
 	ck_assert_uint_eq(g.n, 2);
 }

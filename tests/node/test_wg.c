@@ -510,6 +510,87 @@ START_TEST(test_cookie_under_load)
 }
 END_TEST
 
+START_TEST(test_under_load_ratelimit_per_source)
+{
+	struct dgram d, q[4], init;
+
+	wg_dev_force_under_load(B.dev, true);
+	ck_assert_int_eq(tun_send(&A, "100.64.0.1", "100.64.0.2", 40, &d), 0);
+	ck_assert_int_eq(drain(&A, q, 4), 1);
+	ck_assert_int_eq(deliver(&B, &A, &q[0], NULL, NULL), MN_EBUSY);
+	ck_assert_int_eq(drain(&B, q, 4), 1);
+	ck_assert_int_eq(deliver(&A, &B, &q[0], NULL, NULL), 0); /* the cookie */
+	advance(WG_REKEY_TIMEOUT + MN_NS_PER_SEC / 2);
+	wg_dev_on_timer(A.dev, now);
+	ck_assert_int_eq(drain(&A, q, 4), 1);
+	init = q[0]; /* carries a valid mac2 */
+	/* a flood of it from one address: a burst of 5 reaches the DH, then
+	 * the source is over its rate */
+	for (int i = 0; i < 10; i++) {
+		d = init;
+		deliver(&B, &A, &d, NULL, NULL);
+	}
+	ck_assert_uint_eq(wg_dev_drops(B.dev, WG_DROP_RATELIMITED), 5);
+	ck_assert_uint_eq(wg_dev_drops(B.dev, WG_DROP_REPLAY_TIMESTAMP), 4);
+	/* tokens come back at 20 per second */
+	advance(MN_NS_PER_SEC / 10);
+	d = init;
+	ck_assert_int_eq(deliver(&B, &A, &d, NULL, NULL), MN_EREPLAY);
+	d = init;
+	deliver(&B, &A, &d, NULL, NULL);
+	d = init;
+	ck_assert_int_eq(deliver(&B, &A, &d, NULL, NULL), MN_EBUSY);
+	ck_assert_uint_eq(wg_dev_drops(B.dev, WG_DROP_RATELIMITED), 6);
+}
+END_TEST
+
+START_TEST(test_responder_does_not_initiate_again)
+{
+	struct dgram d, q[4];
+
+	ck_assert_int_eq(tun_send(&A, "100.64.0.1", "100.64.0.2", 40, &d), 0);
+	ck_assert_int_eq(drain(&A, q, 4), 1);
+	ck_assert_int_eq(deliver(&B, &A, &q[0], NULL, NULL), 0);
+	ck_assert_int_eq(drain(&B, q, 4), 1);
+	ck_assert_uint_eq(q[0].len, WG_RESPONSE_LEN);
+	/* B has traffic for A before A's first data confirms the session:
+	 * staged, and no second handshake */
+	advance(MN_NS_PER_SEC / 1000);
+	ck_assert_int_eq(tun_send(&B, "100.64.0.2", "100.64.0.1", 40, &d), 0);
+	ck_assert_int_eq(drain(&B, q, 4), 0);
+}
+END_TEST
+
+START_TEST(test_timer_backpressure)
+{
+	/* 3000 peers whose persistent keepalives all fall due at once: the
+	 * device never overflows its control queue; draining between timer
+	 * calls gets every peer its handshake initiation. */
+	struct dgram q;
+	int sent = 0;
+	for (int i = 0; i < 3000; i++) {
+		uint8_t pk[32], sk[32];
+		struct wg_peer *p;
+		mn_rng_bytes(&A.rng, sk, 32);
+		wg_clamp(sk);
+		wg_pubkey(pk, sk);
+		ck_assert_int_eq(wg_dev_peer_add(A.dev, pk, &p), MN_OK);
+		wg_peer_set_endpoint(p, &B.addr);
+		wg_peer_set_persistent_keepalive(p, 25, now.mono);
+	}
+	for (int round = 0; round < 20; round++) {
+		mn_ns dl = wg_dev_next_deadline(A.dev);
+		if (mn_time_before(now.mono, dl))
+			break;
+		wg_dev_on_timer(A.dev, now);
+		while (wg_dev_poll_tx(A.dev, q.buf, BUFCAP, &q.len, &q.dst) == 1)
+			sent++;
+	}
+	ck_assert_int_eq(sent, 3000);
+	ck_assert_uint_eq(wg_dev_drops(A.dev, WG_DROP_TX_FULL), 0);
+}
+END_TEST
+
 START_TEST(test_retransmit_jitter_and_give_up)
 {
 	struct dgram d, q[4];
@@ -873,6 +954,9 @@ static Suite *wg_suite(void)
 	tcase_add_test(tc, test_unknown_peer_and_timestamp_replay);
 	tcase_add_test(tc, test_psk_mismatch_and_match);
 	tcase_add_test(tc, test_cookie_under_load);
+	tcase_add_test(tc, test_under_load_ratelimit_per_source);
+	tcase_add_test(tc, test_responder_does_not_initiate_again);
+	tcase_add_test(tc, test_timer_backpressure);
 	tcase_add_test(tc, test_retransmit_jitter_and_give_up);
 	tcase_add_test(tc, test_passive_keepalive);
 	tcase_add_test(tc, test_new_handshake_when_no_reply);
