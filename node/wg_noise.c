@@ -91,6 +91,24 @@ static int new_ephemeral(struct wg_dev *dev, uint8_t priv[32], uint8_t pub[32])
 	return wg_pubkey(pub, priv);
 }
 
+/* Our message is complete: give the handshake a fresh receiver index (put
+ * in the message's sender field) and keep what the next step needs. */
+static void commit_created(struct wg_peer *peer, const uint8_t e_priv[32], const uint8_t c[32],
+			   const uint8_t h[32], enum wg_hs_state state, uint8_t *sender_field)
+{
+	struct wg_handshake *hs = &peer->hs;
+
+	wg_index_del(peer->dev, &hs->entry);
+	hs->entry.peer = peer;
+	hs->entry.kp = NULL;
+	wg_index_add(peer->dev, &hs->entry);
+	mn_put_le32(sender_field, hs->entry.id);
+	memcpy(hs->e_priv, e_priv, 32);
+	memcpy(hs->chain, c, 32);
+	memcpy(hs->hash, h, 32);
+	hs->state = state;
+}
+
 int wg_noise_create_initiation(struct wg_peer *peer, uint8_t msg[WG_INITIATION_LEN],
 			       struct mn_time now)
 {
@@ -130,14 +148,7 @@ int wg_noise_create_initiation(struct wg_peer *peer, uint8_t msg[WG_INITIATION_L
 	mix_hash(h, msg + INIT_TIMESTAMP, WG_TAI64N_LEN + WG_AEAD_TAG_LEN);
 
 	wg_handshake_clear(dev, hs);
-	hs->entry.peer = peer;
-	hs->entry.kp = NULL;
-	wg_index_add(dev, &hs->entry);
-	mn_put_le32(msg + INIT_SENDER, hs->entry.id);
-	memcpy(hs->e_priv, e_priv, 32);
-	memcpy(hs->chain, c, 32);
-	memcpy(hs->hash, h, 32);
-	hs->state = WG_HS_CREATED_INITIATION;
+	commit_created(peer, e_priv, c, h, WG_HS_CREATED_INITIATION, msg + INIT_SENDER);
 	rc = MN_OK;
 out:
 	sodium_memzero(c, sizeof(c));
@@ -257,15 +268,7 @@ int wg_noise_create_response(struct wg_peer *peer, uint8_t msg[WG_RESPONSE_LEN])
 	wg_aead_seal(msg + RESP_EMPTY, NULL, 0, 0, k, h, 32);
 	mix_hash(h, msg + RESP_EMPTY, WG_AEAD_TAG_LEN);
 
-	wg_index_del(dev, &hs->entry);
-	hs->entry.peer = peer;
-	hs->entry.kp = NULL;
-	wg_index_add(dev, &hs->entry);
-	mn_put_le32(msg + RESP_SENDER, hs->entry.id);
-	memcpy(hs->e_priv, e_priv, 32);
-	memcpy(hs->chain, c, 32);
-	memcpy(hs->hash, h, 32);
-	hs->state = WG_HS_CREATED_RESPONSE;
+	commit_created(peer, e_priv, c, h, WG_HS_CREATED_RESPONSE, msg + RESP_SENDER);
 	rc = MN_OK;
 out:
 	sodium_memzero(c, sizeof(c));
