@@ -25,4 +25,10 @@ fuzz_fuzz_record_SOURCES = fuzz/fuzz_record.c
 fuzz_fuzz_record_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
 fuzz_fuzz_record_LDFLAGS = $(FUZZER_FLAGS)
 fuzz_fuzz_record_LDADD = $(CORE_LIBS)
+
+noinst_PROGRAMS += fuzz/fuzz_gossip
+fuzz_fuzz_gossip_SOURCES = fuzz/fuzz_gossip.c
+fuzz_fuzz_gossip_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
+fuzz_fuzz_gossip_LDFLAGS = $(FUZZER_FLAGS)
+fuzz_fuzz_gossip_LDADD = $(CORE_LIBS)
 endif

@@ -1,10 +1,17 @@
-# gossip/: signed membership records (and, next, SWIM and dissemination).
+# gossip/: signed membership records, sealed control messages, SWIM with
+# Lifeguard (dissemination, anti-entropy), the shared record table.
 libmncore_a_SOURCES += \
-	gossip/record.c gossip/record.h
+	gossip/record.c gossip/record.h \
+	gossip/seal.c gossip/seal.h \
+	gossip/swim.c gossip/swim.h \
+	gossip/rtab.c gossip/rtab.h
 
 check_PROGRAMS += tests/test_gossip
 TESTS += tests/test_gossip
 tests_test_gossip_CFLAGS = $(TEST_CFLAGS)
 tests_test_gossip_LDADD = $(CORE_LIBS) $(TEST_LIBS)
 tests_test_gossip_SOURCES = tests/check_main.c tests/check_main.h \
-	tests/gossip/test_record.c
+	tests/gossip/gossip_fixture.h \
+	tests/gossip/test_record.c \
+	tests/gossip/test_seal.c \
+	tests/gossip/test_swim.c

@@ -1,0 +1,212 @@
+/* rtab.c - shared append-only record table (see rtab.h). */
+#include "rtab.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mn_err.h"
+#include "mn_wire.h"
+
+#define RTAB_MAX (UINT32_C(1) << 24)
+#define EMPTY UINT32_MAX
+
+/* Fixed: the table's order must not depend on anything but the bytes. */
+static const uint8_t hash_key[crypto_shorthash_KEYBYTES] = "mn/v1/rtab-hash";
+
+struct rtab {
+	struct swim_rec **recs; /* in insertion order */
+	uint64_t *hashes;       /* parallel to recs */
+	uint32_t n, cap, max;
+	uint32_t *slots;        /* open addressing over recs indices */
+	uint32_t mask;
+	uint64_t bytes;
+};
+
+static uint64_t hash_bytes(const uint8_t *b, size_t len)
+{
+	uint8_t h[crypto_shorthash_BYTES];
+
+	crypto_shorthash(h, b, len, hash_key);
+	return mn_get_le64(h);
+}
+
+int rtab_new(struct rtab **out, uint32_t max_records)
+{
+	struct rtab *t;
+	uint32_t slots = 16;
+
+	*out = NULL;
+	if (max_records == 0 || max_records > RTAB_MAX)
+		return MN_EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return MN_ENOMEM;
+	t->max = max_records;
+	t->slots = malloc(slots * sizeof(*t->slots));
+	if (!t->slots) {
+		free(t);
+		return MN_ENOMEM;
+	}
+	memset(t->slots, 0xff, slots * sizeof(*t->slots));
+	t->mask = slots - 1;
+	*out = t;
+	return MN_OK;
+}
+
+void rtab_del(struct rtab *t)
+{
+	if (!t)
+		return;
+	for (uint32_t i = 0; i < t->n; i++)
+		free(t->recs[i]);
+	free(t->recs);
+	free(t->hashes);
+	free(t->slots);
+	free(t);
+}
+
+static uint32_t lookup(const struct rtab *t, const uint8_t *b, size_t len, uint64_t h)
+{
+	for (uint32_t pos = (uint32_t)h & t->mask;; pos = (pos + 1) & t->mask) {
+		uint32_t i = t->slots[pos];
+		if (i == EMPTY)
+			return EMPTY;
+		if (t->hashes[i] == h && t->recs[i]->len == len &&
+		    memcmp(t->recs[i]->bytes, b, len) == 0)
+			return i;
+	}
+}
+
+static void slot_put(uint32_t *slots, uint32_t mask, uint64_t h, uint32_t i)
+{
+	uint32_t pos = (uint32_t)h & mask;
+
+	while (slots[pos] != EMPTY)
+		pos = (pos + 1) & mask;
+	slots[pos] = i;
+}
+
+/* Room for one more record: arrays and a slot table kept at most half full. */
+static int grow(struct rtab *t)
+{
+	if (t->n == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 16;
+		struct swim_rec **recs = realloc(t->recs, cap * sizeof(*recs));
+		if (!recs)
+			return MN_ENOMEM;
+		t->recs = recs;
+		uint64_t *hashes = realloc(t->hashes, cap * sizeof(*hashes));
+		if (!hashes)
+			return MN_ENOMEM;
+		t->hashes = hashes;
+		t->cap = cap;
+	}
+	if ((t->n + 1) * 2 > t->mask + 1) {
+		uint32_t nslots = (t->mask + 1) * 2;
+		uint32_t *slots = malloc(nslots * sizeof(*slots));
+		if (!slots)
+			return MN_ENOMEM;
+		memset(slots, 0xff, nslots * sizeof(*slots));
+		for (uint32_t i = 0; i < t->n; i++)
+			slot_put(slots, nslots - 1, t->hashes[i], i);
+		free(t->slots);
+		t->slots = slots;
+		t->mask = nslots - 1;
+	}
+	return MN_OK;
+}
+
+static struct swim_rec *insert(struct rtab *t, const uint8_t *b, size_t len, uint64_t h,
+			       const struct rec_member *m)
+{
+	struct swim_rec *r;
+
+	if (t->n >= t->max || len > UINT16_MAX || grow(t) != MN_OK)
+		return NULL;
+	r = calloc(1, sizeof(*r) + len);
+	if (!r)
+		return NULL;
+	swim_rec_fill(r, m);
+	r->len = (uint16_t)len;
+	memcpy(r->bytes, b, len);
+	t->recs[t->n] = r;
+	t->hashes[t->n] = h;
+	slot_put(t->slots, t->mask, h, t->n);
+	t->n++;
+	t->bytes += len;
+	return r;
+}
+
+static const struct swim_rec *st_find(void *ctx, const uint8_t *b, size_t len)
+{
+	struct rtab *t = ctx;
+	uint32_t i = lookup(t, b, len, hash_bytes(b, len));
+
+	return i == EMPTY ? NULL : t->recs[i];
+}
+
+static const struct swim_rec *st_add(void *ctx, const uint8_t *b, size_t len,
+				     const struct rec_member *m)
+{
+	struct rtab *t = ctx;
+	uint64_t h = hash_bytes(b, len);
+	uint32_t i = lookup(t, b, len, h);
+
+	if (i != EMPTY)
+		return t->recs[i];
+	return insert(t, b, len, h, m);
+}
+
+void rtab_store(struct rtab *t, struct swim_store *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->find = st_find;
+	out->add = st_add;
+	out->release = NULL;
+	out->ctx = t;
+}
+
+int rtab_add_verified(struct rtab *t, const struct rec_network *net, const uint8_t *bytes,
+		      size_t len, uint64_t user, const struct rec_revoked *rv,
+		      struct rec_memo *memo, const struct swim_rec **out)
+{
+	struct rec_member m;
+	struct swim_rec *r;
+	uint64_t h = hash_bytes(bytes, len);
+	uint32_t i = lookup(t, bytes, len, h);
+	int err;
+
+	if (out)
+		*out = NULL;
+	if (i != EMPTY) {
+		r = t->recs[i];
+	} else {
+		err = rec_member_decode(&m, bytes, len);
+		if (err)
+			return err;
+		err = rec_member_verify(net, &m, rv, memo);
+		if (err)
+			return err;
+		if (t->n >= t->max)
+			return MN_EFULL;
+		r = insert(t, bytes, len, h, &m);
+		if (!r)
+			return MN_ENOMEM;
+	}
+	if (r->user == 0)
+		r->user = user;
+	if (out)
+		*out = r;
+	return MN_OK;
+}
+
+uint32_t rtab_count(const struct rtab *t)
+{
+	return t->n;
+}
+
+uint64_t rtab_bytes(const struct rtab *t)
+{
+	return t->bytes;
+}

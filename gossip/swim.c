@@ -1,0 +1,3012 @@
+/* swim.c - SWIM failure detection and dissemination with Lifeguard, push-pull
+ * anti-entropy over a hashed digest tree, sealed per pair (see swim.h).
+ *
+ * Papers: SWIM (Das, Gupta, Motivala, DSN 2002): §3.1 ping / ping-req,
+ * §4.1 piggybacked infection-style dissemination, §4.2 suspicion and
+ * incarnations, §4.3 round-robin probe target selection over a shuffled list.
+ * Lifeguard (Dadgar, Phillips, Currey, 2018): LHA-Probe (local health
+ * multiplier scaling probe interval and timeout, nacks from ping-req
+ * helpers), LHA-Suspicion (timeout shrinking with independent
+ * confirmations), buddy system (a suspect is told directly).
+ *
+ * Timers (each folded into swim_next_deadline()):
+ *
+ *   probe        every probe_interval * (health + 1): finish the running
+ *                probe (no ack -> suspect the target and raise health by the
+ *                nacks we missed, or by 1 without helpers; an ack -> lower
+ *                health by 1), then ping the next member of the shuffled
+ *                round-robin order (alive or suspect, with an address).
+ *   ack timeout  probe start + probe_timeout * (health + 1), no ack yet ->
+ *                ping-req through indirect_checks random alive members.
+ *   relay        a ping-req we serve: we ping the target; at 80% of our probe
+ *                timeout without its ack we nack the requester (Lifeguard);
+ *                after one probe interval we forget the request.
+ *   suspicion    per suspect: start + max(min, max - (max - min) *
+ *                log(C + 1) / log(K + 1)) with C confirmations from distinct
+ *                accusers -> dead, announced.
+ *   gossip       every gossip_interval while updates are queued: a GOSSIP
+ *                to gossip_nodes random members (alive, suspect, or dead for
+ *                less than gossip_to_dead).
+ *   push-pull    every pushpull_interval * scale(N): a digest exchange with
+ *                a random alive member, a dead one one time in
+ *                pushpull_dead_one_in (partition healing).
+ *   dead probe   every dead_probe_interval while any member is dead: ping
+ *                one random dead member, telling it it is dead; if it lives
+ *                it refutes in its ack.
+ *   (tokens)     not a timer: address tokens are keyed by the mono time
+ *                divided by TOK_EPOCH and accepted for two epochs.
+ *
+ * Integer arithmetic only for anything that decides (DESIGN.md §8): logs are
+ * Q16 fixed point.
+ */
+#include "swim.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mn_err.h"
+#include "mn_wire.h"
+
+#define NONE UINT32_MAX
+#define BQ_NONE UINT16_MAX
+#define TAG_LEN 16
+#define TOK_EPOCH_NS (600 * MN_NS_PER_SEC)
+#define LEAF_BITS_MIN 4
+#define LEAF_BITS_MAX 16
+#define LEAF_FILL 16          /* grow the digest when leaves average more */
+#define MAX_PICK 64           /* queued updates per message */
+#define NACK_PCT 80           /* helper nacks at this share of the probe timeout */
+#define MEMBERS_INIT 16
+#define ENTRY_LIST_MAX 48     /* entries accepted in one received LIST */
+
+static const char tag_digest[TAG_LEN] = "mn/v1/digest";
+
+_Static_assert(SWIM_MAX_BCAST < BQ_NONE, "queue slots fit uint16_t");
+_Static_assert(SWIM_PT_MAX + SEAL_OVERHEAD == SWIM_MTU, "plaintext size");
+_Static_assert(SWIM_ITEM_ALIVE_LEN == 40, "alive item");
+_Static_assert(SWIM_ITEM_SUSPECT_LEN == 21, "suspect item");
+_Static_assert(SWIM_ITEM_LIST_HDR + SWIM_PP_LIST_MAX * SWIM_ENTRY_LEN <=
+	       SWIM_PT_MAX - SWIM_BODY_HDR - 1, "a full LIST fits one datagram");
+_Static_assert(16 * SWIM_ITEM_RANGE_LEN <= SWIM_PT_MAX - SWIM_BODY_HDR - 1,
+	       "a range's children fit one datagram");
+_Static_assert(REC_MEMBER_MAX + 26 <= SWIM_PT_MAX - SWIM_BODY_HDR - 1,
+	       "a record fits one RECORD message");
+_Static_assert(SWIM_MAX_INDIRECT <= 8, "helper nack mask is 8 bits");
+
+/* ---- internal types ---- */
+
+enum { ST_REMOVED = 0 }; /* a member slot that was removed (never reused) */
+
+enum member_flags {
+	M_ADDR_DIRECT = 0x01, /* address seen on its own authenticated traffic */
+	M_INC_KNOWN = 0x02,   /* inc came from the network, not a default 0 */
+	M_HELLO_SENT = 0x04,  /* we sent it our record in a HELLO this boot */
+};
+
+/* An underlay address, compact: 20 bytes instead of a 28-byte sockaddr.
+ * IPv6 scope ids are not kept (no link-local gossip). */
+struct waddr {
+	uint8_t ip[16];
+	uint16_t port;
+	uint8_t family; /* 0 none, 4, 6 */
+	uint8_t pad;
+};
+
+struct member {
+	const struct swim_rec *rec; /* a store reference; NULL when removed */
+	struct seal_pair pair;      /* seal counters and replay window */
+	uint64_t tok;               /* address token it gave us; we echo it */
+	mn_ns since;                /* last state change */
+	uint32_t inc;               /* incarnation */
+	uint32_t leaf_next;         /* next member in its digest leaf */
+	uint32_t susp;              /* suspicion slot or NONE */
+	uint16_t bq;                /* queued-update slot or BQ_NONE */
+	uint8_t state;              /* enum swim_state, ST_REMOVED */
+	uint8_t flags;              /* M_* */
+	struct waddr addr;
+};
+_Static_assert(sizeof(struct member) <= 88, "members stay small: 10^8 of them in a run");
+
+struct susp {
+	mn_ns start, deadline;
+	uint32_t member;            /* NONE: free (heap then links the free list) */
+	uint32_t heap;              /* position in the heap */
+	uint8_t n;                  /* confirmations beyond the first accuser */
+	uint32_t acc[SWIM_MAX_CONFIRM + 1]; /* low bits of accuser ids seen */
+};
+
+struct bcast {
+	uint64_t order;     /* larger = newer */
+	uint64_t accuser;
+	uint32_t member;
+	uint32_t inc;
+	uint16_t transmits;
+	uint8_t kind;       /* SWIM_I_ALIVE / SUSPECT / DEAD; 0 = free slot */
+};
+
+struct probe {
+	uint32_t member;    /* NONE: idle */
+	uint32_t seq;
+	mn_ns ack_at, end;
+	bool indirect;
+	uint8_t nhelpers, nacks, nack_mask;
+	uint32_t helpers[SWIM_MAX_INDIRECT];
+};
+
+struct relay {
+	bool used, nacked;
+	uint32_t requester, target, req_seq, our_seq;
+	mn_ns nack_at, expire;
+	size_t cap;         /* reply cap from the ping-req */
+};
+
+struct want {
+	uint64_t id;
+	mn_ns at;
+	bool used;
+};
+
+struct txd {
+	struct mn_addr dst;
+	uint16_t len;
+	uint8_t buf[SWIM_MTU];
+};
+
+struct kcache {
+	uint32_t member;
+	struct seal_keys k;
+};
+
+struct swim {
+	struct swim_params p;
+	const struct rec_network *net;
+	struct seal_self self;      /* secret */
+	struct mn_rng rng;
+	struct swim_store store;
+	struct rec_memo *memo;
+	const struct rec_revoked *revoked;
+	const struct seal_memo *seal_memo;
+	void (*event)(void *ctx, const struct swim_event *ev);
+	void *event_ctx;
+	mn_ns now;
+
+	/* members: index 0 is ourselves */
+	struct member *m;
+	uint32_t n, cap;
+	uint32_t *idx;              /* open addressing over member indices */
+	uint32_t idx_mask;
+	uint32_t nlive, nalive, nsuspect, ndead;
+
+	/* digest tree leaves and the view digest */
+	uint8_t dkey[crypto_shorthash_KEYBYTES];
+	uint32_t lb;                /* leaf bits */
+	uint64_t *leaf_hash;
+	uint32_t *leaf_count;
+	uint32_t *leaf_head;
+	uint64_t view;
+
+	uint8_t tok_key[crypto_shorthash_KEYBYTES]; /* secret */
+
+	/* dissemination queue: slots, and their order (fewest sent, newest first) */
+	struct bcast *bq;
+	uint32_t bq_cap;            /* slots allocated */
+	uint16_t *bq_ord;
+	uint32_t bq_n;
+	uint32_t bq_free_hint;
+	uint64_t bq_seq;
+
+	/* suspicions: pool with a free list, and a min-heap on deadline */
+	struct susp *sp;
+	uint32_t sp_cap, sp_free;
+	uint32_t *heap;
+	uint32_t heap_n;
+
+	struct probe probe;
+	uint32_t perm_pos, perm_size, perm_a, perm_b;
+	uint32_t seq;
+	uint32_t health;
+	mn_ns next_probe, next_gossip, next_pp, next_dead;
+	uint32_t pp_rounds;
+
+	struct relay relay[SWIM_MAX_RELAY];
+	struct want wants[SWIM_MAX_WANTS];
+	uint64_t want_ids[SWIM_WANT_BATCH];
+	uint32_t nwant;
+
+	struct txd *tx;
+	uint32_t tx_head, tx_n, tx_cap;
+
+	struct kcache kc[SWIM_KEYCACHE]; /* secret */
+
+	/* HELLO verification budget: a token bucket in mono time */
+	uint32_t hello_tokens;
+	mn_ns hello_at;
+
+	uint64_t stats[SWIM_STAT__COUNT];
+};
+
+/* The context of one received message. */
+struct rx {
+	uint32_t from;
+	struct waddr addr;
+	size_t len;      /* the request's datagram length */
+	size_t cap;      /* largest reply datagram */
+	uint32_t burst;  /* reply datagrams allowed */
+	bool proven;     /* it echoed a token we sent to this address */
+};
+
+/* One outgoing message under construction. */
+struct out {
+	uint32_t to;
+	uint8_t type;
+	size_t len, cap;  /* plaintext used / allowed */
+	struct waddr dst;
+	uint8_t pt[SWIM_PT_MAX];
+};
+
+static const char *const stat_names[SWIM_STAT__COUNT] = {
+#define SWIM_STAT_NAME(n, s) s,
+	SWIM_STAT_MAP(SWIM_STAT_NAME)
+#undef SWIM_STAT_NAME
+};
+
+const char *swim_stat_name(enum swim_stat st)
+{
+	return (unsigned)st < SWIM_STAT__COUNT ? stat_names[st] : "unknown";
+}
+
+/* ---- parameters and scaling ---- */
+
+void swim_params_lan(struct swim_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	/* memberlist DefaultLANConfig */
+	p->probe_interval_ns = 1 * MN_NS_PER_SEC;
+	p->probe_timeout_ns = 500 * MN_NS_PER_MS;
+	p->indirect_checks = 3;
+	p->retransmit_mult = 4;
+	p->suspicion_mult = 4;
+	p->suspicion_max_mult = 6;
+	p->awareness_max = 8;
+	p->gossip_interval_ns = 200 * MN_NS_PER_MS;
+	p->gossip_nodes = 3;
+	p->gossip_to_dead_ns = 30 * MN_NS_PER_SEC;
+	p->pushpull_interval_ns = 30 * MN_NS_PER_SEC;
+	/* ours (doc/gossip.md) */
+	p->suspicion_floor_ns = 5 * MN_NS_PER_SEC;
+	p->pushpull_dead_one_in = 4;
+	p->dead_probe_interval_ns = 5 * MN_NS_PER_SEC;
+	p->inc_jump_max = SWIM_INC_JUMP_DEFAULT;
+}
+
+void swim_params_wan(struct swim_params *p)
+{
+	swim_params_lan(p);
+	/* memberlist DefaultWANConfig */
+	p->probe_interval_ns = 5 * MN_NS_PER_SEC;
+	p->probe_timeout_ns = 3 * MN_NS_PER_SEC;
+	p->suspicion_mult = 6;
+	p->gossip_interval_ns = 500 * MN_NS_PER_MS;
+	p->gossip_nodes = 4;
+	p->gossip_to_dead_ns = 60 * MN_NS_PER_SEC;
+	p->pushpull_interval_ns = 60 * MN_NS_PER_SEC;
+	/* ours */
+	p->suspicion_floor_ns = 15 * MN_NS_PER_SEC;
+	p->dead_probe_interval_ns = 15 * MN_NS_PER_SEC;
+}
+
+#define HOUR_NS (3600 * MN_NS_PER_SEC)
+
+int swim_params_check(const struct swim_params *p)
+{
+	if (!p || p->probe_interval_ns == 0 || p->probe_interval_ns > HOUR_NS / 6 ||
+	    p->probe_timeout_ns == 0 || p->probe_timeout_ns >= p->probe_interval_ns)
+		return MN_EINVAL;
+	if (p->indirect_checks > SWIM_MAX_INDIRECT || p->retransmit_mult == 0 ||
+	    p->retransmit_mult > 64 || p->suspicion_mult == 0 || p->suspicion_mult > 32 ||
+	    p->suspicion_max_mult == 0 || p->suspicion_max_mult > 32 ||
+	    p->awareness_max == 0 || p->awareness_max > 64)
+		return MN_EINVAL;
+	if (p->suspicion_floor_ns > 24 * HOUR_NS || p->gossip_nodes > 16 ||
+	    (p->gossip_nodes && (p->gossip_interval_ns == 0 || p->gossip_interval_ns > HOUR_NS)) ||
+	    p->gossip_to_dead_ns > 24 * HOUR_NS || p->pushpull_interval_ns > 24 * HOUR_NS ||
+	    p->dead_probe_interval_ns > 24 * HOUR_NS || p->inc_jump_max == 0)
+		return MN_EINVAL;
+	return MN_OK;
+}
+
+/* log2(x) in Q16 for x >= 1: the integer part from the top bit, then 16
+ * fraction bits by repeated squaring of the mantissa (kept in Q31). */
+static uint64_t log2_q16(uint64_t x)
+{
+	uint32_t ip = 63 - (uint32_t)__builtin_clzll(x);
+	uint64_t m = (x << (63 - ip)) >> 32; /* [2^31, 2^32): 1.0 .. 2.0 in Q31 */
+	uint64_t frac = 0;
+
+	for (int i = 0; i < 16; i++) {
+		m = (m * m) >> 31;
+		frac <<= 1;
+		if (m >= (UINT64_C(1) << 32)) {
+			m >>= 1;
+			frac |= 1;
+		}
+	}
+	return ((uint64_t)ip << 16) | frac;
+}
+
+/* 1000 * log10(x), rounded; log10(2) = 1292913987 / 2^32. */
+static uint64_t log10_milli(uint64_t x)
+{
+	return (log2_q16(x) * UINT64_C(1292913987) * 1000 + (UINT64_C(1) << 47)) >> 48;
+}
+
+static uint32_t ceil_log2(uint64_t x)
+{
+	return x <= 1 ? 0 : 64 - (uint32_t)__builtin_clzll(x - 1);
+}
+
+static uint32_t members_n(const struct swim *s)
+{
+	return s->nlive ? s->nlive : 1;
+}
+
+static mn_ns scale_min(const struct swim_params *p, uint32_t n)
+{
+	uint64_t scale = log10_milli(n ? n : 1);
+	mn_ns t;
+
+	if (scale < 1000)
+		scale = 1000;
+	t = p->suspicion_mult * scale * p->probe_interval_ns / 1000;
+	return t < p->suspicion_floor_ns ? p->suspicion_floor_ns : t;
+}
+
+static uint32_t scale_k(const struct swim_params *p, uint32_t n)
+{
+	uint32_t k = p->suspicion_mult > 2 ? p->suspicion_mult - 2 : 0;
+
+	if (n < k + 2)
+		k = 0;
+	return k > SWIM_MAX_CONFIRM ? SWIM_MAX_CONFIRM : k;
+}
+
+/* Lifeguard: max - (max - min) * log(C + 1) / log(K + 1), not below min. */
+static mn_ns scale_timeout(const struct swim_params *p, uint32_t n, uint32_t c)
+{
+	mn_ns lo = scale_min(p, n), hi = p->suspicion_max_mult * lo;
+	uint32_t k = scale_k(p, n);
+	uint64_t frac;
+	mn_ns cut;
+
+	if (k == 0 || c >= k)
+		return lo;
+	frac = (log2_q16(c + 1) << 16) / log2_q16(k + 1);
+	cut = (mn_ns)(((hi - lo) * frac) >> 16);
+	return hi - cut < lo ? lo : hi - cut;
+}
+
+static uint32_t scale_retransmit(const struct swim_params *p, uint32_t n)
+{
+	uint64_t target = (uint64_t)n + 1, p10 = 1;
+	uint32_t d = 0;
+
+	while (p10 < target) {
+		p10 *= 10;
+		d++;
+	}
+	return p->retransmit_mult * (d ? d : 1);
+}
+
+static mn_ns scale_pushpull(const struct swim_params *p, uint32_t n)
+{
+	return p->pushpull_interval_ns * (n <= 32 ? 1 : ceil_log2(n) - 4);
+}
+
+void swim_scale(const struct swim_params *p, uint32_t n, struct swim_scaled *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->susp_min_ns = scale_min(p, n);
+	out->susp_max_ns = p->suspicion_max_mult * out->susp_min_ns;
+	out->k = scale_k(p, n);
+	for (uint32_t c = 0; c <= SWIM_MAX_CONFIRM; c++)
+		out->susp_timeout_ns[c] = scale_timeout(p, n, c);
+	out->retransmit_limit = scale_retransmit(p, n);
+	out->pushpull_interval_ns = scale_pushpull(p, n);
+}
+
+static uint32_t susp_k(const struct swim *s)
+{
+	return scale_k(&s->p, members_n(s));
+}
+
+static mn_ns susp_timeout(const struct swim *s, uint32_t c)
+{
+	return scale_timeout(&s->p, members_n(s), c);
+}
+
+static uint32_t retransmit_limit(const struct swim *s)
+{
+	return scale_retransmit(&s->p, members_n(s));
+}
+
+static mn_ns probe_interval(const struct swim *s)
+{
+	return s->p.probe_interval_ns * (s->health + 1);
+}
+
+static mn_ns probe_timeout(const struct swim *s)
+{
+	return s->p.probe_timeout_ns * (s->health + 1);
+}
+
+static void health_add(struct swim *s, uint32_t d)
+{
+	uint32_t top = s->p.awareness_max - 1;
+
+	s->health = s->health + d > top ? top : s->health + d;
+}
+
+static void health_sub(struct swim *s)
+{
+	if (s->health > 0)
+		s->health--;
+}
+
+/* ---- small helpers ---- */
+
+static uint32_t rnd(struct swim *s, uint32_t n)
+{
+	return n ? mn_rng_uniform(&s->rng, n) : 0;
+}
+
+static uint64_t mid(const struct swim *s, uint32_t i)
+{
+	return seal_key_id(s->m[i].rec->pk);
+}
+
+static bool live(const struct member *m)
+{
+	return m->state != ST_REMOVED;
+}
+
+static void bump(struct swim *s, enum swim_stat st, uint64_t d)
+{
+	s->stats[st] += d;
+}
+
+static void emit(struct swim *s, enum swim_event_kind kind, uint32_t i)
+{
+	struct swim_event ev;
+
+	if (!s->event)
+		return;
+	ev.kind = kind;
+	ev.rec = s->m[i].rec;
+	ev.inc = s->m[i].inc;
+	ev.at = s->now;
+	s->event(s->event_ctx, &ev);
+}
+
+static void waddr_from(struct waddr *w, const struct mn_addr *a)
+{
+	memset(w, 0, sizeof(*w));
+	if (!a)
+		return;
+	if (a->sa.sa_family == AF_INET) {
+		w->family = 4;
+		memcpy(w->ip, &a->in4.sin_addr, 4);
+		w->port = ntohs(a->in4.sin_port);
+	} else if (a->sa.sa_family == AF_INET6) {
+		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		const uint8_t *ip = (const uint8_t *)&a->in6.sin6_addr;
+		if (memcmp(ip, mapped, 12) == 0) {
+			w->family = 4;
+			memcpy(w->ip, ip + 12, 4);
+		} else {
+			w->family = 6;
+			memcpy(w->ip, ip, 16);
+		}
+		w->port = ntohs(a->in6.sin6_port);
+	}
+}
+
+static void waddr_to(const struct waddr *w, struct mn_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (w->family == 4) {
+		a->in4.sin_family = AF_INET;
+		memcpy(&a->in4.sin_addr, w->ip, 4);
+		a->in4.sin_port = htons(w->port);
+	} else if (w->family == 6) {
+		a->in6.sin6_family = AF_INET6;
+		memcpy(&a->in6.sin6_addr, w->ip, 16);
+		a->in6.sin6_port = htons(w->port);
+	} else {
+		a->sa.sa_family = AF_UNSPEC;
+	}
+}
+
+static bool waddr_eq(const struct waddr *a, const struct waddr *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       memcmp(a->ip, b->ip, sizeof(a->ip)) == 0;
+}
+
+static void waddr_put(uint8_t *p, const struct waddr *w)
+{
+	p[0] = w->family;
+	memcpy(p + 1, w->ip, 16);
+	mn_put_be16(p + 17, w->port);
+}
+
+/* false for a family byte we do not know, or address bytes past an IPv4. */
+static bool waddr_get(struct waddr *w, const uint8_t *p)
+{
+	static const uint8_t zero[16];
+
+	memset(w, 0, sizeof(*w));
+	w->family = p[0];
+	memcpy(w->ip, p + 1, 16);
+	w->port = mn_get_be16(p + 17);
+	if (w->family == 0)
+		return memcmp(p + 1, zero, 16) == 0 && w->port == 0;
+	if (w->family == 4)
+		return memcmp(p + 5, zero, 12) == 0 && w->port != 0;
+	return w->family == 6 && w->port != 0;
+}
+
+/* ---- member index (open addressing, linear probing) ---- */
+
+static uint32_t find(const struct swim *s, uint64_t id)
+{
+	for (uint32_t pos = (uint32_t)id & s->idx_mask;; pos = (pos + 1) & s->idx_mask) {
+		uint32_t i = s->idx[pos];
+		if (i == NONE)
+			return NONE;
+		if (mid(s, i) == id)
+			return i;
+	}
+}
+
+static uint32_t find_pk(const struct swim *s, const uint8_t pk[REC_PK_LEN])
+{
+	uint32_t i = find(s, seal_key_id(pk));
+
+	if (i == NONE || memcmp(s->m[i].rec->pk, pk, REC_PK_LEN) != 0)
+		return NONE;
+	return i;
+}
+
+static void idx_put(uint32_t *tab, uint32_t mask, uint64_t id, uint32_t i)
+{
+	uint32_t pos = (uint32_t)id & mask;
+
+	while (tab[pos] != NONE)
+		pos = (pos + 1) & mask;
+	tab[pos] = i;
+}
+
+static int idx_grow(struct swim *s)
+{
+	uint32_t nslots = (s->idx_mask + 1) * 2;
+	uint32_t *tab = malloc(nslots * sizeof(*tab));
+
+	if (!tab)
+		return MN_ENOMEM;
+	memset(tab, 0xff, nslots * sizeof(*tab));
+	for (uint32_t i = 0; i < s->n; i++)
+		if (live(&s->m[i]))
+			idx_put(tab, nslots - 1, mid(s, i), i);
+	free(s->idx);
+	s->idx = tab;
+	s->idx_mask = nslots - 1;
+	return MN_OK;
+}
+
+/* Backward-shift deletion keeps probe chains intact without tombstones. */
+static void idx_del(struct swim *s, uint64_t id)
+{
+	uint32_t mask = s->idx_mask, pos = (uint32_t)id & mask;
+
+	while (s->idx[pos] != NONE && mid(s, s->idx[pos]) != id)
+		pos = (pos + 1) & mask;
+	if (s->idx[pos] == NONE)
+		return;
+	for (uint32_t hole = pos, next = (pos + 1) & mask;; next = (next + 1) & mask) {
+		uint32_t i = s->idx[next];
+		if (i == NONE) {
+			s->idx[hole] = NONE;
+			return;
+		}
+		uint32_t home = (uint32_t)mid(s, i) & mask;
+		/* move i into the hole unless its home lies cyclically in (hole, next] */
+		bool stays = hole <= next ? (home > hole && home <= next)
+					  : (home > hole || home <= next);
+		if (!stays) {
+			s->idx[hole] = i;
+			hole = next;
+		}
+	}
+}
+
+/* ---- digest tree and view digest ---- */
+
+static uint64_t sip(const uint8_t key[crypto_shorthash_KEYBYTES], const uint8_t *in, size_t len)
+{
+	uint8_t h[crypto_shorthash_BYTES];
+
+	crypto_shorthash(h, in, len, key);
+	return mn_get_le64(h);
+}
+
+/* The digest hash of (id, version, incarnation): what push-pull reconciles. */
+static uint64_t entry_hash(const struct swim *s, uint64_t id, uint64_t version, uint32_t inc)
+{
+	uint8_t in[1 + 8 + 8 + 4];
+
+	in[0] = 'd';
+	mn_put_be64(in + 1, id);
+	mn_put_be64(in + 9, version);
+	mn_put_be32(in + 17, inc);
+	return sip(s->dkey, in, sizeof(in));
+}
+
+/* The view hash of (id, version, up): what nodes must agree on. */
+static uint64_t view_hash(const struct swim *s, uint32_t i)
+{
+	const struct member *m = &s->m[i];
+	uint8_t in[1 + 8 + 8 + 1];
+
+	in[0] = 'v';
+	mn_put_be64(in + 1, mid(s, i));
+	mn_put_be64(in + 9, m->rec->version);
+	in[17] = m->state == SWIM_DEAD ? 0 : 1;
+	return sip(s->dkey, in, sizeof(in));
+}
+
+static uint32_t leaf_of(const struct swim *s, uint64_t id)
+{
+	return (uint32_t)(id >> (64 - s->lb));
+}
+
+/* Add or remove (XOR) member i's contribution to its leaf and the view. */
+static void hash_toggle(struct swim *s, uint32_t i)
+{
+	const struct member *m = &s->m[i];
+	uint64_t id = mid(s, i);
+
+	s->leaf_hash[leaf_of(s, id)] ^= entry_hash(s, id, m->rec->version, m->inc);
+	s->view ^= view_hash(s, i);
+}
+
+static void leaf_link(struct swim *s, uint32_t i)
+{
+	uint32_t l = leaf_of(s, mid(s, i));
+
+	s->m[i].leaf_next = s->leaf_head[l];
+	s->leaf_head[l] = i;
+	s->leaf_count[l]++;
+}
+
+static void leaf_unlink(struct swim *s, uint32_t i)
+{
+	uint32_t l = leaf_of(s, mid(s, i));
+	uint32_t *pp = &s->leaf_head[l];
+
+	while (*pp != NONE && *pp != i)
+		pp = &s->m[*pp].leaf_next;
+	if (*pp == i) {
+		*pp = s->m[i].leaf_next;
+		s->leaf_count[l]--;
+	}
+}
+
+/* Rebuild the leaves with lb bits (grown as members arrive). */
+static int digest_resize(struct swim *s, uint32_t lb)
+{
+	size_t nl = (size_t)1 << lb;
+	uint64_t *h = calloc(nl, sizeof(*h));
+	uint32_t *c = calloc(nl, sizeof(*c));
+	uint32_t *hd = malloc(nl * sizeof(*hd));
+
+	if (!h || !c || !hd) {
+		free(h);
+		free(c);
+		free(hd);
+		return MN_ENOMEM;
+	}
+	memset(hd, 0xff, nl * sizeof(*hd));
+	free(s->leaf_hash);
+	free(s->leaf_count);
+	free(s->leaf_head);
+	s->leaf_hash = h;
+	s->leaf_count = c;
+	s->leaf_head = hd;
+	s->lb = lb;
+	for (uint32_t i = 0; i < s->n; i++) {
+		if (!live(&s->m[i]))
+			continue;
+		uint64_t id = mid(s, i);
+		leaf_link(s, i);
+		s->leaf_hash[leaf_of(s, id)] ^= entry_hash(s, id, s->m[i].rec->version, s->m[i].inc);
+	}
+	return MN_OK;
+}
+
+static uint64_t pmask(uint32_t bits)
+{
+	return bits == 0 ? 0 : bits >= 64 ? UINT64_MAX : ~(UINT64_MAX >> bits);
+}
+
+/* Calls fn on each member whose id starts with prefix/bits; stops when fn
+ * returns false. */
+static void range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
+		       bool (*fn)(const struct swim *s, uint32_t i, void *ctx), void *ctx)
+{
+	uint64_t mask = pmask(bits);
+	uint32_t lo, span;
+
+	if (bits <= s->lb) {
+		lo = (uint32_t)(prefix >> (64 - s->lb));
+		span = UINT32_C(1) << (s->lb - bits);
+	} else {
+		lo = (uint32_t)(prefix >> (64 - s->lb));
+		span = 1;
+	}
+	for (uint32_t l = lo; l < lo + span; l++)
+		for (uint32_t i = s->leaf_head[l]; i != NONE; i = s->m[i].leaf_next)
+			if ((mid(s, i) & mask) == prefix && !fn(s, i, ctx))
+				return;
+}
+
+static void range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint64_t *hash,
+		      uint32_t *count)
+{
+	uint64_t h = 0, mask = pmask(bits);
+	uint32_t c = 0;
+
+	if (bits <= s->lb) {
+		uint32_t lo = (uint32_t)(prefix >> (64 - s->lb));
+		uint32_t span = UINT32_C(1) << (s->lb - bits);
+		for (uint32_t l = lo; l < lo + span; l++) {
+			h ^= s->leaf_hash[l];
+			c += s->leaf_count[l];
+		}
+	} else {
+		uint32_t l = (uint32_t)(prefix >> (64 - s->lb));
+		for (uint32_t i = s->leaf_head[l]; i != NONE; i = s->m[i].leaf_next) {
+			uint64_t id = mid(s, i);
+			if ((id & mask) == prefix) {
+				h ^= entry_hash(s, id, s->m[i].rec->version, s->m[i].inc);
+				c++;
+			}
+		}
+	}
+	*hash = h;
+	*count = c;
+}
+
+/* ---- liveness state ---- */
+
+static void count_state(struct swim *s, uint8_t state, int d)
+{
+	if (state == SWIM_ALIVE)
+		s->nalive += (uint32_t)d;
+	else if (state == SWIM_SUSPECT)
+		s->nsuspect += (uint32_t)d;
+	else if (state == SWIM_DEAD)
+		s->ndead += (uint32_t)d;
+}
+
+/* Set state and incarnation, keeping counts, digests and events right. */
+static void live_set(struct swim *s, uint32_t i, uint8_t state, uint32_t inc)
+{
+	struct member *m = &s->m[i];
+	uint8_t old = m->state;
+
+	if (old == state && m->inc == inc)
+		return;
+	hash_toggle(s, i);
+	count_state(s, old, -1);
+	m->state = state;
+	m->inc = inc;
+	count_state(s, state, 1);
+	hash_toggle(s, i);
+	if (old != state) {
+		m->since = s->now;
+		if (state == SWIM_ALIVE)
+			emit(s, SWIM_EV_ALIVE, i);
+		else if (state == SWIM_SUSPECT)
+			emit(s, SWIM_EV_SUSPECT, i);
+		else
+			emit(s, SWIM_EV_DEAD, i);
+	}
+}
+
+/* ---- dissemination queue ---- */
+
+static bool bq_less(const struct swim *s, uint16_t a, uint16_t b)
+{
+	const struct bcast *x = &s->bq[a], *y = &s->bq[b];
+
+	return x->transmits < y->transmits ||
+	       (x->transmits == y->transmits && x->order > y->order);
+}
+
+static void bq_unorder(struct swim *s, uint16_t slot)
+{
+	for (uint32_t i = 0; i < s->bq_n; i++) {
+		if (s->bq_ord[i] == slot) {
+			memmove(s->bq_ord + i, s->bq_ord + i + 1,
+				(s->bq_n - i - 1) * sizeof(*s->bq_ord));
+			s->bq_n--;
+			return;
+		}
+	}
+}
+
+static void bq_free(struct swim *s, uint16_t slot)
+{
+	struct bcast *b = &s->bq[slot];
+
+	if (b->member != NONE && b->member < s->n && s->m[b->member].bq == slot)
+		s->m[b->member].bq = BQ_NONE;
+	memset(b, 0, sizeof(*b));
+	b->member = NONE;
+	if (slot < s->bq_free_hint)
+		s->bq_free_hint = slot;
+}
+
+static void bq_drop(struct swim *s, uint32_t i)
+{
+	uint16_t slot = s->m[i].bq;
+
+	if (slot == BQ_NONE)
+		return;
+	bq_unorder(s, slot);
+	bq_free(s, slot);
+}
+
+/* A free slot, growing the pool, or by evicting the most-sent oldest item. */
+static uint16_t bq_alloc(struct swim *s)
+{
+	for (uint32_t j = s->bq_free_hint; j < s->bq_cap; j++) {
+		if (s->bq[j].kind == 0) {
+			s->bq_free_hint = j + 1;
+			return (uint16_t)j;
+		}
+	}
+	if (s->bq_cap < SWIM_MAX_BCAST) {
+		uint32_t cap = s->bq_cap ? s->bq_cap * 2 : 16;
+		if (cap > SWIM_MAX_BCAST)
+			cap = SWIM_MAX_BCAST;
+		struct bcast *nb = realloc(s->bq, cap * sizeof(*nb));
+		uint16_t *no = nb ? realloc(s->bq_ord, cap * sizeof(*no)) : NULL;
+		if (nb)
+			s->bq = nb;
+		if (no) {
+			s->bq_ord = no;
+			for (uint32_t j = s->bq_cap; j < cap; j++) {
+				memset(&s->bq[j], 0, sizeof(s->bq[j]));
+				s->bq[j].member = NONE;
+			}
+			uint32_t slot = s->bq_cap;
+			s->bq_cap = cap;
+			s->bq_free_hint = slot + 1;
+			return (uint16_t)slot;
+		}
+	}
+	if (s->bq_n == 0)
+		return BQ_NONE;
+	uint16_t victim = s->bq_ord[--s->bq_n];
+	bq_free(s, victim);
+	return victim;
+}
+
+/* Queue an update about member i, replacing any older one about it. */
+static void bq_put(struct swim *s, uint32_t i, uint8_t kind, uint32_t inc, uint64_t accuser)
+{
+	struct member *m = &s->m[i];
+	uint16_t slot;
+	struct bcast *b;
+
+	bq_drop(s, i);
+	slot = bq_alloc(s);
+	if (slot == BQ_NONE)
+		return;
+	b = &s->bq[slot];
+	b->member = i;
+	b->kind = kind;
+	b->inc = inc;
+	b->accuser = accuser;
+	b->transmits = 0;
+	b->order = ++s->bq_seq;
+	memmove(s->bq_ord + 1, s->bq_ord, s->bq_n * sizeof(*s->bq_ord));
+	s->bq_ord[0] = slot;
+	s->bq_n++;
+	m->bq = slot;
+}
+
+static void bq_alive(struct swim *s, uint32_t i)
+{
+	bq_put(s, i, SWIM_I_ALIVE, s->m[i].inc, 0);
+}
+
+/* ---- suspicions ---- */
+
+static bool heap_less(const struct swim *s, uint32_t a, uint32_t b)
+{
+	const struct susp *x = &s->sp[s->heap[a]], *y = &s->sp[s->heap[b]];
+
+	return x->deadline < y->deadline ||
+	       (x->deadline == y->deadline && x->member < y->member);
+}
+
+static void heap_swap(struct swim *s, uint32_t a, uint32_t b)
+{
+	uint32_t t = s->heap[a];
+
+	s->heap[a] = s->heap[b];
+	s->heap[b] = t;
+	s->sp[s->heap[a]].heap = a;
+	s->sp[s->heap[b]].heap = b;
+}
+
+static void heap_fix(struct swim *s, uint32_t pos)
+{
+	while (pos > 0 && heap_less(s, pos, (pos - 1) / 2)) {
+		heap_swap(s, pos, (pos - 1) / 2);
+		pos = (pos - 1) / 2;
+	}
+	for (;;) {
+		uint32_t l = 2 * pos + 1, r = l + 1, best = pos;
+		if (l < s->heap_n && heap_less(s, l, best))
+			best = l;
+		if (r < s->heap_n && heap_less(s, r, best))
+			best = r;
+		if (best == pos)
+			return;
+		heap_swap(s, pos, best);
+		pos = best;
+	}
+}
+
+static bool susp_grow(struct swim *s)
+{
+	uint32_t cap = s->sp_cap ? s->sp_cap * 2 : 8;
+	struct susp *sp;
+	uint32_t *hp;
+
+	if (s->sp_cap >= SWIM_MAX_MEMBERS)
+		return false;
+	sp = realloc(s->sp, cap * sizeof(*sp));
+	if (!sp)
+		return false;
+	s->sp = sp;
+	hp = realloc(s->heap, cap * sizeof(*hp));
+	if (!hp)
+		return false;
+	s->heap = hp;
+	for (uint32_t j = s->sp_cap; j < cap; j++) {
+		s->sp[j].member = NONE;
+		s->sp[j].heap = j + 1 < cap ? j + 1 : s->sp_free;
+	}
+	s->sp_free = s->sp_cap;
+	s->sp_cap = cap;
+	return true;
+}
+
+static uint32_t acc_tag(uint64_t accuser)
+{
+	return (uint32_t)accuser ^ (uint32_t)(accuser >> 32);
+}
+
+/* Member i becomes suspect (the caller set the state); accuser is the id of
+ * who suspected it first. The pool grows to the member count; if that
+ * allocation fails the member stays suspect until refuted (out of memory). */
+static void susp_start(struct swim *s, uint32_t i, uint64_t accuser)
+{
+	struct susp *p;
+	uint32_t slot;
+
+	if (s->m[i].susp != NONE)
+		return;
+	if (s->sp_free == NONE && !susp_grow(s))
+		return;
+	slot = s->sp_free;
+	p = &s->sp[slot];
+	s->sp_free = p->heap;
+	memset(p, 0, sizeof(*p));
+	p->member = i;
+	p->start = s->now;
+	p->n = 0;
+	p->acc[0] = acc_tag(accuser);
+	p->deadline = s->now + susp_timeout(s, 0);
+	p->heap = s->heap_n;
+	s->heap[s->heap_n++] = slot;
+	heap_fix(s, p->heap);
+	s->m[i].susp = slot;
+	bump(s, SWIM_STAT_SUSPICIONS, 1);
+}
+
+/* A confirmation by accuser: true when it is a new, independent one. */
+static bool susp_confirm(struct swim *s, uint32_t i, uint64_t accuser)
+{
+	uint32_t slot = s->m[i].susp, tag = acc_tag(accuser);
+	struct susp *p;
+
+	if (slot == NONE)
+		return false;
+	p = &s->sp[slot];
+	if (p->n >= susp_k(s))
+		return false;
+	for (uint32_t j = 0; j <= p->n; j++)
+		if (p->acc[j] == tag)
+			return false;
+	p->acc[++p->n] = tag;
+	mn_ns d = p->start + susp_timeout(s, p->n);
+	if (d < p->deadline) {
+		p->deadline = d;
+		heap_fix(s, p->heap);
+	}
+	return true;
+}
+
+static void susp_end(struct swim *s, uint32_t i)
+{
+	uint32_t slot = s->m[i].susp;
+	uint32_t pos;
+
+	if (slot == NONE)
+		return;
+	pos = s->sp[slot].heap;
+	s->heap_n--;
+	if (pos != s->heap_n) {
+		heap_swap(s, pos, s->heap_n);
+		heap_fix(s, pos);
+	}
+	s->sp[slot].member = NONE;
+	s->sp[slot].heap = s->sp_free;
+	s->sp_free = slot;
+	s->m[i].susp = NONE;
+}
+
+/* ---- members ---- */
+
+static int member_add(struct swim *s, const struct swim_rec *r, uint32_t *out)
+{
+	uint32_t i;
+	struct member *m;
+
+	if (s->n >= SWIM_MAX_MEMBERS)
+		return MN_EFULL;
+	if (s->n == s->cap) {
+		uint32_t cap = s->cap * 2;
+		struct member *nm = realloc(s->m, cap * sizeof(*nm));
+		if (!nm)
+			return MN_ENOMEM;
+		s->m = nm;
+		s->cap = cap;
+	}
+	if ((s->nlive + 1) * 2 > s->idx_mask + 1 && idx_grow(s) != MN_OK)
+		return MN_ENOMEM;
+	if (s->nlive + 1 > (UINT32_C(1) << s->lb) * LEAF_FILL && s->lb < LEAF_BITS_MAX &&
+	    digest_resize(s, s->lb + 1) != MN_OK)
+		return MN_ENOMEM;
+	i = s->n++;
+	m = &s->m[i];
+	memset(m, 0, sizeof(*m));
+	m->rec = r;
+	m->leaf_next = NONE;
+	m->susp = NONE;
+	m->bq = BQ_NONE;
+	m->state = SWIM_ALIVE;
+	m->since = s->now;
+	idx_put(s->idx, s->idx_mask, mid(s, i), i);
+	leaf_link(s, i);
+	hash_toggle(s, i);
+	s->nlive++;
+	count_state(s, SWIM_ALIVE, 1);
+	*out = i;
+	return MN_OK;
+}
+
+static bool is_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN])
+{
+	return s->revoked && s->revoked->is_revoked &&
+	       s->revoked->is_revoked(s->revoked->ctx, pk);
+}
+
+static bool rec_revoked(const struct swim *s, const struct swim_rec *r)
+{
+	static const uint8_t zero[REC_PK_LEN];
+
+	return is_revoked(s, r->pk) || is_revoked(s, r->invite_pk) ||
+	       is_revoked(s, r->admitter_pk) ||
+	       (memcmp(r->admin_pk, zero, REC_PK_LEN) != 0 && is_revoked(s, r->admin_pk));
+}
+
+/* a replaces b: higher version, or on equal versions the lower signature
+ * (rec_member_cmp's rule; the signature is a record's last 64 bytes). */
+static bool rec_newer(const struct swim_rec *a, const struct swim_rec *b)
+{
+	if (a->version != b->version)
+		return a->version > b->version;
+	return memcmp(a->bytes + a->len - REC_SIG_LEN, b->bytes + b->len - REC_SIG_LEN,
+		      REC_SIG_LEN) < 0;
+}
+
+static void release(struct swim *s, const struct swim_rec *r)
+{
+	if (r && s->store.release)
+		s->store.release(s->store.ctx, r);
+}
+
+static void kc_forget(struct swim *s, uint32_t i)
+{
+	struct kcache *c = &s->kc[i % SWIM_KEYCACHE];
+
+	if (c->member == i) {
+		seal_keys_wipe(&c->k);
+		c->member = NONE;
+	}
+}
+
+/* Verify (unless the store vouches for these exact bytes) and adopt a record.
+ * *out gets the member index on MN_OK and MN_EEXIST. */
+static int learn_bytes(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
+{
+	const struct swim_rec *r = NULL;
+	struct rec_member dm;
+	uint32_t i;
+	int err;
+
+	*out = NONE;
+	if (len < REC_MEMBER_MIN || len > REC_MEMBER_MAX)
+		return MN_EPROTO;
+	if (s->store.find)
+		r = s->store.find(s->store.ctx, b, len);
+	if (!r) {
+		err = rec_member_decode(&dm, b, len);
+		if (!err)
+			err = rec_member_verify(s->net, &dm, s->revoked, s->memo);
+		if (err) {
+			bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+			return err;
+		}
+		r = s->store.add(s->store.ctx, b, len, &dm);
+		if (!r)
+			return MN_ENOMEM;
+	}
+	if (rec_revoked(s, r)) {
+		release(s, r);
+		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+		return MN_EREVOKED;
+	}
+	/* A member-admitted record holds while its admitter is a member. */
+	if (r->admitter_kind == REC_BY_MEMBER && memcmp(r->pk, s->self.pk, REC_PK_LEN) != 0 &&
+	    (s->n == 0 || find_pk(s, r->admitter_pk) == NONE)) {
+		release(s, r);
+		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+		return MN_ENOENT;
+	}
+	i = s->n ? find(s, seal_key_id(r->pk)) : NONE;
+	if (i == NONE) {
+		err = member_add(s, r, &i);
+		if (err) {
+			release(s, r);
+			return err;
+		}
+		*out = i;
+		bump(s, SWIM_STAT_RECORDS_LEARNED, 1);
+		emit(s, SWIM_EV_RECORD, i);
+		return MN_OK;
+	}
+	*out = i;
+	if (memcmp(s->m[i].rec->pk, r->pk, REC_PK_LEN) != 0) {
+		/* another key with the same 8-byte id: the first one keeps it */
+		*out = NONE;
+		release(s, r);
+		return MN_EEXIST;
+	}
+	if (s->m[i].rec == r || !rec_newer(r, s->m[i].rec)) {
+		release(s, r);
+		return MN_EEXIST;
+	}
+	hash_toggle(s, i);
+	const struct swim_rec *old = s->m[i].rec;
+	s->m[i].rec = r;
+	hash_toggle(s, i);
+	release(s, old);
+	bump(s, SWIM_STAT_RECORDS_LEARNED, 1);
+	emit(s, SWIM_EV_RECORD, i);
+	return MN_OK;
+}
+
+static void member_remove(struct swim *s, uint32_t i)
+{
+	struct member *m = &s->m[i];
+
+	if (i == 0 || !live(m))
+		return;
+	emit(s, SWIM_EV_REMOVED, i);
+	susp_end(s, i);
+	bq_drop(s, i);
+	kc_forget(s, i);
+	hash_toggle(s, i);
+	leaf_unlink(s, i);
+	idx_del(s, mid(s, i));
+	count_state(s, m->state, -1);
+	s->nlive--;
+	if (s->probe.member == i)
+		s->probe.member = NONE;
+	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++)
+		if (s->relay[j].used && (s->relay[j].target == i || s->relay[j].requester == i))
+			s->relay[j].used = false;
+	release(s, m->rec);
+	memset(m, 0, sizeof(*m));
+	m->state = ST_REMOVED;
+	m->susp = NONE;
+	m->bq = BQ_NONE;
+	m->leaf_next = NONE;
+}
+
+/* ---- keys, tokens, output ---- */
+
+static const struct seal_keys *keys_for(struct swim *s, uint32_t i)
+{
+	struct kcache *c = &s->kc[i % SWIM_KEYCACHE];
+
+	if (c->member == i)
+		return &c->k;
+	if (c->member != NONE)
+		seal_keys_wipe(&c->k);
+	c->member = NONE;
+	if (seal_keys_derive(&c->k, &s->self, s->m[i].rec->pk, s->seal_memo) != MN_OK)
+		return NULL;
+	c->member = i;
+	return &c->k;
+}
+
+static uint64_t tok_make(const struct swim *s, uint32_t i, const struct waddr *a, uint64_t epoch)
+{
+	uint8_t in[8 + 1 + 16 + 2 + 8];
+	uint64_t t;
+
+	mn_put_be64(in, mid(s, i));
+	in[8] = a->family;
+	memcpy(in + 9, a->ip, 16);
+	mn_put_be16(in + 25, a->port);
+	mn_put_be64(in + 27, epoch);
+	t = sip(s->tok_key, in, sizeof(in));
+	return t ? t : 1;
+}
+
+static bool tok_check(const struct swim *s, uint32_t i, const struct waddr *a, uint64_t echo)
+{
+	uint64_t e = s->now / TOK_EPOCH_NS;
+
+	if (echo == 0 || a->family == 0)
+		return false;
+	return echo == tok_make(s, i, a, e) || (e > 0 && echo == tok_make(s, i, a, e - 1));
+}
+
+/* Start a message to member i. dgram_cap bounds the whole datagram; dst
+ * NULL means the member's address. */
+static void out_begin(struct swim *s, struct out *o, uint32_t i, uint8_t type, size_t dgram_cap,
+		      const struct waddr *dst)
+{
+	if (dgram_cap > SWIM_MTU)
+		dgram_cap = SWIM_MTU;
+	o->to = i;
+	o->type = type;
+	o->dst = dst ? *dst : s->m[i].addr;
+	o->cap = dgram_cap > SEAL_OVERHEAD ? dgram_cap - SEAL_OVERHEAD : 0;
+	o->len = 0;
+	if (o->cap < SWIM_BODY_HDR) {
+		o->cap = 0;
+		return;
+	}
+	mn_put_be64(o->pt, tok_make(s, i, &o->dst, s->now / TOK_EPOCH_NS));
+	mn_put_be64(o->pt + 8, s->m[i].tok);
+	o->len = SWIM_BODY_HDR;
+}
+
+static uint8_t *out_put(struct out *o, size_t n)
+{
+	uint8_t *p;
+
+	if (o->cap - o->len < n || o->len < SWIM_BODY_HDR)
+		return NULL;
+	p = o->pt + o->len;
+	o->len += n;
+	return p;
+}
+
+static void out_pad(struct out *o, size_t dgram_len)
+{
+	size_t want = dgram_len > SEAL_OVERHEAD ? dgram_len - SEAL_OVERHEAD : 0;
+
+	if (want > o->cap)
+		want = o->cap;
+	if (o->len >= SWIM_BODY_HDR && want > o->len) {
+		memset(o->pt + o->len, 0, want - o->len);
+		o->len = want;
+	}
+}
+
+static struct txd *tx_slot(struct swim *s)
+{
+	if (s->tx_n == s->tx_cap) {
+		uint32_t cap = s->tx_cap ? s->tx_cap * 2 : 4;
+		struct txd *t;
+		if (cap > SWIM_MAX_TXQ || !(t = malloc(cap * sizeof(*t))))
+			return NULL;
+		for (uint32_t j = 0; j < s->tx_n; j++)
+			t[j] = s->tx[(s->tx_head + j) % s->tx_cap];
+		free(s->tx);
+		s->tx = t;
+		s->tx_head = 0;
+		s->tx_cap = cap;
+	}
+	return &s->tx[(s->tx_head + s->tx_n++) % s->tx_cap];
+}
+
+static void out_send(struct swim *s, struct out *o)
+{
+	const struct seal_keys *k;
+	struct txd *t;
+	size_t len;
+
+	if (o->len < SWIM_BODY_HDR || o->dst.family == 0)
+		return;
+	k = keys_for(s, o->to);
+	if (!k)
+		return;
+	t = tx_slot(s);
+	if (!t) {
+		bump(s, SWIM_STAT_DROP_TX_FULL, 1);
+		return;
+	}
+	if (seal_seal(&s->self, k, &s->m[o->to].pair, mid(s, o->to), o->type, o->pt, o->len,
+		      &s->rng, t->buf, sizeof(t->buf), &len) != MN_OK) {
+		s->tx_n--;
+		return;
+	}
+	t->len = (uint16_t)len;
+	waddr_to(&o->dst, &t->dst);
+	bump(s, SWIM_STAT_TX_DGRAMS, 1);
+	bump(s, SWIM_STAT_TX_BYTES, len);
+}
+
+/* ---- items ---- */
+
+static void put_suspect_item(struct swim *s, uint8_t *p, uint8_t kind, uint32_t i, uint32_t inc,
+			     uint64_t accuser)
+{
+	p[0] = kind;
+	mn_put_be64(p + 1, mid(s, i));
+	mn_put_be32(p + 9, inc);
+	mn_put_be64(p + 13, accuser);
+}
+
+static void put_alive_item(struct swim *s, uint8_t *p, uint32_t i, uint32_t inc)
+{
+	static const struct waddr none;
+	const struct member *m = &s->m[i];
+
+	p[0] = SWIM_I_ALIVE;
+	mn_put_be64(p + 1, mid(s, i));
+	mn_put_be32(p + 9, inc);
+	mn_put_be64(p + 13, m->rec->version);
+	waddr_put(p + 21, i == 0 ? &none : &m->addr);
+}
+
+static size_t item_len(uint8_t kind)
+{
+	return kind == SWIM_I_ALIVE ? SWIM_ITEM_ALIVE_LEN : SWIM_ITEM_SUSPECT_LEN;
+}
+
+/* Fill the rest of o with updates: first what we think of the receiver if
+ * it is suspect or dead (Lifeguard buddy system), then the queue, fewest
+ * transmissions first. */
+static void piggyback(struct swim *s, struct out *o)
+{
+	uint16_t picked[MAX_PICK];
+	uint32_t np = 0, limit = retransmit_limit(s), u = 0;
+	const struct member *to = &s->m[o->to];
+	uint8_t *p;
+
+	if (o->to != 0 && (to->state == SWIM_SUSPECT || to->state == SWIM_DEAD)) {
+		p = out_put(o, SWIM_ITEM_SUSPECT_LEN);
+		if (p)
+			put_suspect_item(s, p, to->state == SWIM_DEAD ? SWIM_I_DEAD : SWIM_I_SUSPECT,
+					 o->to, to->inc, s->self.id);
+	}
+	for (uint32_t j = 0; j < s->bq_n && np < MAX_PICK; j++) {
+		struct bcast *b = &s->bq[s->bq_ord[j]];
+		if (b->member == o->to)
+			continue;
+		p = out_put(o, item_len(b->kind));
+		if (!p) {
+			if (o->cap - o->len < SWIM_ITEM_SUSPECT_LEN)
+				break;
+			continue;
+		}
+		if (b->kind == SWIM_I_ALIVE)
+			put_alive_item(s, p, b->member, b->inc);
+		else
+			put_suspect_item(s, p, b->kind, b->member, b->inc, b->accuser);
+		picked[np++] = (uint16_t)j;
+	}
+	if (np == 0)
+		return;
+	/* Count the transmissions, drop the exhausted, and restore the order:
+	 * the unpicked keep theirs, the picked (still sorted among themselves)
+	 * are merged back in from the end. */
+	uint16_t keep[MAX_PICK];
+	uint32_t nk = 0, pj = 0;
+	for (uint32_t j = 0; j < s->bq_n; j++) {
+		uint16_t slot = s->bq_ord[j];
+		if (pj < np && picked[pj] == j) {
+			pj++;
+			struct bcast *b = &s->bq[slot];
+			if (++b->transmits >= limit)
+				bq_free(s, slot);
+			else
+				keep[nk++] = slot;
+		} else {
+			s->bq_ord[u++] = slot;
+		}
+	}
+	int32_t a = (int32_t)u - 1, c = (int32_t)nk - 1, w = (int32_t)(u + nk) - 1;
+	while (c >= 0) {
+		if (a >= 0 && bq_less(s, keep[c], s->bq_ord[a]))
+			s->bq_ord[w--] = s->bq_ord[a--];
+		else
+			s->bq_ord[w--] = keep[c--];
+	}
+	s->bq_n = u + nk;
+}
+
+/* ---- wants ---- */
+
+static void want(struct swim *s, uint64_t id)
+{
+	struct want *w = NULL, *oldest = &s->wants[0];
+
+	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++) {
+		struct want *x = &s->wants[j];
+		if (x->used && x->id == id) {
+			if (s->now - x->at < s->p.probe_interval_ns)
+				return;
+			w = x;
+			break;
+		}
+		if (!x->used && !w)
+			w = x;
+		if (x->used && x->at < oldest->at)
+			oldest = x;
+	}
+	if (!w)
+		w = oldest;
+	for (uint32_t j = 0; j < s->nwant; j++)
+		if (s->want_ids[j] == id)
+			return;
+	if (s->nwant == SWIM_WANT_BATCH)
+		return;
+	w->used = true;
+	w->id = id;
+	w->at = s->now;
+	s->want_ids[s->nwant++] = id;
+}
+
+static void want_done(struct swim *s, uint64_t id)
+{
+	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++)
+		if (s->wants[j].used && s->wants[j].id == id)
+			s->wants[j].used = false;
+}
+
+static void flush_wants(struct swim *s, const struct rx *rx)
+{
+	struct out o;
+	uint8_t *p;
+	uint32_t n = 0;
+
+	if (s->nwant == 0)
+		return;
+	out_begin(s, &o, rx->from, SWIM_T_WANT, rx->cap, &rx->addr);
+	p = out_put(&o, 1);
+	if (p) {
+		while (n < s->nwant) {
+			uint8_t *q = out_put(&o, 8);
+			if (!q)
+				break;
+			mn_put_be64(q, s->want_ids[n++]);
+		}
+		*p = (uint8_t)n;
+	}
+	if (n < s->nwant)
+		bump(s, SWIM_STAT_CAPPED_REPLY, 1);
+	if (n > 0) {
+		out_send(s, &o);
+		bump(s, SWIM_STAT_WANTS, 1);
+	}
+	/* ids that did not fit are forgotten: asked again later */
+	for (uint32_t j = n; j < s->nwant; j++)
+		want_done(s, s->want_ids[j]);
+	s->nwant = 0;
+}
+
+/* ---- applying updates (SWIM §4.2 ordering, with our defences) ---- */
+
+static bool jump_ok(struct swim *s, const struct rx *rx, uint32_t i, uint32_t inc)
+{
+	const struct member *m = &s->m[i];
+
+	if (inc == UINT32_MAX) {
+		bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
+		return false;
+	}
+	/* Nothing to bound against before we know an incarnation of it. */
+	if (!(m->flags & M_INC_KNOWN))
+		return true;
+	if (inc > m->inc && inc - m->inc > s->p.inc_jump_max && (!rx || rx->from != i)) {
+		bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
+		return false;
+	}
+	return true;
+}
+
+/* Someone thinks we are suspect or dead at inc (or alive at a higher one):
+ * refute with a higher incarnation. */
+static void refute(struct swim *s, uint32_t inc, bool accused)
+{
+	if (inc < s->m[0].inc || inc >= UINT32_MAX - 1)
+		return;
+	/* Bounded, so nobody pushes us to UINT32_MAX where we could no longer
+	 * refute; unbounded only when we lost our own (first boot, lost store). */
+	if ((s->m[0].flags & M_INC_KNOWN) && inc - s->m[0].inc > s->p.inc_jump_max) {
+		bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
+		return;
+	}
+	s->m[0].flags |= M_INC_KNOWN;
+	live_set(s, 0, SWIM_ALIVE, inc + 1);
+	bq_alive(s, 0);
+	emit(s, SWIM_EV_SELF_INC, 0);
+	if (accused) {
+		bump(s, SWIM_STAT_REFUTES, 1);
+		health_add(s, 1); /* Lifeguard: being suspected hints at our own trouble */
+	}
+}
+
+static void apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
+			uint64_t version, const struct waddr *hint)
+{
+	uint32_t i = find(s, id);
+	struct member *m;
+
+	if (i == NONE) {
+		want(s, id);
+		return;
+	}
+	m = &s->m[i];
+	if (i == 0) {
+		if (inc > m->inc)
+			refute(s, inc, false);
+		return;
+	}
+	if (version > m->rec->version)
+		want(s, id);
+	if (inc <= m->inc) {
+		if (hint && hint->family && m->addr.family == 0)
+			m->addr = *hint;
+		return;
+	}
+	if (!jump_ok(s, rx, i, inc))
+		return;
+	m->flags |= M_INC_KNOWN;
+	if (hint && hint->family && !(m->flags & M_ADDR_DIRECT))
+		m->addr = *hint;
+	susp_end(s, i);
+	live_set(s, i, SWIM_ALIVE, inc);
+	bq_alive(s, i);
+}
+
+/* Suspect or dead at inc, according to accuser. A "dead" from anyone else is
+ * only a suspicion here: one accuser never evicts; our own timer decides. */
+static void apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
+			  uint64_t accuser)
+{
+	uint32_t i = find(s, id);
+	struct member *m;
+
+	if (i == NONE)
+		return;
+	m = &s->m[i];
+	if (i == 0) {
+		if (inc >= m->inc)
+			refute(s, inc, true);
+		else
+			bq_alive(s, 0); /* a stale accusation: say where we are now */
+		return;
+	}
+	if (inc < m->inc || !jump_ok(s, rx, i, inc))
+		return;
+	m->flags |= M_INC_KNOWN;
+	if (m->state == SWIM_ALIVE) {
+		live_set(s, i, SWIM_SUSPECT, inc);
+		susp_start(s, i, accuser);
+		bq_put(s, i, SWIM_I_SUSPECT, inc, accuser);
+	} else if (m->state == SWIM_SUSPECT) {
+		if (inc > m->inc)
+			live_set(s, i, SWIM_SUSPECT, inc);
+		if (susp_confirm(s, i, accuser))
+			bq_put(s, i, SWIM_I_SUSPECT, m->inc, accuser);
+	}
+	/* dead stays dead until an alive with a higher incarnation */
+}
+
+static int items_check(const uint8_t *b, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		uint8_t kind = b[off];
+		struct waddr w;
+		if (kind == SWIM_I_PAD)
+			return MN_OK;
+		if (kind == SWIM_I_ALIVE) {
+			if (n - off < SWIM_ITEM_ALIVE_LEN || !waddr_get(&w, b + off + 21))
+				return MN_EPROTO;
+			off += SWIM_ITEM_ALIVE_LEN;
+		} else if (kind == SWIM_I_SUSPECT || kind == SWIM_I_DEAD) {
+			if (n - off < SWIM_ITEM_SUSPECT_LEN)
+				return MN_EPROTO;
+			off += SWIM_ITEM_SUSPECT_LEN;
+		} else {
+			return MN_EPROTO;
+		}
+	}
+	return MN_OK;
+}
+
+static void items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n && b[off] != SWIM_I_PAD) {
+		const uint8_t *p = b + off;
+		uint64_t id = mn_get_be64(p + 1);
+		uint32_t inc = mn_get_be32(p + 9);
+		if (p[0] == SWIM_I_ALIVE) {
+			struct waddr w;
+			waddr_get(&w, p + 21);
+			apply_alive(s, rx, id, inc, mn_get_be64(p + 13), &w);
+			off += SWIM_ITEM_ALIVE_LEN;
+		} else {
+			apply_suspect(s, rx, id, inc, mn_get_be64(p + 13));
+			off += SWIM_ITEM_SUSPECT_LEN;
+		}
+	}
+}
+
+/* ---- probing ---- */
+
+/* cap bounds the datagram: SWIM_MTU for our own probes; for a ping we send
+ * on someone's ping-req, that ping-req's reply cap (the target's address
+ * may be a hint a third party gave us: it must not become an amplifier). */
+static void send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap)
+{
+	struct out o;
+	uint8_t *p;
+
+	out_begin(s, &o, i, SWIM_T_PING, cap, NULL);
+	p = out_put(&o, 5);
+	if (!p)
+		return;
+	mn_put_be32(p, seq);
+	p[4] = 0;
+	piggyback(s, &o);
+	/* No token from it yet: pad, so its ack may carry as much as this. */
+	if (s->m[i].tok == 0 && cap >= SWIM_PING_PAD)
+		out_pad(&o, SWIM_PING_PAD);
+	out_send(s, &o);
+}
+
+static bool probe_ok(const struct member *m)
+{
+	return (m->state == SWIM_ALIVE || m->state == SWIM_SUSPECT) && m->addr.family != 0;
+}
+
+static uint32_t gcd(uint32_t a, uint32_t b)
+{
+	while (b) {
+		uint32_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* The next member of a round-robin pass over a shuffled order (SWIM §4.3).
+ * A pass is the permutation pos -> (a * pos + b) mod size with gcd(a, size)
+ * = 1, redrawn at every pass; members joining mid-pass wait for the next. */
+static uint32_t next_target(struct swim *s)
+{
+	for (uint32_t tries = 0; tries < SWIM_PROBE_SCAN; tries++) {
+		if (s->perm_pos >= s->perm_size) {
+			s->perm_size = s->n - 1;
+			s->perm_pos = 0;
+			if (s->perm_size == 0)
+				return NONE;
+			s->perm_a = 1;
+			for (int t = 0; t < 16 && s->perm_size > 2; t++) {
+				uint32_t a = 1 + rnd(s, s->perm_size - 1);
+				if (gcd(a, s->perm_size) == 1) {
+					s->perm_a = a;
+					break;
+				}
+			}
+			s->perm_b = rnd(s, s->perm_size);
+		}
+		uint32_t i = 1 + (uint32_t)(((uint64_t)s->perm_a * s->perm_pos + s->perm_b) %
+					    s->perm_size);
+		s->perm_pos++;
+		if (i < s->n && probe_ok(&s->m[i]))
+			return i;
+	}
+	return NONE;
+}
+
+enum pick_kind { PICK_ALIVE, PICK_GOSSIP, PICK_DEAD };
+
+static bool pick_ok(const struct swim *s, uint32_t i, enum pick_kind k)
+{
+	const struct member *m = &s->m[i];
+
+	if (m->addr.family == 0)
+		return false;
+	switch (k) {
+	case PICK_ALIVE:
+		return m->state == SWIM_ALIVE;
+	case PICK_GOSSIP:
+		return m->state == SWIM_ALIVE || m->state == SWIM_SUSPECT ||
+		       (m->state == SWIM_DEAD && s->now - m->since < s->p.gossip_to_dead_ns);
+	case PICK_DEAD:
+		return m->state == SWIM_DEAD;
+	}
+	return false;
+}
+
+/* A random member of kind k not in excl: random draws, then a scan from a
+ * random start so that one is found whenever it exists. */
+static uint32_t pick(struct swim *s, enum pick_kind k, const uint32_t *excl, uint32_t nexcl)
+{
+	uint32_t n = s->n, start = 0;
+
+	if (n <= 1)
+		return NONE;
+	for (uint32_t t = 0; t < SWIM_PICK_TRIES + n - 1; t++) {
+		uint32_t i;
+		if (t < SWIM_PICK_TRIES) {
+			i = 1 + rnd(s, n - 1);
+		} else {
+			if (t == SWIM_PICK_TRIES)
+				start = rnd(s, n - 1);
+			i = 1 + (t - SWIM_PICK_TRIES + start) % (n - 1);
+		}
+		if (!pick_ok(s, i, k))
+			continue;
+		bool skip = false;
+		for (uint32_t j = 0; j < nexcl; j++)
+			if (excl[j] == i)
+				skip = true;
+		if (!skip)
+			return i;
+	}
+	return NONE;
+}
+
+/* Our own record, unsealed, to a member that may not know us yet (it has
+ * never sent us anything this boot): its sealed traffic would be
+ * undecryptable there. Once per member per boot. */
+static void send_hello(struct swim *s, uint32_t i)
+{
+	struct member *m = &s->m[i];
+	const struct swim_rec *me = s->m[0].rec;
+	struct txd *t;
+
+	if ((m->flags & M_HELLO_SENT) || m->tok != 0 || m->addr.family == 0)
+		return;
+	m->flags |= M_HELLO_SENT;
+	t = tx_slot(s);
+	if (!t) {
+		bump(s, SWIM_STAT_DROP_TX_FULL, 1);
+		return;
+	}
+	t->buf[SEAL_O_MAGIC] = SEAL_MAGIC0;
+	t->buf[SEAL_O_MAGIC + 1] = SEAL_MAGIC1;
+	t->buf[SEAL_O_VERSION] = SEAL_VERSION;
+	t->buf[SEAL_O_TYPE] = SWIM_T_HELLO;
+	mn_put_be64(t->buf + SEAL_O_FROM, s->self.id);
+	mn_put_be64(t->buf + SEAL_O_TO, mid(s, i));
+	memcpy(t->buf + SWIM_HELLO_HDR, me->bytes, me->len);
+	t->len = (uint16_t)(SWIM_HELLO_HDR + me->len);
+	waddr_to(&m->addr, &t->dst);
+	bump(s, SWIM_STAT_HELLOS, 1);
+	bump(s, SWIM_STAT_TX_DGRAMS, 1);
+	bump(s, SWIM_STAT_TX_BYTES, t->len);
+}
+
+static void probe_finish(struct swim *s, bool acked)
+{
+	uint32_t i = s->probe.member, missed = 0;
+
+	if (i == NONE)
+		return;
+	s->probe.member = NONE;
+	if (acked) {
+		bump(s, SWIM_STAT_ACKS, 1);
+		health_sub(s);
+		return;
+	}
+	bump(s, SWIM_STAT_PROBES_FAILED, 1);
+	/* Helpers that never spoke to us this boot may not know us yet: no
+	 * nack from them says nothing about our health; introduce ourselves. */
+	for (uint32_t j = 0; j < s->probe.nhelpers; j++) {
+		uint32_t h = s->probe.helpers[j];
+		if (s->probe.nack_mask & (1u << j))
+			continue;
+		if (s->m[h].tok == 0)
+			send_hello(s, h);
+		else
+			missed++;
+	}
+	/* The same for the target: a failed probe of a member that never spoke
+	 * to us, before it had our record, is no evidence. */
+	if (s->m[i].tok == 0 && !(s->m[i].flags & M_HELLO_SENT)) {
+		send_hello(s, i);
+		return;
+	}
+	/* Lifeguard: missed nacks say our own receive path may be at fault;
+	 * without any helper a failed probe counts once. */
+	if (s->probe.nhelpers)
+		health_add(s, missed);
+	else
+		health_add(s, 1);
+	/* suspect it, or confirm our own suspicion of it */
+	if (i < s->n && (s->m[i].state == SWIM_ALIVE || s->m[i].state == SWIM_SUSPECT))
+		apply_suspect(s, NULL, mid(s, i), s->m[i].inc, s->self.id);
+}
+
+static void probe_start(struct swim *s)
+{
+	uint32_t i = next_target(s);
+
+	if (i == NONE)
+		return;
+	memset(&s->probe, 0, sizeof(s->probe));
+	s->probe.member = i;
+	s->probe.seq = ++s->seq;
+	s->probe.ack_at = s->now + probe_timeout(s);
+	s->probe.end = s->now + probe_interval(s);
+	send_ping(s, i, s->probe.seq, SWIM_MTU);
+	bump(s, SWIM_STAT_PINGS, 1);
+}
+
+static void probe_indirect(struct swim *s)
+{
+	uint32_t excl[SWIM_MAX_INDIRECT + 1];
+	uint32_t t = s->probe.member;
+
+	s->probe.indirect = true;
+	excl[0] = t;
+	for (uint32_t j = 0; j < s->p.indirect_checks; j++) {
+		uint32_t h = pick(s, PICK_ALIVE, excl, j + 1);
+		struct out o;
+		uint8_t *p;
+		if (h == NONE)
+			break;
+		excl[j + 1] = h;
+		s->probe.helpers[s->probe.nhelpers++] = h;
+		out_begin(s, &o, h, SWIM_T_PING_REQ, SWIM_MTU, NULL);
+		p = out_put(&o, 12);
+		if (!p)
+			continue;
+		mn_put_be32(p, s->probe.seq);
+		mn_put_be64(p + 4, mid(s, t));
+		piggyback(s, &o);
+		out_send(s, &o);
+		bump(s, SWIM_STAT_PING_REQS, 1);
+	}
+}
+
+static void send_small(struct swim *s, uint32_t to, uint8_t type, uint32_t seq, size_t cap,
+		       bool items)
+{
+	struct out o;
+	uint8_t *p;
+
+	out_begin(s, &o, to, type, cap, NULL);
+	p = out_put(&o, 4);
+	if (!p)
+		return;
+	mn_put_be32(p, seq);
+	if (items)
+		piggyback(s, &o);
+	out_send(s, &o);
+}
+
+/* ---- handlers ---- */
+
+static int h_ping(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	struct out o;
+	uint8_t *p;
+
+	if (n < 5 || items_check(b + 5, n - 5) != MN_OK)
+		return MN_EPROTO;
+	items_apply(s, rx, b + 5, n - 5);
+	out_begin(s, &o, rx->from, SWIM_T_ACK, rx->cap, &rx->addr);
+	p = out_put(&o, 4);
+	if (!p)
+		return MN_OK;
+	memcpy(p, b, 4);
+	piggyback(s, &o);
+	if (!rx->proven)
+		bump(s, SWIM_STAT_CAPPED_REPLY, 1);
+	out_send(s, &o);
+	return MN_OK;
+}
+
+static int h_ack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	uint32_t seq;
+	struct probe *pr = &s->probe;
+
+	if (n < 4 || items_check(b + 4, n - 4) != MN_OK)
+		return MN_EPROTO;
+	seq = mn_get_be32(b);
+	items_apply(s, rx, b + 4, n - 4);
+	if (pr->member != NONE && seq == pr->seq) {
+		if (rx->from == pr->member) {
+			probe_finish(s, true);
+		} else {
+			for (uint32_t j = 0; j < pr->nhelpers; j++) {
+				if (pr->helpers[j] == rx->from) {
+					bump(s, SWIM_STAT_INDIRECT_ACKS, 1);
+					probe_finish(s, true);
+					break;
+				}
+			}
+		}
+	}
+	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++) {
+		struct relay *r = &s->relay[j];
+		if (r->used && r->our_seq == seq && r->target == rx->from) {
+			r->used = false;
+			send_small(s, r->requester, SWIM_T_ACK, r->req_seq, r->cap, false);
+		}
+	}
+	return MN_OK;
+}
+
+static int h_ping_req(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	uint32_t seq, t;
+	struct relay *r = NULL;
+
+	if (n < 12 || items_check(b + 12, n - 12) != MN_OK)
+		return MN_EPROTO;
+	seq = mn_get_be32(b);
+	items_apply(s, rx, b + 12, n - 12);
+	t = find(s, mn_get_be64(b + 4));
+	if (t == NONE || t == 0 || t == rx->from || !probe_ok(&s->m[t])) {
+		send_small(s, rx->from, SWIM_T_NACK, seq, rx->cap, false);
+		return MN_OK;
+	}
+	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++) {
+		if (!s->relay[j].used) {
+			r = &s->relay[j];
+			break;
+		}
+	}
+	if (!r) {
+		bump(s, SWIM_STAT_DROP_RELAY_FULL, 1);
+		return MN_OK;
+	}
+	memset(r, 0, sizeof(*r));
+	r->used = true;
+	r->requester = rx->from;
+	r->target = t;
+	r->req_seq = seq;
+	r->our_seq = ++s->seq;
+	r->nack_at = s->now + s->p.probe_timeout_ns * NACK_PCT / 100;
+	r->expire = s->now + s->p.probe_interval_ns;
+	r->cap = rx->cap;
+	send_ping(s, t, r->our_seq, rx->cap);
+	return MN_OK;
+}
+
+static int h_nack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	struct probe *pr = &s->probe;
+	uint32_t seq;
+
+	if (n < 4 || items_check(b + 4, n - 4) != MN_OK)
+		return MN_EPROTO;
+	seq = mn_get_be32(b);
+	items_apply(s, rx, b + 4, n - 4);
+	if (pr->member == NONE || seq != pr->seq)
+		return MN_OK;
+	for (uint32_t j = 0; j < pr->nhelpers; j++) {
+		if (pr->helpers[j] == rx->from && !(pr->nack_mask & (1u << j))) {
+			pr->nack_mask |= (uint8_t)(1u << j);
+			pr->nacks++;
+			bump(s, SWIM_STAT_NACKS, 1);
+		}
+	}
+	return MN_OK;
+}
+
+static int h_gossip(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	if (items_check(b, n) != MN_OK)
+		return MN_EPROTO;
+	items_apply(s, rx, b, n);
+	return MN_OK;
+}
+
+/* ---- push-pull ---- */
+
+/* A reply that may span several datagrams (when the requester proved its
+ * address) or must fit the request's size (when it did not). */
+struct ppw {
+	struct out o;
+	uint32_t sent, burst;
+	size_t cap;
+	bool full;
+};
+
+static void ppw_begin(struct swim *s, struct ppw *w, uint32_t to, size_t cap, uint32_t burst,
+		      const struct waddr *dst)
+{
+	w->sent = 0;
+	w->burst = burst;
+	w->cap = cap;
+	w->full = false;
+	out_begin(s, &w->o, to, SWIM_T_PP, cap, dst);
+	uint8_t *p = out_put(&w->o, 1);
+	if (p)
+		*p = 0;
+	else
+		w->full = true;
+}
+
+static void ppw_flush(struct swim *s, struct ppw *w)
+{
+	if (w->o.len > SWIM_BODY_HDR + 1) {
+		out_send(s, &w->o);
+		w->sent++;
+	}
+}
+
+/* Room for n more bytes, starting another datagram if allowed. */
+static uint8_t *ppw_put(struct swim *s, struct ppw *w, size_t n)
+{
+	uint8_t *p;
+	struct waddr dst;
+
+	if (w->full)
+		return NULL;
+	p = out_put(&w->o, n);
+	if (p)
+		return p;
+	if (w->sent + 1 >= w->burst) {
+		w->full = true;
+		bump(s, SWIM_STAT_CAPPED_REPLY, 1);
+		return NULL;
+	}
+	dst = w->o.dst;
+	ppw_flush(s, w);
+	out_begin(s, &w->o, w->o.to, SWIM_T_PP, w->cap, &dst);
+	p = out_put(&w->o, 1);
+	if (!p) {
+		w->full = true;
+		return NULL;
+	}
+	*p = 0;
+	p = out_put(&w->o, n);
+	if (!p)
+		w->full = true;
+	return p;
+}
+
+static void put_entry(const struct swim *s, uint8_t *p, uint32_t i)
+{
+	const struct member *m = &s->m[i];
+
+	mn_put_be64(p, mid(s, i));
+	mn_put_be64(p + 8, m->rec->version);
+	mn_put_be32(p + 16, m->inc);
+	p[20] = m->state;
+}
+
+static void put_range(uint8_t *p, uint32_t bits, uint64_t prefix, uint32_t count, uint64_t hash)
+{
+	p[0] = SWIM_I_RANGE;
+	p[1] = (uint8_t)bits;
+	mn_put_be64(p + 2, prefix);
+	mn_put_be16(p + 10, count > UINT16_MAX ? UINT16_MAX : (uint16_t)count);
+	mn_put_be64(p + 12, hash);
+}
+
+struct collect {
+	uint32_t idx[SWIM_PP_LIST_MAX];
+	uint32_t n;
+	const uint8_t *theirs;  /* their entries, for deltas; NULL: take all */
+	uint32_t ntheirs;
+};
+
+static uint8_t state_rank(uint8_t st)
+{
+	return st == SWIM_ALIVE ? 0 : st == SWIM_SUSPECT ? 1 : 2;
+}
+
+/* Collect members for a LIST: all of the range, or (theirs set) those the
+ * peer lacks or holds older (version, incarnation, or state at equal inc). */
+static bool collect_fn(const struct swim *s, uint32_t i, void *ctx)
+{
+	struct collect *c = ctx;
+	const struct member *m = &s->m[i];
+
+	for (uint32_t j = 0; c->theirs && j < c->ntheirs; j++) {
+		const uint8_t *e = c->theirs + (size_t)j * SWIM_ENTRY_LEN;
+		if (mn_get_be64(e) != mid(s, i))
+			continue;
+		uint64_t v = mn_get_be64(e + 8);
+		uint32_t inc = mn_get_be32(e + 16);
+		bool newer = m->rec->version > v || m->inc > inc ||
+			     (m->inc == inc && state_rank(m->state) > state_rank(e[20]));
+		if (!newer)
+			return true;
+		break;
+	}
+	c->idx[c->n++] = i;
+	return c->n < SWIM_PP_LIST_MAX;
+}
+
+static void emit_list(struct swim *s, struct ppw *w, uint32_t bits, uint64_t prefix,
+		      bool want_reply, const struct collect *c)
+{
+	uint8_t *p = ppw_put(s, w, SWIM_ITEM_LIST_HDR + (size_t)c->n * SWIM_ENTRY_LEN);
+
+	if (!p)
+		return;
+	p[0] = SWIM_I_LIST;
+	p[1] = (uint8_t)bits;
+	mn_put_be64(p + 2, prefix);
+	p[10] = want_reply ? 1 : 0;
+	p[11] = (uint8_t)c->n;
+	for (uint32_t j = 0; j < c->n; j++)
+		put_entry(s, p + SWIM_ITEM_LIST_HDR + (size_t)j * SWIM_ENTRY_LEN, c->idx[j]);
+}
+
+static bool range_ok(uint32_t bits, uint64_t prefix)
+{
+	return bits <= 64 && bits % 4 == 0 && (prefix & ~pmask(bits)) == 0;
+}
+
+static int pp_check(const uint8_t *b, size_t n)
+{
+	size_t off = 1;
+
+	if (n < 1 || b[0] > 1)
+		return MN_EPROTO;
+	while (off < n && b[off] != SWIM_I_PAD) {
+		const uint8_t *p = b + off;
+		if (p[0] == SWIM_I_RANGE) {
+			if (n - off < SWIM_ITEM_RANGE_LEN || !range_ok(p[1], mn_get_be64(p + 2)))
+				return MN_EPROTO;
+			off += SWIM_ITEM_RANGE_LEN;
+		} else if (p[0] == SWIM_I_LIST) {
+			if (n - off < SWIM_ITEM_LIST_HDR || !range_ok(p[1], mn_get_be64(p + 2)) ||
+			    p[10] > 1 || p[11] > ENTRY_LIST_MAX)
+				return MN_EPROTO;
+			size_t len = SWIM_ITEM_LIST_HDR + (size_t)p[11] * SWIM_ENTRY_LEN;
+			if (n - off < len)
+				return MN_EPROTO;
+			uint64_t mask = pmask(p[1]), prefix = mn_get_be64(p + 2);
+			for (uint32_t j = 0; j < p[11]; j++) {
+				const uint8_t *e = p + SWIM_ITEM_LIST_HDR + (size_t)j * SWIM_ENTRY_LEN;
+				if ((mn_get_be64(e) & mask) != prefix || e[20] < SWIM_ALIVE ||
+				    e[20] > SWIM_DEAD)
+					return MN_EPROTO;
+			}
+			off += len;
+		} else {
+			return MN_EPROTO;
+		}
+	}
+	return MN_OK;
+}
+
+static void pp_entries(struct swim *s, const struct rx *rx, const uint8_t *e, uint32_t n)
+{
+	for (uint32_t j = 0; j < n; j++, e += SWIM_ENTRY_LEN) {
+		uint64_t id = mn_get_be64(e);
+		uint64_t version = mn_get_be64(e + 8);
+		uint32_t inc = mn_get_be32(e + 16);
+		if (e[20] == SWIM_ALIVE)
+			apply_alive(s, rx, id, inc, version, NULL);
+		else
+			apply_suspect(s, rx, id, inc, mid(s, rx->from));
+		uint32_t i = find(s, id);
+		/* a down member is still a member: fetch its record too */
+		if (i == NONE || (i != 0 && version > s->m[i].rec->version))
+			want(s, id);
+	}
+}
+
+static int h_pp(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	struct ppw w;
+	size_t off = 1;
+
+	if (pp_check(b, n) != MN_OK)
+		return MN_EPROTO;
+	ppw_begin(s, &w, rx->from, rx->cap, rx->burst, &rx->addr);
+	while (off < n && b[off] != SWIM_I_PAD) {
+		const uint8_t *p = b + off;
+		uint32_t bits = p[1];
+		uint64_t prefix = mn_get_be64(p + 2);
+		if (p[0] == SWIM_I_RANGE) {
+			uint32_t theirs_n = mn_get_be16(p + 10), mine_n;
+			uint64_t h;
+			off += SWIM_ITEM_RANGE_LEN;
+			if (w.full)
+				continue;
+			range_sum(s, bits, prefix, &h, &mine_n);
+			if (h == mn_get_be64(p + 12) && mine_n == theirs_n)
+				continue;
+			if (bits == 64 || mine_n + theirs_n <= SWIM_PP_LIST_MAX) {
+				struct collect c = { .n = 0 };
+				range_each(s, bits, prefix, collect_fn, &c);
+				emit_list(s, &w, bits, prefix, true, &c);
+			} else {
+				/* descend: the 16 children, 4 more bits each */
+				uint8_t *q = ppw_put(s, &w, 16 * SWIM_ITEM_RANGE_LEN);
+				if (!q)
+					continue;
+				for (uint32_t k = 0; k < 16; k++) {
+					uint64_t cp = prefix | ((uint64_t)k << (60 - bits));
+					uint32_t cc;
+					uint64_t ch;
+					range_sum(s, bits + 4, cp, &ch, &cc);
+					put_range(q + k * SWIM_ITEM_RANGE_LEN, bits + 4, cp, cc, ch);
+				}
+			}
+		} else {
+			uint32_t ne = p[11];
+			const uint8_t *e = p + SWIM_ITEM_LIST_HDR;
+			off += SWIM_ITEM_LIST_HDR + (size_t)ne * SWIM_ENTRY_LEN;
+			pp_entries(s, rx, e, ne);
+			if (p[10]) {
+				struct collect c = { .n = 0, .theirs = e, .ntheirs = ne };
+				range_each(s, bits, prefix, collect_fn, &c);
+				if (c.n)
+					emit_list(s, &w, bits, prefix, false, &c);
+			}
+		}
+	}
+	ppw_flush(s, &w);
+	return MN_OK;
+}
+
+static void pp_start(struct swim *s)
+{
+	struct out o;
+	uint32_t i = NONE, cnt;
+	uint64_t h;
+	uint8_t *p;
+
+	s->pp_rounds++;
+	if (s->ndead && s->p.pushpull_dead_one_in &&
+	    s->pp_rounds % s->p.pushpull_dead_one_in == 0)
+		i = pick(s, PICK_DEAD, NULL, 0);
+	if (i == NONE)
+		i = pick(s, PICK_ALIVE, NULL, 0);
+	if (i == NONE)
+		i = pick(s, PICK_DEAD, NULL, 0);
+	if (i == NONE)
+		return;
+	out_begin(s, &o, i, SWIM_T_PP, SWIM_MTU, NULL);
+	p = out_put(&o, 1 + SWIM_ITEM_RANGE_LEN);
+	if (!p)
+		return;
+	p[0] = 1;
+	range_sum(s, 0, 0, &h, &cnt);
+	put_range(p + 1, 0, 0, cnt, h);
+	/* Unproven: pay for the reply up front (DESIGN.md §2). */
+	if (s->m[i].tok == 0)
+		out_pad(&o, SWIM_MTU);
+	out_send(s, &o);
+	bump(s, SWIM_STAT_PUSHPULLS, 1);
+}
+
+/* ---- records on the wire ---- */
+
+static int h_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	struct out o;
+	uint32_t cnt, sent = 0, k = 0;
+	uint8_t *np = NULL;
+
+	if (n < 1 || b[0] > SWIM_WANT_BATCH || n < 1 + (size_t)b[0] * 8)
+		return MN_EPROTO;
+	cnt = b[0];
+	o.len = 0;
+	for (uint32_t j = 0; j < cnt; j++) {
+		uint32_t i = find(s, mn_get_be64(b + 1 + 8 * j));
+		if (i == NONE)
+			continue;
+		const struct member *m = &s->m[i];
+		size_t need = 4 + 1 + SWIM_ADDR_LEN + 2 + m->rec->len;
+		uint8_t *p = NULL;
+		if (o.len >= SWIM_BODY_HDR && np)
+			p = out_put(&o, need);
+		if (!p) {
+			if (np && k) {
+				*np = (uint8_t)k;
+				out_send(s, &o);
+				sent++;
+			}
+			if (sent >= rx->burst) {
+				bump(s, SWIM_STAT_CAPPED_REPLY, 1);
+				return MN_OK;
+			}
+			out_begin(s, &o, rx->from, SWIM_T_RECORD, rx->cap, &rx->addr);
+			np = out_put(&o, 1);
+			k = 0;
+			p = np ? out_put(&o, need) : NULL;
+			if (!p) {
+				/* does not fit the request's size: the peer proves its
+				 * address first, then asks again */
+				bump(s, SWIM_STAT_CAPPED_REPLY, 1);
+				return MN_OK;
+			}
+		}
+		mn_put_be32(p, m->inc);
+		p[4] = i == 0 ? SWIM_ALIVE : m->state;
+		waddr_put(p + 5, i == 0 ? &(struct waddr){ .family = 0 } : &m->addr);
+		mn_put_be16(p + 5 + SWIM_ADDR_LEN, m->rec->len);
+		memcpy(p + 7 + SWIM_ADDR_LEN, m->rec->bytes, m->rec->len);
+		k++;
+	}
+	if (np && k) {
+		*np = (uint8_t)k;
+		out_send(s, &o);
+	}
+	return MN_OK;
+}
+
+static int h_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	size_t off = 1;
+	uint32_t cnt;
+
+	if (n < 1)
+		return MN_EPROTO;
+	cnt = b[0];
+	/* check the framing first */
+	for (uint32_t j = 0; j < cnt; j++) {
+		struct waddr w;
+		if (n - off < 7 + SWIM_ADDR_LEN)
+			return MN_EPROTO;
+		uint16_t len = mn_get_be16(b + off + 5 + SWIM_ADDR_LEN);
+		if (b[off + 4] < SWIM_ALIVE || b[off + 4] > SWIM_DEAD ||
+		    !waddr_get(&w, b + off + 5) || n - off - 7 - SWIM_ADDR_LEN < len)
+			return MN_EPROTO;
+		off += 7 + SWIM_ADDR_LEN + len;
+	}
+	off = 1;
+	for (uint32_t j = 0; j < cnt; j++) {
+		const uint8_t *p = b + off;
+		uint32_t inc = mn_get_be32(p);
+		uint8_t st = p[4];
+		struct waddr w;
+		uint16_t len = mn_get_be16(p + 5 + SWIM_ADDR_LEN);
+		uint32_t i;
+		waddr_get(&w, p + 5);
+		off += 7 + SWIM_ADDR_LEN + len;
+		int err = learn_bytes(s, p + 7 + SWIM_ADDR_LEN, len, &i);
+		if (err != MN_OK && err != MN_EEXIST)
+			continue;
+		if (i == NONE)
+			continue;
+		want_done(s, mid(s, i));
+		if (err == MN_OK && i != 0 && s->m[i].state == SWIM_ALIVE)
+			bq_alive(s, i); /* spread the new version */
+		if (st == SWIM_ALIVE)
+			apply_alive(s, rx, mid(s, i), inc, 0, &w);
+		else
+			apply_suspect(s, rx, mid(s, i), inc, mid(s, rx->from));
+		if (i != 0 && s->m[i].addr.family == 0 && w.family)
+			s->m[i].addr = w;
+	}
+	return MN_OK;
+}
+
+/* ---- the event entry points ---- */
+
+static void set_hint(struct swim *s, uint32_t i, const struct mn_addr *addr, bool direct);
+
+typedef int (*handler_fn)(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+
+static const handler_fn handlers[SWIM_T__LAST - SWIM_T__FIRST + 1] = {
+	[SWIM_T_PING - SWIM_T__FIRST] = h_ping,
+	[SWIM_T_ACK - SWIM_T__FIRST] = h_ack,
+	[SWIM_T_PING_REQ - SWIM_T__FIRST] = h_ping_req,
+	[SWIM_T_NACK - SWIM_T__FIRST] = h_nack,
+	[SWIM_T_GOSSIP - SWIM_T__FIRST] = h_gossip,
+	[SWIM_T_PP - SWIM_T__FIRST] = h_pp,
+	[SWIM_T_WANT - SWIM_T__FIRST] = h_want,
+	[SWIM_T_RECORD - SWIM_T__FIRST] = h_record,
+};
+
+/* An unsealed HELLO: a member we do not know yet sends its signed record.
+ * Verifying costs up to four Ed25519 checks, so unknown senders share a
+ * budget of SWIM_HELLO_PER_SEC (burst SWIM_HELLO_BURST); a known sender
+ * costs one lookup and a drop. */
+static int h_hello(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size_t len)
+{
+	uint64_t id_from = mn_get_be64(buf + SEAL_O_FROM);
+	uint32_t i;
+	int err;
+
+	if (len < SWIM_HELLO_HDR + REC_MEMBER_MIN || len > SWIM_HELLO_HDR + REC_MEMBER_MAX) {
+		bump(s, SWIM_STAT_DROP_MALFORMED, 1);
+		return MN_EPROTO;
+	}
+	if (mn_get_be64(buf + SEAL_O_TO) != s->self.id || id_from == s->self.id) {
+		bump(s, SWIM_STAT_DROP_NOT_FOR_US, 1);
+		return MN_EAUTH;
+	}
+	if (find(s, id_from) != NONE) {
+		bump(s, SWIM_STAT_DROP_HELLO, 1);
+		return MN_EEXIST;
+	}
+	if (s->now - s->hello_at >= MN_NS_PER_SEC / SWIM_HELLO_PER_SEC) {
+		uint64_t add = (s->now - s->hello_at) / (MN_NS_PER_SEC / SWIM_HELLO_PER_SEC);
+		s->hello_tokens = add >= SWIM_HELLO_BURST ? SWIM_HELLO_BURST :
+				  (uint32_t)(s->hello_tokens + add > SWIM_HELLO_BURST ?
+					     SWIM_HELLO_BURST : s->hello_tokens + add);
+		s->hello_at = s->now;
+	}
+	if (s->hello_tokens == 0) {
+		bump(s, SWIM_STAT_DROP_HELLO, 1);
+		return MN_EBUSY;
+	}
+	s->hello_tokens--;
+	/* Before any signature: the record must name the sender's key (the
+	 * admission's node key follows the version, type and invite). */
+	const uint8_t *r = buf + SWIM_HELLO_HDR;
+	size_t node_at = 2 + (r[4] == REC_BY_ADMIN ? REC_INVITE_ADMIN_LEN : REC_INVITE_ROOT_LEN) + 3;
+	if (len - SWIM_HELLO_HDR < node_at + 8 || mn_get_be64(r + node_at) != id_from) {
+		bump(s, SWIM_STAT_DROP_HELLO, 1);
+		return MN_EPROTO;
+	}
+	err = learn_bytes(s, r, len - SWIM_HELLO_HDR, &i);
+	if (err) {
+		bump(s, SWIM_STAT_DROP_HELLO, 1);
+		return err;
+	}
+	set_hint(s, i, from, false);
+	bq_alive(s, i);
+	return MN_OK;
+}
+
+int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size_t len,
+	      struct mn_time now)
+{
+	uint8_t pt[SWIM_PT_MAX];
+	struct seal_hdr h;
+	const struct seal_keys *k;
+	struct member *m;
+	struct rx rx;
+	size_t ptlen = 0;
+	uint32_t i;
+	int err;
+
+	s->now = now.mono;
+	bump(s, SWIM_STAT_RX_DGRAMS, 1);
+	bump(s, SWIM_STAT_RX_BYTES, len);
+	if (len >= SWIM_HELLO_HDR && seal_is_control(buf, len) &&
+	    buf[SEAL_O_VERSION] == SEAL_VERSION && buf[SEAL_O_TYPE] == SWIM_T_HELLO)
+		return h_hello(s, from, buf, len);
+	err = seal_parse(&h, buf, len);
+	if (err) {
+		bump(s, SWIM_STAT_DROP_NOT_SEALED, 1);
+		return err;
+	}
+	if (h.to != s->self.id || h.from == s->self.id) {
+		bump(s, SWIM_STAT_DROP_NOT_FOR_US, 1);
+		return MN_EAUTH;
+	}
+	if (h.type < SWIM_T__FIRST || h.type > SWIM_T__LAST || len > SWIM_MTU) {
+		bump(s, SWIM_STAT_DROP_MALFORMED, 1);
+		return MN_EPROTO;
+	}
+	/* The one lookup a non-member costs. */
+	i = find(s, h.from);
+	if (i == NONE) {
+		bump(s, SWIM_STAT_DROP_NON_MEMBER, 1);
+		return MN_ENOKEY;
+	}
+	k = keys_for(s, i);
+	if (!k) {
+		bump(s, SWIM_STAT_DROP_AUTH, 1);
+		return MN_EAUTH;
+	}
+	m = &s->m[i];
+	err = seal_open(k, &m->pair, &h, buf, len, pt, sizeof(pt), &ptlen);
+	if (err) {
+		bump(s, err == MN_EREPLAY ? SWIM_STAT_DROP_REPLAY : SWIM_STAT_DROP_AUTH, 1);
+		return err;
+	}
+	if (ptlen < SWIM_BODY_HDR) {
+		bump(s, SWIM_STAT_DROP_MALFORMED, 1);
+		err = MN_EPROTO;
+		goto out;
+	}
+	memset(&rx, 0, sizeof(rx));
+	rx.from = i;
+	rx.len = len;
+	waddr_from(&rx.addr, from);
+	rx.proven = tok_check(s, i, &rx.addr, mn_get_be64(pt + 8));
+	rx.cap = rx.proven ? SWIM_MTU : len;
+	rx.burst = rx.proven ? SWIM_PP_BURST : 1;
+	if (h.type == SWIM_T_WANT && rx.proven)
+		rx.burst = SWIM_RECORD_BURST;
+	m->tok = mn_get_be64(pt);
+	/* Roaming: its authenticated traffic says where it is now. */
+	if (rx.addr.family && !waddr_eq(&rx.addr, &m->addr))
+		m->addr = rx.addr;
+	if (rx.addr.family)
+		m->flags |= M_ADDR_DIRECT;
+	/* Any authenticated message from the probed member shows it alive. */
+	if (s->probe.member == i && h.type != SWIM_T_ACK)
+		probe_finish(s, true);
+	s->nwant = 0;
+	err = handlers[h.type - SWIM_T__FIRST](s, &rx, pt + SWIM_BODY_HDR, ptlen - SWIM_BODY_HDR);
+	if (err) {
+		bump(s, SWIM_STAT_DROP_MALFORMED, 1);
+		s->nwant = 0;
+		goto out;
+	}
+	/* Buddy system for everything but a ping (whose ack carries it): the
+	 * sender is suspect or dead to us, so tell it now. */
+	m = &s->m[i];
+	if (h.type != SWIM_T_PING && (m->state == SWIM_SUSPECT || m->state == SWIM_DEAD)) {
+		struct out o;
+		out_begin(s, &o, i, SWIM_T_GOSSIP, rx.cap, &rx.addr);
+		piggyback(s, &o);
+		if (o.len > SWIM_BODY_HDR)
+			out_send(s, &o);
+	}
+	flush_wants(s, &rx);
+out:
+	/* the body holds address tokens: keep them off the stack */
+	sodium_memzero(pt, sizeof(pt));
+	return err;
+}
+
+int swim_poll_tx(struct swim *s, uint8_t *buf, size_t cap, size_t *len, struct mn_addr *dst)
+{
+	struct txd *t;
+
+	if (s->tx_n == 0)
+		return 0;
+	t = &s->tx[s->tx_head];
+	s->tx_head = (s->tx_head + 1) % s->tx_cap;
+	s->tx_n--;
+	if (cap < t->len)
+		return MN_EMSGSIZE;
+	memcpy(buf, t->buf, t->len);
+	*len = t->len;
+	*dst = t->dst;
+	return 1;
+}
+
+mn_ns swim_next_deadline(const struct swim *s)
+{
+	mn_ns d = s->next_probe;
+
+	if (s->probe.member != NONE)
+		d = mn_min_deadline(d, s->probe.indirect ? s->probe.end : s->probe.ack_at);
+	if (s->heap_n)
+		d = mn_min_deadline(d, s->sp[s->heap[0]].deadline);
+	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++) {
+		const struct relay *r = &s->relay[j];
+		if (r->used)
+			d = mn_min_deadline(d, r->nacked ? r->expire : r->nack_at);
+	}
+	if (s->bq_n && s->p.gossip_nodes)
+		d = mn_min_deadline(d, s->next_gossip);
+	if (s->p.pushpull_interval_ns)
+		d = mn_min_deadline(d, s->next_pp);
+	if (s->ndead && s->p.dead_probe_interval_ns)
+		d = mn_min_deadline(d, s->next_dead);
+	return d;
+}
+
+static void gossip_round(struct swim *s)
+{
+	uint32_t excl[16];
+	uint32_t n = 0;
+
+	for (uint32_t j = 0; j < s->p.gossip_nodes && s->bq_n; j++) {
+		uint32_t i = pick(s, PICK_GOSSIP, excl, n);
+		struct out o;
+		if (i == NONE)
+			break;
+		excl[n++] = i;
+		out_begin(s, &o, i, SWIM_T_GOSSIP, SWIM_MTU, NULL);
+		piggyback(s, &o);
+		if (o.len > SWIM_BODY_HDR) {
+			out_send(s, &o);
+			bump(s, SWIM_STAT_GOSSIPS, 1);
+		}
+	}
+}
+
+void swim_on_timer(struct swim *s, struct mn_time now)
+{
+	mn_ns t = now.mono;
+
+	s->now = t;
+	/* suspicions that ran out: dead */
+	while (s->heap_n && mn_time_after_eq(t, s->sp[s->heap[0]].deadline)) {
+		uint32_t i = s->sp[s->heap[0]].member;
+		susp_end(s, i);
+		live_set(s, i, SWIM_DEAD, s->m[i].inc);
+		bq_put(s, i, SWIM_I_DEAD, s->m[i].inc, s->self.id);
+		bump(s, SWIM_STAT_DEATHS, 1);
+	}
+	/* ping-reqs we serve */
+	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++) {
+		struct relay *r = &s->relay[j];
+		if (!r->used)
+			continue;
+		if (!r->nacked && mn_time_after_eq(t, r->nack_at)) {
+			r->nacked = true;
+			send_small(s, r->requester, SWIM_T_NACK, r->req_seq, r->cap, false);
+		}
+		if (mn_time_after_eq(t, r->expire))
+			r->used = false;
+	}
+	/* the probe */
+	if (s->probe.member != NONE && mn_time_after_eq(t, s->probe.end))
+		probe_finish(s, false);
+	if (s->probe.member != NONE && !s->probe.indirect && mn_time_after_eq(t, s->probe.ack_at))
+		probe_indirect(s);
+	if (mn_time_after_eq(t, s->next_probe)) {
+		probe_finish(s, false);
+		s->next_probe = t + probe_interval(s);
+		probe_start(s);
+	}
+	/* dead members: one ping each dead_probe_interval */
+	if (s->ndead && s->p.dead_probe_interval_ns && mn_time_after_eq(t, s->next_dead)) {
+		uint32_t i = pick(s, PICK_DEAD, NULL, 0);
+		s->next_dead = t + s->p.dead_probe_interval_ns;
+		if (i != NONE) {
+			send_ping(s, i, ++s->seq, SWIM_MTU);
+			bump(s, SWIM_STAT_DEAD_PROBES, 1);
+		}
+	}
+	if (s->bq_n && s->p.gossip_nodes && mn_time_after_eq(t, s->next_gossip)) {
+		s->next_gossip = t + s->p.gossip_interval_ns;
+		gossip_round(s);
+	}
+	if (s->p.pushpull_interval_ns && mn_time_after_eq(t, s->next_pp)) {
+		s->next_pp = t + scale_pushpull(&s->p, members_n(s));
+		pp_start(s);
+	}
+}
+
+/* ---- lifecycle and API ---- */
+
+static const struct swim_rec *priv_add(void *ctx, const uint8_t *b, size_t len,
+				       const struct rec_member *m)
+{
+	struct swim_rec *r;
+
+	(void)ctx;
+	if (len > UINT16_MAX)
+		return NULL;
+	r = calloc(1, sizeof(*r) + len);
+	if (!r)
+		return NULL;
+	swim_rec_fill(r, m);
+	r->len = (uint16_t)len;
+	memcpy(r->bytes, b, len);
+	r->store_ref = 1;
+	return r;
+}
+
+static void priv_release(void *ctx, const struct swim_rec *r)
+{
+	(void)ctx;
+	free((void *)r);
+}
+
+void swim_rec_fill(struct swim_rec *r, const struct rec_member *m)
+{
+	memcpy(r->pk, m->adm.node_pk, REC_PK_LEN);
+	memcpy(r->invite_pk, m->invite.invite_pk, REC_PK_LEN);
+	memcpy(r->admitter_pk, m->adm.admitter_pk, REC_PK_LEN);
+	if (m->invite.signer == REC_BY_ADMIN)
+		memcpy(r->admin_pk, m->invite.grant.admin_pk, REC_PK_LEN);
+	else
+		memset(r->admin_pk, 0, REC_PK_LEN);
+	r->version = m->version;
+	r->admitter_kind = m->adm.admitter;
+}
+
+int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time now)
+{
+	struct swim *s;
+	uint8_t h[32];
+	crypto_generichash_state st;
+	uint32_t self;
+	int err;
+
+	*out = NULL;
+	if (!cfg || !cfg->net || !cfg->key || !cfg->record || !cfg->rng.fill ||
+	    swim_params_check(&cfg->params) != MN_OK)
+		return MN_EINVAL;
+	if (cfg->store && !cfg->store->add)
+		return MN_EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return MN_ENOMEM;
+	s->p = cfg->params;
+	s->net = cfg->net;
+	s->rng = cfg->rng;
+	if (cfg->store) {
+		s->store = *cfg->store;
+	} else {
+		s->store.add = priv_add;
+		s->store.release = priv_release;
+	}
+	s->memo = cfg->memo;
+	s->revoked = cfg->revoked;
+	s->seal_memo = cfg->seal_memo;
+	s->event = cfg->event;
+	s->event_ctx = cfg->event_ctx;
+	s->now = now.mono;
+	s->probe.member = NONE;
+	s->sp_free = NONE;
+	for (uint32_t j = 0; j < SWIM_KEYCACHE; j++)
+		s->kc[j].member = NONE;
+	err = seal_self_init(&s->self, cfg->key, now.wall / MN_NS_PER_MS);
+	if (err)
+		goto fail;
+	mn_rng_bytes(&s->rng, s->tok_key, sizeof(s->tok_key));
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const uint8_t *)tag_digest, TAG_LEN);
+	crypto_generichash_update(&st, cfg->net->id, REC_NETID_LEN);
+	crypto_generichash_final(&st, h, sizeof(h));
+	memcpy(s->dkey, h, sizeof(s->dkey));
+
+	err = MN_ENOMEM;
+	s->cap = MEMBERS_INIT;
+	s->m = malloc(s->cap * sizeof(*s->m));
+	s->idx = malloc(2 * MEMBERS_INIT * sizeof(*s->idx));
+	if (!s->m || !s->idx)
+		goto fail;
+	memset(s->idx, 0xff, 2 * MEMBERS_INIT * sizeof(*s->idx));
+	s->idx_mask = 2 * MEMBERS_INIT - 1;
+	if (digest_resize(s, LEAF_BITS_MIN) != MN_OK)
+		goto fail;
+
+	/* Our own record is member 0. */
+	err = learn_bytes(s, cfg->record, cfg->record_len, &self);
+	if (err)
+		goto fail;
+	if (self != 0 || memcmp(s->m[0].rec->pk, cfg->key->pk, REC_PK_LEN) != 0) {
+		err = MN_EINVAL;
+		goto fail;
+	}
+	live_set(s, 0, SWIM_ALIVE, cfg->incarnation);
+	if (cfg->incarnation)
+		s->m[0].flags |= M_INC_KNOWN;
+	bq_alive(s, 0);
+
+	s->seq = mn_rng_u32(&s->rng);
+	s->next_probe = s->now + rnd(s, (uint32_t)(s->p.probe_interval_ns / MN_NS_PER_MS) + 1) *
+				   MN_NS_PER_MS;
+	s->next_gossip = s->now;
+	/* A push-pull soon after start, as memberlist does on join: a node that
+	 * boots knowing a few members gets the rest in one exchange. */
+	s->next_pp = s->now + rnd(s, (uint32_t)(s->p.probe_interval_ns / MN_NS_PER_MS) + 1) *
+				 MN_NS_PER_MS;
+	s->next_dead = s->now + s->p.dead_probe_interval_ns;
+	s->hello_tokens = SWIM_HELLO_BURST;
+	s->hello_at = s->now;
+	*out = s;
+	return MN_OK;
+fail:
+	swim_del(s);
+	return err;
+}
+
+void swim_del(struct swim *s)
+{
+	if (!s)
+		return;
+	for (uint32_t i = 0; i < s->n; i++)
+		if (live(&s->m[i]))
+			release(s, s->m[i].rec);
+	free(s->m);
+	free(s->idx);
+	free(s->leaf_hash);
+	free(s->leaf_count);
+	free(s->leaf_head);
+	free(s->bq);
+	free(s->bq_ord);
+	free(s->sp);
+	free(s->heap);
+	free(s->tx);
+	sodium_memzero(s, sizeof(*s)); /* seal secret, token key, pair keys */
+	free(s);
+}
+
+static void set_hint(struct swim *s, uint32_t i, const struct mn_addr *addr, bool direct)
+{
+	struct waddr w;
+
+	waddr_from(&w, addr);
+	if (i == 0 || w.family == 0)
+		return;
+	if (direct || !(s->m[i].flags & M_ADDR_DIRECT) || s->m[i].addr.family == 0) {
+		s->m[i].addr = w;
+		if (direct)
+			s->m[i].flags |= M_ADDR_DIRECT;
+	}
+}
+
+int swim_learn(struct swim *s, const uint8_t *rec, size_t len, const struct mn_addr *addr,
+	       struct mn_time now)
+{
+	uint32_t i;
+	int err;
+
+	s->now = now.mono;
+	err = learn_bytes(s, rec, len, &i);
+	if (i != NONE && addr)
+		set_hint(s, i, addr, false);
+	if (err == MN_OK && i != 0 && s->m[i].state == SWIM_ALIVE)
+		bq_alive(s, i);
+	return err;
+}
+
+int swim_publish(struct swim *s, const uint8_t *rec, size_t len, struct mn_time now)
+{
+	struct rec_member dm;
+	uint32_t i;
+	int err;
+
+	s->now = now.mono;
+	err = rec_member_decode(&dm, rec, len);
+	if (err)
+		return err;
+	if (memcmp(dm.adm.node_pk, s->self.pk, REC_PK_LEN) != 0)
+		return MN_EINVAL;
+	err = learn_bytes(s, rec, len, &i);
+	if (err)
+		return err;
+	refute(s, s->m[0].inc, false); /* bump: the alive update carries the version */
+	return MN_OK;
+}
+
+int swim_set_addr(struct swim *s, const uint8_t pk[REC_PK_LEN], const struct mn_addr *addr)
+{
+	uint32_t i = find_pk(s, pk);
+
+	if (i == NONE || !live(&s->m[i]))
+		return MN_ENOENT;
+	set_hint(s, i, addr, true);
+	return MN_OK;
+}
+
+void swim_heard_from(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now)
+{
+	uint32_t i = find_pk(s, pk);
+
+	s->now = now.mono;
+	if (i != NONE && s->probe.member == i)
+		probe_finish(s, true);
+}
+
+uint32_t swim_remove(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now)
+{
+	uint32_t removed = 0, pass;
+
+	s->now = now.mono;
+	for (uint32_t i = 1; i < s->n; i++) {
+		const struct swim_rec *r = s->m[i].rec;
+		if (!live(&s->m[i]))
+			continue;
+		if (memcmp(r->pk, pk, REC_PK_LEN) == 0 || memcmp(r->invite_pk, pk, REC_PK_LEN) == 0 ||
+		    memcmp(r->admitter_pk, pk, REC_PK_LEN) == 0 ||
+		    memcmp(r->admin_pk, pk, REC_PK_LEN) == 0) {
+			member_remove(s, i);
+			removed++;
+		}
+	}
+	/* Then, transitively, members whose member-admitter is gone. */
+	do {
+		pass = 0;
+		for (uint32_t i = 1; i < s->n; i++) {
+			const struct swim_rec *r = s->m[i].rec;
+			if (live(&s->m[i]) && r->admitter_kind == REC_BY_MEMBER &&
+			    find_pk(s, r->admitter_pk) == NONE) {
+				member_remove(s, i);
+				pass++;
+			}
+		}
+		removed += pass;
+	} while (pass);
+	return removed;
+}
+
+int swim_member(const struct swim *s, const uint8_t pk[REC_PK_LEN], struct swim_member_info *out)
+{
+	uint32_t i = find_pk(s, pk);
+	const struct member *m;
+
+	memset(out, 0, sizeof(*out));
+	if (i == NONE)
+		return MN_ENOENT;
+	m = &s->m[i];
+	out->state = (enum swim_state)m->state;
+	out->inc = m->inc;
+	out->version = m->rec->version;
+	waddr_to(&m->addr, &out->addr);
+	out->rec = m->rec;
+	out->since = m->since;
+	return MN_OK;
+}
+
+void swim_counts(const struct swim *s, struct swim_counts *out)
+{
+	out->members = s->nlive;
+	out->alive = s->nalive;
+	out->suspect = s->nsuspect;
+	out->dead = s->ndead;
+	out->queued = s->bq_n;
+}
+
+uint32_t swim_health(const struct swim *s)
+{
+	return s->health;
+}
+
+uint32_t swim_incarnation(const struct swim *s)
+{
+	return s->m[0].inc;
+}
+
+uint64_t swim_stat(const struct swim *s, enum swim_stat st)
+{
+	return (unsigned)st < SWIM_STAT__COUNT ? s->stats[st] : 0;
+}
+
+uint64_t swim_view_digest(const struct swim *s)
+{
+	return s->view;
+}

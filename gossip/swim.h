@@ -1,0 +1,395 @@
+/* swim.h - membership liveness and dissemination: SWIM with Lifeguard, a
+ * sans-I/O core (DESIGN.md §1, §5; doc/gossip.md has the wire formats,
+ * timers and parameters).
+ *
+ * What it does:
+ *   - failure detection: each probe period, ping the next member of a
+ *     shuffled round-robin order; no ack within the probe timeout -> ask k
+ *     others to ping it (ping-req), who answer ack or, Lifeguard, nack; no
+ *     ack by the end of the period -> suspect it. A suspicion becomes a death
+ *     after a timeout that shrinks, between log-scaled bounds, as independent
+ *     confirmations arrive; the suspect refutes with a higher incarnation.
+ *     Lifeguard's local health score stretches our own probe interval and
+ *     timeout when we miss acks or nacks, and a suspect hears of its
+ *     suspicion directly (buddy system).
+ *   - dissemination: alive/suspect/dead updates ride on every message
+ *     (fewest-sent first, each at most retransmit_mult * ceil(log10(N+1))
+ *     times), plus a fan-out to a few random members every gossip interval.
+ *     Record versions ride on alive updates; a member that sees a newer
+ *     version asks the sender for the record (WANT -> RECORD).
+ *   - anti-entropy: periodic push-pull with a random member over a hashed
+ *     digest tree (16-way prefixes of the key id), descending only where the
+ *     hashes differ, then exchanging entries (id, version, incarnation,
+ *     state) and fetching missing or newer records. Every message fits 1200
+ *     bytes.
+ *   - dead members stay members and keep being probed at a slow per-node
+ *     rate (dead_probe_interval_ns), so partitions of hours heal on their own.
+ *
+ * Liveness (alive/suspect/dead, incarnations) is soft state kept here;
+ * membership is the signed records of gossip/record.h, verified before use
+ * and never dropped because a member is down.
+ *
+ * Sans-I/O: no clock, no sockets, no RNG of its own, no globals. The driver
+ *   feeds datagrams     swim_recv(s, from, buf, len, now)
+ *   fires timers        swim_on_timer(s, now) when swim_next_deadline(s) passed
+ *   drains output       swim_poll_tx(s, buf, cap, &len, &dst) until it returns 0
+ * after every call that may send (recv, on_timer, learn, publish).
+ * now.mono drives every timer (it need not start at zero); now.wall is only
+ * read by swim_new (the seal counter base).
+ *
+ * Security (doc/gossip.md §9): every datagram is sealed per pair
+ * (gossip/seal.h); a datagram from a non-member costs one hash lookup and a
+ * drop; records are verified with rec_member_verify() before use; a received
+ * "dead" is only a suspicion (one accuser never evicts); incarnation jumps
+ * by third parties are bounded; a reply is never larger than its request
+ * unless the requester echoed an address token we sent to that address.
+ * The one unsealed message, HELLO (a member's own signed record, sent once
+ * to a member that never spoke to us after a probe of it failed), is
+ * verified under a budget of SWIM_HELLO_PER_SEC.
+ *
+ * Memory (10,000 nodes x 10,000 members must fit): per member 88 bytes in
+ * the table plus 8-16 bytes of index; record bytes are NOT copied per
+ * node: a member holds a pointer to a struct swim_rec owned by a record
+ * store (struct swim_store) that the caller supplies and may share between
+ * any number of swim instances of one network (the simulator interns each
+ * distinct record once per run; see gossip/rtab.h). Suspicions, queued
+ * updates and output datagrams live in small bounded pools.
+ *
+ * Ownership: the swim instance owns its tables; it holds one store
+ * reference per member record (released on replacement, removal and
+ * swim_del). Buffers passed in stay the caller's. net, the store, memo,
+ * revoked and seal_memo are borrowed and must outlive the instance.
+ * Not thread-safe; callbacks run synchronously inside the calls above and
+ * must not call back into the same instance.
+ *
+ * Errors:
+ *   MN_EINVAL    bad parameters or arguments
+ *   MN_ENOKEY    datagram from a sender that is not a member
+ *   MN_EBUSY     HELLO over its verification budget
+ *   MN_ENOMEM    allocation failed (state unchanged)
+ *   MN_EPROTO    malformed record or datagram
+ *   MN_EAUTH     record or datagram fails authentication
+ *   MN_EREVOKED  a key in the record's chain is revoked
+ *   MN_ENOENT    unknown member; or a member-admitted record whose admitter
+ *                is not (yet) a member
+ *   MN_EEXIST    the record is not newer than the one held
+ *   MN_EFULL     SWIM_MAX_MEMBERS reached
+ *   MN_EREPLAY   replayed datagram
+ *   MN_EMSGSIZE  poll_tx buffer too small (the datagram is dropped)
+ */
+#ifndef GOSSIP_SWIM_H
+#define GOSSIP_SWIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mn_addr.h"
+#include "mn_rng.h"
+#include "mn_time.h"
+#include "record.h"
+#include "seal.h"
+
+/* Limits: everything bounded (STYLE.md). */
+enum swim_limits {
+	SWIM_MTU = 1200,              /* every datagram we send fits this */
+	SWIM_MAX_MEMBERS = 1 << 17,
+	SWIM_MAX_BCAST = 1024,        /* queued dissemination updates */
+	SWIM_MAX_TXQ = 256,           /* output datagrams awaiting poll_tx */
+	SWIM_MAX_INDIRECT = 8,        /* ping-req helpers per probe */
+	SWIM_MAX_RELAY = 32,          /* ping-reqs we serve at once */
+	SWIM_MAX_WANTS = 64,          /* records being fetched at once */
+	SWIM_WANT_BATCH = 32,         /* ids per WANT message */
+	SWIM_MAX_CONFIRM = 4,         /* Lifeguard K is capped here */
+	SWIM_PP_LIST_MAX = 24,        /* entries listed per digest range */
+	SWIM_PP_BURST = 8,            /* datagrams per push-pull reply */
+	SWIM_RECORD_BURST = 16,       /* datagrams per WANT reply (proven requester only) */
+	SWIM_KEYCACHE = 64,           /* pair keys cached (direct-mapped) */
+	SWIM_PING_PAD = 512,          /* pings to an unproven address are padded to this */
+	SWIM_PROBE_SCAN = 256,        /* members skipped looking for a probe target */
+	SWIM_PICK_TRIES = 32,         /* random draws looking for a gossip target */
+	SWIM_INC_JUMP_DEFAULT = 1024,
+	SWIM_HELLO_PER_SEC = 10,      /* unknown-sender HELLOs verified per second */
+	SWIM_HELLO_BURST = 20,
+};
+
+/* Message types (the seal header's type byte). */
+enum swim_msg {
+	SWIM_T_PING = 0x10,
+	SWIM_T_ACK = 0x11,
+	SWIM_T_PING_REQ = 0x12,
+	SWIM_T_NACK = 0x13,
+	SWIM_T_GOSSIP = 0x14,
+	SWIM_T_PP = 0x15,
+	SWIM_T_WANT = 0x16,
+	SWIM_T_RECORD = 0x17,
+	SWIM_T__FIRST = SWIM_T_PING,
+	SWIM_T__LAST = SWIM_T_RECORD,
+	/* The one unsealed message: magic, version, type, from id, to id, then
+	 * the sender's signed record (self-certifying, verified, rate-limited). */
+	SWIM_T_HELLO = 0x1f,
+};
+
+/* Item kinds inside messages; 0 is padding (ends the item list). */
+enum swim_item {
+	SWIM_I_PAD = 0,
+	SWIM_I_ALIVE = 1,
+	SWIM_I_SUSPECT = 2,
+	SWIM_I_DEAD = 3,
+	SWIM_I_RANGE = 0x21,
+	SWIM_I_LIST = 0x22,
+};
+
+/* Wire sizes (doc/gossip.md). */
+enum swim_sizes {
+	SWIM_ADDR_LEN = 19,           /* family, 16 address bytes, port */
+	SWIM_BODY_HDR = 16,           /* token, echo */
+	SWIM_ITEM_ALIVE_LEN = 1 + 8 + 4 + 8 + SWIM_ADDR_LEN, /* 40 */
+	SWIM_ITEM_SUSPECT_LEN = 1 + 8 + 4 + 8,               /* 21 */
+	SWIM_ITEM_RANGE_LEN = 1 + 1 + 8 + 2 + 8,             /* 20 */
+	SWIM_ITEM_LIST_HDR = 1 + 1 + 8 + 1 + 1,              /* 12 */
+	SWIM_ENTRY_LEN = 8 + 8 + 4 + 1,                      /* 21 */
+	SWIM_PING_LEN = SEAL_OVERHEAD + SWIM_BODY_HDR + 5,   /* 81 */
+	SWIM_ACK_LEN = SEAL_OVERHEAD + SWIM_BODY_HDR + 4,    /* 80 */
+	SWIM_PING_REQ_LEN = SEAL_OVERHEAD + SWIM_BODY_HDR + 12, /* 88 */
+	SWIM_PT_MAX = SWIM_MTU - SEAL_OVERHEAD,              /* 1140 */
+	SWIM_HELLO_HDR = SEAL_O_NONCE,                       /* 20 */
+};
+
+enum swim_state {
+	SWIM_ALIVE = 1,
+	SWIM_SUSPECT = 2,
+	SWIM_DEAD = 3,
+};
+
+/* Parameters. Times in nanoseconds (mono). Values that scale with the
+ * member count N are computed from these (doc/gossip.md):
+ *   suspicion min = max(floor, suspicion_mult * max(1, log10 N) * probe_interval)
+ *   suspicion max = suspicion_max_mult * min
+ *   confirmations wanted K = suspicion_mult - 2 (0 when N - 2 < K), <= SWIM_MAX_CONFIRM
+ *   retransmit limit = retransmit_mult * ceil(log10(N + 1))
+ *   push-pull interval = pushpull_interval * (N <= 32 ? 1 : ceil(log2 N) - 4) */
+struct swim_params {
+	mn_ns probe_interval_ns;
+	mn_ns probe_timeout_ns;
+	uint32_t indirect_checks;
+	uint32_t retransmit_mult;
+	uint32_t suspicion_mult;
+	uint32_t suspicion_max_mult;
+	mn_ns suspicion_floor_ns;     /* ours: >= a relay client's re-homing time */
+	uint32_t awareness_max;       /* Lifeguard S: score in [0, S - 1] */
+	mn_ns gossip_interval_ns;
+	uint32_t gossip_nodes;
+	mn_ns gossip_to_dead_ns;
+	mn_ns pushpull_interval_ns;   /* 0 disables push-pull */
+	uint32_t pushpull_dead_one_in;/* ours: 1 push-pull in this many goes to a dead member (0: never) */
+	mn_ns dead_probe_interval_ns; /* ours: probe one random dead member this often (0: never) */
+	uint32_t inc_jump_max;        /* ours: largest incarnation jump accepted from a third party */
+};
+
+/* The values that scale with the member count n (n includes ourselves). */
+struct swim_scaled {
+	mn_ns susp_min_ns;       /* K confirmations reached */
+	mn_ns susp_max_ns;       /* no confirmation */
+	uint32_t k;              /* confirmations wanted */
+	mn_ns susp_timeout_ns[SWIM_MAX_CONFIRM + 1]; /* with c = 0 .. confirmations */
+	uint32_t retransmit_limit;
+	mn_ns pushpull_interval_ns;
+};
+void swim_scale(const struct swim_params *p, uint32_t n, struct swim_scaled *out);
+
+/* memberlist's DefaultLANConfig / DefaultWANConfig plus our additions. */
+void swim_params_lan(struct swim_params *p);
+void swim_params_wan(struct swim_params *p);
+/* MN_EINVAL for zero intervals, timeout >= interval, counts out of range. */
+int swim_params_check(const struct swim_params *p);
+
+/* ---- records, shared ---- */
+
+/* One verified member record, interned by a store. Immutable once returned
+ * by the store except `user` and `store_ref` (the store's). */
+struct swim_rec {
+	uint8_t pk[REC_PK_LEN];          /* the node key */
+	uint8_t invite_pk[REC_PK_LEN];
+	uint8_t admitter_pk[REC_PK_LEN];
+	uint8_t admin_pk[REC_PK_LEN];    /* all zero: root-issued invite */
+	uint64_t version;
+	uint64_t user;                   /* free for the store's owner (the simulator: node id) */
+	uint32_t store_ref;              /* the store's own bookkeeping */
+	uint8_t admitter_kind;           /* enum rec_signer */
+	uint16_t len;
+	uint8_t bytes[];                 /* the canonical encoding, len bytes */
+};
+
+/* Fill a swim_rec's fields (not bytes/len/user/store_ref) from a decoded record. */
+void swim_rec_fill(struct swim_rec *r, const struct rec_member *m);
+
+/* Where record bytes live. Every record a swim instance uses comes from
+ * find or add; each returned pointer is a reference the instance later gives
+ * back with release (exactly once). The store must return the same record
+ * only for exactly the same bytes.
+ *   find    the record with exactly these bytes if the store holds it AND it
+ *           was verified (by swim, against the same network) when added;
+ *           NULL otherwise (may be NULL: always verify).
+ *   add     copy a record swim has just verified; NULL on allocation failure.
+ *   release drop a reference (may be NULL: records live as long as the store).
+ * A NULL store in swim_config means private copies (malloc per record). */
+struct swim_store {
+	const struct swim_rec *(*find)(void *ctx, const uint8_t *bytes, size_t len);
+	const struct swim_rec *(*add)(void *ctx, const uint8_t *bytes, size_t len,
+				      const struct rec_member *m);
+	void (*release)(void *ctx, const struct swim_rec *r);
+	void *ctx;
+};
+
+/* ---- events ---- */
+
+enum swim_event_kind {
+	SWIM_EV_ALIVE,    /* a suspect or dead member is alive again */
+	SWIM_EV_SUSPECT,  /* we now suspect the member */
+	SWIM_EV_DEAD,     /* we declared the member dead */
+	SWIM_EV_RECORD,   /* a new member or a newer record was adopted: persist it */
+	SWIM_EV_SELF_INC, /* our own incarnation changed: persist it */
+	SWIM_EV_REMOVED,  /* swim_remove() dropped the member */
+};
+
+struct swim_event {
+	enum swim_event_kind kind;
+	const struct swim_rec *rec; /* the subject's record (ours for SELF_INC) */
+	uint32_t inc;
+	mn_ns at;
+};
+
+/* ---- counters ---- */
+
+#define SWIM_STAT_MAP(X)                                            \
+	X(RX_DGRAMS, "datagrams received")                          \
+	X(RX_BYTES, "bytes received")                               \
+	X(TX_DGRAMS, "datagrams sent")                              \
+	X(TX_BYTES, "bytes sent")                                   \
+	X(DROP_NOT_SEALED, "dropped: not a sealed control datagram")\
+	X(DROP_NOT_FOR_US, "dropped: other receiver or our own id")  \
+	X(DROP_NON_MEMBER, "dropped: sender not a member")          \
+	X(DROP_REPLAY, "dropped: replayed")                         \
+	X(DROP_AUTH, "dropped: authentication failed")              \
+	X(DROP_MALFORMED, "dropped: malformed body")                \
+	X(DROP_TX_FULL, "dropped: output queue full")               \
+	X(DROP_RELAY_FULL, "dropped: too many ping-reqs")           \
+	X(DROP_INC_JUMP, "ignored: incarnation jump too large")     \
+	X(DROP_HELLO, "dropped: HELLO known, invalid or over budget")\
+	X(CAPPED_REPLY, "replies cut to the request size")          \
+	X(PINGS, "probes sent")                                     \
+	X(ACKS, "probes acked")                                     \
+	X(PING_REQS, "ping-reqs sent")                              \
+	X(INDIRECT_ACKS, "probes acked through a helper")           \
+	X(NACKS, "nacks received")                                  \
+	X(PROBES_FAILED, "probes failed")                           \
+	X(DEAD_PROBES, "dead members probed")                       \
+	X(SUSPICIONS, "suspicions started")                         \
+	X(DEATHS, "deaths declared by our timer")                   \
+	X(REFUTES, "refutations of our own suspicion")              \
+	X(GOSSIPS, "gossip messages sent")                          \
+	X(PUSHPULLS, "push-pull rounds started")                    \
+	X(WANTS, "record requests sent")                            \
+	X(HELLOS, "HELLOs sent")                                    \
+	X(RECORDS_LEARNED, "records adopted")                       \
+	X(RECORDS_REFUSED, "records refused")
+
+enum swim_stat {
+#define SWIM_STAT_ENUM(n, s) SWIM_STAT_##n,
+	SWIM_STAT_MAP(SWIM_STAT_ENUM)
+#undef SWIM_STAT_ENUM
+	SWIM_STAT__COUNT
+};
+
+const char *swim_stat_name(enum swim_stat st);
+
+/* ---- instance ---- */
+
+struct swim;
+
+struct swim_config {
+	struct swim_params params;
+	const struct rec_network *net;
+	const struct rec_key *key;      /* our identity; copied into the seal state, sk not kept */
+	const uint8_t *record;          /* our own signed record (copied via the store) */
+	size_t record_len;
+	uint32_t incarnation;           /* last persisted incarnation (0 on first boot) */
+	struct mn_rng rng;              /* copied; its ctx must outlive the instance */
+	const struct swim_store *store; /* NULL: private copies */
+	struct rec_memo *memo;          /* signature memo, may be NULL */
+	const struct rec_revoked *revoked; /* tombstone lookup, may be NULL */
+	const struct seal_memo *seal_memo; /* X25519 memo, may be NULL */
+	void (*event)(void *ctx, const struct swim_event *ev); /* may be NULL */
+	void *event_ctx;
+};
+
+/* Verifies our own record (its key must be cfg->key). */
+int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time now);
+/* Releases everything and wipes secrets. NULL is fine. */
+void swim_del(struct swim *s);
+
+/* ---- membership input ---- */
+
+/* Learn a member record (from the store at start, an invite's bootstrap
+ * list, the join protocol). addr, when not NULL, is where to reach it.
+ * MN_OK when added or replaced by a newer version (SWIM_EV_RECORD), MN_EEXIST
+ * when not newer (addr is still taken if we had none), or a verification
+ * error. */
+int swim_learn(struct swim *s, const uint8_t *rec, size_t len, const struct mn_addr *addr,
+	       struct mn_time now);
+/* Our own new record version (signed by the caller with rec_member_sign and
+ * rec_next_version): adopted, our incarnation bumped, announced. */
+int swim_publish(struct swim *s, const uint8_t *rec, size_t len, struct mn_time now);
+/* Where a member is, from a source the caller trusts (e.g. a signed endpoint
+ * announcement). MN_ENOENT for a non-member. */
+int swim_set_addr(struct swim *s, const uint8_t pk[REC_PK_LEN], const struct mn_addr *addr);
+/* Authenticated traffic from the member (e.g. a WireGuard packet) counts as
+ * an ack of a running probe of it (DESIGN.md §5). */
+void swim_heard_from(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now);
+/* Drop a member and every member whose chain holds this key (revocation).
+ * Returns the number removed. */
+uint32_t swim_remove(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now);
+
+/* ---- events from the driver ---- */
+
+/* A datagram (any datagram starting with the seal magic) from `from`.
+ * MN_OK when processed, else the reason it was dropped (also counted). */
+int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size_t len,
+	      struct mn_time now);
+/* Take one queued datagram: 1 with buf[0 .. *len) for *dst, 0 when none. */
+int swim_poll_tx(struct swim *s, uint8_t *buf, size_t cap, size_t *len, struct mn_addr *dst);
+/* Earliest mono time swim_on_timer has work; MN_NEVER for none. */
+mn_ns swim_next_deadline(const struct swim *s);
+void swim_on_timer(struct swim *s, struct mn_time now);
+
+/* ---- queries ---- */
+
+struct swim_member_info {
+	enum swim_state state;
+	uint32_t inc;
+	uint64_t version;
+	struct mn_addr addr;        /* AF_UNSPEC when unknown */
+	const struct swim_rec *rec; /* borrowed, valid until the next call into s */
+	mn_ns since;                /* mono time of the last state change */
+};
+
+/* MN_ENOENT for a non-member. Our own entry is always alive. */
+int swim_member(const struct swim *s, const uint8_t pk[REC_PK_LEN], struct swim_member_info *out);
+
+struct swim_counts {
+	uint32_t members; /* including ourselves */
+	uint32_t alive, suspect, dead;
+	uint32_t queued;  /* dissemination updates waiting */
+};
+void swim_counts(const struct swim *s, struct swim_counts *out);
+
+/* Lifeguard local health score, 0 (healthy) .. awareness_max - 1. */
+uint32_t swim_health(const struct swim *s);
+uint32_t swim_incarnation(const struct swim *s);
+uint64_t swim_stat(const struct swim *s, enum swim_stat st);
+/* What this node believes, as one number: XOR over members of a hash of
+ * (key id, record version, dead or not). Nodes agree when equal. */
+uint64_t swim_view_digest(const struct swim *s);
+
+#endif

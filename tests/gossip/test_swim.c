@@ -1,0 +1,1294 @@
+/* Tests for gossip/swim: several swim instances in one process, under a
+ * virtual clock, over a tiny in-test network (FIFO links with a fixed
+ * latency, per-test drop filters, partitions, crashes). No sim/ dependency.
+ *
+ * Every test prints its seed (MN_TEST_SEED=N replays another). Node i sits at
+ * 198.18.0.(i+1):51820; its mono clock is offset so none starts at zero. */
+#include <arpa/inet.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "gossip_fixture.h"
+#include "mn_wire.h"
+#include "rtab.h"
+#include "seal.h"
+#include "swim.h"
+
+#define TN_MAX 24
+#define SEC MN_NS_PER_SEC
+#define MS MN_NS_PER_MS
+#define WALL0 (GF_T0_MS * MN_NS_PER_MS + 3600 * SEC)
+#define QCAP 65536
+#define STEP_LIMIT 20000000u
+#define MEMO_SLOTS 4096
+/* wall ms for hand-sealed messages: above every running node's counters */
+#define CRAFT_MS (GF_T0_MS + UINT64_C(100000000))
+
+struct tnet;
+
+struct tnode {
+	struct tnet *t;
+	uint32_t id;
+	struct swim *s;
+	struct rec_key key;
+	uint8_t rec[REC_MEMBER_MAX];
+	size_t rec_len;
+	uint64_t version;
+	struct mn_addr addr;
+	struct mn_seeded_rng srng;
+	mn_ns mono_off;
+	bool up;
+	uint32_t group;
+	/* what this node observed, by subject id: first time (0 = never) */
+	mn_ns first_suspect[TN_MAX], first_dead[TN_MAX];
+	uint32_t n_suspect[TN_MAX], n_dead[TN_MAX], n_alive[TN_MAX];
+	uint64_t rec_version[TN_MAX];
+	mn_ns rec_at[TN_MAX];
+};
+
+struct tpkt {
+	mn_ns at;
+	uint32_t from, to;
+	uint16_t len;
+	uint8_t buf[SWIM_MTU];
+};
+
+typedef bool (*drop_fn)(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *buf,
+			size_t len);
+
+struct tnet {
+	struct gfix f;
+	uint64_t seed;
+	uint32_t nn;
+	struct tnode n[TN_MAX];
+	struct tpkt *q;
+	uint32_t qhead, qn;
+	mn_ns now;
+	mn_ns latency;
+	drop_fn drop;
+	void *drop_ctx;
+	bool partitioned;
+	uint32_t loss_ppm;
+	struct mn_seeded_rng lrng;
+	struct mn_rng lr;
+	struct rtab *rt;
+	struct swim_store store;
+	uint8_t (*memo_slots)[REC_MEMO_KEY_LEN];
+	struct rec_memo memo;
+	struct swim_params p;
+	uint64_t delivered, dropped;
+	/* tap: copies of packets from tap_from to tap_to */
+	int32_t tap_from, tap_to;
+	struct tpkt tapped[8];
+	uint32_t ntapped;
+};
+
+static struct mn_time node_time(const struct tnode *nd)
+{
+	struct mn_time t = { nd->t->now + nd->mono_off, WALL0 + nd->t->now };
+	return t;
+}
+
+static void node_addr(uint32_t id, struct mn_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->in4.sin_family = AF_INET;
+	a->in4.sin_port = htons(51820);
+	a->in4.sin_addr.s_addr = htonl(0xC6120000u | (id + 1)); /* 198.18.0.x */
+}
+
+static int32_t addr_node(const struct tnet *t, const struct mn_addr *a)
+{
+	for (uint32_t i = 0; i < t->nn; i++)
+		if (mn_addr_eq(a, &t->n[i].addr))
+			return (int32_t)i;
+	return -1;
+}
+
+static void on_event(void *ctx, const struct swim_event *ev)
+{
+	struct tnode *nd = ctx;
+	uint32_t subj;
+
+	if (!ev->rec || ev->rec->user == 0 || ev->rec->user > TN_MAX)
+		return;
+	subj = (uint32_t)ev->rec->user - 1;
+	if (getenv("MN_TEST_EVENTS"))
+		printf("  [%" PRIu64 " ms] node %u: %s %u inc %u\n", nd->t->now / MS, nd->id,
+		       (const char *[]){ "alive", "suspect", "dead", "record", "self-inc",
+					 "removed" }[ev->kind], subj, ev->inc);
+	switch (ev->kind) {
+	case SWIM_EV_SUSPECT:
+		nd->n_suspect[subj]++;
+		if (!nd->first_suspect[subj])
+			nd->first_suspect[subj] = nd->t->now;
+		break;
+	case SWIM_EV_DEAD:
+		nd->n_dead[subj]++;
+		if (!nd->first_dead[subj])
+			nd->first_dead[subj] = nd->t->now;
+		break;
+	case SWIM_EV_ALIVE:
+		nd->n_alive[subj]++;
+		break;
+	case SWIM_EV_RECORD:
+		nd->rec_version[subj] = ev->rec->version;
+		nd->rec_at[subj] = nd->t->now;
+		break;
+	default:
+		break;
+	}
+}
+
+static struct tnet *tn_new(const char *name, uint64_t dflt_seed, uint32_t nn,
+			   const struct swim_params *p)
+{
+	struct tnet *t = calloc(1, sizeof(*t));
+
+	ck_assert_ptr_nonnull(t);
+	t->seed = gfix_seed(name, dflt_seed);
+	gfix_init(&t->f, t->seed);
+	t->q = calloc(QCAP, sizeof(*t->q));
+	ck_assert_ptr_nonnull(t->q);
+	t->latency = 1 * MS;
+	t->tap_from = -1;
+	mn_seeded_rng_init(&t->lrng, t->seed ^ 0x1055);
+	t->lr = mn_seeded_rng_iface(&t->lrng);
+	if (p)
+		t->p = *p;
+	else
+		swim_params_lan(&t->p);
+	ck_assert_int_eq(rtab_new(&t->rt, 4096), MN_OK);
+	rtab_store(t->rt, &t->store);
+	t->memo_slots = calloc(MEMO_SLOTS, REC_MEMO_KEY_LEN);
+	ck_assert_int_eq(rec_memo_init(&t->memo, t->memo_slots, MEMO_SLOTS), MN_OK);
+	t->nn = nn;
+	for (uint32_t i = 0; i < nn; i++) {
+		struct tnode *nd = &t->n[i];
+		nd->t = t;
+		nd->id = i;
+		rec_key_generate(&nd->key, &t->f.rng);
+		nd->version = GF_T0_MS + 5000;
+		gfix_record(&t->f, &nd->key, i, nd->version, NULL, nd->rec, sizeof(nd->rec),
+			    &nd->rec_len);
+		ck_assert_int_eq(rtab_add_verified(t->rt, &t->f.net, nd->rec, nd->rec_len, i + 1,
+						   NULL, &t->memo, NULL), MN_OK);
+		node_addr(i, &nd->addr);
+		nd->mono_off = (uint64_t)(i + 1) * 1000 * SEC + 12345;
+	}
+	return t;
+}
+
+/* Boot node i. knows: NULL = every record with its address; else the node
+ * learns only those ids (records and addresses). */
+static void tn_boot(struct tnet *t, uint32_t i, const uint32_t *knows, uint32_t nknows,
+		    uint32_t inc)
+{
+	struct tnode *nd = &t->n[i];
+	struct swim_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.params = t->p;
+	c.net = &t->f.net;
+	c.key = &nd->key;
+	c.record = nd->rec;
+	c.record_len = nd->rec_len;
+	c.incarnation = inc;
+	mn_seeded_rng_init(&nd->srng, t->seed * 1000 + i + 1 + (uint64_t)inc * 77);
+	c.rng = mn_seeded_rng_iface(&nd->srng);
+	c.store = &t->store;
+	c.memo = &t->memo;
+	c.event = on_event;
+	c.event_ctx = nd;
+	ck_assert_int_eq(swim_new(&nd->s, &c, node_time(nd)), MN_OK);
+	nd->up = true;
+	for (uint32_t j = 0; j < (knows ? nknows : t->nn); j++) {
+		uint32_t k = knows ? knows[j] : j;
+		if (k == i)
+			continue;
+		int err = swim_learn(nd->s, t->n[k].rec, t->n[k].rec_len, &t->n[k].addr,
+				     node_time(nd));
+		ck_assert(err == MN_OK || err == MN_EEXIST);
+	}
+}
+
+static void tn_boot_all(struct tnet *t)
+{
+	for (uint32_t i = 0; i < t->nn; i++)
+		tn_boot(t, i, NULL, 0, 0);
+}
+
+static void tn_crash(struct tnet *t, uint32_t i)
+{
+	swim_del(t->n[i].s);
+	t->n[i].s = NULL;
+	t->n[i].up = false;
+}
+
+static void tn_free(struct tnet *t)
+{
+	for (uint32_t i = 0; i < t->nn; i++) {
+		swim_del(t->n[i].s);
+		rec_key_wipe(&t->n[i].key);
+	}
+	rtab_del(t->rt);
+	free(t->memo_slots);
+	free(t->q);
+	gfix_free(&t->f);
+	free(t);
+}
+
+static void enqueue(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *buf, size_t len)
+{
+	struct tpkt *p;
+
+	ck_assert_uint_lt(t->qn, QCAP);
+	p = &t->q[(t->qhead + t->qn++) % QCAP];
+	p->at = t->now + t->latency;
+	p->from = from;
+	p->to = to;
+	p->len = (uint16_t)len;
+	memcpy(p->buf, buf, len);
+}
+
+static void drain(struct tnet *t, uint32_t i)
+{
+	uint8_t buf[SWIM_MTU];
+	size_t len;
+	struct mn_addr dst;
+	int r;
+
+	while (t->n[i].s && (r = swim_poll_tx(t->n[i].s, buf, sizeof(buf), &len, &dst)) == 1) {
+		int32_t to = addr_node(t, &dst);
+		ck_assert_uint_le(len, SWIM_MTU);
+		if (to < 0) {
+			t->dropped++;
+			continue;
+		}
+		if ((int32_t)i == t->tap_from && to == t->tap_to && t->ntapped < 8) {
+			struct tpkt *c = &t->tapped[t->ntapped++];
+			c->len = (uint16_t)len;
+			memcpy(c->buf, buf, len);
+		}
+		enqueue(t, i, (uint32_t)to, buf, len);
+	}
+}
+
+static bool blocked(struct tnet *t, const struct tpkt *p)
+{
+	if (t->partitioned && t->n[p->from].group != t->n[p->to].group)
+		return true;
+	if (t->drop && t->drop(t, p->from, p->to, p->buf, p->len))
+		return true;
+	if (t->loss_ppm && mn_rng_uniform(&t->lr, 1000000) < t->loss_ppm)
+		return true;
+	return false;
+}
+
+static void deliver(struct tnet *t, const struct tpkt *p)
+{
+	struct tnode *nd = &t->n[p->to];
+
+	if (!nd->up || blocked(t, p)) {
+		t->dropped++;
+		return;
+	}
+	t->delivered++;
+	swim_recv(nd->s, &t->n[p->from].addr, p->buf, p->len, node_time(nd));
+	drain(t, p->to);
+}
+
+/* Run the network until global time `until`. */
+static void tn_run(struct tnet *t, mn_ns until)
+{
+	for (uint32_t steps = 0;; steps++) {
+		mn_ns tp = t->qn ? t->q[t->qhead].at : MN_NEVER;
+		mn_ns tt = MN_NEVER;
+		int32_t who = -1;
+
+		ck_assert_uint_lt(steps, STEP_LIMIT);
+		for (uint32_t i = 0; i < t->nn; i++) {
+			struct tnode *nd = &t->n[i];
+			if (!nd->up)
+				continue;
+			mn_ns d = swim_next_deadline(nd->s);
+			if (d == MN_NEVER)
+				continue;
+			mn_ns g = d < nd->mono_off ? 0 : d - nd->mono_off;
+			if (g < t->now)
+				g = t->now;
+			if (g < tt) {
+				tt = g;
+				who = (int32_t)i;
+			}
+		}
+		mn_ns next = tp < tt ? tp : tt;
+		if (next > until) {
+			t->now = until;
+			return;
+		}
+		t->now = next;
+		if (tp <= tt) {
+			struct tpkt p = t->q[t->qhead];
+			t->qhead = (t->qhead + 1) % QCAP;
+			t->qn--;
+			deliver(t, &p);
+		} else {
+			swim_on_timer(t->n[who].s, node_time(&t->n[who]));
+			drain(t, (uint32_t)who);
+		}
+	}
+}
+
+static void tn_run_for(struct tnet *t, mn_ns d)
+{
+	tn_run(t, t->now + d);
+}
+
+static enum swim_state view(struct tnet *t, uint32_t obs, uint32_t subj)
+{
+	struct swim_member_info mi;
+
+	if (swim_member(t->n[obs].s, t->n[subj].key.pk, &mi) != MN_OK)
+		return 0;
+	return mi.state;
+}
+
+static uint64_t view_version(struct tnet *t, uint32_t obs, uint32_t subj)
+{
+	struct swim_member_info mi;
+
+	if (swim_member(t->n[obs].s, t->n[subj].key.pk, &mi) != MN_OK)
+		return 0;
+	return mi.version;
+}
+
+/* All up nodes see all up nodes alive and hold the same view digest. */
+static bool agreed(struct tnet *t)
+{
+	int32_t first = -1;
+
+	for (uint32_t i = 0; i < t->nn; i++) {
+		if (!t->n[i].up)
+			continue;
+		if (first < 0)
+			first = (int32_t)i;
+		if (swim_view_digest(t->n[i].s) != swim_view_digest(t->n[first].s))
+			return false;
+		for (uint32_t j = 0; j < t->nn; j++)
+			if (t->n[j].up && view(t, i, j) != SWIM_ALIVE)
+				return false;
+	}
+	return true;
+}
+
+/* Run until agreed() or the bound; returns the time it took. */
+static mn_ns run_until_agreed(struct tnet *t, mn_ns bound)
+{
+	mn_ns start = t->now;
+
+	while (t->now - start < bound) {
+		if (agreed(t))
+			return t->now - start;
+		tn_run_for(t, 100 * MS);
+	}
+	return agreed(t) ? t->now - start : MN_NEVER;
+}
+
+static uint64_t total_stat(struct tnet *t, enum swim_stat st)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i < t->nn; i++)
+		if (t->n[i].s)
+			sum += swim_stat(t->n[i].s, st);
+	return sum;
+}
+
+/* Seal a hand-made body as member `from` (keys from the fixture) to node to,
+ * with a fresh pair state (counter base from wall_ms). */
+static size_t craft(struct tnet *t, const struct rec_key *from, uint32_t to, uint64_t wall_ms,
+		    uint8_t type, const uint8_t *body, size_t blen, uint8_t *out)
+{
+	struct seal_self me;
+	struct seal_keys k;
+	struct seal_pair pair;
+	size_t len = 0;
+
+	memset(&pair, 0, sizeof(pair));
+	ck_assert_int_eq(seal_self_init(&me, from, wall_ms), MN_OK);
+	ck_assert_int_eq(seal_keys_derive(&k, &me, t->n[to].key.pk, NULL), MN_OK);
+	ck_assert_int_eq(seal_seal(&me, &k, &pair, seal_key_id(t->n[to].key.pk), type, body, blen,
+				   &t->f.rng, out, SWIM_MTU, &len), MN_OK);
+	seal_self_wipe(&me);
+	seal_keys_wipe(&k);
+	return len;
+}
+
+static size_t item_suspect(uint8_t *p, uint8_t kind, const uint8_t *subj_pk, uint32_t inc,
+			   uint64_t accuser)
+{
+	p[0] = kind;
+	memcpy(p + 1, subj_pk, 8);
+	mn_put_be32(p + 9, inc);
+	mn_put_be64(p + 13, accuser);
+	return SWIM_ITEM_SUSPECT_LEN;
+}
+
+/* ---- tests ---- */
+
+START_TEST(test_scale)
+{
+	struct swim_params p;
+	struct swim_scaled sc;
+
+	swim_params_lan(&p);
+	ck_assert_int_eq(swim_params_check(&p), MN_OK);
+	swim_scale(&p, 10000, &sc);
+	ck_assert_uint_eq(sc.susp_min_ns, 16 * SEC);
+	ck_assert_uint_eq(sc.susp_max_ns, 96 * SEC);
+	ck_assert_uint_eq(sc.k, 2);
+	ck_assert_uint_eq(sc.susp_timeout_ns[0], 96 * SEC);
+	/* 96 - 80 * log(2) / log(3) = 45.53 s */
+	ck_assert_uint_ge(sc.susp_timeout_ns[1], 45520 * MS);
+	ck_assert_uint_le(sc.susp_timeout_ns[1], 45540 * MS);
+	ck_assert_uint_eq(sc.susp_timeout_ns[2], 16 * SEC);
+	ck_assert_uint_eq(sc.retransmit_limit, 20);
+	ck_assert_uint_eq(sc.pushpull_interval_ns, 300 * SEC);
+	swim_scale(&p, 1000, &sc);
+	ck_assert_uint_eq(sc.susp_min_ns, 12 * SEC);
+	ck_assert_uint_eq(sc.retransmit_limit, 16);
+	ck_assert_uint_eq(sc.pushpull_interval_ns, 180 * SEC);
+	swim_scale(&p, 2000, &sc);
+	ck_assert_uint_ge(sc.susp_min_ns, 13200 * MS); /* 4 * log10(2000) = 13.204 */
+	ck_assert_uint_le(sc.susp_min_ns, 13210 * MS);
+	swim_scale(&p, 100, &sc);
+	ck_assert_uint_eq(sc.susp_min_ns, 8 * SEC);
+	ck_assert_uint_eq(sc.retransmit_limit, 12);
+	ck_assert_uint_eq(sc.pushpull_interval_ns, 90 * SEC);
+	swim_scale(&p, 33, &sc);
+	ck_assert_uint_eq(sc.pushpull_interval_ns, 60 * SEC);
+	swim_scale(&p, 32, &sc);
+	ck_assert_uint_eq(sc.pushpull_interval_ns, 30 * SEC);
+	swim_scale(&p, 10, &sc);
+	ck_assert_uint_eq(sc.susp_min_ns, 5 * SEC); /* 4 s, floored */
+	ck_assert_uint_eq(sc.susp_max_ns, 30 * SEC);
+	ck_assert_uint_eq(sc.retransmit_limit, 8);
+	swim_scale(&p, 3, &sc);
+	ck_assert_uint_eq(sc.k, 0);
+	ck_assert_uint_eq(sc.susp_timeout_ns[0], 5 * SEC);
+	ck_assert_uint_eq(sc.retransmit_limit, 4);
+	swim_scale(&p, 1, &sc);
+	ck_assert_uint_eq(sc.retransmit_limit, 4);
+	swim_params_wan(&p);
+	ck_assert_int_eq(swim_params_check(&p), MN_OK);
+	swim_scale(&p, 10000, &sc);
+	ck_assert_uint_eq(sc.susp_min_ns, 120 * SEC); /* 6 * 4 * 5 s */
+	ck_assert_uint_eq(sc.k, 4);
+	/* bad parameters */
+	swim_params_lan(&p);
+	p.probe_timeout_ns = p.probe_interval_ns;
+	ck_assert_int_eq(swim_params_check(&p), MN_EINVAL);
+	swim_params_lan(&p);
+	p.indirect_checks = SWIM_MAX_INDIRECT + 1;
+	ck_assert_int_eq(swim_params_check(&p), MN_EINVAL);
+}
+END_TEST
+
+START_TEST(test_probe_ack)
+{
+	struct tnet *t = tn_new("test_probe_ack", 0x5001, 3, NULL);
+
+	tn_boot_all(t);
+	tn_run_for(t, 30 * SEC);
+	for (uint32_t i = 0; i < 3; i++) {
+		struct swim *s = t->n[i].s;
+		ck_assert_uint_ge(swim_stat(s, SWIM_STAT_PINGS), 25);
+		ck_assert_uint_ge(swim_stat(s, SWIM_STAT_ACKS) + 1, swim_stat(s, SWIM_STAT_PINGS));
+		ck_assert_uint_eq(swim_stat(s, SWIM_STAT_PROBES_FAILED), 0);
+		ck_assert_uint_eq(swim_stat(s, SWIM_STAT_SUSPICIONS), 0);
+		ck_assert_uint_eq(swim_health(s), 0);
+		for (uint32_t j = 0; j < 3; j++)
+			ck_assert_int_eq(view(t, i, j), SWIM_ALIVE);
+	}
+	ck_assert(agreed(t));
+	tn_free(t);
+}
+END_TEST
+
+static bool drop_2_to_0(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *b, size_t l)
+{
+	return from == 2 && to == 0;
+}
+
+START_TEST(test_indirect)
+{
+	struct tnet *t = tn_new("test_indirect", 0x5002, 5, NULL);
+
+	t->drop = drop_2_to_0; /* node 2's acks (and everything else) to 0 are lost */
+	tn_boot_all(t);
+	tn_run_for(t, 60 * SEC);
+	ck_assert_uint_gt(swim_stat(t->n[0].s, SWIM_STAT_PING_REQS), 0);
+	ck_assert_uint_gt(swim_stat(t->n[0].s, SWIM_STAT_INDIRECT_ACKS), 0);
+	ck_assert_uint_gt(swim_stat(t->n[2].s, SWIM_STAT_INDIRECT_ACKS), 0);
+	for (uint32_t i = 0; i < 5; i++) {
+		ck_assert_uint_eq(t->n[i].n_dead[0] + t->n[i].n_dead[2], 0);
+		ck_assert_uint_eq(t->n[i].n_suspect[0] + t->n[i].n_suspect[2], 0);
+		for (uint32_t j = 0; j < 5; j++)
+			ck_assert_int_eq(view(t, i, j), SWIM_ALIVE);
+	}
+	printf("test_indirect: node 0: %" PRIu64 " ping-reqs, %" PRIu64 " indirect acks\n",
+	       swim_stat(t->n[0].s, SWIM_STAT_PING_REQS),
+	       swim_stat(t->n[0].s, SWIM_STAT_INDIRECT_ACKS));
+	tn_free(t);
+}
+END_TEST
+
+START_TEST(test_crash_dead)
+{
+	const uint32_t N = 6, victim = 5;
+	struct tnet *t = tn_new("test_crash_dead", 0x5003, N, NULL);
+	struct swim_scaled sc;
+	mn_ns crash_at, bound, worst = 0;
+
+	tn_boot_all(t);
+	tn_run_for(t, 20 * SEC);
+	ck_assert(agreed(t));
+	swim_scale(&t->p, N, &sc);
+	/* The promise (doc/gossip.md): the first prober reaches the victim within
+	 * two round-robin passes, its probe ends one interval later, and every
+	 * node then holds the suspicion for at most the max timeout; plus
+	 * dissemination (a few gossip rounds). */
+	bound = (2 * (N - 1) + 1) * t->p.probe_interval_ns + sc.susp_max_ns +
+		10 * t->p.gossip_interval_ns;
+	crash_at = t->now;
+	tn_crash(t, victim);
+	tn_run_for(t, bound + 5 * SEC);
+	for (uint32_t i = 0; i < N; i++) {
+		if (i == victim)
+			continue;
+		ck_assert_uint_gt(t->n[i].first_dead[victim], 0);
+		mn_ns took = t->n[i].first_dead[victim] - crash_at;
+		ck_assert_uint_le(took, bound);
+		if (took > worst)
+			worst = took;
+		ck_assert_int_eq(view(t, i, victim), SWIM_DEAD);
+		for (uint32_t j = 0; j < N; j++)
+			if (j != victim)
+				ck_assert_uint_eq(t->n[i].n_dead[j], 0); /* no false deaths */
+	}
+	printf("test_crash_dead: dead everywhere after %" PRIu64 " ms (bound %" PRIu64
+	       " ms, suspicion %" PRIu64 "..%" PRIu64 " ms)\n", worst / MS, bound / MS,
+	       sc.susp_min_ns / MS, sc.susp_max_ns / MS);
+	/* dead members are still members, and keep being probed */
+	struct swim_counts c;
+	swim_counts(t->n[0].s, &c);
+	ck_assert_uint_eq(c.members, N);
+	ck_assert_uint_eq(c.dead, 1);
+	ck_assert_uint_gt(total_stat(t, SWIM_STAT_DEAD_PROBES), 0);
+	/* it comes back (a restart without its old incarnation): refutes, alive */
+	tn_boot(t, victim, NULL, 0, 0);
+	mn_ns took = run_until_agreed(t, 60 * SEC);
+	ck_assert_uint_ne(took, MN_NEVER);
+	ck_assert_uint_gt(swim_incarnation(t->n[victim].s), 0);
+	printf("test_crash_dead: restarted node alive everywhere after %" PRIu64 " ms\n", took / MS);
+	tn_free(t);
+}
+END_TEST
+
+static bool drop_node4(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *b, size_t l)
+{
+	return from == 4 || to == 4;
+}
+
+START_TEST(test_refute)
+{
+	struct tnet *t = tn_new("test_refute", 0x5004, 5, NULL);
+	uint32_t suspected = 0;
+
+	tn_boot_all(t);
+	tn_run_for(t, 10 * SEC);
+	/* Node 4 is cut off until someone suspects it, then heals at once: the
+	 * suspicion timeout (>= 5 s) has not run out, so it must refute. */
+	t->drop = drop_node4;
+	for (int step = 0; step < 200 && suspected == 0; step++) {
+		tn_run_for(t, 50 * MS);
+		for (uint32_t i = 0; i < 4; i++)
+			suspected += t->n[i].n_suspect[4];
+	}
+	t->drop = NULL;
+	ck_assert_uint_gt(suspected, 0);
+	mn_ns took = run_until_agreed(t, 30 * SEC);
+	ck_assert_uint_ne(took, MN_NEVER);
+	ck_assert_uint_gt(swim_incarnation(t->n[4].s), 0);
+	ck_assert_uint_gt(swim_stat(t->n[4].s, SWIM_STAT_REFUTES), 0);
+	for (uint32_t i = 0; i < 5; i++)
+		ck_assert_uint_eq(t->n[i].n_dead[4], 0);
+	printf("test_refute: %u suspicions of node 4, refuted at incarnation %u, agreed %" PRIu64
+	       " ms after the cut healed\n", suspected, swim_incarnation(t->n[4].s), took / MS);
+	tn_free(t);
+}
+END_TEST
+
+static bool drop_to_0(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *b, size_t l)
+{
+	return to == 0;
+}
+
+START_TEST(test_health)
+{
+	struct tnet *t = tn_new("test_health", 0x5005, 5, NULL);
+	uint32_t h_bad, h_after;
+
+	tn_boot_all(t);
+	tn_run_for(t, 10 * SEC);
+	ck_assert_uint_eq(swim_health(t->n[0].s), 0);
+	/* Node 0 hears nothing: its probes fail and its helpers' nacks never
+	 * arrive, so Lifeguard blames its own health, which stretches its probe
+	 * interval and timeout. */
+	t->drop = drop_to_0;
+	tn_run_for(t, 12 * SEC);
+	h_bad = swim_health(t->n[0].s);
+	ck_assert_uint_ge(h_bad, 3);
+	ck_assert_uint_le(h_bad, t->p.awareness_max - 1);
+	/* The others stay healthy: their helpers nacked. At most they refuted
+	 * node 0's suspicions of them, which Lifeguard counts (+1 each). */
+	for (uint32_t i = 1; i < 5; i++)
+		ck_assert_uint_le(swim_health(t->n[i].s), 2);
+	t->drop = NULL;
+	mn_ns took = run_until_agreed(t, 120 * SEC);
+	ck_assert_uint_ne(took, MN_NEVER);
+	tn_run_for(t, 60 * SEC);
+	h_after = swim_health(t->n[0].s);
+	ck_assert_uint_lt(h_after, h_bad);
+	printf("test_health: score %u while deaf, %u a minute after; agreed after %" PRIu64 " ms\n",
+	       h_bad, h_after, took / MS);
+	tn_free(t);
+}
+END_TEST
+
+START_TEST(test_one_accuser)
+{
+	/* Node 5 is a member whose key an attacker holds; it runs no swim. */
+	const uint32_t N = 6, M = 5, X = 1;
+	struct tnet *t = tn_new("test_one_accuser", 0x5006, N, NULL);
+	uint8_t body[256], dg[SWIM_MTU];
+	uint64_t wall = CRAFT_MS;
+
+	for (uint32_t i = 0; i < M; i++)
+		tn_boot(t, i, NULL, 0, 0);
+	tn_run_for(t, 5 * SEC);
+	/* One shot first: a "dead" from one accuser is only a suspicion. */
+	{
+		size_t bl = SWIM_BODY_HDR;
+		memset(body, 0, bl);
+		bl += item_suspect(body + bl, SWIM_I_DEAD, t->n[X].key.pk,
+				   swim_incarnation(t->n[X].s), seal_key_id(t->n[M].key.pk));
+		size_t dl = craft(t, &t->n[M].key, 0, wall++, SWIM_T_GOSSIP, body, bl, dg);
+		ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[M].addr, dg, dl, node_time(&t->n[0])),
+				 MN_OK);
+		ck_assert_int_eq(view(t, 0, X), SWIM_SUSPECT);
+		drain(t, 0);
+	}
+	/* Then harassment for two minutes: every second each node hears X is
+	 * dead, and suspect from three made-up accusers, at X's current
+	 * incarnation. */
+	for (int round = 0; round < 120; round++) {
+		for (uint32_t to = 0; to < M; to++) {
+			if (to == X)
+				continue;
+			size_t bl = SWIM_BODY_HDR;
+			uint32_t inc = swim_incarnation(t->n[X].s);
+			memset(body, 0, bl);
+			bl += item_suspect(body + bl, SWIM_I_DEAD, t->n[X].key.pk, inc,
+					   seal_key_id(t->n[M].key.pk));
+			for (uint64_t f = 1; f <= 3; f++)
+				bl += item_suspect(body + bl, SWIM_I_SUSPECT, t->n[X].key.pk, inc,
+						   0xbad0000000000000ull + f);
+			size_t dl = craft(t, &t->n[M].key, to, wall++, SWIM_T_GOSSIP, body, bl, dg);
+			swim_recv(t->n[to].s, &t->n[M].addr, dg, dl, node_time(&t->n[to]));
+			drain(t, to);
+		}
+		tn_run_for(t, 1 * SEC);
+	}
+	for (uint32_t i = 0; i < M; i++) {
+		ck_assert_uint_eq(t->n[i].n_dead[X], 0);
+		ck_assert_int_ne(view(t, i, X), SWIM_DEAD);
+	}
+	ck_assert_uint_gt(swim_incarnation(t->n[X].s), 5);
+	tn_run_for(t, 20 * SEC);
+	for (uint32_t i = 0; i < M; i++)
+		ck_assert_int_eq(view(t, i, X), SWIM_ALIVE);
+	printf("test_one_accuser: node %u refuted %u times, never declared dead\n", X,
+	       swim_incarnation(t->n[X].s));
+	tn_free(t);
+}
+END_TEST
+
+START_TEST(test_record_spread)
+{
+	const uint32_t N = 20, origin = 7;
+	struct tnet *t = tn_new("test_record_spread", 0x5007, N, NULL);
+	uint8_t rec[REC_MEMBER_MAX];
+	size_t len;
+	uint64_t v2;
+	mn_ns t0, worst = 0;
+
+	tn_boot_all(t);
+	tn_run_for(t, 10 * SEC);
+	v2 = t->n[origin].version + 1000;
+	gfix_record(&t->f, &t->n[origin].key, origin, v2, NULL, rec, sizeof(rec), &len);
+	ck_assert_int_eq(rtab_add_verified(t->rt, &t->f.net, rec, len, origin + 1, NULL, &t->memo,
+					   NULL), MN_OK);
+	t0 = t->now;
+	ck_assert_int_eq(swim_publish(t->n[origin].s, rec, len, node_time(&t->n[origin])),
+			 MN_OK);
+	ck_assert_int_eq(swim_publish(t->n[origin].s, rec, len, node_time(&t->n[origin])),
+			 MN_EEXIST);
+	drain(t, origin);
+	for (int step = 0; step < 100; step++) {
+		tn_run_for(t, 100 * MS);
+		uint32_t have = 0;
+		for (uint32_t i = 0; i < N; i++)
+			have += view_version(t, i, origin) == v2;
+		if (have == N)
+			break;
+	}
+	for (uint32_t i = 0; i < N; i++) {
+		ck_assert_uint_eq(view_version(t, i, origin), v2);
+		if (i != origin) {
+			ck_assert_uint_eq(t->n[i].rec_version[origin], v2);
+			if (t->n[i].rec_at[origin] - t0 > worst)
+				worst = t->n[i].rec_at[origin] - t0;
+		}
+	}
+	ck_assert_uint_le(worst, 5 * SEC);
+	printf("test_record_spread: version reached all %u nodes in %" PRIu64 " ms\n", N,
+	       worst / MS);
+	tn_free(t);
+}
+END_TEST
+
+START_TEST(test_join_via_one)
+{
+	/* Node 0 knows everyone (it admitted them); each other node knows only
+	 * itself and node 0. Membership must reach everyone. */
+	const uint32_t N = 20;
+	struct tnet *t = tn_new("test_join_via_one", 0x5008, N, NULL);
+	const uint32_t zero = 0;
+
+	tn_boot(t, 0, NULL, 0, 0);
+	for (uint32_t i = 1; i < N; i++)
+		tn_boot(t, i, &zero, 1, 0);
+	if (getenv("MN_TEST_VERBOSE")) {
+		for (int sec = 0; sec < 60; sec++) {
+			tn_run_for(t, 1 * SEC);
+			printf("t=%d:", sec + 1);
+			for (uint32_t i = 0; i < N; i++) {
+				struct swim_counts c;
+				swim_counts(t->n[i].s, &c);
+				printf(" %u/%u/%u/%u", c.members, c.alive, c.suspect, c.dead);
+			}
+			printf("\n");
+		}
+	}
+	mn_ns took = run_until_agreed(t, 120 * SEC);
+	ck_assert_uint_ne(took, MN_NEVER);
+	for (uint32_t i = 0; i < N; i++) {
+		struct swim_counts c;
+		swim_counts(t->n[i].s, &c);
+		ck_assert_uint_eq(c.members, N);
+		ck_assert_uint_eq(c.alive, N);
+	}
+	printf("test_join_via_one: %u nodes agree after %" PRIu64 " ms, %" PRIu64 " WANTs\n", N,
+	       took / MS, total_stat(t, SWIM_STAT_WANTS));
+	tn_free(t);
+}
+END_TEST
+
+static void partition_heal(const char *name, uint64_t seed, const struct swim_params *p,
+			   mn_ns held, mn_ns bound)
+{
+	const uint32_t N = 8;
+	struct tnet *t = tn_new(name, seed, N, p);
+	uint8_t rec[REC_MEMBER_MAX];
+	size_t len;
+	uint64_t v2;
+
+	tn_boot_all(t);
+	tn_run_for(t, 10 * SEC);
+	ck_assert(agreed(t));
+	for (uint32_t i = 0; i < N; i++)
+		t->n[i].group = i < N / 2 ? 0 : 1;
+	t->partitioned = true;
+	tn_run_for(t, held / 2);
+	/* a new record on one side while apart */
+	v2 = t->n[1].version + 1;
+	gfix_record(&t->f, &t->n[1].key, 1, v2, NULL, rec, sizeof(rec), &len);
+	ck_assert_int_eq(swim_publish(t->n[1].s, rec, len, node_time(&t->n[1])), MN_OK);
+	drain(t, 1);
+	tn_run_for(t, held / 2);
+	for (uint32_t i = 0; i < N; i++)
+		for (uint32_t j = 0; j < N; j++)
+			ck_assert_int_eq(view(t, i, j),
+					 t->n[i].group == t->n[j].group ? SWIM_ALIVE : SWIM_DEAD);
+	t->partitioned = false;
+	mn_ns took = run_until_agreed(t, bound);
+	ck_assert_uint_ne(took, MN_NEVER);
+	for (uint32_t i = 0; i < N; i++)
+		ck_assert_uint_eq(view_version(t, i, 1), v2);
+	printf("%s: apart %" PRIu64 " s, full agreement %" PRIu64 " ms after healing (%" PRIu64
+	       " push-pulls, %" PRIu64 " dead probes)\n", name, held / SEC, took / MS,
+	       total_stat(t, SWIM_STAT_PUSHPULLS), total_stat(t, SWIM_STAT_DEAD_PROBES));
+	tn_free(t);
+}
+
+START_TEST(test_down_member_record)
+{
+	/* A member that is down is still a member: a node joining later learns
+	 * its record (by push-pull: nothing announces a dead member) and sees
+	 * it dead. Nodes 0-3 run; 3 crashes; 4 joins knowing only node 0. */
+	struct tnet *t = tn_new("test_down_member_record", 0x5013, 5, NULL);
+	const uint32_t first4[] = { 0, 1, 2, 3 }, zero = 0;
+	struct swim_member_info mi;
+	mn_ns took = MN_NEVER, joined;
+
+	for (uint32_t i = 0; i < 4; i++)
+		tn_boot(t, i, first4, 4, 0);
+	tn_run_for(t, 10 * SEC);
+	tn_crash(t, 3);
+	tn_run_for(t, 60 * SEC);
+	ck_assert_int_eq(view(t, 0, 3), SWIM_DEAD);
+	tn_boot(t, 4, &zero, 1, 0);
+	joined = t->now;
+	for (int step = 0; step < 240 && took == MN_NEVER; step++) {
+		tn_run_for(t, 1 * SEC);
+		if (swim_member(t->n[4].s, t->n[3].key.pk, &mi) == MN_OK && mi.state == SWIM_DEAD)
+			took = t->now;
+	}
+	ck_assert_uint_ne(took, MN_NEVER);
+	for (uint32_t i = 0; i < 5; i++)
+		if (i != 3)
+			ck_assert_int_eq(view(t, 4, i), SWIM_ALIVE);
+	printf("test_down_member_record: the newcomer holds the down member's record, dead, %"
+	       PRIu64 " s after joining\n", (took - joined) / SEC);
+	tn_free(t);
+}
+END_TEST
+
+START_TEST(test_partition_heal)
+{
+	struct swim_params p;
+
+	swim_params_lan(&p);
+	partition_heal("test_partition_heal", 0x5009, &p, 600 * SEC, 60 * SEC);
+}
+END_TEST
+
+START_TEST(test_partition_heal_pushpull)
+{
+	struct swim_params p;
+
+	/* Only push-pull crosses back: no dead probes, no gossip to the dead. */
+	swim_params_lan(&p);
+	p.dead_probe_interval_ns = 0;
+	p.gossip_to_dead_ns = 0;
+	p.pushpull_interval_ns = 10 * SEC;
+	p.pushpull_dead_one_in = 2;
+	partition_heal("test_partition_heal_pushpull", 0x500a, &p, 300 * SEC, 60 * SEC);
+}
+END_TEST
+
+/* Only push-pull and record fetches cross between the two. */
+static bool only_pp(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *b, size_t l)
+{
+	uint8_t type = b[SEAL_O_TYPE];
+
+	return type != SWIM_T_PP && type != SWIM_T_WANT && type != SWIM_T_RECORD;
+}
+
+START_TEST(test_pushpull_union)
+{
+	/* Two running nodes holding different random subsets of 300 member
+	 * records (members that never run and have no address) end with the
+	 * union through push-pull alone: every other message type is dropped. */
+	const uint32_t R = 300;
+	struct tnet *t = tn_new("test_pushpull_union", 0x500b, 2, NULL);
+	struct rec_key *keys = calloc(R, sizeof(*keys));
+	uint8_t (*recs)[REC_MEMBER_MAX] = calloc(R, REC_MEMBER_MAX);
+	size_t *lens = calloc(R, sizeof(*lens));
+	bool (*in)[300] = calloc(2, sizeof(*in));
+	uint32_t want_n = 2;
+	mn_ns took = MN_NEVER;
+
+	t->p.pushpull_interval_ns = 2 * SEC;
+	t->drop = only_pp;
+	for (uint32_t r = 0; r < R; r++) {
+		rec_key_generate(&keys[r], &t->f.rng);
+		gfix_record(&t->f, &keys[r], 100 + r, GF_T0_MS + r, NULL, recs[r], REC_MEMBER_MAX,
+			    &lens[r]);
+		in[0][r] = mn_rng_uniform(&t->f.rng, 3) != 0;
+		in[1][r] = mn_rng_uniform(&t->f.rng, 3) != 0;
+		want_n += in[0][r] || in[1][r];
+	}
+	tn_boot_all(t);
+	for (uint32_t a = 0; a < 2; a++)
+		for (uint32_t r = 0; r < R; r++)
+			if (in[a][r])
+				ck_assert_int_eq(swim_learn(t->n[a].s, recs[r], lens[r], NULL,
+							    node_time(&t->n[a])), MN_OK);
+	for (int step = 0; step < 300 && took == MN_NEVER; step++) {
+		struct swim_counts c0, c1;
+		tn_run_for(t, 1 * SEC);
+		swim_counts(t->n[0].s, &c0);
+		swim_counts(t->n[1].s, &c1);
+		if (c0.members == want_n && c1.members == want_n)
+			took = t->now;
+	}
+	ck_assert_uint_ne(took, MN_NEVER);
+	for (uint32_t a = 0; a < 2; a++)
+		for (uint32_t r = 0; r < R; r++) {
+			struct swim_member_info mi;
+			ck_assert_int_eq(swim_member(t->n[a].s, keys[r].pk, &mi),
+					 (in[0][r] || in[1][r]) ? MN_OK : MN_ENOENT);
+		}
+	printf("test_pushpull_union: both hold the %u-record union after %" PRIu64 " s, %" PRIu64
+	       " push-pulls, %" PRIu64 " WANTs, %" PRIu64 " bytes\n", want_n, took / SEC,
+	       total_stat(t, SWIM_STAT_PUSHPULLS), total_stat(t, SWIM_STAT_WANTS),
+	       total_stat(t, SWIM_STAT_TX_BYTES));
+	for (uint32_t r = 0; r < R; r++)
+		rec_key_wipe(&keys[r]);
+	free(keys);
+	free(recs);
+	free(lens);
+	free(in);
+	tn_free(t);
+}
+END_TEST
+
+START_TEST(test_replay_reflect)
+{
+	struct tnet *t = tn_new("test_replay_reflect", 0x500c, 3, NULL);
+	struct swim_member_info before, after;
+
+	tn_boot_all(t);
+	t->tap_from = 0;
+	t->tap_to = 1;
+	tn_run_for(t, 10 * SEC);
+	ck_assert_uint_gt(t->ntapped, 0);
+	const struct tpkt *p = &t->tapped[0];
+	uint64_t r0 = swim_stat(t->n[1].s, SWIM_STAT_DROP_REPLAY);
+	swim_member(t->n[1].s, t->n[0].key.pk, &before);
+	/* replayed to its receiver: refused by the window */
+	ck_assert_int_eq(swim_recv(t->n[1].s, &t->n[0].addr, p->buf, p->len, node_time(&t->n[1])),
+			 MN_EREPLAY);
+	ck_assert_uint_eq(swim_stat(t->n[1].s, SWIM_STAT_DROP_REPLAY), r0 + 1);
+	/* reflected to its sender, or sent on to a third member: not for them */
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, p->buf, p->len, node_time(&t->n[0])),
+			 MN_EAUTH);
+	ck_assert_int_eq(swim_recv(t->n[2].s, &t->n[0].addr, p->buf, p->len, node_time(&t->n[2])),
+			 MN_EAUTH);
+	ck_assert_uint_ge(swim_stat(t->n[0].s, SWIM_STAT_DROP_NOT_FOR_US), 1);
+	/* ids rewritten so it looks like 1 -> 0: fails authentication */
+	uint8_t b[SWIM_MTU];
+	memcpy(b, p->buf, p->len);
+	memcpy(b + SEAL_O_FROM, p->buf + SEAL_O_TO, 8);
+	memcpy(b + SEAL_O_TO, p->buf + SEAL_O_FROM, 8);
+	int err = swim_recv(t->n[0].s, &t->n[1].addr, b, p->len, node_time(&t->n[0]));
+	ck_assert(err == MN_EAUTH || err == MN_EREPLAY);
+	ck_assert_uint_ge(swim_stat(t->n[0].s, SWIM_STAT_DROP_AUTH) +
+			  swim_stat(t->n[0].s, SWIM_STAT_DROP_REPLAY), 1);
+	swim_member(t->n[1].s, t->n[0].key.pk, &after);
+	ck_assert_int_eq(before.state, after.state);
+	ck_assert_uint_eq(before.inc, after.inc);
+	ck_assert_int_eq(swim_poll_tx(t->n[0].s, b, sizeof(b), &(size_t){ 0 },
+				      &(struct mn_addr){ 0 }), 0);
+	tn_free(t);
+}
+END_TEST
+
+START_TEST(test_forged_record)
+{
+	struct tnet *t = tn_new("test_forged_record", 0x500d, 3, NULL);
+	struct gfix other;
+	struct rec_key stranger;
+	uint8_t rec[REC_MEMBER_MAX], body[SWIM_MTU], dg[SWIM_MTU];
+	size_t len, bl;
+	struct mn_time now;
+	struct swim_counts c;
+
+	tn_boot_all(t);
+	now = node_time(&t->n[0]);
+	rec_key_generate(&stranger, &t->f.rng);
+	/* a record with one bit of its signature flipped */
+	gfix_record(&t->f, &stranger, 50, GF_T0_MS, NULL, rec, sizeof(rec), &len);
+	rec[len - 1] ^= 1;
+	ck_assert_int_eq(swim_learn(t->n[0].s, rec, len, NULL, now), MN_EAUTH);
+	/* a record from another network (another root) */
+	gfix_init(&other, t->seed + 99);
+	gfix_record(&other, &stranger, 50, GF_T0_MS, NULL, rec, sizeof(rec), &len);
+	ck_assert_int_eq(swim_learn(t->n[0].s, rec, len, NULL, now), MN_EAUTH);
+	/* garbage */
+	ck_assert_int_eq(swim_learn(t->n[0].s, rec, 10, NULL, now), MN_EPROTO);
+	/* an older version of a member's record is not adopted */
+	gfix_record(&t->f, &t->n[2].key, 2, t->n[2].version - 1, NULL, rec, sizeof(rec), &len);
+	ck_assert_int_eq(swim_learn(t->n[0].s, rec, len, NULL, now), MN_EEXIST);
+	ck_assert_uint_eq(view_version(t, 0, 2), t->n[2].version);
+	/* a forged record inside a RECORD message from a member (node 1) */
+	gfix_record(&t->f, &stranger, 50, GF_T0_MS, NULL, rec, sizeof(rec), &len);
+	rec[len - 5] ^= 0x10;
+	memset(body, 0, SWIM_BODY_HDR);
+	bl = SWIM_BODY_HDR;
+	body[bl++] = 1;
+	mn_put_be32(body + bl, 0);
+	body[bl + 4] = SWIM_ALIVE;
+	memset(body + bl + 5, 0, SWIM_ADDR_LEN);
+	mn_put_be16(body + bl + 5 + SWIM_ADDR_LEN, (uint16_t)len);
+	memcpy(body + bl + 7 + SWIM_ADDR_LEN, rec, len);
+	bl += 7 + SWIM_ADDR_LEN + len;
+	uint64_t refused = swim_stat(t->n[0].s, SWIM_STAT_RECORDS_REFUSED);
+	size_t dl = craft(t, &t->n[1].key, 0, CRAFT_MS + 1, SWIM_T_RECORD, body, bl, dg);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, dl, now), MN_OK);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_RECORDS_REFUSED), refused + 1);
+	swim_counts(t->n[0].s, &c);
+	ck_assert_uint_eq(c.members, 3);
+	struct swim_member_info mi;
+	ck_assert_int_eq(swim_member(t->n[0].s, stranger.pk, &mi), MN_ENOENT);
+	gfix_free(&other);
+	rec_key_wipe(&stranger);
+	tn_free(t);
+}
+END_TEST
+
+START_TEST(test_non_member)
+{
+	struct tnet *t = tn_new("test_non_member", 0x500e, 2, NULL);
+	struct rec_key stranger;
+	struct seal_self me;
+	struct seal_keys k;
+	struct seal_pair pair;
+	uint8_t dg[SWIM_MTU], body[64];
+	size_t len;
+	struct mn_time now;
+	uint8_t wg[148] = { 1, 0, 0, 0 };
+
+	tn_boot_all(t);
+	now = node_time(&t->n[0]);
+	rec_key_generate(&stranger, &t->f.rng);
+	memset(&pair, 0, sizeof(pair));
+	memset(body, 0, sizeof(body));
+	ck_assert_int_eq(seal_self_init(&me, &stranger, GF_T0_MS), MN_OK);
+	ck_assert_int_eq(seal_keys_derive(&k, &me, t->n[0].key.pk, NULL), MN_OK);
+	ck_assert_int_eq(seal_seal(&me, &k, &pair, seal_key_id(t->n[0].key.pk), SWIM_T_PING, body,
+				   21, &t->f.rng, dg, sizeof(dg), &len), MN_OK);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, len, now), MN_ENOKEY);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_DROP_NON_MEMBER), 1);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, wg, sizeof(wg), now), MN_EPROTO);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, 30, now), MN_ETRUNC);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_DROP_NOT_SEALED), 2);
+	/* a member's datagram with an unknown type */
+	len = craft(t, &t->n[1].key, 0, CRAFT_MS + 5, 0x3f, body, 16, dg);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, len, now), MN_EPROTO);
+	/* a member's ping with a malformed item */
+	body[16 + 5] = 0x7e;
+	len = craft(t, &t->n[1].key, 0, CRAFT_MS + 6, SWIM_T_PING, body, 30, dg);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, len, now), MN_EPROTO);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_DROP_MALFORMED), 2);
+	seal_self_wipe(&me);
+	seal_keys_wipe(&k);
+	rec_key_wipe(&stranger);
+	tn_free(t);
+}
+END_TEST
+
+START_TEST(test_amplification)
+{
+	/* A member's small request from an address it never proved (e.g. a
+	 * spoofed victim's) gets a reply no larger than the request. */
+	struct tnet *t = tn_new("test_amplification", 0x500f, 4, NULL);
+	uint8_t body[64], dg[SWIM_MTU], out[SWIM_MTU];
+	struct mn_addr victim, dst;
+	size_t len, olen;
+	struct mn_time now;
+
+	tn_boot_all(t); /* node 0 has queued news about every member */
+	now = node_time(&t->n[0]);
+	node_addr(200, &victim);
+	/* ping */
+	memset(body, 0, sizeof(body));
+	mn_put_be32(body + SWIM_BODY_HDR, 77);
+	len = craft(t, &t->n[1].key, 0, CRAFT_MS + 1, SWIM_T_PING, body, SWIM_BODY_HDR + 5, dg);
+	ck_assert_uint_eq(len, SWIM_PING_LEN);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &victim, dg, len, now), MN_OK);
+	ck_assert_int_eq(swim_poll_tx(t->n[0].s, out, sizeof(out), &olen, &dst), 1);
+	ck_assert(mn_addr_eq(&dst, &victim));
+	ck_assert_uint_le(olen, len);
+	ck_assert_uint_eq(out[SEAL_O_TYPE], SWIM_T_ACK);
+	while (swim_poll_tx(t->n[0].s, out, sizeof(out), &olen, &dst) == 1)
+		ck_assert_uint_le(olen, len);
+	/* want: records are far larger than the request, so nothing comes */
+	memset(body, 0, sizeof(body));
+	body[SWIM_BODY_HDR] = 2;
+	memcpy(body + SWIM_BODY_HDR + 1, t->n[2].key.pk, 8);
+	memcpy(body + SWIM_BODY_HDR + 9, t->n[3].key.pk, 8);
+	len = craft(t, &t->n[1].key, 0, CRAFT_MS + 2, SWIM_T_WANT, body, SWIM_BODY_HDR + 17, dg);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &victim, dg, len, now), MN_OK);
+	while (swim_poll_tx(t->n[0].s, out, sizeof(out), &olen, &dst) == 1)
+		ck_assert_uint_le(olen, len);
+	/* push-pull opening (root range, no padding): the reply fits its size */
+	memset(body, 0, sizeof(body));
+	body[SWIM_BODY_HDR] = 1;
+	body[SWIM_BODY_HDR + 1] = SWIM_I_RANGE; /* bits 0, prefix 0, count 0, hash 0 */
+	len = craft(t, &t->n[1].key, 0, CRAFT_MS + 3, SWIM_T_PP, body,
+		    SWIM_BODY_HDR + 1 + SWIM_ITEM_RANGE_LEN, dg);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &victim, dg, len, now), MN_OK);
+	while (swim_poll_tx(t->n[0].s, out, sizeof(out), &olen, &dst) == 1)
+		ck_assert_uint_le(olen, len);
+	ck_assert_uint_ge(swim_stat(t->n[0].s, SWIM_STAT_CAPPED_REPLY), 2);
+	tn_free(t);
+}
+END_TEST
+
+START_TEST(test_inc_inflation)
+{
+	const uint32_t X = 2;
+	struct tnet *t = tn_new("test_inc_inflation", 0x5010, 4, NULL);
+	uint8_t body[128], dg[SWIM_MTU];
+	size_t bl, len;
+	uint64_t jumps;
+
+	for (uint32_t i = 0; i < 4; i++)
+		tn_boot(t, i, NULL, 0, i == X ? 3 : 0); /* X restarts with a persisted incarnation */
+	tn_run_for(t, 5 * SEC);
+	/* Node 3 (a member gone bad) claims X alive at a huge incarnation, so X
+	 * could never refute again; and X suspect at a huge one, to drag it up. */
+	uint32_t inc_x = swim_incarnation(t->n[X].s);
+	memset(body, 0, sizeof(body));
+	bl = SWIM_BODY_HDR;
+	body[bl] = SWIM_I_ALIVE;
+	memcpy(body + bl + 1, t->n[X].key.pk, 8);
+	mn_put_be32(body + bl + 9, inc_x + 1000000);
+	mn_put_be64(body + bl + 13, t->n[X].version);
+	bl += SWIM_ITEM_ALIVE_LEN;
+	jumps = swim_stat(t->n[0].s, SWIM_STAT_DROP_INC_JUMP);
+	len = craft(t, &t->n[3].key, 0, CRAFT_MS + 11, SWIM_T_GOSSIP, body, bl, dg);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[3].addr, dg, len, node_time(&t->n[0])), MN_OK);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_DROP_INC_JUMP), jumps + 1);
+	struct swim_member_info mi;
+	swim_member(t->n[0].s, t->n[X].key.pk, &mi);
+	ck_assert_uint_eq(mi.inc, inc_x);
+	/* to X itself: suspect at a huge incarnation is not refuted up to it */
+	bl = SWIM_BODY_HDR;
+	bl += item_suspect(body + bl, SWIM_I_SUSPECT, t->n[X].key.pk, inc_x + 1000000,
+			   seal_key_id(t->n[3].key.pk));
+	len = craft(t, &t->n[3].key, X, CRAFT_MS + 12, SWIM_T_GOSSIP, body, bl, dg);
+	ck_assert_int_eq(swim_recv(t->n[X].s, &t->n[3].addr, dg, len, node_time(&t->n[X])), MN_OK);
+	ck_assert_uint_lt(swim_incarnation(t->n[X].s), inc_x + 1000);
+	drain(t, 0);
+	drain(t, X);
+	tn_free(t);
+}
+END_TEST
+
+START_TEST(test_remove_revoked)
+{
+	/* node 3 was admitted by node 2 (a member); revoking 2 removes both */
+	struct tnet *t = tn_new("test_remove_revoked", 0x5011, 4, NULL);
+	struct tnode *n3 = &t->n[3];
+	struct swim_counts c;
+
+	gfix_record(&t->f, &n3->key, 3, n3->version, &t->n[2].key, n3->rec, sizeof(n3->rec),
+		    &n3->rec_len);
+	ck_assert_int_eq(rtab_add_verified(t->rt, &t->f.net, n3->rec, n3->rec_len, 4, NULL,
+					   &t->memo, NULL), MN_OK);
+	/* learned before its admitter: not yet */
+	tn_boot(t, 0, (const uint32_t[]){ 1 }, 1, 0);
+	ck_assert_int_eq(swim_learn(t->n[0].s, n3->rec, n3->rec_len, &n3->addr,
+				    node_time(&t->n[0])), MN_ENOENT);
+	ck_assert_int_eq(swim_learn(t->n[0].s, t->n[2].rec, t->n[2].rec_len, &t->n[2].addr,
+				    node_time(&t->n[0])), MN_OK);
+	ck_assert_int_eq(swim_learn(t->n[0].s, n3->rec, n3->rec_len, &n3->addr,
+				    node_time(&t->n[0])), MN_OK);
+	swim_counts(t->n[0].s, &c);
+	ck_assert_uint_eq(c.members, 4);
+	ck_assert_uint_eq(swim_remove(t->n[0].s, t->n[2].key.pk, node_time(&t->n[0])), 2);
+	swim_counts(t->n[0].s, &c);
+	ck_assert_uint_eq(c.members, 2);
+	struct swim_member_info mi;
+	ck_assert_int_eq(swim_member(t->n[0].s, n3->key.pk, &mi), MN_ENOENT);
+	ck_assert_int_eq(swim_member(t->n[0].s, t->n[1].key.pk, &mi), MN_OK);
+	/* the table still works after removals */
+	ck_assert_int_eq(swim_learn(t->n[0].s, t->n[2].rec, t->n[2].rec_len, &t->n[2].addr,
+				    node_time(&t->n[0])), MN_OK);
+	ck_assert_int_eq(swim_member(t->n[0].s, t->n[2].key.pk, &mi), MN_OK);
+	tn_free(t);
+}
+END_TEST
+
+START_TEST(test_sizes_determinism)
+{
+	struct tnet *a, *b;
+	uint64_t da[3], db[3];
+
+	ck_assert_uint_eq(SWIM_PING_LEN, 81);
+	ck_assert_uint_eq(SWIM_ACK_LEN, 80);
+	ck_assert_uint_eq(SWIM_PING_REQ_LEN, 88);
+	ck_assert_uint_eq(SEAL_OVERHEAD, 60);
+	/* The same seed twice gives the same run, bit for bit. */
+	a = tn_new("test_sizes_determinism", 0x5012, 6, NULL);
+	tn_boot_all(a);
+	a->loss_ppm = 50000;
+	tn_run_for(a, 60 * SEC);
+	b = tn_new("test_sizes_determinism", 0x5012, 6, NULL);
+	tn_boot_all(b);
+	b->loss_ppm = 50000;
+	tn_run_for(b, 60 * SEC);
+	for (int i = 0; i < 3; i++) {
+		da[i] = swim_stat(a->n[i].s, SWIM_STAT_TX_BYTES) ^ swim_view_digest(a->n[i].s);
+		db[i] = swim_stat(b->n[i].s, SWIM_STAT_TX_BYTES) ^ swim_view_digest(b->n[i].s);
+	}
+	ck_assert_mem_eq(da, db, sizeof(da));
+	ck_assert_uint_eq(a->delivered, b->delivered);
+	printf("test_sizes_determinism: %" PRIu64 " datagrams, %" PRIu64 " bytes sent by 6 nodes"
+	       " in 60 s at 5%% loss\n", total_stat(a, SWIM_STAT_TX_DGRAMS),
+	       total_stat(a, SWIM_STAT_TX_BYTES));
+	tn_free(a);
+	tn_free(b);
+}
+END_TEST
+
+static Suite *swim_suite(void)
+{
+	Suite *s = suite_create("swim");
+	TCase *tc = tcase_create("swim");
+	TCase *slow = tcase_create("swim_scenarios");
+
+	tcase_add_test(tc, test_scale);
+	tcase_add_test(tc, test_replay_reflect);
+	tcase_add_test(tc, test_forged_record);
+	tcase_add_test(tc, test_non_member);
+	tcase_add_test(tc, test_amplification);
+	tcase_add_test(tc, test_inc_inflation);
+	tcase_add_test(tc, test_remove_revoked);
+	tcase_set_timeout(tc, 120);
+	/* Virtual minutes: a bound on wall time, not a target (sanitizers). */
+	tcase_add_test(slow, test_probe_ack);
+	tcase_add_test(slow, test_indirect);
+	tcase_add_test(slow, test_crash_dead);
+	tcase_add_test(slow, test_refute);
+	tcase_add_test(slow, test_health);
+	tcase_add_test(slow, test_one_accuser);
+	tcase_add_test(slow, test_record_spread);
+	tcase_add_test(slow, test_join_via_one);
+	tcase_add_test(slow, test_down_member_record);
+	tcase_add_test(slow, test_partition_heal);
+	tcase_add_test(slow, test_partition_heal_pushpull);
+	tcase_add_test(slow, test_pushpull_union);
+	tcase_add_test(slow, test_sizes_determinism);
+	tcase_set_timeout(slow, 900);
+	suite_add_tcase(s, tc);
+	suite_add_tcase(s, slow);
+	return s;
+}
+MN_TEST_SUITE(swim_suite)
