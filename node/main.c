@@ -54,7 +54,8 @@ static void usage(FILE *f)
 		"  wg IFACE --config FILE    run a WireGuard interface in the foreground until\n"
 		"                            SIGINT or SIGTERM; FILE is a wg-quick style config\n"
 		"                            (scripts and DNS are ignored); `wg show IFACE` and\n"
-		"                            `wg set IFACE ...` work on it\n"
+		"                            `wg set IFACE ...` work on it; SIGUSR1 prints the\n"
+		"                            packet and drop counters\n"
 		"  version                   print the version\n"
 		"  help                      this text\n");
 }
@@ -246,8 +247,9 @@ static int apply_config(struct wg_dev *dev, const struct wgconf *conf,
 
 struct wg_run {
 	uv_loop_t loop;
-	uv_signal_t sigint, sigterm;
+	uv_signal_t sigint, sigterm, sigusr1;
 	const char *ifname;
+	struct wg_dev *dev;
 	struct drv *drv;
 	struct uapi_server *uapi;
 	int exit_code;
@@ -262,6 +264,7 @@ static void run_stop(struct wg_run *r, int code)
 	r->exit_code = code;
 	uv_close((uv_handle_t *)&r->sigint, NULL);
 	uv_close((uv_handle_t *)&r->sigterm, NULL);
+	uv_close((uv_handle_t *)&r->sigusr1, NULL);
 	if (r->uapi)
 		uapi_server_close(r->uapi);
 	if (r->drv)
@@ -270,12 +273,42 @@ static void run_stop(struct wg_run *r, int code)
 	r->drv = NULL;
 }
 
+/* The counters behind "dropped and counted": driver totals and every
+ * nonzero per-reason drop of the core, one line each. */
+static void print_counters(const struct wg_run *r)
+{
+	struct drv_stats st;
+
+	if (!r->drv)
+		return;
+	drv_get_stats(r->drv, &st);
+	fprintf(stderr,
+		PROG ": %s: udp rx %llu tx %llu (tx dropped %llu, truncated %llu); "
+		     "tun rx %llu tx %llu (tx dropped %llu, unreadable %llu); core dropped %llu\n",
+		r->ifname, (unsigned long long)st.udp_rx, (unsigned long long)st.udp_tx,
+		(unsigned long long)st.udp_tx_drop, (unsigned long long)st.udp_rx_trunc,
+		(unsigned long long)st.tun_rx, (unsigned long long)st.tun_tx,
+		(unsigned long long)st.tun_tx_drop, (unsigned long long)st.tun_rx_bad,
+		(unsigned long long)st.core_drop);
+	for (int d = 0; d < WG_DROP__COUNT; d++) {
+		uint64_t n = wg_dev_drops(r->dev, (enum wg_drop)d);
+		if (n)
+			fprintf(stderr, PROG ": %s:   dropped %llu: %s\n", r->ifname,
+				(unsigned long long)n, wg_drop_name((enum wg_drop)d));
+	}
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct wg_run *r = h->data;
 
+	if (signum == SIGUSR1) {
+		print_counters(r);
+		return;
+	}
 	fprintf(stderr, PROG ": %s: %s, shutting down\n", r->ifname,
 		signum == SIGINT ? "SIGINT" : "SIGTERM");
+	print_counters(r);
 	run_stop(r, 0);
 }
 
@@ -302,6 +335,7 @@ static int run_wg(const char *ifname, const struct wgconf *conf, struct wg_dev *
 
 	memset(&r, 0, sizeof(r));
 	r.ifname = ifname;
+	r.dev = dev;
 	r.exit_code = 1;
 
 	/* Fail on a live owner of the UAPI name before creating anything. */
@@ -348,9 +382,11 @@ static int run_wg(const char *ifname, const struct wgconf *conf, struct wg_dev *
 
 	uv_signal_init(&r.loop, &r.sigint);
 	uv_signal_init(&r.loop, &r.sigterm);
-	r.sigint.data = r.sigterm.data = &r;
+	uv_signal_init(&r.loop, &r.sigusr1);
+	r.sigint.data = r.sigterm.data = r.sigusr1.data = &r;
 	uv_signal_start(&r.sigint, on_signal, SIGINT);
 	uv_signal_start(&r.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&r.sigusr1, on_signal, SIGUSR1);
 	r.exit_code = 0;
 	uv_run(&r.loop, UV_RUN_DEFAULT);
 out:
