@@ -19,6 +19,7 @@
 
 static const char tag_seal[TAG_LEN] = "mn/v1/seal";
 static const char tag_x25519[TAG_LEN] = "mn/v1/x25519";
+static const char tag_x25519_pair[TAG_LEN] = "mn/v1/x25519-2";
 
 _Static_assert(SEAL_NONCE_LEN == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "nonce");
 _Static_assert(SEAL_TAG_LEN == crypto_aead_xchacha20poly1305_ietf_ABYTES, "tag");
@@ -95,17 +96,28 @@ int seal_keys_derive(struct seal_keys *out, const struct seal_self *self,
 		return MN_EINVAL;
 	if (memo && memo->get) {
 		crypto_generichash_init(&st, NULL, 0, sizeof(mkey));
-		crypto_generichash_update(&st, (const uint8_t *)tag_x25519, TAG_LEN);
-		crypto_generichash_update(&st, self->xsk, SEAL_KEY_LEN);
-		crypto_generichash_update(&st, peer_pk, REC_PK_LEN);
+		if (memo->pair_keyed) {
+			bool lower = memcmp(self->pk, peer_pk, REC_PK_LEN) < 0;
+			crypto_generichash_update(&st, (const uint8_t *)tag_x25519_pair, TAG_LEN);
+			crypto_generichash_update(&st, lower ? self->pk : peer_pk, REC_PK_LEN);
+			crypto_generichash_update(&st, lower ? peer_pk : self->pk, REC_PK_LEN);
+		} else {
+			crypto_generichash_update(&st, (const uint8_t *)tag_x25519, TAG_LEN);
+			crypto_generichash_update(&st, self->xsk, SEAL_KEY_LEN);
+			crypto_generichash_update(&st, peer_pk, REC_PK_LEN);
+		}
 		crypto_generichash_final(&st, mkey, sizeof(mkey));
 		sodium_memzero(&st, sizeof(st));
 		hit = memo->get(memo->ctx, mkey, shared);
 	}
 	if (!hit) {
-		if (crypto_sign_ed25519_pk_to_curve25519(xpk, peer_pk) != 0) {
-			err = MN_ECRYPTO;
-			goto out;
+		if (!memo || !memo->conv_get || !memo->conv_get(memo->ctx, peer_pk, xpk)) {
+			if (crypto_sign_ed25519_pk_to_curve25519(xpk, peer_pk) != 0) {
+				err = MN_ECRYPTO;
+				goto out;
+			}
+			if (memo && memo->conv_put)
+				memo->conv_put(memo->ctx, peer_pk, xpk);
 		}
 		/* Fails on an all-zero result (low-order point). */
 		if (crypto_scalarmult(shared, self->xsk, xpk) != 0) {

@@ -33,6 +33,10 @@
  *   dead probe   every dead_probe_interval while any member is dead: ping
  *                one random dead member, telling it it is dead; if it lives
  *                it refutes in its ack.
+ *   want retry   a record request unanswered for probe_interval (the WANT
+ *                or the RECORD was lost): asked again, of the member that
+ *                announced the version (a random alive one once that is
+ *                gone), at most WANT_TRIES times; push-pull is the backstop.
  *   (tokens)     not a timer: address tokens are keyed by the mono time
  *                divided by TOK_EPOCH and accepted for two epochs.
  *
@@ -59,6 +63,7 @@
 #define NACK_PCT 80           /* helper nacks at this share of the probe timeout */
 #define MEMBERS_INIT 16
 #define ENTRY_LIST_MAX 48     /* entries accepted in one received LIST */
+#define WANT_TRIES 3          /* re-sends of an unanswered record request */
 
 static const char tag_digest[TAG_LEN] = "mn/v1/digest";
 
@@ -143,7 +148,9 @@ struct relay {
 
 struct want {
 	uint64_t id;
-	mn_ns at;
+	mn_ns at;           /* last asked */
+	uint32_t from;      /* member asked (it announced the version), or NONE */
+	uint8_t tries;      /* re-sends so far */
 	bool used;
 };
 
@@ -213,6 +220,7 @@ struct swim {
 	struct want wants[SWIM_MAX_WANTS];
 	uint64_t want_ids[SWIM_WANT_BATCH];
 	uint32_t nwant;
+	mn_ns want_next;            /* no want is due before this (MN_NEVER: none) */
 
 	struct txd *tx;
 	uint32_t tx_head, tx_n, tx_cap;
@@ -640,15 +648,22 @@ static uint64_t sip(const uint8_t key[crypto_shorthash_KEYBYTES], const uint8_t 
 	return mn_get_le64(h);
 }
 
-/* The digest hash of (id, version, incarnation): what push-pull reconciles. */
-static uint64_t entry_hash(const struct swim *s, uint64_t id, uint64_t version, uint32_t inc)
+/* The digest hash of (id, version, incarnation, dead or not): what
+ * push-pull reconciles. Dead is in it so that a member that missed a death
+ * (it restarted, or the DEAD updates were over before it heard one) learns
+ * it at its next push-pull instead of when its own round-robin reaches the
+ * dead member, N - 1 probe intervals later. Suspect is not: it is a
+ * member's own, short-lived doubt. */
+static uint64_t entry_hash(const struct swim *s, uint64_t id, uint64_t version, uint32_t inc,
+			   uint8_t state)
 {
-	uint8_t in[1 + 8 + 8 + 4];
+	uint8_t in[1 + 8 + 8 + 4 + 1];
 
 	in[0] = 'd';
 	mn_put_be64(in + 1, id);
 	mn_put_be64(in + 9, version);
 	mn_put_be32(in + 17, inc);
+	in[21] = state == SWIM_DEAD ? 1 : 0;
 	return sip(s->dkey, in, sizeof(in));
 }
 
@@ -676,7 +691,7 @@ static void hash_toggle(struct swim *s, uint32_t i)
 	const struct member *m = &s->m[i];
 	uint64_t id = mid(s, i);
 
-	s->leaf_hash[leaf_of(s, id)] ^= entry_hash(s, id, m->rec->version, m->inc);
+	s->leaf_hash[leaf_of(s, id)] ^= entry_hash(s, id, m->rec->version, m->inc, m->state);
 	s->view ^= view_hash(s, i);
 }
 
@@ -729,7 +744,8 @@ static int digest_resize(struct swim *s, uint32_t lb)
 			continue;
 		uint64_t id = mid(s, i);
 		leaf_link(s, i);
-		s->leaf_hash[leaf_of(s, id)] ^= entry_hash(s, id, s->m[i].rec->version, s->m[i].inc);
+		s->leaf_hash[leaf_of(s, id)] ^= entry_hash(s, id, s->m[i].rec->version, s->m[i].inc,
+							   s->m[i].state);
 	}
 	return MN_OK;
 }
@@ -778,7 +794,8 @@ static void range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint
 		for (uint32_t i = s->leaf_head[l]; i != NONE; i = s->m[i].leaf_next) {
 			uint64_t id = mid(s, i);
 			if ((id & mask) == prefix) {
-				h ^= entry_hash(s, id, s->m[i].rec->version, s->m[i].inc);
+				h ^= entry_hash(s, id, s->m[i].rec->version, s->m[i].inc,
+						s->m[i].state);
 				c++;
 			}
 		}
@@ -1496,10 +1513,14 @@ static void want(struct swim *s, uint64_t id)
 			return;
 	if (s->nwant == SWIM_WANT_BATCH)
 		return;
+	if (!w->used || w->id != id)
+		w->tries = 0;
 	w->used = true;
 	w->id = id;
 	w->at = s->now;
+	w->from = NONE;
 	s->want_ids[s->nwant++] = id;
+	s->want_next = mn_min_deadline(s->want_next, s->now + s->p.probe_interval_ns);
 }
 
 static void want_done(struct swim *s, uint64_t id)
@@ -1534,6 +1555,11 @@ static void flush_wants(struct swim *s, const struct rx *rx)
 		out_send(s, &o);
 		bump(s, SWIM_STAT_WANTS, 1);
 	}
+	/* who was asked, for a retry (want_retry) */
+	for (uint32_t j = 0; j < n; j++)
+		for (uint32_t k = 0; k < SWIM_MAX_WANTS; k++)
+			if (s->wants[k].used && s->wants[k].id == s->want_ids[j])
+				s->wants[k].from = rx->from;
 	/* ids that did not fit are forgotten: asked again later */
 	for (uint32_t j = n; j < s->nwant; j++)
 		want_done(s, s->want_ids[j]);
@@ -2640,7 +2666,70 @@ mn_ns swim_next_deadline(const struct swim *s)
 		d = mn_min_deadline(d, s->next_pp);
 	if (s->ndead && s->p.dead_probe_interval_ns)
 		d = mn_min_deadline(d, s->next_dead);
-	return d;
+	return mn_min_deadline(d, s->want_next);
+}
+
+static bool want_due(const struct swim *s, const struct want *w)
+{
+	return w->used && mn_time_after_eq(s->now, w->at + s->p.probe_interval_ns);
+}
+
+/* Record requests nobody answered: without this, a lost WANT or RECORD
+ * leaves the member on its old record until the next push-pull (minutes
+ * at scale), since the version's announcements are over by then. */
+static void want_retry(struct swim *s)
+{
+	mn_ns next = MN_NEVER;
+
+	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++) {
+		struct want *w = &s->wants[j];
+		uint32_t to = w->from, n = 0;
+		struct out o;
+		uint8_t *p;
+		if (!w->used)
+			continue;
+		if (!want_due(s, w)) {
+			next = mn_min_deadline(next, w->at + s->p.probe_interval_ns);
+			continue;
+		}
+		if (w->tries >= WANT_TRIES) {
+			w->used = false;
+			continue;
+		}
+		if (to == NONE || to == 0 || to >= s->n || !live(&s->m[to]) ||
+		    s->m[to].state == SWIM_DEAD)
+			to = pick(s, PICK_ALIVE, NULL, 0);
+		if (to == NONE) {
+			w->used = false;
+			continue;
+		}
+		out_begin(s, &o, to, SWIM_T_WANT, SWIM_MTU, NULL);
+		p = out_put(&o, 1);
+		/* this one, and every other due one asked of the same member */
+		for (uint32_t k = j; p && k < SWIM_MAX_WANTS && n < SWIM_WANT_BATCH; k++) {
+			struct want *x = &s->wants[k];
+			uint8_t *q;
+			if (k != j && (!want_due(s, x) || x->tries >= WANT_TRIES || x->from != to))
+				continue;
+			q = out_put(&o, 8);
+			if (!q)
+				break;
+			mn_put_be64(q, x->id);
+			x->tries++;
+			x->at = s->now;
+			x->from = to;
+			n++;
+		}
+		if (n == 0) {
+			w->used = false;
+			continue;
+		}
+		*p = (uint8_t)n;
+		out_send(s, &o);
+		bump(s, SWIM_STAT_WANTS, 1);
+		next = mn_min_deadline(next, s->now + s->p.probe_interval_ns);
+	}
+	s->want_next = next;
 }
 
 static void gossip_round(struct swim *s)
@@ -2715,6 +2804,8 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 		s->next_pp = t + scale_pushpull(&s->p, members_n(s));
 		pp_start(s);
 	}
+	if (s->want_next != MN_NEVER && mn_time_after_eq(t, s->want_next))
+		want_retry(s);
 }
 
 /* ---- lifecycle and API ---- */
@@ -2790,6 +2881,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	s->now = now.mono;
 	s->probe.member = NONE;
 	s->sp_free = NONE;
+	s->want_next = MN_NEVER;
 	for (uint32_t j = 0; j < SWIM_KEYCACHE; j++)
 		s->kc[j].member = NONE;
 	err = seal_self_init(&s->self, cfg->key, now.wall / MN_NS_PER_MS);
@@ -2879,8 +2971,8 @@ static void set_hint(struct swim *s, uint32_t i, const struct mn_addr *addr, boo
 	}
 }
 
-int swim_learn(struct swim *s, const uint8_t *rec, size_t len, const struct mn_addr *addr,
-	       struct mn_time now)
+static int learn_at(struct swim *s, const uint8_t *rec, size_t len, const struct mn_addr *addr,
+		    struct mn_time now, bool announce)
 {
 	uint32_t i;
 	int err;
@@ -2889,9 +2981,21 @@ int swim_learn(struct swim *s, const uint8_t *rec, size_t len, const struct mn_a
 	err = learn_bytes(s, rec, len, &i);
 	if (i != NONE && addr)
 		set_hint(s, i, addr, false);
-	if (err == MN_OK && i != 0 && s->m[i].state == SWIM_ALIVE)
+	if (announce && err == MN_OK && i != 0 && s->m[i].state == SWIM_ALIVE)
 		bq_alive(s, i);
 	return err;
+}
+
+int swim_learn(struct swim *s, const uint8_t *rec, size_t len, const struct mn_addr *addr,
+	       struct mn_time now)
+{
+	return learn_at(s, rec, len, addr, now, true);
+}
+
+int swim_restore(struct swim *s, const uint8_t *rec, size_t len, const struct mn_addr *addr,
+		 struct mn_time now)
+{
+	return learn_at(s, rec, len, addr, now, false);
 }
 
 int swim_publish(struct swim *s, const uint8_t *rec, size_t len, struct mn_time now)

@@ -338,6 +338,12 @@ void swim_del(struct swim *s);
  * error. */
 int swim_learn(struct swim *s, const uint8_t *rec, size_t len, const struct mn_addr *addr,
 	       struct mn_time now);
+/* The same for a record from our own store (a restart): adopted, but not
+ * announced, since the other members already hold it. (swim_learn queues
+ * an alive update per record: restoring a store of N members would send N
+ * updates times the retransmit limit, pushing out real news.) */
+int swim_restore(struct swim *s, const uint8_t *rec, size_t len, const struct mn_addr *addr,
+		 struct mn_time now);
 /* Our own new record version (signed by the caller with rec_member_sign and
  * rec_next_version): adopted, our incarnation bumped, announced. */
 int swim_publish(struct swim *s, const uint8_t *rec, size_t len, struct mn_time now);

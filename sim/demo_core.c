@@ -68,9 +68,10 @@ static int param_err(char *err, size_t errlen, const struct sim_param *p, const 
 	return MN_EINVAL;
 }
 
-static int shared_new(void **out, const struct sim_param *params, uint32_t nparams,
-		      uint32_t nodes, char *err, size_t errlen)
+static int shared_new(void **out, const struct sim_core_args *args, char *err, size_t errlen)
 {
+	const struct sim_param *params = args->params;
+	uint32_t nparams = args->nparams, nodes = args->nodes;
 	struct demo_shared *sh = calloc(1, sizeof(*sh));
 	if (!sh)
 		return MN_ENOMEM;

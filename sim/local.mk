@@ -11,7 +11,8 @@ libmnsim_a_SOURCES = \
 	sim/stats.c sim/stats.h \
 	sim/scn.c sim/scn.h \
 	sim/sim.c sim/sim.h \
-	sim/demo_core.c sim/demo_core.h
+	sim/demo_core.c sim/demo_core.h \
+	sim/swim_core.c sim/swim_core.h
 SIM_LIBS = libmnsim.a $(CORE_LIBS)
 
 bin_PROGRAMS += meshsim
@@ -31,7 +32,8 @@ tests_test_sim_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/sim/test_net.c \
 	tests/sim/test_scn.c \
 	tests/sim/test_engine.c \
-	tests/sim/test_scenarios.c
+	tests/sim/test_scenarios.c \
+	tests/sim/test_swim_scenarios.c
 
 # simbench: the engine's own speed (event queue, null core); not a test.
 noinst_PROGRAMS += simbench

@@ -508,6 +508,7 @@ static int parse_line(struct line *l)
 		{ "jitter", &s->jitter_ns, &s->has_jitter },
 		{ "calm", &s->calm_ns, &s->calm_set },
 		{ "check_interval", &s->check_interval_ns, NULL },
+		{ "steady", &s->steady_ns, &s->steady_set },
 		{ "boot_spread", &s->boot_spread_ns, NULL },
 		{ "clock_skew", &s->clock_skew_ns, NULL },
 	};

@@ -96,6 +96,8 @@ struct scn {
 	mn_ns calm_ns;       /* start of the calm phase; MN_NEVER until scn_finish */
 	bool calm_set;
 	mn_ns check_interval_ns;
+	mn_ns steady_ns;     /* start of the steady-state window for steady_* metrics */
+	bool steady_set;
 	char profile[SCN_NAME_LEN];
 	struct net_params net; /* the profile with overrides, after scn_finish */
 	struct scn_action actions[SCN_MAX_ACTIONS];

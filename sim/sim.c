@@ -20,6 +20,7 @@ enum ev_kind {
 	EV_RESTART, /* ref: node */
 	EV_BOOT,    /* ref: node */
 	EV_CHECK,   /* agreement check of the calm phase */
+	EV_STEADY,  /* start of the steady-state window (`steady T`) */
 };
 
 /* What trace_record(TRACE_FAULT, ...) records. */
@@ -28,7 +29,7 @@ enum fault_kind {
 };
 
 /* Independent random streams derived from the seed. */
-enum stream { STREAM_NODE, STREAM_NET, STREAM_FAULT, STREAM_CLOCK };
+enum stream { STREAM_NODE, STREAM_NET, STREAM_FAULT, STREAM_CLOCK, STREAM_CORE };
 
 enum node_state { NODE_STANDBY, NODE_UP, NODE_DOWN };
 
@@ -79,6 +80,9 @@ struct sim {
 	struct sim_totals tot;
 	uint64_t counters[SIM_MAX_CORE_COUNTERS];
 	mn_ns converged_at;
+	/* totals sent at the start of the steady-state window */
+	uint64_t steady_tx_pkts, steady_tx_bytes;
+	bool steady_started;
 	bool finished;
 	int err;
 	char errmsg[SIM_ERR_LEN];
@@ -705,6 +709,15 @@ static void on_check(struct sim *s)
 		push(s, next, EV_CHECK, 0, NULL);
 }
 
+static void on_steady(struct sim *s)
+{
+	for (uint32_t i = 0; i < s->nnodes; i++) {
+		s->steady_tx_pkts += s->nodes[i].tx_pkts;
+		s->steady_tx_bytes += s->nodes[i].tx_bytes;
+	}
+	s->steady_started = true;
+}
+
 static void dispatch(struct sim *s, const struct evq_ev *e)
 {
 	switch (e->kind) {
@@ -729,6 +742,9 @@ static void dispatch(struct sim *s, const struct evq_ev *e)
 		break;
 	case EV_CHECK:
 		on_check(s);
+		break;
+	case EV_STEADY:
+		on_steady(s);
 		break;
 	}
 }
@@ -818,8 +834,12 @@ static int schedule(struct sim *s)
 		if (s->scn.actions[i].at_ns <= s->scn.duration_ns)
 			err = push(s, s->scn.actions[i].at_ns, EV_ACTION, i, NULL);
 	}
-	if (!err && s->ops->view_digest && s->scn.calm_ns <= s->scn.duration_ns)
-		err = push(s, s->scn.calm_ns, EV_CHECK, 0, NULL);
+	/* The first check runs just after everything else at that instant (a
+	 * restart that ends the last fault included), then every interval. */
+	if (!err && s->ops->view_digest && s->scn.calm_ns < s->scn.duration_ns)
+		err = push(s, s->scn.calm_ns + 1, EV_CHECK, 0, NULL);
+	if (!err && s->scn.steady_set && s->scn.steady_ns < s->scn.duration_ns)
+		err = push(s, s->scn.steady_ns, EV_STEADY, 0, NULL);
 	return err;
 }
 
@@ -878,7 +898,15 @@ int sim_new(struct sim **out, const struct scn *scn, const struct sim_core_ops *
 		goto out_fail;
 	}
 	if (ops->shared_new) {
-		rc = ops->shared_new(&s->shared, scn->params, scn->nparams, s->nnodes, err, errlen);
+		struct sim_core_args args = {
+			.params = scn->params,
+			.nparams = scn->nparams,
+			.nodes = s->nnodes,
+			.booted = scn->nodes,
+			.profile = scn->profile,
+			.seed = derive_seed(scn->seed, STREAM_CORE, 0),
+		};
+		rc = ops->shared_new(&s->shared, &args, err, errlen);
 		if (rc)
 			goto out_fail;
 	} else if (scn->nparams) {
@@ -1034,10 +1062,13 @@ bool sim_passed(const struct sim *s)
 	X(pkts_per_node_s, "datagrams sent per node per second (mean)")                   \
 	X(bytes_per_node_s, "bytes sent per node per second (mean)")                      \
 	X(bytes_per_node_s_max, "bytes sent per second by the busiest node")              \
+	X(steady_pkts_per_node_s, "datagrams sent per node per second from `steady` on")  \
+	X(steady_bytes_per_node_s, "bytes sent per node per second from `steady` on")     \
 	X(datums, "datums injected")                                                      \
 	X(datums_incomplete, "datums that never reached every node up")                   \
 	X(reach50_ms, "slowest datum to reach 50% of nodes up")                           \
 	X(reach99_ms, "slowest datum to reach 99% of nodes up")                           \
+	X(reach9999_ms, "slowest datum to reach 99.99% of nodes up")                      \
 	X(reach100_ms, "slowest datum to reach every node up")                            \
 	X(reach99_ms_mean, "mean time for a datum to reach 99%")                          \
 	X(converge_ms, "calm phase start to every live node agreeing")                    \
@@ -1155,6 +1186,14 @@ bool sim_metric(const struct sim *s, uint32_t i, int64_t *v)
 	case M_bytes_per_node_s:
 		*v = rate(t.tx_bytes, s->scn.nodes, dur);
 		return true;
+	case M_steady_pkts_per_node_s:
+	case M_steady_bytes_per_node_s:
+		if (!s->steady_started || dur <= s->scn.steady_ns)
+			return false;
+		*v = rate(i == M_steady_pkts_per_node_s ? t.tx_pkts - s->steady_tx_pkts :
+							  t.tx_bytes - s->steady_tx_bytes,
+			  s->scn.nodes, dur - s->scn.steady_ns);
+		return true;
 	case M_bytes_per_node_s_max: {
 		uint64_t most = 0;
 		for (uint32_t k = 0; k < s->nnodes; k++) {
@@ -1174,7 +1213,8 @@ bool sim_metric(const struct sim *s, uint32_t i, int64_t *v)
 	}
 	case M_reach50_ms: return reach_max(st, 0, v);
 	case M_reach99_ms: return reach_max(st, 1, v);
-	case M_reach100_ms: return reach_max(st, 2, v);
+	case M_reach9999_ms: return reach_max(st, 2, v);
+	case M_reach100_ms: return reach_max(st, 3, v);
 	case M_reach99_ms_mean: {
 		mn_ns sum = 0;
 		uint32_t n = 0;

@@ -4,13 +4,16 @@
 #include <string.h>
 
 #include "demo_core.h"
+#include "swim_core.h"
 
 static const struct sim_core_ops *const cores[] = {
 	&demo_core_ops,
+	&swim_core_ops,
 };
 
 static const char *const names[] = {
 	"demo",
+	"swim",
 	NULL,
 };
 

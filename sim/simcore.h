@@ -55,7 +55,7 @@ enum sim_obs {
 enum sim_core_limits {
 	SIM_MAX_DGRAM = 1472,        /* largest UDP payload on a 1500-byte IPv4 path */
 	SIM_MAX_CORE_PARAMS = 16,    /* `core_param` lines in a scenario */
-	SIM_MAX_CORE_COUNTERS = 16,  /* named counters a core may export */
+	SIM_MAX_CORE_COUNTERS = 24,  /* named counters a core may export */
 	SIM_CORE_NAME_LEN = 32,
 	SIM_PARAM_LEN = 64,
 };
@@ -64,6 +64,19 @@ struct sim_param {
 	char key[SIM_PARAM_LEN];
 	char value[SIM_PARAM_LEN];
 	uint32_t line; /* scenario line, for error messages */
+};
+
+/* What a core learns about the run before any node boots (shared_new). */
+struct sim_core_args {
+	const struct sim_param *params; /* the scenario's core_param lines */
+	uint32_t nparams;
+	uint32_t nodes;      /* node slots (including standby) */
+	uint32_t booted;     /* nodes booted at the start */
+	const char *profile; /* the scenario's network profile: "lan" or "wan" */
+	/* A seed of the core's own, derived from the run's seed (a stream
+	 * independent of the nodes', network's and faults'): for what all
+	 * nodes share, such as a network root key. */
+	uint64_t seed;
 };
 
 /* One node's environment, filled by the engine. */
@@ -119,9 +132,10 @@ struct sim_core_ops {
 	 * lines into the shared state every node sees as env->shared (e.g.
 	 * protocol parameters, an interning table, a signature memo).
 	 * MN_EINVAL with a message in err (naming the param's line) for a bad
-	 * or unknown parameter. May be NULL. */
-	int (*shared_new)(void **shared, const struct sim_param *params, uint32_t nparams,
-			  uint32_t nodes, char *err, size_t errlen);
+	 * or unknown parameter. args and what it points to last only for the
+	 * call. May be NULL. */
+	int (*shared_new)(void **shared, const struct sim_core_args *args, char *err,
+			  size_t errlen);
 	void (*shared_del)(void *shared);
 
 	/* Boot or restart a node. env outlives the core. MN_ENOMEM etc. end

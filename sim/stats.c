@@ -6,11 +6,11 @@
 
 #include "mn_err.h"
 
-static const uint32_t level_permille[STATS_REACH_LEVELS] = { 500, 990, 1000 };
+static const uint32_t level_ppm[STATS_REACH_LEVELS] = { 500000, 990000, 999900, 1000000 };
 
-uint32_t stats_level_permille(int level)
+uint32_t stats_level_ppm(int level)
 {
-	return level_permille[level];
+	return level_ppm[level];
 }
 
 int stats_init(struct stats *st, uint32_t nodes)
@@ -88,7 +88,7 @@ static void check_levels(struct stats *st, struct stats_datum *d, mn_ns now)
 	for (int l = 0; l < STATS_REACH_LEVELS; l++) {
 		if (d->reach[l] != MN_NEVER)
 			continue;
-		if ((uint64_t)d->holders * 1000 >= (uint64_t)st->up * level_permille[l])
+		if ((uint64_t)d->holders * 1000000 >= (uint64_t)st->up * level_ppm[l])
 			d->reach[l] = now - d->injected;
 	}
 }

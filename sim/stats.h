@@ -3,8 +3,8 @@
  * Datums: something one node originates (a new record version) whose
  * spread is timed. The engine registers each injected datum by the key the
  * core chose; nodes report the keys they hold (sim_env_learned) and stats
- * records when the holders first reach 50%, 99% and 100% of the nodes that
- * are up. A crash forgets what the node held.
+ * records when the holders first reach 50%, 99%, 99.99% and 100% of the
+ * nodes that are up. A crash forgets what the node held.
  *
  * Observations: suspicions and deaths a core reports, classified against
  * whether the subject is really down; for subjects that are down, the time
@@ -26,7 +26,7 @@
 enum stats_limits {
 	STATS_MAX_DATUMS = 4096,
 	STATS_INDEX_SLOTS = 8192, /* power of two, > 2 x STATS_MAX_DATUMS */
-	STATS_REACH_LEVELS = 3,   /* 50%, 99%, 100% */
+	STATS_REACH_LEVELS = 4,   /* 50%, 99%, 99.99%, 100% */
 };
 
 struct stats_datum {
@@ -74,7 +74,7 @@ void stats_observe(struct stats *st, uint32_t observer, enum sim_obs kind, uint3
  * subject dead since its crash. */
 uint64_t stats_undetected(const struct stats *st);
 
-/* Level l's per-mille threshold: 500, 990, 1000. */
-uint32_t stats_level_permille(int level);
+/* Level l's threshold in parts per million: 500000, 990000, 999900, 1000000. */
+uint32_t stats_level_ppm(int level);
 
 #endif

@@ -275,7 +275,7 @@ START_TEST(test_seal_memo)
 {
 	struct pair_fx x;
 	struct count_memo cm;
-	struct seal_memo memo = { cm_get, cm_put, &cm };
+	struct seal_memo memo = { .get = cm_get, .put = cm_put, .ctx = &cm };
 	struct seal_keys k1, k2, k3;
 
 	pfx_init(&x, "test_seal_memo");

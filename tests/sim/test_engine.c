@@ -420,6 +420,7 @@ START_TEST(datums_spread_and_are_measured)
 			ck_assert_uint_ne(st->datums[i].reach[l], MN_NEVER);
 		ck_assert_uint_le(st->datums[i].reach[0], st->datums[i].reach[1]);
 		ck_assert_uint_le(st->datums[i].reach[1], st->datums[i].reach[2]);
+		ck_assert_uint_le(st->datums[i].reach[2], st->datums[i].reach[3]);
 		ck_assert_uint_eq(st->datums[i].holders, 46); /* every node up */
 	}
 	ck_assert_uint_eq(st->up, 46);
@@ -430,6 +431,27 @@ START_TEST(datums_spread_and_are_measured)
 	ck_assert_int_eq(v, 0);
 	ck_assert(sim_metric(s, (uint32_t)sim_metric_find("crashes"), &v));
 	ck_assert_int_eq(v, 4000);
+	sim_del(s);
+}
+END_TEST
+
+/* `steady T` opens the window of the steady_* rates; the demo core sends
+ * at a constant rate, so both windows give about the same rate. */
+START_TEST(steady_window_rates)
+{
+	int64_t all, steady;
+	int ia = sim_metric_find("pkts_per_node_s"), is = sim_metric_find("steady_pkts_per_node_s");
+	struct sim *s = simtest_sim("core demo\nnodes 20\nduration 20s\nsteady 10s\n", NULL);
+
+	ck_assert_int_eq(sim_run(s), 0);
+	ck_assert(sim_metric(s, (uint32_t)ia, &all));
+	ck_assert(sim_metric(s, (uint32_t)is, &steady));
+	ck_assert_int_gt(steady, all * 9 / 10);
+	ck_assert_int_lt(steady, all * 11 / 10);
+	sim_del(s);
+	s = simtest_sim("core demo\nnodes 20\nduration 2s\n", NULL);
+	ck_assert_int_eq(sim_run(s), 0);
+	ck_assert(!sim_metric(s, (uint32_t)is, &steady)); /* no window, no value */
 	sim_del(s);
 }
 END_TEST
@@ -524,6 +546,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, engines_do_not_share_state);
 	tcase_add_test(tc, persisted_state_survives_a_crash);
 	tcase_add_test(tc, datums_spread_and_are_measured);
+	tcase_add_test(tc, steady_window_rates);
 	tcase_add_test(tc, observations_are_judged_against_the_truth);
 	tcase_add_test(tc, scenario_actions_pick_nodes);
 	tcase_add_test(tc, inject_needs_a_core_with_datums);

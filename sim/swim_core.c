@@ -1,0 +1,955 @@
+/* swim_core.c - gossip/swim.c driven by the simulator; see swim_core.h.
+ *
+ * Timers: none of its own. Every call maps to one swim call:
+ *   recv -> swim_recv, poll_tx -> swim_poll_tx, next_deadline ->
+ *   swim_next_deadline, on_timer -> swim_on_timer, view_digest ->
+ *   swim_view_digest, crash/destroy -> swim_del,
+ *   inject -> swim_publish of the node's next record version,
+ *   addr_changed -> swim_publish as well (see below).
+ *
+ * Events: SWIM_EV_SUSPECT/DEAD/ALIVE -> sim_env_observe(subject id);
+ * SWIM_EV_RECORD -> the held version moves up, each newly held version is
+ * reported with sim_env_learned; SWIM_EV_SELF_INC -> persisted incarnation.
+ *
+ * Memory per node, beside swim's own ~100 bytes per member: this struct,
+ * and in the persisted slot the key and one uint16_t per node id (the
+ * version held), so 10,000 x 10,000 stays within a few hundred MB here.
+ *
+ * Determinism: keys and contacts come from the node's env->rng, the network
+ * from the core's seed; tables here are indexed by node id or by the first
+ * bytes of a hash, and nothing is iterated in pointer order.
+ */
+#include "swim_core.h"
+
+#include <sodium.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mn_err.h"
+#include "mn_wire.h"
+#include "rtab.h"
+#include "scn.h"
+#include "sim.h"
+
+#define NONE UINT32_MAX
+#define MEMO_SLOTS (1u << 16)       /* Ed25519 memo: a few per record chain */
+#define XMEMO_MIN (1u << 12)
+#define XMEMO_MAX (1u << 26)
+#define XMEMO_PER_NODE 1024u        /* pairs a node keys in ~15 min (probes) */
+#define XMEMO_DEFAULT_MAX (1u << 24) /* 1 GB */
+#define XMEMO_WAYS 8                /* slots probed from a key's home */
+#define INVITE_TTL_MS (UINT64_C(365) * 24 * 3600 * 1000) /* past any run */
+
+/* ---- counters ---- */
+
+enum swc_counter {
+	C_PINGS, C_ACKS, C_PING_REQS, C_INDIRECT_ACKS, C_NACKS, C_PROBES_FAILED,
+	C_SUSPICIONS, C_DEATHS, C_REFUTES, C_GOSSIPS, C_PUSHPULLS, C_DEAD_PROBES,
+	C_WANTS, C_HELLOS, C_RECORDS_LEARNED, C_CAPPED, C_DROPS,
+	/* the adapter's own */
+	C_ED25519, C_X25519, C_X25519_HITS, C_INC_MAX,
+	C__COUNT
+};
+
+static const char *const counter_names[C__COUNT] = {
+	"pings", "acks", "ping_reqs", "indirect_acks", "nacks", "probes_failed",
+	"suspicions", "deaths", "refutes", "gossips", "pushpulls", "dead_probes",
+	"wants", "hellos", "records_learned", "capped_replies", "rx_dropped",
+	"ed25519_verified", "x25519_computed", "x25519_memo_hits", "incarnation_max",
+};
+_Static_assert((int)C__COUNT <= (int)SIM_MAX_CORE_COUNTERS, "counters fit the engine");
+
+/* swim stats reported one to one, in enum swc_counter order up to C_DROPS */
+static const enum swim_stat stat_map[C_DROPS] = {
+	SWIM_STAT_PINGS, SWIM_STAT_ACKS, SWIM_STAT_PING_REQS, SWIM_STAT_INDIRECT_ACKS,
+	SWIM_STAT_NACKS, SWIM_STAT_PROBES_FAILED, SWIM_STAT_SUSPICIONS, SWIM_STAT_DEATHS,
+	SWIM_STAT_REFUTES, SWIM_STAT_GOSSIPS, SWIM_STAT_PUSHPULLS, SWIM_STAT_DEAD_PROBES,
+	SWIM_STAT_WANTS, SWIM_STAT_HELLOS, SWIM_STAT_RECORDS_LEARNED, SWIM_STAT_CAPPED_REPLY,
+};
+
+static const enum swim_stat drop_stats[] = {
+	SWIM_STAT_DROP_NOT_SEALED, SWIM_STAT_DROP_NOT_FOR_US, SWIM_STAT_DROP_NON_MEMBER,
+	SWIM_STAT_DROP_REPLAY, SWIM_STAT_DROP_AUTH, SWIM_STAT_DROP_MALFORMED,
+	SWIM_STAT_DROP_TX_FULL, SWIM_STAT_DROP_RELAY_FULL, SWIM_STAT_DROP_INC_JUMP,
+	SWIM_STAT_DROP_HELLO,
+};
+
+/* ---- shared state ---- */
+
+/* The versions one node signed, oldest first: v[k - 1] is sequence k. */
+struct hist {
+	const struct swim_rec **v;
+	uint32_t n, cap;
+};
+
+struct xmemo_ent {
+	uint8_t key[SEAL_MEMO_KEY_LEN];
+	uint8_t val[SEAL_KEY_LEN]; /* secret (a process-internal memo) */
+};
+
+struct swc_shared {
+	struct swim_params p;
+	uint32_t nodes;
+	uint32_t booted;               /* ids below: nodes booted at the start */
+	uint32_t bootstrap;
+	bool preload;
+	struct rec_network net;
+	struct rec_key admin, invkey;  /* secret: the admitter, the invite's key */
+	struct rec_invite inv;
+	struct rtab *rt;
+	struct swim_store rt_store;    /* the rtab's own store */
+	struct swim_store store;       /* what nodes get: rt_store behind find_hint */
+	const struct swim_rec *hint;   /* the interned record being handed to swim */
+	struct rec_memo memo;
+	uint8_t (*memo_slots)[REC_MEMO_KEY_LEN];
+	uint64_t memo_reported;        /* memo.verified already counted */
+	struct xmemo_ent *xm;          /* XMEMO_WAYS slots from the key's first bytes */
+	uint32_t xm_mask;
+	struct hist *hist;             /* per node id */
+	uint8_t *up;                   /* per node id: a core is running */
+	uint32_t *idmap;               /* key id -> node id + 1, open addressing */
+	uint32_t idmap_mask;
+	uint8_t (*xpk)[SEAL_KEY_LEN];  /* per node id: its key converted to X25519 */
+	uint8_t *xpk_set;
+	uint32_t inc_max;              /* highest incarnation any node reached */
+};
+
+/* What survives a crash: the node's store. */
+struct swc_persist {
+	struct rec_key key;   /* identity (secret) */
+	uint32_t inc;         /* last SWIM_EV_SELF_INC */
+	uint16_t *held;       /* per node id: sequence of the record held, 0 none */
+};
+
+struct swc {
+	const struct sim_env *env;
+	struct swc_shared *sh;
+	struct swc_persist *ps;
+	struct swim *s;
+	struct seal_memo xmemo;        /* ctx = this node, to count hits */
+	bool preload_due;              /* preload at the first call (see preload()) */
+	uint64_t reported[C_DROPS + 1];
+};
+
+/* ---- parameters ---- */
+
+enum pkind { P_DUR, P_U32 };
+
+static const struct {
+	const char *key;
+	enum pkind kind;
+	size_t off;
+} pfields[] = {
+	{ "probe_interval", P_DUR, offsetof(struct swim_params, probe_interval_ns) },
+	{ "probe_timeout", P_DUR, offsetof(struct swim_params, probe_timeout_ns) },
+	{ "indirect_checks", P_U32, offsetof(struct swim_params, indirect_checks) },
+	{ "retransmit_mult", P_U32, offsetof(struct swim_params, retransmit_mult) },
+	{ "suspicion_mult", P_U32, offsetof(struct swim_params, suspicion_mult) },
+	{ "suspicion_max_mult", P_U32, offsetof(struct swim_params, suspicion_max_mult) },
+	{ "suspicion_floor", P_DUR, offsetof(struct swim_params, suspicion_floor_ns) },
+	{ "awareness_max", P_U32, offsetof(struct swim_params, awareness_max) },
+	{ "gossip_interval", P_DUR, offsetof(struct swim_params, gossip_interval_ns) },
+	{ "gossip_nodes", P_U32, offsetof(struct swim_params, gossip_nodes) },
+	{ "gossip_to_dead", P_DUR, offsetof(struct swim_params, gossip_to_dead_ns) },
+	{ "pushpull_interval", P_DUR, offsetof(struct swim_params, pushpull_interval_ns) },
+	{ "pushpull_dead_one_in", P_U32, offsetof(struct swim_params, pushpull_dead_one_in) },
+	{ "dead_probe_interval", P_DUR, offsetof(struct swim_params, dead_probe_interval_ns) },
+	{ "inc_jump_max", P_U32, offsetof(struct swim_params, inc_jump_max) },
+};
+
+static int param_err(char *err, size_t errlen, const struct sim_param *p, const char *why)
+{
+	snprintf(err, errlen, "core_param:%u: %s %s: %s", p->line, p->key, p->value, why);
+	return MN_EINVAL;
+}
+
+int swim_core_params(const struct sim_param *params, uint32_t nparams, const char *profile,
+		     struct swim_params *out, char *err, size_t errlen)
+{
+	const char *prof = profile ? profile : "lan";
+
+	for (uint32_t i = 0; i < nparams; i++) {
+		if (strcmp(params[i].key, "profile") != 0)
+			continue;
+		if (strcmp(params[i].value, "lan") != 0 && strcmp(params[i].value, "wan") != 0)
+			return param_err(err, errlen, &params[i], "want lan or wan");
+		prof = params[i].value;
+	}
+	if (strcmp(prof, "wan") == 0)
+		swim_params_wan(out);
+	else
+		swim_params_lan(out);
+	for (uint32_t i = 0; i < nparams; i++) {
+		const struct sim_param *p = &params[i];
+		size_t k, nf = sizeof(pfields) / sizeof(pfields[0]);
+		if (strcmp(p->key, "profile") == 0 || strcmp(p->key, "bootstrap") == 0 ||
+		    strcmp(p->key, "x25519_memo") == 0 || strcmp(p->key, "preload") == 0)
+			continue;
+		for (k = 0; k < nf && strcmp(pfields[k].key, p->key) != 0; k++)
+			;
+		if (k == nf)
+			return param_err(err, errlen, p, "unknown key (see sim/swim_core.h)");
+		uint8_t *f = (uint8_t *)out + pfields[k].off;
+		if (pfields[k].kind == P_DUR) {
+			mn_ns v;
+			if (scn_parse_duration(p->value, &v))
+				return param_err(err, errlen, p, "want a duration");
+			memcpy(f, &v, sizeof(v));
+		} else {
+			uint64_t v;
+			if (scn_parse_u64(p->value, &v) || v > UINT32_MAX)
+				return param_err(err, errlen, p, "want a 32-bit count");
+			uint32_t v32 = (uint32_t)v;
+			memcpy(f, &v32, sizeof(v32));
+		}
+	}
+	if (swim_params_check(out) != MN_OK) {
+		snprintf(err, errlen, "core_param: the swim parameters are out of range "
+				      "(swim_params_check)");
+		return MN_EINVAL;
+	}
+	return MN_OK;
+}
+
+static uint32_t ceil_log2(uint64_t x)
+{
+	return x <= 1 ? 0 : 64 - (uint32_t)__builtin_clzll(x - 1);
+}
+
+mn_ns swim_core_detect_bound(const struct swim_params *p, uint32_t n)
+{
+	struct swim_scaled sc;
+
+	swim_scale(p, n, &sc);
+	return 11 * p->probe_interval_ns + ceil_log2(n) * p->gossip_interval_ns + sc.susp_max_ns;
+}
+
+/* ---- memos ---- */
+
+/* The X25519 memo: the key is a BLAKE2b output, so its first bytes place
+ * it; it may sit in any of XMEMO_WAYS slots from there. An all-zero key
+ * marks a free slot (a hash output of zero does not happen). When all the
+ * slots are taken, the one the key's next bytes name is replaced:
+ * bounded, deterministic. */
+static const uint8_t zero_key[SEAL_MEMO_KEY_LEN];
+
+static bool xm_get(void *ctx, const uint8_t key[SEAL_MEMO_KEY_LEN], uint8_t shared[SEAL_KEY_LEN])
+{
+	struct swc *c = ctx;
+	struct swc_shared *sh = c->sh;
+	uint32_t home = mn_get_le32(key);
+
+	for (uint32_t w = 0; w < XMEMO_WAYS; w++) {
+		const struct xmemo_ent *e = &sh->xm[(home + w) & sh->xm_mask];
+		if (memcmp(e->key, key, SEAL_MEMO_KEY_LEN) == 0) {
+			memcpy(shared, e->val, SEAL_KEY_LEN);
+			sim_env_count(c->env, C_X25519_HITS, 1);
+			return true;
+		}
+		if (memcmp(e->key, zero_key, SEAL_MEMO_KEY_LEN) == 0)
+			return false;
+	}
+	return false;
+}
+
+static void xm_put(void *ctx, const uint8_t key[SEAL_MEMO_KEY_LEN],
+		   const uint8_t shared[SEAL_KEY_LEN])
+{
+	struct swc *c = ctx;
+	struct swc_shared *sh = c->sh;
+	uint32_t home = mn_get_le32(key);
+	struct xmemo_ent *e = &sh->xm[(home + key[4] % XMEMO_WAYS) & sh->xm_mask];
+
+	for (uint32_t w = 0; w < XMEMO_WAYS; w++) {
+		struct xmemo_ent *f = &sh->xm[(home + w) & sh->xm_mask];
+		if (memcmp(f->key, zero_key, SEAL_MEMO_KEY_LEN) == 0) {
+			e = f;
+			break;
+		}
+	}
+	memcpy(e->key, key, SEAL_MEMO_KEY_LEN);
+	memcpy(e->val, shared, SEAL_KEY_LEN);
+	sim_env_count(c->env, C_X25519, 1);
+}
+
+/* The conversion memo, keyed by the exact Ed25519 key: a node id from the
+ * key id, then the whole key compared. */
+static uint32_t idmap_find(const struct swc_shared *sh, const uint8_t pk[REC_PK_LEN]);
+
+static bool conv_get(void *ctx, const uint8_t ed_pk[REC_PK_LEN], uint8_t x_pk[SEAL_KEY_LEN])
+{
+	struct swc *c = ctx;
+	uint32_t id = idmap_find(c->sh, ed_pk);
+
+	if (id == NONE || !c->sh->xpk_set[id])
+		return false;
+	memcpy(x_pk, c->sh->xpk[id], SEAL_KEY_LEN);
+	return true;
+}
+
+static void conv_put(void *ctx, const uint8_t ed_pk[REC_PK_LEN], const uint8_t x_pk[SEAL_KEY_LEN])
+{
+	struct swc *c = ctx;
+	uint32_t id = idmap_find(c->sh, ed_pk);
+
+	if (id == NONE)
+		return;
+	memcpy(c->sh->xpk[id], x_pk, SEAL_KEY_LEN);
+	c->sh->xpk_set[id] = 1;
+}
+
+/* ---- node ids ---- */
+
+static uint64_t user_of(uint32_t id, uint32_t seq)
+{
+	return (uint64_t)seq << 32 | (id + 1);
+}
+
+static uint64_t datum_key(uint32_t id, uint32_t seq)
+{
+	return (uint64_t)(id + 1) << 32 | seq;
+}
+
+static void idmap_put(struct swc_shared *sh, const uint8_t pk[REC_PK_LEN], uint32_t id)
+{
+	uint64_t kid = seal_key_id(pk);
+	uint32_t pos = (uint32_t)kid & sh->idmap_mask;
+
+	while (sh->idmap[pos] != 0) {
+		uint32_t o = sh->idmap[pos] - 1;
+		if (o == id)
+			return;
+		pos = (pos + 1) & sh->idmap_mask;
+	}
+	sh->idmap[pos] = id + 1;
+}
+
+/* The node id of a key, NONE if no node of the run has it. */
+static uint32_t idmap_find(const struct swc_shared *sh, const uint8_t pk[REC_PK_LEN])
+{
+	uint64_t kid = seal_key_id(pk);
+
+	for (uint32_t pos = (uint32_t)kid & sh->idmap_mask;; pos = (pos + 1) & sh->idmap_mask) {
+		uint32_t v = sh->idmap[pos];
+		if (v == 0)
+			return NONE;
+		const struct hist *h = &sh->hist[v - 1];
+		if (h->n && memcmp(h->v[0]->pk, pk, REC_PK_LEN) == 0)
+			return v - 1;
+	}
+}
+
+static uint32_t subject_of(const struct swc_shared *sh, const struct swim_rec *r)
+{
+	uint32_t id;
+
+	if (!r)
+		return NONE;
+	id = (uint32_t)(r->user & UINT32_MAX);
+	if (id != 0 && id <= sh->nodes)
+		return id - 1;
+	return idmap_find(sh, r->pk);
+}
+
+/* ---- the record store ---- */
+
+/* The rtab behind a shortcut: when the adapter hands swim an interned
+ * record (restore, preload), the bytes swim looks up are that record's own
+ * bytes, the same memory, so no hashing of ~500 bytes is needed to find it
+ * (10^8 lookups in a 10,000-node preload). Anything else goes to the rtab,
+ * which hashes and compares the bytes in full. */
+static const struct swim_rec *find_hint(void *ctx, const uint8_t *bytes, size_t len)
+{
+	struct swc_shared *sh = ctx;
+
+	if (sh->hint && bytes == sh->hint->bytes && len == sh->hint->len)
+		return sh->hint;
+	return sh->rt_store.find(sh->rt_store.ctx, bytes, len);
+}
+
+static const struct swim_rec *add_through(void *ctx, const uint8_t *bytes, size_t len,
+					  const struct rec_member *m)
+{
+	struct swc_shared *sh = ctx;
+
+	return sh->rt_store.add(sh->rt_store.ctx, bytes, len, m);
+}
+
+/* ---- shared ---- */
+
+static void shared_del(void *p)
+{
+	struct swc_shared *sh = p;
+
+	if (!sh)
+		return;
+	if (sh->hist) {
+		for (uint32_t i = 0; i < sh->nodes; i++)
+			free(sh->hist[i].v);
+	}
+	rtab_del(sh->rt);
+	rec_key_wipe(&sh->admin);
+	rec_key_wipe(&sh->invkey);
+	if (sh->xm)
+		sodium_memzero(sh->xm, ((size_t)sh->xm_mask + 1) * sizeof(*sh->xm));
+	free(sh->xm);
+	free(sh->memo_slots);
+	free(sh->hist);
+	free(sh->up);
+	free(sh->idmap);
+	free(sh->xpk);
+	free(sh->xpk_set);
+	free(sh);
+}
+
+/* The network of the run: root -> grant(admin) -> invite (signed by the
+ * admin); every node is admitted by the admin. Keys come from the core's
+ * seed, so the network is the same for every run of a scenario and seed. */
+static int network_new(struct swc_shared *sh, uint64_t seed, char *err, size_t errlen)
+{
+	struct mn_seeded_rng srng;
+	struct mn_rng rng;
+	struct rec_key root;
+	int rc;
+
+	mn_seeded_rng_init(&srng, seed);
+	rng = mn_seeded_rng_iface(&srng);
+	rec_key_generate(&root, &rng);
+	rec_key_generate(&sh->admin, &rng);
+	rec_key_generate(&sh->invkey, &rng);
+	rc = rec_network_init(&sh->net, root.pk, NULL);
+	memset(&sh->inv, 0, sizeof(sh->inv));
+	sh->inv.signer = REC_BY_ADMIN;
+	memcpy(sh->inv.invite_pk, sh->invkey.pk, REC_PK_LEN);
+	sh->inv.expires_ms = SIM_WALL_EPOCH_NS / MN_NS_PER_MS + INVITE_TTL_MS;
+	sh->inv.max_uses = UINT16_MAX;
+	sh->inv.grant.rights = REC_RIGHTS_ALL;
+	memcpy(sh->inv.grant.admin_pk, sh->admin.pk, REC_PK_LEN);
+	sh->inv.grant.not_after_ms = UINT64_MAX;
+	if (!rc)
+		rc = rec_grant_sign(&sh->net, &root, &sh->inv.grant);
+	if (!rc)
+		rc = rec_invite_sign(&sh->net, &sh->admin, &sh->inv);
+	rec_key_wipe(&root);
+	sodium_memzero(&srng, sizeof(srng));
+	if (rc)
+		snprintf(err, errlen, "swim: building the network: %s", mn_strerror(rc));
+	return rc;
+}
+
+static int shared_new(void **out, const struct sim_core_args *a, char *err, size_t errlen)
+{
+	struct swc_shared *sh = calloc(1, sizeof(*sh));
+	uint64_t xm_entries = 0;
+	uint32_t nodes = a->nodes ? a->nodes : 1;
+	int rc;
+
+	if (!sh)
+		return MN_ENOMEM;
+	sh->nodes = nodes;
+	sh->booted = a->booted < nodes ? a->booted : nodes;
+	sh->bootstrap = 3;
+	rc = swim_core_params(a->params, a->nparams, a->profile, &sh->p, err, errlen);
+	for (uint32_t i = 0; i < a->nparams && !rc; i++) {
+		const struct sim_param *p = &a->params[i];
+		uint64_t v;
+		if (strcmp(p->key, "bootstrap") == 0) {
+			if (scn_parse_u64(p->value, &v) || v < 1 || v > SWC_MAX_BOOTSTRAP)
+				rc = param_err(err, errlen, p, "want 1 .. 16");
+			sh->bootstrap = (uint32_t)v;
+		} else if (strcmp(p->key, "preload") == 0) {
+			if (scn_parse_u64(p->value, &v) || v > 1)
+				rc = param_err(err, errlen, p, "want 0 or 1");
+			sh->preload = v == 1;
+		} else if (strcmp(p->key, "x25519_memo") == 0) {
+			if (scn_parse_u64(p->value, &v) || v < XMEMO_MIN || v > XMEMO_MAX ||
+			    (v & (v - 1)))
+				rc = param_err(err, errlen, p, "want a power of two, 2^12 .. 2^26");
+			xm_entries = v;
+		}
+	}
+	if (rc)
+		goto fail;
+	if (!xm_entries) {
+		/* room for every pair (at most a quarter full), or for the
+		 * pairs the nodes key in a long run, whichever is fewer */
+		uint64_t pairs = (uint64_t)nodes * (nodes - 1) / 2;
+		if (pairs > (uint64_t)nodes * XMEMO_PER_NODE)
+			pairs = (uint64_t)nodes * XMEMO_PER_NODE;
+		xm_entries = XMEMO_MIN;
+		while (xm_entries < 4 * pairs && xm_entries < XMEMO_DEFAULT_MAX)
+			xm_entries *= 2;
+	}
+	sh->xm_mask = (uint32_t)(xm_entries - 1);
+	sh->idmap_mask = (UINT32_C(1) << ceil_log2((uint64_t)nodes * 2 + 2)) - 1;
+	rc = MN_ENOMEM;
+	sh->xm = calloc(xm_entries, sizeof(*sh->xm));
+	sh->memo_slots = calloc(MEMO_SLOTS, REC_MEMO_KEY_LEN);
+	sh->hist = calloc(nodes, sizeof(*sh->hist));
+	sh->up = calloc(nodes, sizeof(*sh->up));
+	sh->idmap = calloc((size_t)sh->idmap_mask + 1, sizeof(*sh->idmap));
+	sh->xpk = calloc(nodes, sizeof(*sh->xpk));
+	sh->xpk_set = calloc(nodes, sizeof(*sh->xpk_set));
+	if (!sh->xm || !sh->memo_slots || !sh->hist || !sh->up || !sh->idmap || !sh->xpk ||
+	    !sh->xpk_set)
+		goto fail_nomem;
+	if ((rc = rec_memo_init(&sh->memo, sh->memo_slots, MEMO_SLOTS)) ||
+	    (rc = rtab_new(&sh->rt, nodes * 4 + 8 * SWC_MAX_VERSIONS)))
+		goto fail_nomem;
+	rtab_store(sh->rt, &sh->rt_store);
+	sh->store = sh->rt_store;
+	sh->store.find = find_hint;
+	sh->store.ctx = sh;
+	sh->store.add = add_through;
+	if ((rc = network_new(sh, a->seed, err, errlen)))
+		goto fail;
+	*out = sh;
+	return MN_OK;
+fail_nomem:
+	snprintf(err, errlen, "swim: %s", mn_strerror(rc));
+fail:
+	shared_del(sh);
+	return rc;
+}
+
+/* ---- records ---- */
+
+/* Sign node id's next record version into the run's table. The first
+ * version carries a fresh admission (the join: the invite key's proof,
+ * countersigned by the admin); later ones reuse it. */
+static int sign_record(struct swc *c, uint64_t wall_ms, const struct swim_rec **out)
+{
+	struct swc_shared *sh = c->sh;
+	uint32_t id = c->env->node_id;
+	struct hist *h = &sh->hist[id];
+	struct rec_member m;
+	uint8_t buf[REC_MEMBER_MAX];
+	size_t len;
+	int rc;
+
+	if (h->n == SWC_MAX_VERSIONS)
+		return MN_EFULL;
+	if (h->n == h->cap) {
+		uint32_t cap = h->cap ? h->cap * 2 : 2;
+		const struct swim_rec **v = realloc(h->v, cap * sizeof(*v));
+		if (!v)
+			return MN_ENOMEM;
+		h->v = v;
+		h->cap = cap;
+	}
+	if (h->n) {
+		const struct swim_rec *prev = h->v[h->n - 1];
+		if ((rc = rec_member_decode(&m, prev->bytes, prev->len)))
+			return rc;
+		m.version = rec_next_version(prev->version, wall_ms);
+	} else {
+		uint8_t proof[REC_SIG_LEN];
+		uint32_t ip = 0x64400000u + id + 1; /* 100.64.0.0/10, skipping .0 */
+		uint8_t ip4[4];
+		memset(&m, 0, sizeof(m));
+		m.invite = sh->inv;
+		mn_put_be32(ip4, ip);
+		rec_join_proof(&sh->net, &sh->invkey, c->ps->key.pk, proof);
+		rc = rec_admit(&sh->net, &sh->inv, &sh->admin, REC_BY_ADMIN, c->ps->key.pk, proof,
+			       ip4, wall_ms, NULL, &sh->memo, &m.adm);
+		if (rc)
+			return rc;
+		m.version = rec_next_version(0, wall_ms);
+		snprintf(m.name, sizeof(m.name), "n%u", id);
+		m.name_len = (uint8_t)strlen(m.name);
+	}
+	if ((rc = rec_member_sign(&sh->net, &c->ps->key, &m)) ||
+	    (rc = rec_member_encode(&m, buf, sizeof(buf), &len)))
+		return rc;
+	/* The real verification, once per distinct record in the run. */
+	rc = rtab_add_verified(sh->rt, &sh->net, buf, len, user_of(id, h->n + 1), NULL, &sh->memo,
+			       out);
+	if (rc)
+		return rc;
+	h->v[h->n++] = *out;
+	if (h->n == 1)
+		idmap_put(sh, (*out)->pk, id);
+	return MN_OK;
+}
+
+static const struct swim_rec *current(const struct swc_shared *sh, uint32_t id)
+{
+	const struct hist *h = &sh->hist[id];
+
+	return h->n ? h->v[h->n - 1] : NULL;
+}
+
+/* ---- counters ---- */
+
+static void report(struct swc *c)
+{
+	struct swc_shared *sh = c->sh;
+	uint64_t drops = 0;
+
+	for (uint32_t j = 0; j < C_DROPS; j++) {
+		uint64_t v = swim_stat(c->s, stat_map[j]);
+		if (v != c->reported[j]) {
+			sim_env_count(c->env, j, v - c->reported[j]);
+			c->reported[j] = v;
+		}
+	}
+	for (size_t j = 0; j < sizeof(drop_stats) / sizeof(drop_stats[0]); j++)
+		drops += swim_stat(c->s, drop_stats[j]);
+	if (drops != c->reported[C_DROPS]) {
+		sim_env_count(c->env, C_DROPS, drops - c->reported[C_DROPS]);
+		c->reported[C_DROPS] = drops;
+	}
+	if (sh->memo.verified != sh->memo_reported) {
+		sim_env_count(c->env, C_ED25519, sh->memo.verified - sh->memo_reported);
+		sh->memo_reported = sh->memo.verified;
+	}
+}
+
+/* ---- events ---- */
+
+static void held_up(struct swc *c, uint32_t subj, uint32_t seq)
+{
+	uint16_t *held = &c->ps->held[subj];
+	uint32_t from = (uint32_t)*held + 1;
+
+	if (seq <= *held)
+		return;
+	if (seq - from >= SWC_LEARN_STEP)
+		from = seq - SWC_LEARN_STEP + 1;
+	*held = (uint16_t)seq;
+	for (uint32_t k = from; k <= seq; k++)
+		sim_env_learned(c->env, datum_key(subj, k));
+}
+
+static void on_event(void *ctx, const struct swim_event *ev)
+{
+	struct swc *c = ctx;
+	struct swc_shared *sh = c->sh;
+	uint32_t subj = subject_of(sh, ev->rec);
+
+	switch (ev->kind) {
+	case SWIM_EV_SUSPECT:
+		if (subj != NONE)
+			sim_env_observe(c->env, SIM_OBS_SUSPECT, subj);
+		break;
+	case SWIM_EV_DEAD:
+		if (subj != NONE)
+			sim_env_observe(c->env, SIM_OBS_DEAD, subj);
+		break;
+	case SWIM_EV_ALIVE:
+		if (subj != NONE)
+			sim_env_observe(c->env, SIM_OBS_ALIVE, subj);
+		break;
+	case SWIM_EV_RECORD:
+		/* persist: the store now holds this version (held[]) */
+		if (subj != NONE && (ev->rec->user >> 32) != 0)
+			held_up(c, subj, (uint32_t)(ev->rec->user >> 32));
+		break;
+	case SWIM_EV_SELF_INC:
+		c->ps->inc = ev->inc;
+		if (ev->inc > sh->inc_max) {
+			sim_env_count(c->env, C_INC_MAX, ev->inc - sh->inc_max);
+			sh->inc_max = ev->inc;
+		}
+		break;
+	case SWIM_EV_REMOVED:
+		if (subj != NONE)
+			c->ps->held[subj] = 0;
+		break;
+	}
+}
+
+/* ---- lifecycle ---- */
+
+static bool contact_ok(const struct swc *c, uint32_t id, const uint32_t *got, uint32_t n)
+{
+	if (id == c->env->node_id || !c->sh->up[id] || !c->sh->hist[id].n)
+		return false;
+	for (uint32_t j = 0; j < n; j++)
+		if (got[j] == id)
+			return false;
+	return true;
+}
+
+/* Learn node id's record r at the address id had when the run started
+ * (what an invite lists, or the store's last-known address). announce:
+ * swim_learn (news), else swim_restore (from our own store). */
+static void learn_one(struct swc *c, uint32_t id, const struct swim_rec *r, struct mn_time now,
+		      bool announce)
+{
+	struct mn_addr addr;
+
+	if (!c->env->bootstrap_addr(c->env->ctx, id, &addr))
+		return;
+	c->sh->hint = r;
+	if (announce)
+		swim_learn(c->s, r->bytes, r->len, &addr, now);
+	else
+		swim_restore(c->s, r->bytes, r->len, &addr, now);
+	c->sh->hint = NULL;
+}
+
+/* First boot: a few random running nodes, as an invite's seed list would
+ * name them, with the address each had when the run started. */
+static void bootstrap(struct swc *c, struct mn_time now)
+{
+	struct swc_shared *sh = c->sh;
+	uint32_t got[SWC_MAX_BOOTSTRAP], n = 0, nodes = sh->nodes;
+
+	for (uint32_t t = 0; t < 32 * sh->bootstrap && n < sh->bootstrap; t++) {
+		uint32_t id = mn_rng_uniform(&c->env->rng, nodes);
+		if (contact_ok(c, id, got, n))
+			got[n++] = id;
+	}
+	if (n < sh->bootstrap) {
+		/* few nodes run yet: take them in order from a random start */
+		uint32_t start = mn_rng_uniform(&c->env->rng, nodes);
+		for (uint32_t k = 0; k < nodes && n < sh->bootstrap; k++) {
+			uint32_t id = (start + k) % nodes;
+			if (contact_ok(c, id, got, n))
+				got[n++] = id;
+		}
+	}
+	for (uint32_t j = 0; j < n; j++)
+		learn_one(c, got[j], current(sh, got[j]), now, true);
+}
+
+/* Restart: every record the store held, in node-id order. */
+static void restore(struct swc *c, struct mn_time now)
+{
+	struct swc_shared *sh = c->sh;
+
+	for (uint32_t id = 0; id < sh->nodes; id++) {
+		uint16_t seq = c->ps->held[id];
+		if (seq == 0 || id == c->env->node_id || seq > sh->hist[id].n)
+			continue;
+		c->ps->held[id] = 0; /* held again once swim adopts it */
+		learn_one(c, id, sh->hist[id].v[seq - 1], now, false);
+	}
+}
+
+/* `preload 1`: a node of the initial set starts with every initial node's
+ * record in its store, as after an earlier run of the network, so a
+ * measurement starts from an established membership instead of thousands
+ * of simultaneous cold joins (doc/gossip.md §13: the join protocol that
+ * would hand a newcomer the member list is still to do). Done at the
+ * node's first call rather than in create, so that with every initial node
+ * booting at time 0 (boot_spread 0) all their records exist by then. */
+static void preload(struct swc *c, struct mn_time now)
+{
+	struct swc_shared *sh = c->sh;
+
+	c->preload_due = false;
+	for (uint32_t id = 0; id < sh->booted; id++) {
+		if (id != c->env->node_id && sh->hist[id].n)
+			learn_one(c, id, current(sh, id), now, false);
+	}
+}
+
+static void persist_free(void *p)
+{
+	struct swc_persist *ps = p;
+
+	if (!ps)
+		return;
+	rec_key_wipe(&ps->key);
+	free(ps->held);
+	free(ps);
+}
+
+static void node_free(struct swc *c)
+{
+	swim_del(c->s);
+	c->sh->up[c->env->node_id] = 0;
+	free(c);
+}
+
+static int create(void **out, const struct sim_env *env, struct mn_time now)
+{
+	struct swc_shared *sh = env->shared;
+	struct swc *c = calloc(1, sizeof(*c));
+	struct swim_config cfg;
+	const struct swim_rec *me;
+	bool first = false;
+	int rc;
+
+	if (!c)
+		return MN_ENOMEM;
+	c->env = env;
+	c->sh = sh;
+	if (!*env->persist) {
+		struct swc_persist *ps = calloc(1, sizeof(*ps));
+		if (!ps || !(ps->held = calloc(sh->nodes, sizeof(*ps->held)))) {
+			free(ps);
+			free(c);
+			return MN_ENOMEM;
+		}
+		rec_key_generate(&ps->key, &env->rng);
+		*env->persist = ps;
+		first = true;
+	}
+	c->ps = *env->persist;
+	if (!sh->hist[env->node_id].n &&
+	    (rc = sign_record(c, now.wall / MN_NS_PER_MS, &me)) != MN_OK) {
+		free(c);
+		return rc;
+	}
+	me = current(sh, env->node_id);
+	/* our own record is held again once swim adopts it (stats forgot it) */
+	c->ps->held[env->node_id] = 0;
+	c->xmemo.get = xm_get;
+	c->xmemo.put = xm_put;
+	c->xmemo.ctx = c;
+	c->xmemo.pair_keyed = true;
+	c->xmemo.conv_get = conv_get;
+	c->xmemo.conv_put = conv_put;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.params = sh->p;
+	cfg.net = &sh->net;
+	cfg.key = &c->ps->key;
+	cfg.record = me->bytes;
+	cfg.record_len = me->len;
+	cfg.incarnation = c->ps->inc;
+	cfg.rng = env->rng;
+	cfg.store = &sh->store;
+	cfg.memo = &sh->memo;
+	cfg.seal_memo = &c->xmemo;
+	cfg.event = on_event;
+	cfg.event_ctx = c;
+	sh->hint = me;
+	rc = swim_new(&c->s, &cfg, now);
+	sh->hint = NULL;
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	sh->up[env->node_id] = 1;
+	if (first && sh->preload && env->node_id < sh->booted)
+		c->preload_due = true;
+	else if (first)
+		bootstrap(c, now);
+	else
+		restore(c, now);
+	*out = c;
+	return MN_OK;
+}
+
+static void destroy(void *core)
+{
+	node_free(core);
+}
+
+static void crash(void *core)
+{
+	struct swc *c = core;
+
+	report(c);
+	node_free(c);
+}
+
+static void on_recv(void *core, const struct mn_addr *from, const uint8_t *buf, size_t len,
+		    struct mn_time now)
+{
+	struct swc *c = core;
+
+	if (c->preload_due)
+		preload(c, now);
+	swim_recv(c->s, from, buf, len, now); /* drops are counted by swim */
+}
+
+static int poll_tx(void *core, uint8_t *buf, size_t cap, size_t *len, struct mn_addr *dst)
+{
+	struct swc *c = core;
+
+	return swim_poll_tx(c->s, buf, cap, len, dst);
+}
+
+static mn_ns next_deadline(const void *core)
+{
+	const struct swc *c = core;
+
+	return swim_next_deadline(c->s);
+}
+
+static void on_timer(void *core, struct mn_time now)
+{
+	struct swc *c = core;
+
+	if (c->preload_due)
+		preload(c, now);
+	swim_on_timer(c->s, now);
+	report(c);
+}
+
+/* The node's next record version, published. */
+static int publish(struct swc *c, struct mn_time now, uint32_t *seq)
+{
+	const struct swim_rec *r;
+	int rc;
+
+	if (c->preload_due)
+		preload(c, now);
+	rc = sign_record(c, now.wall / MN_NS_PER_MS, &r);
+	if (rc)
+		return rc;
+	*seq = c->sh->hist[c->env->node_id].n;
+	c->sh->hint = r;
+	rc = swim_publish(c->s, r->bytes, r->len, now);
+	c->sh->hint = NULL;
+	return rc;
+}
+
+static int inject(void *core, uint32_t datum, struct mn_time now, uint64_t *key)
+{
+	struct swc *c = core;
+	uint32_t seq;
+	int rc = publish(c, now, &seq);
+
+	(void)datum;
+	if (rc)
+		return rc;
+	*key = datum_key(c->env->node_id, seq);
+	return MN_OK;
+}
+
+/* The host moved. Peers learn a member's address from its own
+ * authenticated traffic (roaming), so the node announces itself: a new
+ * record version raises its incarnation and is gossiped from the new
+ * address. (swim_set_addr is for what a node learns about others, e.g. from
+ * a signed endpoint announcement, which doc/gossip.md §13 leaves to do.) */
+static void addr_changed(void *core, const struct mn_addr *addr, struct mn_time now)
+{
+	struct swc *c = core;
+	uint32_t seq;
+
+	(void)addr;
+	publish(c, now, &seq);
+}
+
+static uint64_t view_digest(const void *core)
+{
+	const struct swc *c = core;
+
+	return swim_view_digest(c->s);
+}
+
+const struct sim_core_ops swim_core_ops = {
+	.name = "swim",
+	.counter_names = counter_names,
+	.ncounters = C__COUNT,
+	.shared_new = shared_new,
+	.shared_del = shared_del,
+	.create = create,
+	.destroy = destroy,
+	.crash = crash,
+	.persist_free = persist_free,
+	.recv = on_recv,
+	.poll_tx = poll_tx,
+	.next_deadline = next_deadline,
+	.on_timer = on_timer,
+	.inject = inject,
+	.addr_changed = addr_changed,
+	.view_digest = view_digest,
+};
