@@ -15,7 +15,6 @@
 #include "mn_wire.h"
 
 #define TAG_LEN 16
-#define CTR_SHIFT 16 /* counter base = wall ms << 16 */
 
 static const char tag_seal[TAG_LEN] = "mn/v1/seal";
 static const char tag_x25519[TAG_LEN] = "mn/v1/x25519";
@@ -41,20 +40,19 @@ bool seal_is_control(const uint8_t *buf, size_t len)
 	       buf[SEAL_O_MAGIC + 1] == SEAL_MAGIC1;
 }
 
-int seal_self_init(struct seal_self *self, const struct rec_key *key, uint64_t wall_ms)
+int seal_self_init(struct seal_self *self, const struct rec_key *key, uint64_t boot)
 {
 	memset(self, 0, sizeof(*self));
+	if (boot > SEAL_BOOT_MAX)
+		return MN_EINVAL;
 	if (crypto_sign_ed25519_sk_to_curve25519(self->xsk, key->sk) != 0) {
 		sodium_memzero(self->xsk, sizeof(self->xsk));
 		return MN_ECRYPTO;
 	}
 	memcpy(self->pk, key->pk, REC_PK_LEN);
 	self->id = seal_key_id(key->pk);
-	/* Saturate rather than wrap; never zero (0 means "none yet"). */
-	if (wall_ms >= (UINT64_MAX >> CTR_SHIFT))
-		self->ctr_base = UINT64_MAX - (UINT64_C(1) << 32);
-	else
-		self->ctr_base = (wall_ms << CTR_SHIFT) | 1;
+	/* never zero (0 means "none yet") */
+	self->ctr_base = (boot << SEAL_CTR_BOOT_SHIFT) | 1;
 	return MN_OK;
 }
 
@@ -160,7 +158,8 @@ int seal_seal(const struct seal_self *self, const struct seal_keys *k, struct se
 
 	if (cap < SEAL_OVERHEAD || ptlen > cap - SEAL_OVERHEAD)
 		return MN_EMSGSIZE;
-	if (pair->tx_ctr == UINT64_MAX)
+	/* the per-boot count must not run into the next boot's range */
+	if (pair->tx_ctr >= (self->ctr_base | ((UINT64_C(1) << SEAL_CTR_BOOT_SHIFT) - 1)))
 		return MN_EFULL;
 	ctr = pair->tx_ctr + 1;
 	if (ctr < self->ctr_base)

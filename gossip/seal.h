@@ -30,11 +30,13 @@
  * associated data).
  *
  * Counters are per pair and direction, strictly increasing, and start each
- * boot at the node's counter base (wall-clock ms << 16), so a restarted
- * sender is not mistaken for a replayer. The receiver keeps a 64-message
+ * boot at the node's counter base: its boot number (persisted with its
+ * identity key and raised before each boot) in the top 24 bits, a per-boot
+ * count in the low 40. So a restarted sender is never mistaken for a
+ * replayer, whatever its wall clock says. The receiver keeps a 64-message
  * replay window per pair (struct seal_pair, embedded in the caller's member
- * entry). The random half of the nonce makes a counter reused after a wall
- * clock step back harmless for confidentiality.
+ * entry). The random half of the nonce keeps a reused counter (a boot
+ * number that was not persisted) harmless for confidentiality.
  *
  * Pure: no I/O, no clock, no globals; randomness comes from the caller's
  * mn_rng. Secrets: struct seal_self and struct seal_keys hold secret keys;
@@ -46,9 +48,9 @@
  *   MN_EAUTH     the tag does not verify (wrong key, tampered, reflected)
  *   MN_EREPLAY   counter already seen or older than the window
  *   MN_ECRYPTO   a peer key that does not convert or gives a low-order result
- *   MN_EINVAL    bad arguments (the peer is ourselves, zero counter base)
+ *   MN_EINVAL    bad arguments (the peer is ourselves, boot > SEAL_BOOT_MAX)
  *   MN_EMSGSIZE  output buffer too small
- *   MN_EFULL     the pair's counter is exhausted (2^64 messages)
+ *   MN_EFULL     the pair's counter is exhausted (2^40 messages in one boot)
  */
 #ifndef GOSSIP_SEAL_H
 #define GOSSIP_SEAL_H
@@ -79,7 +81,10 @@ enum seal_layout {
 	SEAL_KEY_LEN = 32,
 	SEAL_MEMO_KEY_LEN = 32,
 	SEAL_REPLAY_WINDOW = 64,
+	SEAL_CTR_BOOT_SHIFT = 40,     /* counter = boot << 40 | per-boot count */
 };
+
+#define SEAL_BOOT_MAX ((UINT32_C(1) << (64 - SEAL_CTR_BOOT_SHIFT)) - 1)
 
 /* Our side: identity public key, converted X25519 secret, key id, counter
  * base. xsk is secret. */
@@ -151,12 +156,12 @@ uint64_t seal_key_id(const uint8_t pk[REC_PK_LEN]);
  * cheapest demultiplexing test). */
 bool seal_is_control(const uint8_t *buf, size_t len);
 
-/* Our side from our identity key. wall_ms (the wall clock at start) sets
- * the counter base wall_ms << 16, so counters of this boot exceed every
- * counter of earlier boots as long as the wall clock did not step back by
- * more than the earlier boot's uptime. MN_ECRYPTO if the key does not
- * convert. */
-int seal_self_init(struct seal_self *self, const struct rec_key *key, uint64_t wall_ms);
+/* Our side from our identity key. boot (0 .. SEAL_BOOT_MAX) sets the
+ * counter base boot << SEAL_CTR_BOOT_SHIFT (| 1), so counters of this boot
+ * exceed every counter of earlier boots with lower numbers. The caller
+ * persists boot before sending anything under it. MN_ECRYPTO if the key
+ * does not convert, MN_EINVAL if boot is too large. */
+int seal_self_init(struct seal_self *self, const struct rec_key *key, uint64_t boot);
 void seal_self_wipe(struct seal_self *self);
 
 /* Derive the pair keys with peer_pk. memo may be NULL. */

@@ -64,6 +64,7 @@
 #define MEMBERS_INIT 16
 #define ENTRY_LIST_MAX 48     /* entries accepted in one received LIST */
 #define WANT_TRIES 3          /* re-sends of an unanswered record request */
+#define BUDDY_SLOTS 64        /* recent buddy GOSSIPs remembered */
 
 static const char tag_digest[TAG_LEN] = "mn/v1/digest";
 
@@ -110,6 +111,8 @@ struct member {
 	uint8_t state;              /* enum swim_state, ST_REMOVED */
 	uint8_t flags;              /* M_* */
 	struct waddr addr;
+	uint32_t inc_own;           /* highest incarnation it announced itself (or the
+				     * first we learned): third parties are bounded by it */
 };
 _Static_assert(sizeof(struct member) <= 88, "members stay small: 10^8 of them in a run");
 
@@ -177,6 +180,7 @@ struct swim {
 	void (*event)(void *ctx, const struct swim_event *ev);
 	void *event_ctx;
 	mn_ns now;
+	uint32_t boot;              /* this boot's number: seal counters' high bits */
 
 	/* members: index 0 is ourselves */
 	struct member *m;
@@ -230,6 +234,21 @@ struct swim {
 	/* HELLO verification budget: a token bucket in mono time */
 	uint32_t hello_tokens;
 	mn_ns hello_at;
+
+	/* Inside swim_recv: accusations of ourselves are gathered and refuted
+	 * once, at the highest, when the datagram is done (refute_flush). */
+	bool in_rx;
+	bool refute_accused;
+	uint64_t refute_inc;        /* highest incarnation to refute, + 1; 0: none */
+	bool jumped;                /* refuted a claim above our own incarnation at jump_at */
+	mn_ns jump_at;
+
+	/* Buddy GOSSIPs sent, direct-mapped by member: one per member per
+	 * probe interval (a collision only allows an extra one). */
+	struct {
+		uint32_t member;
+		mn_ns at;
+	} buddy[BUDDY_SLOTS];
 
 	uint64_t stats[SWIM_STAT__COUNT];
 };
@@ -390,7 +409,10 @@ static mn_ns scale_timeout(const struct swim_params *p, uint32_t n, uint32_t c)
 	if (k == 0 || c >= k)
 		return lo;
 	frac = (log2_q16(c + 1) << 16) / log2_q16(k + 1);
-	cut = (mn_ns)(((hi - lo) * frac) >> 16);
+	/* ((hi - lo) * frac) >> 16 without the 64-bit product (it wraps past
+	 * hi - lo ~ 78 h, which swim_params_check allows): split hi - lo at
+	 * bit 16. Exact; frac <= 2^16. */
+	cut = (((hi - lo) >> 16) * frac) + ((((hi - lo) & 0xffff) * frac) >> 16);
 	return hi - cut < lo ? lo : hi - cut;
 }
 
@@ -492,6 +514,7 @@ static void emit(struct swim *s, enum swim_event_kind kind, uint32_t i)
 	ev.kind = kind;
 	ev.rec = s->m[i].rec;
 	ev.inc = s->m[i].inc;
+	ev.boot = s->boot;
 	ev.at = s->now;
 	s->event(s->event_ctx, &ev);
 }
@@ -535,12 +558,6 @@ static void waddr_to(const struct waddr *w, struct mn_addr *a)
 	}
 }
 
-static bool waddr_eq(const struct waddr *a, const struct waddr *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	       memcmp(a->ip, b->ip, sizeof(a->ip)) == 0;
-}
-
 static void waddr_put(uint8_t *p, const struct waddr *w)
 {
 	p[0] = w->family;
@@ -562,6 +579,25 @@ static bool waddr_get(struct waddr *w, const uint8_t *p)
 	if (w->family == 4)
 		return memcmp(p + 5, zero, 12) == 0 && w->port != 0;
 	return w->family == 6 && w->port != 0;
+}
+
+/* An address a third party may point us at: global or private unicast only
+ * (not unspecified, loopback, link-local, multicast, broadcast or reserved),
+ * so a member cannot aim our probes at our own host or a whole segment. */
+static bool hint_ok(const struct waddr *w)
+{
+	static const uint8_t zero[10];
+	const uint8_t *ip = w->ip;
+
+	if (w->family == 4)
+		return ip[0] != 0 && ip[0] != 127 && ip[0] < 224 && !(ip[0] == 169 && ip[1] == 254);
+	if (w->family != 6)
+		return false;
+	/* ::/96 (unspecified, loopback, IPv4-compatible) and ::ffff:0:0/96 */
+	if (memcmp(ip, zero, 10) == 0 && ((ip[10] == 0 && ip[11] == 0) ||
+					  (ip[10] == 0xff && ip[11] == 0xff)))
+		return false;
+	return ip[0] != 0xff && !(ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80);
 }
 
 /* ---- member index (open addressing, linear probing) ---- */
@@ -1579,11 +1615,52 @@ static bool jump_ok(struct swim *s, const struct rx *rx, uint32_t i, uint32_t in
 	/* Nothing to bound against before we know an incarnation of it. */
 	if (!(m->flags & M_INC_KNOWN))
 		return true;
-	if (inc > m->inc && inc - m->inc > s->p.inc_jump_max && (!rx || rx->from != i)) {
+	/* The member itself may raise its own; anyone else only within
+	 * inc_jump_max of what the member itself announced (inc_own), never of
+	 * a value a third party set: otherwise a run of items in one datagram
+	 * (or one per datagram) would walk it up step by step. */
+	if (inc > m->inc_own && inc - m->inc_own > s->p.inc_jump_max && (!rx || rx->from != i)) {
 		bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
 		return false;
 	}
 	return true;
+}
+
+/* An incarnation of member i was accepted: the first one we learn, or one
+ * the member announced itself, moves the anchor third parties are bounded by. */
+static void inc_note(struct swim *s, const struct rx *rx, uint32_t i, uint32_t inc)
+{
+	struct member *m = &s->m[i];
+
+	if (!(m->flags & M_INC_KNOWN)) {
+		m->flags |= M_INC_KNOWN;
+		m->inc_own = inc;
+	} else if (rx && rx->from == i && inc > m->inc_own) {
+		m->inc_own = inc;
+	}
+}
+
+static void refute(struct swim *s, uint32_t inc, bool accused);
+
+/* Inside swim_recv, accusations of ourselves are refuted once per datagram,
+ * at the highest (53 SUSPECT items would otherwise cost 53 increments). */
+static void refute_rx(struct swim *s, uint32_t inc, bool accused)
+{
+	if (!s->in_rx) {
+		refute(s, inc, accused);
+		return;
+	}
+	if ((uint64_t)inc + 1 > s->refute_inc)
+		s->refute_inc = (uint64_t)inc + 1;
+	s->refute_accused |= accused;
+}
+
+static void refute_flush(struct swim *s)
+{
+	if (s->refute_inc)
+		refute(s, (uint32_t)(s->refute_inc - 1), s->refute_accused);
+	s->refute_inc = 0;
+	s->refute_accused = false;
 }
 
 /* Someone thinks we are suspect or dead at inc (or alive at a higher one):
@@ -1593,10 +1670,24 @@ static void refute(struct swim *s, uint32_t inc, bool accused)
 	if (inc < s->m[0].inc || inc >= UINT32_MAX - 1)
 		return;
 	/* Bounded, so nobody pushes us to UINT32_MAX where we could no longer
-	 * refute; unbounded only when we lost our own (first boot, lost store). */
+	 * refute (observers bound third parties the same way, against what we
+	 * said, so an honest accusation is always within it); unbounded only
+	 * when our own was lost (swim_config.incarnation_lost). */
 	if ((s->m[0].flags & M_INC_KNOWN) && inc - s->m[0].inc > s->p.inc_jump_max) {
 		bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
 		return;
+	}
+	/* A claim above our own incarnation is no honest member's (they only
+	 * repeat ours) unless our store lagged: refute one at most once per
+	 * probe interval, well inside the shortest suspicion, so a member
+	 * cannot walk us up inc_jump_max per datagram it sends. */
+	if (inc > s->m[0].inc && (s->m[0].flags & M_INC_KNOWN)) {
+		if (s->jumped && s->now - s->jump_at < s->p.probe_interval_ns) {
+			bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
+			return;
+		}
+		s->jumped = true;
+		s->jump_at = s->now;
 	}
 	s->m[0].flags |= M_INC_KNOWN;
 	live_set(s, 0, SWIM_ALIVE, inc + 1);
@@ -1618,22 +1709,26 @@ static void apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32
 		want(s, id);
 		return;
 	}
+	if (hint && !hint_ok(hint))
+		hint = NULL;
 	m = &s->m[i];
 	if (i == 0) {
 		if (inc > m->inc)
-			refute(s, inc, false);
+			refute_rx(s, inc, false);
 		return;
 	}
 	if (version > m->rec->version)
 		want(s, id);
 	if (inc <= m->inc) {
+		if (rx && rx->from == i)
+			inc_note(s, rx, i, inc);
 		if (hint && hint->family && m->addr.family == 0)
 			m->addr = *hint;
 		return;
 	}
 	if (!jump_ok(s, rx, i, inc))
 		return;
-	m->flags |= M_INC_KNOWN;
+	inc_note(s, rx, i, inc);
 	if (hint && hint->family && !(m->flags & M_ADDR_DIRECT))
 		m->addr = *hint;
 	susp_end(s, i);
@@ -1654,14 +1749,14 @@ static void apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint
 	m = &s->m[i];
 	if (i == 0) {
 		if (inc >= m->inc)
-			refute(s, inc, true);
+			refute_rx(s, inc, true);
 		else
 			bq_alive(s, 0); /* a stale accusation: say where we are now */
 		return;
 	}
 	if (inc < m->inc || !jump_ok(s, rx, i, inc))
 		return;
-	m->flags |= M_INC_KNOWN;
+	inc_note(s, rx, i, inc);
 	if (m->state == SWIM_ALIVE) {
 		live_set(s, i, SWIM_SUSPECT, inc);
 		susp_start(s, i, accuser);
@@ -1717,6 +1812,8 @@ static void items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, s
 			off += SWIM_ITEM_SUSPECT_LEN;
 		}
 	}
+	/* a message has one item list: refute now, so the reply carries it */
+	refute_flush(s);
 }
 
 /* ---- probing ---- */
@@ -2289,11 +2386,16 @@ static int h_pp(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 		const uint8_t *p = b + off;
 		uint32_t bits = p[1];
 		uint64_t prefix = mn_get_be64(p + 2);
+		/* Work per message stays bounded: a range costs a walk over
+		 * 2^(leaf bits - bits) leaves, so the root (all of them) is
+		 * looked at only as a message's first item, where an opening
+		 * or a root LIST puts it; deeper items cost 1/16 of that or less. */
+		bool scan = bits > 0 || off == 1;
 		if (p[0] == SWIM_I_RANGE) {
 			uint32_t theirs_n = mn_get_be16(p + 10), mine_n;
 			uint64_t h;
 			off += SWIM_ITEM_RANGE_LEN;
-			if (w.full)
+			if (w.full || !scan)
 				continue;
 			range_sum(s, bits, prefix, &h, &mine_n);
 			if (h == mn_get_be64(p + 12) && mine_n == theirs_n)
@@ -2320,7 +2422,7 @@ static int h_pp(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 			const uint8_t *e = p + SWIM_ITEM_LIST_HDR;
 			off += SWIM_ITEM_LIST_HDR + (size_t)ne * SWIM_ENTRY_LEN;
 			pp_entries(s, rx, e, ne);
-			if (p[10]) {
+			if (p[10] && scan && !w.full) {
 				struct collect c = { .n = 0, .theirs = e, .ntheirs = ne };
 				range_each(s, bits, prefix, collect_fn, &c);
 				if (c.n)
@@ -2460,7 +2562,7 @@ static int h_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_
 			apply_alive(s, rx, mid(s, i), inc, 0, &w);
 		else
 			apply_suspect(s, rx, mid(s, i), inc, mid(s, rx->from));
-		if (i != 0 && s->m[i].addr.family == 0 && w.family)
+		if (i != 0 && s->m[i].addr.family == 0 && hint_ok(&w))
 			s->m[i].addr = w;
 	}
 	return MN_OK;
@@ -2505,6 +2607,26 @@ static int h_hello(struct swim *s, const struct mn_addr *from, const uint8_t *bu
 		bump(s, SWIM_STAT_DROP_HELLO, 1);
 		return MN_EEXIST;
 	}
+	/* Everything that costs no signature first, so junk never spends the
+	 * budget a genuine newcomer needs: the record decodes, names the
+	 * sender's key, no key of its chain is revoked, and a member admitter
+	 * is a member. A record the store already verified costs nothing. */
+	const uint8_t *r = buf + SWIM_HELLO_HDR;
+	size_t rlen = len - SWIM_HELLO_HDR;
+	struct rec_member dm;
+	if (rec_member_decode(&dm, r, rlen) != MN_OK || seal_key_id(dm.adm.node_pk) != id_from ||
+	    is_revoked(s, dm.adm.node_pk) || is_revoked(s, dm.invite.invite_pk) ||
+	    is_revoked(s, dm.adm.admitter_pk) ||
+	    (dm.invite.signer == REC_BY_ADMIN && is_revoked(s, dm.invite.grant.admin_pk)) ||
+	    (dm.adm.admitter == REC_BY_MEMBER && find_pk(s, dm.adm.admitter_pk) == NONE)) {
+		bump(s, SWIM_STAT_DROP_HELLO, 1);
+		return MN_EPROTO;
+	}
+	const struct swim_rec *known = s->store.find ? s->store.find(s->store.ctx, r, rlen) : NULL;
+	if (known) {
+		release(s, known);
+		goto learn;
+	}
 	if (s->now - s->hello_at >= MN_NS_PER_SEC / SWIM_HELLO_PER_SEC) {
 		uint64_t add = (s->now - s->hello_at) / (MN_NS_PER_SEC / SWIM_HELLO_PER_SEC);
 		s->hello_tokens = add >= SWIM_HELLO_BURST ? SWIM_HELLO_BURST :
@@ -2517,15 +2639,8 @@ static int h_hello(struct swim *s, const struct mn_addr *from, const uint8_t *bu
 		return MN_EBUSY;
 	}
 	s->hello_tokens--;
-	/* Before any signature: the record must name the sender's key (the
-	 * admission's node key follows the version, type and invite). */
-	const uint8_t *r = buf + SWIM_HELLO_HDR;
-	size_t node_at = 2 + (r[4] == REC_BY_ADMIN ? REC_INVITE_ADMIN_LEN : REC_INVITE_ROOT_LEN) + 3;
-	if (len - SWIM_HELLO_HDR < node_at + 8 || mn_get_be64(r + node_at) != id_from) {
-		bump(s, SWIM_STAT_DROP_HELLO, 1);
-		return MN_EPROTO;
-	}
-	err = learn_bytes(s, r, len - SWIM_HELLO_HDR, &i);
+learn:
+	err = learn_bytes(s, r, rlen, &i);
 	if (err) {
 		bump(s, SWIM_STAT_DROP_HELLO, 1);
 		return err;
@@ -2533,6 +2648,18 @@ static int h_hello(struct swim *s, const struct mn_addr *from, const uint8_t *bu
 	set_hint(s, i, from, false);
 	bq_alive(s, i);
 	return MN_OK;
+}
+
+/* True (and remembered) when member i may get a buddy GOSSIP now. */
+static bool buddy_due(struct swim *s, uint32_t i)
+{
+	uint32_t slot = i % BUDDY_SLOTS;
+
+	if (s->buddy[slot].member == i && s->now - s->buddy[slot].at < s->p.probe_interval_ns)
+		return false;
+	s->buddy[slot].member = i;
+	s->buddy[slot].at = s->now;
+	return true;
 }
 
 int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size_t len,
@@ -2598,25 +2725,41 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	if (h.type == SWIM_T_WANT && rx.proven)
 		rx.burst = SWIM_RECORD_BURST;
 	m->tok = mn_get_be64(pt);
-	/* Roaming: its authenticated traffic says where it is now. */
-	if (rx.addr.family && !waddr_eq(&rx.addr, &m->addr))
+	/* Roaming: its authenticated traffic says where it is now, once it
+	 * proved it receives there (echoed a token of this boot for that
+	 * address). Authenticated is not enough: after we restart, the replay
+	 * window is empty and a captured datagram opens once more, from
+	 * anywhere. A member that moved proves the new address one round trip
+	 * later: our reply to it goes to the source and carries a token for it. */
+	if (rx.addr.family && (rx.proven || m->addr.family == 0)) {
 		m->addr = rx.addr;
-	if (rx.addr.family)
-		m->flags |= M_ADDR_DIRECT;
+		if (rx.proven)
+			m->flags |= M_ADDR_DIRECT;
+	}
 	/* Any authenticated message from the probed member shows it alive. */
 	if (s->probe.member == i && h.type != SWIM_T_ACK)
 		probe_finish(s, true);
 	s->nwant = 0;
+	s->in_rx = true;
 	err = handlers[h.type - SWIM_T__FIRST](s, &rx, pt + SWIM_BODY_HDR, ptlen - SWIM_BODY_HDR);
+	s->in_rx = false;
+	refute_flush(s);
 	if (err) {
 		bump(s, SWIM_STAT_DROP_MALFORMED, 1);
 		s->nwant = 0;
 		goto out;
 	}
-	/* Buddy system for everything but a ping (whose ack carries it): the
-	 * sender is suspect or dead to us, so tell it now. */
+	/* Buddy system (Lifeguard): the sender is suspect or dead to us, so
+	 * tell it. Everything we send it starts with that update (piggyback; a
+	 * ping's ack carries it); anything else it sends gets at most one GOSSIP
+	 * per member per probe interval. Unlimited, two members holding each
+	 * other suspect at an incarnation neither can refute answered each
+	 * other's GOSSIPs forever, a storm that grew with every round. (Never
+	 * answering a GOSSIP instead cost the simulator's cold join: a member
+	 * held dead that only gossips learnt it too late to converge.) */
 	m = &s->m[i];
-	if (h.type != SWIM_T_PING && (m->state == SWIM_SUSPECT || m->state == SWIM_DEAD)) {
+	if (h.type != SWIM_T_PING && (m->state == SWIM_SUSPECT || m->state == SWIM_DEAD) &&
+	    buddy_due(s, i)) {
 		struct out o;
 		out_begin(s, &o, i, SWIM_T_GOSSIP, rx.cap, &rx.addr);
 		piggyback(s, &o);
@@ -2884,7 +3027,14 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	s->want_next = MN_NEVER;
 	for (uint32_t j = 0; j < SWIM_KEYCACHE; j++)
 		s->kc[j].member = NONE;
-	err = seal_self_init(&s->self, cfg->key, now.wall / MN_NS_PER_MS);
+	/* The boot number, not the wall clock, keeps this boot's counters above
+	 * every earlier boot's (a clock behind the last boot would otherwise
+	 * silence us to every peer for the whole boot). */
+	err = MN_EFULL;
+	if (cfg->boot >= SEAL_BOOT_MAX)
+		goto fail;
+	s->boot = cfg->boot + 1;
+	err = seal_self_init(&s->self, cfg->key, s->boot);
 	if (err)
 		goto fail;
 	mn_rng_bytes(&s->rng, s->tok_key, sizeof(s->tok_key));
@@ -2914,9 +3064,11 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 		goto fail;
 	}
 	live_set(s, 0, SWIM_ALIVE, cfg->incarnation);
-	if (cfg->incarnation)
+	/* A persisted 0 is a known value: only a lost one lifts the bound. */
+	if (cfg->incarnation || !cfg->incarnation_lost)
 		s->m[0].flags |= M_INC_KNOWN;
 	bq_alive(s, 0);
+	emit(s, SWIM_EV_BOOT, 0);
 
 	s->seq = mn_rng_u32(&s->rng);
 	s->next_probe = s->now + rnd(s, (uint32_t)(s->p.probe_interval_ns / MN_NS_PER_MS) + 1) *

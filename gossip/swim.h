@@ -34,8 +34,8 @@
  *   fires timers        swim_on_timer(s, now) when swim_next_deadline(s) passed
  *   drains output       swim_poll_tx(s, buf, cap, &len, &dst) until it returns 0
  * after every call that may send (recv, on_timer, learn, publish).
- * now.mono drives every timer (it need not start at zero); now.wall is only
- * read by swim_new (the seal counter base).
+ * now.mono drives every timer (it need not start at zero); now.wall is not
+ * read (seal counters start from the persisted boot number, cfg->boot).
  *
  * Security (doc/gossip.md §9): every datagram is sealed per pair
  * (gossip/seal.h); a datagram from a non-member costs one hash lookup and a
@@ -251,12 +251,15 @@ enum swim_event_kind {
 	SWIM_EV_RECORD,   /* a new member or a newer record was adopted: persist it */
 	SWIM_EV_SELF_INC, /* our own incarnation changed: persist it */
 	SWIM_EV_REMOVED,  /* swim_remove() dropped the member */
+	SWIM_EV_BOOT,     /* from swim_new: this boot's number (ev->boot); persist it
+			   * durably before the first swim_poll_tx (seal counters) */
 };
 
 struct swim_event {
 	enum swim_event_kind kind;
 	const struct swim_rec *rec; /* the subject's record (ours for SELF_INC) */
 	uint32_t inc;
+	uint32_t boot;              /* this boot's number (every event) */
 	mn_ns at;
 };
 
@@ -315,6 +318,12 @@ struct swim_config {
 	const uint8_t *record;          /* our own signed record (copied via the store) */
 	size_t record_len;
 	uint32_t incarnation;           /* last persisted incarnation (0 on first boot) */
+	bool incarnation_lost;          /* the store lost it (not a first boot): refute
+					 * once without the inc_jump_max bound */
+	uint32_t boot;                  /* last persisted SWIM_EV_BOOT number (0 on first
+					 * boot); this boot is boot + 1, the high bits of
+					 * every seal counter (seal.h). Kept with the
+					 * identity key: a lost one is a new identity. */
 	struct mn_rng rng;              /* copied; its ctx must outlive the instance */
 	const struct swim_store *store; /* NULL: private copies */
 	struct rec_memo *memo;          /* signature memo, may be NULL */
@@ -324,7 +333,8 @@ struct swim_config {
 	void *event_ctx;
 };
 
-/* Verifies our own record (its key must be cfg->key). */
+/* Verifies our own record (its key must be cfg->key). Emits SWIM_EV_BOOT.
+ * MN_EFULL when cfg->boot + 1 exceeds SEAL_BOOT_MAX. */
 int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time now);
 /* Releases everything and wipes secrets. NULL is fine. */
 void swim_del(struct swim *s);

@@ -9,7 +9,8 @@
  *
  * Events: SWIM_EV_SUSPECT/DEAD/ALIVE -> sim_env_observe(subject id);
  * SWIM_EV_RECORD -> the held version moves up, each newly held version is
- * reported with sim_env_learned; SWIM_EV_SELF_INC -> persisted incarnation.
+ * reported with sim_env_learned; SWIM_EV_SELF_INC -> persisted incarnation;
+ * SWIM_EV_BOOT -> persisted boot number.
  *
  * Memory per node, beside swim's own ~100 bytes per member: this struct,
  * and in the persisted slot the key and one uint16_t per node id (the
@@ -38,7 +39,7 @@
 #define XMEMO_MIN (1u << 12)
 #define XMEMO_MAX (1u << 26)
 #define XMEMO_PER_NODE 1024u        /* pairs a node keys in ~15 min (probes) */
-#define XMEMO_DEFAULT_MAX (1u << 24) /* 1 GB */
+#define XMEMO_DEFAULT_MAX (1u << 25) /* 2 GB: 10,000 nodes x 10 min keys ~8.4 M pairs */
 #define XMEMO_WAYS 8                /* slots probed from a key's home */
 #define INVITE_TTL_MS (UINT64_C(365) * 24 * 3600 * 1000) /* past any run */
 
@@ -108,6 +109,12 @@ struct swc_shared {
 	struct xmemo_ent *xm;          /* XMEMO_WAYS slots from the key's first bytes */
 	uint32_t xm_mask;
 	struct hist *hist;             /* per node id */
+	/* per node id, flat so that a preload of N members walks two small
+	 * arrays: the newest record (NULL before the first boot) and the
+	 * address the node had when the run started (what bootstrap_addr
+	 * answers; family AF_UNSPEC until the node booted) */
+	const struct swim_rec **cur;
+	struct mn_addr *boot_addr;
 	uint8_t *up;                   /* per node id: a core is running */
 	uint32_t *idmap;               /* key id -> node id + 1, open addressing */
 	uint32_t idmap_mask;
@@ -120,6 +127,7 @@ struct swc_shared {
 struct swc_persist {
 	struct rec_key key;   /* identity (secret) */
 	uint32_t inc;         /* last SWIM_EV_SELF_INC */
+	uint32_t boot;        /* last SWIM_EV_BOOT (seal counters' high bits) */
 	uint16_t *held;       /* per node id: sequence of the record held, 0 none */
 };
 
@@ -392,9 +400,14 @@ static void shared_del(void *p)
 	rtab_del(sh->rt);
 	rec_key_wipe(&sh->admin);
 	rec_key_wipe(&sh->invkey);
-	if (sh->xm)
-		sodium_memzero(sh->xm, ((size_t)sh->xm_mask + 1) * sizeof(*sh->xm));
+	/* wipe the entries in use (the values are secrets); reading the
+	 * untouched rest of a memo of up to 2 GB maps no memory */
+	for (size_t i = 0; sh->xm && i <= sh->xm_mask; i++)
+		if (memcmp(sh->xm[i].key, zero_key, SEAL_MEMO_KEY_LEN) != 0)
+			sodium_memzero(&sh->xm[i], sizeof(sh->xm[i]));
 	free(sh->xm);
+	free(sh->cur);
+	free(sh->boot_addr);
 	free(sh->memo_slots);
 	free(sh->hist);
 	free(sh->up);
@@ -490,10 +503,12 @@ static int shared_new(void **out, const struct sim_core_args *a, char *err, size
 	sh->hist = calloc(nodes, sizeof(*sh->hist));
 	sh->up = calloc(nodes, sizeof(*sh->up));
 	sh->idmap = calloc((size_t)sh->idmap_mask + 1, sizeof(*sh->idmap));
+	sh->cur = calloc(nodes, sizeof(*sh->cur));
+	sh->boot_addr = calloc(nodes, sizeof(*sh->boot_addr));
 	sh->xpk = calloc(nodes, sizeof(*sh->xpk));
 	sh->xpk_set = calloc(nodes, sizeof(*sh->xpk_set));
 	if (!sh->xm || !sh->memo_slots || !sh->hist || !sh->up || !sh->idmap || !sh->xpk ||
-	    !sh->xpk_set)
+	    !sh->xpk_set || !sh->cur || !sh->boot_addr)
 		goto fail_nomem;
 	if ((rc = rec_memo_init(&sh->memo, sh->memo_slots, MEMO_SLOTS)) ||
 	    (rc = rtab_new(&sh->rt, nodes * 4 + 8 * SWC_MAX_VERSIONS)))
@@ -569,6 +584,7 @@ static int sign_record(struct swc *c, uint64_t wall_ms, const struct swim_rec **
 	if (rc)
 		return rc;
 	h->v[h->n++] = *out;
+	sh->cur[id] = *out;
 	if (h->n == 1)
 		idmap_put(sh, (*out)->pk, id);
 	return MN_OK;
@@ -576,9 +592,7 @@ static int sign_record(struct swc *c, uint64_t wall_ms, const struct swim_rec **
 
 static const struct swim_rec *current(const struct swc_shared *sh, uint32_t id)
 {
-	const struct hist *h = &sh->hist[id];
-
-	return h->n ? h->v[h->n - 1] : NULL;
+	return sh->cur[id];
 }
 
 /* ---- counters ---- */
@@ -658,6 +672,9 @@ static void on_event(void *ctx, const struct swim_event *ev)
 		if (subj != NONE)
 			c->ps->held[subj] = 0;
 		break;
+	case SWIM_EV_BOOT:
+		c->ps->boot = ev->boot;
+		break;
 	}
 }
 
@@ -665,7 +682,7 @@ static void on_event(void *ctx, const struct swim_event *ev)
 
 static bool contact_ok(const struct swc *c, uint32_t id, const uint32_t *got, uint32_t n)
 {
-	if (id == c->env->node_id || !c->sh->up[id] || !c->sh->hist[id].n)
+	if (id == c->env->node_id || !c->sh->up[id] || !c->sh->cur[id])
 		return false;
 	for (uint32_t j = 0; j < n; j++)
 		if (got[j] == id)
@@ -679,15 +696,15 @@ static bool contact_ok(const struct swc *c, uint32_t id, const uint32_t *got, ui
 static void learn_one(struct swc *c, uint32_t id, const struct swim_rec *r, struct mn_time now,
 		      bool announce)
 {
-	struct mn_addr addr;
+	const struct mn_addr *addr = &c->sh->boot_addr[id];
 
-	if (!c->env->bootstrap_addr(c->env->ctx, id, &addr))
+	if (addr->sa.sa_family == AF_UNSPEC)
 		return;
 	c->sh->hint = r;
 	if (announce)
-		swim_learn(c->s, r->bytes, r->len, &addr, now);
+		swim_learn(c->s, r->bytes, r->len, addr, now);
 	else
-		swim_restore(c->s, r->bytes, r->len, &addr, now);
+		swim_restore(c->s, r->bytes, r->len, addr, now);
 	c->sh->hint = NULL;
 }
 
@@ -743,8 +760,8 @@ static void preload(struct swc *c, struct mn_time now)
 
 	c->preload_due = false;
 	for (uint32_t id = 0; id < sh->booted; id++) {
-		if (id != c->env->node_id && sh->hist[id].n)
-			learn_one(c, id, current(sh, id), now, false);
+		if (id != c->env->node_id && sh->cur[id])
+			learn_one(c, id, sh->cur[id], now, false);
 	}
 }
 
@@ -779,6 +796,11 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 		return MN_ENOMEM;
 	c->env = env;
 	c->sh = sh;
+	if (sh->boot_addr[env->node_id].sa.sa_family == AF_UNSPEC &&
+	    !env->bootstrap_addr(env->ctx, env->node_id, &sh->boot_addr[env->node_id])) {
+		free(c);
+		return MN_EINVAL;
+	}
 	if (!*env->persist) {
 		struct swc_persist *ps = calloc(1, sizeof(*ps));
 		if (!ps || !(ps->held = calloc(sh->nodes, sizeof(*ps->held)))) {
@@ -812,6 +834,7 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 	cfg.record = me->bytes;
 	cfg.record_len = me->len;
 	cfg.incarnation = c->ps->inc;
+	cfg.boot = c->ps->boot;
 	cfg.rng = env->rng;
 	cfg.store = &sh->store;
 	cfg.memo = &sh->memo;

@@ -9,7 +9,7 @@
 #include "mn_wire.h"
 #include "seal.h"
 
-#define WALL_MS GF_T0_MS
+#define BOOT 7 /* the boot number of every pair's ends */
 
 struct pair_fx {
 	struct gfix f;
@@ -26,9 +26,9 @@ static void pfx_init(struct pair_fx *x, const char *name)
 	rec_key_generate(&x->a, &x->f.rng);
 	rec_key_generate(&x->b, &x->f.rng);
 	rec_key_generate(&x->c, &x->f.rng);
-	ck_assert_int_eq(seal_self_init(&x->sa, &x->a, WALL_MS), MN_OK);
-	ck_assert_int_eq(seal_self_init(&x->sb, &x->b, WALL_MS), MN_OK);
-	ck_assert_int_eq(seal_self_init(&x->sc, &x->c, WALL_MS), MN_OK);
+	ck_assert_int_eq(seal_self_init(&x->sa, &x->a, BOOT), MN_OK);
+	ck_assert_int_eq(seal_self_init(&x->sb, &x->b, BOOT), MN_OK);
+	ck_assert_int_eq(seal_self_init(&x->sc, &x->c, BOOT), MN_OK);
 	ck_assert_int_eq(seal_keys_derive(&x->ab, &x->sa, x->b.pk, NULL), MN_OK);
 	ck_assert_int_eq(seal_keys_derive(&x->ba, &x->sb, x->a.pk, NULL), MN_OK);
 	ck_assert_int_eq(seal_keys_derive(&x->cb, &x->sc, x->b.pk, NULL), MN_OK);
@@ -212,24 +212,62 @@ START_TEST(test_seal_restart)
 		len = a_seal(&x, 0x10, "before", buf);
 		ck_assert_int_eq(b_open(&x, buf, len, pt, &ptlen), MN_OK);
 	}
-	/* A restarts one second later: fresh pair state, counters above the old */
-	ck_assert_int_eq(seal_self_init(&again, &x.a, WALL_MS + 1000), MN_OK);
+	/* A restarts (its next boot number): fresh pair state, counters above the old */
+	ck_assert_int_eq(seal_self_init(&again, &x.a, BOOT + 1), MN_OK);
 	ck_assert_uint_gt(again.ctr_base, x.pa.tx_ctr);
 	memset(&x.pa, 0, sizeof(x.pa));
 	ck_assert_int_eq(seal_seal(&again, &x.ab, &x.pa, x.sb.id, 0x10, (const uint8_t *)"after",
 				   5, &x.f.rng, buf, sizeof(buf), &len), MN_OK);
 	ck_assert_int_eq(b_open(&x, buf, len, pt, &ptlen), MN_OK);
-	/* A restart with the wall clock stepped back is refused until the clock
-	 * passes the old counters (liveness, not confidentiality: the nonce's
-	 * random half differs). */
+	/* A restart under an old boot number (one that was not persisted) is
+	 * refused (liveness, not confidentiality: the nonce's random half
+	 * differs); the boot number is persisted before use for this. */
 	seal_self_wipe(&again);
-	ck_assert_int_eq(seal_self_init(&again, &x.a, WALL_MS - 1000), MN_OK);
+	ck_assert_int_eq(seal_self_init(&again, &x.a, BOOT - 1), MN_OK);
 	memset(&x.pa, 0, sizeof(x.pa));
 	ck_assert_int_eq(seal_seal(&again, &x.ab, &x.pa, x.sb.id, 0x10, (const uint8_t *)"old",
 				   3, &x.f.rng, buf, sizeof(buf), &len), MN_OK);
 	ck_assert_int_eq(b_open(&x, buf, len, pt, &ptlen), MN_EREPLAY);
 	/* a counter at its end */
 	x.pa.tx_ctr = UINT64_MAX;
+	ck_assert_int_eq(seal_seal(&again, &x.ab, &x.pa, x.sb.id, 0x10, (const uint8_t *)"x", 1,
+				   &x.f.rng, buf, sizeof(buf), &len), MN_EFULL);
+	seal_self_wipe(&again);
+	pfx_free(&x);
+}
+END_TEST
+
+/* Counter layout (review 3): the boot number in the top 24 bits, a per-boot
+ * count in the low 40; the wall clock plays no part, so a later boot is
+ * heard whatever its clock says, and a boot's count never runs into the
+ * next boot's range. */
+START_TEST(test_seal_boot_counter)
+{
+	struct pair_fx x;
+	uint8_t buf[1200], pt[1200];
+	size_t len, ptlen;
+	struct seal_self again;
+
+	pfx_init(&x, "test_seal_boot_counter");
+	ck_assert_uint_eq(x.sa.ctr_base, ((uint64_t)BOOT << SEAL_CTR_BOOT_SHIFT) | 1);
+	ck_assert_int_eq(seal_self_init(&again, &x.a, SEAL_BOOT_MAX + UINT64_C(1)), MN_EINVAL);
+	ck_assert_int_eq(seal_self_init(&again, &x.a, SEAL_BOOT_MAX), MN_OK);
+	ck_assert_uint_gt(again.ctr_base, x.sa.ctr_base);
+	seal_self_wipe(&again);
+	/* a long boot: its count near the end of its range */
+	x.pa.tx_ctr = x.sa.ctr_base + (UINT64_C(1) << 39);
+	len = a_seal(&x, 0x10, "late", buf);
+	ck_assert_int_eq(b_open(&x, buf, len, pt, &ptlen), MN_OK);
+	/* the next boot is still above it */
+	ck_assert_int_eq(seal_self_init(&again, &x.a, BOOT + 1), MN_OK);
+	ck_assert_uint_gt(again.ctr_base, x.pa.tx_ctr);
+	memset(&x.pa, 0, sizeof(x.pa));
+	len = 0;
+	ck_assert_int_eq(seal_seal(&again, &x.ab, &x.pa, x.sb.id, 0x10, (const uint8_t *)"next",
+				   4, &x.f.rng, buf, sizeof(buf), &len), MN_OK);
+	ck_assert_int_eq(b_open(&x, buf, len, pt, &ptlen), MN_OK);
+	/* a boot's count stops at its range's end */
+	x.pa.tx_ctr = again.ctr_base | ((UINT64_C(1) << SEAL_CTR_BOOT_SHIFT) - 1);
 	ck_assert_int_eq(seal_seal(&again, &x.ab, &x.pa, x.sb.id, 0x10, (const uint8_t *)"x", 1,
 				   &x.f.rng, buf, sizeof(buf), &len), MN_EFULL);
 	seal_self_wipe(&again);
@@ -354,6 +392,7 @@ static Suite *seal_suite(void)
 	tcase_add_test(tc, test_seal_reflection);
 	tcase_add_test(tc, test_seal_tamper);
 	tcase_add_test(tc, test_seal_restart);
+	tcase_add_test(tc, test_seal_boot_counter);
 	tcase_add_test(tc, test_seal_memo);
 	tcase_add_test(tc, test_seal_bad_keys);
 	tcase_add_test(tc, test_seal_demux);

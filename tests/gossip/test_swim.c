@@ -22,8 +22,8 @@
 #define QCAP 65536
 #define STEP_LIMIT 20000000u
 #define MEMO_SLOTS 4096
-/* wall ms for hand-sealed messages: above every running node's counters */
-#define CRAFT_MS (GF_T0_MS + UINT64_C(100000000))
+/* boot numbers for hand-sealed messages: above every running node's */
+#define CRAFT_BOOT UINT64_C(100000)
 
 struct tnet;
 
@@ -38,6 +38,8 @@ struct tnode {
 	struct mn_addr addr;
 	struct mn_seeded_rng srng;
 	mn_ns mono_off;
+	int64_t wall_off;       /* wall clock error of this boot */
+	uint32_t boot;          /* persisted SWIM_EV_BOOT */
 	bool up;
 	uint32_t group;
 	/* what this node observed, by subject id: first time (0 = never) */
@@ -86,7 +88,8 @@ struct tnet {
 
 static struct mn_time node_time(const struct tnode *nd)
 {
-	struct mn_time t = { nd->t->now + nd->mono_off, WALL0 + nd->t->now };
+	struct mn_time t = { nd->t->now + nd->mono_off,
+			     (mn_ns)((int64_t)(WALL0 + nd->t->now) + nd->wall_off) };
 	return t;
 }
 
@@ -111,13 +114,15 @@ static void on_event(void *ctx, const struct swim_event *ev)
 	struct tnode *nd = ctx;
 	uint32_t subj;
 
+	if (ev->kind == SWIM_EV_BOOT)
+		nd->boot = ev->boot;
 	if (!ev->rec || ev->rec->user == 0 || ev->rec->user > TN_MAX)
 		return;
 	subj = (uint32_t)ev->rec->user - 1;
 	if (getenv("MN_TEST_EVENTS"))
 		printf("  [%" PRIu64 " ms] node %u: %s %u inc %u\n", nd->t->now / MS, nd->id,
 		       (const char *[]){ "alive", "suspect", "dead", "record", "self-inc",
-					 "removed" }[ev->kind], subj, ev->inc);
+					 "removed", "boot" }[ev->kind], subj, ev->inc);
 	switch (ev->kind) {
 	case SWIM_EV_SUSPECT:
 		nd->n_suspect[subj]++;
@@ -195,6 +200,7 @@ static void tn_boot(struct tnet *t, uint32_t i, const uint32_t *knows, uint32_t 
 	c.record = nd->rec;
 	c.record_len = nd->rec_len;
 	c.incarnation = inc;
+	c.boot = nd->boot;
 	mn_seeded_rng_init(&nd->srng, t->seed * 1000 + i + 1 + (uint64_t)inc * 77);
 	c.rng = mn_seeded_rng_iface(&nd->srng);
 	c.store = &t->store;
@@ -407,8 +413,8 @@ static uint64_t total_stat(struct tnet *t, enum swim_stat st)
 }
 
 /* Seal a hand-made body as member `from` (keys from the fixture) to node to,
- * with a fresh pair state (counter base from wall_ms). */
-static size_t craft(struct tnet *t, const struct rec_key *from, uint32_t to, uint64_t wall_ms,
+ * with a fresh pair state (counter base from boot). */
+static size_t craft(struct tnet *t, const struct rec_key *from, uint32_t to, uint64_t boot,
 		    uint8_t type, const uint8_t *body, size_t blen, uint8_t *out)
 {
 	struct seal_self me;
@@ -417,7 +423,7 @@ static size_t craft(struct tnet *t, const struct rec_key *from, uint32_t to, uin
 	size_t len = 0;
 
 	memset(&pair, 0, sizeof(pair));
-	ck_assert_int_eq(seal_self_init(&me, from, wall_ms), MN_OK);
+	ck_assert_int_eq(seal_self_init(&me, from, boot), MN_OK);
 	ck_assert_int_eq(seal_keys_derive(&k, &me, t->n[to].key.pk, NULL), MN_OK);
 	ck_assert_int_eq(seal_seal(&me, &k, &pair, seal_key_id(t->n[to].key.pk), type, body, blen,
 				   &t->f.rng, out, SWIM_MTU, &len), MN_OK);
@@ -674,7 +680,7 @@ START_TEST(test_one_accuser)
 	const uint32_t N = 6, M = 5, X = 1;
 	struct tnet *t = tn_new("test_one_accuser", 0x5006, N, NULL);
 	uint8_t body[256], dg[SWIM_MTU];
-	uint64_t wall = CRAFT_MS;
+	uint64_t boot = CRAFT_BOOT;
 
 	for (uint32_t i = 0; i < M; i++)
 		tn_boot(t, i, NULL, 0, 0);
@@ -685,7 +691,7 @@ START_TEST(test_one_accuser)
 		memset(body, 0, bl);
 		bl += item_suspect(body + bl, SWIM_I_DEAD, t->n[X].key.pk,
 				   swim_incarnation(t->n[X].s), seal_key_id(t->n[M].key.pk));
-		size_t dl = craft(t, &t->n[M].key, 0, wall++, SWIM_T_GOSSIP, body, bl, dg);
+		size_t dl = craft(t, &t->n[M].key, 0, boot++, SWIM_T_GOSSIP, body, bl, dg);
 		ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[M].addr, dg, dl, node_time(&t->n[0])),
 				 MN_OK);
 		ck_assert_int_eq(view(t, 0, X), SWIM_SUSPECT);
@@ -706,7 +712,7 @@ START_TEST(test_one_accuser)
 			for (uint64_t f = 1; f <= 3; f++)
 				bl += item_suspect(body + bl, SWIM_I_SUSPECT, t->n[X].key.pk, inc,
 						   0xbad0000000000000ull + f);
-			size_t dl = craft(t, &t->n[M].key, to, wall++, SWIM_T_GOSSIP, body, bl, dg);
+			size_t dl = craft(t, &t->n[M].key, to, boot++, SWIM_T_GOSSIP, body, bl, dg);
 			swim_recv(t->n[to].s, &t->n[M].addr, dg, dl, node_time(&t->n[to]));
 			drain(t, to);
 		}
@@ -1048,7 +1054,7 @@ START_TEST(test_forged_record)
 	memcpy(body + bl + 7 + SWIM_ADDR_LEN, rec, len);
 	bl += 7 + SWIM_ADDR_LEN + len;
 	uint64_t refused = swim_stat(t->n[0].s, SWIM_STAT_RECORDS_REFUSED);
-	size_t dl = craft(t, &t->n[1].key, 0, CRAFT_MS + 1, SWIM_T_RECORD, body, bl, dg);
+	size_t dl = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 1, SWIM_T_RECORD, body, bl, dg);
 	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, dl, now), MN_OK);
 	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_RECORDS_REFUSED), refused + 1);
 	swim_counts(t->n[0].s, &c);
@@ -1078,7 +1084,7 @@ START_TEST(test_non_member)
 	rec_key_generate(&stranger, &t->f.rng);
 	memset(&pair, 0, sizeof(pair));
 	memset(body, 0, sizeof(body));
-	ck_assert_int_eq(seal_self_init(&me, &stranger, GF_T0_MS), MN_OK);
+	ck_assert_int_eq(seal_self_init(&me, &stranger, 1), MN_OK);
 	ck_assert_int_eq(seal_keys_derive(&k, &me, t->n[0].key.pk, NULL), MN_OK);
 	ck_assert_int_eq(seal_seal(&me, &k, &pair, seal_key_id(t->n[0].key.pk), SWIM_T_PING, body,
 				   21, &t->f.rng, dg, sizeof(dg), &len), MN_OK);
@@ -1088,11 +1094,11 @@ START_TEST(test_non_member)
 	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, 30, now), MN_ETRUNC);
 	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_DROP_NOT_SEALED), 2);
 	/* a member's datagram with an unknown type */
-	len = craft(t, &t->n[1].key, 0, CRAFT_MS + 5, 0x3f, body, 16, dg);
+	len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 5, 0x3f, body, 16, dg);
 	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, len, now), MN_EPROTO);
 	/* a member's ping with a malformed item */
 	body[16 + 5] = 0x7e;
-	len = craft(t, &t->n[1].key, 0, CRAFT_MS + 6, SWIM_T_PING, body, 30, dg);
+	len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 6, SWIM_T_PING, body, 30, dg);
 	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, len, now), MN_EPROTO);
 	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_DROP_MALFORMED), 2);
 	seal_self_wipe(&me);
@@ -1118,7 +1124,7 @@ START_TEST(test_amplification)
 	/* ping */
 	memset(body, 0, sizeof(body));
 	mn_put_be32(body + SWIM_BODY_HDR, 77);
-	len = craft(t, &t->n[1].key, 0, CRAFT_MS + 1, SWIM_T_PING, body, SWIM_BODY_HDR + 5, dg);
+	len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 1, SWIM_T_PING, body, SWIM_BODY_HDR + 5, dg);
 	ck_assert_uint_eq(len, SWIM_PING_LEN);
 	ck_assert_int_eq(swim_recv(t->n[0].s, &victim, dg, len, now), MN_OK);
 	ck_assert_int_eq(swim_poll_tx(t->n[0].s, out, sizeof(out), &olen, &dst), 1);
@@ -1132,7 +1138,7 @@ START_TEST(test_amplification)
 	body[SWIM_BODY_HDR] = 2;
 	memcpy(body + SWIM_BODY_HDR + 1, t->n[2].key.pk, 8);
 	memcpy(body + SWIM_BODY_HDR + 9, t->n[3].key.pk, 8);
-	len = craft(t, &t->n[1].key, 0, CRAFT_MS + 2, SWIM_T_WANT, body, SWIM_BODY_HDR + 17, dg);
+	len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 2, SWIM_T_WANT, body, SWIM_BODY_HDR + 17, dg);
 	ck_assert_int_eq(swim_recv(t->n[0].s, &victim, dg, len, now), MN_OK);
 	while (swim_poll_tx(t->n[0].s, out, sizeof(out), &olen, &dst) == 1)
 		ck_assert_uint_le(olen, len);
@@ -1140,7 +1146,7 @@ START_TEST(test_amplification)
 	memset(body, 0, sizeof(body));
 	body[SWIM_BODY_HDR] = 1;
 	body[SWIM_BODY_HDR + 1] = SWIM_I_RANGE; /* bits 0, prefix 0, count 0, hash 0 */
-	len = craft(t, &t->n[1].key, 0, CRAFT_MS + 3, SWIM_T_PP, body,
+	len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 3, SWIM_T_PP, body,
 		    SWIM_BODY_HDR + 1 + SWIM_ITEM_RANGE_LEN, dg);
 	ck_assert_int_eq(swim_recv(t->n[0].s, &victim, dg, len, now), MN_OK);
 	while (swim_poll_tx(t->n[0].s, out, sizeof(out), &olen, &dst) == 1)
@@ -1172,7 +1178,7 @@ START_TEST(test_inc_inflation)
 	mn_put_be64(body + bl + 13, t->n[X].version);
 	bl += SWIM_ITEM_ALIVE_LEN;
 	jumps = swim_stat(t->n[0].s, SWIM_STAT_DROP_INC_JUMP);
-	len = craft(t, &t->n[3].key, 0, CRAFT_MS + 11, SWIM_T_GOSSIP, body, bl, dg);
+	len = craft(t, &t->n[3].key, 0, CRAFT_BOOT + 11, SWIM_T_GOSSIP, body, bl, dg);
 	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[3].addr, dg, len, node_time(&t->n[0])), MN_OK);
 	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_DROP_INC_JUMP), jumps + 1);
 	struct swim_member_info mi;
@@ -1182,7 +1188,7 @@ START_TEST(test_inc_inflation)
 	bl = SWIM_BODY_HDR;
 	bl += item_suspect(body + bl, SWIM_I_SUSPECT, t->n[X].key.pk, inc_x + 1000000,
 			   seal_key_id(t->n[3].key.pk));
-	len = craft(t, &t->n[3].key, X, CRAFT_MS + 12, SWIM_T_GOSSIP, body, bl, dg);
+	len = craft(t, &t->n[3].key, X, CRAFT_BOOT + 12, SWIM_T_GOSSIP, body, bl, dg);
 	ck_assert_int_eq(swim_recv(t->n[X].s, &t->n[3].addr, dg, len, node_time(&t->n[X])), MN_OK);
 	ck_assert_uint_lt(swim_incarnation(t->n[X].s), inc_x + 1000);
 	drain(t, 0);
@@ -1258,6 +1264,419 @@ START_TEST(test_sizes_determinism)
 }
 END_TEST
 
+/* ---- regressions from the gossip review (doc/gossip.md §9) ---- */
+
+static size_t item_alive(uint8_t *p, const uint8_t *subj_pk, uint32_t inc, uint64_t version,
+			 const uint8_t addr[SWIM_ADDR_LEN])
+{
+	p[0] = SWIM_I_ALIVE;
+	memcpy(p + 1, subj_pk, 8);
+	mn_put_be32(p + 9, inc);
+	mn_put_be64(p + 13, version);
+	if (addr)
+		memcpy(p + 21, addr, SWIM_ADDR_LEN);
+	else
+		memset(p + 21, 0, SWIM_ADDR_LEN);
+	return SWIM_ITEM_ALIVE_LEN;
+}
+
+/* Review 1: 27 ALIVE items stepping X's incarnation up by 1000 each, then a
+ * SUSPECT at the top, in one datagram, must not evict X: each step is
+ * bounded against what X itself announced, not against the value the
+ * previous item just set. */
+START_TEST(test_inc_inflation_steps)
+{
+	const uint32_t X = 2, A = 3;
+	struct tnet *t = tn_new("test_inc_inflation_steps", 0x7001, 4, NULL);
+	uint8_t body[SWIM_PT_MAX], dg[SWIM_MTU];
+	size_t bl, len;
+
+	for (uint32_t i = 0; i < 4; i++)
+		tn_boot(t, i, NULL, 0, 3);
+	tn_run_for(t, 5 * SEC);
+	uint32_t inc_x = swim_incarnation(t->n[X].s), top = inc_x;
+	memset(body, 0, sizeof(body));
+	bl = SWIM_BODY_HDR;
+	for (int k = 0; k < 27; k++) {
+		top += 1000;
+		bl += item_alive(body + bl, t->n[X].key.pk, top, t->n[X].version, NULL);
+	}
+	bl += item_suspect(body + bl, SWIM_I_SUSPECT, t->n[X].key.pk, top,
+			   seal_key_id(t->n[A].key.pk));
+	for (uint32_t o = 0; o < 2; o++) {
+		struct swim_member_info mi;
+		len = craft(t, &t->n[A].key, o, CRAFT_BOOT + 20 + o, SWIM_T_GOSSIP, body, bl, dg);
+		ck_assert_int_eq(swim_recv(t->n[o].s, &t->n[A].addr, dg, len, node_time(&t->n[o])),
+				 MN_OK);
+		drain(t, o);
+		swim_member(t->n[o].s, t->n[X].key.pk, &mi);
+		ck_assert_uint_le(mi.inc, inc_x + t->p.inc_jump_max);
+		ck_assert_int_eq(mi.state, SWIM_ALIVE);
+	}
+	tn_crash(t, A);
+	tn_run_for(t, 120 * SEC);
+	for (uint32_t o = 0; o < 2; o++)
+		ck_assert_int_eq(view(t, o, X), SWIM_ALIVE);
+	ck_assert_uint_le(swim_incarnation(t->n[X].s), inc_x + t->p.inc_jump_max + 1);
+	tn_free(t);
+}
+END_TEST
+
+/* Review 1, variants: a member whose persisted incarnation is 0 refutes
+ * only within the bound (0 is a known value, not a lost one), observers
+ * refuse a DEAD at UINT32_MAX - 1, and 53 accusations at the current
+ * incarnation in one datagram cost one refutation, not 53. */
+START_TEST(test_inc_inflation_zero)
+{
+	const uint32_t X = 2, A = 3;
+	struct tnet *t = tn_new("test_inc_inflation_zero", 0x7006, 4, NULL);
+	uint8_t body[SWIM_PT_MAX], dg[SWIM_MTU];
+	size_t bl, len;
+
+	for (uint32_t i = 0; i < 4; i++)
+		tn_boot(t, i, NULL, 0, i == X ? 0 : 3);
+	tn_run_for(t, 5 * SEC);
+	memset(body, 0, sizeof(body));
+	bl = SWIM_BODY_HDR;
+	bl += item_suspect(body + bl, SWIM_I_SUSPECT, t->n[X].key.pk, UINT32_MAX - 2,
+			   seal_key_id(t->n[A].key.pk));
+	len = craft(t, &t->n[A].key, X, CRAFT_BOOT + 40, SWIM_T_GOSSIP, body, bl, dg);
+	swim_recv(t->n[X].s, &t->n[A].addr, dg, len, node_time(&t->n[X]));
+	drain(t, X);
+	ck_assert_uint_lt(swim_incarnation(t->n[X].s), t->p.inc_jump_max);
+	for (uint32_t o = 0; o < 2; o++) {
+		bl = SWIM_BODY_HDR;
+		memset(body, 0, sizeof(body));
+		bl += item_suspect(body + bl, SWIM_I_DEAD, t->n[X].key.pk, UINT32_MAX - 1,
+				   seal_key_id(t->n[A].key.pk));
+		len = craft(t, &t->n[A].key, o, CRAFT_BOOT + 41 + o, SWIM_T_GOSSIP, body, bl, dg);
+		swim_recv(t->n[o].s, &t->n[A].addr, dg, len, node_time(&t->n[o]));
+		drain(t, o);
+	}
+	tn_crash(t, A);
+	tn_run_for(t, 120 * SEC);
+	ck_assert_int_eq(view(t, 0, X), SWIM_ALIVE);
+	ck_assert_int_eq(view(t, 1, X), SWIM_ALIVE);
+	/* the slow variant: 53 accusations in one datagram, each at the
+	 * incarnation the one before it would have been refuted to, cost one
+	 * refutation (and one step of local health), not 53 */
+	uint32_t inc_x = swim_incarnation(t->n[X].s);
+	uint64_t refutes = swim_stat(t->n[X].s, SWIM_STAT_REFUTES);
+	memset(body, 0, sizeof(body));
+	bl = SWIM_BODY_HDR;
+	while (bl + SWIM_ITEM_SUSPECT_LEN <= SWIM_PT_MAX)
+		bl += item_suspect(body + bl, SWIM_I_SUSPECT, t->n[X].key.pk, inc_x + (uint32_t)
+				   ((bl - SWIM_BODY_HDR) / SWIM_ITEM_SUSPECT_LEN),
+				   seal_key_id(t->n[0].key.pk));
+	len = craft(t, &t->n[0].key, X, CRAFT_BOOT + 50, SWIM_T_GOSSIP, body, bl, dg);
+	ck_assert_int_eq(swim_recv(t->n[X].s, &t->n[0].addr, dg, len, node_time(&t->n[X])), MN_OK);
+	ck_assert_uint_eq(swim_stat(t->n[X].s, SWIM_STAT_REFUTES), refutes + 1);
+	ck_assert_uint_le(swim_incarnation(t->n[X].s), inc_x + 53);
+	/* and an accusation above X's own incarnation is refuted at most once
+	 * per probe interval: one member cannot walk X up a datagram at a time */
+	inc_x = swim_incarnation(t->n[X].s);
+	bl = SWIM_BODY_HDR;
+	memset(body, 0, sizeof(body));
+	bl += item_suspect(body + bl, SWIM_I_SUSPECT, t->n[X].key.pk, inc_x + 500,
+			   seal_key_id(t->n[0].key.pk));
+	len = craft(t, &t->n[0].key, X, CRAFT_BOOT + 51, SWIM_T_GOSSIP, body, bl, dg);
+	ck_assert_int_eq(swim_recv(t->n[X].s, &t->n[0].addr, dg, len, node_time(&t->n[X])), MN_OK);
+	ck_assert_uint_eq(swim_incarnation(t->n[X].s), inc_x);
+	drain(t, X);
+	t->qn = 0;
+	tn_run_for(t, t->p.probe_interval_ns);
+	inc_x = swim_incarnation(t->n[X].s);
+	bl = SWIM_BODY_HDR;
+	memset(body, 0, sizeof(body));
+	bl += item_suspect(body + bl, SWIM_I_SUSPECT, t->n[X].key.pk, inc_x + 500,
+			   seal_key_id(t->n[0].key.pk));
+	len = craft(t, &t->n[0].key, X, CRAFT_BOOT + 52, SWIM_T_GOSSIP, body, bl, dg);
+	ck_assert_int_eq(swim_recv(t->n[X].s, &t->n[0].addr, dg, len, node_time(&t->n[X])), MN_OK);
+	ck_assert_uint_eq(swim_incarnation(t->n[X].s), inc_x + 501);
+	drain(t, X);
+	tn_free(t);
+}
+END_TEST
+
+/* Review 2: a member we hold suspect is told so on messages we send anyway
+ * and by at most one buddy GOSSIP per probe interval, whatever it sends us
+ * (two members holding each other suspect answered each other's GOSSIPs
+ * forever). */
+START_TEST(test_buddy_no_storm)
+{
+	struct tnet *t = tn_new("test_buddy_no_storm", 0x7005, 3, NULL);
+	uint8_t body[256], dg[SWIM_MTU];
+	size_t bl, len;
+	uint64_t tx0;
+	struct swim_member_info mi;
+
+	tn_boot_all(t);
+	tn_run_for(t, 5 * SEC);
+	swim_member(t->n[0].s, t->n[1].key.pk, &mi);
+	memset(body, 0, sizeof(body));
+	bl = SWIM_BODY_HDR;
+	bl += item_suspect(body + bl, SWIM_I_SUSPECT, t->n[1].key.pk, mi.inc,
+			   seal_key_id(t->n[2].key.pk));
+	len = craft(t, &t->n[2].key, 0, CRAFT_BOOT + 30, SWIM_T_GOSSIP, body, bl, dg);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[2].addr, dg, len, node_time(&t->n[0])), MN_OK);
+	ck_assert_int_eq(view(t, 0, 1), SWIM_SUSPECT);
+	drain(t, 0);
+	t->qn = 0; /* nothing of this reaches node 1 */
+	/* the suspect sends GOSSIPs (padded, so a reply would fit the cap) */
+	memset(body, 0, sizeof(body));
+	tx0 = swim_stat(t->n[0].s, SWIM_STAT_TX_DGRAMS);
+	for (int k = 0; k < 3; k++) {
+		len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 31 + (uint64_t)k, SWIM_T_GOSSIP, body,
+			    sizeof(body), dg);
+		ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, len, node_time(&t->n[0])),
+				 MN_OK);
+	}
+	ck_assert_uint_le(swim_stat(t->n[0].s, SWIM_STAT_TX_DGRAMS), tx0 + 1);
+	/* and ACKs: still one buddy GOSSIP for the lot */
+	for (int k = 0; k < 5; k++) {
+		len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 40 + (uint64_t)k, SWIM_T_ACK, body,
+			    sizeof(body), dg);
+		ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, len, node_time(&t->n[0])),
+				 MN_OK);
+	}
+	ck_assert_uint_le(swim_stat(t->n[0].s, SWIM_STAT_TX_DGRAMS), tx0 + 1);
+	drain(t, 0);
+	t->qn = 0;
+	/* a probe interval later it is told again */
+	t->now += t->p.probe_interval_ns;
+	len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 50, SWIM_T_GOSSIP, body, sizeof(body), dg);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, len, node_time(&t->n[0])), MN_OK);
+	ck_assert_uint_ge(swim_stat(t->n[0].s, SWIM_STAT_TX_DGRAMS), tx0 + 1);
+	drain(t, 0);
+	t->qn = 0;
+	tn_free(t);
+}
+END_TEST
+
+/* Review 3: a node restarting with its wall clock a minute behind its
+ * previous boot is heard at once (the counter's high bits are a persisted
+ * boot number, not the wall clock). */
+START_TEST(test_restart_clock_back)
+{
+	const uint32_t X = 2;
+	struct tnet *t = tn_new("test_restart_clock_back", 0x7002, 3, NULL);
+
+	tn_boot_all(t);
+	tn_run_for(t, 10 * SEC);
+	ck_assert(agreed(t));
+	tn_crash(t, X);
+	tn_run_for(t, 1 * SEC);
+	t->n[X].wall_off = -(int64_t)(60 * SEC);
+	tn_boot(t, X, NULL, 0, swim_incarnation(t->n[0].s));
+	tn_run_for(t, 60 * SEC);
+	ck_assert(agreed(t));
+	ck_assert_uint_lt(swim_stat(t->n[0].s, SWIM_STAT_DROP_REPLAY), 4);
+	ck_assert_int_eq(view(t, 0, X), SWIM_ALIVE);
+	ck_assert_int_eq(view(t, X, 0), SWIM_ALIVE);
+	tn_free(t);
+}
+END_TEST
+
+/* Review 4: after the receiver restarts, a datagram captured before the
+ * restart opens once (the window is soft state) but must not move the
+ * sender's address to the replayer's. */
+START_TEST(test_replay_after_restart)
+{
+	struct tnet *t = tn_new("test_replay_after_restart", 0x7003, 3, NULL);
+	struct mn_addr evil;
+	struct swim_member_info mi;
+
+	tn_boot_all(t);
+	t->tap_from = 1;
+	t->tap_to = 0;
+	tn_run_for(t, 20 * SEC);
+	ck_assert_uint_gt(t->ntapped, 0);
+	tn_crash(t, 0);
+	tn_boot(t, 0, NULL, 0, 5);
+	memset(&evil, 0, sizeof(evil));
+	evil.in4.sin_family = AF_INET;
+	evil.in4.sin_port = htons(4444);
+	evil.in4.sin_addr.s_addr = htonl(0xCB007105u);
+	for (uint32_t k = 0; k < t->ntapped; k++)
+		swim_recv(t->n[0].s, &evil, t->tapped[k].buf, t->tapped[k].len, node_time(&t->n[0]));
+	ck_assert_int_eq(swim_member(t->n[0].s, t->n[1].key.pk, &mi), MN_OK);
+	ck_assert(mn_addr_eq(&mi.addr, &t->n[1].addr));
+	drain(t, 0);
+	/* the genuine member still gets through, from its own address */
+	t->tap_from = -1;
+	ck_assert_uint_lt(run_until_agreed(t, 30 * SEC), 30 * SEC);
+	ck_assert_int_eq(swim_member(t->n[0].s, t->n[1].key.pk, &mi), MN_OK);
+	ck_assert(mn_addr_eq(&mi.addr, &t->n[1].addr));
+	tn_free(t);
+}
+END_TEST
+
+/* Review 5: junk HELLOs from non-members are refused before they use the
+ * verification budget, so a genuine newcomer's HELLO still gets in. */
+START_TEST(test_hello_junk_budget)
+{
+	struct tnet *t = tn_new("test_hello_junk_budget", 0x7004, 3, NULL);
+	uint8_t dg[SWIM_MTU];
+	struct mn_addr evil;
+
+	tn_boot(t, 0, (const uint32_t[]){ 1 }, 1, 0);
+	memset(&evil, 0, sizeof(evil));
+	evil.in4.sin_family = AF_INET;
+	evil.in4.sin_port = htons(4444);
+	evil.in4.sin_addr.s_addr = htonl(0xCB007105u);
+	memset(dg, 0xAA, sizeof(dg));
+	dg[0] = SEAL_MAGIC0;
+	dg[1] = SEAL_MAGIC1;
+	dg[2] = SEAL_VERSION;
+	dg[3] = SWIM_T_HELLO;
+	mn_put_be64(dg + SEAL_O_TO, seal_key_id(t->n[0].key.pk));
+	for (int k = 0; k < 3 * SWIM_HELLO_BURST; k++) {
+		mn_put_be64(dg + SEAL_O_FROM, UINT64_C(0x1234000000000000) + (uint64_t)k);
+		ck_assert_int_ne(swim_recv(t->n[0].s, &evil, dg, SWIM_HELLO_HDR + REC_MEMBER_MIN,
+					   node_time(&t->n[0])), MN_OK);
+	}
+	/* also junk that names its sender but does not decode */
+	memcpy(dg + SWIM_HELLO_HDR, t->n[2].rec, t->n[2].rec_len);
+	mn_put_be64(dg + SEAL_O_FROM, seal_key_id(t->n[2].key.pk));
+	for (int k = 0; k < 3 * SWIM_HELLO_BURST; k++)
+		ck_assert_int_ne(swim_recv(t->n[0].s, &evil, dg, SWIM_HELLO_HDR + t->n[2].rec_len - 1,
+					   node_time(&t->n[0])), MN_OK);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[2].addr, dg, SWIM_HELLO_HDR + t->n[2].rec_len,
+				   node_time(&t->n[0])), MN_OK);
+	ck_assert_int_eq(view(t, 0, 2), SWIM_ALIVE);
+	drain(t, 0);
+	tn_free(t);
+}
+END_TEST
+
+/* Review 6: address hints that are not global or private unicast
+ * (loopback, unspecified, multicast, broadcast, link-local) are ignored;
+ * the test ranges 198.18/15 and 2001:2::/48 stay usable. */
+START_TEST(test_hint_scope)
+{
+	struct tnet *t = tn_new("test_hint_scope", 0x7007, 3, NULL);
+	static const uint8_t bad4[][4] = {
+		{ 127, 0, 0, 1 }, { 0, 0, 0, 0 }, { 224, 0, 0, 1 }, { 255, 255, 255, 255 },
+		{ 169, 254, 1, 1 }, { 240, 0, 0, 1 },
+	};
+	static const uint8_t bad6[][16] = {
+		{ [15] = 1 }, { 0 }, { 0xff, 0x02, [15] = 1 }, { 0xfe, 0x80, [15] = 1 },
+		{ [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 },
+	};
+	uint8_t body[SWIM_PT_MAX], dg[SWIM_MTU], a[SWIM_ADDR_LEN];
+	struct swim_member_info mi;
+	size_t bl, len;
+	uint32_t inc = 10, ctr = 0;
+
+	tn_boot(t, 0, (const uint32_t[]){ 1 }, 1, 0);
+	ck_assert_int_eq(swim_learn(t->n[0].s, t->n[2].rec, t->n[2].rec_len, NULL,
+				    node_time(&t->n[0])), MN_OK);
+	for (size_t k = 0; k < sizeof(bad4) / sizeof(bad4[0]) + sizeof(bad6) / sizeof(bad6[0]);
+	     k++) {
+		memset(a, 0, sizeof(a));
+		if (k < sizeof(bad4) / sizeof(bad4[0])) {
+			a[0] = 4;
+			memcpy(a + 1, bad4[k], 4);
+		} else {
+			a[0] = 6;
+			memcpy(a + 1, bad6[k - sizeof(bad4) / sizeof(bad4[0])], 16);
+		}
+		mn_put_be16(a + 17, 51820);
+		memset(body, 0, sizeof(body));
+		bl = SWIM_BODY_HDR + item_alive(body + SWIM_BODY_HDR, t->n[2].key.pk, inc++,
+						t->n[2].version, a);
+		len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 60 + ctr++, SWIM_T_GOSSIP, body, bl,
+			    dg);
+		swim_recv(t->n[0].s, &t->n[1].addr, dg, len, node_time(&t->n[0]));
+		ck_assert_int_eq(swim_member(t->n[0].s, t->n[2].key.pk, &mi), MN_OK);
+		ck_assert_int_eq(mi.addr.sa.sa_family, AF_UNSPEC);
+	}
+	/* the test network's own range is a usable hint */
+	memset(a, 0, sizeof(a));
+	a[0] = 4;
+	memcpy(a + 1, &t->n[2].addr.in4.sin_addr, 4);
+	mn_put_be16(a + 17, 51820);
+	memset(body, 0, sizeof(body));
+	bl = SWIM_BODY_HDR + item_alive(body + SWIM_BODY_HDR, t->n[2].key.pk, inc++,
+					t->n[2].version, a);
+	len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 60 + ctr++, SWIM_T_GOSSIP, body, bl, dg);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, len, node_time(&t->n[0])), MN_OK);
+	swim_member(t->n[0].s, t->n[2].key.pk, &mi);
+	ck_assert(mn_addr_eq(&mi.addr, &t->n[2].addr));
+	drain(t, 0);
+	tn_free(t);
+}
+END_TEST
+
+/* Review 7: the suspicion timeout does not wrap for the largest parameters
+ * swim_params_check accepts: it falls from max to min as C grows. */
+START_TEST(test_scale_no_wrap)
+{
+	struct swim_params p;
+	struct swim_scaled sc;
+
+	swim_params_lan(&p);
+	p.probe_interval_ns = 600 * SEC;
+	p.probe_timeout_ns = 599 * SEC;
+	p.suspicion_mult = 32;
+	p.suspicion_max_mult = 32;
+	p.suspicion_floor_ns = 24 * 3600 * SEC;
+	ck_assert_int_eq(swim_params_check(&p), MN_OK);
+	swim_scale(&p, SWIM_MAX_MEMBERS, &sc);
+	ck_assert_uint_gt(sc.susp_max_ns, sc.susp_min_ns);
+	ck_assert_uint_eq(sc.susp_timeout_ns[0], sc.susp_max_ns);
+	for (uint32_t c = 1; c <= SWIM_MAX_CONFIRM; c++) {
+		ck_assert_uint_le(sc.susp_timeout_ns[c], sc.susp_timeout_ns[c - 1]);
+		ck_assert_uint_ge(sc.susp_timeout_ns[c], sc.susp_min_ns);
+	}
+	ck_assert_uint_lt(sc.susp_timeout_ns[1], sc.susp_max_ns);
+}
+END_TEST
+
+/* Review 8: a push-pull message's work is bounded: the root range (a walk
+ * over every digest leaf) is looked at only as a message's first item, so
+ * a message of root LISTs costs one walk, not one per item. */
+START_TEST(test_pp_root_once)
+{
+	struct tnet *t = tn_new("test_pp_root_once", 0x7008, 3, NULL);
+	uint8_t body[1000], dg[SWIM_MTU], out[SWIM_MTU], pt[SWIM_MTU];
+	struct seal_self me;
+	struct seal_keys k;
+	struct seal_pair pair;
+	struct seal_hdr h;
+	struct mn_addr dst;
+	size_t len, bl = SWIM_BODY_HDR, ptlen;
+	uint32_t lists = 0;
+
+	tn_boot(t, 0, NULL, 0, 0);
+	memset(body, 0, sizeof(body));
+	body[bl++] = 0; /* flags: not an opening */
+	for (int j = 0; j < 40; j++) {
+		body[bl] = SWIM_I_LIST; /* bits 0, prefix 0, reply wanted, no entries */
+		body[bl + 10] = 1;
+		bl += SWIM_ITEM_LIST_HDR;
+	}
+	len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 70, SWIM_T_PP, body, sizeof(body), dg);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, len, node_time(&t->n[0])), MN_OK);
+	ck_assert_int_eq(seal_self_init(&me, &t->n[1].key, 1), MN_OK);
+	ck_assert_int_eq(seal_keys_derive(&k, &me, t->n[0].key.pk, NULL), MN_OK);
+	memset(&pair, 0, sizeof(pair));
+	while (swim_poll_tx(t->n[0].s, out, sizeof(out), &len, &dst) == 1) {
+		if (out[SEAL_O_TYPE] != SWIM_T_PP || !mn_addr_eq(&dst, &t->n[1].addr))
+			continue;
+		ck_assert_int_eq(seal_parse(&h, out, len), MN_OK);
+		ck_assert_int_eq(seal_open(&k, &pair, &h, out, len, pt, sizeof(pt), &ptlen), MN_OK);
+		for (size_t off = SWIM_BODY_HDR + 1; off < ptlen && pt[off] == SWIM_I_LIST;
+		     off += SWIM_ITEM_LIST_HDR + (size_t)pt[off + 11] * SWIM_ENTRY_LEN)
+			lists++;
+	}
+	ck_assert_uint_eq(lists, 1);
+	seal_self_wipe(&me);
+	seal_keys_wipe(&k);
+	tn_free(t);
+}
+END_TEST
+
 static Suite *swim_suite(void)
 {
 	Suite *s = suite_create("swim");
@@ -1271,6 +1690,11 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_amplification);
 	tcase_add_test(tc, test_inc_inflation);
 	tcase_add_test(tc, test_remove_revoked);
+	tcase_add_test(tc, test_buddy_no_storm);
+	tcase_add_test(tc, test_hello_junk_budget);
+	tcase_add_test(tc, test_hint_scope);
+	tcase_add_test(tc, test_scale_no_wrap);
+	tcase_add_test(tc, test_pp_root_once);
 	tcase_set_timeout(tc, 120);
 	/* Virtual minutes: a bound on wall time, not a target (sanitizers). */
 	tcase_add_test(slow, test_probe_ack);
@@ -1286,6 +1710,10 @@ static Suite *swim_suite(void)
 	tcase_add_test(slow, test_partition_heal_pushpull);
 	tcase_add_test(slow, test_pushpull_union);
 	tcase_add_test(slow, test_sizes_determinism);
+	tcase_add_test(slow, test_inc_inflation_steps);
+	tcase_add_test(slow, test_inc_inflation_zero);
+	tcase_add_test(slow, test_restart_clock_back);
+	tcase_add_test(slow, test_replay_after_restart);
 	tcase_set_timeout(slow, 900);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, slow);
