@@ -1,4 +1,4 @@
-/* rtab.c - shared append-only record table (see rtab.h). */
+/* rtab.c - shared record table (see rtab.h). */
 #include "rtab.h"
 
 #include <sodium.h>
@@ -10,14 +10,18 @@
 
 #define RTAB_MAX (UINT32_C(1) << 24)
 #define EMPTY UINT32_MAX
+/* swim_rec.store_ref: the pin bit, and references from swim (unpinned only) */
+#define PINNED UINT32_C(0x80000000)
+#define REFS (PINNED - 1)
 
 /* Fixed: the table's order must not depend on anything but the bytes. */
 static const uint8_t hash_key[crypto_shorthash_KEYBYTES] = "mn/v1/rtab-hash";
 
 struct rtab {
-	struct swim_rec **recs; /* in insertion order */
-	uint64_t *hashes;       /* parallel to recs */
-	uint32_t n, cap, max;
+	struct swim_rec **recs; /* by index; NULL: a free index */
+	uint64_t *hashes;       /* parallel to recs; a free index: the next free one */
+	uint32_t n, top, cap, max; /* held, indices ever used, allocated, limit */
+	uint32_t free_head;     /* freed indices, reused first (EMPTY: none) */
 	uint32_t *slots;        /* open addressing over recs indices */
 	uint32_t mask;
 	uint64_t bytes;
@@ -43,6 +47,7 @@ int rtab_new(struct rtab **out, uint32_t max_records)
 	if (!t)
 		return MN_ENOMEM;
 	t->max = max_records;
+	t->free_head = EMPTY;
 	t->slots = malloc(slots * sizeof(*t->slots));
 	if (!t->slots) {
 		free(t);
@@ -58,7 +63,7 @@ void rtab_del(struct rtab *t)
 {
 	if (!t)
 		return;
-	for (uint32_t i = 0; i < t->n; i++)
+	for (uint32_t i = 0; i < t->top; i++)
 		free(t->recs[i]);
 	free(t->recs);
 	free(t->hashes);
@@ -87,10 +92,35 @@ static void slot_put(uint32_t *slots, uint32_t mask, uint64_t h, uint32_t i)
 	slots[pos] = i;
 }
 
+/* Backward-shift deletion of index i from the slots: probe chains stay
+ * intact without tombstones. */
+static void slot_del(struct rtab *t, uint32_t i)
+{
+	uint32_t mask = t->mask, pos = (uint32_t)t->hashes[i] & mask;
+
+	while (t->slots[pos] != i)
+		pos = (pos + 1) & mask;
+	for (uint32_t hole = pos, next = (pos + 1) & mask;; next = (next + 1) & mask) {
+		uint32_t j = t->slots[next];
+		if (j == EMPTY) {
+			t->slots[hole] = EMPTY;
+			return;
+		}
+		uint32_t home = (uint32_t)t->hashes[j] & mask;
+		/* move j into the hole unless its home lies cyclically in (hole, next] */
+		bool stays = hole <= next ? (home > hole && home <= next)
+					  : (home > hole || home <= next);
+		if (!stays) {
+			t->slots[hole] = j;
+			hole = next;
+		}
+	}
+}
+
 /* Room for one more record: arrays and a slot table kept at most half full. */
 static int grow(struct rtab *t)
 {
-	if (t->n == t->cap) {
+	if (t->free_head == EMPTY && t->top == t->cap) {
 		uint32_t cap = t->cap ? t->cap * 2 : 16;
 		struct swim_rec **recs = realloc(t->recs, cap * sizeof(*recs));
 		if (!recs)
@@ -108,8 +138,9 @@ static int grow(struct rtab *t)
 		if (!slots)
 			return MN_ENOMEM;
 		memset(slots, 0xff, nslots * sizeof(*slots));
-		for (uint32_t i = 0; i < t->n; i++)
-			slot_put(slots, nslots - 1, t->hashes[i], i);
+		for (uint32_t i = 0; i < t->top; i++)
+			if (t->recs[i])
+				slot_put(slots, nslots - 1, t->hashes[i], i);
 		free(t->slots);
 		t->slots = slots;
 		t->mask = nslots - 1;
@@ -121,6 +152,7 @@ static struct swim_rec *insert(struct rtab *t, const uint8_t *b, size_t len, uin
 			       const struct rec_member *m)
 {
 	struct swim_rec *r;
+	uint32_t i;
 
 	if (t->n >= t->max || len > UINT16_MAX || grow(t) != MN_OK)
 		return NULL;
@@ -130,11 +162,25 @@ static struct swim_rec *insert(struct rtab *t, const uint8_t *b, size_t len, uin
 	swim_rec_fill(r, m);
 	r->len = (uint16_t)len;
 	memcpy(r->bytes, b, len);
-	t->recs[t->n] = r;
-	t->hashes[t->n] = h;
-	slot_put(t->slots, t->mask, h, t->n);
+	if (t->free_head != EMPTY) {
+		i = t->free_head;
+		t->free_head = (uint32_t)t->hashes[i];
+	} else {
+		i = t->top++;
+	}
+	t->recs[i] = r;
+	t->hashes[i] = h;
+	slot_put(t->slots, t->mask, h, i);
 	t->n++;
 	t->bytes += len;
+	return r;
+}
+
+/* A reference for swim (pinned records are not counted). */
+static const struct swim_rec *ref(struct swim_rec *r)
+{
+	if (r && !(r->store_ref & PINNED))
+		r->store_ref++;
 	return r;
 }
 
@@ -143,7 +189,7 @@ static const struct swim_rec *st_find(void *ctx, const uint8_t *b, size_t len)
 	struct rtab *t = ctx;
 	uint32_t i = lookup(t, b, len, hash_bytes(b, len));
 
-	return i == EMPTY ? NULL : t->recs[i];
+	return i == EMPTY ? NULL : ref(t->recs[i]);
 }
 
 static const struct swim_rec *st_add(void *ctx, const uint8_t *b, size_t len,
@@ -154,8 +200,31 @@ static const struct swim_rec *st_add(void *ctx, const uint8_t *b, size_t len,
 	uint32_t i = lookup(t, b, len, h);
 
 	if (i != EMPTY)
-		return t->recs[i];
-	return insert(t, b, len, h, m);
+		return ref(t->recs[i]);
+	return ref(insert(t, b, len, h, m));
+}
+
+/* The last reference to an unpinned record frees it and its place. */
+static void st_release(void *ctx, const struct swim_rec *cr)
+{
+	struct rtab *t = ctx;
+	uint32_t i;
+
+	if (!cr || (cr->store_ref & PINNED) || (cr->store_ref & REFS) == 0)
+		return;
+	struct swim_rec *r = (struct swim_rec *)cr;
+	if (--r->store_ref != 0)
+		return;
+	i = lookup(t, r->bytes, r->len, hash_bytes(r->bytes, r->len));
+	if (i == EMPTY || t->recs[i] != r)
+		return;
+	slot_del(t, i);
+	t->recs[i] = NULL;
+	t->hashes[i] = t->free_head;
+	t->free_head = i;
+	t->n--;
+	t->bytes -= r->len;
+	free(r);
 }
 
 void rtab_store(struct rtab *t, struct swim_store *out)
@@ -163,7 +232,7 @@ void rtab_store(struct rtab *t, struct swim_store *out)
 	memset(out, 0, sizeof(*out));
 	out->find = st_find;
 	out->add = st_add;
-	out->release = NULL;
+	out->release = st_release;
 	out->ctx = t;
 }
 
@@ -194,6 +263,7 @@ int rtab_add_verified(struct rtab *t, const struct rec_network *net, const uint8
 		if (!r)
 			return MN_ENOMEM;
 	}
+	r->store_ref |= PINNED;
 	if (r->user == 0)
 		r->user = user;
 	if (out)

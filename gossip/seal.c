@@ -17,8 +17,10 @@
 #define TAG_LEN 16
 
 static const char tag_seal[TAG_LEN] = "mn/v1/seal";
-static const char tag_x25519[TAG_LEN] = "mn/v1/x25519";
-static const char tag_x25519_pair[TAG_LEN] = "mn/v1/x25519-2";
+/* Memo keys over X25519 public keys (-3, -4); "mn/v1/x25519" and -2 named
+ * Ed25519 keys instead and are retired. */
+static const char tag_x25519[TAG_LEN] = "mn/v1/x25519-3";
+static const char tag_x25519_pair[TAG_LEN] = "mn/v1/x25519-4";
 
 _Static_assert(SEAL_NONCE_LEN == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "nonce");
 _Static_assert(SEAL_TAG_LEN == crypto_aead_xchacha20poly1305_ietf_ABYTES, "tag");
@@ -42,12 +44,24 @@ bool seal_is_control(const uint8_t *buf, size_t len)
 
 int seal_self_init(struct seal_self *self, const struct rec_key *key, uint64_t boot)
 {
+	uint8_t xpk[SEAL_KEY_LEN];
+
 	memset(self, 0, sizeof(*self));
 	if (boot > SEAL_BOOT_MAX)
 		return MN_EINVAL;
-	if (crypto_sign_ed25519_sk_to_curve25519(self->xsk, key->sk) != 0) {
-		sodium_memzero(self->xsk, sizeof(self->xsk));
+	if (crypto_sign_ed25519_sk_to_curve25519(self->xsk, key->sk) != 0 ||
+	    crypto_scalarmult_base(self->xpk, self->xsk) != 0 ||
+	    crypto_sign_ed25519_pk_to_curve25519(xpk, key->pk) != 0) {
+		seal_self_wipe(self);
 		return MN_ECRYPTO;
+	}
+	/* The pair-keyed memo names us by xpk, and peers derive our key from
+	 * pk: both must be the public half of the secret we use (a key pair
+	 * whose halves disagree, e.g. a secret changed without its public key,
+	 * would otherwise be answered from the memo with the old pair's keys). */
+	if (memcmp(xpk, self->xpk, SEAL_KEY_LEN) != 0) {
+		seal_self_wipe(self);
+		return MN_EINVAL;
 	}
 	memcpy(self->pk, key->pk, REC_PK_LEN);
 	self->id = seal_key_id(key->pk);
@@ -79,46 +93,67 @@ static void dir_key(uint8_t out[SEAL_KEY_LEN], const uint8_t shared[SEAL_KEY_LEN
 	sodium_memzero(&st, sizeof(st));
 }
 
+int seal_x25519_pk(uint8_t xpk[SEAL_KEY_LEN], const uint8_t pk[REC_PK_LEN])
+{
+	if (crypto_sign_ed25519_pk_to_curve25519(xpk, pk) != 0) {
+		memset(xpk, 0, SEAL_KEY_LEN);
+		return MN_ECRYPTO;
+	}
+	return MN_OK;
+}
+
 int seal_keys_derive(struct seal_keys *out, const struct seal_self *self,
 		     const uint8_t peer_pk[REC_PK_LEN], const struct seal_memo *memo)
 {
-	uint8_t mkey[SEAL_MEMO_KEY_LEN];
 	uint8_t xpk[SEAL_KEY_LEN];
+
+	memset(out, 0, sizeof(*out));
+	if (sodium_memcmp(peer_pk, self->pk, REC_PK_LEN) == 0)
+		return MN_EINVAL;
+	if (!memo || !memo->conv_get || !memo->conv_get(memo->ctx, peer_pk, xpk)) {
+		if (seal_x25519_pk(xpk, peer_pk) != MN_OK)
+			return MN_ECRYPTO;
+		if (memo && memo->conv_put)
+			memo->conv_put(memo->ctx, peer_pk, xpk);
+	}
+	return seal_keys_derive_x(out, self, peer_pk, xpk, memo);
+}
+
+int seal_keys_derive_x(struct seal_keys *out, const struct seal_self *self,
+		       const uint8_t peer_pk[REC_PK_LEN], const uint8_t peer_xpk[SEAL_KEY_LEN],
+		       const struct seal_memo *memo)
+{
+	uint8_t mkey[SEAL_MEMO_KEY_LEN];
 	uint8_t shared[SEAL_KEY_LEN];
 	crypto_generichash_state st;
 	bool hit = false;
 	int err = MN_OK;
 
 	memset(out, 0, sizeof(*out));
-	if (sodium_memcmp(peer_pk, self->pk, REC_PK_LEN) == 0)
+	if (sodium_memcmp(peer_pk, self->pk, REC_PK_LEN) == 0 ||
+	    sodium_memcmp(peer_xpk, self->xpk, SEAL_KEY_LEN) == 0)
 		return MN_EINVAL;
 	if (memo && memo->get) {
 		crypto_generichash_init(&st, NULL, 0, sizeof(mkey));
 		if (memo->pair_keyed) {
-			bool lower = memcmp(self->pk, peer_pk, REC_PK_LEN) < 0;
+			/* our half is the public key of the secret in use */
+			bool lower = memcmp(self->xpk, peer_xpk, SEAL_KEY_LEN) < 0;
 			crypto_generichash_update(&st, (const uint8_t *)tag_x25519_pair, TAG_LEN);
-			crypto_generichash_update(&st, lower ? self->pk : peer_pk, REC_PK_LEN);
-			crypto_generichash_update(&st, lower ? peer_pk : self->pk, REC_PK_LEN);
+			crypto_generichash_update(&st, lower ? self->xpk : peer_xpk, SEAL_KEY_LEN);
+			crypto_generichash_update(&st, lower ? peer_xpk : self->xpk, SEAL_KEY_LEN);
 		} else {
 			crypto_generichash_update(&st, (const uint8_t *)tag_x25519, TAG_LEN);
 			crypto_generichash_update(&st, self->xsk, SEAL_KEY_LEN);
-			crypto_generichash_update(&st, peer_pk, REC_PK_LEN);
+			crypto_generichash_update(&st, peer_xpk, SEAL_KEY_LEN);
 		}
 		crypto_generichash_final(&st, mkey, sizeof(mkey));
 		sodium_memzero(&st, sizeof(st));
 		hit = memo->get(memo->ctx, mkey, shared);
 	}
 	if (!hit) {
-		if (!memo || !memo->conv_get || !memo->conv_get(memo->ctx, peer_pk, xpk)) {
-			if (crypto_sign_ed25519_pk_to_curve25519(xpk, peer_pk) != 0) {
-				err = MN_ECRYPTO;
-				goto out;
-			}
-			if (memo && memo->conv_put)
-				memo->conv_put(memo->ctx, peer_pk, xpk);
-		}
-		/* Fails on an all-zero result (low-order point). */
-		if (crypto_scalarmult(shared, self->xsk, xpk) != 0) {
+		/* Fails on an all-zero result (low-order point, or a key that
+		 * did not convert and was left zero). */
+		if (crypto_scalarmult(shared, self->xsk, peer_xpk) != 0) {
 			err = MN_ECRYPTO;
 			goto out;
 		}

@@ -48,7 +48,8 @@
  *   MN_EAUTH     the tag does not verify (wrong key, tampered, reflected)
  *   MN_EREPLAY   counter already seen or older than the window
  *   MN_ECRYPTO   a peer key that does not convert or gives a low-order result
- *   MN_EINVAL    bad arguments (the peer is ourselves, boot > SEAL_BOOT_MAX)
+ *   MN_EINVAL    bad arguments (the peer is ourselves, boot > SEAL_BOOT_MAX,
+ *                an identity key whose public half is not its secret's)
  *   MN_EMSGSIZE  output buffer too small
  *   MN_EFULL     the pair's counter is exhausted (2^40 messages in one boot)
  */
@@ -86,11 +87,14 @@ enum seal_layout {
 
 #define SEAL_BOOT_MAX ((UINT32_C(1) << (64 - SEAL_CTR_BOOT_SHIFT)) - 1)
 
-/* Our side: identity public key, converted X25519 secret, key id, counter
- * base. xsk is secret. */
+/* Our side: identity public key, converted X25519 secret, the X25519
+ * public key of that secret, key id, counter base. xsk is secret. Written
+ * only by seal_self_init (xpk must be the public half of xsk: the
+ * pair-keyed memo trusts it). */
 struct seal_self {
 	uint8_t pk[REC_PK_LEN];
 	uint8_t xsk[SEAL_KEY_LEN];
+	uint8_t xpk[SEAL_KEY_LEN];
 	uint64_t id;
 	uint64_t ctr_base;
 };
@@ -117,25 +121,30 @@ struct seal_hdr {
 	uint64_t ctr;
 };
 
-/* Precompute cache hook for the X25519 step (~35 us plus the Ed25519 ->
- * X25519 point conversion), so the simulator can share one memo across all
- * its nodes (DESIGN.md §8). The key is BLAKE2b-256("mn/v1/x25519" tag ||
- * our X25519 secret || peer Ed25519 public key): the exact inputs, never an
- * id. get returns true and fills shared on a hit; put stores a result. Both
- * run on the caller's thread; the values are secrets (a process-internal
- * memo only). NULL hooks mean "no memo".
+/* Precompute cache hook for the X25519 step (~35 us), so the simulator can
+ * share one memo across all its nodes (DESIGN.md §8). The key is
+ * BLAKE2b-256("mn/v1/x25519-3" tag || our X25519 secret || peer X25519
+ * public key): the exact inputs, never an id. get returns true and fills
+ * shared on a hit; put stores a result. Both run on the caller's thread;
+ * the values are secrets (a process-internal memo only). NULL hooks mean
+ * "no memo".
  *
  * Two optional additions for a process that runs both ends of every pair
  * (the simulator: measured on a 2-core VM, the conversion costs 91 us and
  * the X25519 63 us, and SWIM keys a new pair every probe):
- *   pair_keyed  the key is BLAKE2b-256("mn/v1/x25519-2" tag || the lower ||
- *               the higher of the two Ed25519 public keys): X25519(a, B) =
- *               X25519(b, A), so both ends share one entry. Exact inputs
- *               still: the two keys the DH is between (our secret is the
- *               one seal_self_init converted from the key pair whose public
- *               half is self->pk).
+ *   pair_keyed  the key is BLAKE2b-256("mn/v1/x25519-4" tag || the lower ||
+ *               the higher of the two X25519 public keys): X25519(a, B) =
+ *               X25519(b, A), so both ends share one entry. Our half is
+ *               self->xpk, the public key of the secret actually in use
+ *               (seal_self_init computes it from xsk and checks it against
+ *               the identity key), never self->pk: so a hit only ever
+ *               answers for the secret we hold, whatever the process does
+ *               with other identities or an old key.
  *   conv_get / conv_put  the peer key's Ed25519 -> X25519 conversion, keyed
  *               by the Ed25519 public key itself (the value is public).
+ *               Only seal_keys_derive() (the Ed25519 form) asks it; swim
+ *               converts each member key once, when its record is interned
+ *               (swim_rec.xpk), and uses seal_keys_derive_x().
  * Zero-initialised (as every existing user leaves them) they are off. */
 struct seal_memo {
 	bool (*get)(void *ctx, const uint8_t key[SEAL_MEMO_KEY_LEN],
@@ -160,13 +169,25 @@ bool seal_is_control(const uint8_t *buf, size_t len);
  * counter base boot << SEAL_CTR_BOOT_SHIFT (| 1), so counters of this boot
  * exceed every counter of earlier boots with lower numbers. The caller
  * persists boot before sending anything under it. MN_ECRYPTO if the key
- * does not convert, MN_EINVAL if boot is too large. */
+ * does not convert, MN_EINVAL if boot is too large or key->pk is not the
+ * public half of key->sk (checked on the X25519 side: the public key of
+ * the converted secret must be the converted public key). */
 int seal_self_init(struct seal_self *self, const struct rec_key *key, uint64_t boot);
 void seal_self_wipe(struct seal_self *self);
 
-/* Derive the pair keys with peer_pk. memo may be NULL. */
+/* A peer's X25519 public key from its Ed25519 one (libsodium's birational
+ * map). MN_ECRYPTO (and xpk zeroed) for a key that does not convert. */
+int seal_x25519_pk(uint8_t xpk[SEAL_KEY_LEN], const uint8_t pk[REC_PK_LEN]);
+
+/* Derive the pair keys with peer_pk, converting it (through memo->conv_get
+ * when set). memo may be NULL. */
 int seal_keys_derive(struct seal_keys *out, const struct seal_self *self,
 		     const uint8_t peer_pk[REC_PK_LEN], const struct seal_memo *memo);
+/* The same with the peer's X25519 key already converted (seal_x25519_pk):
+ * no conversion at all. MN_ECRYPTO for an all-zero or low-order peer_xpk. */
+int seal_keys_derive_x(struct seal_keys *out, const struct seal_self *self,
+		       const uint8_t peer_pk[REC_PK_LEN], const uint8_t peer_xpk[SEAL_KEY_LEN],
+		       const struct seal_memo *memo);
 void seal_keys_wipe(struct seal_keys *k);
 
 /* Parse the clear header. MN_ETRUNC, MN_EPROTO. */

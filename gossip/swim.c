@@ -40,6 +40,9 @@
  *   (tokens)     not a timer: address tokens are keyed by the mono time
  *                divided by TOK_EPOCH and accepted for two epochs.
  *
+ * Mono instants may wrap: they are compared only with mn_time.h's helpers
+ * (mn_time_before, mn_time_after_eq, mn_min_deadline), never with < or >.
+ *
  * Integer arithmetic only for anything that decides (DESIGN.md §8): logs are
  * Q16 fixed point.
  */
@@ -65,6 +68,7 @@
 #define ENTRY_LIST_MAX 48     /* entries accepted in one received LIST */
 #define WANT_TRIES 3          /* re-sends of an unanswered record request */
 #define BUDDY_SLOTS 64        /* recent buddy GOSSIPs remembered */
+#define CHAIN_OFF 2           /* a record's invite + admission follow its format and type bytes */
 
 static const char tag_digest[TAG_LEN] = "mn/v1/digest";
 
@@ -120,8 +124,8 @@ struct susp {
 	mn_ns start, deadline;
 	uint32_t member;            /* NONE: free (heap then links the free list) */
 	uint32_t heap;              /* position in the heap */
-	uint8_t n;                  /* confirmations beyond the first accuser */
-	uint32_t acc[SWIM_MAX_CONFIRM + 1]; /* low bits of accuser ids seen */
+	uint8_t nacc;               /* accusers counted: confirmations = nacc - 1 */
+	uint32_t acc[SWIM_MAX_CONFIRM + 1]; /* their member indices (0: our own probe) */
 };
 
 struct bcast {
@@ -992,7 +996,7 @@ static bool heap_less(const struct swim *s, uint32_t a, uint32_t b)
 {
 	const struct susp *x = &s->sp[s->heap[a]], *y = &s->sp[s->heap[b]];
 
-	return x->deadline < y->deadline ||
+	return mn_time_before(x->deadline, y->deadline) ||
 	       (x->deadline == y->deadline && x->member < y->member);
 }
 
@@ -1050,15 +1054,12 @@ static bool susp_grow(struct swim *s)
 	return true;
 }
 
-static uint32_t acc_tag(uint64_t accuser)
-{
-	return (uint32_t)accuser ^ (uint32_t)(accuser >> 32);
-}
-
-/* Member i becomes suspect (the caller set the state); accuser is the id of
- * who suspected it first. The pool grows to the member count; if that
- * allocation fails the member stays suspect until refuted (out of memory). */
-static void susp_start(struct swim *s, uint32_t i, uint64_t accuser)
+/* Member i becomes suspect (the caller set the state); acc is the member
+ * index of who suspected it first (accuser_of), NONE when no member vouches
+ * for the accusation: then the first member accuser to confirm it only
+ * takes that place. The pool grows to the member count; if that allocation
+ * fails the member stays suspect until refuted (out of memory). */
+static void susp_start(struct swim *s, uint32_t i, uint32_t acc)
 {
 	struct susp *p;
 	uint32_t slot;
@@ -1073,8 +1074,9 @@ static void susp_start(struct swim *s, uint32_t i, uint64_t accuser)
 	memset(p, 0, sizeof(*p));
 	p->member = i;
 	p->start = s->now;
-	p->n = 0;
-	p->acc[0] = acc_tag(accuser);
+	p->nacc = 0;
+	if (acc != NONE)
+		p->acc[p->nacc++] = acc;
 	p->deadline = s->now + susp_timeout(s, 0);
 	p->heap = s->heap_n;
 	s->heap[s->heap_n++] = slot;
@@ -1083,23 +1085,24 @@ static void susp_start(struct swim *s, uint32_t i, uint64_t accuser)
 	bump(s, SWIM_STAT_SUSPICIONS, 1);
 }
 
-/* A confirmation by accuser: true when it is a new, independent one. */
-static bool susp_confirm(struct swim *s, uint32_t i, uint64_t accuser)
+/* A confirmation by member acc (accuser_of): true when it is a new,
+ * independent one. */
+static bool susp_confirm(struct swim *s, uint32_t i, uint32_t acc)
 {
-	uint32_t slot = s->m[i].susp, tag = acc_tag(accuser);
+	uint32_t slot = s->m[i].susp;
 	struct susp *p;
 
-	if (slot == NONE)
+	if (slot == NONE || acc == NONE)
 		return false;
 	p = &s->sp[slot];
-	if (p->n >= susp_k(s))
+	if (p->nacc > susp_k(s))
 		return false;
-	for (uint32_t j = 0; j <= p->n; j++)
-		if (p->acc[j] == tag)
+	for (uint32_t j = 0; j < p->nacc; j++)
+		if (p->acc[j] == acc)
 			return false;
-	p->acc[++p->n] = tag;
-	mn_ns d = p->start + susp_timeout(s, p->n);
-	if (d < p->deadline) {
+	p->acc[p->nacc++] = acc;
+	mn_ns d = p->start + susp_timeout(s, p->nacc - 1u);
+	if (mn_time_before(d, p->deadline)) {
 		p->deadline = d;
 		heap_fix(s, p->heap);
 	}
@@ -1267,6 +1270,16 @@ static int learn_bytes(struct swim *s, const uint8_t *b, size_t len, uint32_t *o
 		release(s, r);
 		return MN_EEXIST;
 	}
+	/* A member's admission is pinned: every later version carries the
+	 * invite and admission bytes of the one we hold (doc/membership.md,
+	 * "Versions"), or a second invite could swap its chain (another IPv4,
+	 * route rights, an admitter that was never revoked). */
+	if (r->chain_len != s->m[i].rec->chain_len ||
+	    memcmp(r->bytes + CHAIN_OFF, s->m[i].rec->bytes + CHAIN_OFF, r->chain_len) != 0) {
+		release(s, r);
+		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+		return MN_EAUTH;
+	}
 	hash_toggle(s, i);
 	const struct swim_rec *old = s->m[i].rec;
 	s->m[i].rec = r;
@@ -1316,7 +1329,8 @@ static const struct seal_keys *keys_for(struct swim *s, uint32_t i)
 	if (c->member != NONE)
 		seal_keys_wipe(&c->k);
 	c->member = NONE;
-	if (seal_keys_derive(&c->k, &s->self, s->m[i].rec->pk, s->seal_memo) != MN_OK)
+	if (seal_keys_derive_x(&c->k, &s->self, s->m[i].rec->pk, s->m[i].rec->xpk,
+			       s->seal_memo) != MN_OK)
 		return NULL;
 	c->member = i;
 	return &c->k;
@@ -1339,10 +1353,12 @@ static uint64_t tok_make(const struct swim *s, uint32_t i, const struct waddr *a
 static bool tok_check(const struct swim *s, uint32_t i, const struct waddr *a, uint64_t echo)
 {
 	uint64_t e = s->now / TOK_EPOCH_NS;
+	/* the epoch before the first one after mono wraps is the last one */
+	uint64_t prev = e > 0 ? e - 1 : UINT64_MAX / TOK_EPOCH_NS;
 
 	if (echo == 0 || a->family == 0)
 		return false;
-	return echo == tok_make(s, i, a, e) || (e > 0 && echo == tok_make(s, i, a, e - 1));
+	return echo == tok_make(s, i, a, e) || echo == tok_make(s, i, a, prev);
 }
 
 /* Start a message to member i. dgram_cap bounds the whole datagram; dst
@@ -1539,7 +1555,7 @@ static void want(struct swim *s, uint64_t id)
 		}
 		if (!x->used && !w)
 			w = x;
-		if (x->used && x->at < oldest->at)
+		if (x->used && mn_time_before(x->at, oldest->at))
 			oldest = x;
 	}
 	if (!w)
@@ -1743,6 +1759,25 @@ static void apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32
 		bq_alive(s, i);
 }
 
+/* The member index an accusation of member subj counts for: NONE unless
+ * the accuser id names a current member (its record verified, its chain not
+ * revoked) other than ourselves and the subject. An id on the wire costs
+ * nothing to make up, so only members are independent confirmations (a
+ * stranger's or a made-up id must not shrink the timeout). rx NULL: our
+ * own failed probe, which counts as us. */
+static uint32_t accuser_of(const struct swim *s, const struct rx *rx, uint32_t subj,
+			   uint64_t accuser)
+{
+	uint32_t a;
+
+	if (!rx)
+		return 0;
+	a = find(s, accuser);
+	if (a == NONE || a == 0 || a == subj || rec_revoked(s, s->m[a].rec))
+		return NONE;
+	return a;
+}
+
 /* Suspect or dead at inc, according to accuser. A "dead" from anyone else is
  * only a suspicion here: one accuser never evicts; our own timer decides. */
 static void apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
@@ -1766,12 +1801,12 @@ static void apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint
 	inc_note(s, rx, i, inc);
 	if (m->state == SWIM_ALIVE) {
 		live_set(s, i, SWIM_SUSPECT, inc);
-		susp_start(s, i, accuser);
+		susp_start(s, i, accuser_of(s, rx, i, accuser));
 		bq_put(s, i, SWIM_I_SUSPECT, inc, accuser);
 	} else if (m->state == SWIM_SUSPECT) {
 		if (inc > m->inc)
 			live_set(s, i, SWIM_SUSPECT, inc);
-		if (susp_confirm(s, i, accuser))
+		if (susp_confirm(s, i, accuser_of(s, rx, i, accuser)))
 			bq_put(s, i, SWIM_I_SUSPECT, m->inc, accuser);
 	}
 	/* dead stays dead until an alive with a higher incarnation */
@@ -2995,6 +3030,11 @@ void swim_rec_fill(struct swim_rec *r, const struct rec_member *m)
 		memset(r->admin_pk, 0, REC_PK_LEN);
 	r->version = m->version;
 	r->admitter_kind = m->adm.admitter;
+	r->chain_len = (uint16_t)((m->invite.signer == REC_BY_ADMIN ? REC_INVITE_ADMIN_LEN :
+				   REC_INVITE_ROOT_LEN) + REC_ADMISSION_LEN);
+	/* Once per record, not per pair key: the 64-slot pair-key cache
+	 * thrashes past 64 active members, and each miss would convert again. */
+	seal_x25519_pk(r->xpk, m->adm.node_pk);
 }
 
 int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time now)

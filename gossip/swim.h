@@ -34,8 +34,9 @@
  *   fires timers        swim_on_timer(s, now) when swim_next_deadline(s) passed
  *   drains output       swim_poll_tx(s, buf, cap, &len, &dst) until it returns 0
  * after every call that may send (recv, on_timer, learn, publish).
- * now.mono drives every timer (it need not start at zero); now.wall is not
- * read (seal counters start from the persisted boot number, cfg->boot).
+ * now.mono drives every timer (it need not start at zero, and may wrap:
+ * instants are only compared with mn_time.h's wrap-safe helpers); now.wall
+ * is not read (seal counters start from the persisted boot number, cfg->boot).
  *
  * Security (doc/gossip.md §9): every datagram is sealed per pair
  * (gossip/seal.h); a datagram from a non-member costs one hash lookup and a
@@ -68,7 +69,9 @@
  *   MN_EBUSY     HELLO over its verification budget
  *   MN_ENOMEM    allocation failed (state unchanged)
  *   MN_EPROTO    malformed record or datagram
- *   MN_EAUTH     record or datagram fails authentication
+ *   MN_EAUTH     record or datagram fails authentication; or a newer version
+ *                of a member's record whose invite and admission differ from
+ *                those of the version held (admissions are pinned)
  *   MN_EREVOKED  a key in the record's chain is revoked
  *   MN_ENOENT    unknown member; or a member-admitted record whose admitter
  *                is not (yet) a member
@@ -213,15 +216,20 @@ struct swim_rec {
 	uint8_t invite_pk[REC_PK_LEN];
 	uint8_t admitter_pk[REC_PK_LEN];
 	uint8_t admin_pk[REC_PK_LEN];    /* all zero: root-issued invite */
+	/* pk converted to X25519 once, when the record is interned, so sealing
+	 * to the member never converts again (all zero: it does not convert) */
+	uint8_t xpk[SEAL_KEY_LEN];
 	uint64_t version;
 	uint64_t user;                   /* free for the store's owner (the simulator: node id) */
 	uint32_t store_ref;              /* the store's own bookkeeping */
 	uint8_t admitter_kind;           /* enum rec_signer */
 	uint16_t len;
+	uint16_t chain_len;              /* invite + admission: bytes[2 .. 2 + chain_len) */
 	uint8_t bytes[];                 /* the canonical encoding, len bytes */
 };
 
-/* Fill a swim_rec's fields (not bytes/len/user/store_ref) from a decoded record. */
+/* Fill a swim_rec's fields (not bytes/len/user/store_ref) from a decoded
+ * record, converting its key to X25519 (xpk; zero if it does not convert). */
 void swim_rec_fill(struct swim_rec *r, const struct rec_member *m);
 
 /* Where record bytes live. Every record a swim instance uses comes from

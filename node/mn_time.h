@@ -24,7 +24,9 @@ struct mn_time {
 	mn_ns wall; /* nanoseconds since the Unix epoch */
 };
 
-/* Overflow-safe comparisons for monotonic instants. */
+/* Overflow-safe comparisons for monotonic instants: right whenever the two
+ * are less than 2^63 ns (292 years) apart, so a mono clock may start
+ * anywhere and wrap. MN_NEVER is not an instant: test for it first. */
 static inline bool mn_time_after_eq(mn_ns a, mn_ns b)
 {
 	return (int64_t)(a - b) >= 0;
@@ -41,9 +43,15 @@ static inline bool mn_elapsed(mn_ns now, mn_ns when, mn_ns age)
 	return now - when >= age;
 }
 
+/* The earlier of two deadlines, MN_NEVER being none: wrap-safe like the
+ * comparisons above (a plain minimum picks the wrong one across a wrap). */
 static inline mn_ns mn_min_deadline(mn_ns a, mn_ns b)
 {
-	return a < b ? a : b;
+	if (a == MN_NEVER)
+		return b;
+	if (b == MN_NEVER)
+		return a;
+	return mn_time_before(b, a) ? b : a;
 }
 
 #endif

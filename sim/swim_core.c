@@ -118,8 +118,6 @@ struct swc_shared {
 	uint8_t *up;                   /* per node id: a core is running */
 	uint32_t *idmap;               /* key id -> node id + 1, open addressing */
 	uint32_t idmap_mask;
-	uint8_t (*xpk)[SEAL_KEY_LEN];  /* per node id: its key converted to X25519 */
-	uint8_t *xpk_set;
 	uint32_t inc_max;              /* highest incarnation any node reached */
 };
 
@@ -282,32 +280,6 @@ static void xm_put(void *ctx, const uint8_t key[SEAL_MEMO_KEY_LEN],
 	sim_env_count(c->env, C_X25519, 1);
 }
 
-/* The conversion memo, keyed by the exact Ed25519 key: a node id from the
- * key id, then the whole key compared. */
-static uint32_t idmap_find(const struct swc_shared *sh, const uint8_t pk[REC_PK_LEN]);
-
-static bool conv_get(void *ctx, const uint8_t ed_pk[REC_PK_LEN], uint8_t x_pk[SEAL_KEY_LEN])
-{
-	struct swc *c = ctx;
-	uint32_t id = idmap_find(c->sh, ed_pk);
-
-	if (id == NONE || !c->sh->xpk_set[id])
-		return false;
-	memcpy(x_pk, c->sh->xpk[id], SEAL_KEY_LEN);
-	return true;
-}
-
-static void conv_put(void *ctx, const uint8_t ed_pk[REC_PK_LEN], const uint8_t x_pk[SEAL_KEY_LEN])
-{
-	struct swc *c = ctx;
-	uint32_t id = idmap_find(c->sh, ed_pk);
-
-	if (id == NONE)
-		return;
-	memcpy(c->sh->xpk[id], x_pk, SEAL_KEY_LEN);
-	c->sh->xpk_set[id] = 1;
-}
-
 /* ---- node ids ---- */
 
 static uint64_t user_of(uint32_t id, uint32_t seq)
@@ -412,8 +384,6 @@ static void shared_del(void *p)
 	free(sh->hist);
 	free(sh->up);
 	free(sh->idmap);
-	free(sh->xpk);
-	free(sh->xpk_set);
 	free(sh);
 }
 
@@ -505,10 +475,8 @@ static int shared_new(void **out, const struct sim_core_args *a, char *err, size
 	sh->idmap = calloc((size_t)sh->idmap_mask + 1, sizeof(*sh->idmap));
 	sh->cur = calloc(nodes, sizeof(*sh->cur));
 	sh->boot_addr = calloc(nodes, sizeof(*sh->boot_addr));
-	sh->xpk = calloc(nodes, sizeof(*sh->xpk));
-	sh->xpk_set = calloc(nodes, sizeof(*sh->xpk_set));
-	if (!sh->xm || !sh->memo_slots || !sh->hist || !sh->up || !sh->idmap || !sh->xpk ||
-	    !sh->xpk_set || !sh->cur || !sh->boot_addr)
+	if (!sh->xm || !sh->memo_slots || !sh->hist || !sh->up || !sh->idmap || !sh->cur ||
+	    !sh->boot_addr)
 		goto fail_nomem;
 	if ((rc = rec_memo_init(&sh->memo, sh->memo_slots, MEMO_SLOTS)) ||
 	    (rc = rtab_new(&sh->rt, nodes * 4 + 8 * SWC_MAX_VERSIONS)))
@@ -824,9 +792,9 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 	c->xmemo.get = xm_get;
 	c->xmemo.put = xm_put;
 	c->xmemo.ctx = c;
+	/* no conversion hooks: swim converts each key once, when its record
+	 * is interned (swim_rec.xpk) */
 	c->xmemo.pair_keyed = true;
-	c->xmemo.conv_get = conv_get;
-	c->xmemo.conv_put = conv_put;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.params = sh->p;
 	cfg.net = &sh->net;

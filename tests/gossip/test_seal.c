@@ -337,6 +337,53 @@ START_TEST(test_seal_memo)
 }
 END_TEST
 
+/* Review finding: the pair-keyed memo was keyed by the two Ed25519 public
+ * keys, so a hit answered for whatever secret the caller held: a key pair
+ * whose secret changed without its public half, or another identity of the
+ * same process naming itself by someone else's public key, got the pair's
+ * real keys from the memo. Now the memo names our side by the X25519 public
+ * key of the secret in use, and seal_self_init refuses halves that differ. */
+START_TEST(test_seal_memo_pair_secret)
+{
+	struct pair_fx x;
+	struct count_memo cm;
+	struct seal_memo memo = { .get = cm_get, .put = cm_put, .ctx = &cm, .pair_keyed = true };
+	struct seal_keys k;
+	struct seal_self mix;
+	struct rec_key changed;
+
+	pfx_init(&x, "test_seal_memo_pair_secret");
+	memset(&cm, 0, sizeof(cm));
+	/* A keys the pair with B; B's end is answered from the same entry */
+	ck_assert_int_eq(seal_keys_derive(&k, &x.sa, x.b.pk, &memo), MN_OK);
+	ck_assert_mem_eq(&k, &x.ab, sizeof(k));
+	ck_assert_int_eq(seal_keys_derive(&k, &x.sb, x.a.pk, &memo), MN_OK);
+	ck_assert_int_eq(cm.hits, 1);
+	ck_assert_mem_eq(&k, &x.ba, sizeof(k));
+	/* a key change that kept the old public half: refused outright */
+	changed = x.a;
+	memcpy(changed.sk, x.c.sk, REC_SK_LEN);
+	ck_assert_int_eq(seal_self_init(&mix, &changed, BOOT), MN_EINVAL);
+	changed = x.c;
+	memcpy(changed.pk, x.a.pk, REC_PK_LEN);
+	ck_assert_int_eq(seal_self_init(&mix, &changed, BOOT), MN_EINVAL);
+	/* C's side naming itself by A's public key: no hit, and not A's keys */
+	ck_assert_int_eq(seal_self_init(&mix, &x.c, BOOT), MN_OK);
+	memcpy(mix.pk, x.a.pk, REC_PK_LEN);
+	ck_assert_int_eq(seal_keys_derive(&k, &mix, x.b.pk, &memo), MN_OK);
+	ck_assert_int_eq(cm.hits, 1);
+	ck_assert(memcmp(k.tx, x.ab.tx, SEAL_KEY_LEN) != 0);
+	ck_assert(memcmp(k.rx, x.ab.rx, SEAL_KEY_LEN) != 0);
+	/* C itself: its own entry, its own keys */
+	ck_assert_int_eq(seal_keys_derive(&k, &x.sc, x.b.pk, &memo), MN_OK);
+	ck_assert_mem_eq(&k, &x.cb, sizeof(k));
+	seal_self_wipe(&mix);
+	seal_keys_wipe(&k);
+	rec_key_wipe(&changed);
+	pfx_free(&x);
+}
+END_TEST
+
 START_TEST(test_seal_bad_keys)
 {
 	struct pair_fx x;
@@ -394,6 +441,7 @@ static Suite *seal_suite(void)
 	tcase_add_test(tc, test_seal_restart);
 	tcase_add_test(tc, test_seal_boot_counter);
 	tcase_add_test(tc, test_seal_memo);
+	tcase_add_test(tc, test_seal_memo_pair_secret);
 	tcase_add_test(tc, test_seal_bad_keys);
 	tcase_add_test(tc, test_seal_demux);
 	tcase_set_timeout(tc, 60);

@@ -146,8 +146,10 @@ static void on_event(void *ctx, const struct swim_event *ev)
 	}
 }
 
-static struct tnet *tn_new(const char *name, uint64_t dflt_seed, uint32_t nn,
-			   const struct swim_params *p)
+/* rtab_max: the shared record table's limit (every node's first record is
+ * interned, pinned, before any boots). */
+static struct tnet *tn_new_ex(const char *name, uint64_t dflt_seed, uint32_t nn,
+			      const struct swim_params *p, uint32_t rtab_max)
 {
 	struct tnet *t = calloc(1, sizeof(*t));
 
@@ -164,7 +166,7 @@ static struct tnet *tn_new(const char *name, uint64_t dflt_seed, uint32_t nn,
 		t->p = *p;
 	else
 		swim_params_lan(&t->p);
-	ck_assert_int_eq(rtab_new(&t->rt, 4096), MN_OK);
+	ck_assert_int_eq(rtab_new(&t->rt, rtab_max), MN_OK);
 	rtab_store(t->rt, &t->store);
 	t->memo_slots = calloc(MEMO_SLOTS, REC_MEMO_KEY_LEN);
 	ck_assert_int_eq(rec_memo_init(&t->memo, t->memo_slots, MEMO_SLOTS), MN_OK);
@@ -183,6 +185,12 @@ static struct tnet *tn_new(const char *name, uint64_t dflt_seed, uint32_t nn,
 		nd->mono_off = (uint64_t)(i + 1) * 1000 * SEC + 12345;
 	}
 	return t;
+}
+
+static struct tnet *tn_new(const char *name, uint64_t dflt_seed, uint32_t nn,
+			   const struct swim_params *p)
+{
+	return tn_new_ex(name, dflt_seed, nn, p, 4096);
 }
 
 /* Boot node i. knows: NULL = every record with its address; else the node
@@ -321,7 +329,8 @@ static void tn_run(struct tnet *t, mn_ns until)
 			mn_ns d = swim_next_deadline(nd->s);
 			if (d == MN_NEVER)
 				continue;
-			mn_ns g = d < nd->mono_off ? 0 : d - nd->mono_off;
+			/* wrap-safe: a node's mono clock may wrap (test_mono_wrap) */
+			mn_ns g = mn_time_before(d, nd->mono_off) ? 0 : d - nd->mono_off;
 			if (g < t->now)
 				g = t->now;
 			if (g < tt) {
@@ -1677,6 +1686,378 @@ START_TEST(test_pp_root_once)
 }
 END_TEST
 
+/* ---- review 2: X25519 keys, accusers, time, admissions, the record table ---- */
+
+/* Node i boots knowing every record but no address: it probes, gossips and
+ * pushes to nobody, so what it does is only what the test tells it. */
+static void tn_boot_quiet(struct tnet *t, uint32_t i)
+{
+	tn_boot(t, i, &i, 1, 0);
+	for (uint32_t j = 0; j < t->nn; j++) {
+		if (j == i)
+			continue;
+		int err = swim_learn(t->n[i].s, t->n[j].rec, t->n[j].rec_len, NULL,
+				     node_time(&t->n[i]));
+		ck_assert(err == MN_OK || err == MN_EEXIST);
+	}
+}
+
+/* A GOSSIP of items from member `from` (its key; it need not run) to node
+ * `to`, from no address (so `to` learns none for it). */
+static void tell(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *items, size_t ilen,
+		 uint64_t *boot)
+{
+	uint8_t body[SWIM_PT_MAX], dg[SWIM_MTU];
+	struct mn_addr nowhere;
+	size_t dl;
+
+	memset(&nowhere, 0, sizeof(nowhere));
+	memset(body, 0, SWIM_BODY_HDR);
+	memcpy(body + SWIM_BODY_HDR, items, ilen);
+	dl = craft(t, &t->n[from].key, to, (*boot)++, SWIM_T_GOSSIP, body, SWIM_BODY_HDR + ilen, dg);
+	ck_assert_int_eq(swim_recv(t->n[to].s, &nowhere, dg, dl, node_time(&t->n[to])), MN_OK);
+	drain(t, to);
+}
+
+struct conv_count {
+	uint32_t calls;
+};
+
+static bool cc_get(void *ctx, const uint8_t ed_pk[REC_PK_LEN], uint8_t x_pk[SEAL_KEY_LEN])
+{
+	(void)ed_pk;
+	(void)x_pk;
+	((struct conv_count *)ctx)->calls++;
+	return false;
+}
+
+static void cc_put(void *ctx, const uint8_t ed_pk[REC_PK_LEN], const uint8_t x_pk[SEAL_KEY_LEN])
+{
+	(void)ed_pk;
+	(void)x_pk;
+	((struct conv_count *)ctx)->calls++;
+}
+
+/* Review 2, finding 1: past 64 active members the pair-key cache misses on
+ * most datagrams, and each miss converted the member's Ed25519 key to
+ * X25519 again (~90 us). The conversion now happens once per record, when
+ * it is interned (swim_rec.xpk): 100 members, three datagrams each, and
+ * swim never asks for a conversion. */
+START_TEST(test_xpk_once)
+{
+	enum { N = 100, ROUNDS = 3 };
+	struct gfix f;
+	struct rec_key *keys = calloc(N + 1, sizeof(*keys));
+	uint8_t (*rec)[REC_MEMBER_MAX] = calloc(N + 1, sizeof(*rec));
+	size_t len[N + 1];
+	struct mn_seeded_rng srng;
+	struct conv_count cc = { 0 };
+	struct seal_memo memo = { .conv_get = cc_get, .conv_put = cc_put, .ctx = &cc };
+	struct mn_time now = { 5 * SEC, WALL0 };
+	struct swim_config c;
+	struct swim *s;
+	struct mn_addr nowhere;
+
+	ck_assert_ptr_nonnull(keys);
+	ck_assert_ptr_nonnull(rec);
+	gfix_init(&f, gfix_seed("test_xpk_once", 0x7201));
+	for (uint32_t i = 0; i <= N; i++) {
+		rec_key_generate(&keys[i], &f.rng);
+		gfix_record(&f, &keys[i], i, GF_T0_MS + 5000, NULL, rec[i], sizeof(rec[i]), &len[i]);
+	}
+	memset(&c, 0, sizeof(c));
+	swim_params_lan(&c.params);
+	c.net = &f.net;
+	c.key = &keys[0];
+	c.record = rec[0];
+	c.record_len = len[0];
+	mn_seeded_rng_init(&srng, f.seed + 1);
+	c.rng = mn_seeded_rng_iface(&srng);
+	c.seal_memo = &memo; /* no store: private copies, as in the daemon */
+	ck_assert_int_eq(swim_new(&s, &c, now), MN_OK);
+	for (uint32_t i = 1; i <= N; i++)
+		ck_assert_int_eq(swim_learn(s, rec[i], len[i], NULL, now), MN_OK);
+	memset(&nowhere, 0, sizeof(nowhere));
+	for (uint32_t r = 0; r < ROUNDS; r++) {
+		for (uint32_t i = 1; i <= N; i++) {
+			uint8_t body[SWIM_BODY_HDR] = { 0 }, dg[SWIM_MTU];
+			struct seal_self me;
+			struct seal_keys k;
+			struct seal_pair pair = { 0 };
+			size_t dl;
+			ck_assert_int_eq(seal_self_init(&me, &keys[i], CRAFT_BOOT + r), MN_OK);
+			ck_assert_int_eq(seal_keys_derive(&k, &me, keys[0].pk, NULL), MN_OK);
+			ck_assert_int_eq(seal_seal(&me, &k, &pair, seal_key_id(keys[0].pk),
+						   SWIM_T_GOSSIP, body, sizeof(body), &f.rng, dg,
+						   sizeof(dg), &dl), MN_OK);
+			ck_assert_int_eq(swim_recv(s, &nowhere, dg, dl, now), MN_OK);
+			seal_self_wipe(&me);
+			seal_keys_wipe(&k);
+		}
+	}
+	ck_assert_uint_eq(swim_stat(s, SWIM_STAT_DROP_AUTH), 0);
+	ck_assert_uint_eq(cc.calls, 0);
+	for (uint32_t i = 1; i <= N; i++) {
+		struct swim_member_info mi;
+		uint8_t x[SEAL_KEY_LEN];
+		ck_assert_int_eq(swim_member(s, keys[i].pk, &mi), MN_OK);
+		ck_assert_int_eq(seal_x25519_pk(x, keys[i].pk), MN_OK);
+		ck_assert_mem_eq(mi.rec->xpk, x, SEAL_KEY_LEN);
+	}
+	printf("test_xpk_once: %u members x %u datagrams, %u conversions asked of the memo\n",
+	       N, ROUNDS, cc.calls);
+	swim_del(s);
+	for (uint32_t i = 0; i <= N; i++)
+		rec_key_wipe(&keys[i]);
+	free(keys);
+	free(rec);
+	gfix_free(&f);
+}
+END_TEST
+
+/* Review 2, finding 2: an accuser id only counts as an independent
+ * confirmation when it names a current member other than ourselves and the
+ * subject. Made-up ids, a stranger's, ours, the subject's own and a removed
+ * member's shrink nothing; members do; a suspicion started by a made-up
+ * accuser is confirmed only from the second member on. */
+START_TEST(test_accuser_members)
+{
+	const uint32_t N = 8, M = 1, X = 2, Y = 3, Z = 4, V = 5, W = 6, R = 7;
+	struct tnet *t = tn_new("test_accuser_members", 0x7202, N, NULL);
+	struct swim_scaled sc;
+	struct rec_key stranger;
+	uint8_t items[SWIM_PT_MAX];
+	uint64_t boot = CRAFT_BOOT;
+	size_t n = 0;
+	mn_ns t0;
+
+	tn_boot_quiet(t, 0);
+	ck_assert_uint_eq(swim_remove(t->n[0].s, t->n[R].key.pk, node_time(&t->n[0])), 1);
+	rec_key_generate(&stranger, &t->f.rng);
+	tn_run_for(t, 1 * SEC);
+	/* X: one member accuses; the rest are no members of ours */
+	n += item_suspect(items + n, SWIM_I_SUSPECT, t->n[X].key.pk, 0, seal_key_id(t->n[M].key.pk));
+	n += item_suspect(items + n, SWIM_I_SUSPECT, t->n[X].key.pk, 0, 0xbad0000000000001ull);
+	n += item_suspect(items + n, SWIM_I_SUSPECT, t->n[X].key.pk, 0, seal_key_id(stranger.pk));
+	n += item_suspect(items + n, SWIM_I_DEAD, t->n[X].key.pk, 0, seal_key_id(t->n[0].key.pk));
+	n += item_suspect(items + n, SWIM_I_SUSPECT, t->n[X].key.pk, 0, seal_key_id(t->n[X].key.pk));
+	n += item_suspect(items + n, SWIM_I_DEAD, t->n[X].key.pk, 0, seal_key_id(t->n[R].key.pk));
+	n += item_suspect(items + n, SWIM_I_SUSPECT, t->n[X].key.pk, 0, seal_key_id(t->n[M].key.pk));
+	/* Y: three members (one repeated) */
+	n += item_suspect(items + n, SWIM_I_SUSPECT, t->n[Y].key.pk, 0, seal_key_id(t->n[M].key.pk));
+	n += item_suspect(items + n, SWIM_I_SUSPECT, t->n[Y].key.pk, 0, seal_key_id(t->n[V].key.pk));
+	n += item_suspect(items + n, SWIM_I_SUSPECT, t->n[Y].key.pk, 0, seal_key_id(t->n[V].key.pk));
+	n += item_suspect(items + n, SWIM_I_DEAD, t->n[Y].key.pk, 0, seal_key_id(t->n[W].key.pk));
+	/* Z: started by a made-up accuser, then two members */
+	n += item_suspect(items + n, SWIM_I_SUSPECT, t->n[Z].key.pk, 0, 0xbad0000000000002ull);
+	n += item_suspect(items + n, SWIM_I_SUSPECT, t->n[Z].key.pk, 0, seal_key_id(t->n[V].key.pk));
+	n += item_suspect(items + n, SWIM_I_SUSPECT, t->n[Z].key.pk, 0, seal_key_id(t->n[W].key.pk));
+	tell(t, M, 0, items, n, &boot);
+	t0 = t->now;
+	for (uint32_t j = X; j <= Z; j++)
+		ck_assert_int_eq(view(t, 0, j), SWIM_SUSPECT);
+	swim_scale(&t->p, N - 1, &sc);
+	ck_assert_uint_eq(sc.k, 2);
+	tn_run_for(t, sc.susp_max_ns + 5 * SEC);
+	printf("test_accuser_members: dead after %" PRIu64 " / %" PRIu64 " / %" PRIu64 " ms\n",
+	       (t->n[0].first_dead[X] - t0) / MS, (t->n[0].first_dead[Y] - t0) / MS,
+	       (t->n[0].first_dead[Z] - t0) / MS);
+	ck_assert_uint_eq(t->n[0].first_dead[X] - t0, sc.susp_timeout_ns[0]);
+	ck_assert_uint_eq(t->n[0].first_dead[Y] - t0, sc.susp_timeout_ns[2]);
+	ck_assert_uint_eq(t->n[0].first_dead[Z] - t0, sc.susp_timeout_ns[1]);
+	rec_key_wipe(&stranger);
+	tn_free(t);
+}
+END_TEST
+
+/* Review 2, finding 5: mono instants are compared wrap-safely everywhere
+ * (the suspicion heap, a confirmation's earlier deadline, the next
+ * deadline, the record requests, the token epochs). Node 0's mono clock
+ * wraps 20 s in: a suspicion confirmed down to a deadline before the wrap
+ * fires then, not after one that runs out after the wrap. Then a small
+ * network runs across the wrap as it runs anywhere else. */
+START_TEST(test_mono_wrap)
+{
+	const uint32_t N = 6, M = 1, A = 2, B = 3, V = 4, W = 5;
+	struct tnet *t = tn_new("test_mono_wrap", 0x7205, N, NULL);
+	struct swim_scaled sc;
+	uint8_t items[3 * SWIM_ITEM_SUSPECT_LEN];
+	uint64_t boot = CRAFT_BOOT;
+	mn_ns ta, tb;
+	size_t n = 0;
+
+	t->n[0].mono_off = (mn_ns)0 - 20 * SEC;
+	tn_boot_quiet(t, 0);
+	swim_scale(&t->p, N, &sc);
+	ck_assert_uint_eq(sc.k, 2);
+	tn_run_for(t, 1 * SEC);
+	/* A: deadline after the wrap, confirmed down to one before it */
+	n += item_suspect(items + n, SWIM_I_SUSPECT, t->n[A].key.pk, 0, seal_key_id(t->n[M].key.pk));
+	n += item_suspect(items + n, SWIM_I_SUSPECT, t->n[A].key.pk, 0, seal_key_id(t->n[V].key.pk));
+	n += item_suspect(items + n, SWIM_I_SUSPECT, t->n[A].key.pk, 0, seal_key_id(t->n[W].key.pk));
+	tell(t, M, 0, items, n, &boot);
+	ta = t->now;
+	tn_run_for(t, 1 * SEC);
+	/* B: after the wrap (a smaller number than A's deadline) */
+	item_suspect(items, SWIM_I_SUSPECT, t->n[B].key.pk, 0, seal_key_id(t->n[M].key.pk));
+	tell(t, M, 0, items, SWIM_ITEM_SUSPECT_LEN, &boot);
+	tb = t->now;
+	ck_assert(ta + sc.susp_timeout_ns[2] < 20 * SEC && tb + sc.susp_timeout_ns[0] > 20 * SEC);
+	tn_run_for(t, sc.susp_max_ns + 5 * SEC);
+	ck_assert_uint_eq(t->n[0].first_dead[A] - ta, sc.susp_timeout_ns[2]);
+	ck_assert_uint_eq(t->n[0].first_dead[B] - tb, sc.susp_timeout_ns[0]);
+	tn_free(t);
+
+	/* three nodes whose clocks wrap 10, 17 and 24 s in */
+	t = tn_new("test_mono_wrap (network)", 0x7206, 3, NULL);
+	for (uint32_t i = 0; i < 3; i++)
+		t->n[i].mono_off = (mn_ns)0 - (10 + 7 * i) * SEC;
+	tn_boot_all(t);
+	ck_assert_uint_lt(run_until_agreed(t, 8 * SEC), 8 * SEC);
+	tn_run(t, 9 * SEC);
+	/* every address is proven by now, and stays proven across the wrap:
+	 * a token of the last epoch before it is still the previous one */
+	uint64_t capped = total_stat(t, SWIM_STAT_CAPPED_REPLY);
+	tn_run_for(t, 60 * SEC);
+	ck_assert(agreed(t));
+	ck_assert_uint_eq(total_stat(t, SWIM_STAT_CAPPED_REPLY), capped);
+	ck_assert_uint_eq(total_stat(t, SWIM_STAT_SUSPICIONS), 0);
+	ck_assert_uint_eq(total_stat(t, SWIM_STAT_PROBES_FAILED), 0);
+	ck_assert_uint_ge(total_stat(t, SWIM_STAT_ACKS), 150);
+	tn_free(t);
+}
+END_TEST
+
+/* node's record under any invite (its key invkey) and admitter (NULL: the
+ * root), at overlay address 100.64.0.ip. */
+static void record_chain(struct gfix *f, const struct rec_invite *inv,
+			 const struct rec_key *invkey, const struct rec_key *node, uint32_t n,
+			 uint64_t version, const struct rec_key *admitter, uint8_t ip,
+			 uint8_t *buf, size_t cap, size_t *len)
+{
+	struct rec_member m;
+	uint8_t proof[REC_SIG_LEN];
+	uint8_t ip4[4] = { 100, 64, 0, ip };
+
+	memset(&m, 0, sizeof(m));
+	m.invite = *inv;
+	rec_join_proof(&f->net, invkey, node->pk, proof);
+	ck_assert_int_eq(rec_admit(&f->net, inv, admitter ? admitter : &f->root,
+				   admitter ? REC_BY_MEMBER : REC_BY_ROOT, node->pk, proof, ip4,
+				   GF_T0_MS + 2000, NULL, NULL, &m.adm), MN_OK);
+	m.version = version;
+	snprintf(m.name, sizeof(m.name), "node%u", n);
+	m.name_len = (uint8_t)strlen(m.name);
+	ck_assert_int_eq(rec_member_sign(&f->net, node, &m), MN_OK);
+	ck_assert_int_eq(rec_member_encode(&m, buf, cap, len), MN_OK);
+}
+
+/* Review 2, finding 6: a member's admission is pinned. A later version of
+ * its record must carry the invite and admission bytes of the version held;
+ * a second invite (here one allowing routes), another admitter or another
+ * IPv4 is refused, by swim_learn and from the wire. A member removed (its
+ * chain revoked) may come back with a new chain. */
+START_TEST(test_admission_pinned)
+{
+	const uint32_t X = 1;
+	struct tnet *t = tn_new("test_admission_pinned", 0x7206, 3, NULL);
+	struct tnode *x = &t->n[X];
+	struct rec_key invkey2;
+	struct rec_invite inv2;
+	uint8_t rec[REC_MEMBER_MAX], other[REC_MEMBER_MAX], body[SWIM_PT_MAX], dg[SWIM_MTU];
+	size_t len, olen, bl, dl;
+	uint64_t v = x->version;
+	struct mn_time now;
+	struct swim *s0;
+
+	rec_key_generate(&invkey2, &t->f.rng);
+	memset(&inv2, 0, sizeof(inv2));
+	inv2.signer = REC_BY_ROOT;
+	inv2.flags = REC_INV_ROUTES;
+	memcpy(inv2.invite_pk, invkey2.pk, REC_PK_LEN);
+	inv2.expires_ms = GF_T0_MS + UINT64_C(86400000);
+	inv2.max_uses = 1;
+	ck_assert_int_eq(rec_invite_sign(&t->f.net, &t->f.root, &inv2), MN_OK);
+	tn_boot_quiet(t, 0);
+	s0 = t->n[0].s;
+	now = node_time(&t->n[0]);
+	/* the same chain, a newer version: adopted */
+	gfix_record(&t->f, &x->key, X, v + 1, NULL, rec, sizeof(rec), &len);
+	ck_assert_mem_eq(rec + 2, x->rec + 2, REC_INVITE_ROOT_LEN + REC_ADMISSION_LEN);
+	ck_assert_int_eq(swim_learn(s0, rec, len, NULL, now), MN_OK);
+	ck_assert_uint_eq(view_version(t, 0, X), v + 1);
+	/* a second invite, another admitter, another address: all refused */
+	record_chain(&t->f, &inv2, &invkey2, &x->key, X, v + 2, NULL, 2, other, sizeof(other),
+		     &olen);
+	ck_assert_int_eq(swim_learn(s0, other, olen, NULL, now), MN_EAUTH);
+	record_chain(&t->f, &t->f.inv, &t->f.invkey, &x->key, X, v + 2, &t->n[2].key, 2, other,
+		     sizeof(other), &olen);
+	ck_assert_int_eq(swim_learn(s0, other, olen, NULL, now), MN_EAUTH);
+	record_chain(&t->f, &t->f.inv, &t->f.invkey, &x->key, X, v + 2, NULL, 99, other,
+		     sizeof(other), &olen);
+	ck_assert_int_eq(swim_learn(s0, other, olen, NULL, now), MN_EAUTH);
+	ck_assert_uint_eq(view_version(t, 0, X), v + 1);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_RECORDS_REFUSED), 3);
+	/* nor from the wire: X itself sends it in a RECORD */
+	record_chain(&t->f, &inv2, &invkey2, &x->key, X, v + 5, NULL, 2, other, sizeof(other),
+		     &olen);
+	bl = SWIM_BODY_HDR;
+	memset(body, 0, sizeof(body));
+	body[bl++] = 1;
+	mn_put_be32(body + bl, 0);
+	body[bl + 4] = SWIM_ALIVE;
+	mn_put_be16(body + bl + 5 + SWIM_ADDR_LEN, (uint16_t)olen);
+	memcpy(body + bl + 7 + SWIM_ADDR_LEN, other, olen);
+	bl += 7 + SWIM_ADDR_LEN + olen;
+	dl = craft(t, &x->key, 0, CRAFT_BOOT, SWIM_T_RECORD, body, bl, dg);
+	ck_assert_int_eq(swim_recv(s0, &x->addr, dg, dl, now), MN_OK);
+	ck_assert_uint_eq(view_version(t, 0, X), v + 1);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_RECORDS_REFUSED), 4);
+	/* honest updates go on */
+	gfix_record(&t->f, &x->key, X, v + 6, NULL, rec, sizeof(rec), &len);
+	ck_assert_int_eq(swim_learn(s0, rec, len, NULL, now), MN_OK);
+	ck_assert_uint_eq(view_version(t, 0, X), v + 6);
+	/* removed, then back with a new chain: that is the one pinned now */
+	ck_assert_uint_eq(swim_remove(s0, x->key.pk, now), 1);
+	ck_assert_int_eq(swim_learn(s0, other, olen, NULL, now), MN_OK);
+	ck_assert_uint_eq(view_version(t, 0, X), v + 5);
+	gfix_record(&t->f, &x->key, X, v + 7, NULL, rec, sizeof(rec), &len);
+	ck_assert_int_eq(swim_learn(s0, rec, len, NULL, now), MN_EAUTH);
+	rec_key_wipe(&invkey2);
+	tn_free(t);
+}
+END_TEST
+
+/* Review 2, finding 4: a record table of 5 (two first versions pinned)
+ * while a member publishes 12 versions: superseded versions are released
+ * by every node that held them, so the table never fills and every version
+ * is learned; when the nodes are gone only the pinned ones remain. */
+START_TEST(test_rtab_versions)
+{
+	const uint32_t MAX = 2 + 3, VERSIONS = 12;
+	struct tnet *t = tn_new_ex("test_rtab_versions", 0x7204, 2, NULL, MAX);
+	uint8_t rec[REC_MEMBER_MAX];
+	size_t len;
+
+	tn_boot_all(t);
+	tn_run_for(t, 3 * SEC);
+	ck_assert(agreed(t));
+	for (uint32_t k = 1; k <= VERSIONS; k++) {
+		uint64_t v = t->n[1].version + k;
+		gfix_record(&t->f, &t->n[1].key, 1, v, NULL, rec, sizeof(rec), &len);
+		ck_assert_int_eq(swim_publish(t->n[1].s, rec, len, node_time(&t->n[1])), MN_OK);
+		drain(t, 1);
+		tn_run_for(t, 3 * SEC);
+		ck_assert_uint_eq(view_version(t, 0, 1), v);
+		ck_assert_uint_le(rtab_count(t->rt), MAX);
+	}
+	tn_crash(t, 0);
+	tn_crash(t, 1);
+	ck_assert_uint_eq(rtab_count(t->rt), 2);
+	tn_free(t);
+}
+END_TEST
+
 static Suite *swim_suite(void)
 {
 	Suite *s = suite_create("swim");
@@ -1695,6 +2076,8 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_hint_scope);
 	tcase_add_test(tc, test_scale_no_wrap);
 	tcase_add_test(tc, test_pp_root_once);
+	tcase_add_test(tc, test_xpk_once);
+	tcase_add_test(tc, test_admission_pinned);
 	tcase_set_timeout(tc, 120);
 	/* Virtual minutes: a bound on wall time, not a target (sanitizers). */
 	tcase_add_test(slow, test_probe_ack);
@@ -1714,6 +2097,9 @@ static Suite *swim_suite(void)
 	tcase_add_test(slow, test_inc_inflation_zero);
 	tcase_add_test(slow, test_restart_clock_back);
 	tcase_add_test(slow, test_replay_after_restart);
+	tcase_add_test(slow, test_accuser_members);
+	tcase_add_test(slow, test_mono_wrap);
+	tcase_add_test(slow, test_rtab_versions);
 	tcase_set_timeout(slow, 900);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, slow);

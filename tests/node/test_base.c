@@ -87,6 +87,14 @@ START_TEST(test_time_wrap)
 {
 	ck_assert(mn_time_after_eq(5, UINT64_MAX - 5));
 	ck_assert(mn_time_before(UINT64_MAX - 5, 5));
+	/* the earlier deadline across the wrap; MN_NEVER is none */
+	ck_assert_uint_eq(mn_min_deadline(5, UINT64_MAX - 5), UINT64_MAX - 5);
+	ck_assert_uint_eq(mn_min_deadline(UINT64_MAX - 5, 5), UINT64_MAX - 5);
+	ck_assert_uint_eq(mn_min_deadline(3, 7), 3);
+	ck_assert_uint_eq(mn_min_deadline(MN_NEVER, 7), 7);
+	ck_assert_uint_eq(mn_min_deadline(7, MN_NEVER), 7);
+	ck_assert_uint_eq(mn_min_deadline(UINT64_MAX - 5, MN_NEVER), UINT64_MAX - 5);
+	ck_assert_uint_eq(mn_min_deadline(MN_NEVER, MN_NEVER), MN_NEVER);
 }
 END_TEST
 
