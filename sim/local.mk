@@ -1,6 +1,8 @@
 # sim/: the simulator engine (virtual clock, event queue, network model,
 # scenarios, trace hash) and meshsim. libmnsim.a never touches libuv, a
 # socket or a real clock; meshsim.c reads the clock only to report wall time.
+# The swim core persists through store/ (one LMDB environment per node up
+# to ~1,000 nodes), so every user of libmnsim.a links libmnstore.a and LMDB.
 noinst_LIBRARIES += libmnsim.a
 libmnsim_a_SOURCES = \
 	sim/simcore.c sim/simcore.h \
@@ -13,7 +15,7 @@ libmnsim_a_SOURCES = \
 	sim/sim.c sim/sim.h \
 	sim/demo_core.c sim/demo_core.h \
 	sim/swim_core.c sim/swim_core.h
-SIM_LIBS = libmnsim.a $(CORE_LIBS)
+SIM_LIBS = libmnsim.a libmnstore.a $(LMDB_LIBS) $(CORE_LIBS)
 
 bin_PROGRAMS += meshsim
 meshsim_SOURCES = sim/meshsim.c
@@ -33,7 +35,8 @@ tests_test_sim_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/sim/test_scn.c \
 	tests/sim/test_engine.c \
 	tests/sim/test_scenarios.c \
-	tests/sim/test_swim_scenarios.c
+	tests/sim/test_swim_scenarios.c \
+	tests/sim/test_swim_store.c
 
 # simbench: the engine's own speed (event queue, null core); not a test.
 noinst_PROGRAMS += simbench

@@ -15,13 +15,21 @@
  * its state is this program's one global). Cores must draw from env->rng;
  * the replacement makes a stray randombytes_buf() replay all the same, and
  * the run counts such calls ("stray_randombytes") so they get fixed.
+ *
+ * A core may keep files for the run (the swim core's per-node LMDB
+ * environments under $TMPDIR): SIGINT, SIGTERM and SIGHUP stop the run
+ * between events and sim_del removes them (a second signal kills at once).
+ * The soft limit on open files is raised to the hard one (3 per node with
+ * LMDB).
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "mn_err.h"
@@ -34,6 +42,40 @@ enum meshsim_limits {
 	CMD_LEN = 4096,
 	NUM_LEN = 32,
 };
+
+/* The run is stepped a virtual second at a time to notice a signal (the
+ * run is the same however it is stepped). */
+#define STEP_NS MN_NS_PER_SEC
+
+static volatile sig_atomic_t stop_signal; /* the signal that asks us to stop, 0 none */
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = (int)SA_RESETHAND; /* a second one kills */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static void raise_nofile_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
 
 struct opts {
 	const char *path;
@@ -351,6 +393,8 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &o);
 	if (rc)
 		return rc;
+	raise_nofile_limit();
+	catch_stop_signals();
 	struct scn *s = malloc(sizeof(*s));
 	if (!s)
 		return 2;
@@ -383,6 +427,16 @@ int main(int argc, char **argv)
 
 	mn_ns t0 = wall_ns();
 	sodium_rng.calls = 0;
+	for (mn_ns t = STEP_NS; t < s->duration_ns && !stop_signal; t += STEP_NS)
+		if (sim_run_until(sim, t))
+			break;
+	if (stop_signal) {
+		fprintf(stderr, "meshsim: stopped by signal %d at %" PRIu64 " ms (virtual)\n",
+			(int)stop_signal, sim_now(sim) / MN_NS_PER_MS);
+		sim_del(sim);
+		free(s);
+		return 128 + stop_signal;
+	}
 	sim_run(sim);
 	mn_ns wall = wall_ns() - t0;
 	bool pass = sim_passed(sim);

@@ -185,6 +185,12 @@ static void env_count(void *ctx, uint32_t idx, uint64_t delta)
 		n->sim->counters[idx] += delta;
 }
 
+static void env_halt(void *ctx, int err, const char *why)
+{
+	struct node *n = ctx;
+	die(n->sim, err, "node %u: %s", n->id, why);
+}
+
 static bool env_bootstrap_addr(void *ctx, uint32_t id, struct mn_addr *out)
 {
 	struct node *n = ctx;
@@ -817,6 +823,7 @@ static int init_nodes(struct sim *s)
 			.observe = env_observe,
 			.count = env_count,
 			.bootstrap_addr = env_bootstrap_addr,
+			.halt = env_halt,
 		};
 		net_host_addr(s->net, host, &n->env.addr);
 	}

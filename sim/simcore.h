@@ -105,6 +105,12 @@ struct sim_env {
 	 * bootstrap the way a real node reads seeds from its invite. false
 	 * for ids out of range. */
 	bool (*bootstrap_addr)(void *ctx, uint32_t id, struct mn_addr *out);
+	/* The node cannot go on (e.g. its store failed, where a real node
+	 * would exit): the engine stops the run with err and "node N: why" as
+	 * sim_error. For failures inside calls that return nothing (recv,
+	 * on_timer, addr_changed); create may call it before returning its
+	 * error, to say more than the code. The first failure of a run wins. */
+	void (*halt)(void *ctx, int err, const char *why);
 };
 
 static inline void sim_env_learned(const struct sim_env *env, uint64_t key)
@@ -121,6 +127,11 @@ static inline void sim_env_observe(const struct sim_env *env, enum sim_obs kind,
 static inline void sim_env_count(const struct sim_env *env, uint32_t idx, uint64_t delta)
 {
 	env->count(env->ctx, idx, delta);
+}
+
+static inline void sim_env_halt(const struct sim_env *env, int err, const char *why)
+{
+	env->halt(env->ctx, err, why);
 }
 
 struct sim_core_ops {

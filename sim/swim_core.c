@@ -9,12 +9,31 @@
  *
  * Events: SWIM_EV_SUSPECT/DEAD/ALIVE -> sim_env_observe(subject id);
  * SWIM_EV_RECORD -> the held version moves up, each newly held version is
- * reported with sim_env_learned; SWIM_EV_SELF_INC -> persisted incarnation;
- * SWIM_EV_BOOT -> persisted boot number.
+ * reported with sim_env_learned, and the record is persisted;
+ * SWIM_EV_SELF_INC -> persisted incarnation; SWIM_EV_BOOT -> persisted boot
+ * number; SWIM_EV_REMOVED -> the record is deleted from the store.
+ *
+ * Persistence (core_param store, see swim_core.h): with `store lmdb` each
+ * node has its own LMDB environment (store/store.h) in a directory of the
+ * run's temporary directory, and the adapter is the driver store.h
+ * describes: the writes swim's events ask for during one call of the
+ * engine (create, recv, on_timer, inject, addr_changed, a preload inside
+ * one of them) go into one store_txn, begun at the first write and
+ * committed when the call returns, so SWIM_EV_BOOT is committed before the
+ * first datagram leaves. A crash aborts what is open (nothing, between
+ * calls) and closes the environment; a restart opens it again and the node
+ * is rebuilt from it alone: identity, incarnation and boot number from
+ * STORE_META, every record from STORE_MEMBERS through swim_restore. With
+ * `store memory` struct swc_persist is the stand-in (key, incarnation,
+ * boot, and held[] naming the records), for runs too large for an
+ * environment per node (DESIGN.md §8). Both rebuild the same node, in the
+ * same order, so a run's trace does not depend on the backend.
  *
  * Memory per node, beside swim's own ~100 bytes per member: this struct,
  * and in the persisted slot the key and one uint16_t per node id (the
  * version held), so 10,000 x 10,000 stays within a few hundred MB here.
+ * With LMDB, per node: 3 file descriptors and two mappings while it runs,
+ * and 1-2 KB of file (page cache, mapped) per record it holds.
  *
  * Determinism: keys and contacts come from the node's env->rng, the network
  * from the core's seed; tables here are indexed by node id or by the first
@@ -22,17 +41,22 @@
  */
 #include "swim_core.h"
 
+#include <errno.h>
+#include <ftw.h>
 #include <sodium.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "mn_err.h"
 #include "mn_wire.h"
 #include "rtab.h"
 #include "scn.h"
 #include "sim.h"
+#include "store.h"
 
 #define NONE UINT32_MAX
 #define MEMO_SLOTS (1u << 16)       /* Ed25519 memo: a few per record chain */
@@ -42,6 +66,23 @@
 #define XMEMO_DEFAULT_MAX (1u << 25) /* 2 GB: 10,000 nodes x 10 min keys ~8.4 M pairs */
 #define XMEMO_WAYS 8                /* slots probed from a key's home */
 #define INVITE_TTL_MS (UINT64_C(365) * 24 * 3600 * 1000) /* past any run */
+/* LMDB map per node slot: a record is at most REC_MEMBER_MAX (852) bytes,
+ * about four to a 4 KiB page, and a transaction rewriting them all keeps
+ * the old pages until the next one: a page per record covers both copies
+ * with room to spare (1,000 records of 700-852 bytes rewritten whole 20
+ * times use 2.7 MB; 1 KiB a slot runs out). The map is address space; the
+ * file grows only with what is written. */
+#define LMDB_MAP_PER_NODE (UINT64_C(4) << 10)
+#define LMDB_MAP_BASE (UINT64_C(1) << 20)
+#define LMDB_FDS_PER_NODE 3         /* data file, lock file, the data file again for meta writes */
+#define LMDB_FDS_SPARE 64           /* the rest of the process */
+#define PATH_CAP 4096
+
+/* STORE_META keys (values: the identity key's 32-byte Ed25519 seed; 32-bit
+ * big-endian numbers). */
+static const char meta_identity[] = "identity";
+static const char meta_inc[] = "incarnation";
+static const char meta_boot[] = "boot";
 
 /* ---- counters ---- */
 
@@ -50,7 +91,7 @@ enum swc_counter {
 	C_SUSPICIONS, C_DEATHS, C_REFUTES, C_GOSSIPS, C_PUSHPULLS, C_DEAD_PROBES,
 	C_WANTS, C_HELLOS, C_RECORDS_LEARNED, C_CAPPED, C_DROPS,
 	/* the adapter's own */
-	C_ED25519, C_X25519, C_X25519_HITS, C_INC_MAX,
+	C_ED25519, C_X25519, C_X25519_HITS, C_INC_MAX, C_STORE_COMMITS, C_STORE_WRITES,
 	C__COUNT
 };
 
@@ -59,6 +100,7 @@ static const char *const counter_names[C__COUNT] = {
 	"suspicions", "deaths", "refutes", "gossips", "pushpulls", "dead_probes",
 	"wants", "hellos", "records_learned", "capped_replies", "rx_dropped",
 	"ed25519_verified", "x25519_computed", "x25519_memo_hits", "incarnation_max",
+	"store_commits", "store_writes",
 };
 _Static_assert((int)C__COUNT <= (int)SIM_MAX_CORE_COUNTERS, "counters fit the engine");
 
@@ -119,13 +161,21 @@ struct swc_shared {
 	uint32_t *idmap;               /* key id -> node id + 1, open addressing */
 	uint32_t idmap_mask;
 	uint32_t inc_max;              /* highest incarnation any node reached */
+	/* store lmdb: the run's directory (mkdtemp), one subdirectory per
+	 * node id, removed with everything in it by shared_del; NULL with
+	 * store memory */
+	char *dir;
+	size_t map_bytes;              /* LMDB map size of each node */
 };
 
-/* What survives a crash: the node's store. */
+/* What survives a crash. store memory: the node's store (key, inc, boot,
+ * held[]). store lmdb: only held[], for the statistics (which versions a
+ * node reported with sim_env_learned); the node itself is rebuilt from its
+ * LMDB environment, whose directory the node id names. */
 struct swc_persist {
-	struct rec_key key;   /* identity (secret) */
-	uint32_t inc;         /* last SWIM_EV_SELF_INC */
-	uint32_t boot;        /* last SWIM_EV_BOOT (seal counters' high bits) */
+	struct rec_key key;   /* identity (secret); store memory only */
+	uint32_t inc;         /* last SWIM_EV_SELF_INC; store memory only */
+	uint32_t boot;        /* last SWIM_EV_BOOT (seal counters' high bits); memory only */
 	uint16_t *held;       /* per node id: sequence of the record held, 0 none */
 };
 
@@ -134,6 +184,11 @@ struct swc {
 	struct swc_shared *sh;
 	struct swc_persist *ps;
 	struct swim *s;
+	struct rec_key key;            /* identity (secret), for this boot */
+	struct store *st;              /* store lmdb: this boot's environment */
+	struct store_txn *txn;         /* the current call's writes, NULL before the first */
+	bool restoring;                /* records come from the store: no writing back */
+	int store_err;                 /* the store failed: the run is stopping */
 	struct seal_memo xmemo;        /* ctx = this node, to count hits */
 	bool preload_due;              /* preload at the first call (see preload()) */
 	uint64_t reported[C_DROPS + 1];
@@ -191,7 +246,8 @@ int swim_core_params(const struct sim_param *params, uint32_t nparams, const cha
 		const struct sim_param *p = &params[i];
 		size_t k, nf = sizeof(pfields) / sizeof(pfields[0]);
 		if (strcmp(p->key, "profile") == 0 || strcmp(p->key, "bootstrap") == 0 ||
-		    strcmp(p->key, "x25519_memo") == 0 || strcmp(p->key, "preload") == 0)
+		    strcmp(p->key, "x25519_memo") == 0 || strcmp(p->key, "preload") == 0 ||
+		    strcmp(p->key, "store") == 0)
 			continue;
 		for (k = 0; k < nf && strcmp(pfields[k].key, p->key) != 0; k++)
 			;
@@ -359,12 +415,27 @@ static const struct swim_rec *add_through(void *ctx, const uint8_t *bytes, size_
 
 /* ---- shared ---- */
 
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path); /* best effort: go on with the rest */
+	return 0;
+}
+
 static void shared_del(void *p)
 {
 	struct swc_shared *sh = p;
 
 	if (!sh)
 		return;
+	if (sh->dir) {
+		/* every node's environment is closed by now (the engine destroys
+		 * the cores first); depth first, symlinks not followed */
+		nftw(sh->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		free(sh->dir);
+	}
 	if (sh->hist) {
 		for (uint32_t i = 0; i < sh->nodes; i++)
 			free(sh->hist[i].v);
@@ -422,11 +493,51 @@ static int network_new(struct swc_shared *sh, uint64_t seed, char *err, size_t e
 	return rc;
 }
 
+/* store lmdb: the run's directory, $TMPDIR/meshsim-XXXXXX (or /tmp), and
+ * a check that every node's environment can be open at once. */
+static int run_dir_new(struct swc_shared *sh, char *err, size_t errlen)
+{
+	const char *tmp = getenv("TMPDIR");
+	uint64_t need = (uint64_t)sh->nodes * LMDB_FDS_PER_NODE + LMDB_FDS_SPARE;
+	struct rlimit rl;
+	size_t cap;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < need) {
+		snprintf(err, errlen,
+			 "swim: store lmdb: %u nodes need about %llu file descriptors, the limit is "
+			 "%llu (ulimit -n; or core_param store memory)",
+			 sh->nodes, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
+		return MN_EINVAL;
+	}
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	cap = strlen(tmp) + sizeof("/meshsim-XXXXXX");
+	if (cap + 12 > PATH_CAP) {
+		snprintf(err, errlen, "swim: store lmdb: TMPDIR is too long");
+		return MN_EINVAL;
+	}
+	if (!(sh->dir = malloc(cap))) {
+		snprintf(err, errlen, "swim: %s", mn_strerror(MN_ENOMEM));
+		return MN_ENOMEM;
+	}
+	snprintf(sh->dir, cap, "%s/meshsim-XXXXXX", tmp);
+	if (!mkdtemp(sh->dir)) {
+		snprintf(err, errlen, "swim: store lmdb: mkdtemp %s: %s", sh->dir, strerror(errno));
+		free(sh->dir);
+		sh->dir = NULL;
+		return MN_EIO;
+	}
+	sh->map_bytes = (size_t)(sh->nodes * LMDB_MAP_PER_NODE + LMDB_MAP_BASE);
+	return MN_OK;
+}
+
 static int shared_new(void **out, const struct sim_core_args *a, char *err, size_t errlen)
 {
 	struct swc_shared *sh = calloc(1, sizeof(*sh));
 	uint64_t xm_entries = 0;
 	uint32_t nodes = a->nodes ? a->nodes : 1;
+	const char *store = "auto";
 	int rc;
 
 	if (!sh)
@@ -451,10 +562,20 @@ static int shared_new(void **out, const struct sim_core_args *a, char *err, size
 			    (v & (v - 1)))
 				rc = param_err(err, errlen, p, "want a power of two, 2^12 .. 2^26");
 			xm_entries = v;
+		} else if (strcmp(p->key, "store") == 0) {
+			if (strcmp(p->value, "lmdb") != 0 && strcmp(p->value, "memory") != 0 &&
+			    strcmp(p->value, "auto") != 0)
+				rc = param_err(err, errlen, p, "want lmdb, memory or auto");
+			store = p->value;
 		}
 	}
 	if (rc)
 		goto fail;
+	if (strcmp(store, "lmdb") == 0 ||
+	    (strcmp(store, "auto") == 0 && nodes <= SWC_LMDB_AUTO_MAX)) {
+		if ((rc = run_dir_new(sh, err, errlen)))
+			goto fail;
+	}
 	if (!xm_entries) {
 		/* room for every pair (at most a quarter full), or for the
 		 * pairs the nodes key in a long run, whichever is fewer */
@@ -534,8 +655,8 @@ static int sign_record(struct swc *c, uint64_t wall_ms, const struct swim_rec **
 		memset(&m, 0, sizeof(m));
 		m.invite = sh->inv;
 		mn_put_be32(ip4, ip);
-		rec_join_proof(&sh->net, &sh->invkey, c->ps->key.pk, proof);
-		rc = rec_admit(&sh->net, &sh->inv, &sh->admin, REC_BY_ADMIN, c->ps->key.pk, proof,
+		rec_join_proof(&sh->net, &sh->invkey, c->key.pk, proof);
+		rc = rec_admit(&sh->net, &sh->inv, &sh->admin, REC_BY_ADMIN, c->key.pk, proof,
 			       ip4, wall_ms, NULL, &sh->memo, &m.adm);
 		if (rc)
 			return rc;
@@ -543,7 +664,7 @@ static int sign_record(struct swc *c, uint64_t wall_ms, const struct swim_rec **
 		snprintf(m.name, sizeof(m.name), "n%u", id);
 		m.name_len = (uint8_t)strlen(m.name);
 	}
-	if ((rc = rec_member_sign(&sh->net, &c->ps->key, &m)) ||
+	if ((rc = rec_member_sign(&sh->net, &c->key, &m)) ||
 	    (rc = rec_member_encode(&m, buf, sizeof(buf), &len)))
 		return rc;
 	/* The real verification, once per distinct record in the run. */
@@ -589,6 +710,179 @@ static void report(struct swc *c)
 	}
 }
 
+/* ---- the node's store (store lmdb) ---- */
+
+/* The store failed: a real node would exit. The run stops with why. */
+static void store_fail(struct swc *c, int rc, int errnum, const char *what, const char *arg)
+{
+	char why[SIM_ERR_LEN];
+
+	c->store_err = rc;
+	snprintf(why, sizeof(why), "swim store: %s%s%s: %s%s%s", what, arg ? " " : "",
+		 arg ? arg : "", mn_strerror(rc), rc == MN_EIO && errnum ? ": " : "",
+		 rc == MN_EIO && errnum ? strerror(errnum) : "");
+	sim_env_halt(c->env, rc, why);
+}
+
+static void store_commit(struct swc *c)
+{
+	int rc;
+
+	if (!c->txn)
+		return;
+	errno = 0;
+	rc = store_txn_commit(c->txn);
+	c->txn = NULL;
+	if (rc)
+		store_fail(c, rc, errno, "commit", NULL);
+	else
+		sim_env_count(c->env, C_STORE_COMMITS, 1);
+}
+
+/* One write (val NULL: a delete) into the current call's transaction,
+ * begun at the first. A transaction full at STORE_MAX_OPS (a preload of
+ * more than 4,000 nodes) is committed and another begun. */
+static void store_write(struct swc *c, enum store_table tb, const void *key, size_t klen,
+			const void *val, size_t vlen)
+{
+	int rc = MN_OK;
+
+	if (!c->st || c->store_err)
+		return;
+	for (int tries = 0; tries < 2; tries++) {
+		if (!c->txn && (rc = store_txn_begin(c->st, &c->txn)) != MN_OK)
+			break;
+		rc = val ? store_put(c->txn, tb, key, klen, val, vlen) :
+			   store_del(c->txn, tb, key, klen);
+		if (rc != MN_EFULL)
+			break;
+		store_commit(c);
+		if (c->store_err)
+			return;
+	}
+	if (rc)
+		store_fail(c, rc, 0, val ? "put" : "delete", NULL);
+	else
+		sim_env_count(c->env, C_STORE_WRITES, 1);
+}
+
+static void store_put_u32(struct swc *c, const char *key, uint32_t v)
+{
+	uint8_t b[4];
+
+	mn_put_be32(b, v);
+	store_write(c, STORE_META, key, strlen(key), b, sizeof(b));
+}
+
+/* The end of a call: commit what it wrote. */
+static void call_end(struct swc *c)
+{
+	store_commit(c);
+}
+
+static int node_dir(const struct swc *c, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "%s/%u", c->sh->dir, c->env->node_id);
+
+	return n < 0 || (size_t)n >= cap ? MN_EINVAL : MN_OK;
+}
+
+/* Boot (first) or restart: open the node's environment; at first boot make
+ * its directory. */
+static int store_open_node(struct swc *c, bool first)
+{
+	char dir[PATH_CAP];
+	int rc;
+
+	if ((rc = node_dir(c, dir, sizeof(dir))))
+		return rc;
+	if (first && mkdir(dir, 0700) != 0) {
+		store_fail(c, MN_EIO, errno, "mkdir", dir);
+		return MN_EIO;
+	}
+	errno = 0;
+	rc = store_open_lmdb_flags(&c->st, dir, c->sh->map_bytes, STORE_NOSYNC);
+	if (rc) {
+		c->st = NULL;
+		store_fail(c, rc, errno, "opening", dir);
+	}
+	return rc;
+}
+
+static int meta_u32(struct swc *c, const char *key, uint32_t *out)
+{
+	uint8_t b[4];
+	size_t len;
+	int rc = store_get(c->st, STORE_META, key, strlen(key), b, sizeof(b), &len);
+
+	if (rc == MN_OK && len != sizeof(b))
+		rc = MN_EPROTO;
+	if (rc == MN_OK)
+		*out = mn_get_be32(b);
+	return rc;
+}
+
+/* Restart: identity, incarnation and boot number from STORE_META. A store
+ * without its identity or boot number is a lost store: the node would be a
+ * new member with a new key, which a run cannot give a node id that
+ * already has one, so the run stops (store_fail says why). A missing
+ * incarnation is swim's "lost incarnation" case (swim_config). */
+static int store_load_meta(struct swc *c, uint32_t *inc, bool *inc_lost, uint32_t *boot)
+{
+	uint8_t seed[REC_SEED_LEN];
+	size_t len;
+	int rc;
+
+	rc = store_get(c->st, STORE_META, meta_identity, strlen(meta_identity), seed, sizeof(seed),
+		       &len);
+	if (rc == MN_OK && len != sizeof(seed))
+		rc = MN_EPROTO;
+	if (rc) {
+		store_fail(c, rc, errno, "identity key", NULL);
+		goto out;
+	}
+	rec_key_from_seed(&c->key, seed);
+	/* the store of this node id, not another one's */
+	if (memcmp(c->key.pk, c->sh->hist[c->env->node_id].v[0]->pk, REC_PK_LEN) != 0) {
+		rc = MN_EAUTH;
+		store_fail(c, rc, 0, "identity key", "of another node");
+		goto out;
+	}
+	if ((rc = meta_u32(c, meta_boot, boot))) {
+		store_fail(c, rc, errno, "boot number", NULL);
+		goto out;
+	}
+	*inc_lost = false;
+	rc = meta_u32(c, meta_inc, inc);
+	if (rc == MN_ENOENT) {
+		*inc = 0;
+		*inc_lost = true;
+		rc = MN_OK;
+	} else if (rc) {
+		store_fail(c, rc, errno, "incarnation", NULL);
+	}
+out:
+	sodium_memzero(seed, sizeof(seed));
+	return rc;
+}
+
+/* Restart: our own record from STORE_MEMBERS (exact bytes into buf). The
+ * interned record when the bytes are one of the run's (*r; the usual
+ * case), else NULL and swim_new verifies buf as it would any record. */
+static int store_load_self(struct swc *c, uint8_t *buf, size_t cap, size_t *len,
+			   const struct swim_rec **r)
+{
+	struct swc_shared *sh = c->sh;
+	int rc = store_get(c->st, STORE_MEMBERS, c->key.pk, REC_PK_LEN, buf, cap, len);
+
+	if (rc) {
+		store_fail(c, rc, errno, "own record", NULL);
+		return rc;
+	}
+	*r = sh->rt_store.find(sh->rt_store.ctx, buf, *len);
+	return MN_OK;
+}
+
 /* ---- events ---- */
 
 static void held_up(struct swc *c, uint32_t subj, uint32_t seq)
@@ -625,12 +919,18 @@ static void on_event(void *ctx, const struct swim_event *ev)
 			sim_env_observe(c->env, SIM_OBS_ALIVE, subj);
 		break;
 	case SWIM_EV_RECORD:
-		/* persist: the store now holds this version (held[]) */
+		/* persist: the store now holds this version (memory: held[]) */
 		if (subj != NONE && (ev->rec->user >> 32) != 0)
 			held_up(c, subj, (uint32_t)(ev->rec->user >> 32));
+		if (!c->restoring)
+			store_write(c, STORE_MEMBERS, ev->rec->pk, REC_PK_LEN, ev->rec->bytes,
+				    ev->rec->len);
 		break;
 	case SWIM_EV_SELF_INC:
-		c->ps->inc = ev->inc;
+		if (c->st)
+			store_put_u32(c, meta_inc, ev->inc);
+		else
+			c->ps->inc = ev->inc;
 		if (ev->inc > sh->inc_max) {
 			sim_env_count(c->env, C_INC_MAX, ev->inc - sh->inc_max);
 			sh->inc_max = ev->inc;
@@ -639,9 +939,13 @@ static void on_event(void *ctx, const struct swim_event *ev)
 	case SWIM_EV_REMOVED:
 		if (subj != NONE)
 			c->ps->held[subj] = 0;
+		store_write(c, STORE_MEMBERS, ev->rec->pk, REC_PK_LEN, NULL, 0);
 		break;
 	case SWIM_EV_BOOT:
-		c->ps->boot = ev->boot;
+		if (c->st)
+			store_put_u32(c, meta_boot, ev->boot);
+		else
+			c->ps->boot = ev->boot;
 		break;
 	}
 }
@@ -701,7 +1005,7 @@ static void bootstrap(struct swc *c, struct mn_time now)
 		learn_one(c, got[j], current(sh, got[j]), now, true);
 }
 
-/* Restart: every record the store held, in node-id order. */
+/* Restart with store memory: every record held[] names, in node-id order. */
 static void restore(struct swc *c, struct mn_time now)
 {
 	struct swc_shared *sh = c->sh;
@@ -713,6 +1017,79 @@ static void restore(struct swc *c, struct mn_time now)
 		c->ps->held[id] = 0; /* held again once swim adopts it */
 		learn_one(c, id, sh->hist[id].v[seq - 1], now, false);
 	}
+}
+
+struct stored_rec {
+	const struct swim_rec *r; /* the interned record with these bytes */
+	uint8_t *copy;            /* else the bytes as read */
+	size_t len;
+};
+
+struct collect_ctx {
+	struct swc *c;
+	struct stored_rec *v;     /* per node id */
+};
+
+static int collect_member(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val,
+			  size_t vlen)
+{
+	struct collect_ctx *x = ctx;
+	struct swc_shared *sh = x->c->sh;
+	struct stored_rec *e;
+	uint32_t id;
+
+	if (klen != REC_PK_LEN || (id = idmap_find(sh, key)) == NONE || id == x->c->env->node_id)
+		return 0;
+	e = &x->v[id];
+	e->r = sh->rt_store.find(sh->rt_store.ctx, val, vlen);
+	if (!e->r) {
+		if (!(e->copy = malloc(vlen ? vlen : 1)))
+			return MN_ENOMEM;
+		memcpy(e->copy, val, vlen);
+		e->len = vlen;
+	}
+	return 0;
+}
+
+/* Restart with store lmdb: every record in STORE_MEMBERS, read back as
+ * stored, handed to swim_restore in node-id order as restore() does (so
+ * the run is the one store memory gives). Bytes equal to a record of the
+ * run go in as that interned record (the rtab finds it by hashing and
+ * comparing the bytes, which is how stats map it to a node id); any other
+ * bytes go in as read, and swim verifies them as it does any record it
+ * has not seen (rec_member_verify), refusing what fails. A key that is no
+ * node of the run is skipped: there is no address to give it (the store's
+ * STORE_PATHS is not written yet; every record comes back with the address
+ * its node had when the run started, as with store memory). Not written
+ * back: the store already holds them. */
+static int restore_lmdb(struct swc *c, struct mn_time now)
+{
+	struct swc_shared *sh = c->sh;
+	struct collect_ctx x = { c, calloc(sh->nodes, sizeof(*x.v)) };
+	int rc;
+
+	if (!x.v)
+		return MN_ENOMEM;
+	errno = 0;
+	rc = store_foreach(c->st, STORE_MEMBERS, collect_member, &x);
+	if (rc) {
+		store_fail(c, rc, errno, "reading the records", NULL);
+		goto out;
+	}
+	c->restoring = true;
+	for (uint32_t id = 0; id < sh->nodes; id++) {
+		const struct mn_addr *addr = &sh->boot_addr[id];
+		if (x.v[id].r)
+			learn_one(c, id, x.v[id].r, now, false);
+		else if (x.v[id].copy && addr->sa.sa_family != AF_UNSPEC)
+			swim_restore(c->s, x.v[id].copy, x.v[id].len, addr, now);
+	}
+	c->restoring = false;
+out:
+	for (uint32_t id = 0; id < sh->nodes; id++)
+		free(x.v[id].copy);
+	free(x.v);
+	return rc;
 }
 
 /* `preload 1`: a node of the initial set starts with every initial node's
@@ -744,11 +1121,34 @@ static void persist_free(void *p)
 	free(ps);
 }
 
+/* The end of a boot (crash, destroy, a failed create): whatever no call
+ * committed is lost (nothing, between calls) and the environment closes. */
 static void node_free(struct swc *c)
 {
 	swim_del(c->s);
+	store_txn_abort(c->txn);
+	store_close(c->st);
+	rec_key_wipe(&c->key);
 	c->sh->up[c->env->node_id] = 0;
 	free(c);
+}
+
+/* First boot with store lmdb: the node's directory and environment, and
+ * its new identity in STORE_META (committed with SWIM_EV_BOOT and our own
+ * record at the end of create). */
+static int store_first_boot(struct swc *c)
+{
+	uint8_t seed[REC_SEED_LEN];
+	int rc = store_open_node(c, true);
+
+	if (rc)
+		return rc;
+	rec_key_generate(&c->key, &c->env->rng);
+	crypto_sign_ed25519_sk_to_seed(seed, c->key.sk);
+	store_write(c, STORE_META, meta_identity, strlen(meta_identity), seed, sizeof(seed));
+	sodium_memzero(seed, sizeof(seed));
+	store_put_u32(c, meta_inc, 0);
+	return c->store_err;
 }
 
 static int create(void **out, const struct sim_env *env, struct mn_time now)
@@ -757,8 +1157,12 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 	struct swc *c = calloc(1, sizeof(*c));
 	struct swim_config cfg;
 	const struct swim_rec *me;
-	bool first = false;
-	int rc;
+	uint8_t me_buf[REC_MEMBER_MAX];
+	const uint8_t *me_bytes;
+	size_t me_len;
+	uint32_t inc = 0, boot = 0;
+	bool inc_lost = false, first = false;
+	int rc = MN_OK;
 
 	if (!c)
 		return MN_ENOMEM;
@@ -776,18 +1180,41 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 			free(c);
 			return MN_ENOMEM;
 		}
-		rec_key_generate(&ps->key, &env->rng);
+		if (!sh->dir)
+			rec_key_generate(&ps->key, &env->rng);
 		*env->persist = ps;
 		first = true;
 	}
 	c->ps = *env->persist;
-	if (!sh->hist[env->node_id].n &&
-	    (rc = sign_record(c, now.wall / MN_NS_PER_MS, &me)) != MN_OK) {
-		free(c);
-		return rc;
+	/* identity, incarnation, boot number */
+	if (!sh->dir) {
+		c->key = c->ps->key;
+		inc = c->ps->inc;
+		boot = c->ps->boot;
+	} else if (first) {
+		rc = store_first_boot(c);
+	} else if (!(rc = store_open_node(c, false))) {
+		rc = store_load_meta(c, &inc, &inc_lost, &boot);
 	}
+	if (sh->dir && rc)
+		goto fail;
+	if (!sh->hist[env->node_id].n &&
+	    (rc = sign_record(c, now.wall / MN_NS_PER_MS, &me)) != MN_OK)
+		goto fail;
+	/* our own record: the newest we signed, or on a restart with store
+	 * lmdb the one the store holds */
 	me = current(sh, env->node_id);
-	/* our own record is held again once swim adopts it (stats forgot it) */
+	me_bytes = me->bytes;
+	me_len = me->len;
+	if (sh->dir && !first) {
+		if ((rc = store_load_self(c, me_buf, sizeof(me_buf), &me_len, &me)))
+			goto fail;
+		me_bytes = me ? me->bytes : me_buf;
+	}
+	/* what the node held is reported again as swim adopts it (the engine
+	 * forgot it at the crash) */
+	if (sh->dir)
+		memset(c->ps->held, 0, sh->nodes * sizeof(*c->ps->held));
 	c->ps->held[env->node_id] = 0;
 	c->xmemo.get = xm_get;
 	c->xmemo.put = xm_put;
@@ -798,11 +1225,12 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.params = sh->p;
 	cfg.net = &sh->net;
-	cfg.key = &c->ps->key;
-	cfg.record = me->bytes;
-	cfg.record_len = me->len;
-	cfg.incarnation = c->ps->inc;
-	cfg.boot = c->ps->boot;
+	cfg.key = &c->key;
+	cfg.record = me_bytes;
+	cfg.record_len = me_len;
+	cfg.incarnation = inc;
+	cfg.incarnation_lost = inc_lost;
+	cfg.boot = boot;
 	cfg.rng = env->rng;
 	cfg.store = &sh->store;
 	cfg.memo = &sh->memo;
@@ -810,21 +1238,32 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 	cfg.event = on_event;
 	cfg.event_ctx = c;
 	sh->hint = me;
+	c->restoring = !first; /* our own record, from the store */
 	rc = swim_new(&c->s, &cfg, now);
+	c->restoring = false;
 	sh->hint = NULL;
-	if (rc) {
-		free(c);
-		return rc;
-	}
+	if (rc)
+		goto fail;
 	sh->up[env->node_id] = 1;
 	if (first && sh->preload && env->node_id < sh->booted)
 		c->preload_due = true;
 	else if (first)
 		bootstrap(c, now);
+	else if (sh->dir)
+		rc = restore_lmdb(c, now);
 	else
 		restore(c, now);
+	if (!rc) {
+		call_end(c); /* SWIM_EV_BOOT is durable before anything is sent */
+		rc = c->store_err;
+	}
+	if (rc)
+		goto fail;
 	*out = c;
 	return MN_OK;
+fail:
+	node_free(c);
+	return rc;
 }
 
 static void destroy(void *core)
@@ -848,6 +1287,7 @@ static void on_recv(void *core, const struct mn_addr *from, const uint8_t *buf, 
 	if (c->preload_due)
 		preload(c, now);
 	swim_recv(c->s, from, buf, len, now); /* drops are counted by swim */
+	call_end(c);
 }
 
 static int poll_tx(void *core, uint8_t *buf, size_t cap, size_t *len, struct mn_addr *dst)
@@ -872,6 +1312,7 @@ static void on_timer(void *core, struct mn_time now)
 		preload(c, now);
 	swim_on_timer(c->s, now);
 	report(c);
+	call_end(c);
 }
 
 /* The node's next record version, published. */
@@ -899,6 +1340,7 @@ static int inject(void *core, uint32_t datum, struct mn_time now, uint64_t *key)
 	int rc = publish(c, now, &seq);
 
 	(void)datum;
+	call_end(c);
 	if (rc)
 		return rc;
 	*key = datum_key(c->env->node_id, seq);
@@ -917,6 +1359,7 @@ static void addr_changed(void *core, const struct mn_addr *addr, struct mn_time 
 
 	(void)addr;
 	publish(c, now, &seq);
+	call_end(c);
 }
 
 static uint64_t view_digest(const void *core)
@@ -924,6 +1367,13 @@ static uint64_t view_digest(const void *core)
 	const struct swc *c = core;
 
 	return swim_view_digest(c->s);
+}
+
+const struct swim *swim_core_swim(const void *core)
+{
+	const struct swc *c = core;
+
+	return c->s;
 }
 
 const struct sim_core_ops swim_core_ops = {

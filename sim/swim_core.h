@@ -13,9 +13,35 @@
  * Per node (create): an identity key from env->rng (seed keypair), a record
  * admitted by the admin, swim_new, and a few random running nodes as
  * bootstrap contacts (the invite's seed list). Restart reloads the key, the
- * incarnation and every record the node held from env->persist: a
- * memory-backed stand-in for the LMDB store (DESIGN.md §8; real LMDB per
- * node is the next step for runs up to ~1,000 nodes).
+ * incarnation, the boot number and every record the node held from its
+ * store (DESIGN.md §8):
+ *
+ *   store lmdb    each node has its own LMDB environment (store/store.h) in
+ *                 $TMPDIR/meshsim-XXXXXX/<node id>/ ($TMPDIR unset: /tmp),
+ *                 made by shared_new and removed with everything in it by
+ *                 shared_del, whether the run passed, failed or stopped.
+ *                 STORE_META: "identity" (the key's 32-byte seed),
+ *                 "incarnation", "boot" (32-bit big-endian); STORE_MEMBERS:
+ *                 node public key -> the exact record bytes held. The writes
+ *                 of one engine call are one transaction, committed as the
+ *                 call returns; commits skip fsync (STORE_NOSYNC: a
+ *                 simulated crash is a process death, not a power loss). A
+ *                 crash closes the environment; the restart reopens it and
+ *                 rebuilds the node from it alone. A store that lost the
+ *                 node's identity or boot number (its directory deleted,
+ *                 say) stops the run with an error naming the node: a new
+ *                 key would be a new member, which a node id cannot become.
+ *                 Records that fail verification are refused as swim
+ *                 refuses any. 3 file descriptors per node: shared_new
+ *                 checks `ulimit -n`.
+ *   store memory  env->persist is the stand-in: the key, the incarnation,
+ *                 the boot number and per node id the version held (2 bytes
+ *                 per member), for runs too big for an environment per node.
+ *   store auto    (default) lmdb up to SWC_LMDB_AUTO_MAX node slots, memory
+ *                 above.
+ *
+ * Both rebuild the same node in the same order: a scenario and seed give
+ * the same trace hash with either.
  *
  * Datums: inject signs and publishes the node's next record version; a
  * node "holds" version k of node i once it adopted version k or newer. The
@@ -24,6 +50,9 @@
  *
  * core_param keys (doc: sim/README.md):
  *   profile lan|wan        swim parameters (default: the network profile)
+ *   store lmdb|memory|auto where a node persists (above; default auto)
+ *   preload 0|1            the initial nodes start with every initial
+ *                          node's record in their store (default 0)
  *   bootstrap N            contacts per booting node (1..16, default 3)
  *   x25519_memo N          X25519 memo entries, a power of two (default
  *                          scaled with the node count)
@@ -49,12 +78,13 @@ enum swim_core_limits {
 	SWC_MAX_BOOTSTRAP = 16,
 	SWC_MAX_VERSIONS = 4096, /* record versions one node may sign in a run */
 	SWC_LEARN_STEP = 64,     /* versions reported as held per adoption */
+	SWC_LMDB_AUTO_MAX = 1000, /* store auto: LMDB up to this many node slots */
 };
 
 /* The swim parameters a scenario's core_param lines give, for `profile`
  * (the network profile, overridden by a `profile` param). MN_EINVAL with
  * a message in err for a bad or unknown key. Other adapter keys
- * (bootstrap, x25519_memo) are accepted and ignored here. */
+ * (store, preload, bootstrap, x25519_memo) are accepted and ignored here. */
 int swim_core_params(const struct sim_param *params, uint32_t nparams, const char *profile,
 		     struct swim_params *out, char *err, size_t errlen);
 
@@ -70,5 +100,10 @@ int swim_core_params(const struct sim_param *params, uint32_t nparams, const cha
  *   + susp_max               each node's own timer, with no confirmation
  */
 mn_ns swim_core_detect_bound(const struct swim_params *p, uint32_t n);
+
+/* The node's swim instance, for tests and tools that read a node's state
+ * with swim's queries (swim_counts, swim_member, swim_stat). core is what
+ * sim_core() returns in a swim run; valid until the node crashes. */
+const struct swim *swim_core_swim(const void *core);
 
 #endif

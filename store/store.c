@@ -49,6 +49,15 @@ struct store_txn {
 	size_t n, cap;
 };
 
+/* Values may be secrets (the node's identity key goes to STORE_META):
+ * every copy the store frees is wiped first. */
+static void wipe_free(uint8_t *p, size_t n)
+{
+	if (p)
+		explicit_bzero(p, n);
+	free(p);
+}
+
 static int lmdb_err(int rc)
 {
 	switch (rc) {
@@ -70,10 +79,19 @@ static int lmdb_err(int rc)
 
 int store_open_lmdb(struct store **out, const char *dir, size_t map_bytes)
 {
-	struct store *s = calloc(1, sizeof(*s));
+	return store_open_lmdb_flags(out, dir, map_bytes, 0);
+}
+
+int store_open_lmdb_flags(struct store **out, const char *dir, size_t map_bytes,
+			  unsigned flags)
+{
+	struct store *s;
 	MDB_txn *txn = NULL;
 	int rc;
 
+	if ((flags & ~(unsigned)STORE_NOSYNC) != 0)
+		return MN_EINVAL;
+	s = calloc(1, sizeof(*s));
 	if (!s)
 		return MN_ENOMEM;
 	s->lmdb = true;
@@ -83,8 +101,10 @@ int store_open_lmdb(struct store **out, const char *dir, size_t map_bytes)
 	    (rc = mdb_env_set_mapsize(s->env, map_bytes ? map_bytes : STORE_DEFAULT_MAP_BYTES)) != 0)
 		goto fail;
 	/* MDB_NOTLS: read transactions are not tied to a thread (the
-	 * simulator keeps many environments on one thread). */
-	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0)
+	 * simulator keeps many environments on one thread, and no pthread
+	 * key is used per environment). MDB_NOSYNC: see STORE_NOSYNC. */
+	unsigned mdb_flags = MDB_NOTLS | ((flags & STORE_NOSYNC) ? MDB_NOSYNC : 0);
+	if ((rc = mdb_env_open(s->env, dir, mdb_flags, 0600)) != 0)
 		goto fail;
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		goto fail;
@@ -124,7 +144,7 @@ void store_close(struct store *s)
 	} else {
 		for (int i = 0; i < STORE__TABLES; i++) {
 			for (size_t k = 0; k < s->mem[i].n; k++)
-				free(s->mem[i].v[k].val);
+				wipe_free(s->mem[i].v[k].val, s->mem[i].v[k].vlen);
 			free(s->mem[i].v);
 		}
 	}
@@ -192,7 +212,7 @@ void store_txn_abort(struct store_txn *t)
 	if (!t)
 		return;
 	for (size_t i = 0; i < t->n; i++)
-		free(t->ops[i].val);
+		wipe_free(t->ops[i].val, t->ops[i].vlen);
 	free(t->ops);
 	free(t);
 }
@@ -255,13 +275,13 @@ static int commit_memory(struct store_txn *t)
 		if (o->kind == OP_DEL) {
 			if (!found)
 				continue;
-			free(m->v[at].val);
+			wipe_free(m->v[at].val, m->v[at].vlen);
 			memmove(&m->v[at], &m->v[at + 1], (m->n - at - 1) * sizeof(*m->v));
 			m->n--;
 			continue;
 		}
 		if (found) {
-			free(m->v[at].val);
+			wipe_free(m->v[at].val, m->v[at].vlen);
 		} else {
 			memmove(&m->v[at + 1], &m->v[at], (m->n - at) * sizeof(*m->v));
 			m->n++;

@@ -1,9 +1,11 @@
 #include "simtest.h"
 
 #include <check.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mn_err.h"
 #include "mn_wire.h"
@@ -161,4 +163,36 @@ void simtest_run_hash(const char *text, char out[TRACE_HEX_LEN])
 	ck_assert_int_eq(sim_run(sim), 0);
 	sim_trace_hex(sim, out);
 	sim_del(sim);
+}
+
+/* The runner's own state, set once per test case before any test forks. */
+static char tmpdir[64];
+
+void simtest_tmpdir_setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mnsimtest-XXXXXX");
+	if (!mkdtemp(tmpdir) || setenv("TMPDIR", tmpdir, 1) != 0) {
+		perror("simtest: $TMPDIR");
+		exit(1);
+	}
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void simtest_tmpdir_teardown(void)
+{
+	unsetenv("TMPDIR");
+	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *simtest_tmpdir(void)
+{
+	return tmpdir;
 }

@@ -57,4 +57,12 @@ struct sim *simtest_sim(const char *text, const struct sim_core_ops *ops);
 /* Hex trace hash of a whole run of the scenario text. */
 void simtest_run_hash(const char *text, char out[TRACE_HEX_LEN]);
 
+/* An unchecked fixture (tcase_add_unchecked_fixture): the test case runs
+ * with $TMPDIR set to a directory of its own, where the swim core's LMDB
+ * runs put their files; teardown removes it with whatever a failed test
+ * left in it. */
+void simtest_tmpdir_setup(void);
+void simtest_tmpdir_teardown(void);
+const char *simtest_tmpdir(void);
+
 #endif

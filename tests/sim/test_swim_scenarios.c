@@ -19,6 +19,7 @@
 #include "scn.h"
 #include "seal.h"
 #include "sim.h"
+#include "simtest.h"
 #include "swim.h"
 #include "swim_core.h"
 
@@ -372,6 +373,9 @@ static Suite *swim_scenarios_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 300); /* bounds a wait (sanitizers, shared cores) */
+	/* store auto is LMDB at these sizes: its files go in a $TMPDIR of
+	 * the test case's own, removed even if a test fails */
+	tcase_add_unchecked_fixture(tc, simtest_tmpdir_setup, simtest_tmpdir_teardown);
 	tcase_add_test(tc, bad_core_params);
 	tcase_add_test(tc, pair_keyed_memo);
 	tcase_add_test(tc, restore_is_not_news);
