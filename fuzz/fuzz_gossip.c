@@ -18,7 +18,10 @@
  * none exceeds SWIM_MTU. Plus the sanitizers' "no crash, no leak, no UB".
  *
  * MN_FUZZ_GOSSIP_CORPUS=DIR writes seed inputs there (a real exchange
- * between two instances, in modes 0 and 1, and a HELLO), then exits.
+ * between two instances, in modes 0 and 1, and a HELLO), plus genuine root
+ * tombstones (against member C and against D) in a GOSSIP and in push-pull
+ * items (TRANGE, TLIST, REVOKE), so the fuzzer starts past their
+ * signature checks; then exits.
  */
 #include <arpa/inet.h>
 #include <sodium.h>
@@ -51,6 +54,8 @@ static uint8_t memo_slots[MEMO_SLOTS][REC_MEMO_KEY_LEN];
 static struct rec_memo memo;
 static struct seal_self peer_self[NKEYS];
 static struct seal_keys peer_keys[NKEYS]; /* B's and C's keys towards self */
+static uint8_t tombs[2][REC_REVOKE_MAX];  /* root tombstones against C and D */
+static size_t tomb_lens[2];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -111,6 +116,16 @@ static void build_network(void)
 		make_addr(&addrs[i], (uint32_t)i + 1);
 	}
 	make_addr(&spoof, 200);
+	for (int j = 0; j < 2; j++) {
+		struct rec_revoke t;
+		memset(&t, 0, sizeof(t));
+		t.signer = REC_BY_ROOT;
+		memcpy(t.target_pk, keys[C + j].pk, REC_PK_LEN);
+		t.revoked_ms = T0_MS + 20;
+		if (rec_revoke_sign(&net, &root, &t) != MN_OK ||
+		    rec_revoke_encode(&t, tombs[j], sizeof(tombs[j]), &tomb_lens[j]) != MN_OK)
+			abort();
+	}
 	rec_key_wipe(&root);
 	rec_key_wipe(&invkey);
 }
@@ -362,7 +377,64 @@ void write_corpus(const char *dir)
 		memset(seq + n, 0, 37); seq[n + 16] = 1; seq[n + 17] = SWIM_I_RANGE; n += 37;
 		put_file(dir, "sequence", 0, seq, n, NULL, 0);
 	}
-	fprintf(stderr, "wrote %d seeds to %s\n", files + 2, dir);
+	/* tombstones: a GOSSIP carrying both, sealed as B; a push-pull reply
+	 * with a TRANGE, a TLIST wanting a reply and a REVOKE item; and a
+	 * sequence: B's opening (TRANGE of one), then the GOSSIP */
+	{
+		uint8_t body[SWIM_PT_MAX], seq[4 + SWIM_PT_MAX + 4 + 64];
+		size_t n = 0, q = 0;
+		body[n++] = 1;
+		body[n++] = SWIM_T_GOSSIP;
+		memset(body + n, 0, SWIM_BODY_HDR);
+		n += SWIM_BODY_HDR;
+		for (int j = 0; j < 2; j++) {
+			body[n] = SWIM_I_REVOKE;
+			mn_put_be16(body + n + 1, (uint16_t)tomb_lens[j]);
+			memcpy(body + n + SWIM_ITEM_REVOKE_HDR, tombs[j], tomb_lens[j]);
+			n += SWIM_ITEM_REVOKE_HDR + tomb_lens[j];
+		}
+		put_file(dir, "tomb", 0, body, n, NULL, 0);
+		seq[q++] = 2;
+		seq[q++] = 0;
+		seq[q++] = SWIM_T_PP;
+		mn_put_be16(seq + q, SWIM_BODY_HDR + 1 + SWIM_ITEM_RANGE_LEN);
+		q += 2;
+		memset(seq + q, 0, SWIM_BODY_HDR + 1 + SWIM_ITEM_RANGE_LEN);
+		seq[q + SWIM_BODY_HDR] = 1;
+		seq[q + SWIM_BODY_HDR + 1] = SWIM_I_TRANGE;
+		mn_put_be16(seq + q + SWIM_BODY_HDR + 1 + 10, 1);
+		mn_put_be64(seq + q + SWIM_BODY_HDR + 1 + 12, UINT64_C(0x5eed));
+		q += SWIM_BODY_HDR + 1 + SWIM_ITEM_RANGE_LEN;
+		seq[q++] = 0;
+		seq[q++] = SWIM_T_GOSSIP;
+		mn_put_be16(seq + q, (uint16_t)(n - 2));
+		q += 2;
+		memcpy(seq + q, body + 2, n - 2);
+		q += n - 2;
+		put_file(dir, "tomb", 1, seq, q, NULL, 0);
+		n = 0;
+		body[n++] = 1;
+		body[n++] = SWIM_T_PP;
+		memset(body + n, 0, SWIM_BODY_HDR + 1);
+		n += SWIM_BODY_HDR + 1;
+		body[n] = SWIM_I_TRANGE; /* bits 0, prefix 0, count 40, hash 1 */
+		memset(body + n + 1, 0, SWIM_ITEM_RANGE_LEN - 1);
+		mn_put_be16(body + n + 10, 40);
+		body[n + 19] = 1;
+		n += SWIM_ITEM_RANGE_LEN;
+		body[n] = SWIM_I_TLIST; /* bits 0, prefix 0, reply wanted, one id */
+		memset(body + n + 1, 0, SWIM_ITEM_TLIST_HDR - 1);
+		body[n + 10] = 1;
+		body[n + 11] = 1;
+		mn_put_be64(body + n + SWIM_ITEM_TLIST_HDR, UINT64_C(0x0123456789abcdef));
+		n += SWIM_ITEM_TLIST_HDR + 8;
+		body[n] = SWIM_I_REVOKE;
+		mn_put_be16(body + n + 1, (uint16_t)tomb_lens[1]);
+		memcpy(body + n + SWIM_ITEM_REVOKE_HDR, tombs[1], tomb_lens[1]);
+		n += SWIM_ITEM_REVOKE_HDR + tomb_lens[1];
+		put_file(dir, "tomb", 2, body, n, NULL, 0);
+	}
+	fprintf(stderr, "wrote %d seeds to %s\n", files + 5, dir);
 	seal_self_wipe(&me);
 	seal_keys_wipe(&k);
 	swim_del(self);

@@ -24,6 +24,10 @@
  *     bytes.
  *   - dead members stay members and keep being probed at a slow per-node
  *     rate (dead_probe_interval_ns), so partitions of hours heal on their own.
+ *   - revocation: signed tombstones (record.h) are verified, kept forever in
+ *     a table of their own, piggybacked like updates and reconciled by
+ *     push-pull over a second digest (of tombstone ids); an effective one
+ *     drops its key in every role (swim_revoke).
  *
  * Liveness (alive/suspect/dead, incarnations) is soft state kept here;
  * membership is the signed records of gossip/record.h, verified before use
@@ -33,7 +37,7 @@
  *   feeds datagrams     swim_recv(s, from, buf, len, now)
  *   fires timers        swim_on_timer(s, now) when swim_next_deadline(s) passed
  *   drains output       swim_poll_tx(s, buf, cap, &len, &dst) until it returns 0
- * after every call that may send (recv, on_timer, learn, publish).
+ * after every call that may send (recv, on_timer, learn, publish, revoke).
  * now.mono drives every timer (it need not start at zero, and may wrap:
  * instants are only compared with mn_time.h's wrap-safe helpers); now.wall
  * is not read (seal counters start from the persisted boot number, cfg->boot).
@@ -54,7 +58,8 @@
  * store (struct swim_store) that the caller supplies and may share between
  * any number of swim instances of one network (the simulator interns each
  * distinct record once per run; see gossip/rtab.h). Suspicions, queued
- * updates and output datagrams live in small bounded pools.
+ * updates and output datagrams live in small bounded pools; tombstones
+ * (about 330 bytes each) in a table grown on demand up to SWIM_MAX_TOMBS.
  *
  * Ownership: the swim instance owns its tables; it holds one store
  * reference per member record (released on replacement, removal and
@@ -114,6 +119,10 @@ enum swim_limits {
 	SWIM_INC_JUMP_DEFAULT = 1024,
 	SWIM_HELLO_PER_SEC = 10,      /* unknown-sender HELLOs verified per second */
 	SWIM_HELLO_BURST = 20,
+	SWIM_MAX_TOMBS = 4096,        /* tombstones kept (forever); more are refused */
+	SWIM_MAX_TOMB_BCAST = 64,     /* tombstones queued for piggybacking */
+	SWIM_TOMB_PER_MSG = 2,        /* tombstones piggybacked per message */
+	SWIM_TLIST_MAX = 32,          /* tombstone ids listed per digest range */
 };
 
 /* Message types (the seal header's type byte). */
@@ -139,8 +148,11 @@ enum swim_item {
 	SWIM_I_ALIVE = 1,
 	SWIM_I_SUSPECT = 2,
 	SWIM_I_DEAD = 3,
+	SWIM_I_REVOKE = 4,    /* a tombstone: in update lists and in push-pull */
 	SWIM_I_RANGE = 0x21,
 	SWIM_I_LIST = 0x22,
+	SWIM_I_TRANGE = 0x23, /* a range of tombstone ids (push-pull) */
+	SWIM_I_TLIST = 0x24,  /* the tombstone ids in a range (push-pull) */
 };
 
 /* Wire sizes (doc/gossip.md). */
@@ -152,6 +164,8 @@ enum swim_sizes {
 	SWIM_ITEM_RANGE_LEN = 1 + 1 + 8 + 2 + 8,             /* 20 */
 	SWIM_ITEM_LIST_HDR = 1 + 1 + 8 + 1 + 1,              /* 12 */
 	SWIM_ENTRY_LEN = 8 + 8 + 4 + 1,                      /* 21 */
+	SWIM_ITEM_REVOKE_HDR = 1 + 2,                        /* then the tombstone */
+	SWIM_ITEM_TLIST_HDR = 1 + 1 + 8 + 1 + 1,             /* 12, then 8 per id */
 	SWIM_PING_LEN = SEAL_OVERHEAD + SWIM_BODY_HDR + 5,   /* 81 */
 	SWIM_ACK_LEN = SEAL_OVERHEAD + SWIM_BODY_HDR + 4,    /* 80 */
 	SWIM_PING_REQ_LEN = SEAL_OVERHEAD + SWIM_BODY_HDR + 12, /* 88 */
@@ -261,6 +275,9 @@ enum swim_event_kind {
 	SWIM_EV_REMOVED,  /* swim_remove() dropped the member */
 	SWIM_EV_BOOT,     /* from swim_new: this boot's number (ev->boot); persist it
 			   * durably before the first swim_poll_tx (seal counters) */
+	SWIM_EV_REVOKED,  /* a tombstone was added to the table (ev->tomb): persist it
+			   * (STORE_REVOKED; putting it again is harmless). ev->rec is
+			   * the target's record while it is a member, else NULL. */
 };
 
 struct swim_event {
@@ -269,6 +286,8 @@ struct swim_event {
 	uint32_t inc;
 	uint32_t boot;              /* this boot's number (every event) */
 	mn_ns at;
+	const uint8_t *tomb;        /* SWIM_EV_REVOKED: the tombstone's canonical bytes, */
+	size_t tomb_len;            /* valid during the callback; NULL / 0 otherwise */
 };
 
 /* ---- counters ---- */
@@ -304,7 +323,10 @@ struct swim_event {
 	X(WANTS, "record requests sent")                            \
 	X(HELLOS, "HELLOs sent")                                    \
 	X(RECORDS_LEARNED, "records adopted")                       \
-	X(RECORDS_REFUSED, "records refused")
+	X(RECORDS_REFUSED, "records refused")                       \
+	X(TOMBS_KEPT, "tombstones added to the table")              \
+	X(TOMBS_REFUSED, "tombstones refused: malformed, forged, out of scope")\
+	X(TOMBS_FULL, "tombstones refused: table full")
 
 enum swim_stat {
 #define SWIM_STAT_ENUM(n, s) SWIM_STAT_##n,
@@ -335,7 +357,8 @@ struct swim_config {
 	struct mn_rng rng;              /* copied; its ctx must outlive the instance */
 	const struct swim_store *store; /* NULL: private copies */
 	struct rec_memo *memo;          /* signature memo, may be NULL */
-	const struct rec_revoked *revoked; /* tombstone lookup, may be NULL */
+	const struct rec_revoked *revoked; /* revocations beside swim's own tombstone
+					    * table (swim_revoke), may be NULL */
 	const struct seal_memo *seal_memo; /* X25519 memo, may be NULL */
 	void (*event)(void *ctx, const struct swim_event *ev); /* may be NULL */
 	void *event_ctx;
@@ -375,6 +398,47 @@ void swim_heard_from(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_tim
  * Returns the number removed. */
 uint32_t swim_remove(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now);
 
+/* ---- revocation tombstones (doc/membership.md "Revocation", doc/gossip.md §5) ----
+ *
+ * A tombstone is the canonical encoding of a struct rec_revoke
+ * (rec_revoke_sign, rec_revoke_encode). swim verifies it (rec_revoke_verify:
+ * signature, grant, REVOKE right, target not the root, signing admin not
+ * revoked) and keeps every valid one forever, in a table of its own,
+ * bounded by SWIM_MAX_TOMBS. A root tombstone is effective at once. An admin
+ * one is effective once a record naming its target (as node key or invite
+ * key) shows the target in the admin's scope (rec_revoke_authorized); it is
+ * refused (MN_EAUTH) when a record held shows it out of scope, and kept
+ * pending while no record names the target (an unused invite, a member not
+ * known yet), settled when one arrives. An effective tombstone refuses its
+ * key in every role: the members whose record holds it as node, invite,
+ * admitter or admin key are dropped (swim_remove, SWIM_EV_REMOVED, and
+ * transitively what they admitted), their records are refused from then on
+ * (MN_EREVOKED), their datagrams and HELLOs dropped as from non-members. A
+ * tombstone signed by an admin that gets revoked counts for nothing: it is
+ * dropped from the table (members it removed stay removed: they carry that
+ * admin in their chain). If our own key is revoked, we are not removed from
+ * our own table (the driver sees SWIM_EV_REVOKED naming our record and
+ * should stop); everyone else drops us.
+ *
+ * Errors: MN_EEXIST already held; MN_EPROTO malformed; MN_EAUTH a bad
+ * signature, no REVOKE right, a target that is the root or (admin) out of
+ * scope; MN_EREVOKED the signing admin is revoked; MN_EFULL SWIM_MAX_TOMBS
+ * held (refused and counted in SWIM_STAT_TOMBS_FULL: a node that can keep no
+ * more tombstones does not learn new revocations, an operator's alarm);
+ * MN_ENOMEM. */
+
+/* Publish a tombstone here (meshnode kick): kept, applied, and spread by
+ * piggybacking (3 x the updates' retransmit limit) and push-pull. MN_OK when
+ * kept, effective or pending (swim_revoked() tells which). */
+int swim_revoke(struct swim *s, const uint8_t *tomb, size_t len, struct mn_time now);
+/* The same for a tombstone from our own store at start: kept and applied,
+ * not announced (the others hold it; push-pull carries it to any that
+ * does not). Order against swim_restore() does not matter. */
+int swim_restore_revoke(struct swim *s, const uint8_t *tomb, size_t len, struct mn_time now);
+/* true when pk is the target of an effective tombstone here, or revoked by
+ * cfg->revoked. */
+bool swim_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
+
 /* ---- events from the driver ---- */
 
 /* A datagram (any datagram starting with the seal magic) from `from`.
@@ -405,6 +469,7 @@ struct swim_counts {
 	uint32_t members; /* including ourselves */
 	uint32_t alive, suspect, dead;
 	uint32_t queued;  /* dissemination updates waiting */
+	uint32_t tombs;   /* tombstones kept (effective or pending) */
 };
 void swim_counts(const struct swim *s, struct swim_counts *out);
 

@@ -947,6 +947,8 @@ static void on_event(void *ctx, const struct swim_event *ev)
 		else
 			c->ps->boot = ev->boot;
 		break;
+	case SWIM_EV_REVOKED:
+		break;
 	}
 }
 

@@ -122,7 +122,7 @@ static void on_event(void *ctx, const struct swim_event *ev)
 	if (getenv("MN_TEST_EVENTS"))
 		printf("  [%" PRIu64 " ms] node %u: %s %u inc %u\n", nd->t->now / MS, nd->id,
 		       (const char *[]){ "alive", "suspect", "dead", "record", "self-inc",
-					 "removed", "boot" }[ev->kind], subj, ev->inc);
+					 "removed", "boot", "revoked" }[ev->kind], subj, ev->inc);
 	switch (ev->kind) {
 	case SWIM_EV_SUSPECT:
 		nd->n_suspect[subj]++;
@@ -2106,3 +2106,680 @@ static Suite *swim_suite(void)
 	return s;
 }
 MN_TEST_SUITE(swim_suite)
+
+/* ---- revocation tombstones (doc/gossip.md §5 "Revocation") ---- */
+
+static const uint8_t tb_tag[16] = "mn/v1/revoke";
+
+/* A grant from the root to a fresh admin key. */
+static void tb_admin(struct gfix *f, struct rec_key *admin, uint8_t rights, struct rec_grant *g)
+{
+	rec_key_generate(admin, &f->rng);
+	memset(g, 0, sizeof(*g));
+	g->rights = rights;
+	memcpy(g->admin_pk, admin->pk, REC_PK_LEN);
+	g->not_after_ms = UINT64_MAX;
+	ck_assert_int_eq(rec_grant_sign(&f->net, &f->root, g), MN_OK);
+}
+
+/* An invite signed by that admin. */
+static void tb_invite(struct gfix *f, const struct rec_key *admin, const struct rec_grant *g,
+		      struct rec_key *invkey, struct rec_invite *inv)
+{
+	rec_key_generate(invkey, &f->rng);
+	memset(inv, 0, sizeof(*inv));
+	inv->signer = REC_BY_ADMIN;
+	memcpy(inv->invite_pk, invkey->pk, REC_PK_LEN);
+	inv->expires_ms = GF_T0_MS + UINT64_C(86400000);
+	inv->max_uses = 100;
+	inv->grant = *g;
+	ck_assert_int_eq(rec_invite_sign(&f->net, admin, inv), MN_OK);
+}
+
+/* gfix_record with any invite and admitter. */
+static void tb_record(struct gfix *f, const struct rec_key *node, uint32_t n, uint64_t version,
+		      const struct rec_invite *inv, const struct rec_key *invkey,
+		      const struct rec_key *admitter, enum rec_signer kind, uint8_t *buf,
+		      size_t *len)
+{
+	struct rec_member m;
+	uint8_t proof[REC_SIG_LEN];
+	uint8_t ip[4] = { 100, 64, (uint8_t)((n + 1) >> 8), (uint8_t)(n + 1) };
+
+	memset(&m, 0, sizeof(m));
+	m.invite = *inv;
+	rec_join_proof(&f->net, invkey, node->pk, proof);
+	ck_assert_int_eq(rec_admit(&f->net, inv, admitter, kind, node->pk, proof, ip,
+				   GF_T0_MS + 1000, NULL, NULL, &m.adm), MN_OK);
+	m.version = version;
+	snprintf(m.name, sizeof(m.name), "node%u", n);
+	m.name_len = (uint8_t)strlen(m.name);
+	ck_assert_int_eq(rec_member_sign(&f->net, node, &m), MN_OK);
+	ck_assert_int_eq(rec_member_encode(&m, buf, REC_MEMBER_MAX, len), MN_OK);
+}
+
+/* A tombstone against target by the root (g NULL) or by g's admin. With
+ * raw, signed by hand, skipping rec_revoke_sign's own checks (to make the
+ * tombstones an honest signer cannot). */
+static size_t tb_tomb_raw(struct gfix *f, const struct rec_key *signer, const struct rec_grant *g,
+			  const uint8_t target[REC_PK_LEN], uint64_t at_ms, bool raw, uint8_t *buf)
+{
+	struct rec_revoke t;
+	uint8_t msg[16 + REC_NETID_LEN + REC_REVOKE_MAX];
+	size_t len;
+
+	memset(&t, 0, sizeof(t));
+	t.signer = g ? REC_BY_ADMIN : REC_BY_ROOT;
+	memcpy(t.target_pk, target, REC_PK_LEN);
+	t.revoked_ms = at_ms;
+	if (g)
+		t.grant = *g;
+	if (!raw)
+		ck_assert_int_eq(rec_revoke_sign(&f->net, signer, &t), MN_OK);
+	ck_assert_int_eq(rec_revoke_encode(&t, buf, REC_REVOKE_MAX, &len), MN_OK);
+	if (raw) {
+		memcpy(msg, tb_tag, 16);
+		memcpy(msg + 16, f->net.id, REC_NETID_LEN);
+		memcpy(msg + 16 + REC_NETID_LEN, buf, len - REC_SIG_LEN);
+		crypto_sign_detached(buf + len - REC_SIG_LEN, NULL, msg,
+				     16 + REC_NETID_LEN + len - REC_SIG_LEN, signer->sk);
+	}
+	return len;
+}
+
+static size_t tb_tomb(struct gfix *f, const struct rec_key *signer, const struct rec_grant *g,
+		      const uint8_t target[REC_PK_LEN], uint8_t *buf)
+{
+	return tb_tomb_raw(f, signer, g, target, GF_T0_MS + 7000, false, buf);
+}
+
+/* Re-sign node n's record with another invite / admitter before it boots. */
+static void tb_rerecord(struct tnet *t, uint32_t n, const struct rec_invite *inv,
+			const struct rec_key *invkey, const struct rec_key *admitter,
+			enum rec_signer kind)
+{
+	struct tnode *nd = &t->n[n];
+
+	tb_record(&t->f, &nd->key, n, nd->version, inv, invkey, admitter, kind, nd->rec,
+		  &nd->rec_len);
+	ck_assert_int_eq(rtab_add_verified(t->rt, &t->f.net, nd->rec, nd->rec_len, n + 1, NULL,
+					   &t->memo, NULL), MN_OK);
+}
+
+static bool holds(struct tnet *t, uint32_t obs, const uint8_t pk[REC_PK_LEN])
+{
+	struct swim_member_info mi;
+
+	return swim_member(t->n[obs].s, pk, &mi) == MN_OK;
+}
+
+static uint32_t tombs_of(struct tnet *t, uint32_t i)
+{
+	struct swim_counts c;
+
+	swim_counts(t->n[i].s, &c);
+	return c.tombs;
+}
+
+/* A sealed GOSSIP (or, ping, a PING) from `from` (its key) to node `to`
+ * carrying items. */
+static int tb_send(struct tnet *t, const struct rec_key *from, const struct mn_addr *src,
+		   uint32_t to, uint64_t boot, bool ping, const uint8_t *items, size_t ilen)
+{
+	uint8_t body[SWIM_PT_MAX], dg[SWIM_MTU];
+	size_t len, hl = SWIM_BODY_HDR + (ping ? 5 : 0);
+	int err;
+
+	memset(body, 0, hl);
+	memcpy(body + hl, items, ilen);
+	len = craft(t, from, to, boot, ping ? SWIM_T_PING : SWIM_T_GOSSIP, body, hl + ilen, dg);
+	err = swim_recv(t->n[to].s, src, dg, len, node_time(&t->n[to]));
+	drain(t, to);
+	return err;
+}
+
+static int tb_gossip(struct tnet *t, const struct rec_key *from, const struct mn_addr *src,
+		     uint32_t to, uint64_t boot, const uint8_t *items, size_t ilen)
+{
+	return tb_send(t, from, src, to, boot, false, items, ilen);
+}
+
+static size_t tb_item(uint8_t *p, const uint8_t *tomb, size_t len)
+{
+	p[0] = SWIM_I_REVOKE;
+	mn_put_be16(p + 1, (uint16_t)len);
+	memcpy(p + SWIM_ITEM_REVOKE_HDR, tomb, len);
+	return SWIM_ITEM_REVOKE_HDR + len;
+}
+
+/* A root tombstone published at one node reaches every member by
+ * piggybacking alone (push-pull off); the target and the member it
+ * admitted are dropped everywhere and stay dropped; afterwards their
+ * datagrams, HELLOs and records are refused. */
+START_TEST(test_tomb_spread)
+{
+	const uint32_t N = 8, X = 5, Y = 6; /* Y was admitted by member X */
+	struct swim_params p;
+	struct tnet *t;
+	uint8_t tomb[REC_REVOKE_MAX], item[SWIM_ITEM_SUSPECT_LEN], rec[REC_MEMBER_MAX];
+	uint8_t dg[SWIM_MTU];
+	size_t tlen, rlen;
+	mn_ns t0, took = MN_NEVER;
+
+	swim_params_lan(&p);
+	p.pushpull_interval_ns = 0;
+	t = tn_new("test_tomb_spread", 0x8001, N, &p);
+	gfix_record(&t->f, &t->n[Y].key, Y, t->n[Y].version, &t->n[X].key, t->n[Y].rec,
+		    sizeof(t->n[Y].rec), &t->n[Y].rec_len);
+	ck_assert_int_eq(rtab_add_verified(t->rt, &t->f.net, t->n[Y].rec, t->n[Y].rec_len, Y + 1,
+					   NULL, &t->memo, NULL), MN_OK);
+	tn_boot_all(t);
+	tn_run_for(t, 10 * SEC);
+	ck_assert(agreed(t));
+	/* before: X's traffic is a member's */
+	memset(item, 0, sizeof(item));
+	ck_assert_int_eq(tb_gossip(t, &t->n[X].key, &t->n[X].addr, 1, CRAFT_BOOT, item,
+				   sizeof(item)), MN_OK);
+	tlen = tb_tomb(&t->f, &t->f.root, NULL, t->n[X].key.pk, tomb);
+	t0 = t->now;
+	ck_assert_int_eq(swim_revoke(t->n[0].s, tomb, tlen, node_time(&t->n[0])), MN_OK);
+	ck_assert_int_eq(swim_revoke(t->n[0].s, tomb, tlen, node_time(&t->n[0])), MN_EEXIST);
+	ck_assert(!holds(t, 0, t->n[X].key.pk));
+	ck_assert(!holds(t, 0, t->n[Y].key.pk));
+	drain(t, 0);
+	for (int step = 0; step < 100 && took == MN_NEVER; step++) {
+		uint32_t clean = 0;
+		tn_run_for(t, 100 * MS);
+		for (uint32_t i = 0; i < N; i++)
+			clean += i == X || i == Y ||
+				 (!holds(t, i, t->n[X].key.pk) && !holds(t, i, t->n[Y].key.pk));
+		if (clean == N)
+			took = t->now - t0;
+	}
+	ck_assert_uint_le(took, 5 * SEC);
+	/* and they stay out (X and Y still run and still send) */
+	tn_run_for(t, 60 * SEC);
+	for (uint32_t i = 0; i < N; i++) {
+		if (i == X || i == Y)
+			continue;
+		ck_assert(!holds(t, i, t->n[X].key.pk));
+		ck_assert(!holds(t, i, t->n[Y].key.pk));
+		ck_assert(swim_revoked(t->n[i].s, t->n[X].key.pk));
+		ck_assert(!swim_revoked(t->n[i].s, t->n[Y].key.pk)); /* dropped, not revoked */
+		ck_assert_uint_eq(tombs_of(t, i), 1);
+		ck_assert_uint_eq(swim_stat(t->n[i].s, SWIM_STAT_TOMBS_KEPT), 1);
+		for (uint32_t j = 0; j < N; j++)
+			if (j != X && j != Y)
+				ck_assert(holds(t, i, t->n[j].key.pk));
+	}
+	ck_assert_uint_gt(total_stat(t, SWIM_STAT_DROP_NON_MEMBER), 0);
+	ck_assert_uint_eq(total_stat(t, SWIM_STAT_PUSHPULLS), 0);
+	/* afterwards: X's datagrams are a non-member's ... */
+	ck_assert_int_eq(tb_gossip(t, &t->n[X].key, &t->n[X].addr, 1, CRAFT_BOOT + 1, item,
+				   sizeof(item)), MN_ENOKEY);
+	/* ... its HELLO is refused before any signature ... */
+	dg[0] = SEAL_MAGIC0;
+	dg[1] = SEAL_MAGIC1;
+	dg[2] = SEAL_VERSION;
+	dg[3] = SWIM_T_HELLO;
+	mn_put_be64(dg + SEAL_O_FROM, seal_key_id(t->n[X].key.pk));
+	mn_put_be64(dg + SEAL_O_TO, seal_key_id(t->n[1].key.pk));
+	memcpy(dg + SWIM_HELLO_HDR, t->n[X].rec, t->n[X].rec_len);
+	ck_assert_int_ne(swim_recv(t->n[1].s, &t->n[X].addr, dg, SWIM_HELLO_HDR + t->n[X].rec_len,
+				   node_time(&t->n[1])), MN_OK);
+	ck_assert(!holds(t, 1, t->n[X].key.pk));
+	/* ... and so are its newer records and those of members it admits */
+	gfix_record(&t->f, &t->n[X].key, X, t->n[X].version + 1, NULL, rec, sizeof(rec), &rlen);
+	ck_assert_int_eq(swim_learn(t->n[1].s, rec, rlen, &t->n[X].addr, node_time(&t->n[1])),
+			 MN_EREVOKED);
+	ck_assert_int_eq(swim_learn(t->n[1].s, t->n[Y].rec, t->n[Y].rec_len, &t->n[Y].addr,
+				    node_time(&t->n[1])), MN_EREVOKED);
+	printf("test_tomb_spread: node %u and the member it admitted dropped by all %u others"
+	       " in %" PRIu64 " ms, by piggybacking alone\n", X, N - 2, took / MS);
+	drain(t, 1);
+	tn_free(t);
+}
+END_TEST
+
+/* Who may revoke whom, as swim applies it: an admin's tombstone against a
+ * root member, another admin's member or by an admin without the REVOKE
+ * right is refused; against its own member it takes effect everywhere;
+ * against its unused invite it is kept pending and refuses the first record
+ * that uses the invite; once the root revokes an admin, that admin's
+ * tombstones count for nothing (dropped, new ones refused). */
+START_TEST(test_tomb_admin_scope)
+{
+	const uint32_t N = 5, RM = 1, AM = 2, BM = 3; /* root's, A's, B's member */
+	struct tnet *t = tn_new("test_tomb_admin_scope", 0x8002, N, NULL);
+	struct rec_key ka, kb, kc, ia, ia2, ib, ib2, kx;
+	struct rec_grant ga, gb, gc;
+	struct rec_invite inva, inva2, invb, invb2;
+	uint8_t tomb[REC_REVOKE_MAX], rx[REC_MEMBER_MAX];
+	size_t len, rxlen;
+	struct mn_time now;
+
+	tb_admin(&t->f, &ka, REC_RIGHT_INVITE | REC_RIGHT_REVOKE, &ga);
+	tb_admin(&t->f, &kb, REC_RIGHT_INVITE | REC_RIGHT_REVOKE, &gb);
+	tb_admin(&t->f, &kc, REC_RIGHT_INVITE, &gc);
+	tb_invite(&t->f, &ka, &ga, &ia, &inva);
+	tb_invite(&t->f, &ka, &ga, &ia2, &inva2); /* never used by a running node */
+	tb_invite(&t->f, &kb, &gb, &ib, &invb);
+	tb_invite(&t->f, &kb, &gb, &ib2, &invb2);
+	tb_rerecord(t, AM, &inva, &ia, &ka, REC_BY_ADMIN);
+	tb_rerecord(t, BM, &invb, &ib, &kb, REC_BY_ADMIN);
+	rec_key_generate(&kx, &t->f.rng);
+	tb_record(&t->f, &kx, 40, GF_T0_MS, &inva2, &ia2, &ka, REC_BY_ADMIN, rx, &rxlen);
+	tn_boot_all(t);
+	now = node_time(&t->n[0]);
+	/* out of scope: the root's member, B's member; no REVOKE right */
+	len = tb_tomb(&t->f, &ka, &ga, t->n[RM].key.pk, tomb);
+	ck_assert_int_eq(swim_revoke(t->n[0].s, tomb, len, now), MN_EAUTH);
+	len = tb_tomb(&t->f, &ka, &ga, t->n[BM].key.pk, tomb);
+	ck_assert_int_eq(swim_revoke(t->n[0].s, tomb, len, now), MN_EAUTH);
+	len = tb_tomb(&t->f, &ka, &ga, ib.pk, tomb); /* B's invite, through a record */
+	ck_assert_int_eq(swim_revoke(t->n[0].s, tomb, len, now), MN_EAUTH);
+	len = tb_tomb_raw(&t->f, &kc, &gc, t->n[AM].key.pk, GF_T0_MS, true, tomb);
+	ck_assert_int_eq(swim_revoke(t->n[0].s, tomb, len, now), MN_EAUTH);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_TOMBS_REFUSED), 4);
+	ck_assert_uint_eq(tombs_of(t, 0), 0);
+	for (uint32_t j = 0; j < N; j++)
+		ck_assert(holds(t, 0, t->n[j].key.pk));
+	/* A's unused invite: kept, pending until a record uses it */
+	len = tb_tomb(&t->f, &ka, &ga, ia2.pk, tomb);
+	ck_assert_int_eq(swim_revoke(t->n[0].s, tomb, len, now), MN_OK);
+	ck_assert_uint_eq(tombs_of(t, 0), 1);
+	ck_assert(!swim_revoked(t->n[0].s, ia2.pk));
+	ck_assert_int_eq(swim_learn(t->n[1].s, rx, rxlen, NULL, node_time(&t->n[1])), MN_OK);
+	ck_assert_int_eq(swim_learn(t->n[0].s, rx, rxlen, NULL, now), MN_EREVOKED);
+	ck_assert(swim_revoked(t->n[0].s, ia2.pk));
+	/* A's own member: effective */
+	len = tb_tomb(&t->f, &ka, &ga, t->n[AM].key.pk, tomb);
+	ck_assert_int_eq(swim_revoke(t->n[0].s, tomb, len, now), MN_OK);
+	ck_assert(!holds(t, 0, t->n[AM].key.pk));
+	ck_assert(swim_revoked(t->n[0].s, t->n[AM].key.pk));
+	/* B's tombstone against its unused invite, then the root revokes B */
+	len = tb_tomb(&t->f, &kb, &gb, ib2.pk, tomb);
+	ck_assert_int_eq(swim_revoke(t->n[0].s, tomb, len, now), MN_OK);
+	ck_assert_uint_eq(tombs_of(t, 0), 3);
+	uint8_t tomb_b[REC_REVOKE_MAX];
+	size_t len_b = tb_tomb(&t->f, &kb, &gb, t->n[BM].key.pk, tomb_b);
+	len = tb_tomb(&t->f, &t->f.root, NULL, kb.pk, tomb);
+	ck_assert_int_eq(swim_revoke(t->n[0].s, tomb, len, now), MN_OK);
+	ck_assert(!holds(t, 0, t->n[BM].key.pk)); /* B in its chain */
+	ck_assert_uint_eq(tombs_of(t, 0), 3);     /* +root's, -B's */
+	ck_assert_int_eq(swim_revoke(t->n[0].s, tomb_b, len_b, now), MN_EREVOKED);
+	drain(t, 0);
+	/* every member ends with the same: A's member, B's member and X out,
+	 * the same three tombstones */
+	tn_run_for(t, 20 * SEC);
+	for (uint32_t i = 0; i < N; i++) {
+		if (i == AM || i == BM)
+			continue;
+		ck_assert(!holds(t, i, t->n[AM].key.pk));
+		ck_assert(!holds(t, i, t->n[BM].key.pk));
+		ck_assert(!holds(t, i, kx.pk));
+		ck_assert(holds(t, i, t->n[RM].key.pk));
+		ck_assert_uint_eq(tombs_of(t, i), 3);
+		ck_assert(swim_revoked(t->n[i].s, kb.pk));
+		ck_assert(!swim_revoked(t->n[i].s, ib2.pk));
+	}
+	rec_key_wipe(&ka);
+	rec_key_wipe(&kb);
+	rec_key_wipe(&kc);
+	rec_key_wipe(&ia);
+	rec_key_wipe(&ia2);
+	rec_key_wipe(&ib);
+	rec_key_wipe(&ib2);
+	rec_key_wipe(&kx);
+	tn_free(t);
+}
+END_TEST
+
+/* Forged, tampered, foreign and malformed tombstones are refused, directly
+ * and inside a member's datagram; the genuine one then works. */
+START_TEST(test_tomb_forged)
+{
+	const uint32_t X = 2;
+	struct tnet *t = tn_new("test_tomb_forged", 0x8003, 3, NULL);
+	struct gfix other;
+	uint8_t tomb[REC_REVOKE_MAX], bad[REC_REVOKE_MAX], items[SWIM_PT_MAX];
+	size_t len, il;
+	struct mn_time now;
+	uint64_t boot = CRAFT_BOOT;
+
+	tn_boot_all(t);
+	now = node_time(&t->n[0]);
+	len = tb_tomb(&t->f, &t->f.root, NULL, t->n[X].key.pk, tomb);
+	/* every single-bit flip, every truncation, a trailing byte */
+	for (size_t bit = 0; bit < len * 8; bit++) {
+		memcpy(bad, tomb, len);
+		bad[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		ck_assert_int_ne(swim_revoke(t->n[0].s, bad, len, now), MN_OK);
+	}
+	for (size_t l = 0; l < len; l++)
+		ck_assert_int_ne(swim_revoke(t->n[0].s, tomb, l, now), MN_OK);
+	memcpy(bad, tomb, len);
+	bad[len] = 0;
+	ck_assert_int_eq(swim_revoke(t->n[0].s, bad, len + 1, now), MN_EPROTO);
+	/* another network's root; a tombstone against our root */
+	gfix_init(&other, t->seed + 7);
+	len = tb_tomb(&other, &other.root, NULL, t->n[X].key.pk, bad);
+	ck_assert_int_eq(swim_revoke(t->n[0].s, bad, len, now), MN_EAUTH);
+	len = tb_tomb_raw(&t->f, &t->f.root, NULL, t->f.root.pk, GF_T0_MS, true, bad);
+	ck_assert_int_eq(swim_revoke(t->n[0].s, bad, len, now), MN_EAUTH);
+	ck_assert_uint_eq(tombs_of(t, 0), 0);
+	ck_assert(holds(t, 0, t->n[X].key.pk));
+	/* inside a member's GOSSIP: a tampered one is refused, the datagram
+	 * is otherwise fine; a bad item length makes it malformed */
+	len = tb_tomb(&t->f, &t->f.root, NULL, t->n[X].key.pk, tomb);
+	memcpy(bad, tomb, len);
+	bad[len - 1] ^= 0x20;
+	il = tb_item(items, bad, len);
+	uint64_t refused = swim_stat(t->n[0].s, SWIM_STAT_TOMBS_REFUSED);
+	ck_assert_int_eq(tb_gossip(t, &t->n[1].key, &t->n[1].addr, 0, boot++, items, il), MN_OK);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_TOMBS_REFUSED), refused + 1);
+	ck_assert(holds(t, 0, t->n[X].key.pk));
+	mn_put_be16(items + 1, 50);
+	ck_assert_int_eq(tb_gossip(t, &t->n[1].key, &t->n[1].addr, 0, boot++, items, il),
+			 MN_EPROTO);
+	il = tb_item(items, tomb, len);
+	ck_assert_int_eq(tb_gossip(t, &t->n[1].key, &t->n[1].addr, 0, boot++, items, il), MN_OK);
+	ck_assert(!holds(t, 0, t->n[X].key.pk));
+	ck_assert_uint_eq(tombs_of(t, 0), 1);
+	/* heard again: nothing new, nothing refused */
+	refused = swim_stat(t->n[0].s, SWIM_STAT_TOMBS_REFUSED);
+	ck_assert_int_eq(tb_gossip(t, &t->n[1].key, &t->n[1].addr, 0, boot++, items, il), MN_OK);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_TOMBS_KEPT), 1);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_TOMBS_REFUSED), refused);
+	/* the revoked member's own ping carrying its tombstone: accepted, and
+	 * the sender dropped only once the datagram (and its ack) is done */
+	ck_assert(holds(t, 1, t->n[X].key.pk));
+	ck_assert_int_eq(tb_send(t, &t->n[X].key, &t->n[X].addr, 1, boot++, true, items, il),
+			 MN_OK);
+	ck_assert(!holds(t, 1, t->n[X].key.pk));
+	gfix_free(&other);
+	tn_free(t);
+}
+END_TEST
+
+/* Only push-pull (and record fetches) cross back after the partition. */
+START_TEST(test_tomb_partition_pushpull)
+{
+	const uint32_t N = 6, X = 3, AWAY = 5;
+	struct swim_params p;
+	struct tnet *t;
+	uint8_t tomb[REC_REVOKE_MAX];
+	size_t len;
+	mn_ns healed, took = MN_NEVER;
+
+	swim_params_lan(&p);
+	p.dead_probe_interval_ns = 0;
+	p.gossip_to_dead_ns = 0;
+	p.pushpull_interval_ns = 5 * SEC;
+	p.pushpull_dead_one_in = 2;
+	t = tn_new("test_tomb_partition_pushpull", 0x8004, N, &p);
+	tn_boot_all(t);
+	tn_run_for(t, 10 * SEC);
+	ck_assert(agreed(t));
+	t->n[AWAY].group = 1;
+	t->partitioned = true;
+	tn_run_for(t, 30 * SEC);
+	len = tb_tomb(&t->f, &t->f.root, NULL, t->n[X].key.pk, tomb);
+	ck_assert_int_eq(swim_revoke(t->n[0].s, tomb, len, node_time(&t->n[0])), MN_OK);
+	drain(t, 0);
+	tn_run_for(t, 60 * SEC);
+	for (uint32_t i = 0; i < N; i++)
+		if (i != X && i != AWAY)
+			ck_assert(!holds(t, i, t->n[X].key.pk));
+	ck_assert(holds(t, AWAY, t->n[X].key.pk)); /* nothing crossed */
+	ck_assert_uint_eq(tombs_of(t, AWAY), 0);
+	t->partitioned = false;
+	t->drop = only_pp;
+	healed = t->now;
+	for (int step = 0; step < 600 && took == MN_NEVER; step++) {
+		tn_run_for(t, 100 * MS);
+		if (!holds(t, AWAY, t->n[X].key.pk))
+			took = t->now - healed;
+	}
+	ck_assert_uint_le(took, 30 * SEC);
+	ck_assert_uint_eq(tombs_of(t, AWAY), 1);
+	ck_assert(swim_revoked(t->n[AWAY].s, t->n[X].key.pk));
+	printf("test_tomb_partition_pushpull: the partitioned member learnt the tombstone by"
+	       " push-pull %" PRIu64 " ms after healing\n", took / MS);
+	tn_free(t);
+}
+END_TEST
+
+/* Two nodes holding different sets of 110 tombstones (30 in common) end
+ * with the union by push-pull alone: the digest descends past a list. */
+START_TEST(test_tomb_pushpull_union)
+{
+	const uint32_t T = 110;
+	struct tnet *t = tn_new("test_tomb_pushpull_union", 0x8005, 2, NULL);
+	uint8_t (*tombs)[REC_REVOKE_MAX] = calloc(T, REC_REVOKE_MAX);
+	size_t *lens = calloc(T, sizeof(*lens));
+	mn_ns took = MN_NEVER;
+
+	t->p.pushpull_interval_ns = 2 * SEC;
+	t->drop = only_pp;
+	tn_boot_all(t);
+	for (uint32_t k = 0; k < T; k++) {
+		uint8_t target[REC_PK_LEN];
+		mn_rng_bytes(&t->f.rng, target, sizeof(target));
+		lens[k] = tb_tomb_raw(&t->f, &t->f.root, NULL, target, GF_T0_MS + k, false,
+				      tombs[k]);
+		if (k < 70)
+			ck_assert_int_eq(swim_restore_revoke(t->n[0].s, tombs[k], lens[k],
+							     node_time(&t->n[0])), MN_OK);
+		if (k >= 40)
+			ck_assert_int_eq(swim_restore_revoke(t->n[1].s, tombs[k], lens[k],
+							     node_time(&t->n[1])), MN_OK);
+	}
+	ck_assert_uint_eq(tombs_of(t, 0), 70);
+	ck_assert_uint_eq(tombs_of(t, 1), 70);
+	for (int step = 0; step < 120 && took == MN_NEVER; step++) {
+		tn_run_for(t, 1 * SEC);
+		if (tombs_of(t, 0) == T && tombs_of(t, 1) == T)
+			took = t->now;
+	}
+	ck_assert_uint_ne(took, MN_NEVER);
+	/* a descent: 110 tombstones once each way, not lists bouncing */
+	ck_assert_uint_lt(total_stat(t, SWIM_STAT_TX_BYTES), 64000);
+	for (uint32_t a = 0; a < 2; a++)
+		for (uint32_t k = 0; k < T; k++)
+			ck_assert_int_eq(swim_revoke(t->n[a].s, tombs[k], lens[k],
+						     node_time(&t->n[a])), MN_EEXIST);
+	printf("test_tomb_pushpull_union: both hold the %u tombstones after %" PRIu64 " s, %"
+	       PRIu64 " push-pulls, %" PRIu64 " bytes\n", T, took / SEC,
+	       total_stat(t, SWIM_STAT_PUSHPULLS), total_stat(t, SWIM_STAT_TX_BYTES));
+	free(tombs);
+	free(lens);
+	tn_free(t);
+}
+END_TEST
+
+struct tcap {
+	struct tnode *nd;
+	uint32_t revoked, removed;
+	uint64_t revoked_user; /* the target's record's user, 0: none */
+	uint8_t tomb[REC_REVOKE_MAX];
+	size_t tomb_len;
+};
+
+static void tcap_event(void *ctx, const struct swim_event *ev)
+{
+	struct tcap *c = ctx;
+
+	on_event(c->nd, ev);
+	if (ev->kind == SWIM_EV_REMOVED)
+		c->removed++;
+	if (ev->kind == SWIM_EV_REVOKED) {
+		ck_assert_uint_le(ev->tomb_len, REC_REVOKE_MAX);
+		c->revoked++;
+		c->revoked_user = ev->rec ? ev->rec->user : 0;
+		memcpy(c->tomb, ev->tomb, ev->tomb_len);
+		c->tomb_len = ev->tomb_len;
+	}
+}
+
+/* tn_boot knowing nobody, events captured. */
+static void tb_boot(struct tnet *t, uint32_t i, struct tcap *cap)
+{
+	struct tnode *nd = &t->n[i];
+	struct swim_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.params = t->p;
+	c.net = &t->f.net;
+	c.key = &nd->key;
+	c.record = nd->rec;
+	c.record_len = nd->rec_len;
+	c.boot = nd->boot;
+	mn_seeded_rng_init(&nd->srng, t->seed * 1000 + i + 1 + (uint64_t)nd->boot * 7);
+	c.rng = mn_seeded_rng_iface(&nd->srng);
+	c.store = &t->store;
+	c.memo = &t->memo;
+	memset(cap, 0, sizeof(*cap));
+	cap->nd = nd;
+	c.event = tcap_event;
+	c.event_ctx = cap;
+	ck_assert_int_eq(swim_new(&nd->s, &c, node_time(nd)), MN_OK);
+	nd->up = true;
+}
+
+/* Does a datagram tapped from node 0 to node `to` hold these bytes? */
+static bool tapped_has(struct tnet *t, uint32_t to, const uint8_t *b, size_t blen)
+{
+	struct seal_self me;
+	struct seal_keys k;
+	bool found = false;
+
+	ck_assert_uint_gt(t->ntapped, 0);
+	ck_assert_int_eq(seal_self_init(&me, &t->n[to].key, 1), MN_OK);
+	ck_assert_int_eq(seal_keys_derive(&k, &me, t->n[0].key.pk, NULL), MN_OK);
+	for (uint32_t j = 0; j < t->ntapped && !found; j++) {
+		uint8_t pt[SWIM_MTU];
+		struct seal_pair pair;
+		struct seal_hdr h;
+		size_t ptlen;
+		memset(&pair, 0, sizeof(pair));
+		if (seal_parse(&h, t->tapped[j].buf, t->tapped[j].len) != MN_OK ||
+		    seal_open(&k, &pair, &h, t->tapped[j].buf, t->tapped[j].len, pt, sizeof(pt),
+			      &ptlen) != MN_OK)
+			continue;
+		for (size_t off = 0; off + blen <= ptlen && !found; off++)
+			found = memcmp(pt + off, b, blen) == 0;
+	}
+	seal_self_wipe(&me);
+	seal_keys_wipe(&k);
+	t->ntapped = 0;
+	return found;
+}
+
+/* A tombstone is kept after its target's record is gone, reported for the
+ * store (SWIM_EV_REVOKED), and restored at start in either order with the
+ * records: the record is refused again. Restored ones are not announced,
+ * published ones are. */
+START_TEST(test_tomb_restore)
+{
+	const uint32_t X = 2;
+	struct tnet *t = tn_new("test_tomb_restore", 0x8006, 3, NULL);
+	struct tcap cap;
+	uint8_t tomb[REC_REVOKE_MAX], stored[REC_REVOKE_MAX];
+	size_t len;
+
+	len = tb_tomb(&t->f, &t->f.root, NULL, t->n[X].key.pk, tomb);
+	t->tap_from = 0;
+	t->tap_to = 1;
+	tb_boot(t, 0, &cap);
+	for (uint32_t j = 1; j < 3; j++)
+		ck_assert_int_eq(swim_restore(t->n[0].s, t->n[j].rec, t->n[j].rec_len, &t->n[j].addr,
+					      node_time(&t->n[0])), MN_OK);
+	ck_assert_int_eq(swim_revoke(t->n[0].s, tomb, len, node_time(&t->n[0])), MN_OK);
+	ck_assert_uint_eq(cap.revoked, 1);
+	ck_assert_uint_eq(cap.revoked_user, X + 1);
+	ck_assert_uint_eq(cap.removed, 1);
+	ck_assert_uint_eq(cap.tomb_len, len);
+	ck_assert_mem_eq(cap.tomb, tomb, len);
+	memcpy(stored, cap.tomb, len); /* what the driver persists */
+	drain(t, 0);
+	tn_run_for(t, 3 * SEC);
+	ck_assert(tapped_has(t, 1, tomb, len)); /* published: piggybacked */
+	ck_assert(!holds(t, 0, t->n[X].key.pk));
+	tn_run_for(t, 60 * SEC); /* long after the record went */
+	ck_assert_uint_eq(tombs_of(t, 0), 1);
+	ck_assert(swim_revoked(t->n[0].s, t->n[X].key.pk));
+	ck_assert_int_eq(swim_learn(t->n[0].s, t->n[X].rec, t->n[X].rec_len, NULL,
+				    node_time(&t->n[0])), MN_EREVOKED);
+	/* restart: tombstone first, then the records */
+	tn_crash(t, 0);
+	tb_boot(t, 0, &cap);
+	ck_assert_int_eq(swim_restore_revoke(t->n[0].s, stored, len, node_time(&t->n[0])), MN_OK);
+	ck_assert_uint_eq(cap.revoked, 1);
+	ck_assert_int_eq(swim_restore(t->n[0].s, t->n[1].rec, t->n[1].rec_len, &t->n[1].addr,
+				      node_time(&t->n[0])), MN_OK);
+	ck_assert_int_eq(swim_restore(t->n[0].s, t->n[X].rec, t->n[X].rec_len, &t->n[X].addr,
+				      node_time(&t->n[0])), MN_EREVOKED);
+	drain(t, 0);
+	tn_run_for(t, 3 * SEC);
+	ck_assert(!tapped_has(t, 1, tomb, len)); /* restored: not announced */
+	/* restart: records first, then the tombstone */
+	tn_crash(t, 0);
+	tb_boot(t, 0, &cap);
+	ck_assert_int_eq(swim_restore(t->n[0].s, t->n[X].rec, t->n[X].rec_len, &t->n[X].addr,
+				      node_time(&t->n[0])), MN_OK);
+	ck_assert(holds(t, 0, t->n[X].key.pk));
+	ck_assert_int_eq(swim_restore_revoke(t->n[0].s, stored, len, node_time(&t->n[0])), MN_OK);
+	ck_assert(!holds(t, 0, t->n[X].key.pk));
+	ck_assert_uint_eq(cap.removed, 1);
+	/* restart without it: the record is taken */
+	tn_crash(t, 0);
+	tb_boot(t, 0, &cap);
+	ck_assert_int_eq(swim_restore(t->n[0].s, t->n[X].rec, t->n[X].rec_len, &t->n[X].addr,
+				      node_time(&t->n[0])), MN_OK);
+	ck_assert(!swim_revoked(t->n[0].s, t->n[X].key.pk));
+	drain(t, 0);
+	tn_free(t);
+}
+END_TEST
+
+/* The table is bounded: SWIM_MAX_TOMBS kept, the next refused and counted. */
+START_TEST(test_tomb_full)
+{
+	struct tnet *t = tn_new("test_tomb_full", 0x8007, 2, NULL);
+	uint8_t tomb[REC_REVOKE_MAX], target[REC_PK_LEN];
+	size_t len;
+
+	tn_boot(t, 0, (const uint32_t[]){ 0 }, 1, 0); /* knows nobody */
+	for (uint32_t k = 0; k <= SWIM_MAX_TOMBS; k++) {
+		mn_rng_bytes(&t->f.rng, target, sizeof(target));
+		len = tb_tomb_raw(&t->f, &t->f.root, NULL, target, GF_T0_MS + k, true, tomb);
+		ck_assert_int_eq(swim_restore_revoke(t->n[0].s, tomb, len, node_time(&t->n[0])),
+				 k < SWIM_MAX_TOMBS ? MN_OK : MN_EFULL);
+	}
+	ck_assert_uint_eq(tombs_of(t, 0), SWIM_MAX_TOMBS);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_TOMBS_FULL), 1);
+	ck_assert(swim_revoked(t->n[0].s, target) == false);
+	ck_assert_int_eq(swim_learn(t->n[0].s, t->n[1].rec, t->n[1].rec_len, NULL,
+				    node_time(&t->n[0])), MN_OK);
+	tn_free(t);
+}
+END_TEST
+
+static Suite *tomb_suite(void)
+{
+	Suite *s = suite_create("tomb");
+	TCase *tc = tcase_create("tomb");
+
+	tcase_add_test(tc, test_tomb_forged);
+	tcase_add_test(tc, test_tomb_admin_scope);
+	tcase_add_test(tc, test_tomb_restore);
+	tcase_add_test(tc, test_tomb_full);
+	tcase_add_test(tc, test_tomb_spread);
+	tcase_add_test(tc, test_tomb_partition_pushpull);
+	tcase_add_test(tc, test_tomb_pushpull_union);
+	tcase_set_timeout(tc, 900);
+	suite_add_tcase(s, tc);
+	return s;
+}
+MN_TEST_SUITE(tomb_suite)
