@@ -144,6 +144,7 @@ struct probe {
 	uint32_t seq;
 	mn_ns ack_at, end;
 	bool indirect;
+	bool intro;         /* the target could open our ping (see probe_start) */
 	uint8_t nhelpers, nacks, nack_mask;
 	uint32_t helpers[SWIM_MAX_INDIRECT];
 };
@@ -282,6 +283,7 @@ struct swim {
 	/* HELLO verification budget: a token bucket in mono time */
 	uint32_t hello_tokens;
 	mn_ns hello_at;
+	mn_ns hello_sent_at;        /* when we last sent a HELLO */
 
 	/* Inside swim_recv: accusations of ourselves are gathered and refuted
 	 * once, at the highest, when the datagram is done (refute_flush). */
@@ -2057,6 +2059,7 @@ static void send_hello(struct swim *s, uint32_t i)
 	if ((m->flags & M_HELLO_SENT) || m->tok != 0 || m->addr.family == 0)
 		return;
 	m->flags |= M_HELLO_SENT;
+	s->hello_sent_at = s->now;
 	t = tx_slot(s);
 	if (!t) {
 		bump(s, SWIM_STAT_DROP_TX_FULL, 1);
@@ -2102,7 +2105,7 @@ static void probe_finish(struct swim *s, bool acked)
 	}
 	/* The same for the target: a failed probe of a member that never spoke
 	 * to us, before it had our record, is no evidence. */
-	if (s->m[i].tok == 0 && !(s->m[i].flags & M_HELLO_SENT)) {
+	if (s->m[i].tok == 0 && !s->probe.intro) {
 		send_hello(s, i);
 		return;
 	}
@@ -2128,6 +2131,14 @@ static void probe_start(struct swim *s)
 	s->probe.seq = ++s->seq;
 	s->probe.ack_at = s->now + probe_timeout(s);
 	s->probe.end = s->now + probe_interval(s);
+	/* It can open our ping if it spoke to us this boot, or if our HELLO
+	 * went out before the ping. A HELLO of this very instant (to a silent
+	 * helper of the probe that just ended) races the ping, and jitter
+	 * makes it lose as often as not (swim-lan-ci, a loss-free cold join:
+	 * every false suspicion of seeds 1-30, and the false death of 24).
+	 * Conservative: another member's HELLO at this instant also counts. */
+	s->probe.intro = s->m[i].tok != 0 ||
+			 ((s->m[i].flags & M_HELLO_SENT) && s->hello_sent_at != s->now);
 	send_ping(s, i, s->probe.seq, SWIM_MTU);
 	bump(s, SWIM_STAT_PINGS, 1);
 }
@@ -3524,8 +3535,11 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 		if (rx.proven)
 			m->flags |= M_ADDR_DIRECT;
 	}
-	/* Any authenticated message from the probed member shows it alive. */
-	if (s->probe.member == i && h.type != SWIM_T_ACK)
+	/* Any authenticated message from the probed member shows it alive,
+	 * an ACK too, whatever its seq: one for a ping we sent on someone's
+	 * ping-req was not counted, the probe failed and, the member having
+	 * spoken to us (tok), we suspected it (swim-lan-ci, seed 15). */
+	if (s->probe.member == i)
 		probe_finish(s, true);
 	s->nwant = 0;
 	s->in_rx = true;
@@ -3876,6 +3890,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	s->next_dead = s->now + s->p.dead_probe_interval_ns;
 	s->hello_tokens = SWIM_HELLO_BURST;
 	s->hello_at = s->now;
+	s->hello_sent_at = MN_NEVER;
 	*out = s;
 	return MN_OK;
 fail:

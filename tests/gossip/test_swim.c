@@ -2028,6 +2028,179 @@ START_TEST(test_admission_pinned)
 }
 END_TEST
 
+/* A HELLO and a ping sent at one instant race: node 0 knows node 1, which
+ * does not know it yet. Node 0's first probe of 1 fails (1 cannot open
+ * it): a HELLO goes out, and at the same instant the next probe's ping to
+ * the same member. Here the network delivers that ping before the HELLO
+ * (jitter does, in the simulator: swim-lan-ci seed 24, a false death), so
+ * 1 cannot open it either. That failed probe is no evidence: 1 never had
+ * our record before the ping. Node 1 stays silent towards 0 but for acks,
+ * as a member of a large network whose round robin has not reached 0. */
+struct hello_race {
+	struct tpkt held;      /* the HELLO from 0 to 1, held back */
+	bool holding, released;
+};
+
+static bool hello_after_ping(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *b,
+			     size_t l)
+{
+	struct hello_race *r = t->drop_ctx;
+
+	if (from == 1 && to == 0)
+		return b[SEAL_O_TYPE] != SWIM_T_ACK;
+	if (from != 0 || to != 1 || r->released)
+		return false;
+	if (b[SEAL_O_TYPE] == SWIM_T_HELLO && !r->holding) {
+		r->holding = true;
+		r->held.len = (uint16_t)l;
+		memcpy(r->held.buf, b, l);
+		return true;
+	}
+	if (b[SEAL_O_TYPE] == SWIM_T_PING && r->holding) {
+		r->released = true;
+		enqueue(t, 0, 1, r->held.buf, r->held.len); /* right behind the ping */
+	}
+	return false;
+}
+
+START_TEST(test_hello_ping_race)
+{
+	struct tnet *t = tn_new("test_hello_ping_race", 0x7009, 2, NULL);
+	struct hello_race r = { .holding = false };
+
+	t->drop = hello_after_ping;
+	t->drop_ctx = &r;
+	tn_boot(t, 0, (const uint32_t[]){ 1 }, 1, 0);
+	tn_boot(t, 1, (const uint32_t[]){ 1 }, 0, 0);
+	tn_run_for(t, 20 * SEC);
+	ck_assert(r.released);
+	ck_assert_int_eq(view(t, 1, 0), SWIM_ALIVE); /* the HELLO arrived */
+	ck_assert_uint_gt(swim_stat(t->n[0].s, SWIM_STAT_ACKS), 10);
+	ck_assert_uint_eq(t->n[0].n_suspect[1], 0);
+	ck_assert_uint_eq(t->n[0].n_dead[1], 0);
+	tn_free(t);
+}
+END_TEST
+
+/* Node `from` alone: run its timers for d (its datagrams reach nobody) and
+ * open what it sends to node a or b as they would. Counts the ALIVE items
+ * about subj at incarnation inc, by whether they carry version. */
+static void alive_items(struct tnet *t, uint32_t from, uint32_t a, uint32_t b, uint32_t subj,
+			uint32_t inc, uint64_t version, mn_ns d, uint32_t *with, uint32_t *other)
+{
+	static const size_t msg_hdr[] = { [SWIM_T_PING - SWIM_T__FIRST] = 5,
+					  [SWIM_T_ACK - SWIM_T__FIRST] = 4,
+					  [SWIM_T_PING_REQ - SWIM_T__FIRST] = 12,
+					  [SWIM_T_NACK - SWIM_T__FIRST] = 4,
+					  [SWIM_T_GOSSIP - SWIM_T__FIRST] = 0 };
+	struct tnode *nd = &t->n[from];
+	uint8_t out[SWIM_MTU], pt[SWIM_MTU];
+	mn_ns end = t->now + d;
+
+	*with = *other = 0;
+	for (;;) {
+		struct mn_addr dst;
+		size_t len, ptlen;
+		while (swim_poll_tx(nd->s, out, sizeof(out), &len, &dst) == 1) {
+			int32_t to = addr_node(t, &dst);
+			struct seal_self me;
+			struct seal_keys k;
+			struct seal_pair pair;
+			struct seal_hdr h;
+			uint8_t ty = out[SEAL_O_TYPE];
+			if ((to != (int32_t)a && to != (int32_t)b) || ty < SWIM_T_PING ||
+			    ty > SWIM_T_GOSSIP)
+				continue;
+			ck_assert_int_eq(seal_self_init(&me, &t->n[to].key, 1), MN_OK);
+			ck_assert_int_eq(seal_keys_derive(&k, &me, nd->key.pk, NULL), MN_OK);
+			memset(&pair, 0, sizeof(pair));
+			ck_assert_int_eq(seal_parse(&h, out, len), MN_OK);
+			ck_assert_int_eq(seal_open(&k, &pair, &h, out, len, pt, sizeof(pt), &ptlen),
+					 MN_OK);
+			for (size_t off = SWIM_BODY_HDR + msg_hdr[ty - SWIM_T__FIRST];
+			     off < ptlen && pt[off] != SWIM_I_PAD;
+			     off += pt[off] == SWIM_I_ALIVE ? SWIM_ITEM_ALIVE_LEN : SWIM_ITEM_SUSPECT_LEN) {
+				if (pt[off] != SWIM_I_ALIVE ||
+				    memcmp(pt + off + 1, t->n[subj].key.pk, 8) != 0 ||
+				    mn_get_be32(pt + off + 9) != inc)
+					continue;
+				if (mn_get_be64(pt + off + 13) == version)
+					(*with)++;
+				else
+					(*other)++;
+			}
+			seal_self_wipe(&me);
+			seal_keys_wipe(&k);
+		}
+		mn_ns dl = swim_next_deadline(nd->s), g = dl - nd->mono_off;
+		if (dl == MN_NEVER || g > end)
+			break;
+		if (g > t->now)
+			t->now = g;
+		swim_on_timer(nd->s, node_time(nd));
+	}
+	t->now = end;
+}
+
+/* f4c3288: an ALIVE update carries the record version we hold, so while we
+ * fetch the newer version an update announced, passing its incarnation on
+ * would spread it with our stale version, and whoever took that first
+ * would never ask for the record. Node 0 hears "1 is alive at incarnation 1,
+ * version v2" while holding v1: it takes the incarnation, asks for v2, and
+ * says nothing of 1 at incarnation 1 until v2 arrives; then it announces
+ * incarnation 1 with v2. Nodes 1 and 2 do not run: probes are slow enough
+ * that node 0 suspects neither meanwhile. */
+START_TEST(test_alive_while_fetching)
+{
+	struct swim_params prm;
+	struct tnet *t;
+	uint8_t body[SWIM_PT_MAX], dg[SWIM_MTU], v2rec[REC_MEMBER_MAX];
+	struct swim_member_info mi;
+	uint32_t with, other;
+	size_t bl, len, v2len;
+	uint8_t *p;
+	uint64_t v1, v2;
+
+	swim_params_lan(&prm);
+	prm.probe_interval_ns = 600 * SEC;
+	t = tn_new("test_alive_while_fetching", 0x700a, 3, &prm);
+	v1 = t->n[1].version;
+	v2 = v1 + 1000;
+	tn_boot(t, 0, NULL, 0, 0);
+	tn_run_for(t, 5 * SEC); /* its boot announcements (nobody else runs) */
+	gfix_record(&t->f, &t->n[1].key, 1, v2, NULL, v2rec, sizeof(v2rec), &v2len);
+	memset(body, 0, sizeof(body));
+	bl = SWIM_BODY_HDR + item_alive(body + SWIM_BODY_HDR, t->n[1].key.pk, 1, v2, NULL);
+	len = craft(t, &t->n[2].key, 0, CRAFT_BOOT + 80, SWIM_T_GOSSIP, body, bl, dg);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[2].addr, dg, len, node_time(&t->n[0])), MN_OK);
+	ck_assert_int_eq(swim_member(t->n[0].s, t->n[1].key.pk, &mi), MN_OK);
+	ck_assert_uint_eq(mi.inc, 1);
+	ck_assert_uint_eq(mi.version, v1);
+	ck_assert_uint_gt(swim_stat(t->n[0].s, SWIM_STAT_WANTS), 0);
+	alive_items(t, 0, 1, 2, 1, 1, v2, 2 * SEC, &with, &other);
+	ck_assert_uint_eq(with, 0);
+	ck_assert_uint_eq(other, 0); /* before f4c3288: ALIVE(1, inc 1, v1) */
+	/* v2 arrives (RECORD: inc, state, addr, len, record) and is announced */
+	memset(body, 0, sizeof(body));
+	bl = SWIM_BODY_HDR;
+	body[bl++] = 1;
+	p = body + bl;
+	mn_put_be32(p, 1);
+	p[4] = SWIM_ALIVE;
+	mn_put_be16(p + 5 + SWIM_ADDR_LEN, (uint16_t)v2len);
+	memcpy(p + 7 + SWIM_ADDR_LEN, v2rec, v2len);
+	bl += 7 + SWIM_ADDR_LEN + v2len;
+	len = craft(t, &t->n[2].key, 0, CRAFT_BOOT + 81, SWIM_T_RECORD, body, bl, dg);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[2].addr, dg, len, node_time(&t->n[0])), MN_OK);
+	ck_assert_int_eq(swim_member(t->n[0].s, t->n[1].key.pk, &mi), MN_OK);
+	ck_assert_uint_eq(mi.version, v2);
+	alive_items(t, 0, 1, 2, 1, 1, v2, 2 * SEC, &with, &other);
+	ck_assert_uint_gt(with, 0);
+	ck_assert_uint_eq(other, 0);
+	tn_free(t);
+}
+END_TEST
+
 /* Review 2, finding 4: a record table of 5 (two first versions pinned)
  * while a member publishes 12 versions: superseded versions are released
  * by every node that held them, so the table never fills and every version
@@ -2058,6 +2231,43 @@ START_TEST(test_rtab_versions)
 }
 END_TEST
 
+/* Any authenticated message from the probed member counts as its ack, an
+ * ACK for another seq too (one for a ping we sent on a third member's
+ * ping-req). Node 1's own datagrams to node 0 are lost; node 0 only hears
+ * ACKs from it that answer something else. */
+static bool mute_1(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *b, size_t l)
+{
+	return from == 1;
+}
+
+START_TEST(test_other_ack_counts)
+{
+	struct tnet *t = tn_new("test_other_ack_counts", 0x700b, 2, NULL);
+	uint8_t body[SWIM_BODY_HDR + 4], dg[SWIM_MTU];
+	size_t len;
+
+	tn_boot_all(t);
+	tn_run_for(t, 5 * SEC);
+	ck_assert_int_eq(view(t, 0, 1), SWIM_ALIVE);
+	t->drop = mute_1;
+	for (uint32_t k = 0; k < 100; k++) {
+		memset(body, 0, sizeof(body));
+		mn_put_be64(body, 0x70c0 + k);             /* a token: it has spoken to us */
+		mn_put_be32(body + SWIM_BODY_HDR, 0xdead0000 + k); /* not our probe's seq */
+		len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 90 + k, SWIM_T_ACK, body, sizeof(body),
+			    dg);
+		ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, len, node_time(&t->n[0])),
+				 MN_OK);
+		drain(t, 0);
+		tn_run_for(t, 100 * MS);
+	}
+	ck_assert_uint_gt(swim_stat(t->n[0].s, SWIM_STAT_PINGS), 5);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_PROBES_FAILED), 0);
+	ck_assert_uint_eq(t->n[0].n_suspect[1], 0);
+	tn_free(t);
+}
+END_TEST
+
 static Suite *swim_suite(void)
 {
 	Suite *s = suite_create("swim");
@@ -2078,6 +2288,7 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_pp_root_once);
 	tcase_add_test(tc, test_xpk_once);
 	tcase_add_test(tc, test_admission_pinned);
+	tcase_add_test(tc, test_alive_while_fetching);
 	tcase_set_timeout(tc, 120);
 	/* Virtual minutes: a bound on wall time, not a target (sanitizers). */
 	tcase_add_test(slow, test_probe_ack);
@@ -2100,6 +2311,8 @@ static Suite *swim_suite(void)
 	tcase_add_test(slow, test_accuser_members);
 	tcase_add_test(slow, test_mono_wrap);
 	tcase_add_test(slow, test_rtab_versions);
+	tcase_add_test(slow, test_hello_ping_race);
+	tcase_add_test(slow, test_other_ack_counts);
 	tcase_set_timeout(slow, 900);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, slow);
