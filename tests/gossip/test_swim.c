@@ -498,6 +498,7 @@ START_TEST(test_scale)
 	ck_assert_uint_eq(sc.retransmit_limit, 4);
 	swim_params_wan(&p);
 	ck_assert_int_eq(swim_params_check(&p), MN_OK);
+	ck_assert_uint_eq(p.gossip_interval_ns, 300 * MS); /* memberlist: 500 ms (§7) */
 	swim_scale(&p, 10000, &sc);
 	ck_assert_uint_eq(sc.susp_min_ns, 120 * SEC); /* 6 * 4 * 5 s */
 	ck_assert_uint_eq(sc.k, 4);
@@ -2268,6 +2269,155 @@ START_TEST(test_other_ack_counts)
 }
 END_TEST
 
+/* Nodes started at the same instant must not dead-probe and push-pull in
+ * network-wide waves: the first dead-probe deadline is drawn in [0,
+ * interval) at start, the first periodic push-pull in [0, interval) after
+ * the join sync, and each later period is the interval +-10 %. Nodes 0 and
+ * 1 boot together knowing node 2, which never runs. Before, a node's first
+ * dead probe went out the instant it declared node 2 dead, and push-pulls
+ * came exactly one interval apart. */
+START_TEST(test_timer_phases)
+{
+	struct tnet *t = tn_new("test_timer_phases", 0x7401, 3, NULL);
+	const mn_ns dp = t->p.dead_probe_interval_ns, pp = t->p.pushpull_interval_ns;
+	const mn_ns run = 1200 * SEC, step = 10 * MS;
+	mn_ns first_dp[2] = { 0, 0 }, last_dp[2] = { 0, 0 }, pp_at[2][64];
+	uint64_t ndp[2] = { 0, 0 }, npp[2] = { 0, 0 };
+
+	tn_boot(t, 0, NULL, 0, 0);
+	tn_boot(t, 1, NULL, 0, 0);
+	while (t->now < run) {
+		tn_run_for(t, step);
+		for (uint32_t i = 0; i < 2; i++) {
+			uint64_t d = swim_stat(t->n[i].s, SWIM_STAT_DEAD_PROBES);
+			uint64_t q = swim_stat(t->n[i].s, SWIM_STAT_PUSHPULLS);
+			if (d > ndp[i]) {
+				ck_assert_uint_eq(d, ndp[i] + 1);
+				if (ndp[i] == 0)
+					first_dp[i] = t->now;
+				last_dp[i] = t->now;
+				ndp[i] = d;
+			}
+			if (q > npp[i]) {
+				ck_assert_uint_eq(q, npp[i] + 1);
+				ck_assert_uint_lt(npp[i], 64);
+				pp_at[i][npp[i]] = t->now;
+				npp[i] = q;
+			}
+		}
+	}
+	for (uint32_t i = 0; i < 2; i++) {
+		mn_ns mean_dp, mean_pp;
+		ck_assert_uint_gt(t->n[i].first_dead[2], 0);
+		ck_assert_uint_gt(ndp[i], 100);
+		ck_assert_uint_gt(npp[i], 20);
+		mean_dp = (last_dp[i] - first_dp[i]) / (ndp[i] - 1);
+		/* periods after the first periodic one (pp_at[0] is the join sync) */
+		mean_pp = (pp_at[i][npp[i] - 1] - pp_at[i][2]) / (npp[i] - 3);
+		printf("test_timer_phases: node %u: dead %" PRIu64 " ms, first dead probe %" PRIu64
+		       " ms, mean period %" PRIu64 " ms; push-pull at %" PRIu64 ", %" PRIu64
+		       " ms, mean period %" PRIu64 " ms\n", i, t->n[i].first_dead[2] / MS,
+		       first_dp[i] / MS, mean_dp / MS, pp_at[i][0] / MS, pp_at[i][1] / MS,
+		       mean_pp / MS);
+		/* not the instant of the death, which was the same phase everywhere */
+		ck_assert_uint_ne(first_dp[i], t->n[i].first_dead[2]);
+		ck_assert_uint_ge(mean_dp, dp / 100 * 98);
+		ck_assert_uint_le(mean_dp, dp / 100 * 102);
+		/* the first periodic push-pull at a random phase, not one interval on */
+		ck_assert_uint_lt(pp_at[i][1] - pp_at[i][0], pp - 10 * MS);
+		ck_assert_uint_ge(mean_pp, pp / 100 * 97);
+		ck_assert_uint_le(mean_pp, pp / 100 * 103);
+	}
+	ck_assert_uint_ne(first_dp[0] % dp, first_dp[1] % dp);
+	ck_assert_uint_ne(pp_at[0][1], pp_at[1][1]);
+	tn_free(t);
+}
+END_TEST
+
+/* A node that learns in one datagram of more unknown members than one WANT
+ * holds (SWIM_WANT_BATCH) fetches them all within a few probe intervals,
+ * with no second push-pull: the ids that did not fit are asked of the
+ * sender one probe interval later. Before, they were forgotten until the
+ * next push-pull (swim-lan-ci seed 4: 120 s). Node 0 holds 150 records
+ * besides node 1's (restored: not announced, no address); node 1 knows
+ * only node 0 and gets the rest from its one push-pull. */
+START_TEST(test_want_overflow)
+{
+	enum { EXTRA = 150 };
+	static struct rec_key keys[EXTRA];
+	static uint8_t recs[EXTRA][REC_MEMBER_MAX];
+	size_t lens[EXTRA];
+	struct swim_params p;
+	struct swim_counts c;
+	struct tnet *t;
+	uint32_t zero = 0;
+	mn_ns took = MN_NEVER;
+
+	swim_params_lan(&p);
+	p.pushpull_interval_ns = 3600 * SEC; /* the join sync, then none in this test */
+	t = tn_new("test_want_overflow", 0x7402, 2, &p);
+	tn_boot(t, 0, NULL, 0, 0);
+	for (uint32_t k = 0; k < EXTRA; k++) {
+		rec_key_generate(&keys[k], &t->f.rng);
+		gfix_record(&t->f, &keys[k], 100 + k, GF_T0_MS + 5000, NULL, recs[k],
+			    sizeof(recs[k]), &lens[k]);
+		ck_assert_int_eq(swim_restore(t->n[0].s, recs[k], lens[k], NULL,
+					      node_time(&t->n[0])), MN_OK);
+	}
+	tn_boot(t, 1, &zero, 1, 0);
+	while (t->now < 10 * SEC) {
+		tn_run_for(t, 100 * MS);
+		swim_counts(t->n[1].s, &c);
+		if (c.members == EXTRA + 2) {
+			took = t->now;
+			break;
+		}
+	}
+	swim_counts(t->n[1].s, &c);
+	printf("test_want_overflow: node 1 holds %u of %u members after %" PRIu64
+	       " ms, %" PRIu64 " WANTs, %" PRIu64 " push-pulls\n", c.members, EXTRA + 2,
+	       t->now / MS, swim_stat(t->n[1].s, SWIM_STAT_WANTS),
+	       total_stat(t, SWIM_STAT_PUSHPULLS));
+	ck_assert_uint_eq(c.members, EXTRA + 2);
+	ck_assert_uint_le(took, 6 * SEC);
+	ck_assert_uint_le(total_stat(t, SWIM_STAT_PUSHPULLS), 2);
+	for (uint32_t k = 0; k < EXTRA; k++)
+		rec_key_wipe(&keys[k]);
+	tn_free(t);
+}
+END_TEST
+
+/* A SUSPECT or DEAD item about a member we do not know makes us fetch its
+ * record from the sender, as an alive item does (it was dropped: a
+ * suspicion of a member most nodes did not know yet never reached those who
+ * could relay its refutation). Node 1 holds node 2 (restored: never
+ * announced) and suspects it, node 2 never runs; node 0 knows only node 1
+ * and there is no push-pull: the suspicion is its only news of node 2. */
+START_TEST(test_suspect_unknown_want)
+{
+	struct swim_params p;
+	struct tnet *t;
+	uint32_t zero = 0, one = 1;
+
+	swim_params_lan(&p);
+	p.pushpull_interval_ns = 0;
+	t = tn_new("test_suspect_unknown_want", 0x7403, 3, &p);
+	tn_boot(t, 0, &one, 1, 0);
+	tn_boot(t, 1, &zero, 1, 0);
+	ck_assert_int_eq(swim_restore(t->n[1].s, t->n[2].rec, t->n[2].rec_len, &t->n[2].addr,
+				      node_time(&t->n[1])), MN_OK);
+	while (t->now < 20 * SEC && !view(t, 0, 2))
+		tn_run_for(t, 100 * MS);
+	printf("test_suspect_unknown_want: node 1 suspected node 2 at %" PRIu64
+	       " ms; node 0 holds it at %" PRIu64 " ms (%s)\n", t->n[1].first_suspect[2] / MS,
+	       t->now / MS, view(t, 0, 2) ? "yes" : "no");
+	ck_assert_uint_gt(t->n[1].first_suspect[2], 0);
+	ck_assert_int_ne(view(t, 0, 2), 0);
+	ck_assert_uint_gt(swim_stat(t->n[0].s, SWIM_STAT_WANTS), 0);
+	tn_free(t);
+}
+END_TEST
+
 static Suite *swim_suite(void)
 {
 	Suite *s = suite_create("swim");
@@ -2313,6 +2463,9 @@ static Suite *swim_suite(void)
 	tcase_add_test(slow, test_rtab_versions);
 	tcase_add_test(slow, test_hello_ping_race);
 	tcase_add_test(slow, test_other_ack_counts);
+	tcase_add_test(slow, test_timer_phases);
+	tcase_add_test(slow, test_want_overflow);
+	tcase_add_test(slow, test_suspect_unknown_want);
 	tcase_set_timeout(slow, 900);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, slow);
