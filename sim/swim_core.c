@@ -285,7 +285,8 @@ mn_ns swim_core_detect_bound(const struct swim_params *p, uint32_t n)
 	struct swim_scaled sc;
 
 	swim_scale(p, n, &sc);
-	return 11 * p->probe_interval_ns + ceil_log2(n) * p->gossip_interval_ns + sc.susp_max_ns;
+	return 11 * p->probe_interval_ns + ceil_log2(n) * p->gossip_interval_ns + sc.susp_max_ns +
+	       2 * p->probe_timeout_ns; /* the last call */
 }
 
 /* ---- memos ---- */
