@@ -317,6 +317,7 @@ struct swim_event {
 	X(DEAD_PROBES, "dead members probed")                       \
 	X(SUSPICIONS, "suspicions started")                         \
 	X(DEATHS, "deaths declared by our timer")                   \
+	X(LAST_CALLS, "suspicions that ran out: last calls made")    \
 	X(REFUTES, "refutations of our own suspicion")              \
 	X(GOSSIPS, "gossip messages sent")                          \
 	X(PUSHPULLS, "push-pull rounds started")                    \

@@ -326,6 +326,12 @@ static void print_text(const struct sim *sim, const struct scn *s, bool pass, mn
 		       milli_str(e->milli, a), e->line, has ? milli_str(v, b) : "no value",
 		       ok ? "ok" : "FAILED");
 	}
+	const struct stats *st = sim_stats(sim);
+	uint64_t nfalse = st->obs_false[SIM_OBS_DEAD];
+	for (uint64_t i = 0; i < nfalse && i < STATS_FALSE_KEEP; i++)
+		printf("false death: node %u declared node %u dead at %.3f s\n",
+		       st->false_dead[i].observer, st->false_dead[i].subject,
+		       (double)st->false_dead[i].at / 1e9);
 	if (sim_error(sim))
 		printf("error: %s\n", sim_error(sim));
 	if (sodium_rng.calls)
@@ -382,6 +388,13 @@ static void print_json(const struct sim *sim, const struct scn *s, bool pass, mn
 		       e->line, e->metric, scn_cmp_name(e->cmp), milli_str(e->milli, a));
 		printf("\"value\":%s,\"ok\":%s}", has ? milli_str(v, a) : "null", ok ? "true" : "false");
 	}
+	const struct stats *st = sim_stats(sim);
+	uint64_t nfalse = st->obs_false[SIM_OBS_DEAD];
+	printf("],\"false_deaths_seen\":[");
+	for (uint64_t i = 0; i < nfalse && i < STATS_FALSE_KEEP; i++)
+		printf("%s{\"observer\":%u,\"subject\":%u,\"at_ms\":%" PRIu64 "}", i ? "," : "",
+		       st->false_dead[i].observer, st->false_dead[i].subject,
+		       st->false_dead[i].at / MN_NS_PER_MS);
 	printf("],\"replay\":");
 	json_str(stdout, replay);
 	printf("}\n");

@@ -166,8 +166,13 @@ void stats_observe(struct stats *st, uint32_t observer, enum sim_obs kind, uint3
 		return;
 	st->obs[kind]++;
 	if (stats_is_up(st, subject)) {
-		if (kind != SIM_OBS_ALIVE)
-			st->obs_false[kind]++;
+		if (kind == SIM_OBS_ALIVE)
+			return;
+		if (kind == SIM_OBS_DEAD && st->obs_false[kind] < STATS_FALSE_KEEP)
+			st->false_dead[st->obs_false[kind]] = (struct stats_false_death){
+				.observer = observer, .subject = subject, .at = now
+			};
+		st->obs_false[kind]++;
 		return;
 	}
 	if (kind == SIM_OBS_DEAD && st->declared[subject]) {

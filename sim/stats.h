@@ -29,6 +29,8 @@ enum stats_limits {
 	STATS_REACH_LEVELS = 4,   /* 50%, 99%, 99.99%, 100% */
 };
 
+#define STATS_FALSE_KEEP 8
+
 struct stats_datum {
 	uint64_t key;
 	mn_ns injected;
@@ -52,6 +54,11 @@ struct stats {
 	/* per node, allocated at its first crash: which observers declared
 	 * it dead since its last crash (one bit per observer) */
 	uint64_t **declared;
+	/* the first false deaths, for the report: who declared whom, when */
+	struct stats_false_death {
+		uint32_t observer, subject;
+		mn_ns at;
+	} false_dead[STATS_FALSE_KEEP];
 };
 
 int stats_init(struct stats *st, uint32_t nodes);

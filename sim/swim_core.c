@@ -88,7 +88,7 @@ static const char meta_boot[] = "boot";
 
 enum swc_counter {
 	C_PINGS, C_ACKS, C_PING_REQS, C_INDIRECT_ACKS, C_NACKS, C_PROBES_FAILED,
-	C_SUSPICIONS, C_DEATHS, C_REFUTES, C_GOSSIPS, C_PUSHPULLS, C_DEAD_PROBES,
+	C_SUSPICIONS, C_DEATHS, C_LAST_CALLS, C_REFUTES, C_GOSSIPS, C_PUSHPULLS, C_DEAD_PROBES,
 	C_WANTS, C_HELLOS, C_RECORDS_LEARNED, C_CAPPED, C_DROPS,
 	/* the adapter's own */
 	C_ED25519, C_X25519, C_X25519_HITS, C_INC_MAX, C_STORE_COMMITS, C_STORE_WRITES,
@@ -97,7 +97,7 @@ enum swc_counter {
 
 static const char *const counter_names[C__COUNT] = {
 	"pings", "acks", "ping_reqs", "indirect_acks", "nacks", "probes_failed",
-	"suspicions", "deaths", "refutes", "gossips", "pushpulls", "dead_probes",
+	"suspicions", "deaths", "last_calls", "refutes", "gossips", "pushpulls", "dead_probes",
 	"wants", "hellos", "records_learned", "capped_replies", "rx_dropped",
 	"ed25519_verified", "x25519_computed", "x25519_memo_hits", "incarnation_max",
 	"store_commits", "store_writes",
@@ -108,7 +108,7 @@ _Static_assert((int)C__COUNT <= (int)SIM_MAX_CORE_COUNTERS, "counters fit the en
 static const enum swim_stat stat_map[C_DROPS] = {
 	SWIM_STAT_PINGS, SWIM_STAT_ACKS, SWIM_STAT_PING_REQS, SWIM_STAT_INDIRECT_ACKS,
 	SWIM_STAT_NACKS, SWIM_STAT_PROBES_FAILED, SWIM_STAT_SUSPICIONS, SWIM_STAT_DEATHS,
-	SWIM_STAT_REFUTES, SWIM_STAT_GOSSIPS, SWIM_STAT_PUSHPULLS, SWIM_STAT_DEAD_PROBES,
+	SWIM_STAT_LAST_CALLS, SWIM_STAT_REFUTES, SWIM_STAT_GOSSIPS, SWIM_STAT_PUSHPULLS, SWIM_STAT_DEAD_PROBES,
 	SWIM_STAT_WANTS, SWIM_STAT_HELLOS, SWIM_STAT_RECORDS_LEARNED, SWIM_STAT_CAPPED_REPLY,
 };
 

@@ -2466,6 +2466,68 @@ START_TEST(test_last_call)
 }
 END_TEST
 
+/* Node 1's answers never reach node 0, and from 2 and 3 node 0 gets no
+ * GOSSIP or push-pull: only what rides on probes, acks and nacks. */
+static bool lch_filter(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *b, size_t l)
+{
+	struct seal_hdr h;
+
+	if (to != 0)
+		return false;
+	if (from == 1)
+		return true;
+	return seal_parse(&h, b, l) == MN_OK && (h.type == SWIM_T_GOSSIP || h.type == SWIM_T_PP);
+}
+
+/* Node 0 missed node 1's refutation while it spread (frozen, as a
+ * CPU-starved process is, while 2 and 3 took it and ran out its
+ * retransmissions), and 1's own answers cannot reach it. 2 and 3 relay
+ * 1's acks and nack on 0's ping-reqs (its probes, then its last call)
+ * with their view of 1 leading: the newer incarnation ends the suspicion.
+ * Before, a relayed ack carried nothing and the last call was one direct
+ * ping: node 0 declared the live node 1 dead (swim-loss-1k-1h seed 1, one
+ * observer of 1,000 that never got one copy of a refutation in 72 s). */
+START_TEST(test_last_call_helpers)
+{
+	struct tnet *t = tn_new("test_last_call_helpers", 0x700d, 4, NULL);
+	struct swim_member_info mi;
+	mn_ns unfrozen, ended;
+
+	tn_boot_all(t);
+	tn_run_for(t, 5 * SEC);
+	t->drop = mute_1;
+	for (uint32_t k = 0; k < 3000 && !(t->n[0].first_suspect[1] && t->n[2].first_suspect[1] &&
+					   t->n[3].first_suspect[1]); k++)
+		tn_run_for(t, 10 * MS);
+	ck_assert_uint_gt(t->n[0].first_suspect[1] * t->n[2].first_suspect[1] *
+			  t->n[3].first_suspect[1], 0);
+	/* 0 freezes; 2 and 3 hear 1 again and take its refutation */
+	t->n[0].up = false;
+	t->drop = lch_filter;
+	tn_run_for(t, 3 * SEC);
+	ck_assert_int_eq(view(t, 2, 1), SWIM_ALIVE);
+	ck_assert_int_eq(view(t, 3, 1), SWIM_ALIVE);
+	ck_assert_int_eq(view(t, 0, 1), SWIM_SUSPECT);
+	t->n[0].up = true;
+	unfrozen = t->now;
+	while (t->now < unfrozen + 60 * SEC && view(t, 0, 1) == SWIM_SUSPECT)
+		tn_run_for(t, 10 * MS);
+	ended = t->now;
+	tn_run_for(t, 5 * SEC);
+	ck_assert_int_eq(swim_member(t->n[0].s, t->n[1].key.pk, &mi), MN_OK);
+	printf("test_last_call_helpers: suspected at %" PRIu64 " ms, unfrozen at %" PRIu64
+	       " ms, suspicion over at %" PRIu64 " ms, then %s (inc %u), deaths %u, last calls %" PRIu64
+	       "\n",
+	       t->n[0].first_suspect[1] / MS, unfrozen / MS, ended / MS,
+	       mi.state == SWIM_ALIVE ? "alive" : "not alive", mi.inc, t->n[0].n_dead[1],
+	       swim_stat(t->n[0].s, SWIM_STAT_LAST_CALLS));
+	ck_assert_uint_eq(t->n[0].n_dead[1], 0);
+	ck_assert_int_eq(mi.state, SWIM_ALIVE);
+	ck_assert_uint_gt(mi.inc, 0);
+	tn_free(t);
+}
+END_TEST
+
 static Suite *swim_suite(void)
 {
 	Suite *s = suite_create("swim");
@@ -2512,6 +2574,7 @@ static Suite *swim_suite(void)
 	tcase_add_test(slow, test_hello_ping_race);
 	tcase_add_test(slow, test_other_ack_counts);
 	tcase_add_test(slow, test_last_call);
+	tcase_add_test(slow, test_last_call_helpers);
 	tcase_add_test(slow, test_timer_phases);
 	tcase_add_test(slow, test_want_overflow);
 	tcase_add_test(slow, test_suspect_unknown_want);
