@@ -3804,12 +3804,12 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 
 	s->now = t;
 	/* suspicions that ran out: a last call, then dead. The first time a
-	 * suspicion's timeout runs out we ping the suspect once more (the
-	 * ping leads with its suspicion, so a live suspect refutes in its ack)
-	 * and wait two probe timeouts: a refutation that missed this node
-	 * while it spread (a gossip miss under loss) does not become a false
-	 * death (swim-loss-1k-1h seed 1: one observer of 1,000 declared a live
-	 * member dead). Costs one ping per suspicion that runs out, and
+	 * suspicion's timeout runs out we ask the suspect once more, directly
+	 * and through helpers (last_call), and wait two probe timeouts: a
+	 * refutation that missed this node while it spread (a gossip miss
+	 * under loss) does not become a false death (swim-loss-1k-1h seed 1:
+	 * one observer of 1,000 declared a live member dead). Costs 1 +
+	 * 2 x indirect_checks datagrams per suspicion that runs out, and
 	 * 2 x probe_timeout on the detection bound (doc/gossip.md §8). */
 	while (s->heap_n && mn_time_after_eq(t, s->sp[s->heap[0]].deadline)) {
 		struct susp *sp = &s->sp[s->heap[0]];
