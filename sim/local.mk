@@ -36,7 +36,8 @@ tests_test_sim_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/sim/test_engine.c \
 	tests/sim/test_scenarios.c \
 	tests/sim/test_swim_scenarios.c \
-	tests/sim/test_swim_store.c
+	tests/sim/test_swim_store.c \
+	tests/sim/test_swim_revoke.c
 
 # simbench: the engine's own speed (event queue, null core); not a test.
 noinst_PROGRAMS += simbench

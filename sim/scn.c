@@ -11,7 +11,7 @@
 
 static const char *const op_names[SCN_OP__COUNT] = {
 	"partition", "heal", "crash", "restart", "pause", "move",
-	"inject", "join", "loss", "dup", "jitter",
+	"inject", "join", "loss", "dup", "jitter", "revoke",
 };
 
 const char *scn_op_name(enum scn_op op)
@@ -339,6 +339,10 @@ static int parse_action(struct line *l, int i, struct scn_action *a)
 	if (used < 0)
 		return used;
 	i += used;
+	if (a->op == SCN_REVOKE && a->pick == SCN_PICK_ALL)
+		return fail(l, MN_ESYNTAX,
+			    "revoke needs a part of the nodes, not all (a running node carries the "
+			    "tombstone)");
 	if (a->op == SCN_PARTITION) {
 		if (a->pick == SCN_PICK_ALL)
 			return fail(l, MN_ESYNTAX, "partition needs a part of the nodes, not all");

@@ -47,6 +47,7 @@ enum scn_op {
 	SCN_LOSS,
 	SCN_DUP,
 	SCN_JITTER,
+	SCN_REVOKE,    /* a signed tombstone against each picked node (stopped) */
 	SCN_OP__COUNT
 };
 

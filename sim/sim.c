@@ -25,13 +25,17 @@ enum ev_kind {
 
 /* What trace_record(TRACE_FAULT, ...) records. */
 enum fault_kind {
-	F_BOOT = 1, F_CRASH, F_PAUSE, F_RESUME, F_MOVE, F_PARTITION, F_HEAL, F_NET,
+	F_BOOT = 1, F_CRASH, F_PAUSE, F_RESUME, F_MOVE, F_PARTITION, F_HEAL, F_NET, F_REVOKE,
 };
 
 /* Independent random streams derived from the seed. */
 enum stream { STREAM_NODE, STREAM_NET, STREAM_FAULT, STREAM_CLOCK, STREAM_CORE };
 
-enum node_state { NODE_STANDBY, NODE_UP, NODE_DOWN };
+/* A revoked node is down for good: its key is refused everywhere, so no
+ * restart, join or move brings it back. */
+enum node_state { NODE_STANDBY, NODE_UP, NODE_DOWN, NODE_REVOKED };
+
+#define NONE_ID UINT32_MAX
 
 struct node {
 	/* hot: touched by every event for the node */
@@ -435,12 +439,10 @@ void sim_kick(struct sim *s, uint32_t id)
 		after(s, n);
 }
 
-void sim_crash(struct sim *s, uint32_t id)
+/* The process dies: the core goes, and with it the pending timer, resume
+ * and restart and the datagrams waiting in a paused node's buffer. */
+static void stop_node(struct sim *s, struct node *n)
 {
-	struct node *n = &s->nodes[id];
-	if (n->state != NODE_UP)
-		return;
-	trace_record(s->trace, TRACE_FAULT, s->now, F_CRASH, id, 0);
 	if (s->ops->crash)
 		s->ops->crash(n->core);
 	else
@@ -450,6 +452,15 @@ void sim_crash(struct sim *s, uint32_t id)
 	n->paused = n->timer_due = n->moved_while_paused = false;
 	n->timer_seq = n->resume_seq = n->restart_seq = 0;
 	drop_deferred(s, n);
+}
+
+void sim_crash(struct sim *s, uint32_t id)
+{
+	struct node *n = &s->nodes[id];
+	if (n->state != NODE_UP)
+		return;
+	trace_record(s->trace, TRACE_FAULT, s->now, F_CRASH, id, 0);
+	stop_node(s, n);
 	stats_node_down(&s->st, id, s->now);
 	s->tot.crashes++;
 }
@@ -459,6 +470,8 @@ int sim_restart(struct sim *s, uint32_t id)
 	struct node *n = &s->nodes[id];
 	if (n->state == NODE_UP)
 		return MN_OK;
+	if (n->state == NODE_REVOKED)
+		return MN_ESTATE;
 	if (n->state == NODE_DOWN) {
 		n->env.boot++;
 		s->tot.restarts++;
@@ -520,7 +533,37 @@ int sim_inject(struct sim *s, uint32_t id)
 	}
 	trace_record(s->trace, TRACE_INJECT, s->now, datum, id, key);
 	s->tot.datums++;
-	stats_datum_add(&s->st, key, id, s->now);
+	stats_datum_add(&s->st, STATS_INJECT, key, id, s->now);
+	after(s, n);
+	return MN_OK;
+}
+
+/* The target stops for good first (a kicked member's process is of no
+ * further interest: every other node drops it, and its own copy of the
+ * news would change nothing), then the carrier, as an admin's node, signs
+ * and spreads the tombstone. */
+int sim_revoke(struct sim *s, uint32_t target, uint32_t carrier)
+{
+	struct node *t = &s->nodes[target], *n = &s->nodes[carrier];
+	if (!s->ops->revoke)
+		return MN_EINVAL;
+	if (target == carrier || (t->state != NODE_UP && t->state != NODE_DOWN) ||
+	    n->state != NODE_UP || n->paused)
+		return MN_ESTATE;
+	trace_record(s->trace, TRACE_FAULT, s->now, F_REVOKE, target, carrier);
+	if (t->state == NODE_UP)
+		stop_node(s, t);
+	t->state = NODE_REVOKED;
+	t->restart_seq = 0; /* a pending `crash ... for T` restart is void */
+	stats_node_revoked(&s->st, target, s->now);
+	s->tot.revocations++;
+	uint64_t key;
+	int err = s->ops->revoke(n->core, target, node_time(n, s->now), &key);
+	if (err) {
+		die(s, err, "node %u: revoke node %u: %s", carrier, target, mn_strerror(err));
+		return err;
+	}
+	stats_datum_add(&s->st, STATS_REVOKE, key, carrier, s->now);
 	after(s, n);
 	return MN_OK;
 }
@@ -552,7 +595,8 @@ void sim_heal(struct sim *s)
 static bool can_crash(const struct node *n) { return n->state == NODE_UP; }
 static bool can_restart(const struct node *n) { return n->state == NODE_DOWN; }
 static bool can_run(const struct node *n) { return n->state == NODE_UP && !n->paused; }
-static bool can_move(const struct node *n) { return n->state != NODE_STANDBY; }
+/* booted and not revoked: up or down (moves, revocations) */
+static bool is_member(const struct node *n) { return n->state == NODE_UP || n->state == NODE_DOWN; }
 static bool can_join(const struct node *n) { return n->state == NODE_STANDBY; }
 static bool any_node(const struct node *n) { return true; }
 
@@ -610,6 +654,41 @@ static void set_net(struct sim *s, const struct scn_action *a)
 	trace_record(s->trace, TRACE_FAULT, s->now, F_NET, a->op, a->op == SCN_JITTER ? a->ns : a->ppm);
 }
 
+/* One running node outside s->in_group, uniformly; NONE_ID when none. */
+static uint32_t pick_carrier(struct sim *s)
+{
+	uint32_t nc = 0, r;
+	for (uint32_t i = 0; i < s->nnodes; i++)
+		nc += can_run(&s->nodes[i]) && !s->in_group[i];
+	if (nc == 0)
+		return NONE_ID;
+	r = mn_rng_uniform(&s->fault, nc);
+	for (uint32_t i = 0; i < s->nnodes; i++) {
+		if (can_run(&s->nodes[i]) && !s->in_group[i] && r-- == 0)
+			return i;
+	}
+	return NONE_ID;
+}
+
+/* `revoke PICK`: one admin's node, a running node that is not a target,
+ * revokes every picked node (one tombstone each). */
+static void revoke_picked(struct sim *s, const struct scn_action *a)
+{
+	uint32_t k = pick(s, a, is_member), carrier;
+	if (k == 0)
+		return;
+	memset(s->in_group, 0, s->nnodes * sizeof(*s->in_group));
+	for (uint32_t i = 0; i < k; i++)
+		s->in_group[s->cand[i]] = true;
+	carrier = pick_carrier(s);
+	if (carrier == NONE_ID) {
+		die(s, MN_ESTATE, "line %u: no running node left to carry the tombstone", a->line);
+		return;
+	}
+	for (uint32_t i = 0; i < k && !s->err; i++)
+		sim_revoke(s, s->cand[i], carrier);
+}
+
 static void run_action(struct sim *s, const struct scn_action *a)
 {
 	uint32_t k;
@@ -649,7 +728,7 @@ static void run_action(struct sim *s, const struct scn_action *a)
 			sim_pause(s, s->cand[i], draw_for(s, a));
 		break;
 	case SCN_MOVE:
-		k = pick(s, a, can_move);
+		k = pick(s, a, is_member);
 		for (uint32_t i = 0; i < k; i++) {
 			if (sim_move(s, s->cand[i]))
 				die(s, MN_EFULL, "line %u: no free underlay address", a->line);
@@ -667,6 +746,9 @@ static void run_action(struct sim *s, const struct scn_action *a)
 		k = pick(s, a, can_join);
 		for (uint32_t i = 0; i < k && !s->err; i++)
 			sim_restart(s, s->cand[i]);
+		break;
+	case SCN_REVOKE:
+		revoke_picked(s, a);
 		break;
 	default:
 		break;
@@ -866,6 +948,13 @@ int sim_new(struct sim **out, const struct scn *scn, const struct sim_core_ops *
 			return MN_EINVAL;
 		}
 	}
+	for (uint32_t i = 0; i < scn->nactions; i++) {
+		if (scn->actions[i].op == SCN_REVOKE && !ops->revoke) {
+			snprintf(err, errlen, "%s:%u: core %s cannot revoke (core swim can)",
+				 scn->source, scn->actions[i].line, ops->name);
+			return MN_EINVAL;
+		}
+	}
 	if (ops->ncounters > SIM_MAX_CORE_COUNTERS) {
 		snprintf(err, errlen, "core %s exports %u counters (max %d)", ops->name, ops->ncounters,
 			 SIM_MAX_CORE_COUNTERS);
@@ -998,6 +1087,10 @@ void *sim_core(const struct sim *s, uint32_t node) { return s->nodes[node].core;
 const struct sim_env *sim_env(const struct sim *s, uint32_t node) { return &s->nodes[node].env; }
 bool sim_node_up(const struct sim *s, uint32_t node) { return s->nodes[node].state == NODE_UP; }
 bool sim_node_paused(const struct sim *s, uint32_t node) { return s->nodes[node].paused; }
+bool sim_node_revoked(const struct sim *s, uint32_t node)
+{
+	return s->nodes[node].state == NODE_REVOKED;
+}
 const struct stats *sim_stats(const struct sim *s) { return &s->st; }
 const struct sim_core_ops *sim_ops(const struct sim *s) { return s->ops; }
 const struct scn *sim_scn(const struct sim *s) { return &s->scn; }
@@ -1078,6 +1171,12 @@ bool sim_passed(const struct sim *s)
 	X(reach9999_ms, "slowest datum to reach 99.99% of nodes up")                      \
 	X(reach100_ms, "slowest datum to reach every node up")                            \
 	X(reach99_ms_mean, "mean time for a datum to reach 99%")                          \
+	X(revocations, "nodes revoked")                                                   \
+	X(revocations_incomplete, "tombstones that never reached every node up")          \
+	X(revoke_reach50_ms, "slowest tombstone to reach 50% of nodes up")                \
+	X(revoke_reach99_ms, "slowest tombstone to reach 99% of nodes up")                \
+	X(revoke_reach100_ms, "slowest tombstone to reach every node up")                 \
+	X(revoked_held, "(node up, revoked node) pairs where it is still a member")        \
 	X(converge_ms, "calm phase start to every live node agreeing")                    \
 	X(suspicions, "suspicions reported")                                              \
 	X(false_suspicions, "suspicions of nodes that were up")                           \
@@ -1149,20 +1248,61 @@ static int64_t rate(uint64_t count, uint64_t nodes, mn_ns duration)
 	return (int64_t)(v / ((unsigned __int128)nodes * duration));
 }
 
-/* Worst time over datums to reach a level; false if one never did. */
-static bool reach_max(const struct stats *st, int level, int64_t *out)
+static uint32_t datums_of(const struct stats *st, enum stats_kind kind)
 {
-	if (st->ndatums == 0)
-		return false;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < st->ndatums; i++)
+		n += st->datums[i].kind == kind;
+	return n;
+}
+
+static uint32_t incomplete(const struct stats *st, enum stats_kind kind)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < st->ndatums; i++)
+		n += st->datums[i].kind == kind &&
+		     st->datums[i].reach[STATS_REACH_LEVELS - 1] == MN_NEVER;
+	return n;
+}
+
+/* Worst time over datums of a kind to reach a level; false if one never
+ * did, or there are none. */
+static bool reach_max(const struct stats *st, enum stats_kind kind, int level, int64_t *out)
+{
 	mn_ns worst = 0;
+	uint32_t n = 0;
 	for (uint32_t i = 0; i < st->ndatums; i++) {
+		if (st->datums[i].kind != kind)
+			continue;
 		mn_ns t = st->datums[i].reach[level];
 		if (t == MN_NEVER)
 			return false;
 		if (t > worst)
 			worst = t;
+		n++;
 	}
+	if (n == 0)
+		return false;
 	*out = ns_to_milli_ms(worst);
+	return true;
+}
+
+/* (node up, revoked node) pairs where the node still holds the revoked one
+ * as a member; false when the core cannot tell and a node was revoked. */
+static bool revoked_held(const struct sim *s, int64_t *out)
+{
+	uint64_t held = 0;
+	for (uint32_t r = 0; r < s->nnodes; r++) {
+		if (s->nodes[r].state != NODE_REVOKED)
+			continue;
+		if (!s->ops->has_member)
+			return false;
+		for (uint32_t i = 0; i < s->nnodes; i++) {
+			const struct node *n = &s->nodes[i];
+			held += n->state == NODE_UP && s->ops->has_member(n->core, r);
+		}
+	}
+	*out = (int64_t)held;
 	return true;
 }
 
@@ -1210,23 +1350,17 @@ bool sim_metric(const struct sim *s, uint32_t i, int64_t *v)
 		*v = rate(most, 1, dur);
 		return true;
 	}
-	case M_datums: *v = st->ndatums; break;
-	case M_datums_incomplete: {
-		uint32_t n = 0;
-		for (uint32_t k = 0; k < st->ndatums; k++)
-			n += st->datums[k].reach[STATS_REACH_LEVELS - 1] == MN_NEVER;
-		*v = n;
-		break;
-	}
-	case M_reach50_ms: return reach_max(st, 0, v);
-	case M_reach99_ms: return reach_max(st, 1, v);
-	case M_reach9999_ms: return reach_max(st, 2, v);
-	case M_reach100_ms: return reach_max(st, 3, v);
+	case M_datums: *v = datums_of(st, STATS_INJECT); break;
+	case M_datums_incomplete: *v = incomplete(st, STATS_INJECT); break;
+	case M_reach50_ms: return reach_max(st, STATS_INJECT, 0, v);
+	case M_reach99_ms: return reach_max(st, STATS_INJECT, 1, v);
+	case M_reach9999_ms: return reach_max(st, STATS_INJECT, 2, v);
+	case M_reach100_ms: return reach_max(st, STATS_INJECT, 3, v);
 	case M_reach99_ms_mean: {
 		mn_ns sum = 0;
 		uint32_t n = 0;
 		for (uint32_t k = 0; k < st->ndatums; k++) {
-			if (st->datums[k].reach[1] != MN_NEVER) {
+			if (st->datums[k].kind == STATS_INJECT && st->datums[k].reach[1] != MN_NEVER) {
 				sum += st->datums[k].reach[1];
 				n++;
 			}
@@ -1236,6 +1370,15 @@ bool sim_metric(const struct sim *s, uint32_t i, int64_t *v)
 		*v = ns_to_milli_ms(sum / n);
 		return true;
 	}
+	case M_revocations: *v = (int64_t)t.revocations; break;
+	case M_revocations_incomplete: *v = incomplete(st, STATS_REVOKE); break;
+	case M_revoke_reach50_ms: return reach_max(st, STATS_REVOKE, 0, v);
+	case M_revoke_reach99_ms: return reach_max(st, STATS_REVOKE, 1, v);
+	case M_revoke_reach100_ms: return reach_max(st, STATS_REVOKE, 3, v);
+	case M_revoked_held:
+		if (!revoked_held(s, v))
+			return false;
+		break;
 	case M_converge_ms:
 		if (s->converged_at == MN_NEVER)
 			return false;

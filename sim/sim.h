@@ -26,6 +26,8 @@
  * env->persist survives). A paused node runs nothing: datagrams for it wait
  * in a bounded receive buffer and its timers wait, both handled at resume,
  * timers first (as a libuv loop turn does), with the clock jumped forward.
+ * A revoked node is stopped for good and leaves the run's membership: it
+ * is never restarted and no metric counts it as a node up (sim_revoke).
  */
 #ifndef SIM_H
 #define SIM_H
@@ -94,6 +96,13 @@ void sim_pause(struct sim *s, uint32_t node, mn_ns dur);
 int sim_move(struct sim *s, uint32_t node);
 /* Inject the next datum at node; MN_ESTATE if down or paused. */
 int sim_inject(struct sim *s, uint32_t node);
+/* Revoke node target (up or down, booted, not revoked yet) from node
+ * carrier (up, running, another node), as an admin's node would: target
+ * stops for good (no restart, join or move), then carrier's core signs and
+ * spreads a tombstone (ops->revoke), timed like a datum. MN_EINVAL when
+ * the core cannot revoke, MN_ESTATE for nodes in the wrong state. */
+int sim_revoke(struct sim *s, uint32_t target, uint32_t carrier);
+bool sim_node_revoked(const struct sim *s, uint32_t node);
 /* Symmetric (oneway false) or one-way partition: `in` marks group 1. With
  * oneway, only traffic into group 1 is blocked. */
 void sim_partition(struct sim *s, const bool *in, bool oneway);
@@ -103,7 +112,7 @@ void sim_heal(struct sim *s);
 
 struct sim_totals {
 	uint64_t events, timers, delivered, tx_pkts, tx_bytes, rx_pkts, rx_bytes;
-	uint64_t crashes, restarts, pauses, moves, datums;
+	uint64_t crashes, restarts, pauses, moves, datums, revocations;
 	uint64_t drops[NET_DROP__COUNT];
 	uint64_t stale_timers, spurious_timers;
 	size_t queue_peak, inflight_peak;

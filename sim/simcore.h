@@ -15,6 +15,7 @@
  *     recv(from, bytes, now)   a datagram arrived
  *     on_timer(now)            next_deadline() passed
  *     inject(datum, now)       the scenario asks it to originate a datum
+ *     revoke(target, now)      the scenario asks it to revoke another node
  *     addr_changed(addr, now)  its host moved to a new underlay address
  *     after each of these:     poll_tx() until it returns 0, then
  *                              next_deadline()
@@ -176,6 +177,19 @@ struct sim_core_ops {
 	 * holds it (SWIM: a hash of (origin, record version)). May be NULL
 	 * when the core has no datums; `inject` lines then fail. */
 	int (*inject)(void *core, uint32_t datum, struct mn_time now, uint64_t *key);
+	/* Revoke node `target` from this node, as an admin's node does for
+	 * `meshnode kick`: sign a tombstone against the target's identity with
+	 * the key that may revoke and hand it to the protocol, which spreads
+	 * it. target has booted at least once and is stopped for good by then.
+	 * The core returns the key it will report through env->learned when a
+	 * node holds the tombstone (timed like a datum). May be NULL: a
+	 * scenario with `revoke` lines then fails to load (sim_new). */
+	int (*revoke)(void *core, uint32_t target, struct mn_time now, uint64_t *key);
+	/* Whether the node holds node `subject` as a member (the revoked_held
+	 * metric: a revoked node must be dropped everywhere). Must not change
+	 * state. May be NULL: the metric then has no value once a node is
+	 * revoked. */
+	bool (*has_member)(const void *core, uint32_t subject);
 	/* The host's underlay address changed (env->addr is already the new
 	 * one). May be NULL. */
 	void (*addr_changed)(void *core, const struct mn_addr *addr, struct mn_time now);

@@ -20,7 +20,8 @@ int stats_init(struct stats *st, uint32_t nodes)
 	st->datums = calloc(STATS_MAX_DATUMS, sizeof(*st->datums));
 	st->down_since = malloc((nodes ? nodes : 1) * sizeof(*st->down_since));
 	st->declared = calloc(nodes ? nodes : 1, sizeof(*st->declared));
-	if (!st->datums || !st->down_since || !st->declared) {
+	st->revoked = calloc(nodes ? nodes : 1, sizeof(*st->revoked));
+	if (!st->datums || !st->down_since || !st->declared || !st->revoked) {
 		stats_free(st);
 		return MN_ENOMEM;
 	}
@@ -43,9 +44,11 @@ void stats_free(struct stats *st)
 	free(st->declared);
 	free(st->datums);
 	free(st->down_since);
+	free(st->revoked);
 	st->datums = NULL;
 	st->down_since = NULL;
 	st->declared = NULL;
+	st->revoked = NULL;
 }
 
 /* Fibonacci hashing of the key itself. */
@@ -93,7 +96,8 @@ static void check_levels(struct stats *st, struct stats_datum *d, mn_ns now)
 	}
 }
 
-int stats_datum_add(struct stats *st, uint64_t key, uint32_t origin, mn_ns now)
+int stats_datum_add(struct stats *st, enum stats_kind kind, uint64_t key, uint32_t origin,
+		    mn_ns now)
 {
 	if (find(st, key))
 		return MN_EEXIST;
@@ -106,6 +110,7 @@ int stats_datum_add(struct stats *st, uint64_t key, uint32_t origin, mn_ns now)
 	if (!d->bits)
 		return MN_ENOMEM;
 	d->key = key;
+	d->kind = kind;
 	d->injected = now;
 	d->holders = 0;
 	for (int l = 0; l < STATS_REACH_LEVELS; l++)
@@ -159,6 +164,14 @@ void stats_node_down(struct stats *st, uint32_t node, mn_ns now)
 	}
 }
 
+void stats_node_revoked(struct stats *st, uint32_t node, mn_ns now)
+{
+	if (node >= st->nodes)
+		return;
+	stats_node_down(st, node, now);
+	st->revoked[node] = true;
+}
+
 void stats_observe(struct stats *st, uint32_t observer, enum sim_obs kind, uint32_t subject,
 		   mn_ns now)
 {
@@ -175,7 +188,7 @@ void stats_observe(struct stats *st, uint32_t observer, enum sim_obs kind, uint3
 		st->obs_false[kind]++;
 		return;
 	}
-	if (kind == SIM_OBS_DEAD && st->declared[subject]) {
+	if (kind == SIM_OBS_DEAD && st->declared[subject] && !st->revoked[subject]) {
 		uint64_t *seen = st->declared[subject];
 		if (bit(seen, observer))
 			return; /* said before: time only the first verdict */
@@ -192,8 +205,8 @@ uint64_t stats_undetected(const struct stats *st)
 {
 	uint64_t missing = 0;
 	for (uint32_t s = 0; s < st->nodes; s++) {
-		if (stats_is_up(st, s) || !st->declared[s])
-			continue; /* up, or never booted */
+		if (stats_is_up(st, s) || !st->declared[s] || st->revoked[s])
+			continue; /* up, never booted, or no longer a member */
 		for (uint32_t o = 0; o < st->nodes; o++) {
 			if (stats_is_up(st, o) && !bit(st->declared[s], o))
 				missing++;

@@ -1,10 +1,14 @@
 /* stats.h - what the run measures about the cores, against the truth.
  *
- * Datums: something one node originates (a new record version) whose
- * spread is timed. The engine registers each injected datum by the key the
- * core chose; nodes report the keys they hold (sim_env_learned) and stats
- * records when the holders first reach 50%, 99%, 99.99% and 100% of the
- * nodes that are up. A crash forgets what the node held.
+ * Datums: something one node originates (a new record version; a
+ * revocation tombstone) whose spread is timed. The engine registers each by
+ * the key the core chose and its kind; nodes report the keys they hold
+ * (sim_env_learned) and stats records when the holders first reach 50%,
+ * 99%, 99.99% and 100% of the nodes that are up. A crash forgets what the
+ * node held.
+ *
+ * A revoked node is down for good and no longer a member: it counts in no
+ * level, and nobody owes it a death verdict (it is removed, not dead).
  *
  * Observations: suspicions and deaths a core reports, classified against
  * whether the subject is really down; for subjects that are down, the time
@@ -31,8 +35,15 @@ enum stats_limits {
 
 #define STATS_FALSE_KEEP 8
 
+/* What a datum is: the metrics keep the kinds apart. */
+enum stats_kind {
+	STATS_INJECT, /* `inject`: a new record version */
+	STATS_REVOKE, /* `revoke`: a tombstone */
+};
+
 struct stats_datum {
 	uint64_t key;
+	enum stats_kind kind;
 	mn_ns injected;
 	uint32_t holders;              /* up nodes holding it */
 	mn_ns reach[STATS_REACH_LEVELS]; /* time to each level, MN_NEVER until */
@@ -54,6 +65,7 @@ struct stats {
 	/* per node, allocated at its first crash: which observers declared
 	 * it dead since its last crash (one bit per observer) */
 	uint64_t **declared;
+	bool *revoked;                 /* per node: revoked (down for good) */
 	/* the first false deaths, for the report: who declared whom, when */
 	struct stats_false_death {
 		uint32_t observer, subject;
@@ -70,15 +82,19 @@ static inline bool stats_is_up(const struct stats *st, uint32_t node)
 {
 	return st->down_since[node] == MN_NEVER;
 }
+/* The node is revoked: down (if it was up) and out of the detection
+ * bookkeeping for good. */
+void stats_node_revoked(struct stats *st, uint32_t node, mn_ns now);
 
 /* A datum originated at node `origin`: MN_EEXIST for a key already
  * registered, MN_EFULL past STATS_MAX_DATUMS (counted, not fatal). */
-int stats_datum_add(struct stats *st, uint64_t key, uint32_t origin, mn_ns now);
+int stats_datum_add(struct stats *st, enum stats_kind kind, uint64_t key, uint32_t origin,
+		    mn_ns now);
 void stats_learned(struct stats *st, uint32_t node, uint64_t key, mn_ns now);
 void stats_observe(struct stats *st, uint32_t observer, enum sim_obs kind, uint32_t subject,
 		   mn_ns now);
 /* (observer up, subject down) pairs where the observer never declared the
- * subject dead since its crash. */
+ * subject dead since its crash (revoked subjects excluded). */
 uint64_t stats_undetected(const struct stats *st);
 
 /* Level l's threshold in parts per million: 500000, 990000, 999900, 1000000. */

@@ -5,29 +5,35 @@
  *   swim_next_deadline, on_timer -> swim_on_timer, view_digest ->
  *   swim_view_digest, crash/destroy -> swim_del,
  *   inject -> swim_publish of the node's next record version,
- *   addr_changed -> swim_publish as well (see below).
+ *   revoke -> swim_revoke of a tombstone signed here (sign_tomb),
+ *   has_member -> swim_member, addr_changed -> swim_publish as well (see
+ *   below).
  *
  * Events: SWIM_EV_SUSPECT/DEAD/ALIVE -> sim_env_observe(subject id);
  * SWIM_EV_RECORD -> the held version moves up, each newly held version is
  * reported with sim_env_learned, and the record is persisted;
  * SWIM_EV_SELF_INC -> persisted incarnation; SWIM_EV_BOOT -> persisted boot
- * number; SWIM_EV_REMOVED -> the record is deleted from the store.
+ * number; SWIM_EV_REMOVED -> the record is deleted from the store;
+ * SWIM_EV_REVOKED -> the revocation is reported held with sim_env_learned
+ * and the tombstone stored (STORE_REVOKED; store memory: swc_persist).
  *
  * Persistence (core_param store, see swim_core.h): with `store lmdb` each
  * node has its own LMDB environment (store/store.h) in a directory of the
  * run's temporary directory, and the adapter is the driver store.h
  * describes: the writes swim's events ask for during one call of the
- * engine (create, recv, on_timer, inject, addr_changed, a preload inside
- * one of them) go into one store_txn, begun at the first write and
+ * engine (create, recv, on_timer, inject, revoke, addr_changed, a preload
+ * inside one of them) go into one store_txn, begun at the first write and
  * committed when the call returns, so SWIM_EV_BOOT is committed before the
  * first datagram leaves. A crash aborts what is open (nothing, between
  * calls) and closes the environment; a restart opens it again and the node
  * is rebuilt from it alone: identity, incarnation and boot number from
- * STORE_META, every record from STORE_MEMBERS through swim_restore. With
- * `store memory` struct swc_persist is the stand-in (key, incarnation,
- * boot, and held[] naming the records), for runs too large for an
- * environment per node (DESIGN.md §8). Both rebuild the same node, in the
- * same order, so a run's trace does not depend on the backend.
+ * STORE_META, every tombstone from STORE_REVOKED through
+ * swim_restore_revoke, then every record from STORE_MEMBERS through
+ * swim_restore. With `store memory` struct swc_persist is the stand-in
+ * (key, incarnation, boot, held[] naming the records, the tombstones),
+ * for runs too large for an environment per node (DESIGN.md §8). Both
+ * rebuild the same node, in the same order, so a run's trace does not
+ * depend on the backend.
  *
  * Memory per node, beside swim's own ~100 bytes per member: this struct,
  * and in the persisted slot the key and one uint16_t per node id (the
@@ -77,6 +83,7 @@
 #define LMDB_FDS_PER_NODE 3         /* data file, lock file, the data file again for meta writes */
 #define LMDB_FDS_SPARE 64           /* the rest of the process */
 #define PATH_CAP 4096
+#define TOMB_ID_LEN 32              /* STORE_REVOKED key: BLAKE2b-256 of the tombstone */
 
 /* STORE_META keys (values: the identity key's 32-byte Ed25519 seed; 32-bit
  * big-endian numbers). */
@@ -139,7 +146,9 @@ struct swc_shared {
 	uint32_t bootstrap;
 	bool preload;
 	struct rec_network net;
+	struct rec_key root;           /* secret: signs the grant; revokes with `revoker root` */
 	struct rec_key admin, invkey;  /* secret: the admitter, the invite's key */
+	bool revoke_by_root;           /* core_param revoker: who signs tombstones */
 	struct rec_invite inv;
 	struct rtab *rt;
 	struct swim_store rt_store;    /* the rtab's own store */
@@ -168,15 +177,29 @@ struct swc_shared {
 	size_t map_bytes;              /* LMDB map size of each node */
 };
 
+/* A tombstone as kept (STORE_REVOKED, or store memory's stand-in): its
+ * canonical bytes under their BLAKE2b-256, a stable name for exactly this
+ * tombstone (a root's and an admin's against one key are two entries, as
+ * swim keeps both). */
+struct swc_tomb {
+	uint8_t id[TOMB_ID_LEN];
+	uint16_t len;
+	uint8_t bytes[REC_REVOKE_MAX];
+};
+
 /* What survives a crash. store memory: the node's store (key, inc, boot,
- * held[]). store lmdb: only held[], for the statistics (which versions a
- * node reported with sim_env_learned); the node itself is rebuilt from its
- * LMDB environment, whose directory the node id names. */
+ * held[], tombs[]). store lmdb: only held[], for the statistics (which
+ * versions a node reported with sim_env_learned); the node itself is
+ * rebuilt from its LMDB environment, whose directory the node id names. */
 struct swc_persist {
 	struct rec_key key;   /* identity (secret); store memory only */
 	uint32_t inc;         /* last SWIM_EV_SELF_INC; store memory only */
 	uint32_t boot;        /* last SWIM_EV_BOOT (seal counters' high bits); memory only */
 	uint16_t *held;       /* per node id: sequence of the record held, 0 none */
+	/* every tombstone swim kept, by ascending id (LMDB's key order, so
+	 * both backends restore them in one order); store memory only */
+	struct swc_tomb *tombs;
+	uint32_t ntombs, tomb_cap;
 };
 
 struct swc {
@@ -247,7 +270,7 @@ int swim_core_params(const struct sim_param *params, uint32_t nparams, const cha
 		size_t k, nf = sizeof(pfields) / sizeof(pfields[0]);
 		if (strcmp(p->key, "profile") == 0 || strcmp(p->key, "bootstrap") == 0 ||
 		    strcmp(p->key, "x25519_memo") == 0 || strcmp(p->key, "preload") == 0 ||
-		    strcmp(p->key, "store") == 0)
+		    strcmp(p->key, "store") == 0 || strcmp(p->key, "revoker") == 0)
 			continue;
 		for (k = 0; k < nf && strcmp(pfields[k].key, p->key) != 0; k++)
 			;
@@ -349,6 +372,13 @@ static uint64_t datum_key(uint32_t id, uint32_t seq)
 	return (uint64_t)(id + 1) << 32 | seq;
 }
 
+/* The datum of node id's revocation: the top bit sets it apart from the
+ * record versions' keys (node ids stay below 2^16, so theirs below 2^48). */
+static uint64_t revoke_key(uint32_t id)
+{
+	return UINT64_C(1) << 63 | id;
+}
+
 static void idmap_put(struct swc_shared *sh, const uint8_t pk[REC_PK_LEN], uint32_t id)
 {
 	uint64_t kid = seal_key_id(pk);
@@ -442,6 +472,7 @@ static void shared_del(void *p)
 			free(sh->hist[i].v);
 	}
 	rtab_del(sh->rt);
+	rec_key_wipe(&sh->root);
 	rec_key_wipe(&sh->admin);
 	rec_key_wipe(&sh->invkey);
 	/* wipe the entries in use (the values are secrets); reading the
@@ -461,20 +492,20 @@ static void shared_del(void *p)
 
 /* The network of the run: root -> grant(admin) -> invite (signed by the
  * admin); every node is admitted by the admin. Keys come from the core's
- * seed, so the network is the same for every run of a scenario and seed. */
+ * seed, so the network is the same for every run of a scenario and seed.
+ * The root key is kept (like the admin's) for `revoker root`. */
 static int network_new(struct swc_shared *sh, uint64_t seed, char *err, size_t errlen)
 {
 	struct mn_seeded_rng srng;
 	struct mn_rng rng;
-	struct rec_key root;
 	int rc;
 
 	mn_seeded_rng_init(&srng, seed);
 	rng = mn_seeded_rng_iface(&srng);
-	rec_key_generate(&root, &rng);
+	rec_key_generate(&sh->root, &rng);
 	rec_key_generate(&sh->admin, &rng);
 	rec_key_generate(&sh->invkey, &rng);
-	rc = rec_network_init(&sh->net, root.pk, NULL);
+	rc = rec_network_init(&sh->net, sh->root.pk, NULL);
 	memset(&sh->inv, 0, sizeof(sh->inv));
 	sh->inv.signer = REC_BY_ADMIN;
 	memcpy(sh->inv.invite_pk, sh->invkey.pk, REC_PK_LEN);
@@ -484,10 +515,9 @@ static int network_new(struct swc_shared *sh, uint64_t seed, char *err, size_t e
 	memcpy(sh->inv.grant.admin_pk, sh->admin.pk, REC_PK_LEN);
 	sh->inv.grant.not_after_ms = UINT64_MAX;
 	if (!rc)
-		rc = rec_grant_sign(&sh->net, &root, &sh->inv.grant);
+		rc = rec_grant_sign(&sh->net, &sh->root, &sh->inv.grant);
 	if (!rc)
 		rc = rec_invite_sign(&sh->net, &sh->admin, &sh->inv);
-	rec_key_wipe(&root);
 	sodium_memzero(&srng, sizeof(srng));
 	if (rc)
 		snprintf(err, errlen, "swim: building the network: %s", mn_strerror(rc));
@@ -563,6 +593,10 @@ static int shared_new(void **out, const struct sim_core_args *a, char *err, size
 			    (v & (v - 1)))
 				rc = param_err(err, errlen, p, "want a power of two, 2^12 .. 2^26");
 			xm_entries = v;
+		} else if (strcmp(p->key, "revoker") == 0) {
+			if (strcmp(p->value, "admin") != 0 && strcmp(p->value, "root") != 0)
+				rc = param_err(err, errlen, p, "want admin or root");
+			sh->revoke_by_root = strcmp(p->value, "root") == 0;
 		} else if (strcmp(p->key, "store") == 0) {
 			if (strcmp(p->value, "lmdb") != 0 && strcmp(p->value, "memory") != 0 &&
 			    strcmp(p->value, "auto") != 0)
@@ -900,6 +934,63 @@ static void held_up(struct swc *c, uint32_t subj, uint32_t seq)
 		sim_env_learned(c->env, datum_key(subj, k));
 }
 
+/* store memory: keep a tombstone in id order; one held already is left
+ * (putting it again is harmless, as with STORE_REVOKED). */
+static int ps_tomb_put(struct swc_persist *ps, const uint8_t id[TOMB_ID_LEN], const uint8_t *b,
+		       size_t len)
+{
+	uint32_t pos = 0;
+	int cmp = 1;
+
+	while (pos < ps->ntombs && (cmp = memcmp(ps->tombs[pos].id, id, TOMB_ID_LEN)) < 0)
+		pos++;
+	if (pos < ps->ntombs && cmp == 0)
+		return MN_OK;
+	if (len > REC_REVOKE_MAX)
+		return MN_EMSGSIZE; /* swim keeps no such tombstone */
+	if (ps->ntombs == SWIM_MAX_TOMBS)
+		return MN_EFULL; /* nor more than that */
+	if (ps->ntombs == ps->tomb_cap) {
+		uint32_t cap = ps->tomb_cap ? 2 * ps->tomb_cap : 4;
+		struct swc_tomb *t = realloc(ps->tombs, cap * sizeof(*t));
+		if (!t)
+			return MN_ENOMEM;
+		ps->tombs = t;
+		ps->tomb_cap = cap;
+	}
+	memmove(&ps->tombs[pos + 1], &ps->tombs[pos], (ps->ntombs - pos) * sizeof(*ps->tombs));
+	memcpy(ps->tombs[pos].id, id, TOMB_ID_LEN);
+	ps->tombs[pos].len = (uint16_t)len;
+	memcpy(ps->tombs[pos].bytes, b, len);
+	ps->ntombs++;
+	return MN_OK;
+}
+
+/* SWIM_EV_REVOKED: swim added a tombstone to its table. The node now holds
+ * the revocation of its target (the datum the engine times), and keeps it
+ * forever, so that after a restart it refuses the key before it hears
+ * anything (DESIGN.md §4: kept forever). Tombstones being restored are
+ * stored already. */
+static void on_revoked(struct swc *c, const struct swim_event *ev)
+{
+	struct rec_revoke t;
+	uint8_t id[TOMB_ID_LEN];
+	uint32_t target;
+	int rc;
+
+	if (rec_revoke_decode(&t, ev->tomb, ev->tomb_len) == MN_OK &&
+	    (target = idmap_find(c->sh, t.target_pk)) != NONE)
+		sim_env_learned(c->env, revoke_key(target));
+	if (c->restoring)
+		return;
+	crypto_generichash(id, sizeof(id), ev->tomb, ev->tomb_len, NULL, 0);
+	if (c->st) {
+		store_write(c, STORE_REVOKED, id, sizeof(id), ev->tomb, ev->tomb_len);
+	} else if (!c->sh->dir && (rc = ps_tomb_put(c->ps, id, ev->tomb, ev->tomb_len))) {
+		store_fail(c, rc, 0, "keeping a tombstone", NULL);
+	}
+}
+
 static void on_event(void *ctx, const struct swim_event *ev)
 {
 	struct swc *c = ctx;
@@ -949,6 +1040,7 @@ static void on_event(void *ctx, const struct swim_event *ev)
 			c->ps->boot = ev->boot;
 		break;
 	case SWIM_EV_REVOKED:
+		on_revoked(c, ev);
 		break;
 	}
 }
@@ -1008,11 +1100,27 @@ static void bootstrap(struct swc *c, struct mn_time now)
 		learn_one(c, got[j], current(sh, got[j]), now, true);
 }
 
-/* Restart with store memory: every record held[] names, in node-id order. */
+/* Restart: the tombstones kept, before any record, so that a revoked
+ * member's record (a store that still holds it) is refused as it comes
+ * back instead of adopted and then dropped. An admin's tombstone whose
+ * target no record names stays pending in swim until one does (swim.h).
+ * Not written back: the store already holds them. */
+static void restore_tombs(struct swc *c, const struct swc_tomb *t, uint32_t n,
+			  struct mn_time now)
+{
+	c->restoring = true;
+	for (uint32_t k = 0; k < n; k++)
+		swim_restore_revoke(c->s, t[k].bytes, t[k].len, now); /* refusals counted by swim */
+	c->restoring = false;
+}
+
+/* Restart with store memory: the tombstones, then every record held[]
+ * names, in node-id order. */
 static void restore(struct swc *c, struct mn_time now)
 {
 	struct swc_shared *sh = c->sh;
 
+	restore_tombs(c, c->ps->tombs, c->ps->ntombs, now);
 	for (uint32_t id = 0; id < sh->nodes; id++) {
 		uint16_t seq = c->ps->held[id];
 		if (seq == 0 || id == c->env->node_id || seq > sh->hist[id].n)
@@ -1031,7 +1139,35 @@ struct stored_rec {
 struct collect_ctx {
 	struct swc *c;
 	struct stored_rec *v;     /* per node id */
+	struct swc_tomb *t;       /* STORE_REVOKED, in key order */
+	uint32_t nt, tcap;
 };
+
+/* A value that cannot be a tombstone (longer than any) is skipped, as are
+ * those past what swim can hold. */
+static int collect_tomb(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val,
+			size_t vlen)
+{
+	struct collect_ctx *x = ctx;
+	struct swc_tomb *e;
+
+	if (vlen > REC_REVOKE_MAX || x->nt == SWIM_MAX_TOMBS)
+		return 0;
+	if (x->nt == x->tcap) {
+		uint32_t cap = x->tcap ? 2 * x->tcap : 4;
+		struct swc_tomb *t = realloc(x->t, cap * sizeof(*t));
+		if (!t)
+			return MN_ENOMEM;
+		x->t = t;
+		x->tcap = cap;
+	}
+	e = &x->t[x->nt++];
+	memset(e->id, 0, sizeof(e->id));
+	memcpy(e->id, key, klen < TOMB_ID_LEN ? klen : TOMB_ID_LEN);
+	e->len = (uint16_t)vlen;
+	memcpy(e->bytes, val, vlen);
+	return 0;
+}
 
 static int collect_member(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val,
 			  size_t vlen)
@@ -1054,7 +1190,8 @@ static int collect_member(void *ctx, const uint8_t *key, size_t klen, const uint
 	return 0;
 }
 
-/* Restart with store lmdb: every record in STORE_MEMBERS, read back as
+/* Restart with store lmdb: every tombstone in STORE_REVOKED, in key order
+ * (restore_tombs), then every record in STORE_MEMBERS, read back as
  * stored, handed to swim_restore in node-id order as restore() does (so
  * the run is the one store memory gives). Bytes equal to a record of the
  * run go in as that interned record (the rtab finds it by hashing and
@@ -1068,17 +1205,24 @@ static int collect_member(void *ctx, const uint8_t *key, size_t klen, const uint
 static int restore_lmdb(struct swc *c, struct mn_time now)
 {
 	struct swc_shared *sh = c->sh;
-	struct collect_ctx x = { c, calloc(sh->nodes, sizeof(*x.v)) };
+	struct collect_ctx x = { .c = c, .v = calloc(sh->nodes, sizeof(*x.v)) };
 	int rc;
 
 	if (!x.v)
 		return MN_ENOMEM;
+	errno = 0;
+	rc = store_foreach(c->st, STORE_REVOKED, collect_tomb, &x);
+	if (rc) {
+		store_fail(c, rc, errno, "reading the tombstones", NULL);
+		goto out;
+	}
 	errno = 0;
 	rc = store_foreach(c->st, STORE_MEMBERS, collect_member, &x);
 	if (rc) {
 		store_fail(c, rc, errno, "reading the records", NULL);
 		goto out;
 	}
+	restore_tombs(c, x.t, x.nt, now);
 	c->restoring = true;
 	for (uint32_t id = 0; id < sh->nodes; id++) {
 		const struct mn_addr *addr = &sh->boot_addr[id];
@@ -1092,6 +1236,7 @@ out:
 	for (uint32_t id = 0; id < sh->nodes; id++)
 		free(x.v[id].copy);
 	free(x.v);
+	free(x.t);
 	return rc;
 }
 
@@ -1121,6 +1266,7 @@ static void persist_free(void *p)
 		return;
 	rec_key_wipe(&ps->key);
 	free(ps->held);
+	free(ps->tombs);
 	free(ps);
 }
 
@@ -1365,6 +1511,61 @@ static void addr_changed(void *core, const struct mn_addr *addr, struct mn_time 
 	call_end(c);
 }
 
+/* A tombstone against node target's key, signed by the admin that
+ * admitted every node of the run (its grant carries REVOKE; the tombstone
+ * carries the grant), or with `revoker root` by the root. */
+static int sign_tomb(const struct swc_shared *sh, uint32_t target, uint64_t wall_ms, uint8_t *buf,
+		     size_t cap, size_t *len)
+{
+	struct rec_revoke t;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	t.signer = sh->revoke_by_root ? REC_BY_ROOT : REC_BY_ADMIN;
+	memcpy(t.target_pk, sh->hist[target].v[0]->pk, REC_PK_LEN);
+	t.revoked_ms = wall_ms;
+	if (!sh->revoke_by_root)
+		t.grant = sh->inv.grant;
+	rc = rec_revoke_sign(&sh->net, sh->revoke_by_root ? &sh->root : &sh->admin, &t);
+	if (!rc)
+		rc = rec_revoke_encode(&t, buf, cap, len);
+	return rc;
+}
+
+/* This node is the admin's node of a `meshnode kick`: swim_revoke keeps,
+ * applies and spreads the tombstone (SWIM_EV_REVOKED stores it here as on
+ * every node that hears of it). */
+static int revoke(void *core, uint32_t target, struct mn_time now, uint64_t *key)
+{
+	struct swc *c = core;
+	uint8_t buf[REC_REVOKE_MAX];
+	size_t len;
+	int rc;
+
+	if (target >= c->sh->nodes || !c->sh->hist[target].n)
+		return MN_EINVAL; /* never booted: no key to revoke */
+	if (c->preload_due)
+		preload(c, now);
+	rc = sign_tomb(c->sh, target, now.wall / MN_NS_PER_MS, buf, sizeof(buf), &len);
+	if (!rc)
+		rc = swim_revoke(c->s, buf, len, now);
+	call_end(c);
+	if (rc)
+		return rc;
+	*key = revoke_key(target);
+	return MN_OK;
+}
+
+static bool has_member(const void *core, uint32_t subject)
+{
+	const struct swc *c = core;
+	struct swim_member_info mi;
+
+	if (subject >= c->sh->nodes || !c->sh->hist[subject].n)
+		return false;
+	return swim_member(c->s, c->sh->hist[subject].v[0]->pk, &mi) == MN_OK;
+}
+
 static uint64_t view_digest(const void *core)
 {
 	const struct swc *c = core;
@@ -1377,6 +1578,13 @@ const struct swim *swim_core_swim(const void *core)
 	const struct swc *c = core;
 
 	return c->s;
+}
+
+const uint8_t *swim_core_pk(const void *core)
+{
+	const struct swc *c = core;
+
+	return c->key.pk;
 }
 
 const struct sim_core_ops swim_core_ops = {
@@ -1394,6 +1602,8 @@ const struct sim_core_ops swim_core_ops = {
 	.next_deadline = next_deadline,
 	.on_timer = on_timer,
 	.inject = inject,
+	.revoke = revoke,
+	.has_member = has_member,
 	.addr_changed = addr_changed,
 	.view_digest = view_digest,
 };

@@ -22,7 +22,9 @@
  *                 shared_del, whether the run passed, failed or stopped.
  *                 STORE_META: "identity" (the key's 32-byte seed),
  *                 "incarnation", "boot" (32-bit big-endian); STORE_MEMBERS:
- *                 node public key -> the exact record bytes held. The writes
+ *                 node public key -> the exact record bytes held;
+ *                 STORE_REVOKED: BLAKE2b-256 of a tombstone -> its bytes,
+ *                 every tombstone swim kept (SWIM_EV_REVOKED). The writes
  *                 of one engine call are one transaction, committed as the
  *                 call returns; commits skip fsync (STORE_NOSYNC: a
  *                 simulated crash is a process death, not a power loss). A
@@ -35,13 +37,22 @@
  *                 refuses any. 3 file descriptors per node: shared_new
  *                 checks `ulimit -n`.
  *   store memory  env->persist is the stand-in: the key, the incarnation,
- *                 the boot number and per node id the version held (2 bytes
- *                 per member), for runs too big for an environment per node.
+ *                 the boot number, per node id the version held (2 bytes
+ *                 per member) and the tombstones, for runs too big for an
+ *                 environment per node.
  *   store auto    (default) lmdb up to SWC_LMDB_AUTO_MAX node slots, memory
  *                 above.
  *
- * Both rebuild the same node in the same order: a scenario and seed give
- * the same trace hash with either.
+ * Both rebuild the same node in the same order (tombstones by ascending
+ * hash, then records by node id): a scenario and seed give the same trace
+ * hash with either.
+ *
+ * Revocation (ops->revoke, the `revoke` action): the node signs a tombstone
+ * against the target's key with the admin key that admitted every node (or
+ * the root's, `revoker root`) and hands it to swim_revoke. Every node that
+ * adds it to its table reports the datum (1 << 63 | target id) and stores
+ * it; a restart feeds the stored ones to swim_restore_revoke before any
+ * record.
  *
  * Datums: inject signs and publishes the node's next record version; a
  * node "holds" version k of node i once it adopted version k or newer. The
@@ -56,6 +67,8 @@
  *   bootstrap N            contacts per booting node (1..16, default 3)
  *   x25519_memo N          X25519 memo entries, a power of two (default
  *                          scaled with the node count)
+ *   revoker admin|root     who signs the tombstones of `revoke` (default
+ *                          admin)
  *   probe_interval T, probe_timeout T, indirect_checks N,
  *   retransmit_mult N, suspicion_mult N, suspicion_max_mult N,
  *   suspicion_floor T, awareness_max N, gossip_interval T, gossip_nodes N,
@@ -84,7 +97,8 @@ enum swim_core_limits {
 /* The swim parameters a scenario's core_param lines give, for `profile`
  * (the network profile, overridden by a `profile` param). MN_EINVAL with
  * a message in err for a bad or unknown key. Other adapter keys
- * (store, preload, bootstrap, x25519_memo) are accepted and ignored here. */
+ * (store, preload, bootstrap, x25519_memo, revoker) are accepted and
+ * ignored here. */
 int swim_core_params(const struct sim_param *params, uint32_t nparams, const char *profile,
 		     struct swim_params *out, char *err, size_t errlen);
 
@@ -105,5 +119,8 @@ mn_ns swim_core_detect_bound(const struct swim_params *p, uint32_t n);
  * with swim's queries (swim_counts, swim_member, swim_stat). core is what
  * sim_core() returns in a swim run; valid until the node crashes. */
 const struct swim *swim_core_swim(const void *core);
+/* The node's identity public key (REC_PK_LEN bytes), while it runs: what a
+ * tombstone against it names. */
+const uint8_t *swim_core_pk(const void *core);
 
 #endif

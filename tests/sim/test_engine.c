@@ -527,6 +527,25 @@ START_TEST(inject_needs_a_core_with_datums)
 }
 END_TEST
 
+/* A core without ops->revoke: the API refuses, and nothing changes. */
+START_TEST(revoke_needs_a_core_with_revocation)
+{
+	struct sim *s = simtest_sim("nodes 3\n" FLAT, &tcore_ops);
+	ck_assert_int_eq(sim_run_until(s, 1000 * MS), 0);
+	ck_assert_int_eq(sim_revoke(s, 1, 0), MN_EINVAL);
+	ck_assert(sim_node_up(s, 1));
+	ck_assert(!sim_node_revoked(s, 1));
+	int64_t v;
+	ck_assert(sim_metric(s, (uint32_t)sim_metric_find("revocations"), &v));
+	ck_assert_int_eq(v, 0);
+	/* no revoked node: nothing to hold, even without has_member */
+	ck_assert(sim_metric(s, (uint32_t)sim_metric_find("revoked_held"), &v));
+	ck_assert_int_eq(v, 0);
+	ck_assert(!sim_metric(s, (uint32_t)sim_metric_find("revoke_reach100_ms"), &v));
+	sim_del(s);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("sim_engine");
@@ -550,6 +569,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, observations_are_judged_against_the_truth);
 	tcase_add_test(tc, scenario_actions_pick_nodes);
 	tcase_add_test(tc, inject_needs_a_core_with_datums);
+	tcase_add_test(tc, revoke_needs_a_core_with_revocation);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -162,6 +162,9 @@ START_TEST(errors_name_the_line)
 	fails_with("loss 120%\n", "t.scn:1: share '120%' out of range (0% .. 100%)");
 	fails_with("at 5s pause 3%\n", "t.scn:1: pause needs 'for T' or 'for up to T'");
 	fails_with("at 5s partition all\n", "t.scn:1: partition needs a part of the nodes, not all");
+	fails_with("at 5s revoke all\n", "t.scn:1: revoke needs a part of the nodes, not all (a "
+		   "running node carries the tombstone)");
+	fails_with("at 5s revoke 1 for 10s\n", "t.scn:1: unexpected 'for'");
 	fails_with("at 5s explode 3%\n", "t.scn:1: unknown action 'explode'");
 	fails_with("at\n", "t.scn:1: 'at' needs a time and an action");
 	fails_with("at 5s\n", "t.scn:1: missing action after the time");
@@ -222,6 +225,28 @@ START_TEST(calm_phase)
 	ck_assert_uint_eq(s->calm_ns, 45 * MN_NS_PER_SEC);
 	simtest_scn(s, "nodes 3\n");
 	ck_assert_uint_eq(s->calm_ns, 0);
+	simtest_scn(s, "at 20s crash 1 for 5s\nat 30s revoke 1\nevery 5s inject\n");
+	ck_assert_uint_eq(s->calm_ns, 30 * MN_NS_PER_SEC); /* revoke is a fault */
+	free(s);
+}
+END_TEST
+
+/* revoke takes the PICK of crash (without `for`: a revoked node is gone). */
+START_TEST(revoke_action)
+{
+	struct scn *s = malloc(sizeof(*s));
+	simtest_scn(s, "nodes 50\nat 30s revoke 2%\nat 40s revoke node 3\nevery 10s until 60s revoke 1\n");
+	ck_assert_uint_eq(s->nactions, 3);
+	ck_assert_int_eq(s->actions[0].op, SCN_REVOKE);
+	ck_assert_int_eq(s->actions[0].pick, SCN_PICK_PPM);
+	ck_assert_uint_eq(s->actions[0].amount, 20000);
+	ck_assert_int_eq(s->actions[1].pick, SCN_PICK_NODE);
+	ck_assert_uint_eq(s->actions[1].amount, 3);
+	ck_assert_int_eq(s->actions[2].pick, SCN_PICK_COUNT);
+	ck_assert_uint_eq(s->actions[2].amount, 1);
+	ck_assert_uint_eq(s->actions[2].every_ns, 10 * MN_NS_PER_SEC);
+	ck_assert_str_eq(scn_op_name(SCN_REVOKE), "revoke");
+	ck_assert_uint_eq(s->calm_ns, 60 * MN_NS_PER_SEC);
 	free(s);
 }
 END_TEST
@@ -237,6 +262,11 @@ START_TEST(unknown_metric_and_param)
 	simtest_scn(s, "nodes 2\ncore_param colour blue\n");
 	ck_assert_int_eq(sim_new(&sim, s, NULL, err, sizeof(err)), MN_EINVAL);
 	ck_assert_str_eq(err, "core_param:2: colour blue: unknown (interval, fanout, size, persist)");
+	/* a core without revocation refuses the scenario when it loads, not
+	 * when the line comes due */
+	simtest_scn(s, "nodes 2\n\nat 1h revoke 1\n");
+	ck_assert_int_eq(sim_new(&sim, s, NULL, err, sizeof(err)), MN_EINVAL);
+	ck_assert_str_eq(err, "test.scn:3: core demo cannot revoke (core swim can)");
 	free(s);
 }
 END_TEST
@@ -289,6 +319,7 @@ static Suite *scn_suite(void)
 	tcase_add_test(tc, errors_name_the_line);
 	tcase_add_test(tc, command_line_overrides);
 	tcase_add_test(tc, calm_phase);
+	tcase_add_test(tc, revoke_action);
 	tcase_add_test(tc, unknown_metric_and_param);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, shipped_scenarios_parse);
