@@ -2218,21 +2218,30 @@ static void send_ping_req(struct swim *s, uint32_t h, uint32_t seq, uint32_t t)
 	bump(s, SWIM_STAT_PING_REQS, 1);
 }
 
-static void probe_indirect(struct swim *s)
+/* Ask indirect_checks random alive members to ping member t for us under
+ * seq; the helpers picked go to helpers[] (room for SWIM_MAX_INDIRECT),
+ * their number is returned. */
+static uint32_t ask_helpers(struct swim *s, uint32_t t, uint32_t seq, uint32_t *helpers)
 {
 	uint32_t excl[SWIM_MAX_INDIRECT + 1];
-	uint32_t t = s->probe.member;
+	uint32_t n = 0;
 
-	s->probe.indirect = true;
 	excl[0] = t;
-	for (uint32_t j = 0; j < s->p.indirect_checks; j++) {
-		uint32_t h = pick(s, PICK_ALIVE, excl, j + 1);
+	while (n < s->p.indirect_checks) {
+		uint32_t h = pick(s, PICK_ALIVE, excl, n + 1);
 		if (h == NONE)
 			break;
-		excl[j + 1] = h;
-		s->probe.helpers[s->probe.nhelpers++] = h;
-		send_ping_req(s, h, s->probe.seq, t);
+		excl[n + 1] = h;
+		helpers[n++] = h;
+		send_ping_req(s, h, seq, t);
 	}
+	return n;
+}
+
+static void probe_indirect(struct swim *s)
+{
+	s->probe.indirect = true;
+	s->probe.nhelpers = ask_helpers(s, s->probe.member, s->probe.seq, s->probe.helpers);
 }
 
 /* A suspicion of member i ran out: ask it once more, directly (the ping
@@ -2242,19 +2251,12 @@ static void probe_indirect(struct swim *s)
  * they carry count, and only a higher incarnation ends the suspicion. */
 static void last_call(struct swim *s, uint32_t i)
 {
-	uint32_t excl[SWIM_MAX_INDIRECT + 1];
+	uint32_t helpers[SWIM_MAX_INDIRECT];
 	uint32_t seq = ++s->seq;
 
 	if (s->m[i].addr.family)
 		send_ping(s, i, seq, SWIM_MTU);
-	excl[0] = i;
-	for (uint32_t j = 0; j < s->p.indirect_checks; j++) {
-		uint32_t h = pick(s, PICK_ALIVE, excl, j + 1);
-		if (h == NONE)
-			break;
-		excl[j + 1] = h;
-		send_ping_req(s, h, seq, i);
-	}
+	ask_helpers(s, i, seq, helpers);
 	bump(s, SWIM_STAT_LAST_CALLS, 1);
 }
 

@@ -1,6 +1,7 @@
 #include "simtest.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,4 +196,62 @@ void simtest_tmpdir_teardown(void)
 const char *simtest_tmpdir(void)
 {
 	return tmpdir;
+}
+
+int simtest_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+void simtest_node_dir(uint32_t node, char *out, size_t cap)
+{
+	DIR *d = opendir(simtest_tmpdir());
+	struct dirent *e;
+	bool found = false;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "meshsim-", 8) != 0)
+			continue;
+		ck_assert(!found);
+		snprintf(out, cap, "%s/%s/%u", simtest_tmpdir(), e->d_name, node);
+		found = true;
+	}
+	closedir(d);
+	ck_assert(found);
+}
+
+int64_t simtest_metric(const struct sim *s, const char *name)
+{
+	int64_t v = -1;
+	int i = sim_metric_find(name);
+
+	ck_assert_int_ge(i, 0);
+	ck_assert_msg(sim_metric(s, (uint32_t)i, &v), "metric %s has no value", name);
+	return v;
+}
+
+void simtest_assert_passed(const struct sim *s, const char *name)
+{
+	const struct scn *scn = sim_scn(s);
+
+	ck_assert_msg(!sim_error(s), "%s: engine stopped: %s", name, sim_error(s));
+	for (uint32_t i = 0; i < scn->nexpects; i++) {
+		int64_t v;
+		bool has;
+		bool ok = sim_expect_ok(s, i, &v, &has);
+		ck_assert_msg(ok, "%s:%u: expect %s failed (value %s%lld.%03lld)", name,
+			      scn->expects[i].line, scn->expects[i].metric, has ? "" : "none ",
+			      (long long)(v / 1000), (long long)(v % 1000));
+	}
+	ck_assert(sim_passed(s));
 }

@@ -64,5 +64,16 @@ void simtest_run_hash(const char *text, char out[TRACE_HEX_LEN]);
 void simtest_tmpdir_setup(void);
 void simtest_tmpdir_teardown(void);
 const char *simtest_tmpdir(void);
+/* Entries in dir, "." and ".." aside. */
+int simtest_entries(const char *dir);
+/* $TMPDIR/meshsim-XXXXXX/<node>: the directory of a node of the only run
+ * in the test's $TMPDIR (fails the test unless there is exactly one). */
+void simtest_node_dir(uint32_t node, char *out, size_t cap);
+
+/* A metric's value (x1000, as sim_metric), failing the test if it has none. */
+int64_t simtest_metric(const struct sim *s, const char *name);
+/* The run's verdict passed; a failed expectation is named (name: the
+ * scenario) in the failure message. */
+void simtest_assert_passed(const struct sim *s, const char *name);
 
 #endif

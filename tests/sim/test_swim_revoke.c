@@ -35,49 +35,6 @@
 
 enum { NODES = 16, K = 3, T = 9, C = 0 }; /* K restarts, T is revoked, C revokes */
 
-static int entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* $TMPDIR/meshsim-XXXXXX/<node>: the only run in our $TMPDIR. */
-static void node_dir(uint32_t node, char *out, size_t cap)
-{
-	DIR *d = opendir(simtest_tmpdir());
-	struct dirent *e;
-	bool found = false;
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, "meshsim-", 8) != 0)
-			continue;
-		ck_assert(!found);
-		snprintf(out, cap, "%s/%s/%u", simtest_tmpdir(), e->d_name, node);
-		found = true;
-	}
-	closedir(d);
-	ck_assert(found);
-}
-
-static int64_t metric(const struct sim *s, const char *name)
-{
-	int64_t v = -1;
-	int i = sim_metric_find(name);
-
-	ck_assert_int_ge(i, 0);
-	ck_assert_msg(sim_metric(s, (uint32_t)i, &v), "metric %s has no value", name);
-	return v;
-}
-
 static const struct swim *node_swim(const struct sim *s, uint32_t node)
 {
 	ck_assert(sim_node_up(s, node));
@@ -108,39 +65,22 @@ static struct sim *run_ci(const char *store, uint64_t seed)
 	return sim;
 }
 
-/* The verdict, with what failed in the message. */
-static void assert_passed(const struct sim *s)
-{
-	const struct scn *scn = sim_scn(s);
-
-	ck_assert_msg(!sim_error(s), "engine stopped: %s", sim_error(s));
-	for (uint32_t i = 0; i < scn->nexpects; i++) {
-		int64_t v;
-		bool has;
-		bool ok = sim_expect_ok(s, i, &v, &has);
-		ck_assert_msg(ok, "swim-revoke-ci:%u: expect %s failed (value %s%lld.%03lld)",
-			      scn->expects[i].line, scn->expects[i].metric, has ? "" : "none ",
-			      (long long)(v / 1000), (long long)(v % 1000));
-	}
-	ck_assert(sim_passed(s));
-}
-
 START_TEST(revoke_ci_and_determinism)
 {
 	char a[TRACE_HEX_LEN], b[TRACE_HEX_LEN], m[TRACE_HEX_LEN];
 	struct sim *s = run_ci("lmdb", 1);
 
-	assert_passed(s);
+	simtest_assert_passed(s, "swim-revoke-ci");
 	/* the two revoked nodes are gone for good; node 7 came back, and the
 	 * two crashed at 100 s */
 	ck_assert(sim_node_revoked(s, 3));
 	ck_assert(sim_node_revoked(s, 5));
 	ck_assert(!sim_node_up(s, 3));
 	ck_assert(sim_node_up(s, 7));
-	ck_assert_int_eq(metric(s, "up"), 98 * 1000);
-	ck_assert_int_eq(metric(s, "crashes"), 4 * 1000);
-	ck_assert_int_eq(metric(s, "restarts"), 3 * 1000);
-	ck_assert_int_eq(metric(s, "datums"), 0); /* tombstones are not record versions */
+	ck_assert_int_eq(simtest_metric(s, "up"), 98 * 1000);
+	ck_assert_int_eq(simtest_metric(s, "crashes"), 4 * 1000);
+	ck_assert_int_eq(simtest_metric(s, "restarts"), 3 * 1000);
+	ck_assert_int_eq(simtest_metric(s, "datums"), 0); /* tombstones are not record versions */
 	for (uint32_t i = 0; i < sim_nodes(s); i++) {
 		struct swim_counts cnt;
 		if (!sim_node_up(s, i))
@@ -151,9 +91,10 @@ START_TEST(revoke_ci_and_determinism)
 	}
 	printf("swim-revoke-ci: tombstones reach 50/99/100%% in %lld/%lld/%lld us, "
 	       "agreement %lld ms after the restarts\n",
-	       (long long)metric(s, "revoke_reach50_ms"), (long long)metric(s, "revoke_reach99_ms"),
-	       (long long)metric(s, "revoke_reach100_ms"),
-	       (long long)metric(s, "converge_ms") / 1000);
+	       (long long)simtest_metric(s, "revoke_reach50_ms"),
+	       (long long)simtest_metric(s, "revoke_reach99_ms"),
+	       (long long)simtest_metric(s, "revoke_reach100_ms"),
+	       (long long)simtest_metric(s, "converge_ms") / 1000);
 	sim_trace_hex(s, a);
 	sim_del(s);
 
@@ -164,11 +105,11 @@ START_TEST(revoke_ci_and_determinism)
 	/* the backend is not part of the run: restarts come back with the same
 	 * tombstones, restored in the same order */
 	s = run_ci("memory", 1);
-	assert_passed(s);
+	simtest_assert_passed(s, "swim-revoke-ci");
 	sim_trace_hex(s, m);
 	sim_del(s);
 	ck_assert_str_eq(a, m);
-	ck_assert_int_eq(entries(simtest_tmpdir()), 0);
+	ck_assert_int_eq(simtest_entries(simtest_tmpdir()), 0);
 }
 END_TEST
 
@@ -239,7 +180,7 @@ static bool read_store(uint32_t node, struct stored_tombs *st, const uint8_t *pk
 	struct store *db;
 	struct has_pk h = { pk, false };
 
-	node_dir(node, dir, sizeof(dir));
+	simtest_node_dir(node, dir, sizeof(dir));
 	memset(st, 0, sizeof(*st));
 	ck_assert_int_eq(store_open_lmdb(&db, dir, 0), MN_OK);
 	ck_assert_int_eq(store_foreach(db, STORE_REVOKED, collect_tomb, st), MN_OK);
@@ -256,7 +197,7 @@ static void put_member(uint32_t node, const uint8_t *pk, const uint8_t *rec, siz
 	struct store *db;
 	struct store_txn *t;
 
-	node_dir(node, dir, sizeof(dir));
+	simtest_node_dir(node, dir, sizeof(dir));
 	ck_assert_int_eq(store_open_lmdb(&db, dir, 0), MN_OK);
 	ck_assert_int_eq(store_txn_begin(db, &t), MN_OK);
 	ck_assert_int_eq(store_put(t, STORE_MEMBERS, pk, REC_PK_LEN, rec, len), MN_OK);
@@ -330,9 +271,9 @@ static void restart_keeps(const char *store, const char *revoker)
 	ck_assert_int_eq(sim_restart(s, T), MN_ESTATE);  /* for good */
 	ck_assert_int_eq(sim_run_until(s, 15 * MN_NS_PER_SEC), MN_OK);
 	assert_dropped_everywhere(s, pk, NODES);
-	ck_assert_int_eq(metric(s, "revocations"), 1000);
-	ck_assert_int_eq(metric(s, "revocations_incomplete"), 0);
-	ck_assert_int_eq(metric(s, "revoked_held"), 0);
+	ck_assert_int_eq(simtest_metric(s, "revocations"), 1000);
+	ck_assert_int_eq(simtest_metric(s, "revocations_incomplete"), 0);
+	ck_assert_int_eq(simtest_metric(s, "revoked_held"), 0);
 
 	sim_crash(s, K);
 	if (lmdb) {
@@ -362,10 +303,10 @@ static void restart_keeps(const char *store, const char *revoker)
 	ck_assert_ptr_null(sim_error(s));
 	ck_assert(sim_passed(s));
 	assert_dropped_everywhere(s, pk, lmdb || root ? NODES : K);
-	ck_assert_int_eq(metric(s, "revoked_held"), 0);
-	ck_assert_int_eq(metric(s, "undetected"), 0);
+	ck_assert_int_eq(simtest_metric(s, "revoked_held"), 0);
+	ck_assert_int_eq(simtest_metric(s, "undetected"), 0);
 	sim_del(s);
-	ck_assert_int_eq(entries(simtest_tmpdir()), 0);
+	ck_assert_int_eq(simtest_entries(simtest_tmpdir()), 0);
 }
 
 START_TEST(restart_keeps_the_tombstone)

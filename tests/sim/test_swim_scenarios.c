@@ -43,16 +43,6 @@ static struct sim *run_file(const char *name, uint64_t seed)
 	return sim;
 }
 
-static int64_t metric(const struct sim *s, const char *name)
-{
-	int64_t v = -1;
-	int i = sim_metric_find(name);
-
-	ck_assert_int_ge(i, 0);
-	ck_assert_msg(sim_metric(s, (uint32_t)i, &v), "metric %s has no value", name);
-	return v;
-}
-
 static uint64_t counter(const struct sim *s, const char *name)
 {
 	const struct sim_core_ops *ops = sim_ops(s);
@@ -64,23 +54,6 @@ static uint64_t counter(const struct sim *s, const char *name)
 	return 0;
 }
 
-/* The verdict, with what failed in the message. */
-static void assert_passed(const struct sim *s, const char *name)
-{
-	const struct scn *scn = sim_scn(s);
-
-	ck_assert_msg(!sim_error(s), "%s: engine stopped: %s", name, sim_error(s));
-	for (uint32_t i = 0; i < scn->nexpects; i++) {
-		int64_t v;
-		bool has;
-		bool ok = sim_expect_ok(s, i, &v, &has);
-		ck_assert_msg(ok, "%s:%u: expect %s failed (value %s%lld.%03lld)", name,
-			      scn->expects[i].line, scn->expects[i].metric, has ? "" : "none ",
-			      (long long)(v / 1000), (long long)(v % 1000));
-	}
-	ck_assert(sim_passed(s));
-}
-
 /* No Ed25519 check per (node, member): the run verifies each distinct
  * record once (a join proof, an admission and a member signature), plus the
  * grant and the invite. */
@@ -88,7 +61,7 @@ static void assert_linear_crypto(const struct sim *s)
 {
 	uint64_t nodes = sim_nodes(s);
 
-	uint64_t records = nodes + (uint64_t)metric(s, "datums") / 1000;
+	uint64_t records = nodes + (uint64_t)simtest_metric(s, "datums") / 1000;
 
 	ck_assert_uint_le(counter(s, "ed25519_verified"), 3 * records + 8);
 	/* about one X25519 per pair, however many datagrams the pair sends (the
@@ -100,20 +73,22 @@ START_TEST(lan_ci)
 {
 	struct sim *s = run_file("swim-lan-ci.scn", 1);
 
-	assert_passed(s, "swim-lan-ci");
+	simtest_assert_passed(s, "swim-lan-ci");
 	assert_linear_crypto(s);
-	ck_assert_int_eq(metric(s, "datums"), 17 * 1000);
+	ck_assert_int_eq(simtest_metric(s, "datums"), 17 * 1000);
 	/* the cold join ran the join path */
 	ck_assert_uint_gt(counter(s, "hellos"), 0);
 	ck_assert_uint_gt(counter(s, "pushpulls"), 0);
 	printf("swim-lan-ci: join %lld ms, reach 50/99/99.99%% %lld/%lld/%lld ms, "
 	       "%lld.%03lld pkts and %lld B per node per s, %lld false suspicions\n",
-	       (long long)metric(s, "converge_ms") / 1000, (long long)metric(s, "reach50_ms") / 1000,
-	       (long long)metric(s, "reach99_ms") / 1000, (long long)metric(s, "reach9999_ms") / 1000,
-	       (long long)metric(s, "steady_pkts_per_node_s") / 1000,
-	       (long long)metric(s, "steady_pkts_per_node_s") % 1000,
-	       (long long)metric(s, "steady_bytes_per_node_s") / 1000,
-	       (long long)metric(s, "false_suspicions") / 1000);
+	       (long long)simtest_metric(s, "converge_ms") / 1000,
+	       (long long)simtest_metric(s, "reach50_ms") / 1000,
+	       (long long)simtest_metric(s, "reach99_ms") / 1000,
+	       (long long)simtest_metric(s, "reach9999_ms") / 1000,
+	       (long long)simtest_metric(s, "steady_pkts_per_node_s") / 1000,
+	       (long long)simtest_metric(s, "steady_pkts_per_node_s") % 1000,
+	       (long long)simtest_metric(s, "steady_bytes_per_node_s") / 1000,
+	       (long long)simtest_metric(s, "false_suspicions") / 1000);
 	sim_del(s);
 }
 END_TEST
@@ -123,17 +98,17 @@ START_TEST(loss_ci_and_determinism)
 	char a[TRACE_HEX_LEN], b[TRACE_HEX_LEN], c[TRACE_HEX_LEN];
 	struct sim *s = run_file("swim-loss-ci.scn", 1);
 
-	assert_passed(s, "swim-loss-ci");
-	ck_assert_int_gt(metric(s, "pauses"), 0);
-	ck_assert_int_gt(metric(s, "drop_loss"), 0);
+	simtest_assert_passed(s, "swim-loss-ci");
+	ck_assert_int_gt(simtest_metric(s, "pauses"), 0);
+	ck_assert_int_gt(simtest_metric(s, "drop_loss"), 0);
 	/* Lifeguard's case: suspicions happen and are refuted, nobody dies */
-	ck_assert_int_gt(metric(s, "false_suspicions"), 0);
-	ck_assert_int_eq(metric(s, "false_deaths"), 0);
+	ck_assert_int_gt(simtest_metric(s, "false_suspicions"), 0);
+	ck_assert_int_eq(simtest_metric(s, "false_deaths"), 0);
 	ck_assert_uint_gt(counter(s, "refutes"), 0);
 	printf("swim-loss-ci: %lld false suspicions, %llu refutations, reach 99.99%% %lld ms\n",
-	       (long long)metric(s, "false_suspicions") / 1000,
+	       (long long)simtest_metric(s, "false_suspicions") / 1000,
 	       (unsigned long long)counter(s, "refutes"),
-	       (long long)metric(s, "reach9999_ms") / 1000);
+	       (long long)simtest_metric(s, "reach9999_ms") / 1000);
 	sim_trace_hex(s, a);
 	sim_del(s);
 
@@ -158,7 +133,7 @@ START_TEST(crash_ci_within_bound)
 	char err[256];
 	bool found = false;
 
-	assert_passed(s, "swim-crash-ci");
+	simtest_assert_passed(s, "swim-crash-ci");
 	/* the scenario's threshold is the bound the parameters promise */
 	ck_assert_int_eq(swim_core_params(scn->params, scn->nparams, scn->profile, &p, err,
 					  sizeof(err)), MN_OK);
@@ -170,16 +145,16 @@ START_TEST(crash_ci_within_bound)
 		found = true;
 	}
 	ck_assert(found);
-	ck_assert_int_le(metric(s, "detect_ms_max"), (int64_t)(bound / MN_NS_PER_US));
-	ck_assert_int_eq(metric(s, "undetected"), 0);
+	ck_assert_int_le(simtest_metric(s, "detect_ms_max"), (int64_t)(bound / MN_NS_PER_US));
+	ck_assert_int_eq(simtest_metric(s, "undetected"), 0);
 	/* two crashed for good, two came back from their store */
-	ck_assert_int_eq(metric(s, "crashes"), 4 * 1000);
-	ck_assert_int_eq(metric(s, "restarts"), 2 * 1000);
-	ck_assert_int_eq(metric(s, "up"), 98 * 1000);
+	ck_assert_int_eq(simtest_metric(s, "crashes"), 4 * 1000);
+	ck_assert_int_eq(simtest_metric(s, "restarts"), 2 * 1000);
+	ck_assert_int_eq(simtest_metric(s, "up"), 98 * 1000);
 	ck_assert_uint_gt(counter(s, "refutes"), 0); /* the restarted refuted their deaths */
 	printf("swim-crash-ci: detection max %lld ms mean %lld ms (bound %llu ms)\n",
-	       (long long)metric(s, "detect_ms_max") / 1000,
-	       (long long)metric(s, "detect_ms_mean") / 1000,
+	       (long long)simtest_metric(s, "detect_ms_max") / 1000,
+	       (long long)simtest_metric(s, "detect_ms_mean") / 1000,
 	       (unsigned long long)(bound / MN_NS_PER_MS));
 	sim_del(s);
 }
@@ -189,14 +164,14 @@ START_TEST(partition_ci_heals)
 {
 	struct sim *s = run_file("swim-partition-ci.scn", 1);
 
-	assert_passed(s, "swim-partition-ci");
-	ck_assert_int_gt(metric(s, "drop_partition"), 0);
+	simtest_assert_passed(s, "swim-partition-ci");
+	ck_assert_int_gt(simtest_metric(s, "drop_partition"), 0);
 	/* each side declared the other dead while it lasted (and the metric
 	 * counts those as false: the subjects were up) */
-	ck_assert_int_gt(metric(s, "deaths"), 0);
+	ck_assert_int_gt(simtest_metric(s, "deaths"), 0);
 	ck_assert_uint_gt(counter(s, "dead_probes"), 0);
 	printf("swim-partition-ci: agreement %lld ms after the heal\n",
-	       (long long)metric(s, "converge_ms") / 1000);
+	       (long long)simtest_metric(s, "converge_ms") / 1000);
 	sim_del(s);
 }
 END_TEST

@@ -50,43 +50,10 @@ static const char small_lmdb[] = "core swim\n"
 				 "seed 5\n"
 				 "duration 120s\n";
 
-static int entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* Every run removed its directory, passed or not. */
 static void assert_cleaned_up(void)
 {
-	ck_assert_int_eq(entries(simtest_tmpdir()), 0);
-}
-
-/* $TMPDIR/meshsim-XXXXXX/<node>: the only run in our $TMPDIR. */
-static void node_dir(uint32_t node, char *out, size_t cap)
-{
-	DIR *d = opendir(simtest_tmpdir());
-	struct dirent *e;
-	bool found = false;
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, "meshsim-", 8) != 0)
-			continue;
-		ck_assert(!found);
-		snprintf(out, cap, "%s/%s/%u", simtest_tmpdir(), e->d_name, node);
-		found = true;
-	}
-	closedir(d);
-	ck_assert(found);
+	ck_assert_int_eq(simtest_entries(simtest_tmpdir()), 0);
 }
 
 /* What a node's LMDB environment holds (read while the node is down: one
@@ -132,7 +99,7 @@ static void read_store(uint32_t node, struct stored *st)
 	struct rec_key key;
 	size_t len;
 
-	node_dir(node, dir, sizeof(dir));
+	simtest_node_dir(node, dir, sizeof(dir));
 	memset(st, 0, sizeof(*st));
 	ck_assert_int_eq(store_open_lmdb(&db, dir, 0), MN_OK);
 	ck_assert_int_eq(store_get(db, STORE_META, "identity", 8, seed, sizeof(seed), &len), MN_OK);
@@ -233,7 +200,7 @@ static void tamper(uint32_t node, const uint8_t *del_key, const uint8_t *bad_key
 	struct store *db;
 	struct store_txn *t;
 
-	node_dir(node, dir, sizeof(dir));
+	simtest_node_dir(node, dir, sizeof(dir));
 	ck_assert_int_eq(store_open_lmdb(&db, dir, 0), MN_OK);
 	ck_assert_int_eq(store_txn_begin(db, &t), MN_OK);
 	ck_assert_int_eq(store_del(t, STORE_MEMBERS, del_key, REC_PK_LEN), MN_OK);
@@ -327,7 +294,7 @@ START_TEST(lmdb_lost_store_stops_the_run)
 		       (unsigned long long)sim_scn(s)->seed, keep_dir);
 		ck_assert_int_eq(sim_run_until(s, 5 * MN_NS_PER_SEC), MN_OK);
 		sim_crash(s, K);
-		node_dir(K, dir, sizeof(dir));
+		simtest_node_dir(K, dir, sizeof(dir));
 		rm_env(dir, !keep_dir);
 		ck_assert_int_ne(sim_restart(s, K), MN_OK);
 		err = sim_error(s);
@@ -367,7 +334,7 @@ static struct sim *run_crash_ci(const char *store, uint64_t seed)
 	printf("scenario swim-crash-ci.scn store %s seed=%llu\n", store, (unsigned long long)seed);
 	fflush(stdout);
 	/* memory: no directory; lmdb: one */
-	ck_assert_int_eq(entries(simtest_tmpdir()), strcmp(store, "lmdb") == 0);
+	ck_assert_int_eq(simtest_entries(simtest_tmpdir()), strcmp(store, "lmdb") == 0);
 	sim_run(sim);
 	ck_assert_msg(!sim_error(sim), "engine stopped: %s", sim_error(sim));
 	ck_assert_msg(sim_passed(sim), "swim-crash-ci with store %s failed", store);
