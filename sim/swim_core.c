@@ -934,6 +934,23 @@ static void held_up(struct swc *c, uint32_t subj, uint32_t seq)
 		sim_env_learned(c->env, datum_key(subj, k));
 }
 
+/* Room for one more tombstone in a growing array of n (capacity *cap). */
+static int tombs_room(struct swc_tomb **v, uint32_t n, uint32_t *cap)
+{
+	struct swc_tomb *t;
+	uint32_t c;
+
+	if (n < *cap)
+		return MN_OK;
+	c = *cap ? 2 * *cap : 4;
+	t = realloc(*v, c * sizeof(*t));
+	if (!t)
+		return MN_ENOMEM;
+	*v = t;
+	*cap = c;
+	return MN_OK;
+}
+
 /* store memory: keep a tombstone in id order; one held already is left
  * (putting it again is harmless, as with STORE_REVOKED). */
 static int ps_tomb_put(struct swc_persist *ps, const uint8_t id[TOMB_ID_LEN], const uint8_t *b,
@@ -950,14 +967,8 @@ static int ps_tomb_put(struct swc_persist *ps, const uint8_t id[TOMB_ID_LEN], co
 		return MN_EMSGSIZE; /* swim keeps no such tombstone */
 	if (ps->ntombs == SWIM_MAX_TOMBS)
 		return MN_EFULL; /* nor more than that */
-	if (ps->ntombs == ps->tomb_cap) {
-		uint32_t cap = ps->tomb_cap ? 2 * ps->tomb_cap : 4;
-		struct swc_tomb *t = realloc(ps->tombs, cap * sizeof(*t));
-		if (!t)
-			return MN_ENOMEM;
-		ps->tombs = t;
-		ps->tomb_cap = cap;
-	}
+	if (tombs_room(&ps->tombs, ps->ntombs, &ps->tomb_cap))
+		return MN_ENOMEM;
 	memmove(&ps->tombs[pos + 1], &ps->tombs[pos], (ps->ntombs - pos) * sizeof(*ps->tombs));
 	memcpy(ps->tombs[pos].id, id, TOMB_ID_LEN);
 	ps->tombs[pos].len = (uint16_t)len;
@@ -1153,14 +1164,8 @@ static int collect_tomb(void *ctx, const uint8_t *key, size_t klen, const uint8_
 
 	if (vlen > REC_REVOKE_MAX || x->nt == SWIM_MAX_TOMBS)
 		return 0;
-	if (x->nt == x->tcap) {
-		uint32_t cap = x->tcap ? 2 * x->tcap : 4;
-		struct swc_tomb *t = realloc(x->t, cap * sizeof(*t));
-		if (!t)
-			return MN_ENOMEM;
-		x->t = t;
-		x->tcap = cap;
-	}
+	if (tombs_room(&x->t, x->nt, &x->tcap))
+		return MN_ENOMEM;
 	e = &x->t[x->nt++];
 	memset(e->id, 0, sizeof(e->id));
 	memcpy(e->id, key, klen < TOMB_ID_LEN ? klen : TOMB_ID_LEN);
