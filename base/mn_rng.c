@@ -48,15 +48,3 @@ struct mn_rng mn_seeded_rng_iface(struct mn_seeded_rng *s)
 	struct mn_rng r = { seeded_fill, s };
 	return r;
 }
-
-static void os_fill(void *ctx, uint8_t *out, size_t len)
-{
-	(void)ctx;
-	randombytes_buf(out, len);
-}
-
-struct mn_rng mn_os_rng(void)
-{
-	struct mn_rng r = { os_fill, NULL };
-	return r;
-}

@@ -21,6 +21,7 @@
 #include "driver.h"
 #include "mn_err.h"
 #include "mn_rng.h"
+#include "os_rng.h"
 #include "tun.h"
 #include "uapi_server.h"
 #include "wg.h"
@@ -66,7 +67,7 @@ static int cmd_genkey(void)
 {
 	uint8_t key[WG_KEY_LEN];
 	char b64[WGKEY_B64_LEN];
-	struct mn_rng rng = mn_os_rng();
+	struct mn_rng rng = os_rng();
 	struct stat st;
 
 	/* As `wg genkey`: a private key written to a file others can read is
@@ -411,7 +412,7 @@ static int cmd_wg(int argc, char **argv)
 	struct wgconf conf;
 	struct mn_addr *endpoints = NULL;
 	struct wg_dev *dev = NULL;
-	struct mn_rng rng = mn_os_rng();
+	struct mn_rng rng = os_rng();
 	char err[MAIN_ERR_MAX];
 	int rc, code = 1;
 

@@ -1,7 +1,7 @@
 /* mn_rng.h - the per-node random generator.
  *
  * Protocol code never calls randombytes_buf() itself: it draws from the
- * mn_rng its node was given. The daemon backs it with the OS generator; the
+ * mn_rng its node was given. The daemon backs it with the OS generator (daemon/os_rng.h); the
  * simulator and the tests give each node a seeded stream so a run replays
  * from its seed. Key generation uses libsodium's *_seed_keypair forms with
  * seeds drawn from here.
@@ -46,8 +46,5 @@ struct mn_seeded_rng {
 void mn_seeded_rng_init(struct mn_seeded_rng *s, uint64_t seed);
 /* An mn_rng drawing from s (s must outlive it). */
 struct mn_rng mn_seeded_rng_iface(struct mn_seeded_rng *s);
-
-/* The OS generator (libsodium randombytes_buf), for the daemon. */
-struct mn_rng mn_os_rng(void);
 
 #endif

@@ -1,0 +1,6 @@
+# cli/: the meshnode program's command line, one file per command group.
+bin_PROGRAMS += meshnode
+meshnode_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
+meshnode_LDADD = $(DAEMON_LIBS)
+meshnode_SOURCES = \
+	cli/main.c
