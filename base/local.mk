@@ -4,7 +4,7 @@ libmncore_a_SOURCES += \
 	base/mn_err.c base/mn_err.h \
 	base/mn_rng.c base/mn_rng.h \
 	base/mn_addr.c base/mn_addr.h \
-	base/mn_time.h base/mn_wire.h
+	base/mn_time.h base/mn_wire.h base/mn_bits.h
 
 check_PROGRAMS += tests/test_base
 TESTS += tests/test_base

@@ -60,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mn_bits.h"
 #include "mn_err.h"
 #include "mn_wire.h"
 
@@ -446,11 +447,6 @@ static uint64_t log10_milli(uint64_t x)
 	return (log2_q16(x) * UINT64_C(1292913987) * 1000 + (UINT64_C(1) << 47)) >> 48;
 }
 
-static uint32_t ceil_log2(uint64_t x)
-{
-	return x <= 1 ? 0 : 64 - (uint32_t)__builtin_clzll(x - 1);
-}
-
 static uint32_t members_n(const struct swim *s)
 {
 	return s->nlive ? s->nlive : 1;
@@ -508,7 +504,7 @@ static uint32_t scale_retransmit(const struct swim_params *p, uint32_t n)
 
 static mn_ns scale_pushpull(const struct swim_params *p, uint32_t n)
 {
-	return p->pushpull_interval_ns * (n <= 32 ? 1 : ceil_log2(n) - 4);
+	return p->pushpull_interval_ns * (n <= 32 ? 1 : mn_ceil_log2(n) - 4);
 }
 
 void swim_scale(const struct swim_params *p, uint32_t n, struct swim_scaled *out)

@@ -62,12 +62,6 @@ struct demo {
 	uint32_t txq_head, txq_len;
 };
 
-static int param_err(char *err, size_t errlen, const struct sim_param *p, const char *why)
-{
-	snprintf(err, errlen, "core_param:%u: %s %s: %s", p->line, p->key, p->value, why);
-	return MN_EINVAL;
-}
-
 static int shared_new(void **out, const struct sim_core_args *args, char *err, size_t errlen)
 {
 	const struct sim_param *params = args->params;
@@ -86,21 +80,21 @@ static int shared_new(void **out, const struct sim_core_args *args, char *err, s
 		if (strcmp(p->key, "interval") == 0) {
 			if (scn_parse_duration(p->value, &sh->interval_ns) || sh->interval_ns < 2 ||
 			    sh->interval_ns > 3600 * MN_NS_PER_SEC)
-				rc = param_err(err, errlen, p, "want a duration, 2ns .. 1h");
+				rc = simcore_param_err(err, errlen, p, "want a duration, 2ns .. 1h");
 		} else if (strcmp(p->key, "fanout") == 0) {
 			if (scn_parse_u64(p->value, &v) || v < 1 || v > DEMO_MAX_FANOUT)
-				rc = param_err(err, errlen, p, "want 1 .. 8");
+				rc = simcore_param_err(err, errlen, p, "want 1 .. 8");
 			sh->fanout = (uint32_t)v;
 		} else if (strcmp(p->key, "size") == 0) {
 			if (scn_parse_u64(p->value, &v) || v < DEMO_HDR_LEN || v > SIM_MAX_DGRAM)
-				rc = param_err(err, errlen, p, "want 18 .. 1472 bytes");
+				rc = simcore_param_err(err, errlen, p, "want 18 .. 1472 bytes");
 			sh->size = (uint32_t)v;
 		} else if (strcmp(p->key, "persist") == 0) {
 			if (scn_parse_u64(p->value, &v) || v > 1)
-				rc = param_err(err, errlen, p, "want 0 or 1");
+				rc = simcore_param_err(err, errlen, p, "want 0 or 1");
 			sh->persist = v == 1;
 		} else {
-			rc = param_err(err, errlen, p, "unknown (interval, fanout, size, persist)");
+			rc = simcore_param_err(err, errlen, p, "unknown (interval, fanout, size, persist)");
 		}
 	}
 	if (!rc) {

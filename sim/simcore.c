@@ -1,7 +1,10 @@
 /* simcore.c - the cores built into meshsim. */
 #include "simcore.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "mn_err.h"
 
 #include "demo_core.h"
 #include "swim_core.h"
@@ -24,6 +27,12 @@ const struct sim_core_ops *simcore_find(const char *name)
 			return cores[i];
 	}
 	return NULL;
+}
+
+int simcore_param_err(char *err, size_t errlen, const struct sim_param *p, const char *why)
+{
+	snprintf(err, errlen, "core_param:%u: %s %s: %s", p->line, p->key, p->value, why);
+	return MN_EINVAL;
 }
 
 const char *const *simcore_names(void)

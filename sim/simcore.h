@@ -203,5 +203,8 @@ struct sim_core_ops {
 const struct sim_core_ops *simcore_find(const char *name);
 /* Names of the built-in cores, NULL-terminated (for help text). */
 const char *const *simcore_names(void);
+/* Write "core_param:LINE: KEY VALUE: WHY" to err and return MN_EINVAL: the
+ * one error form every core uses for a core_param it refuses. */
+int simcore_param_err(char *err, size_t errlen, const struct sim_param *p, const char *why);
 
 #endif

@@ -57,6 +57,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "mn_bits.h"
 #include "mn_err.h"
 #include "mn_wire.h"
 #include "rtab.h"
@@ -243,12 +244,6 @@ static const struct {
 	{ "inc_jump_max", P_U32, offsetof(struct swim_params, inc_jump_max) },
 };
 
-static int param_err(char *err, size_t errlen, const struct sim_param *p, const char *why)
-{
-	snprintf(err, errlen, "core_param:%u: %s %s: %s", p->line, p->key, p->value, why);
-	return MN_EINVAL;
-}
-
 int swim_core_params(const struct sim_param *params, uint32_t nparams, const char *profile,
 		     struct swim_params *out, char *err, size_t errlen)
 {
@@ -258,7 +253,7 @@ int swim_core_params(const struct sim_param *params, uint32_t nparams, const cha
 		if (strcmp(params[i].key, "profile") != 0)
 			continue;
 		if (strcmp(params[i].value, "lan") != 0 && strcmp(params[i].value, "wan") != 0)
-			return param_err(err, errlen, &params[i], "want lan or wan");
+			return simcore_param_err(err, errlen, &params[i], "want lan or wan");
 		prof = params[i].value;
 	}
 	if (strcmp(prof, "wan") == 0)
@@ -275,17 +270,17 @@ int swim_core_params(const struct sim_param *params, uint32_t nparams, const cha
 		for (k = 0; k < nf && strcmp(pfields[k].key, p->key) != 0; k++)
 			;
 		if (k == nf)
-			return param_err(err, errlen, p, "unknown key (see sim/swim_core.h)");
+			return simcore_param_err(err, errlen, p, "unknown key (see sim/swim_core.h)");
 		uint8_t *f = (uint8_t *)out + pfields[k].off;
 		if (pfields[k].kind == P_DUR) {
 			mn_ns v;
 			if (scn_parse_duration(p->value, &v))
-				return param_err(err, errlen, p, "want a duration");
+				return simcore_param_err(err, errlen, p, "want a duration");
 			memcpy(f, &v, sizeof(v));
 		} else {
 			uint64_t v;
 			if (scn_parse_u64(p->value, &v) || v > UINT32_MAX)
-				return param_err(err, errlen, p, "want a 32-bit count");
+				return simcore_param_err(err, errlen, p, "want a 32-bit count");
 			uint32_t v32 = (uint32_t)v;
 			memcpy(f, &v32, sizeof(v32));
 		}
@@ -298,17 +293,12 @@ int swim_core_params(const struct sim_param *params, uint32_t nparams, const cha
 	return MN_OK;
 }
 
-static uint32_t ceil_log2(uint64_t x)
-{
-	return x <= 1 ? 0 : 64 - (uint32_t)__builtin_clzll(x - 1);
-}
-
 mn_ns swim_core_detect_bound(const struct swim_params *p, uint32_t n)
 {
 	struct swim_scaled sc;
 
 	swim_scale(p, n, &sc);
-	return 11 * p->probe_interval_ns + ceil_log2(n) * p->gossip_interval_ns + sc.susp_max_ns +
+	return 11 * p->probe_interval_ns + mn_ceil_log2(n) * p->gossip_interval_ns + sc.susp_max_ns +
 	       2 * p->probe_timeout_ns; /* the last call */
 }
 
@@ -582,25 +572,25 @@ static int shared_new(void **out, const struct sim_core_args *a, char *err, size
 		uint64_t v;
 		if (strcmp(p->key, "bootstrap") == 0) {
 			if (scn_parse_u64(p->value, &v) || v < 1 || v > SWC_MAX_BOOTSTRAP)
-				rc = param_err(err, errlen, p, "want 1 .. 16");
+				rc = simcore_param_err(err, errlen, p, "want 1 .. 16");
 			sh->bootstrap = (uint32_t)v;
 		} else if (strcmp(p->key, "preload") == 0) {
 			if (scn_parse_u64(p->value, &v) || v > 1)
-				rc = param_err(err, errlen, p, "want 0 or 1");
+				rc = simcore_param_err(err, errlen, p, "want 0 or 1");
 			sh->preload = v == 1;
 		} else if (strcmp(p->key, "x25519_memo") == 0) {
 			if (scn_parse_u64(p->value, &v) || v < XMEMO_MIN || v > XMEMO_MAX ||
 			    (v & (v - 1)))
-				rc = param_err(err, errlen, p, "want a power of two, 2^12 .. 2^26");
+				rc = simcore_param_err(err, errlen, p, "want a power of two, 2^12 .. 2^26");
 			xm_entries = v;
 		} else if (strcmp(p->key, "revoker") == 0) {
 			if (strcmp(p->value, "admin") != 0 && strcmp(p->value, "root") != 0)
-				rc = param_err(err, errlen, p, "want admin or root");
+				rc = simcore_param_err(err, errlen, p, "want admin or root");
 			sh->revoke_by_root = strcmp(p->value, "root") == 0;
 		} else if (strcmp(p->key, "store") == 0) {
 			if (strcmp(p->value, "lmdb") != 0 && strcmp(p->value, "memory") != 0 &&
 			    strcmp(p->value, "auto") != 0)
-				rc = param_err(err, errlen, p, "want lmdb, memory or auto");
+				rc = simcore_param_err(err, errlen, p, "want lmdb, memory or auto");
 			store = p->value;
 		}
 	}
@@ -622,7 +612,7 @@ static int shared_new(void **out, const struct sim_core_args *a, char *err, size
 			xm_entries *= 2;
 	}
 	sh->xm_mask = (uint32_t)(xm_entries - 1);
-	sh->idmap_mask = (UINT32_C(1) << ceil_log2((uint64_t)nodes * 2 + 2)) - 1;
+	sh->idmap_mask = (UINT32_C(1) << mn_ceil_log2((uint64_t)nodes * 2 + 2)) - 1;
 	rc = MN_ENOMEM;
 	sh->xm = calloc(xm_entries, sizeof(*sh->xm));
 	sh->memo_slots = calloc(MEMO_SLOTS, REC_MEMO_KEY_LEN);
