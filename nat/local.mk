@@ -1,1 +1,1 @@
-# nat/: (nothing yet)
+# nat/: the NAT traversal core (nothing yet; nat/README.md)
