@@ -32,3 +32,11 @@ fuzz_fuzz_gossip_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
 fuzz_fuzz_gossip_LDFLAGS = $(FUZZER_FLAGS)
 fuzz_fuzz_gossip_LDADD = $(CORE_LIBS)
 endif
+
+if FUZZ
+noinst_PROGRAMS += fuzz/fuzz_invite_link
+fuzz_fuzz_invite_link_SOURCES = fuzz/fuzz_invite_link.c
+fuzz_fuzz_invite_link_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
+fuzz_fuzz_invite_link_LDFLAGS = $(FUZZER_FLAGS)
+fuzz_fuzz_invite_link_LDADD = $(CORE_LIBS)
+endif

@@ -276,7 +276,7 @@ static int make_sig(const struct rec_key *k, const uint8_t *msg, size_t len,
 
 /* ---- field checks shared by encoders and decoders ---- */
 
-static bool name_ok(const char *name, size_t len)
+bool rec_name_ok(const char *name, size_t len)
 {
 	if (len < 1 || len > REC_NAME_MAX)
 		return false;
@@ -802,7 +802,7 @@ static int put_member(struct wr *w, const struct rec_member *m, size_t *adm_off)
 	int err;
 
 	if ((m->flags & ~REC_MEM_FLAGS_ALL) || m->nroutes > REC_MAX_ROUTES ||
-	    m->name_len > REC_NAME_MAX || !name_ok(m->name, m->name_len))
+	    m->name_len > REC_NAME_MAX || !rec_name_ok(m->name, m->name_len))
 		return MN_EPROTO;
 	if (m->adm.admitter == REC_BY_ADMIN && m->invite.signer != REC_BY_ADMIN)
 		return MN_EPROTO;
@@ -868,7 +868,7 @@ int rec_member_decode(struct rec_member *m, const uint8_t *buf, size_t len)
 	if (!(p = take(&r, m->name_len)))
 		return MN_ETRUNC;
 	memcpy(m->name, p, m->name_len);
-	if (!name_ok(m->name, m->name_len))
+	if (!rec_name_ok(m->name, m->name_len))
 		return MN_EPROTO;
 	if (!(p = take(&r, 1)))
 		return MN_ETRUNC;

@@ -120,6 +120,10 @@ void rec_key_from_seed(struct rec_key *k, const uint8_t seed[REC_SEED_LEN]);
 void rec_key_generate(struct rec_key *k, const struct mn_rng *rng);
 void rec_key_wipe(struct rec_key *k);
 
+/* A member or network name: 1..REC_NAME_MAX of [a-z0-9-], no '-' at
+ * either end (one DNS label). */
+bool rec_name_ok(const char *name, size_t len);
+
 /* What every verifier knows about its network. */
 struct rec_network {
 	uint8_t root_pk[REC_PK_LEN];

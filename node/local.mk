@@ -1,3 +1,12 @@
 # node/: the node core (sans-I/O) that joins the WireGuard core, the gossip
 # core and (later) nat/ into one mesh node; the daemon (daemon/) and the
-# simulator (sim/) drive the same code. Empty until the mesh issue lands.
+# simulator (sim/) drive the same code. So far: the invite link codec.
+libmncore_a_SOURCES += \
+	node/invite_link.c node/invite_link.h
+
+check_PROGRAMS += tests/test_node
+TESTS += tests/test_node
+tests_test_node_CFLAGS = $(TEST_CFLAGS)
+tests_test_node_LDADD = $(CORE_LIBS) $(TEST_LIBS)
+tests_test_node_SOURCES = tests/check_main.c tests/check_main.h \
+	tests/node/test_invite_link.c
