@@ -205,7 +205,7 @@ static int resolve_endpoint(const char *text, struct mn_addr *out, char *err, si
 static int apply_config(struct wg_dev *dev, const struct wgconf *conf,
 			const struct mn_addr *endpoints, const char *path)
 {
-	struct mn_time now = drv_now();
+	struct mn_time now = driver_now();
 	char b64[WGKEY_B64_LEN], pbuf[MN_PREFIX_STRLEN];
 	int rc;
 
@@ -251,7 +251,7 @@ struct wg_run {
 	uv_signal_t sigint, sigterm, sigusr1;
 	const char *ifname;
 	struct wg_dev *dev;
-	struct drv *drv;
+	struct driver *drv;
 	struct uapi_server *uapi;
 	int exit_code;
 	bool stopping;
@@ -269,7 +269,7 @@ static void run_stop(struct wg_run *r, int code)
 	if (r->uapi)
 		uapi_server_close(r->uapi);
 	if (r->drv)
-		drv_close(r->drv, NULL, NULL);
+		driver_close(r->drv, NULL, NULL);
 	r->uapi = NULL;
 	r->drv = NULL;
 }
@@ -278,11 +278,11 @@ static void run_stop(struct wg_run *r, int code)
  * nonzero per-reason drop of the core, one line each. */
 static void print_counters(const struct wg_run *r)
 {
-	struct drv_stats st;
+	struct driver_stats st;
 
 	if (!r->drv)
 		return;
-	drv_get_stats(r->drv, &st);
+	driver_get_stats(r->drv, &st);
 	fprintf(stderr,
 		PROG ": %s: udp rx %llu tx %llu (tx dropped %llu, truncated %llu); "
 		     "tun rx %llu tx %llu (tx dropped %llu, unreadable %llu); core dropped %llu\n",
@@ -323,13 +323,13 @@ static void on_uapi_request(void *ctx)
 	struct wg_run *r = ctx;
 
 	if (r->drv)
-		drv_kick(r->drv);
+		driver_kick(r->drv);
 }
 
 static int run_wg(const char *ifname, const struct wgconf *conf, struct wg_dev *dev)
 {
 	struct wg_run r;
-	struct drv_opts opts;
+	struct driver_opts opts;
 	struct uapi_host host;
 	char sock_path[UAPI_SERVER_PATH_MAX];
 	int rc;
@@ -367,13 +367,13 @@ static int run_wg(const char *ifname, const struct wgconf *conf, struct wg_dev *
 	opts.n_addresses = conf->n_addresses;
 	opts.on_dead = on_tun_dead;
 	opts.ctx = &r;
-	if ((rc = drv_new(&r.drv, &r.loop, dev, &opts)) < 0) {
+	if ((rc = driver_new(&r.drv, &r.loop, dev, &opts)) < 0) {
 		if (rc == MN_EINVAL)
 			fprintf(stderr, PROG ": %s: invalid settings (MTU %u: allowed %d..%d)\n",
-				ifname, conf->mtu, DRV_MTU_MIN, DRV_MTU_MAX);
+				ifname, conf->mtu, DRIVER_MTU_MIN, DRIVER_MTU_MAX);
 		goto out;
 	}
-	drv_uapi_host(r.drv, &host);
+	driver_uapi_host(r.drv, &host);
 	if ((rc = uapi_server_new(&r.uapi, &r.loop, ifname, dev, &host, on_uapi_request, &r)) < 0) {
 		fprintf(stderr, PROG ": %s: cannot serve %s: %s\n", ifname, sock_path,
 			rc == MN_EBUSY ? "another process took it" : strerror(errno));
@@ -397,7 +397,7 @@ out:
 		if (r.uapi)
 			uapi_server_close(r.uapi);
 		if (r.drv)
-			drv_close(r.drv, NULL, NULL);
+			driver_close(r.drv, NULL, NULL);
 		r.exit_code = 1;
 	}
 	uv_run(&r.loop, UV_RUN_DEFAULT); /* let closing handles finish */
@@ -449,13 +449,13 @@ static int cmd_wg(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (conf.mtu && (conf.mtu < DRV_MTU_MIN || conf.mtu > DRV_MTU_MAX)) {
-		fprintf(stderr, "%s: MTU %u is outside %d..%d\n", path, conf.mtu, DRV_MTU_MIN,
-			DRV_MTU_MAX);
+	if (conf.mtu && (conf.mtu < DRIVER_MTU_MIN || conf.mtu > DRIVER_MTU_MAX)) {
+		fprintf(stderr, "%s: MTU %u is outside %d..%d\n", path, conf.mtu, DRIVER_MTU_MIN,
+			DRIVER_MTU_MAX);
 		goto out;
 	}
-	if (conf.n_addresses > DRV_MAX_ADDRESSES) {
-		fprintf(stderr, "%s: more than %d addresses\n", path, DRV_MAX_ADDRESSES);
+	if (conf.n_addresses > DRIVER_MAX_ADDRESSES) {
+		fprintf(stderr, "%s: more than %d addresses\n", path, DRIVER_MAX_ADDRESSES);
 		goto out;
 	}
 	endpoints = calloc(conf.n_peers ? conf.n_peers : 1, sizeof(*endpoints));
