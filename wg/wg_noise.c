@@ -4,13 +4,15 @@
  * live on the stack and are wiped at `out:` on every path; handshake state is
  * committed only after every check passed.
  */
+#include "wg_noise.h"
+
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mn_err.h"
 #include "mn_wire.h"
-#include "wg_internal.h"
+#include "wg_peer.h"
 
 static const char CONSTRUCTION[] = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
 static const char IDENTIFIER[] = "WireGuard v1 zx2c4 Jason@zx2c4.com";
@@ -66,7 +68,7 @@ void wg_noise_precompute(struct wg_peer *peer)
 	peer->ss_valid = dev->has_key && wg_dh(peer->ss, dev->priv, peer->public_key) == MN_OK;
 }
 
-void wg_handshake_clear(struct wg_dev *dev, struct wg_handshake *hs)
+void wg_noise_handshake_clear(struct wg_dev *dev, struct wg_handshake *hs)
 {
 	/* Keep what guards against replay across handshakes. */
 	uint8_t ts[WG_TAI64N_LEN];
@@ -147,7 +149,7 @@ int wg_noise_create_initiation(struct wg_peer *peer, uint8_t msg[WG_INITIATION_L
 	wg_aead_seal(msg + INIT_TIMESTAMP, ts, WG_TAI64N_LEN, 0, k, h, 32);
 	mix_hash(h, msg + INIT_TIMESTAMP, WG_TAI64N_LEN + WG_AEAD_TAG_LEN);
 
-	wg_handshake_clear(dev, hs);
+	wg_noise_handshake_clear(dev, hs);
 	commit_created(peer, e_priv, c, h, WG_HS_CREATED_INITIATION, msg + INIT_SENDER);
 	rc = MN_OK;
 out:
@@ -338,7 +340,7 @@ out:
 	return rc;
 }
 
-void wg_keypair_free(struct wg_dev *dev, struct wg_keypair *kp)
+void wg_noise_keypair_free(struct wg_dev *dev, struct wg_keypair *kp)
 {
 	if (!kp)
 		return;
@@ -380,27 +382,27 @@ int wg_noise_begin_session(struct wg_peer *peer, struct mn_time now)
 	kp->entry.id = hs->entry.id;
 	wg_index_del(dev, &hs->entry);
 	wg_index_add_id(dev, &kp->entry);
-	wg_handshake_clear(dev, hs);
+	wg_noise_handshake_clear(dev, hs);
 
 	if (initiator) {
 		/* Usable at once. A pending next keypair (from a simultaneous
 		 * responder handshake) becomes previous; the old current goes. */
 		if (peer->next) {
-			wg_keypair_free(dev, peer->prev);
+			wg_noise_keypair_free(dev, peer->prev);
 			peer->prev = peer->next;
 			peer->next = NULL;
-			wg_keypair_free(dev, peer->cur);
+			wg_noise_keypair_free(dev, peer->cur);
 		} else {
-			wg_keypair_free(dev, peer->prev);
+			wg_noise_keypair_free(dev, peer->prev);
 			peer->prev = peer->cur;
 		}
 		peer->cur = kp;
 	} else {
 		/* Not usable for sending until the initiator's first data packet
 		 * confirms it; previous goes, current stays for now. */
-		wg_keypair_free(dev, peer->next);
+		wg_noise_keypair_free(dev, peer->next);
 		peer->next = kp;
-		wg_keypair_free(dev, peer->prev);
+		wg_noise_keypair_free(dev, peer->prev);
 		peer->prev = NULL;
 	}
 	return MN_OK;
