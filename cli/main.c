@@ -25,6 +25,7 @@
 #include "tun.h"
 #include "uapi_server.h"
 #include "wg.h"
+#include "wg_crypto.h"
 #include "wgconf.h"
 #include "wgkey.h"
 
@@ -76,7 +77,7 @@ static int cmd_genkey(void)
 		fprintf(stderr, PROG ": warning: writing to a world-accessible file; "
 			"consider `umask 077` first\n");
 	mn_rng_bytes(&rng, key, sizeof(key));
-	wgkey_clamp(key);
+	wg_clamp(key);
 	wgkey_to_base64(b64, key);
 	printf("%s\n", b64);
 	sodium_memzero(key, sizeof(key));
@@ -112,7 +113,7 @@ static int cmd_pubkey(void)
 			"(44 characters, as `" PROG " genkey` prints)\n");
 		goto out;
 	}
-	if (wgkey_public(pub, priv) < 0) {
+	if (wg_pubkey(pub, priv) < 0) {
 		fprintf(stderr, PROG " pubkey: cannot derive a public key from this private key\n");
 		goto out;
 	}

@@ -26,7 +26,6 @@ struct driver_sock {
 	uv_poll_t poll;
 	struct driver *drv;
 	int fd;
-	int family;
 };
 
 struct driver {
@@ -445,7 +444,7 @@ static void sock_del(struct driver_sock *s)
 }
 
 /* Takes ownership of fd (closed on failure). */
-static int sock_new(struct driver *drv, int fd, int family, struct driver_sock **out)
+static int sock_new(struct driver *drv, int fd, struct driver_sock **out)
 {
 	struct driver_sock *s;
 	int rc;
@@ -460,7 +459,6 @@ static int sock_new(struct driver *drv, int fd, int family, struct driver_sock *
 	}
 	s->drv = drv;
 	s->fd = fd;
-	s->family = family;
 	if ((rc = uv_poll_init(drv->loop, &s->poll, fd)) < 0) {
 		driver_log(drv, "uv_poll_init(udp): %s", uv_strerror(rc));
 		close(fd);
@@ -496,12 +494,12 @@ int driver_set_listen_port(struct driver *drv, uint16_t port)
 			driver_log(drv, "cannot bind UDP port %u: %s", port, strerror(errno));
 		return rc;
 	}
-	if ((rc = sock_new(drv, fd6, AF_INET6, &s6)) < 0) {
+	if ((rc = sock_new(drv, fd6, &s6)) < 0) {
 		if (fd4 >= 0)
 			close(fd4);
 		return rc;
 	}
-	if ((rc = sock_new(drv, fd4, AF_INET, &s4)) < 0) {
+	if ((rc = sock_new(drv, fd4, &s4)) < 0) {
 		sock_del(s6);
 		return rc;
 	}
