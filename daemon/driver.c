@@ -793,7 +793,8 @@ static size_t buf_size_for(uint32_t mtu)
 	return need < DRIVER_BUF_MIN ? DRIVER_BUF_MIN : need;
 }
 
-int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev, const struct driver_opts *opts)
+int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev,
+	       const struct driver_opts *opts)
 {
 	struct driver *drv;
 	int rc, uvrc;

@@ -44,7 +44,8 @@ enum driver_limits {
 	DRIVER_DEFAULT_MTU = 1420,       /* wg-quick's default */
 	DRIVER_MTU_MIN = 576,            /* IPv6 addresses further need 1280 (kernel rule) */
 	DRIVER_MTU_MAX = 9000,           /* jumbo frames; buffers are sized from the MTU */
-	DRIVER_SUPER_LEN = OFFLOAD_VNET_HDR_LEN + OFFLOAD_MAX_SUPER, /* one TUN read: vnet header + largest IP packet */
+	/* one TUN read: vnet header + largest IP packet */
+	DRIVER_SUPER_LEN = OFFLOAD_VNET_HDR_LEN + OFFLOAD_MAX_SUPER,
 	DRIVER_BUF_MIN = 2048,           /* buffer floor: room for peers with an MTU up to 2000 */
 	DRIVER_MAX_ROUTES = 1 << 16,     /* routes installed for AllowedIPs */
 	DRIVER_MAX_ADDRESSES = 256       /* interface addresses */
@@ -90,7 +91,8 @@ struct mn_time driver_now(void);
  * MN_ENOENT a system call failed (a message naming it went to stderr).
  * On failure everything created is being torn down; handles may still be
  * closing, so run the loop once more before closing it. */
-int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev, const struct driver_opts *opts);
+int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev,
+	       const struct driver_opts *opts);
 
 /* Stop, close the TUN device (the interface disappears) and the sockets,
  * and free the driver once libuv has closed its handles; done(ctx) is called

@@ -76,15 +76,7 @@ static int handle_handshake(struct wg_dev *dev, const struct mn_addr *src, uint8
 			return rc;
 		}
 		wg_timers_session_derived(peer, now.mono);
-		wg_timers_traversal(peer, now.mono);
-		wg_timers_any_authenticated_sent(peer);
-		/* A response counts as our handshake for the rate limit, so
-		 * traffic queued before the initiator's first data does not
-		 * start a second handshake (as the kernel does). */
-		peer->last_sent_handshake = now.mono;
-		peer->sent_any_handshake = true;
-		peer->tx_bytes += sizeof(resp);
-		wg_send_control(dev, resp, sizeof(resp), &peer->endpoint);
+		wg_send_handshake(peer, resp, sizeof(resp), now.mono);
 		return 0;
 	}
 

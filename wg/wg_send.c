@@ -125,9 +125,21 @@ static int stage_packet(struct wg_peer *peer, const uint8_t *pkt, size_t len)
 
 /* ---- handshakes and data ---- */
 
+void wg_send_handshake(struct wg_peer *peer, const uint8_t *msg, size_t len, mn_ns now)
+{
+	wg_timers_traversal(peer, now);
+	wg_timers_any_authenticated_sent(peer);
+	/* Initiations and responses alike count for the one-per-REKEY_TIMEOUT
+	 * limit, so traffic queued before the initiator's first data does not
+	 * start a second handshake (as the kernel does). */
+	peer->last_sent_handshake = now;
+	peer->sent_any_handshake = true;
+	peer->tx_bytes += len;
+	wg_send_control(peer->dev, msg, len, &peer->endpoint);
+}
+
 void wg_send_initiation(struct wg_peer *peer, struct mn_time now, bool is_retry)
 {
-	struct wg_dev *dev = peer->dev;
 	uint8_t msg[WG_INITIATION_LEN];
 
 	if (!is_retry)
@@ -141,12 +153,7 @@ void wg_send_initiation(struct wg_peer *peer, struct mn_time now, bool is_retry)
 	if (wg_noise_create_initiation(peer, msg, now) < 0)
 		return;
 	wg_cookie_add_macs(peer, msg, sizeof(msg), now.mono);
-	wg_timers_traversal(peer, now.mono);
-	wg_timers_any_authenticated_sent(peer);
-	peer->last_sent_handshake = now.mono;
-	peer->sent_any_handshake = true;
-	peer->tx_bytes += sizeof(msg);
-	wg_send_control(dev, msg, sizeof(msg), &peer->endpoint);
+	wg_send_handshake(peer, msg, sizeof(msg), now.mono);
 	wg_timers_handshake_initiated(peer, now.mono);
 }
 

@@ -12,6 +12,9 @@ void wg_send_control(struct wg_dev *dev, const uint8_t *data, size_t len,
 		     const struct mn_addr *dst);
 /* Free everything still queued (device teardown). */
 void wg_send_control_clear(struct wg_dev *dev);
+/* Queue a finished handshake message (initiation or response) to the
+ * peer's endpoint, with its timer events and the handshake rate limit. */
+void wg_send_handshake(struct wg_peer *peer, const uint8_t *msg, size_t len, mn_ns now);
 /* Send a handshake initiation unless one went out less than REKEY_TIMEOUT
  * ago; is_retry keeps the attempt count (the retransmit timer). */
 void wg_send_initiation(struct wg_peer *peer, struct mn_time now, bool is_retry);
