@@ -3,4 +3,6 @@ bin_PROGRAMS += meshnode
 meshnode_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
 meshnode_LDADD = $(DAEMON_LIBS)
 meshnode_SOURCES = \
-	cli/main.c
+	cli/main.c cli/cmd.h \
+	cli/cmd_key.c \
+	cli/cmd_wg.c

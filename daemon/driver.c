@@ -22,17 +22,16 @@
 #include "offload.h"
 #include "tun.h"
 
-struct drv_sock {
+struct driver_sock {
 	uv_poll_t poll;
-	struct drv *drv;
+	struct driver *drv;
 	int fd;
-	int family;
 };
 
-struct drv {
+struct driver {
 	uv_loop_t *loop;
 	struct wg_dev *dev;
-	struct drv_opts opts;
+	struct driver_opts opts;
 	char ifname[TUN_NAME_MAX + 1];
 	uint32_t mtu;
 
@@ -50,19 +49,19 @@ struct drv {
 	bool timer_init;
 	mn_ns armed; /* deadline the timer is armed for, MN_NEVER when stopped */
 
-	uv_idle_t idle; /* continues a drain that hit DRV_DRAIN_BATCHES */
+	uv_idle_t idle; /* continues a drain that hit DRIVER_DRAIN_BATCHES */
 	bool idle_init;
 
-	struct drv_sock *sock4, *sock6;
+	struct driver_sock *sock4, *sock6;
 	uint16_t port;
 	uint32_t fwmark;
 
-	struct nl_sock nl;
+	struct netlink_sock nl;
 
-	/* The packet path: DRV_BATCH buffers of buf_size bytes, one arena. */
+	/* The packet path: DRIVER_BATCH buffers of buf_size bytes, one arena. */
 	size_t buf_size;
 	uint8_t *arena;
-	uint8_t *bufs[DRV_BATCH];
+	uint8_t *bufs[DRIVER_BATCH];
 	struct udp_batch rx;
 	struct udp_batch tx4, tx6;
 
@@ -75,13 +74,13 @@ struct drv {
 	void (*done)(void *ctx);
 	void *done_ctx;
 
-	struct drv_stats stats;
+	struct driver_stats stats;
 };
 
-static void drv_log(const struct drv *drv, const char *fmt, ...)
+static void driver_log(const struct driver *drv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void drv_log(const struct drv *drv, const char *fmt, ...)
+static void driver_log(const struct driver *drv, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -92,7 +91,7 @@ static void drv_log(const struct drv *drv, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-struct mn_time drv_now(void)
+struct mn_time driver_now(void)
 {
 	struct timespec m, w;
 	struct mn_time t;
@@ -116,7 +115,7 @@ static mn_ns mono_now(void)
 
 static void on_timer(uv_timer_t *t);
 
-static void rearm(struct drv *drv)
+static void rearm(struct driver *drv)
 {
 	mn_ns d, now;
 	uint64_t ms = 0;
@@ -145,7 +144,7 @@ static void rearm(struct drv *drv)
 
 /* ---- sending ---- */
 
-static void flush_one(struct drv *drv, struct udp_batch *b, const struct drv_sock *s)
+static void flush_one(struct driver *drv, struct udp_batch *b, const struct driver_sock *s)
 {
 	unsigned n = b->ndgram, lost;
 
@@ -161,14 +160,14 @@ static void flush_one(struct drv *drv, struct udp_batch *b, const struct drv_soc
 	drv->stats.udp_tx_drop += lost;
 }
 
-static void tx_flush(struct drv *drv)
+static void tx_flush(struct driver *drv)
 {
 	flush_one(drv, &drv->tx4, drv->sock4);
 	flush_one(drv, &drv->tx6, drv->sock6);
 }
 
 /* Queue one datagram; the buffer must stay untouched until tx_flush(). */
-static void tx_queue(struct drv *drv, uint8_t *buf, size_t len, const struct mn_addr *dst)
+static void tx_queue(struct driver *drv, uint8_t *buf, size_t len, const struct mn_addr *dst)
 {
 	struct udp_batch *b;
 
@@ -191,12 +190,12 @@ static void on_idle(uv_idle_t *h);
 /* Send what the device queued: handshakes, cookie replies, keepalives and
  * packets a handshake released. Bounded per call; if more is left, an idle
  * handle continues on the next loop turn after I/O has had its go. */
-static void drain_tx(struct drv *drv)
+static void drain_tx(struct driver *drv)
 {
-	for (unsigned round = 0; round < DRV_DRAIN_BATCHES; round++) {
+	for (unsigned round = 0; round < DRIVER_DRAIN_BATCHES; round++) {
 		unsigned used = 0, polled = 0;
 
-		while (used < DRV_BATCH && polled < 2 * DRV_BATCH) {
+		while (used < DRIVER_BATCH && polled < 2 * DRIVER_BATCH) {
 			struct mn_addr dst;
 			size_t len;
 			int rc = wg_dev_poll_tx(drv->dev, drv->bufs[used], drv->buf_size, &len, &dst);
@@ -212,7 +211,7 @@ static void drain_tx(struct drv *drv)
 			used++;
 		}
 		tx_flush(drv);
-		if (used < DRV_BATCH && polled < 2 * DRV_BATCH) {
+		if (used < DRIVER_BATCH && polled < 2 * DRIVER_BATCH) {
 			if (drv->idle_init && uv_is_active((uv_handle_t *)&drv->idle))
 				uv_idle_stop(&drv->idle);
 			return;
@@ -224,7 +223,7 @@ static void drain_tx(struct drv *drv)
 
 static void on_idle(uv_idle_t *h)
 {
-	struct drv *drv = h->data;
+	struct driver *drv = h->data;
 
 	uv_idle_stop(h);
 	drain_tx(drv);
@@ -233,8 +232,8 @@ static void on_idle(uv_idle_t *h)
 
 static void on_timer(uv_timer_t *t)
 {
-	struct drv *drv = t->data;
-	struct mn_time now = drv_now();
+	struct driver *drv = t->data;
+	struct mn_time now = driver_now();
 	mn_ns d = wg_dev_next_deadline(drv->dev);
 
 	drv->armed = MN_NEVER;
@@ -244,7 +243,7 @@ static void on_timer(uv_timer_t *t)
 	rearm(drv);
 }
 
-void drv_kick(struct drv *drv)
+void driver_kick(struct driver *drv)
 {
 	if (drv->closing)
 		return;
@@ -254,19 +253,19 @@ void drv_kick(struct drv *drv)
 
 /* ---- the two directions ---- */
 
-static void tun_dead(struct drv *drv, const char *why)
+static void tun_dead(struct driver *drv, const char *why)
 {
 	if (drv->dead)
 		return;
 	drv->dead = true;
 	uv_poll_stop(&drv->tun_poll);
-	drv_log(drv, "TUN device gone (%s): was the interface deleted?", why);
+	driver_log(drv, "TUN device gone (%s): was the interface deleted?", why);
 	if (drv->opts.on_dead)
 		drv->opts.on_dead(drv->opts.ctx, why);
 }
 
 /* Write the coalesced items; each is one write() of up to 64 KiB. */
-static void gro_flush(struct drv *drv)
+static void gro_flush(struct driver *drv)
 {
 	for (unsigned i = 0; i < drv->gro.n; i++) {
 		size_t len = offload_gro_finish(&drv->gro, i);
@@ -280,7 +279,7 @@ static void gro_flush(struct drv *drv)
 
 /* A decrypted packet at pkt (inside a receive buffer, at WG_HEADROOM, so
  * the vnet header fits in front of it) for the TUN device. */
-static void tun_deliver(struct drv *drv, uint8_t *pkt, size_t len)
+static void tun_deliver(struct driver *drv, uint8_t *pkt, size_t len)
 {
 	if (drv->offload) {
 		if (offload_gro_full(&drv->gro))
@@ -298,8 +297,8 @@ static void tun_deliver(struct drv *drv, uint8_t *pkt, size_t len)
 
 static void on_udp(uv_poll_t *h, int status, int events)
 {
-	struct drv_sock *s = h->data;
-	struct drv *drv = s->drv;
+	struct driver_sock *s = h->data;
+	struct driver *drv = s->drv;
 	struct mn_time now;
 
 	if (status < 0) {
@@ -313,9 +312,9 @@ static void on_udp(uv_poll_t *h, int status, int events)
 		uv_poll_start(h, UV_READABLE, on_udp);
 		return;
 	}
-	now = drv_now();
-	for (unsigned round = 0; round < DRV_BATCHES_PER_WAKE; round++) {
-		int n = udp_recv_batch(s->fd, &drv->rx, drv->bufs, drv->buf_size, DRV_BATCH);
+	now = driver_now();
+	for (unsigned round = 0; round < DRIVER_BATCHES_PER_WAKE; round++) {
+		int n = udp_recv_batch(s->fd, &drv->rx, drv->bufs, drv->buf_size, DRIVER_BATCH);
 
 		if (n <= 0)
 			break;
@@ -340,7 +339,7 @@ static void on_udp(uv_poll_t *h, int status, int events)
 		}
 		gro_flush(drv);
 		drain_tx(drv);
-		if (n < DRV_BATCH)
+		if (n < DRIVER_BATCH)
 			break;
 	}
 	rearm(drv);
@@ -348,7 +347,7 @@ static void on_udp(uv_poll_t *h, int status, int events)
 
 /* Encrypt and queue the segments of one TUN read sitting in
  * drv->bufs[first .. first + n). */
-static void tun_segments_out(struct drv *drv, unsigned first, int n, const size_t *seg_len,
+static void tun_segments_out(struct driver *drv, unsigned first, int n, const size_t *seg_len,
 			     struct mn_time now)
 {
 	for (int i = 0; i < n; i++) {
@@ -366,21 +365,21 @@ static void tun_segments_out(struct drv *drv, unsigned first, int n, const size_
 
 static void on_tun(uv_poll_t *h, int status, int events)
 {
-	struct drv *drv = h->data;
+	struct driver *drv = h->data;
 	struct mn_time now;
-	size_t seg_len[DRV_BATCH];
+	size_t seg_len[DRIVER_BATCH];
 
 	if (status < 0) {
 		tun_dead(drv, uv_strerror(status));
 		return;
 	}
-	now = drv_now();
-	for (unsigned round = 0; round < DRV_BATCHES_PER_WAKE; round++) {
+	now = driver_now();
+	for (unsigned round = 0; round < DRIVER_BATCHES_PER_WAKE; round++) {
 		unsigned used = 0, reads;
 
-		for (reads = 0; reads < DRV_BATCH; reads++) {
+		for (reads = 0; reads < DRIVER_BATCH; reads++) {
 			struct offload_vnet vh;
-			ssize_t n = tun_read(drv->tun_fd, drv->super, DRV_SUPER_LEN);
+			ssize_t n = tun_read(drv->tun_fd, drv->super, DRIVER_SUPER_LEN);
 			int nseg;
 
 			if (n < 0) {
@@ -400,14 +399,14 @@ static void on_tun(uv_poll_t *h, int status, int events)
 			 * the send buffers, a batch at a time. */
 			size_t first = 0, total = 1;
 			while (first < total) {
-				if (used == DRV_BATCH) {
+				if (used == DRIVER_BATCH) {
 					tx_flush(drv);
 					used = 0;
 				}
 				nseg = offload_segment(&vh, drv->super + OFFLOAD_VNET_HDR_LEN,
 						       (size_t)n - OFFLOAD_VNET_HDR_LEN, first,
 						       drv->bufs[used], drv->buf_size, WG_HEADROOM,
-						       WG_TAILROOM, DRV_BATCH - used, seg_len, &total);
+						       WG_TAILROOM, DRIVER_BATCH - used, seg_len, &total);
 				if (nseg <= 0) {
 					drv->stats.tun_rx_bad++;
 					break;
@@ -420,7 +419,7 @@ static void on_tun(uv_poll_t *h, int status, int events)
 		}
 		tx_flush(drv);
 		drain_tx(drv);
-		if (reads < DRV_BATCH)
+		if (reads < DRIVER_BATCH)
 			break;
 	}
 	rearm(drv);
@@ -433,7 +432,7 @@ static void sock_closed(uv_handle_t *h)
 	free(h->data);
 }
 
-static void sock_del(struct drv_sock *s)
+static void sock_del(struct driver_sock *s)
 {
 	if (!s)
 		return;
@@ -445,9 +444,9 @@ static void sock_del(struct drv_sock *s)
 }
 
 /* Takes ownership of fd (closed on failure). */
-static int sock_new(struct drv *drv, int fd, int family, struct drv_sock **out)
+static int sock_new(struct driver *drv, int fd, struct driver_sock **out)
 {
-	struct drv_sock *s;
+	struct driver_sock *s;
 	int rc;
 
 	*out = NULL;
@@ -460,9 +459,8 @@ static int sock_new(struct drv *drv, int fd, int family, struct drv_sock **out)
 	}
 	s->drv = drv;
 	s->fd = fd;
-	s->family = family;
 	if ((rc = uv_poll_init(drv->loop, &s->poll, fd)) < 0) {
-		drv_log(drv, "uv_poll_init(udp): %s", uv_strerror(rc));
+		driver_log(drv, "uv_poll_init(udp): %s", uv_strerror(rc));
 		close(fd);
 		free(s);
 		return MN_EIO;
@@ -473,16 +471,16 @@ static int sock_new(struct drv *drv, int fd, int family, struct drv_sock **out)
 	return MN_OK;
 }
 
-static const char *families(const struct drv *drv)
+static const char *families(const struct driver *drv)
 {
 	if (drv->sock4 && drv->sock6)
 		return "IPv4, IPv6";
 	return drv->sock4 ? "IPv4 only" : "IPv6 only";
 }
 
-int drv_set_listen_port(struct drv *drv, uint16_t port)
+int driver_set_listen_port(struct driver *drv, uint16_t port)
 {
-	struct drv_sock *s4, *s6;
+	struct driver_sock *s4, *s6;
 	int fd4, fd6, rc;
 	uint16_t bound;
 
@@ -491,17 +489,17 @@ int drv_set_listen_port(struct drv *drv, uint16_t port)
 	rc = udp_open_pair(port, drv->fwmark, &fd4, &fd6, &bound);
 	if (rc < 0) {
 		if (rc == MN_EBUSY)
-			drv_log(drv, "UDP port %u is in use", port);
+			driver_log(drv, "UDP port %u is in use", port);
 		else
-			drv_log(drv, "cannot bind UDP port %u: %s", port, strerror(errno));
+			driver_log(drv, "cannot bind UDP port %u: %s", port, strerror(errno));
 		return rc;
 	}
-	if ((rc = sock_new(drv, fd6, AF_INET6, &s6)) < 0) {
+	if ((rc = sock_new(drv, fd6, &s6)) < 0) {
 		if (fd4 >= 0)
 			close(fd4);
 		return rc;
 	}
-	if ((rc = sock_new(drv, fd4, AF_INET, &s4)) < 0) {
+	if ((rc = sock_new(drv, fd4, &s4)) < 0) {
 		sock_del(s6);
 		return rc;
 	}
@@ -510,16 +508,16 @@ int drv_set_listen_port(struct drv *drv, uint16_t port)
 	drv->sock4 = s4;
 	drv->sock6 = s6;
 	drv->port = bound;
-	drv_log(drv, "listening on UDP port %u (%s)", bound, families(drv));
+	driver_log(drv, "listening on UDP port %u (%s)", bound, families(drv));
 	return MN_OK;
 }
 
-uint16_t drv_listen_port(const struct drv *drv)
+uint16_t driver_listen_port(const struct driver *drv)
 {
 	return drv->port;
 }
 
-int drv_set_fwmark(struct drv *drv, uint32_t mark)
+int driver_set_fwmark(struct driver *drv, uint32_t mark)
 {
 	int rc;
 
@@ -531,7 +529,7 @@ int drv_set_fwmark(struct drv *drv, uint32_t mark)
 	return MN_OK;
 }
 
-uint32_t drv_fwmark(const struct drv *drv)
+uint32_t driver_fwmark(const struct driver *drv)
 {
 	return drv->fwmark;
 }
@@ -550,7 +548,7 @@ static int prefix_cmp(const void *pa, const void *pb)
 }
 
 struct route_collect {
-	struct drv *drv;
+	struct driver *drv;
 	struct mn_prefix *v;
 	size_t n, cap;
 	int err;
@@ -566,7 +564,7 @@ static bool collect_prefix(void *ctx, const struct mn_prefix *p)
 	if (q.bits == 0) {
 		bool *warned = &c->drv->warned_default[q.family == AF_INET6];
 		if (!*warned) {
-			drv_log(c->drv, "AllowedIPs %s: default routes are not installed by "
+			driver_log(c->drv, "AllowedIPs %s: default routes are not installed by "
 				"`meshnode wg`; route it yourself (and keep the endpoints "
 				"reachable outside the tunnel)",
 				q.family == AF_INET ? "0.0.0.0/0" : "::/0");
@@ -579,12 +577,12 @@ static bool collect_prefix(void *ctx, const struct mn_prefix *p)
 		size_t cap = c->cap ? c->cap * 2 : 64;
 		struct mn_prefix *v;
 
-		if (c->cap >= DRV_MAX_ROUTES) {
+		if (c->cap >= DRIVER_MAX_ROUTES) {
 			c->err = MN_EFULL;
 			return false;
 		}
-		if (cap > DRV_MAX_ROUTES)
-			cap = DRV_MAX_ROUTES;
+		if (cap > DRIVER_MAX_ROUTES)
+			cap = DRIVER_MAX_ROUTES;
 		v = realloc(c->v, cap * sizeof(*v));
 		if (!v) {
 			c->err = MN_ENOMEM;
@@ -597,7 +595,7 @@ static bool collect_prefix(void *ctx, const struct mn_prefix *p)
 	return true;
 }
 
-int drv_sync_routes(struct drv *drv)
+int driver_sync_routes(struct driver *drv)
 {
 	struct route_collect c = { .drv = drv };
 	struct wg_peer *peer = NULL;
@@ -608,8 +606,8 @@ int drv_sync_routes(struct drv *drv)
 	while ((peer = wg_dev_peer_next(drv->dev, peer)) && !c.err)
 		wg_peer_allowedips_foreach(peer, collect_prefix, &c);
 	if (c.err) {
-		drv_log(drv, "routes not synced: %s (limit %d routes)", mn_strerror(c.err),
-			DRV_MAX_ROUTES);
+		driver_log(drv, "routes not synced: %s (limit %d routes)", mn_strerror(c.err),
+			DRIVER_MAX_ROUTES);
 		free(c.v);
 		return c.err;
 	}
@@ -631,11 +629,11 @@ int drv_sync_routes(struct drv *drv)
 			c.v[kept++] = c.v[i++];
 			j++;
 		} else if (cmp < 0) {
-			int rc = nl_route_add(&drv->nl, drv->ifindex, &c.v[i]);
+			int rc = netlink_route_add(&drv->nl, drv->ifindex, &c.v[i]);
 			if (rc == MN_OK || rc == MN_EEXIST) {
 				c.v[kept++] = c.v[i];
 			} else {
-				drv_log(drv, "cannot add route %s: %s",
+				driver_log(drv, "cannot add route %s: %s",
 					mn_prefix_format(&c.v[i], pbuf, sizeof(pbuf)),
 					strerror(errno));
 				if (first_err == MN_OK)
@@ -643,9 +641,9 @@ int drv_sync_routes(struct drv *drv)
 			}
 			i++;
 		} else {
-			int rc = nl_route_del(&drv->nl, drv->ifindex, &drv->routes[j]);
+			int rc = netlink_route_del(&drv->nl, drv->ifindex, &drv->routes[j]);
 			if (rc < 0 && rc != MN_ENOENT)
-				drv_log(drv, "cannot remove route %s: %s",
+				driver_log(drv, "cannot remove route %s: %s",
 					mn_prefix_format(&drv->routes[j], pbuf, sizeof(pbuf)),
 					strerror(errno));
 			j++;
@@ -661,30 +659,30 @@ int drv_sync_routes(struct drv *drv)
 
 static uint16_t host_get_port(void *ctx)
 {
-	return drv_listen_port(ctx);
+	return driver_listen_port(ctx);
 }
 
 static int host_set_port(void *ctx, uint16_t port)
 {
-	return drv_set_listen_port(ctx, port);
+	return driver_set_listen_port(ctx, port);
 }
 
 static uint32_t host_get_fwmark(void *ctx)
 {
-	return drv_fwmark(ctx);
+	return driver_fwmark(ctx);
 }
 
 static int host_set_fwmark(void *ctx, uint32_t mark)
 {
-	return drv_set_fwmark(ctx, mark);
+	return driver_set_fwmark(ctx, mark);
 }
 
 static void host_peers_changed(void *ctx)
 {
-	(void)drv_sync_routes(ctx); /* failures are logged; the device keeps its peers */
+	(void)driver_sync_routes(ctx); /* failures are logged; the device keeps its peers */
 }
 
-void drv_uapi_host(struct drv *drv, struct uapi_host *host)
+void driver_uapi_host(struct driver *drv, struct uapi_host *host)
 {
 	memset(host, 0, sizeof(*host));
 	host->ctx = drv;
@@ -695,19 +693,19 @@ void drv_uapi_host(struct drv *drv, struct uapi_host *host)
 	host->peers_changed = host_peers_changed;
 }
 
-const char *drv_ifname(const struct drv *drv)
+const char *driver_ifname(const struct driver *drv)
 {
 	return drv->ifname;
 }
 
-void drv_get_stats(const struct drv *drv, struct drv_stats *out)
+void driver_get_stats(const struct driver *drv, struct driver_stats *out)
 {
 	*out = drv->stats;
 }
 
 /* ---- life cycle ---- */
 
-static void drv_free(struct drv *drv)
+static void driver_free(struct driver *drv)
 {
 	void (*done)(void *) = drv->done;
 	void *ctx = drv->done_ctx;
@@ -723,13 +721,13 @@ static void drv_free(struct drv *drv)
 
 static void handle_closed(uv_handle_t *h)
 {
-	struct drv *drv = h->data;
+	struct driver *drv = h->data;
 
 	if (--drv->closing == 0)
-		drv_free(drv);
+		driver_free(drv);
 }
 
-void drv_close(struct drv *drv, void (*done)(void *ctx), void *ctx)
+void driver_close(struct driver *drv, void (*done)(void *ctx), void *ctx)
 {
 	drv->done = done;
 	drv->done_ctx = ctx;
@@ -754,35 +752,35 @@ void drv_close(struct drv *drv, void (*done)(void *ctx), void *ctx)
 	sock_del(drv->sock4);
 	sock_del(drv->sock6);
 	drv->sock4 = drv->sock6 = NULL;
-	nl_close(&drv->nl);
+	netlink_close(&drv->nl);
 	if (--drv->closing == 0)
-		drv_free(drv);
+		driver_free(drv);
 }
 
-static int setup_link(struct drv *drv)
+static int setup_link(struct driver *drv)
 {
 	char pbuf[MN_PREFIX_STRLEN];
 	int rc;
 
-	if ((rc = nl_link_set_mtu(&drv->nl, drv->ifindex, drv->mtu)) < 0) {
-		drv_log(drv, "cannot set MTU %u: %s", drv->mtu, strerror(errno));
+	if ((rc = netlink_link_set_mtu(&drv->nl, drv->ifindex, drv->mtu)) < 0) {
+		driver_log(drv, "cannot set MTU %u: %s", drv->mtu, strerror(errno));
 		return rc;
 	}
 	for (size_t i = 0; i < drv->opts.n_addresses; i++) {
 		const struct mn_prefix *a = &drv->opts.addresses[i];
 
-		rc = nl_addr_add(&drv->nl, drv->ifindex, a);
+		rc = netlink_addr_add(&drv->nl, drv->ifindex, a);
 		if (rc < 0 && rc != MN_EEXIST) {
-			drv_log(drv, "cannot add address %s: %s",
+			driver_log(drv, "cannot add address %s: %s",
 				mn_prefix_format(a, pbuf, sizeof(pbuf)), strerror(errno));
 			return rc;
 		}
 	}
-	if ((rc = nl_link_set_up(&drv->nl, drv->ifindex)) < 0) {
-		drv_log(drv, "cannot bring the interface up: %s", strerror(errno));
+	if ((rc = netlink_link_set_up(&drv->nl, drv->ifindex)) < 0) {
+		driver_log(drv, "cannot bring the interface up: %s", strerror(errno));
 		return rc;
 	}
-	drv_log(drv, "interface up (mtu %u, %zu address%s)", drv->mtu, drv->opts.n_addresses,
+	driver_log(drv, "interface up (mtu %u, %zu address%s)", drv->mtu, drv->opts.n_addresses,
 		drv->opts.n_addresses == 1 ? "" : "es");
 	return MN_OK;
 }
@@ -792,18 +790,19 @@ static size_t buf_size_for(uint32_t mtu)
 	size_t need = WG_HEADROOM + (size_t)mtu + WG_TAILROOM;
 
 	need = (need + 1023) & ~(size_t)1023;
-	return need < DRV_BUF_MIN ? DRV_BUF_MIN : need;
+	return need < DRIVER_BUF_MIN ? DRIVER_BUF_MIN : need;
 }
 
-int drv_new(struct drv **out, uv_loop_t *loop, struct wg_dev *dev, const struct drv_opts *opts)
+int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev,
+	       const struct driver_opts *opts)
 {
-	struct drv *drv;
+	struct driver *drv;
 	int rc, uvrc;
 
 	*out = NULL;
-	if (!tun_name_ok(opts->ifname) || opts->n_addresses > DRV_MAX_ADDRESSES)
+	if (!tun_name_ok(opts->ifname) || opts->n_addresses > DRIVER_MAX_ADDRESSES)
 		return MN_EINVAL;
-	if (opts->mtu && (opts->mtu < DRV_MTU_MIN || opts->mtu > DRV_MTU_MAX))
+	if (opts->mtu && (opts->mtu < DRIVER_MTU_MIN || opts->mtu > DRIVER_MTU_MAX))
 		return MN_EINVAL;
 	drv = calloc(1, sizeof(*drv));
 	if (!drv)
@@ -812,21 +811,21 @@ int drv_new(struct drv **out, uv_loop_t *loop, struct wg_dev *dev, const struct 
 	drv->dev = dev;
 	drv->opts = *opts;
 	snprintf(drv->ifname, sizeof(drv->ifname), "%s", opts->ifname);
-	drv->mtu = opts->mtu ? opts->mtu : DRV_DEFAULT_MTU;
+	drv->mtu = opts->mtu ? opts->mtu : DRIVER_DEFAULT_MTU;
 	drv->fwmark = opts->fwmark;
 	drv->tun_fd = -1;
 	drv->nl.fd = -1;
 	drv->armed = MN_NEVER;
 
 	drv->buf_size = buf_size_for(drv->mtu);
-	drv->arena = aligned_alloc(64, drv->buf_size * DRV_BATCH);
+	drv->arena = aligned_alloc(64, drv->buf_size * DRIVER_BATCH);
 	if (!drv->arena) {
 		rc = MN_ENOMEM;
 		goto fail;
 	}
-	for (unsigned i = 0; i < DRV_BATCH; i++)
+	for (unsigned i = 0; i < DRIVER_BATCH; i++)
 		drv->bufs[i] = drv->arena + i * drv->buf_size;
-	drv->super = malloc(DRV_SUPER_LEN);
+	drv->super = malloc(DRIVER_SUPER_LEN);
 	if (!drv->super) {
 		rc = MN_ENOMEM;
 		goto fail;
@@ -834,17 +833,17 @@ int drv_new(struct drv **out, uv_loop_t *loop, struct wg_dev *dev, const struct 
 	wg_dev_set_mtu(dev, drv->mtu);
 	drv->tx4.gso = drv->tx6.gso = true;
 
-	if ((rc = nl_open(&drv->nl)) < 0) {
-		drv_log(drv, "rtnetlink socket: %s", strerror(errno));
+	if ((rc = netlink_open(&drv->nl)) < 0) {
+		driver_log(drv, "rtnetlink socket: %s", strerror(errno));
 		goto fail;
 	}
 	if ((rc = tun_open(drv->ifname, &drv->tun_fd, &drv->ifindex, &drv->offload)) < 0) {
 		if (rc == MN_EBUSY)
-			drv_log(drv, "interface exists and is in use by another process");
+			driver_log(drv, "interface exists and is in use by another process");
 		else if (rc == MN_EEXIST)
-			drv_log(drv, "an interface of another kind has this name");
+			driver_log(drv, "an interface of another kind has this name");
 		else
-			drv_log(drv, "cannot create TUN device: %s", strerror(errno));
+			driver_log(drv, "cannot create TUN device: %s", strerror(errno));
 		goto fail;
 	}
 	if ((rc = setup_link(drv)) < 0)
@@ -861,12 +860,12 @@ int drv_new(struct drv **out, uv_loop_t *loop, struct wg_dev *dev, const struct 
 			gbufs[i] = drv->gro_arena + i * one;
 		offload_gro_init(&drv->gro, gbufs);
 	} else {
-		drv_log(drv, "TUN offloads unavailable: one packet per read and write");
+		driver_log(drv, "TUN offloads unavailable: one packet per read and write");
 	}
 
-	/* From here on handles exist: failures go through drv_close(). */
+	/* From here on handles exist: failures go through driver_close(). */
 	if ((uvrc = uv_poll_init(loop, &drv->tun_poll, drv->tun_fd)) < 0) {
-		drv_log(drv, "uv_poll_init(tun): %s", uv_strerror(uvrc));
+		driver_log(drv, "uv_poll_init(tun): %s", uv_strerror(uvrc));
 		rc = MN_EIO;
 		goto fail;
 	}
@@ -879,15 +878,15 @@ int drv_new(struct drv **out, uv_loop_t *loop, struct wg_dev *dev, const struct 
 	drv->idle.data = drv;
 	drv->idle_init = true;
 
-	if ((rc = drv_set_listen_port(drv, opts->listen_port)) < 0)
+	if ((rc = driver_set_listen_port(drv, opts->listen_port)) < 0)
 		goto fail;
-	if ((rc = drv_sync_routes(drv)) < 0)
+	if ((rc = driver_sync_routes(drv)) < 0)
 		goto fail;
 	uv_poll_start(&drv->tun_poll, UV_READABLE, on_tun);
-	drv_kick(drv);
+	driver_kick(drv);
 	*out = drv;
 	return MN_OK;
 fail:
-	drv_close(drv, NULL, NULL);
+	driver_close(drv, NULL, NULL);
 	return rc;
 }

@@ -11,15 +11,15 @@
  *   after every batch and timer      -> wg_dev_poll_tx() until empty -> sendmmsg
  *   then                             -> re-arm the timer to wg_dev_next_deadline()
  *
- * The packet path allocates nothing: DRV_BATCH buffers, sized from the MTU,
+ * The packet path allocates nothing: DRIVER_BATCH buffers, sized from the MTU,
  * are allocated once and reused by every callback (each callback finishes its
  * batch before it returns, so no buffer is held across loop turns). Each
- * callback handles at most DRV_BATCHES_PER_WAKE batches and returns to the
+ * callback handles at most DRIVER_BATCHES_PER_WAKE batches and returns to the
  * loop, so neither direction starves the other or the timers.
  *
  * Threading: everything runs on the loop thread. The device pointer is
  * borrowed; it must outlive the driver. Whoever changes the device outside
- * the driver's own callbacks (the UAPI server, a daemon) calls drv_kick()
+ * the driver's own callbacks (the UAPI server, a daemon) calls driver_kick()
  * afterwards so queued datagrams go out and the timer follows the new
  * deadline.
  */
@@ -37,26 +37,27 @@
 #include "udp.h"
 #include "wg.h"
 
-enum drv_limits {
-	DRV_BATCH = UDP_BATCH,        /* packets per recvmmsg / TUN read burst / sendmmsg */
-	DRV_BATCHES_PER_WAKE = 2,     /* batches per readable callback before yielding */
-	DRV_DRAIN_BATCHES = 16,       /* poll_tx batches per drain; the rest on the next turn */
-	DRV_DEFAULT_MTU = 1420,       /* wg-quick's default */
-	DRV_MTU_MIN = 576,            /* IPv6 addresses further need 1280 (kernel rule) */
-	DRV_MTU_MAX = 9000,           /* jumbo frames; buffers are sized from the MTU */
-	DRV_SUPER_LEN = OFFLOAD_VNET_HDR_LEN + OFFLOAD_MAX_SUPER, /* one TUN read: vnet header + largest IP packet */
-	DRV_BUF_MIN = 2048,           /* buffer floor: room for peers with an MTU up to 2000 */
-	DRV_MAX_ROUTES = 1 << 16,     /* routes installed for AllowedIPs */
-	DRV_MAX_ADDRESSES = 256       /* interface addresses */
+enum driver_limits {
+	DRIVER_BATCH = UDP_BATCH,        /* packets per recvmmsg / TUN read burst / sendmmsg */
+	DRIVER_BATCHES_PER_WAKE = 2,     /* batches per readable callback before yielding */
+	DRIVER_DRAIN_BATCHES = 16,       /* poll_tx batches per drain; the rest on the next turn */
+	DRIVER_DEFAULT_MTU = 1420,       /* wg-quick's default */
+	DRIVER_MTU_MIN = 576,            /* IPv6 addresses further need 1280 (kernel rule) */
+	DRIVER_MTU_MAX = 9000,           /* jumbo frames; buffers are sized from the MTU */
+	/* one TUN read: vnet header + largest IP packet */
+	DRIVER_SUPER_LEN = OFFLOAD_VNET_HDR_LEN + OFFLOAD_MAX_SUPER,
+	DRIVER_BUF_MIN = 2048,           /* buffer floor: room for peers with an MTU up to 2000 */
+	DRIVER_MAX_ROUTES = 1 << 16,     /* routes installed for AllowedIPs */
+	DRIVER_MAX_ADDRESSES = 256       /* interface addresses */
 };
 
-struct drv_opts {
+struct driver_opts {
 	const char *ifname;                 /* TUN device to create */
-	uint32_t mtu;                       /* 0 = DRV_DEFAULT_MTU */
+	uint32_t mtu;                       /* 0 = DRIVER_DEFAULT_MTU */
 	uint16_t listen_port;               /* 0 = random */
 	uint32_t fwmark;                    /* 0 = none */
 	const struct mn_prefix *addresses;  /* host bits kept: 100.64.0.1/24; */
-	size_t n_addresses;                 /* read during drv_new() only */
+	size_t n_addresses;                 /* read during driver_new() only */
 	/* Called once if the TUN device goes away under us (`ip link del`);
 	 * the driver has stopped reading it. May be NULL. */
 	void (*on_dead)(void *ctx, const char *why);
@@ -65,7 +66,7 @@ struct drv_opts {
 
 /* Counters of what the driver saw (the device counts its own drops by
  * reason: wg_dev_drops()). */
-struct drv_stats {
+struct driver_stats {
 	uint64_t udp_rx, udp_tx;   /* datagrams received / handed to the kernel */
 	uint64_t tun_rx, tun_tx;   /* packets read from / written to the TUN */
 	uint64_t udp_rx_trunc;     /* datagrams larger than a buffer */
@@ -76,10 +77,10 @@ struct drv_stats {
 	uint64_t core_drop;        /* packets the device refused */
 };
 
-struct drv;
+struct driver;
 
 /* The clock the core runs on: CLOCK_MONOTONIC and CLOCK_REALTIME in ns. */
-struct mn_time drv_now(void);
+struct mn_time driver_now(void);
 
 /* Create the TUN device, set its MTU, add the addresses, bring it up, bind
  * the UDP sockets, install a route per AllowedIPs prefix of the device's
@@ -90,33 +91,34 @@ struct mn_time drv_now(void);
  * MN_ENOENT a system call failed (a message naming it went to stderr).
  * On failure everything created is being torn down; handles may still be
  * closing, so run the loop once more before closing it. */
-int drv_new(struct drv **out, uv_loop_t *loop, struct wg_dev *dev, const struct drv_opts *opts);
+int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev,
+	       const struct driver_opts *opts);
 
 /* Stop, close the TUN device (the interface disappears) and the sockets,
  * and free the driver once libuv has closed its handles; done(ctx) is called
  * then (may be NULL). The device is not touched. */
-void drv_close(struct drv *drv, void (*done)(void *ctx), void *ctx);
+void driver_close(struct driver *drv, void (*done)(void *ctx), void *ctx);
 
 /* Send what the device queued and re-arm the timer. */
-void drv_kick(struct drv *drv);
+void driver_kick(struct driver *drv);
 
 /* Make the routes through the interface match the peers' AllowedIPs: add the
  * missing ones, remove the ones this driver added that are no longer wanted.
  * Returns the first error (the other routes are still tried). */
-int drv_sync_routes(struct drv *drv);
+int driver_sync_routes(struct driver *drv);
 
-uint16_t drv_listen_port(const struct drv *drv);
+uint16_t driver_listen_port(const struct driver *drv);
 /* Rebind both sockets to port (0 = random). MN_EBUSY when it is in use; the
  * old sockets stay then. Same port: nothing to do. */
-int drv_set_listen_port(struct drv *drv, uint16_t port);
-uint32_t drv_fwmark(const struct drv *drv);
-int drv_set_fwmark(struct drv *drv, uint32_t mark);
+int driver_set_listen_port(struct driver *drv, uint16_t port);
+uint32_t driver_fwmark(const struct driver *drv);
+int driver_set_fwmark(struct driver *drv, uint32_t mark);
 
 /* Fill in the UAPI callbacks (listen port, fwmark, peers_changed -> routes)
  * with this driver as their context. */
-void drv_uapi_host(struct drv *drv, struct uapi_host *host);
+void driver_uapi_host(struct driver *drv, struct uapi_host *host);
 
-const char *drv_ifname(const struct drv *drv);
-void drv_get_stats(const struct drv *drv, struct drv_stats *out);
+const char *driver_ifname(const struct driver *drv);
+void driver_get_stats(const struct driver *drv, struct driver_stats *out);
 
 #endif

@@ -19,22 +19,22 @@
 
 #include "mn_err.h"
 
-#define NL_REQ_MAX 256   /* our largest request: header + rtmsg + 3 attributes */
-#define NL_RESP_MAX 8192 /* an ack, or an error echoing our request */
+#define NETLINK_REQ_MAX 256   /* our largest request: header + rtmsg + 3 attributes */
+#define NETLINK_RESP_MAX 8192 /* an ack, or an error echoing our request */
 
-struct nl_msg {
+struct netlink_msg {
 	union {
 		struct nlmsghdr h;
-		uint8_t raw[NL_REQ_MAX];
+		uint8_t raw[NETLINK_REQ_MAX];
 	};
 };
 
-int nl_open(struct nl_sock *nl)
+int netlink_open(struct netlink_sock *nl)
 {
 	struct sockaddr_nl local;
 	struct timeval tv = {
-		.tv_sec = NL_TIMEOUT_MS / 1000,
-		.tv_usec = (NL_TIMEOUT_MS % 1000) * 1000,
+		.tv_sec = NETLINK_TIMEOUT_MS / 1000,
+		.tv_usec = (NETLINK_TIMEOUT_MS % 1000) * 1000,
 	};
 
 	nl->seq = 0;
@@ -54,14 +54,14 @@ int nl_open(struct nl_sock *nl)
 	return MN_OK;
 }
 
-void nl_close(struct nl_sock *nl)
+void netlink_close(struct netlink_sock *nl)
 {
 	if (nl->fd >= 0)
 		close(nl->fd);
 	nl->fd = -1;
 }
 
-static void *msg_init(struct nl_msg *m, uint16_t type, uint16_t flags, size_t fixed)
+static void *msg_init(struct netlink_msg *m, uint16_t type, uint16_t flags, size_t fixed)
 {
 	memset(m, 0, sizeof(*m));
 	m->h.nlmsg_len = NLMSG_LENGTH(fixed);
@@ -70,7 +70,7 @@ static void *msg_init(struct nl_msg *m, uint16_t type, uint16_t flags, size_t fi
 	return NLMSG_DATA(&m->h);
 }
 
-static int msg_attr(struct nl_msg *m, uint16_t type, const void *data, size_t len)
+static int msg_attr(struct netlink_msg *m, uint16_t type, const void *data, size_t len)
 {
 	size_t off = NLMSG_ALIGN(m->h.nlmsg_len);
 	size_t alen = RTA_LENGTH(len);
@@ -105,11 +105,11 @@ static int map_errno(int e)
 }
 
 /* Send one request and wait for its acknowledgement. */
-static int transact(struct nl_sock *nl, struct nl_msg *m)
+static int transact(struct netlink_sock *nl, struct netlink_msg *m)
 {
 	union {
 		struct nlmsghdr h;
-		uint8_t raw[NL_RESP_MAX];
+		uint8_t raw[NETLINK_RESP_MAX];
 	} resp;
 	struct sockaddr_nl kernel;
 	ssize_t n;
@@ -156,9 +156,9 @@ static int transact(struct nl_sock *nl, struct nl_msg *m)
 	}
 }
 
-static int link_change(struct nl_sock *nl, int ifindex, uint32_t mtu, bool up)
+static int link_change(struct netlink_sock *nl, int ifindex, uint32_t mtu, bool up)
 {
-	struct nl_msg m;
+	struct netlink_msg m;
 	struct ifinfomsg *ifi = msg_init(&m, RTM_NEWLINK, 0, sizeof(*ifi));
 	int rc;
 
@@ -173,12 +173,12 @@ static int link_change(struct nl_sock *nl, int ifindex, uint32_t mtu, bool up)
 	return transact(nl, &m);
 }
 
-int nl_link_set_mtu(struct nl_sock *nl, int ifindex, uint32_t mtu)
+int netlink_link_set_mtu(struct netlink_sock *nl, int ifindex, uint32_t mtu)
 {
 	return link_change(nl, ifindex, mtu, false);
 }
 
-int nl_link_set_up(struct nl_sock *nl, int ifindex)
+int netlink_link_set_up(struct netlink_sock *nl, int ifindex)
 {
 	return link_change(nl, ifindex, 0, true);
 }
@@ -188,9 +188,9 @@ static size_t family_len(uint8_t family)
 	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
 }
 
-int nl_addr_add(struct nl_sock *nl, int ifindex, const struct mn_prefix *addr)
+int netlink_addr_add(struct netlink_sock *nl, int ifindex, const struct mn_prefix *addr)
 {
-	struct nl_msg m;
+	struct netlink_msg m;
 	struct ifaddrmsg *ifa = msg_init(&m, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
 	size_t alen = family_len(addr->family);
 	int rc;
@@ -210,9 +210,9 @@ int nl_addr_add(struct nl_sock *nl, int ifindex, const struct mn_prefix *addr)
 	return transact(nl, &m);
 }
 
-static int route_change(struct nl_sock *nl, int ifindex, const struct mn_prefix *dst, bool add)
+static int route_change(struct netlink_sock *nl, int ifindex, const struct mn_prefix *dst, bool add)
 {
-	struct nl_msg m;
+	struct netlink_msg m;
 	struct rtmsg *rt;
 	size_t alen = family_len(dst->family);
 	uint32_t oif = (uint32_t)ifindex;
@@ -227,7 +227,7 @@ static int route_change(struct nl_sock *nl, int ifindex, const struct mn_prefix 
 	rt->rtm_family = dst->family;
 	rt->rtm_dst_len = dst->bits;
 	rt->rtm_table = RT_TABLE_MAIN;
-	rt->rtm_protocol = NL_ROUTE_PROTO;
+	rt->rtm_protocol = NETLINK_ROUTE_PROTO;
 	rt->rtm_type = RTN_UNICAST;
 	if (!add)
 		rt->rtm_scope = RT_SCOPE_NOWHERE; /* "any scope" when deleting */
@@ -242,12 +242,12 @@ static int route_change(struct nl_sock *nl, int ifindex, const struct mn_prefix 
 	return transact(nl, &m);
 }
 
-int nl_route_add(struct nl_sock *nl, int ifindex, const struct mn_prefix *dst)
+int netlink_route_add(struct netlink_sock *nl, int ifindex, const struct mn_prefix *dst)
 {
 	return route_change(nl, ifindex, dst, true);
 }
 
-int nl_route_del(struct nl_sock *nl, int ifindex, const struct mn_prefix *dst)
+int netlink_route_del(struct netlink_sock *nl, int ifindex, const struct mn_prefix *dst)
 {
 	return route_change(nl, ifindex, dst, false);
 }

@@ -2,7 +2,7 @@
  *
  * Set a link's MTU, bring it up, add interface addresses, add and remove
  * routes through an interface. Each call sends one request and waits for the
- * kernel's acknowledgement (bounded by NL_TIMEOUT_MS): this is the control
+ * kernel's acknowledgement (bounded by NETLINK_TIMEOUT_MS): this is the control
  * path (start-up, `wg set`), never the packet path. No shelling out to `ip`.
  *
  * Errors: MN_OK on success; MN_EEXIST when the address or route is already
@@ -17,26 +17,26 @@
 
 #include "mn_addr.h"
 
-#define NL_TIMEOUT_MS 2000
+#define NETLINK_TIMEOUT_MS 2000
 
 /* The routes this driver installs carry this protocol number, so deleting
  * one never removes a route the kernel (proto kernel) or an admin made. */
-#define NL_ROUTE_PROTO 4 /* RTPROT_STATIC, what `ip route add ... proto static` sets */
+#define NETLINK_ROUTE_PROTO 4 /* RTPROT_STATIC, what `ip route add ... proto static` sets */
 
-struct nl_sock {
+struct netlink_sock {
 	int fd;
 	uint32_t seq;
 };
 
-int nl_open(struct nl_sock *nl);
-void nl_close(struct nl_sock *nl);
+int netlink_open(struct netlink_sock *nl);
+void netlink_close(struct netlink_sock *nl);
 
-int nl_link_set_mtu(struct nl_sock *nl, int ifindex, uint32_t mtu);
-int nl_link_set_up(struct nl_sock *nl, int ifindex);
+int netlink_link_set_mtu(struct netlink_sock *nl, int ifindex, uint32_t mtu);
+int netlink_link_set_up(struct netlink_sock *nl, int ifindex);
 /* addr keeps its host bits: 100.64.0.1/24 is address 100.64.0.1 on a /24. */
-int nl_addr_add(struct nl_sock *nl, int ifindex, const struct mn_prefix *addr);
+int netlink_addr_add(struct netlink_sock *nl, int ifindex, const struct mn_prefix *addr);
 /* dst is a normalized prefix; the route goes through ifindex, main table. */
-int nl_route_add(struct nl_sock *nl, int ifindex, const struct mn_prefix *dst);
-int nl_route_del(struct nl_sock *nl, int ifindex, const struct mn_prefix *dst);
+int netlink_route_add(struct netlink_sock *nl, int ifindex, const struct mn_prefix *dst);
+int netlink_route_del(struct netlink_sock *nl, int ifindex, const struct mn_prefix *dst);
 
 #endif

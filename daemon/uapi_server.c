@@ -231,7 +231,7 @@ static int serve_one(struct client *c, size_t len)
 	size_t resp_len = 0;
 	int rc;
 
-	rc = uapi_handle(srv->dev, &srv->host, c->buf, len, drv_now(), &resp, &resp_len);
+	rc = uapi_handle(srv->dev, &srv->host, c->buf, len, driver_now(), &resp, &resp_len);
 	if (srv->after)
 		srv->after(srv->after_ctx);
 	if (rc < 0)

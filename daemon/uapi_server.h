@@ -40,7 +40,7 @@ int uapi_server_claim(const char *path);
 /* Claim, bind and listen on the interface's socket. host is copied; dev and
  * host->ctx must outlive the server. after(after_ctx), if not NULL, runs
  * after each handled request (the driver sends what the request queued and
- * re-arms its timer: drv_kick). Errors as uapi_server_claim, MN_ENOMEM. */
+ * re-arms its timer: driver_kick). Errors as uapi_server_claim, MN_ENOMEM. */
 int uapi_server_new(struct uapi_server **out, uv_loop_t *loop, const char *ifname,
 		    struct wg_dev *dev, const struct uapi_host *host,
 		    void (*after)(void *ctx), void *after_ctx);

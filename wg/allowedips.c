@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "mn_err.h"
+#include "mn_wire.h"
 
 struct allowedips_node {
 	struct allowedips_node *child[2];
@@ -36,31 +37,14 @@ static unsigned family_bits(int family)
 	return 0;
 }
 
-static uint64_t get_be64(const uint8_t *b)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | b[i];
-	return v;
-}
-
-static void put_be64(uint8_t *b, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		b[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
 static void load_key(uint64_t key[2], int family, const uint8_t *addr)
 {
 	if (family == AF_INET) {
-		key[0] = (uint64_t)addr[0] << 56 | (uint64_t)addr[1] << 48 |
-			 (uint64_t)addr[2] << 40 | (uint64_t)addr[3] << 32;
+		key[0] = (uint64_t)mn_get_be32(addr) << 32;
 		key[1] = 0;
 	} else {
-		key[0] = get_be64(addr);
-		key[1] = get_be64(addr + 8);
+		key[0] = mn_get_be64(addr);
+		key[1] = mn_get_be64(addr + 8);
 	}
 }
 
@@ -341,12 +325,10 @@ static bool walk_value(const struct allowedips_node *n, int family, void *value,
 		p.family = (uint8_t)family;
 		p.bits = n->bits;
 		if (family == AF_INET) {
-			uint8_t b[8];
-			put_be64(b, n->key[0]);
-			memcpy(p.addr, b, 4);
+			mn_put_be32(p.addr, (uint32_t)(n->key[0] >> 32));
 		} else {
-			put_be64(p.addr, n->key[0]);
-			put_be64(p.addr + 8, n->key[1]);
+			mn_put_be64(p.addr, n->key[0]);
+			mn_put_be64(p.addr + 8, n->key[1]);
 		}
 		if (!fn(ctx, &p))
 			return false;

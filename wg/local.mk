@@ -4,8 +4,15 @@
 libmncore_a_SOURCES += \
 	wg/allowedips.c wg/allowedips.h \
 	wg/wg.c wg/wg.h wg/wg_internal.h \
+	wg/wg_peer.c wg/wg_peer.h \
+	wg/wg_index.c wg/wg_index.h \
+	wg/wg_timers.c wg/wg_timers.h \
+	wg/wg_send.c wg/wg_send.h \
+	wg/wg_receive.c \
+	wg/wg_ratelimit.c wg/wg_ratelimit.h \
 	wg/wg_crypto.c wg/wg_crypto.h \
-	wg/wg_noise.c wg/wg_cookie.c \
+	wg/wg_noise.c wg/wg_noise.h \
+	wg/wg_cookie.c wg/wg_cookie.h \
 	wg/wg_replay.c wg/wg_replay.h \
 	wg/offload.c wg/offload.h \
 	wg/wgkey.c wg/wgkey.h \

@@ -9,35 +9,24 @@
 enum { TCP_FIN = 0x01, TCP_PSH = 0x08, TCP_ACK = 0x10, TCP_CWR = 0x80 };
 #define IPPROTO_TCP_NUM 6
 
-static uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
 void offload_vnet_get(struct offload_vnet *h, const uint8_t p[OFFLOAD_VNET_HDR_LEN])
 {
 	h->flags = p[0];
 	h->gso_type = p[1];
-	h->hdr_len = get_le16(p + 2);
-	h->gso_size = get_le16(p + 4);
-	h->csum_start = get_le16(p + 6);
-	h->csum_offset = get_le16(p + 8);
+	h->hdr_len = mn_get_le16(p + 2);
+	h->gso_size = mn_get_le16(p + 4);
+	h->csum_start = mn_get_le16(p + 6);
+	h->csum_offset = mn_get_le16(p + 8);
 }
 
 void offload_vnet_put(uint8_t p[OFFLOAD_VNET_HDR_LEN], const struct offload_vnet *h)
 {
 	p[0] = h->flags;
 	p[1] = h->gso_type;
-	put_le16(p + 2, h->hdr_len);
-	put_le16(p + 4, h->gso_size);
-	put_le16(p + 6, h->csum_start);
-	put_le16(p + 8, h->csum_offset);
+	mn_put_le16(p + 2, h->hdr_len);
+	mn_put_le16(p + 4, h->gso_size);
+	mn_put_le16(p + 6, h->csum_start);
+	mn_put_le16(p + 8, h->csum_offset);
 }
 
 uint32_t offload_csum_add(uint32_t sum, const uint8_t *p, size_t len)

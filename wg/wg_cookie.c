@@ -6,12 +6,13 @@
  * address ‖ port. The reply carries τ sealed with XAEAD under
  * HASH(LABEL_COOKIE ‖ Sm_pub) and the mac1 it answers as associated data.
  */
+#include "wg_cookie.h"
+
 #include <sodium.h>
 #include <string.h>
 
 #include "mn_err.h"
 #include "mn_wire.h"
-#include "wg_internal.h"
 
 /* A cookie is used for mac2 only while it is comfortably younger than the
  * responder's secret (the paper's "Latency" allowance). */

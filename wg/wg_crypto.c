@@ -146,13 +146,22 @@ int wg_dh(uint8_t out[32], const uint8_t priv[32], const uint8_t pub[32])
 
 int wg_pubkey(uint8_t pub[32], const uint8_t priv[32])
 {
-	return crypto_scalarmult_base(pub, priv) == 0 ? MN_OK : MN_ECRYPTO;
+	_Static_assert(crypto_scalarmult_BYTES == 32, "x25519 sizes");
+	/* crypto_scalarmult_base clamps a copy of the scalar itself. */
+	if (crypto_scalarmult_base(pub, priv) != 0) {
+		sodium_memzero(pub, 32);
+		return MN_ECRYPTO;
+	}
+	return MN_OK;
 }
 
+/* RFC 7748 §5 decodeScalar25519: clear the three low bits (a multiple of the
+ * cofactor), clear bit 255, set bit 254. */
 void wg_clamp(uint8_t key[32])
 {
 	key[0] &= 248;
-	key[31] = (key[31] & 127) | 64;
+	key[31] &= 127;
+	key[31] |= 64;
 }
 
 void wg_tai64n(uint8_t out[WG_TAI64N_LEN], uint64_t wall_ns)

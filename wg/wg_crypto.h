@@ -49,7 +49,10 @@ int wg_xaead_open(uint8_t *dst, const uint8_t *src, size_t len,
 
 /* X25519. MN_ECRYPTO when the result is all zero (low-order point). */
 int wg_dh(uint8_t out[32], const uint8_t priv[32], const uint8_t pub[32]);
+/* Public key of a private one (wg pubkey); MN_ECRYPTO (pub zeroed) when
+ * the result is all zero. */
 int wg_pubkey(uint8_t pub[32], const uint8_t priv[32]);
+/* Curve25519 clamping of a private key (wg genkey). */
 void wg_clamp(uint8_t key[32]);
 
 /* TAI64N of a wall-clock time in ns since the epoch, nanoseconds whitened to

@@ -4,13 +4,15 @@
  * live on the stack and are wiped at `out:` on every path; handshake state is
  * committed only after every check passed.
  */
+#include "wg_noise.h"
+
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mn_err.h"
 #include "mn_wire.h"
-#include "wg_internal.h"
+#include "wg_peer.h"
 
 static const char CONSTRUCTION[] = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
 static const char IDENTIFIER[] = "WireGuard v1 zx2c4 Jason@zx2c4.com";
@@ -66,7 +68,7 @@ void wg_noise_precompute(struct wg_peer *peer)
 	peer->ss_valid = dev->has_key && wg_dh(peer->ss, dev->priv, peer->public_key) == MN_OK;
 }
 
-void wg_handshake_clear(struct wg_dev *dev, struct wg_handshake *hs)
+void wg_noise_handshake_clear(struct wg_dev *dev, struct wg_handshake *hs)
 {
 	/* Keep what guards against replay across handshakes. */
 	uint8_t ts[WG_TAI64N_LEN];
@@ -83,6 +85,16 @@ void wg_handshake_clear(struct wg_dev *dev, struct wg_handshake *hs)
 	hs->entry.peer = peer;
 	hs->state = WG_HS_ZEROED;
 }
+
+/* The secrets of one handshake step: on the stack, wiped at `out:` on every path. */
+struct secrets {
+	uint8_t c[32];      /* chaining key C */
+	uint8_t h[32];      /* hash H */
+	uint8_t k[32];      /* AEAD key κ */
+	uint8_t tau[32];    /* τ, from the preshared key */
+	uint8_t e_priv[32]; /* our ephemeral private key */
+	uint8_t dh[32];     /* the latest DH result */
+};
 
 static int new_ephemeral(struct wg_dev *dev, uint8_t priv[32], uint8_t pub[32])
 {
@@ -114,55 +126,53 @@ int wg_noise_create_initiation(struct wg_peer *peer, uint8_t msg[WG_INITIATION_L
 {
 	struct wg_dev *dev = peer->dev;
 	struct wg_handshake *hs = &peer->hs;
-	uint8_t c[32], h[32], k[32], e_priv[32], e_pub[32], dh[32], ts[WG_TAI64N_LEN];
+	struct secrets s;
+	uint8_t e_pub[32], ts[WG_TAI64N_LEN];
 	int rc = MN_ENOKEY;
 
 	if (!dev->has_key || !peer->ss_valid)
 		goto out;
 	memset(msg, 0, WG_INITIATION_LEN);
 	msg[0] = WG_MSG_INITIATION;
-	initial_chain_hash(c, h, peer->public_key);
+	initial_chain_hash(s.c, s.h, peer->public_key);
 
 	/* e: (Ei_priv, Ei_pub) = DH_GENERATE(); Ci = KDF1(Ci, Ei_pub); Hi = HASH(Hi ‖ Ei_pub) */
-	if ((rc = new_ephemeral(dev, e_priv, e_pub)) < 0)
+	if ((rc = new_ephemeral(dev, s.e_priv, e_pub)) < 0)
 		goto out;
 	memcpy(msg + INIT_EPHEMERAL, e_pub, 32);
-	wg_kdf(c, NULL, NULL, c, e_pub, 32);
-	mix_hash(h, e_pub, 32);
+	wg_kdf(s.c, NULL, NULL, s.c, e_pub, 32);
+	mix_hash(s.h, e_pub, 32);
 
 	/* es: (Ci, k) = KDF2(Ci, DH(Ei_priv, Sr_pub)) */
-	if ((rc = wg_dh(dh, e_priv, peer->public_key)) < 0)
+	if ((rc = wg_dh(s.dh, s.e_priv, peer->public_key)) < 0)
 		goto out;
-	wg_kdf(c, k, NULL, c, dh, 32);
+	wg_kdf(s.c, s.k, NULL, s.c, s.dh, 32);
 
 	/* s: msg.static = AEAD(k, 0, Si_pub, Hi); Hi = HASH(Hi ‖ msg.static) */
-	wg_aead_seal(msg + INIT_STATIC, dev->pub, 32, 0, k, h, 32);
-	mix_hash(h, msg + INIT_STATIC, 32 + WG_AEAD_TAG_LEN);
+	wg_aead_seal(msg + INIT_STATIC, dev->pub, 32, 0, s.k, s.h, 32);
+	mix_hash(s.h, msg + INIT_STATIC, 32 + WG_AEAD_TAG_LEN);
 
 	/* ss: (Ci, k) = KDF2(Ci, DH(Si_priv, Sr_pub)) */
-	wg_kdf(c, k, NULL, c, peer->ss, 32);
+	wg_kdf(s.c, s.k, NULL, s.c, peer->ss, 32);
 
 	/* {t}: msg.timestamp = AEAD(k, 0, TAI64N(), Hi); Hi = HASH(Hi ‖ msg.timestamp) */
 	wg_tai64n(ts, now.wall);
-	wg_aead_seal(msg + INIT_TIMESTAMP, ts, WG_TAI64N_LEN, 0, k, h, 32);
-	mix_hash(h, msg + INIT_TIMESTAMP, WG_TAI64N_LEN + WG_AEAD_TAG_LEN);
+	wg_aead_seal(msg + INIT_TIMESTAMP, ts, WG_TAI64N_LEN, 0, s.k, s.h, 32);
+	mix_hash(s.h, msg + INIT_TIMESTAMP, WG_TAI64N_LEN + WG_AEAD_TAG_LEN);
 
-	wg_handshake_clear(dev, hs);
-	commit_created(peer, e_priv, c, h, WG_HS_CREATED_INITIATION, msg + INIT_SENDER);
+	wg_noise_handshake_clear(dev, hs);
+	commit_created(peer, s.e_priv, s.c, s.h, WG_HS_CREATED_INITIATION, msg + INIT_SENDER);
 	rc = MN_OK;
 out:
-	sodium_memzero(c, sizeof(c));
-	sodium_memzero(h, sizeof(h));
-	sodium_memzero(k, sizeof(k));
-	sodium_memzero(e_priv, sizeof(e_priv));
-	sodium_memzero(dh, sizeof(dh));
+	sodium_memzero(&s, sizeof(s));
 	return rc;
 }
 
 int wg_noise_consume_initiation(struct wg_dev *dev, const uint8_t msg[WG_INITIATION_LEN],
 				struct mn_time now, struct wg_peer **peer_out)
 {
-	uint8_t c[32], h[32], k[32], dh[32], s_pub[32], ts[WG_TAI64N_LEN];
+	struct secrets s;
+	uint8_t s_pub[32], ts[WG_TAI64N_LEN];
 	const uint8_t *e = msg + INIT_EPHEMERAL;
 	struct wg_peer *peer;
 	struct wg_handshake *hs;
@@ -170,22 +180,22 @@ int wg_noise_consume_initiation(struct wg_dev *dev, const uint8_t msg[WG_INITIAT
 
 	if (!dev->has_key)
 		goto out;
-	wg_hash(c, CONSTRUCTION, sizeof(CONSTRUCTION) - 1);
-	memcpy(h, dev->hs_hash0, 32);
+	wg_hash(s.c, CONSTRUCTION, sizeof(CONSTRUCTION) - 1);
+	memcpy(s.h, dev->hs_hash0, 32);
 
 	/* e: Cr = KDF1(Cr, Ei_pub); Hr = HASH(Hr ‖ Ei_pub) */
-	wg_kdf(c, NULL, NULL, c, e, 32);
-	mix_hash(h, e, 32);
+	wg_kdf(s.c, NULL, NULL, s.c, e, 32);
+	mix_hash(s.h, e, 32);
 
 	/* es: (Cr, k) = KDF2(Cr, DH(Sr_priv, Ei_pub)) */
-	if ((rc = wg_dh(dh, dev->priv, e)) < 0)
+	if ((rc = wg_dh(s.dh, dev->priv, e)) < 0)
 		goto out;
-	wg_kdf(c, k, NULL, c, dh, 32);
+	wg_kdf(s.c, s.k, NULL, s.c, s.dh, 32);
 
 	/* s: Si_pub = AEAD-open(k, 0, msg.static, Hr) */
-	if ((rc = wg_aead_open(s_pub, msg + INIT_STATIC, 32 + WG_AEAD_TAG_LEN, 0, k, h, 32)) < 0)
+	if ((rc = wg_aead_open(s_pub, msg + INIT_STATIC, 32 + WG_AEAD_TAG_LEN, 0, s.k, s.h, 32)) < 0)
 		goto out;
-	mix_hash(h, msg + INIT_STATIC, 32 + WG_AEAD_TAG_LEN);
+	mix_hash(s.h, msg + INIT_STATIC, 32 + WG_AEAD_TAG_LEN);
 
 	peer = wg_peer_by_key(dev, s_pub);
 	rc = MN_ENOKEY;
@@ -194,13 +204,13 @@ int wg_noise_consume_initiation(struct wg_dev *dev, const uint8_t msg[WG_INITIAT
 	hs = &peer->hs;
 
 	/* ss: (Cr, k) = KDF2(Cr, DH(Sr_priv, Si_pub)) */
-	wg_kdf(c, k, NULL, c, peer->ss, 32);
+	wg_kdf(s.c, s.k, NULL, s.c, peer->ss, 32);
 
 	/* {t} */
-	if ((rc = wg_aead_open(ts, msg + INIT_TIMESTAMP, WG_TAI64N_LEN + WG_AEAD_TAG_LEN, 0, k, h,
+	if ((rc = wg_aead_open(ts, msg + INIT_TIMESTAMP, WG_TAI64N_LEN + WG_AEAD_TAG_LEN, 0, s.k, s.h,
 			       32)) < 0)
 		goto out;
-	mix_hash(h, msg + INIT_TIMESTAMP, WG_TAI64N_LEN + WG_AEAD_TAG_LEN);
+	mix_hash(s.h, msg + INIT_TIMESTAMP, WG_TAI64N_LEN + WG_AEAD_TAG_LEN);
 
 	/* Replay: the timestamp must grow; flood: at most 50 initiations/s per peer. */
 	rc = MN_EREPLAY;
@@ -215,16 +225,13 @@ int wg_noise_consume_initiation(struct wg_dev *dev, const uint8_t msg[WG_INITIAT
 	hs->have_consumed = true;
 	memcpy(hs->remote_e, e, 32);
 	hs->remote_index = mn_get_le32(msg + INIT_SENDER);
-	memcpy(hs->chain, c, 32);
-	memcpy(hs->hash, h, 32);
+	memcpy(hs->chain, s.c, 32);
+	memcpy(hs->hash, s.h, 32);
 	hs->state = WG_HS_CONSUMED_INITIATION;
 	*peer_out = peer;
 	rc = MN_OK;
 out:
-	sodium_memzero(c, sizeof(c));
-	sodium_memzero(h, sizeof(h));
-	sodium_memzero(k, sizeof(k));
-	sodium_memzero(dh, sizeof(dh));
+	sodium_memzero(&s, sizeof(s));
 	return rc;
 }
 
@@ -232,58 +239,55 @@ int wg_noise_create_response(struct wg_peer *peer, uint8_t msg[WG_RESPONSE_LEN])
 {
 	struct wg_dev *dev = peer->dev;
 	struct wg_handshake *hs = &peer->hs;
-	uint8_t c[32], h[32], k[32], tau[32], e_priv[32], e_pub[32], dh[32];
+	struct secrets s;
+	uint8_t e_pub[32];
 	int rc = MN_ESTATE;
 
 	if (hs->state != WG_HS_CONSUMED_INITIATION)
 		goto out;
-	memcpy(c, hs->chain, 32);
-	memcpy(h, hs->hash, 32);
+	memcpy(s.c, hs->chain, 32);
+	memcpy(s.h, hs->hash, 32);
 	memset(msg, 0, WG_RESPONSE_LEN);
 	msg[0] = WG_MSG_RESPONSE;
 	mn_put_le32(msg + RESP_RECEIVER, hs->remote_index);
 
 	/* e: (Er_priv, Er_pub) = DH_GENERATE(); Cr = KDF1(Cr, Er_pub); Hr = HASH(Hr ‖ Er_pub) */
-	if ((rc = new_ephemeral(dev, e_priv, e_pub)) < 0)
+	if ((rc = new_ephemeral(dev, s.e_priv, e_pub)) < 0)
 		goto out;
 	memcpy(msg + RESP_EPHEMERAL, e_pub, 32);
-	wg_kdf(c, NULL, NULL, c, e_pub, 32);
-	mix_hash(h, e_pub, 32);
+	wg_kdf(s.c, NULL, NULL, s.c, e_pub, 32);
+	mix_hash(s.h, e_pub, 32);
 
 	/* ee: Cr = KDF1(Cr, DH(Er_priv, Ei_pub)) */
-	if ((rc = wg_dh(dh, e_priv, hs->remote_e)) < 0)
+	if ((rc = wg_dh(s.dh, s.e_priv, hs->remote_e)) < 0)
 		goto out;
-	wg_kdf(c, NULL, NULL, c, dh, 32);
+	wg_kdf(s.c, NULL, NULL, s.c, s.dh, 32);
 
 	/* se: Cr = KDF1(Cr, DH(Er_priv, Si_pub)) */
-	if ((rc = wg_dh(dh, e_priv, peer->public_key)) < 0)
+	if ((rc = wg_dh(s.dh, s.e_priv, peer->public_key)) < 0)
 		goto out;
-	wg_kdf(c, NULL, NULL, c, dh, 32);
+	wg_kdf(s.c, NULL, NULL, s.c, s.dh, 32);
 
 	/* psk: (Cr, τ, k) = KDF3(Cr, Q); Hr = HASH(Hr ‖ τ) */
-	wg_kdf(c, tau, k, c, peer->psk, 32);
-	mix_hash(h, tau, 32);
+	wg_kdf(s.c, s.tau, s.k, s.c, peer->psk, 32);
+	mix_hash(s.h, s.tau, 32);
 
 	/* {}: msg.empty = AEAD(k, 0, ε, Hr); Hr = HASH(Hr ‖ msg.empty) */
-	wg_aead_seal(msg + RESP_EMPTY, NULL, 0, 0, k, h, 32);
-	mix_hash(h, msg + RESP_EMPTY, WG_AEAD_TAG_LEN);
+	wg_aead_seal(msg + RESP_EMPTY, NULL, 0, 0, s.k, s.h, 32);
+	mix_hash(s.h, msg + RESP_EMPTY, WG_AEAD_TAG_LEN);
 
-	commit_created(peer, e_priv, c, h, WG_HS_CREATED_RESPONSE, msg + RESP_SENDER);
+	commit_created(peer, s.e_priv, s.c, s.h, WG_HS_CREATED_RESPONSE, msg + RESP_SENDER);
 	rc = MN_OK;
 out:
-	sodium_memzero(c, sizeof(c));
-	sodium_memzero(h, sizeof(h));
-	sodium_memzero(k, sizeof(k));
-	sodium_memzero(tau, sizeof(tau));
-	sodium_memzero(e_priv, sizeof(e_priv));
-	sodium_memzero(dh, sizeof(dh));
+	sodium_memzero(&s, sizeof(s));
 	return rc;
 }
 
 int wg_noise_consume_response(struct wg_dev *dev, const uint8_t msg[WG_RESPONSE_LEN],
 			      struct wg_peer **peer_out)
 {
-	uint8_t c[32], h[32], k[32], tau[32], dh[32], empty[1];
+	struct secrets s;
+	uint8_t empty[1];
 	const uint8_t *e = msg + RESP_EPHEMERAL;
 	struct wg_index *entry = wg_index_find(dev, mn_get_le32(msg + RESP_RECEIVER));
 	struct wg_peer *peer;
@@ -297,48 +301,44 @@ int wg_noise_consume_response(struct wg_dev *dev, const uint8_t msg[WG_RESPONSE_
 	rc = MN_ESTATE;
 	if (hs->state != WG_HS_CREATED_INITIATION)
 		goto out;
-	memcpy(c, hs->chain, 32);
-	memcpy(h, hs->hash, 32);
+	memcpy(s.c, hs->chain, 32);
+	memcpy(s.h, hs->hash, 32);
 
 	/* e: Ci = KDF1(Ci, Er_pub); Hi = HASH(Hi ‖ Er_pub) */
-	wg_kdf(c, NULL, NULL, c, e, 32);
-	mix_hash(h, e, 32);
+	wg_kdf(s.c, NULL, NULL, s.c, e, 32);
+	mix_hash(s.h, e, 32);
 
 	/* ee: Ci = KDF1(Ci, DH(Ei_priv, Er_pub)) */
-	if ((rc = wg_dh(dh, hs->e_priv, e)) < 0)
+	if ((rc = wg_dh(s.dh, hs->e_priv, e)) < 0)
 		goto out;
-	wg_kdf(c, NULL, NULL, c, dh, 32);
+	wg_kdf(s.c, NULL, NULL, s.c, s.dh, 32);
 
 	/* se: Ci = KDF1(Ci, DH(Si_priv, Er_pub)) */
-	if ((rc = wg_dh(dh, dev->priv, e)) < 0)
+	if ((rc = wg_dh(s.dh, dev->priv, e)) < 0)
 		goto out;
-	wg_kdf(c, NULL, NULL, c, dh, 32);
+	wg_kdf(s.c, NULL, NULL, s.c, s.dh, 32);
 
 	/* psk: (Ci, τ, k) = KDF3(Ci, Q); Hi = HASH(Hi ‖ τ) */
-	wg_kdf(c, tau, k, c, peer->psk, 32);
-	mix_hash(h, tau, 32);
+	wg_kdf(s.c, s.tau, s.k, s.c, peer->psk, 32);
+	mix_hash(s.h, s.tau, 32);
 
 	/* {}: AEAD-open(k, 0, msg.empty, Hi) */
-	if ((rc = wg_aead_open(empty, msg + RESP_EMPTY, WG_AEAD_TAG_LEN, 0, k, h, 32)) < 0)
+	if ((rc = wg_aead_open(empty, msg + RESP_EMPTY, WG_AEAD_TAG_LEN, 0, s.k, s.h, 32)) < 0)
 		goto out;
-	mix_hash(h, msg + RESP_EMPTY, WG_AEAD_TAG_LEN);
+	mix_hash(s.h, msg + RESP_EMPTY, WG_AEAD_TAG_LEN);
 
 	hs->remote_index = mn_get_le32(msg + RESP_SENDER);
-	memcpy(hs->chain, c, 32);
-	memcpy(hs->hash, h, 32);
+	memcpy(hs->chain, s.c, 32);
+	memcpy(hs->hash, s.h, 32);
 	hs->state = WG_HS_CONSUMED_RESPONSE;
 	*peer_out = peer;
 	rc = MN_OK;
 out:
-	sodium_memzero(c, sizeof(c));
-	sodium_memzero(h, sizeof(h));
-	sodium_memzero(k, sizeof(k));
-	sodium_memzero(tau, sizeof(tau));
-	sodium_memzero(dh, sizeof(dh));
+	sodium_memzero(&s, sizeof(s));
 	return rc;
 }
 
-void wg_keypair_free(struct wg_dev *dev, struct wg_keypair *kp)
+void wg_noise_keypair_free(struct wg_dev *dev, struct wg_keypair *kp)
 {
 	if (!kp)
 		return;
@@ -380,27 +380,27 @@ int wg_noise_begin_session(struct wg_peer *peer, struct mn_time now)
 	kp->entry.id = hs->entry.id;
 	wg_index_del(dev, &hs->entry);
 	wg_index_add_id(dev, &kp->entry);
-	wg_handshake_clear(dev, hs);
+	wg_noise_handshake_clear(dev, hs);
 
 	if (initiator) {
 		/* Usable at once. A pending next keypair (from a simultaneous
 		 * responder handshake) becomes previous; the old current goes. */
 		if (peer->next) {
-			wg_keypair_free(dev, peer->prev);
+			wg_noise_keypair_free(dev, peer->prev);
 			peer->prev = peer->next;
 			peer->next = NULL;
-			wg_keypair_free(dev, peer->cur);
+			wg_noise_keypair_free(dev, peer->cur);
 		} else {
-			wg_keypair_free(dev, peer->prev);
+			wg_noise_keypair_free(dev, peer->prev);
 			peer->prev = peer->cur;
 		}
 		peer->cur = kp;
 	} else {
 		/* Not usable for sending until the initiator's first data packet
 		 * confirms it; previous goes, current stays for now. */
-		wg_keypair_free(dev, peer->next);
+		wg_noise_keypair_free(dev, peer->next);
 		peer->next = kp;
-		wg_keypair_free(dev, peer->prev);
+		wg_noise_keypair_free(dev, peer->prev);
 		peer->prev = NULL;
 	}
 	return MN_OK;

@@ -66,23 +66,3 @@ void wgkey_to_hex(char out[WGKEY_HEX_LEN], const uint8_t key[WG_KEY_LEN])
 {
 	sodium_bin2hex(out, WGKEY_HEX_LEN, key, WG_KEY_LEN);
 }
-
-/* RFC 7748 §5 decodeScalar25519: clear the three low bits (a multiple of the
- * cofactor), clear bit 255, set bit 254. */
-void wgkey_clamp(uint8_t key[WG_KEY_LEN])
-{
-	key[0] &= 248;
-	key[31] &= 127;
-	key[31] |= 64;
-}
-
-int wgkey_public(uint8_t pub[WG_KEY_LEN], const uint8_t priv[WG_KEY_LEN])
-{
-	_Static_assert(crypto_scalarmult_BYTES == WG_KEY_LEN, "x25519 sizes");
-	/* crypto_scalarmult_base clamps a copy of the scalar itself. */
-	if (crypto_scalarmult_base(pub, priv) != 0) {
-		sodium_memzero(pub, WG_KEY_LEN);
-		return MN_ECRYPTO;
-	}
-	return MN_OK;
-}

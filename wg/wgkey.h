@@ -16,8 +16,7 @@ int wgkey_from_base64(uint8_t key[WG_KEY_LEN], const char *s);
 int wgkey_from_hex(uint8_t key[WG_KEY_LEN], const char *s);
 void wgkey_to_base64(char out[WGKEY_B64_LEN], const uint8_t key[WG_KEY_LEN]);
 void wgkey_to_hex(char out[WGKEY_HEX_LEN], const uint8_t key[WG_KEY_LEN]);
-/* Curve25519 clamping (wg genkey) and public key derivation (wg pubkey). */
-void wgkey_clamp(uint8_t key[WG_KEY_LEN]);
-int wgkey_public(uint8_t pub[WG_KEY_LEN], const uint8_t priv[WG_KEY_LEN]);
+/* Clamping (wg genkey) and public key derivation (wg pubkey) are the X25519
+ * primitives wg_clamp() and wg_pubkey() of wg_crypto.h. */
 
 #endif

@@ -1,0 +1,169 @@
+/* wg_peer.c - peers: the table by public key (a keyed hash, so nobody
+ * picks buckets), insertion-ordered iteration, lifecycle and settings. */
+#include "wg_peer.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mn_err.h"
+#include "mn_wire.h"
+#include "wg_noise.h"
+#include "wg_send.h"
+
+static unsigned peer_bucket(const struct wg_dev *dev, const uint8_t pk[32])
+{
+	uint8_t h[crypto_shorthash_BYTES];
+	crypto_shorthash(h, pk, 32, dev->peer_hash_key);
+	return mn_get_le32(h) & (WG_PEER_BUCKETS - 1);
+}
+
+struct wg_peer *wg_peer_by_key(const struct wg_dev *dev, const uint8_t pk[32])
+{
+	for (struct wg_peer *p = dev->peer_buckets[peer_bucket(dev, pk)]; p; p = p->hash_next)
+		if (sodium_memcmp(p->public_key, pk, 32) == 0)
+			return p;
+	return NULL;
+}
+
+struct wg_peer *wg_dev_peer_find(const struct wg_dev *dev, const uint8_t pk[WG_KEY_LEN])
+{
+	return wg_peer_by_key(dev, pk);
+}
+
+void wg_peer_clear_sessions(struct wg_peer *peer)
+{
+	struct wg_dev *dev = peer->dev;
+	wg_noise_keypair_free(dev, peer->cur);
+	wg_noise_keypair_free(dev, peer->prev);
+	wg_noise_keypair_free(dev, peer->next);
+	peer->cur = peer->prev = peer->next = NULL;
+	wg_noise_handshake_clear(dev, &peer->hs);
+}
+
+int wg_dev_peer_add(struct wg_dev *dev, const uint8_t pk[WG_KEY_LEN], struct wg_peer **out)
+{
+	struct wg_peer *peer = wg_peer_by_key(dev, pk);
+	if (peer) {
+		*out = peer;
+		return MN_EEXIST;
+	}
+	if (dev->has_key && sodium_memcmp(pk, dev->pub, WG_KEY_LEN) == 0)
+		return MN_EINVAL;
+	if (dev->n_peers >= WG_MAX_PEERS)
+		return MN_EFULL;
+	peer = calloc(1, sizeof(*peer));
+	if (!peer)
+		return MN_ENOMEM;
+	peer->dev = dev;
+	memcpy(peer->public_key, pk, WG_KEY_LEN);
+	peer->hs.entry.peer = peer;
+	peer->t_retransmit = peer->t_send_keepalive = peer->t_new_handshake = MN_NEVER;
+	peer->t_zero_keys = peer->t_persistent_keepalive = MN_NEVER;
+	wg_noise_precompute(peer);
+
+	unsigned b = peer_bucket(dev, pk);
+	peer->hash_next = dev->peer_buckets[b];
+	dev->peer_buckets[b] = peer;
+	peer->list_prev = dev->peers_last;
+	if (dev->peers_last)
+		dev->peers_last->list_next = peer;
+	else
+		dev->peers_first = peer;
+	dev->peers_last = peer;
+	dev->n_peers++;
+	*out = peer;
+	return MN_OK;
+}
+
+void wg_dev_peer_remove(struct wg_dev *dev, struct wg_peer *peer)
+{
+	allowedips_remove_value(&dev->table, peer);
+	wg_peer_clear_sessions(peer);
+	wg_send_staged_purge(peer);
+	for (struct wg_peer **pp = &dev->peer_buckets[peer_bucket(dev, peer->public_key)]; *pp;
+	     pp = &(*pp)->hash_next) {
+		if (*pp == peer) {
+			*pp = peer->hash_next;
+			break;
+		}
+	}
+	if (peer->list_prev)
+		peer->list_prev->list_next = peer->list_next;
+	else
+		dev->peers_first = peer->list_next;
+	if (peer->list_next)
+		peer->list_next->list_prev = peer->list_prev;
+	else
+		dev->peers_last = peer->list_prev;
+	dev->n_peers--;
+	sodium_memzero(peer, sizeof(*peer));
+	free(peer);
+}
+
+void wg_dev_peer_remove_all(struct wg_dev *dev)
+{
+	while (dev->peers_first)
+		wg_dev_peer_remove(dev, dev->peers_first);
+}
+
+struct wg_peer *wg_dev_peer_next(const struct wg_dev *dev, const struct wg_peer *prev)
+{
+	return prev ? prev->list_next : dev->peers_first;
+}
+
+void wg_peer_set_psk(struct wg_peer *peer, const uint8_t psk[WG_KEY_LEN])
+{
+	if (psk)
+		memcpy(peer->psk, psk, WG_KEY_LEN);
+	else
+		sodium_memzero(peer->psk, WG_KEY_LEN);
+}
+
+void wg_peer_set_endpoint(struct wg_peer *peer, const struct mn_addr *ep)
+{
+	peer->endpoint = *ep;
+	mn_addr_unmap(&peer->endpoint);
+}
+
+void wg_peer_set_persistent_keepalive(struct wg_peer *peer, uint16_t secs, mn_ns now)
+{
+	uint16_t old = peer->keepalive_secs;
+	peer->keepalive_secs = secs;
+	if (!secs) {
+		peer->t_persistent_keepalive = MN_NEVER;
+	} else if (!old && mn_addr_is_set(&peer->endpoint) && peer->dev->has_key) {
+		/* Send one at once (as wireguard-go); with no session this starts
+		 * the handshake. Only the monotonic clock is known here, so defer
+		 * to the timer, which has both. */
+		peer->t_persistent_keepalive = now;
+	}
+}
+
+int wg_peer_allowedip_add(struct wg_peer *peer, const struct mn_prefix *p)
+{
+	return allowedips_insert(&peer->dev->table, p, peer);
+}
+
+void wg_peer_allowedips_clear(struct wg_peer *peer)
+{
+	allowedips_remove_value(&peer->dev->table, peer);
+}
+
+void wg_peer_allowedips_foreach(const struct wg_peer *peer,
+				bool (*fn)(void *ctx, const struct mn_prefix *p), void *ctx)
+{
+	allowedips_foreach_value(&peer->dev->table, (void *)peer, fn, ctx);
+}
+
+void wg_peer_info(const struct wg_peer *peer, struct wg_peer_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->public_key, peer->public_key, WG_KEY_LEN);
+	memcpy(out->preshared_key, peer->psk, WG_KEY_LEN);
+	out->endpoint = peer->endpoint;
+	out->last_handshake_wall = peer->last_handshake_wall;
+	out->rx_bytes = peer->rx_bytes;
+	out->tx_bytes = peer->tx_bytes;
+	out->persistent_keepalive_secs = peer->keepalive_secs;
+}

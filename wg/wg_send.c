@@ -1,0 +1,288 @@
+/* wg_send.c - the sending side: TUN packets in, datagrams out.
+ *
+ * A packet goes out at once, encrypted in place, when its peer has a usable
+ * session and nothing staged; otherwise it is copied to the peer's staged
+ * queue (bounded, oldest dropped) and a handshake starts. Control messages
+ * and released staged packets wait in the device's control queue for
+ * wg_dev_poll_tx().
+ */
+#include "wg_send.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mn_err.h"
+#include "mn_wire.h"
+#include "wg_cookie.h"
+#include "wg_noise.h"
+#include "wg_timers.h"
+
+/* ---- the outgoing control queue ---- */
+
+static void control_push_owned(struct wg_dev *dev, uint8_t *buf, size_t len,
+			       const struct mn_addr *dst)
+{
+	if (dev->tx_count == WG_MAX_TX_QUEUE) {
+		wg_drop(dev, WG_DROP_TX_FULL);
+		free(buf);
+		return;
+	}
+	struct wg_tx *t = &dev->txq[(dev->tx_head + dev->tx_count++) % WG_MAX_TX_QUEUE];
+	t->buf = buf;
+	t->len = len;
+	t->dst = *dst;
+}
+
+void wg_send_control(struct wg_dev *dev, const uint8_t *data, size_t len,
+		     const struct mn_addr *dst)
+{
+	uint8_t *buf = malloc(len);
+	if (!buf) {
+		wg_drop(dev, WG_DROP_TX_FULL);
+		return;
+	}
+	memcpy(buf, data, len);
+	control_push_owned(dev, buf, len, dst);
+}
+
+void wg_send_control_clear(struct wg_dev *dev)
+{
+	while (dev->tx_count) {
+		free(dev->txq[dev->tx_head].buf);
+		dev->tx_head = (dev->tx_head + 1) % WG_MAX_TX_QUEUE;
+		dev->tx_count--;
+	}
+}
+
+int wg_dev_poll_tx(struct wg_dev *dev, uint8_t *buf, size_t cap, size_t *len,
+		   struct mn_addr *dst)
+{
+	if (dev->tx_count == 0)
+		return 0;
+	struct wg_tx *t = &dev->txq[dev->tx_head];
+	dev->tx_head = (dev->tx_head + 1) % WG_MAX_TX_QUEUE;
+	dev->tx_count--;
+	int rc = 1;
+	if (t->len > cap) {
+		rc = MN_EMSGSIZE;
+	} else {
+		memcpy(buf, t->buf, t->len);
+		*len = t->len;
+		*dst = t->dst;
+	}
+	free(t->buf);
+	t->buf = NULL;
+	return rc;
+}
+
+/* ---- the staged queue ---- */
+
+/* Staged packets are plaintext: wiped before they go back to the heap. */
+static void staged_free(struct wg_staged *s)
+{
+	if (s->buf) {
+		sodium_memzero(s->buf, WG_HEADROOM + s->len + WG_TAILROOM);
+		free(s->buf);
+	}
+	s->buf = NULL;
+}
+
+/* Take the oldest staged packet off the ring (the caller owns it now). */
+static struct wg_staged *staged_pop(struct wg_peer *peer)
+{
+	struct wg_staged *s = &peer->staged[peer->staged_head];
+	peer->staged_head = (peer->staged_head + 1) % WG_MAX_STAGED_PER_PEER;
+	peer->staged_count--;
+	return s;
+}
+
+void wg_send_staged_purge(struct wg_peer *peer)
+{
+	while (peer->staged_count)
+		staged_free(staged_pop(peer));
+}
+
+static int stage_packet(struct wg_peer *peer, const uint8_t *pkt, size_t len)
+{
+	struct wg_dev *dev = peer->dev;
+	uint8_t *buf = malloc(WG_HEADROOM + len + WG_TAILROOM);
+	if (!buf)
+		return MN_ENOMEM;
+	if (peer->staged_count == WG_MAX_STAGED_PER_PEER) {
+		/* drop the oldest, as WireGuard does */
+		staged_free(staged_pop(peer));
+		wg_drop(dev, WG_DROP_STAGED_FULL);
+	}
+	if (len)
+		memcpy(buf + WG_HEADROOM, pkt, len);
+	struct wg_staged *s =
+		&peer->staged[(peer->staged_head + peer->staged_count++) % WG_MAX_STAGED_PER_PEER];
+	s->buf = buf;
+	s->len = len;
+	return MN_OK;
+}
+
+/* ---- handshakes and data ---- */
+
+void wg_send_handshake(struct wg_peer *peer, const uint8_t *msg, size_t len, mn_ns now)
+{
+	wg_timers_traversal(peer, now);
+	wg_timers_any_authenticated_sent(peer);
+	/* Initiations and responses alike count for the one-per-REKEY_TIMEOUT
+	 * limit, so traffic queued before the initiator's first data does not
+	 * start a second handshake (as the kernel does). */
+	peer->last_sent_handshake = now;
+	peer->sent_any_handshake = true;
+	peer->tx_bytes += len;
+	wg_send_control(peer->dev, msg, len, &peer->endpoint);
+}
+
+void wg_send_initiation(struct wg_peer *peer, struct mn_time now, bool is_retry)
+{
+	uint8_t msg[WG_INITIATION_LEN];
+
+	if (!is_retry)
+		peer->handshake_attempts = 0;
+	/* rate limit: one initiation per REKEY_TIMEOUT */
+	if (peer->sent_any_handshake &&
+	    !mn_elapsed(now.mono, peer->last_sent_handshake, WG_REKEY_TIMEOUT))
+		return;
+	if (!mn_addr_is_set(&peer->endpoint))
+		return;
+	if (wg_noise_create_initiation(peer, msg, now) < 0)
+		return;
+	wg_cookie_add_macs(peer, msg, sizeof(msg), now.mono);
+	wg_send_handshake(peer, msg, sizeof(msg), now.mono);
+	wg_timers_handshake_initiated(peer, now.mono);
+}
+
+static bool keypair_can_send(const struct wg_keypair *kp, mn_ns now)
+{
+	return kp && !mn_elapsed(now, kp->created, WG_REJECT_AFTER_TIME) &&
+	       kp->send_counter < WG_REJECT_AFTER_MESSAGES;
+}
+
+/* Encrypt the packet at buf + WG_HEADROOM (len bytes) in place; returns the
+ * datagram length. Padding to 16 bytes, never past the MTU (paper §5.4.6). */
+static size_t encrypt_packet(struct wg_dev *dev, struct wg_keypair *kp, uint8_t *buf, size_t len)
+{
+	size_t padded = (len + 15) & ~(size_t)15;
+	if (padded > dev->mtu)
+		padded = len > dev->mtu ? len : dev->mtu;
+	memset(buf + WG_HEADROOM + len, 0, padded - len);
+	uint64_t counter = kp->send_counter++;
+	buf[0] = WG_MSG_DATA;
+	buf[1] = buf[2] = buf[3] = 0;
+	mn_put_le32(buf + 4, kp->remote_index);
+	mn_put_le64(buf + 8, counter);
+	wg_aead_seal(buf + WG_HEADROOM, buf + WG_HEADROOM, padded, counter, kp->send_key, NULL, 0);
+	return WG_HEADROOM + padded + WG_AEAD_TAG_LEN;
+}
+
+static void keep_key_fresh(struct wg_peer *peer, struct mn_time now)
+{
+	struct wg_keypair *kp = peer->cur;
+	if (kp && (kp->send_counter > WG_REKEY_AFTER_MESSAGES ||
+		   (kp->initiator && mn_elapsed(now.mono, kp->created, WG_REKEY_AFTER_TIME))))
+		wg_send_initiation(peer, now, false);
+}
+
+static void after_data_sent(struct wg_peer *peer, size_t dgram_len, bool is_data,
+			    struct mn_time now)
+{
+	peer->tx_bytes += dgram_len;
+	wg_timers_traversal(peer, now.mono);
+	wg_timers_any_authenticated_sent(peer);
+	if (is_data)
+		wg_timers_data_sent(peer, now.mono);
+	keep_key_fresh(peer, now);
+}
+
+void wg_send_staged(struct wg_peer *peer, struct mn_time now)
+{
+	struct wg_dev *dev = peer->dev;
+
+	if (!peer->staged_count)
+		return;
+	if (!keypair_can_send(peer->cur, now.mono) || !mn_addr_is_set(&peer->endpoint)) {
+		wg_send_initiation(peer, now, false);
+		return;
+	}
+	while (peer->staged_count) {
+		struct wg_staged *s = staged_pop(peer);
+		if (!keypair_can_send(peer->cur, now.mono)) {
+			staged_free(s);
+			continue;
+		}
+		size_t n = encrypt_packet(dev, peer->cur, s->buf, s->len);
+		control_push_owned(dev, s->buf, n, &peer->endpoint);
+		s->buf = NULL;
+		after_data_sent(peer, n, s->len > 0, now);
+	}
+}
+
+void wg_send_keepalive(struct wg_peer *peer, struct mn_time now)
+{
+	if (peer->staged_count == 0 && stage_packet(peer, NULL, 0) < 0)
+		return;
+	wg_send_staged(peer, now);
+}
+
+/* Destination of an IP packet: family and a pointer to the address. */
+static int ip_dst(const uint8_t *pkt, size_t len, int *family, const uint8_t **addr)
+{
+	if (len >= 20 && pkt[0] >> 4 == 4) {
+		*family = AF_INET;
+		*addr = pkt + 16;
+		return MN_OK;
+	}
+	if (len >= 40 && pkt[0] >> 4 == 6) {
+		*family = AF_INET6;
+		*addr = pkt + 24;
+		return MN_OK;
+	}
+	return MN_EPROTO;
+}
+
+int wg_dev_tun_in(struct wg_dev *dev, uint8_t *buf, size_t cap, size_t len,
+		  struct mn_time now, struct mn_addr *dst, size_t *out_len)
+{
+	const uint8_t *pkt = buf + WG_HEADROOM, *daddr;
+	struct wg_peer *peer;
+	int family;
+
+	if (!dev->has_key) {
+		wg_drop(dev, WG_DROP_NO_KEY);
+		return MN_ENOKEY;
+	}
+	if (cap < WG_HEADROOM + len + WG_TAILROOM) {
+		wg_drop(dev, WG_DROP_BAD_SIZE);
+		return MN_EMSGSIZE;
+	}
+	if (ip_dst(pkt, len, &family, &daddr) < 0) {
+		wg_drop(dev, WG_DROP_BAD_PACKET);
+		return MN_EPROTO;
+	}
+	peer = allowedips_lookup(&dev->table, family, daddr);
+	if (!peer) {
+		wg_drop(dev, WG_DROP_NO_ROUTE);
+		return MN_ENOROUTE;
+	}
+	if (!mn_addr_is_set(&peer->endpoint)) {
+		wg_drop(dev, WG_DROP_NO_ENDPOINT);
+		return MN_ENOROUTE;
+	}
+	if (peer->staged_count == 0 && keypair_can_send(peer->cur, now.mono)) {
+		*out_len = encrypt_packet(dev, peer->cur, buf, len);
+		*dst = peer->endpoint;
+		after_data_sent(peer, *out_len, true, now);
+		return 1;
+	}
+	if (stage_packet(peer, pkt, len) < 0) {
+		wg_drop(dev, WG_DROP_STAGED_FULL);
+		return MN_ENOMEM;
+	}
+	wg_send_staged(peer, now);
+	return 0;
+}
