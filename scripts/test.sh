@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install, build and run every test: unit (plain and ASan+UBSan), network
-# namespace integration tests, and a short smoke of every fuzz target.
+# Install, build and run every test: the layer rules, unit (plain and
+# ASan+UBSan), network namespace integration tests, and a short smoke of
+# every fuzz target.
 # The last line is "N passed, N failed"; the exit status is non-zero on any failure.
 #
 # Every part reports results as lines "PASS: name" / "FAIL: name" (Check's
@@ -16,6 +17,26 @@ mkdir -p build
 : >"$results"
 pass() { echo "PASS: $*" | tee -a "$results"; }
 fail() { echo "FAIL: $*" | tee -a "$results"; }
+
+# Scripts that print PASS:/FAIL: lines of their own; one that exits non-zero
+# without a FAIL line counts as one failure.
+run_scripts() { # [VAR=value ...] -- script...
+	local envs=() t out rc
+	while [ "$1" != "--" ]; do envs+=("$1"); shift; done; shift
+	for t in "$@"; do
+		[ -f "$t" ] || continue
+		out=$(env "${envs[@]}" timeout 900 bash "$t" 2>&1); rc=$?
+		echo "$out" | sed "s|^|  [$(basename "$t")] |"
+		echo "$out" | grep -E '^(PASS|FAIL): ' >>"$results"
+		if [ $rc -ne 0 ] && ! echo "$out" | grep -q '^FAIL: '; then
+			fail "$(basename "$t") exited $rc"
+		fi
+	done
+}
+
+# Layer rules (DESIGN.md §1) on this tree, then the check's own test.
+if scripts/check-layers.sh; then pass "layer rules"; else fail "layer rules"; fi
+run_scripts -- tests/layers/t_*.sh
 
 kinds=(plain san fuzz)
 [ -n "${MN_TEST_KINDS:-}" ] && read -r -a kinds <<<"$MN_TEST_KINDS"
@@ -68,19 +89,9 @@ if [[ " ${built[*]} " == *" fuzz "* ]]; then
 	done
 fi
 
-# Network namespace tests: real binaries, one at a time. Each script prints
-# PASS:/FAIL: lines of its own; a script that exits non-zero without a FAIL
-# line counts as one failure.
+# Network namespace tests: real binaries, one at a time.
 if [[ " ${built[*]} " == *" plain "* ]] && [ -z "${MN_SKIP_NET:-}" ]; then
-	for t in tests/net/t_*.sh; do
-		[ -f "$t" ] || continue
-		out=$(MESHNODE="$top/build/meshnode" timeout 900 bash "$t" 2>&1); rc=$?
-		echo "$out" | sed "s|^|  [$(basename "$t")] |"
-		echo "$out" | grep -E '^(PASS|FAIL): ' >>"$results"
-		if [ $rc -ne 0 ] && ! echo "$out" | grep -q '^FAIL: '; then
-			fail "$(basename "$t") exited $rc"
-		fi
-	done
+	run_scripts MESHNODE="$top/build/meshnode" -- tests/net/t_*.sh
 elif [ -n "${MN_SKIP_NET:-}" ]; then
 	fail "network tests skipped by MN_SKIP_NET (not allowed in CI)"
 fi

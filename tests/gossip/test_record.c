@@ -2,13 +2,15 @@
  * invite expiry at admission, versions, the verification memo.
  *
  * Keys come from mn_seeded_rng; every test prints its seed (set
- * MN_TEST_SEED=N to replay another). MN_RECORD_CORPUS=DIR makes
- * test_write_corpus write fuzz seeds there (fuzz/corpus/record/). */
+ * MN_TEST_SEED=N to replay another). test_write_corpus writes the fuzz
+ * seeds to a temporary directory and checks them; MN_RECORD_CORPUS=DIR
+ * writes them there instead (to refresh fuzz/corpus/record/). */
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "mn_err.h"
@@ -1110,23 +1112,84 @@ END_TEST
 
 /* ---- fuzz corpus ---- */
 
+/* Reads a written seed back and checks it does what fuzz_record needs of
+ * it: it decodes as its kind, re-encodes to the same bytes, and verifies
+ * against a network built, as the fuzz target builds it, from the root seed
+ * alone, so the fuzzer starts past every signature check. */
+static void check_corpus_file(const char *path, const struct sample *s,
+			      const struct rec_network *net)
+{
+	static struct rec_member m;
+	static uint8_t buf[ENC_MAX + 1];
+	uint8_t re[ENC_MAX];
+	struct rec_grant g;
+	struct rec_invite inv;
+	struct rec_revoke t;
+	size_t len, relen;
+	FILE *fp = fopen(path, "rb");
+
+	ck_assert_msg(fp != NULL, "%s", path);
+	len = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	ck_assert_msg(len == s->len && memcmp(buf, s->enc, len) == 0, "%s: written %zu of %zu",
+		      s->name, len, s->len);
+	ck_assert_msg(decode_any(s->kind, buf, len, re, &relen) == MN_OK, "%s", s->name);
+	ck_assert_msg(relen == len && memcmp(re, buf, len) == 0, "%s re-encodes", s->name);
+	switch (s->kind) {
+	case K_GRANT:
+		ck_assert_int_eq(rec_grant_decode(&g, buf, len), MN_OK);
+		ck_assert_int_eq(rec_grant_verify(net, &g, NULL, NULL), MN_OK);
+		break;
+	case K_INVITE:
+		ck_assert_int_eq(rec_invite_decode(&inv, buf, len), MN_OK);
+		ck_assert_int_eq(rec_invite_verify(net, &inv, NULL, NULL), MN_OK);
+		break;
+	case K_ADMISSION: /* verified with its invite, inside every member */
+		break;
+	case K_MEMBER:
+		ck_assert_int_eq(rec_member_decode(&m, buf, len), MN_OK);
+		ck_assert_msg(rec_member_verify(net, &m, NULL, NULL) == MN_OK, "%s", s->name);
+		ck_assert_int_eq(rec_admission_verify(net, &m.invite, &m.adm, NULL, NULL), MN_OK);
+		break;
+	case K_REVOKE:
+		ck_assert_int_eq(rec_revoke_decode(&t, buf, len), MN_OK);
+		ck_assert_msg(rec_revoke_verify(net, &t, NULL, NULL) == MN_OK, "%s", s->name);
+		break;
+	}
+}
+
+/* Writes the fuzz seeds to MN_RECORD_CORPUS if set (to refresh
+ * fuzz/corpus/record/), else to a temporary directory, and checks each. */
 START_TEST(test_write_corpus)
 {
 	const char *dir = getenv("MN_RECORD_CORPUS");
+	char tmp[] = "/tmp/mn_record_corpus.XXXXXX";
+	struct rec_network net;
+	struct rec_key root;
 	struct fx f;
 
-	if (!dir)
-		return;
+	if (!dir) {
+		ck_assert_ptr_nonnull(mkdtemp(tmp));
+		dir = tmp;
+	}
 	fx_init(&f, "write_corpus", fuzz_root_seed);
+	rec_key_from_seed(&root, fuzz_root_seed);
+	ck_assert_int_eq(rec_network_init(&net, root.pk, NULL), MN_OK);
+	rec_key_wipe(&root);
 	make_samples(&f, samples);
 	for (unsigned i = 0; i < NSAMPLES; i++) {
 		char path[512];
 		snprintf(path, sizeof(path), "%s/%s", dir, samples[i].name);
 		FILE *fp = fopen(path, "wb");
-		ck_assert_ptr_nonnull(fp);
+		ck_assert_msg(fp != NULL, "%s", path);
 		ck_assert_uint_eq(fwrite(samples[i].enc, 1, samples[i].len, fp), samples[i].len);
-		fclose(fp);
+		ck_assert_int_eq(fclose(fp), 0);
+		check_corpus_file(path, &samples[i], &net);
+		if (dir == tmp)
+			ck_assert_int_eq(remove(path), 0);
 	}
+	if (dir == tmp)
+		ck_assert_int_eq(rmdir(tmp), 0);
 	fx_free(&f);
 }
 END_TEST

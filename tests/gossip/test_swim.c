@@ -2341,8 +2341,11 @@ END_TEST
  * with no second push-pull: the ids that did not fit are asked of the
  * sender one probe interval later. Before, they were forgotten until the
  * next push-pull (swim-lan-ci seed 4: 120 s). Node 0 holds 150 records
- * besides node 1's (restored: not announced, no address); node 1 knows
- * only node 0 and gets the rest from its one push-pull. */
+ * besides node 1's (restored: not announced, no address) and boots first:
+ * its join sync goes to node 1, still down, and its next push-pull is hours
+ * away. Node 1 boots, knows only node 0, and gets the rest from its one
+ * push-pull, whose LIST datagrams hold more ids than one WANT. A second
+ * exchange would list the forgotten ids again and hide the fault. */
 START_TEST(test_want_overflow)
 {
 	enum { EXTRA = 150 };
@@ -2352,13 +2355,13 @@ START_TEST(test_want_overflow)
 	struct swim_params p;
 	struct swim_counts c;
 	struct tnet *t;
-	uint32_t zero = 0;
-	mn_ns took = MN_NEVER;
+	uint32_t zero = 0, one = 1;
+	mn_ns took = MN_NEVER, boot1;
 
 	swim_params_lan(&p);
 	p.pushpull_interval_ns = 3600 * SEC; /* the join sync, then none in this test */
 	t = tn_new("test_want_overflow", 0x7402, 2, &p);
-	tn_boot(t, 0, NULL, 0, 0);
+	tn_boot(t, 0, &one, 1, 0);
 	for (uint32_t k = 0; k < EXTRA; k++) {
 		rec_key_generate(&keys[k], &t->f.rng);
 		gfix_record(&t->f, &keys[k], 100 + k, GF_T0_MS + 5000, NULL, recs[k],
@@ -2366,12 +2369,15 @@ START_TEST(test_want_overflow)
 		ck_assert_int_eq(swim_restore(t->n[0].s, recs[k], lens[k], NULL,
 					      node_time(&t->n[0])), MN_OK);
 	}
+	tn_run_for(t, 2 * p.probe_interval_ns); /* node 0's join sync, lost */
+	ck_assert_uint_eq(total_stat(t, SWIM_STAT_PUSHPULLS), 1);
+	boot1 = t->now;
 	tn_boot(t, 1, &zero, 1, 0);
-	while (t->now < 10 * SEC) {
+	while (t->now < boot1 + 10 * SEC) {
 		tn_run_for(t, 100 * MS);
 		swim_counts(t->n[1].s, &c);
 		if (c.members == EXTRA + 2) {
-			took = t->now;
+			took = t->now - boot1;
 			break;
 		}
 	}
@@ -2382,7 +2388,7 @@ START_TEST(test_want_overflow)
 	       total_stat(t, SWIM_STAT_PUSHPULLS));
 	ck_assert_uint_eq(c.members, EXTRA + 2);
 	ck_assert_uint_le(took, 6 * SEC);
-	ck_assert_uint_le(total_stat(t, SWIM_STAT_PUSHPULLS), 2);
+	ck_assert_uint_eq(total_stat(t, SWIM_STAT_PUSHPULLS), 2);
 	for (uint32_t k = 0; k < EXTRA; k++)
 		rec_key_wipe(&keys[k]);
 	tn_free(t);

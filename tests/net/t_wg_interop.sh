@@ -11,7 +11,8 @@
 #   address mid-transfer, and a clean exit on SIGTERM / SIGINT (meshnode).
 # Once per pair: a third namespace c becomes reachable after
 # `wg set IFACE peer ... allowed-ips ... endpoint [v6]:port` on the meshnode
-# side, and unreachable after `wg set ... remove`.
+# side, and unreachable after `wg set ... remove`; meshnode adds and removes
+# the routes of c's allowed-ips itself (nothing is routed by hand for it).
 # Without a pair: meshnode genkey/pubkey agree with wg, and malformed configs
 # make meshnode exit non-zero naming the file and line.
 #
@@ -59,6 +60,20 @@ rx_from() { # SIDE PEER: bytes SIDE received from PEER
 }
 rx_above() { local v; v=$(rx_from "$1" "$2"); [ -n "$v" ] && [ "$v" -gt "$3" ]; }
 ep_is() { [ "$(peer_field "$1" "$2" endpoints)" = "$3" ]; }
+# has_route SIDE ADDR: SIDE's main table routes ADDR (a /32 or /128) through
+# SIDE's interface.
+has_route() {
+	local fam=-4
+	[[ $2 == *:* ]] && fam=-6
+	ip -n "${S_NS[$1]}" "$fam" route show dev "${S_IF[$1]}" 2>/dev/null |
+		awk -v a="$2" '$1 == a || $1 == a "/32" || $1 == a "/128" { f = 1 } END { exit !f }'
+}
+routes_to() { has_route "$1" "${S_O4[$2]}" && has_route "$1" "${S_O6[$2]}"; }   # SIDE PEER
+no_routes_to() { ! has_route "$1" "${S_O4[$2]}" && ! has_route "$1" "${S_O6[$2]}"; }
+show_routes() { # SIDE
+	ip -n "${S_NS[$1]}" -4 route show dev "${S_IF[$1]}" | sed 's/^/#   /'
+	ip -n "${S_NS[$1]}" -6 route show dev "${S_IF[$1]}" | sed 's/^/#   /'
+}
 
 # Addresses, MTU and routes of SIDE's interface as the config asked, towards PEER.
 iface_ok() {
@@ -271,12 +286,24 @@ live() {
 		lan_down
 		return
 	fi
+	# meshnode syncs its routes with the peers' allowed-ips on every change;
+	# wireguard-go has no route sync, so for it they are added by hand, as a
+	# wg user would. The sync is synchronous: the bounds are generous.
+	local mn_t=0
+	[ "${S_IMPL[$t]}" = mn ] && mn_t=1
+	if [ $mn_t = 1 ] && ! check "$L: $t has no route to c before wg set" no_routes_to "$t" c; then
+		show_routes "$t"
+	fi
 	if check "$L: wg set $t peer c allowed-ips ... endpoint [${S_U6[c]}]:${S_PORT[c]}" \
 		wgn "${S_NS[$t]}" set "${S_IF[$t]}" peer "$(pub c)" allowed-ips "${S_O4[c]}/32,${S_O6[c]}/128" \
 		endpoint "[${S_U6[c]}]:${S_PORT[c]}"; then
-		# What a wg user adds by hand (meshnode may have added them already).
-		ip -n "${S_NS[$t]}" route replace "${S_O4[c]}/32" dev "${S_IF[$t]}"
-		ip -n "${S_NS[$t]}" route replace "${S_O6[c]}/128" dev "${S_IF[$t]}"
+		if [ $mn_t = 1 ]; then
+			check "$L: $t (meshnode) routes c's allowed-ips after wg set" \
+				wait_for 5 "routes to c on $t" routes_to "$t" c || show_routes "$t"
+		else
+			ip -n "${S_NS[$t]}" route replace "${S_O4[c]}/32" dev "${S_IF[$t]}"
+			ip -n "${S_NS[$t]}" route replace "${S_O6[c]}/128" dev "${S_IF[$t]}"
+		fi
 		check "$L: ping4 $t->c" wait_for 20 "ping $t->c" ping_ok "$t" "${S_O4[c]}"
 		check "$L: ping6 $t->c" wait_for 10 "ping6 $t->c" ping_ok "$t" "${S_O6[c]}"
 		check "$L: ping4 c->$t" wait_for 10 "ping c->$t" ping_ok c "${S_O4[$t]}"
@@ -285,6 +312,11 @@ live() {
 		check "$L: $t->$o still works" wait_for 10 "ping $t->$o" ping_ok "$t" "${S_O4[$o]}"
 		check "$L: wg set $t peer c remove" wgn "${S_NS[$t]}" set "${S_IF[$t]}" peer "$(pub c)" remove
 		check "$L: c gone from wg show $t" eval "! wgs $t peers | grep -qF '$(pub c)'"
+		if [ $mn_t = 1 ]; then
+			check "$L: $t (meshnode) drops the routes to c after remove" \
+				wait_for 5 "no routes to c on $t" no_routes_to "$t" c || show_routes "$t"
+			check "$L: $t (meshnode) keeps the routes to $o" routes_to "$t" "$o" || show_routes "$t"
+		fi
 		check "$L: c unreachable after remove" eval "! ping_ok $t ${S_O4[c]} 3"
 		check "$L: $t->$o works after remove" wait_for 10 "ping $t->$o" ping_ok "$t" "${S_O4[$o]}"
 	fi
