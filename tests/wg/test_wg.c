@@ -380,13 +380,7 @@ START_TEST(test_cookie_under_load)
 {
 	struct dgram d, q[4];
 
-	wg_dev_force_under_load(B.dev, true);
-	ck_assert_int_eq(tun_send(&A, "100.64.0.1", "100.64.0.2", 40, &d), 0);
-	ck_assert_int_eq(drain(&A, q, 4), 1);
-	ck_assert_int_eq(deliver(&B, &A, &q[0], NULL, NULL), MN_EBUSY);
-	ck_assert_int_eq(drain(&B, q, 4), 1);
-	ck_assert_uint_eq(q[0].len, WG_COOKIE_LEN);
-	ck_assert(mn_addr_eq(&q[0].dst, &A.addr));
+	initiation_refused_with_cookie(&q[0]);
 	ck_assert_int_eq(deliver(&A, &B, &q[0], NULL, NULL), 0);
 	ck_assert_uint_eq(wg_dev_drops(B.dev, WG_DROP_NEED_COOKIE), 1);
 	/* the retry carries mac2; the cookie is bound to A's address and port,
@@ -424,11 +418,7 @@ START_TEST(test_under_load_ratelimit_per_source)
 {
 	struct dgram d, q[4], init;
 
-	wg_dev_force_under_load(B.dev, true);
-	ck_assert_int_eq(tun_send(&A, "100.64.0.1", "100.64.0.2", 40, &d), 0);
-	ck_assert_int_eq(drain(&A, q, 4), 1);
-	ck_assert_int_eq(deliver(&B, &A, &q[0], NULL, NULL), MN_EBUSY);
-	ck_assert_int_eq(drain(&B, q, 4), 1);
+	initiation_refused_with_cookie(&q[0]);
 	ck_assert_int_eq(deliver(&A, &B, &q[0], NULL, NULL), 0); /* the cookie */
 	advance(WG_REKEY_TIMEOUT + MN_NS_PER_SEC / 2);
 	wg_dev_on_timer(A.dev, now);

@@ -168,4 +168,20 @@ static inline void handshake_a_to_b(void)
 	ck_assert_uint_eq(pkt[50], 0xab);
 }
 
+/* B under load: A's first packet is staged and its initiation answered
+ * with a cookie reply, returned in *cookie, not yet delivered to A. */
+static inline void initiation_refused_with_cookie(struct dgram *cookie)
+{
+	struct dgram d, q[4];
+
+	wg_dev_force_under_load(B.dev, true);
+	ck_assert_int_eq(tun_send(&A, "100.64.0.1", "100.64.0.2", 40, &d), 0);
+	ck_assert_int_eq(drain(&A, q, 4), 1);
+	ck_assert_int_eq(deliver(&B, &A, &q[0], NULL, NULL), MN_EBUSY);
+	ck_assert_int_eq(drain(&B, q, 4), 1);
+	ck_assert_uint_eq(q[0].len, WG_COOKIE_LEN);
+	ck_assert(mn_addr_eq(&q[0].dst, &A.addr));
+	*cookie = q[0];
+}
+
 #endif
