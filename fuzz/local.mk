@@ -31,6 +31,12 @@ fuzz_fuzz_gossip_SOURCES = fuzz/fuzz_gossip.c
 fuzz_fuzz_gossip_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
 fuzz_fuzz_gossip_LDFLAGS = $(FUZZER_FLAGS)
 fuzz_fuzz_gossip_LDADD = $(CORE_LIBS)
+
+noinst_PROGRAMS += fuzz/fuzz_gro
+fuzz_fuzz_gro_SOURCES = fuzz/fuzz_gro.c
+fuzz_fuzz_gro_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
+fuzz_fuzz_gro_LDFLAGS = $(FUZZER_FLAGS)
+fuzz_fuzz_gro_LDADD = $(CORE_LIBS)
 endif
 
 if FUZZ

@@ -23,14 +23,17 @@ check_PROGRAMS += tests/test_wg
 TESTS += tests/test_wg
 tests_test_wg_CFLAGS = $(TEST_CFLAGS)
 tests_test_wg_LDADD = $(CORE_LIBS) $(TEST_LIBS)
-# failmalloc: malloc/calloc/realloc of the core and the tests go through a wrapper
+# failmalloc: malloc/calloc/realloc/free of the core and the tests go through a wrapper
 # that can fail the i-th allocation (tests/wg/failmalloc.h).
-tests_test_wg_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+tests_test_wg_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc \
+	-Wl,--wrap=free
 tests_test_wg_SOURCES = tests/check_main.c tests/check_main.h tests/wg/wg_fixture.h \
 	tests/wg/test_allowedips.c \
 	tests/wg/test_wgkey.c \
 	tests/wg/test_wgconf.c \
 	tests/wg/test_uapi.c \
 	tests/wg/failmalloc.c tests/wg/failmalloc.h \
-	tests/wg/test_wg.c \
+	tests/wg/test_wg.c tests/wg/wg_pair.h \
+	tests/wg/test_wg_limits.c \
+	tests/wg/test_wg_failmalloc.c \
 	tests/wg/test_offload.c
