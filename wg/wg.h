@@ -96,7 +96,8 @@ enum wg_limits {
 	X(NO_ENDPOINT, "peer has no endpoint") \
 	X(STAGED_FULL, "staged queue full") \
 	X(TX_FULL, "tx queue full") \
-	X(NO_KEY, "device has no private key")
+	X(NO_KEY, "device has no private key") \
+	X(NO_MEMORY, "out of memory")
 
 enum wg_drop {
 #define WG_DROP_ENUM(n, s) WG_DROP_##n,

@@ -39,7 +39,7 @@ void wg_send_control(struct wg_dev *dev, const uint8_t *data, size_t len,
 {
 	uint8_t *buf = malloc(len);
 	if (!buf) {
-		wg_drop(dev, WG_DROP_TX_FULL);
+		wg_drop(dev, WG_DROP_NO_MEMORY);
 		return;
 	}
 	memcpy(buf, data, len);
@@ -280,7 +280,7 @@ int wg_dev_tun_in(struct wg_dev *dev, uint8_t *buf, size_t cap, size_t len,
 		return 1;
 	}
 	if (stage_packet(peer, pkt, len) < 0) {
-		wg_drop(dev, WG_DROP_STAGED_FULL);
+		wg_drop(dev, WG_DROP_NO_MEMORY);
 		return MN_ENOMEM;
 	}
 	wg_send_staged(peer, now);

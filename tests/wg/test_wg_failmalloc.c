@@ -52,10 +52,14 @@ static bool send_counted(struct side *s, struct side *to, const char *src, const
 {
 	struct dgram d;
 	uint64_t before = drops_total(s->dev);
+	uint64_t oom_before = wg_dev_drops(s->dev, WG_DROP_NO_MEMORY);
 	ip4(d.buf + WG_HEADROOM, 100, src, dst, 0xab);
 	int rc = wg_dev_tun_in(s->dev, d.buf, BUFCAP, 100, now, &d.dst, &d.len);
 	note(rc <= 1 && (rc >= 0 || rc == MN_ENOMEM), "tun_in answered", rc);
 	note(rc >= 0 || drops_total(s->dev) > before, "tun_in refused without a drop", rc);
+	/* an allocation failure is counted as what it is, not as a full queue */
+	note(rc != MN_ENOMEM || wg_dev_drops(s->dev, WG_DROP_NO_MEMORY) > oom_before,
+	     "tun_in out of memory not counted as NO_MEMORY", rc);
 	return rc == 1 && deliver_counted(to, s, &d) == 1;
 }
 
