@@ -1,7 +1,8 @@
 # store/: durable node state (LMDB, or the same interface in memory). It does
 # I/O, so it is not part of the core: the daemon and the simulator link it.
 noinst_LIBRARIES += libmnstore.a
-libmnstore_a_SOURCES = store/store.c store/store.h
+libmnstore_a_SOURCES = store/store.c store/store.h \
+	store/swim_persist.c store/swim_persist.h
 STORE_LIBS = libmnstore.a $(LMDB_LIBS)
 
 check_PROGRAMS += tests/test_store
