@@ -424,8 +424,7 @@ static void held_up(struct swc *c, uint32_t subj, uint32_t seq)
 /* SWIM_EV_REVOKED: swim added a tombstone to its table. The node now holds
  * the revocation of its target (the datum the engine times), and keeps it
  * forever, so that after a restart it refuses the key before it hears
- * anything (DESIGN.md §4: kept forever). Tombstones being restored are
- * stored already. */
+ * anything (DESIGN.md §4: kept forever); here, with store memory. */
 static void on_revoked(struct swc *c, const struct swim_event *ev)
 {
 	struct rec_revoke t;
@@ -437,12 +436,8 @@ static void on_revoked(struct swc *c, const struct swim_event *ev)
 	if (rec_revoke_decode(&t, ev->tomb, ev->tomb_len) == MN_OK &&
 	    (target = swim_fixture_id_of(&c->sh->fx, t.target_pk)) != NONE)
 		sim_env_learned(c->env, revoke_key(target));
-	if (c->sp) {
-		swim_persist_event(c->sp, ev);
-		return;
-	}
-	if (c->restoring || c->sh->dir)
-		return;
+	if (c->sp || c->restoring || c->sh->dir)
+		return; /* store lmdb: on_event writes it; being restored: kept already */
 	swim_persist_tomb_id(ev->tomb, ev->tomb_len, id);
 	if ((rc = swim_persist_tombs_put(&c->ps->tombs, id, ev->tomb, ev->tomb_len))) {
 		snprintf(why, sizeof(why), "swim store: keeping a tombstone: %s", mn_strerror(rc));
@@ -473,13 +468,9 @@ static void on_event(void *ctx, const struct swim_event *ev)
 		/* persist: the store now holds this version (memory: held[]) */
 		if (subj != NONE && swim_fixture_seq(ev->rec) != 0)
 			held_up(c, subj, swim_fixture_seq(ev->rec));
-		if (c->sp)
-			swim_persist_event(c->sp, ev);
 		break;
 	case SWIM_EV_SELF_INC:
-		if (c->sp)
-			swim_persist_event(c->sp, ev);
-		else
+		if (!c->sp)
 			c->ps->inc = ev->inc;
 		if (ev->inc > sh->inc_max) {
 			sim_env_count(c->env, C_INC_MAX, ev->inc - sh->inc_max);
@@ -489,19 +480,17 @@ static void on_event(void *ctx, const struct swim_event *ev)
 	case SWIM_EV_REMOVED:
 		if (subj != NONE)
 			c->ps->held[subj] = 0;
-		if (c->sp)
-			swim_persist_event(c->sp, ev);
 		break;
 	case SWIM_EV_BOOT:
-		if (c->sp)
-			swim_persist_event(c->sp, ev);
-		else
+		if (!c->sp)
 			c->ps->boot = ev->boot;
 		break;
 	case SWIM_EV_REVOKED:
 		on_revoked(c, ev);
 		break;
 	}
+	if (c->sp)
+		swim_persist_event(c->sp, ev); /* store lmdb: the write the event asks for */
 }
 
 /* ---- lifecycle ---- */

@@ -325,15 +325,24 @@ static int read_tomb(void *ctx, const uint8_t *key, size_t klen, const uint8_t *
 	return 0;
 }
 
-int swim_persist_read_tombs(struct swim_persist *sp, struct swim_persist_tombs *out)
+/* Every entry of table tb to fn; a failure (fn's included) names what. */
+static int read_table(struct swim_persist *sp, enum store_table tb,
+		      int (*fn)(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val,
+				size_t vlen),
+		      void *ctx, const char *what)
 {
 	int rc;
 
 	errno = 0;
-	rc = store_foreach(sp->st, STORE_REVOKED, read_tomb, out);
+	rc = store_foreach(sp->st, tb, fn, ctx);
 	if (rc)
-		fail(sp, rc, errno, "reading the tombstones", NULL);
+		fail(sp, rc, errno, what, NULL);
 	return rc;
+}
+
+int swim_persist_read_tombs(struct swim_persist *sp, struct swim_persist_tombs *out)
+{
+	return read_table(sp, STORE_REVOKED, read_tomb, out, "reading the tombstones");
 }
 
 int swim_persist_foreach_record(struct swim_persist *sp,
@@ -341,13 +350,7 @@ int swim_persist_foreach_record(struct swim_persist *sp,
 					  const uint8_t *rec, size_t len),
 				void *ctx)
 {
-	int rc;
-
-	errno = 0;
-	rc = store_foreach(sp->st, STORE_MEMBERS, fn, ctx);
-	if (rc)
-		fail(sp, rc, errno, "reading the records", NULL);
-	return rc;
+	return read_table(sp, STORE_MEMBERS, fn, ctx, "reading the records");
 }
 
 void swim_persist_restore_tombs(struct swim *s, const struct swim_persist_tombs *t,
