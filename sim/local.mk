@@ -13,7 +13,7 @@ libmnsim_a_SOURCES = \
 	sim/trace.c sim/trace.h \
 	sim/stats.c sim/stats.h \
 	sim/scn.c sim/scn.h \
-	sim/sim.c sim/sim.h \
+	sim/sim.c sim/sim.h sim/sim_engine.h sim/sim_faults.c sim/sim_metrics.c \
 	sim/demo_core.c sim/demo_core.h \
 	sim/swim_core.c sim/swim_core.h sim/swim_core_params.c \
 	sim/swim_fixture.c sim/swim_fixture.h \
