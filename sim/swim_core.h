@@ -6,9 +6,9 @@
  *
  * Per run (shared_new): the network (root key, an admin granted by it, one
  * admin-issued invite) from the core's seed; one rtab interning every
- * record once; the Ed25519 verification memo and the X25519 memo, both
- * keyed by exact inputs; a key id -> node id map; every node's record
- * history (each version it signed).
+ * record once; the Ed25519 verification memo; a key id -> node id map;
+ * every node's record history (each version it signed): swim_fixture.h.
+ * The X25519 memo (xmemo.h). Both memos are keyed by exact inputs.
  *
  * Per node (create): an identity key from env->rng (seed keypair), a record
  * admitted by the admin, swim_new, and a few random running nodes as
@@ -16,7 +16,8 @@
  * incarnation, the boot number and every record the node held from its
  * store (DESIGN.md §8):
  *
- *   store lmdb    each node has its own LMDB environment (store/store.h) in
+ *   store lmdb    each node has its own LMDB environment, kept through
+ *                 store/swim_persist.h (the daemon's glue as well), in
  *                 $TMPDIR/meshsim-XXXXXX/<node id>/ ($TMPDIR unset: /tmp),
  *                 made by shared_new and removed with everything in it by
  *                 shared_del, whether the run passed, failed or stopped.
