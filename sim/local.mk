@@ -16,6 +16,7 @@ libmnsim_a_SOURCES = \
 	sim/sim.c sim/sim.h sim/sim_engine.h sim/sim_faults.c sim/sim_metrics.c \
 	sim/demo_core.c sim/demo_core.h \
 	sim/swim_core.c sim/swim_core.h sim/swim_core_params.c \
+	sim/swim_core_node.h sim/swim_core_store.c \
 	sim/swim_fixture.c sim/swim_fixture.h \
 	sim/xmemo.c sim/xmemo.h
 SIM_LIBS = libmnsim.a libmnstore.a $(LMDB_LIBS) $(CORE_LIBS)

@@ -1,9 +1,11 @@
 /* swim_core.c - gossip/swim.c driven by the simulator: the sim_core_ops
  * table and the adapter behind it; see swim_core.h.
  *
- * Beside it: swim_fixture.c (the run's keys, grant, invite and records),
- * xmemo.c (the X25519 memo), swim_core_params.c (core_param lines) and
- * store/swim_persist.c (a node's LMDB store, as the daemon keeps it).
+ * Beside it: swim_core_store.c (where a node keeps its state in a run, and
+ * the restart), swim_core_node.h (the state both share), swim_fixture.c
+ * (the run's keys, grant, invite and records), xmemo.c (the X25519 memo),
+ * swim_core_params.c (core_param lines) and store/swim_persist.c (a node's
+ * LMDB store, as the daemon keeps it).
  *
  * Timers: none of its own. Every call maps to one swim call:
  *   recv -> swim_recv, poll_tx -> swim_poll_tx, next_deadline ->
@@ -50,46 +52,17 @@
  */
 #include "swim_core.h"
 
-#include <errno.h>
-#include <ftw.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 
 #include "mn_err.h"
 #include "rtab.h"
 #include "sim.h"
-#include "store.h"
-#include "swim_fixture.h"
-#include "swim_persist.h"
-#include "xmemo.h"
-
-#define NONE SWIM_FIXTURE_NONE
-/* LMDB map per node slot: a record is at most REC_MEMBER_MAX (852) bytes,
- * about four to a 4 KiB page, and a transaction rewriting them all keeps
- * the old pages until the next one: a page per record covers both copies
- * with room to spare (1,000 records of 700-852 bytes rewritten whole 20
- * times use 2.7 MB; 1 KiB a slot runs out). The map is address space; the
- * file grows only with what is written. */
-#define LMDB_MAP_PER_NODE (UINT64_C(4) << 10)
-#define LMDB_MAP_BASE (UINT64_C(1) << 20)
-#define LMDB_FDS_PER_NODE 3         /* data file, lock file, the data file again for meta writes */
-#define LMDB_FDS_SPARE 64           /* the rest of the process */
-#define PATH_CAP 4096
+#include "swim_core_node.h"
 
 /* ---- counters ---- */
-
-enum swc_counter {
-	C_PINGS, C_ACKS, C_PING_REQS, C_INDIRECT_ACKS, C_NACKS, C_PROBES_FAILED,
-	C_SUSPICIONS, C_DEATHS, C_LAST_CALLS, C_REFUTES, C_GOSSIPS, C_PUSHPULLS, C_DEAD_PROBES,
-	C_WANTS, C_HELLOS, C_RECORDS_LEARNED, C_CAPPED, C_DROPS,
-	/* the adapter's own */
-	C_ED25519, C_X25519, C_X25519_HITS, C_INC_MAX, C_STORE_COMMITS, C_STORE_WRITES,
-	C__COUNT
-};
 
 static const char *const counter_names[C__COUNT] = {
 	"pings", "acks", "ping_reqs", "indirect_acks", "nacks", "probes_failed",
@@ -116,56 +89,6 @@ static const enum swim_stat drop_stats[] = {
 };
 
 /* ---- shared state ---- */
-
-struct swc_shared {
-	struct swim_core_config cfg;
-	uint32_t nodes;
-	uint32_t booted;               /* ids below: nodes booted at the start */
-	struct swim_fixture fx;        /* keys, invite, records, the rtab, the Ed25519 memo */
-	struct swim_store rt_store;    /* the rtab's own store */
-	struct swim_store store;       /* what nodes get: rt_store behind find_hint */
-	const struct swim_rec *hint;   /* the interned record being handed to swim */
-	uint64_t memo_reported;        /* fx.memo.verified already counted */
-	struct xmemo xm;
-	/* per node id: the address the node had when the run started (what
-	 * bootstrap_addr answers; family AF_UNSPEC until the node booted) */
-	struct mn_addr *boot_addr;
-	uint8_t *up;                   /* per node id: a core is running */
-	uint32_t inc_max;              /* highest incarnation any node reached */
-	/* store lmdb: the run's directory (mkdtemp), one subdirectory per
-	 * node id, removed with everything in it by shared_del; NULL with
-	 * store memory */
-	char *dir;
-	size_t map_bytes;              /* LMDB map size of each node */
-};
-
-/* What survives a crash. store memory: the node's store (key, inc, boot,
- * held[], tombs). store lmdb: only held[], for the statistics (which
- * versions a node reported with sim_env_learned); the node itself is
- * rebuilt from its LMDB environment, whose directory the node id names. */
-struct swc_persist {
-	struct rec_key key;   /* identity (secret); store memory only */
-	uint32_t inc;         /* last SWIM_EV_SELF_INC; store memory only */
-	uint32_t boot;        /* last SWIM_EV_BOOT (seal counters' high bits); memory only */
-	uint16_t *held;       /* per node id: sequence of the record held, 0 none */
-	/* every tombstone swim kept, in STORE_REVOKED's order (so both
-	 * backends restore them in one order); store memory only */
-	struct swim_persist_tombs tombs;
-};
-
-struct swc {
-	const struct sim_env *env;
-	struct swc_shared *sh;
-	struct swc_persist *ps;
-	struct swim *s;
-	struct rec_key key;            /* identity (secret), for this boot */
-	struct swim_persist *sp;       /* store lmdb: this boot's environment */
-	bool restoring;                /* records come from the store: no writing back */
-	int store_err;                 /* the store failed: the run is stopping */
-	struct seal_memo xmemo;        /* ctx = this node, to count hits */
-	bool preload_due;              /* preload at the first call (see preload()) */
-	uint64_t reported[C_DROPS + 1];
-};
 
 /* ---- memos ---- */
 
@@ -228,71 +151,19 @@ static const struct swim_rec *add_through(void *ctx, const uint8_t *bytes, size_
 
 /* ---- shared ---- */
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path); /* best effort: go on with the rest */
-	return 0;
-}
-
 static void shared_del(void *p)
 {
 	struct swc_shared *sh = p;
 
 	if (!sh)
 		return;
-	if (sh->dir) {
-		/* every node's environment is closed by now (the engine destroys
-		 * the cores first); depth first, symlinks not followed */
-		nftw(sh->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-		free(sh->dir);
-	}
+	if (sh->dir)
+		swc_run_dir_del(sh);
 	swim_fixture_free(&sh->fx);
 	xmemo_free(&sh->xm);
 	free(sh->boot_addr);
 	free(sh->up);
 	free(sh);
-}
-
-/* store lmdb: the run's directory, $TMPDIR/meshsim-XXXXXX (or /tmp), and
- * a check that every node's environment can be open at once. */
-static int run_dir_new(struct swc_shared *sh, char *err, size_t errlen)
-{
-	const char *tmp = getenv("TMPDIR");
-	uint64_t need = (uint64_t)sh->nodes * LMDB_FDS_PER_NODE + LMDB_FDS_SPARE;
-	struct rlimit rl;
-	size_t cap;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < need) {
-		snprintf(err, errlen,
-			 "swim: store lmdb: %u nodes need about %llu file descriptors, the limit is "
-			 "%llu (ulimit -n; or core_param store memory)",
-			 sh->nodes, (unsigned long long)need, (unsigned long long)rl.rlim_cur);
-		return MN_EINVAL;
-	}
-	if (!tmp || !*tmp)
-		tmp = "/tmp";
-	cap = strlen(tmp) + sizeof("/meshsim-XXXXXX");
-	if (cap + 12 > PATH_CAP) {
-		snprintf(err, errlen, "swim: store lmdb: TMPDIR is too long");
-		return MN_EINVAL;
-	}
-	if (!(sh->dir = malloc(cap))) {
-		snprintf(err, errlen, "swim: %s", mn_strerror(MN_ENOMEM));
-		return MN_ENOMEM;
-	}
-	snprintf(sh->dir, cap, "%s/meshsim-XXXXXX", tmp);
-	if (!mkdtemp(sh->dir)) {
-		snprintf(err, errlen, "swim: store lmdb: mkdtemp %s: %s", sh->dir, strerror(errno));
-		free(sh->dir);
-		sh->dir = NULL;
-		return MN_EIO;
-	}
-	sh->map_bytes = (size_t)(sh->nodes * LMDB_MAP_PER_NODE + LMDB_MAP_BASE);
-	return MN_OK;
 }
 
 static int shared_new(void **out, const struct sim_core_args *a, char *err, size_t errlen)
@@ -307,7 +178,7 @@ static int shared_new(void **out, const struct sim_core_args *a, char *err, size
 	sh->booted = a->booted < nodes ? a->booted : nodes;
 	if ((rc = swim_core_config(a, nodes, &sh->cfg, err, errlen)))
 		goto fail;
-	if (sh->cfg.lmdb && (rc = run_dir_new(sh, err, errlen)))
+	if (sh->cfg.lmdb && (rc = swc_run_dir_new(sh, err, errlen)))
 		goto fail;
 	rc = xmemo_init(&sh->xm, sh->cfg.x25519_memo);
 	sh->up = calloc(nodes, sizeof(*sh->up));
@@ -357,54 +228,6 @@ static void report(struct swc *c)
 	}
 }
 
-/* ---- the node's store ---- */
-
-/* The store failed: a real node would exit. The run stops with why. */
-static void store_failed(void *ctx, int rc, const char *why)
-{
-	struct swc *c = ctx;
-
-	c->store_err = rc;
-	sim_env_halt(c->env, rc, why);
-}
-
-static void store_counted(void *ctx, enum swim_persist_count what)
-{
-	struct swc *c = ctx;
-
-	sim_env_count(c->env, what == SWIM_PERSIST_COMMITS ? C_STORE_COMMITS : C_STORE_WRITES, 1);
-}
-
-/* The end of a call: commit what it wrote (store lmdb). */
-static void call_end(struct swc *c)
-{
-	swim_persist_commit(c->sp);
-}
-
-/* What swim reports from now on comes from the node's store (on) or not:
- * then nothing is written back. */
-static void set_restoring(struct swc *c, bool on)
-{
-	c->restoring = on;
-	if (c->sp)
-		swim_persist_restoring(c->sp, on);
-}
-
-/* Boot (first) or restart with store lmdb: open the node's environment; at
- * first boot make its directory. */
-static int store_open_node(struct swc *c, bool first)
-{
-	const struct swim_persist_hooks hooks = {
-		.ctx = c, .fail = store_failed, .count = store_counted,
-	};
-	char dir[PATH_CAP];
-	int n = snprintf(dir, sizeof(dir), "%s/%u", c->sh->dir, c->env->node_id);
-
-	if (n < 0 || (size_t)n >= sizeof(dir))
-		return MN_EINVAL;
-	return swim_persist_open(&c->sp, dir, c->sh->map_bytes, STORE_NOSYNC, first, &hooks);
-}
-
 /* ---- events ---- */
 
 static void held_up(struct swc *c, uint32_t subj, uint32_t seq)
@@ -423,26 +246,16 @@ static void held_up(struct swc *c, uint32_t subj, uint32_t seq)
 
 /* SWIM_EV_REVOKED: swim added a tombstone to its table. The node now holds
  * the revocation of its target (the datum the engine times), and keeps it
- * forever, so that after a restart it refuses the key before it hears
- * anything (DESIGN.md §4: kept forever); here, with store memory. */
+ * (store memory here; store lmdb in on_event). */
 static void on_revoked(struct swc *c, const struct swim_event *ev)
 {
 	struct rec_revoke t;
-	uint8_t id[SWIM_PERSIST_TOMB_ID_LEN];
-	char why[SIM_ERR_LEN];
 	uint32_t target;
-	int rc;
 
 	if (rec_revoke_decode(&t, ev->tomb, ev->tomb_len) == MN_OK &&
 	    (target = swim_fixture_id_of(&c->sh->fx, t.target_pk)) != NONE)
 		sim_env_learned(c->env, revoke_key(target));
-	if (c->sp || c->restoring || c->sh->dir)
-		return; /* store lmdb: on_event writes it; being restored: kept already */
-	swim_persist_tomb_id(ev->tomb, ev->tomb_len, id);
-	if ((rc = swim_persist_tombs_put(&c->ps->tombs, id, ev->tomb, ev->tomb_len))) {
-		snprintf(why, sizeof(why), "swim store: keeping a tombstone: %s", mn_strerror(rc));
-		store_failed(c, rc, why);
-	}
+	swc_keep_tomb(c, ev);
 }
 
 static void on_event(void *ctx, const struct swim_event *ev)
@@ -505,10 +318,7 @@ static bool contact_ok(const struct swc *c, uint32_t id, const uint32_t *got, ui
 	return true;
 }
 
-/* Learn node id's record r at the address id had when the run started
- * (what an invite lists, or the store's last-known address). announce:
- * swim_learn (news), else swim_restore (from our own store). */
-static void learn_one(struct swc *c, uint32_t id, const struct swim_rec *r, struct mn_time now,
+void swc_learn_one(struct swc *c, uint32_t id, const struct swim_rec *r, struct mn_time now,
 		      bool announce)
 {
 	const struct mn_addr *addr = &c->sh->boot_addr[id];
@@ -545,110 +355,7 @@ static void bootstrap(struct swc *c, struct mn_time now)
 		}
 	}
 	for (uint32_t j = 0; j < n; j++)
-		learn_one(c, got[j], sh->fx.cur[got[j]], now, true);
-}
-
-/* Restart: the tombstones kept, before any record, so that a revoked
- * member's record (a store that still holds it) is refused as it comes
- * back instead of adopted and then dropped. An admin's tombstone whose
- * target no record names stays pending in swim until one does (swim.h).
- * Not written back: the store already holds them. */
-static void restore_tombs(struct swc *c, const struct swim_persist_tombs *t, struct mn_time now)
-{
-	set_restoring(c, true);
-	swim_persist_restore_tombs(c->s, t, now);
-	set_restoring(c, false);
-}
-
-/* Restart with store memory: the tombstones, then every record held[]
- * names, in node-id order. */
-static void restore(struct swc *c, struct mn_time now)
-{
-	struct swc_shared *sh = c->sh;
-
-	restore_tombs(c, &c->ps->tombs, now);
-	for (uint32_t id = 0; id < sh->nodes; id++) {
-		uint16_t seq = c->ps->held[id];
-		if (seq == 0 || id == c->env->node_id || seq > sh->fx.hist[id].n)
-			continue;
-		c->ps->held[id] = 0; /* held again once swim adopts it */
-		learn_one(c, id, sh->fx.hist[id].v[seq - 1], now, false);
-	}
-}
-
-struct stored_rec {
-	const struct swim_rec *r; /* the interned record with these bytes */
-	uint8_t *copy;            /* else the bytes as read */
-	size_t len;
-};
-
-struct collect_ctx {
-	struct swc *c;
-	struct stored_rec *v;     /* per node id */
-};
-
-static int collect_member(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val,
-			  size_t vlen)
-{
-	struct collect_ctx *x = ctx;
-	struct swc_shared *sh = x->c->sh;
-	struct stored_rec *e;
-	uint32_t id;
-
-	if (klen != REC_PK_LEN || (id = swim_fixture_id_of(&sh->fx, key)) == NONE ||
-	    id == x->c->env->node_id)
-		return 0;
-	e = &x->v[id];
-	e->r = sh->rt_store.find(sh->rt_store.ctx, val, vlen);
-	if (!e->r) {
-		if (!(e->copy = malloc(vlen ? vlen : 1)))
-			return MN_ENOMEM;
-		memcpy(e->copy, val, vlen);
-		e->len = vlen;
-	}
-	return 0;
-}
-
-/* Restart with store lmdb: every tombstone in STORE_REVOKED, in key order
- * (restore_tombs), then every record in STORE_MEMBERS, read back as
- * stored, handed to swim_restore in node-id order as restore() does (so
- * the run is the one store memory gives). Bytes equal to a record of the
- * run go in as that interned record (the rtab finds it by hashing and
- * comparing the bytes, which is how stats map it to a node id); any other
- * bytes go in as read, and swim verifies them as it does any record it
- * has not seen (rec_member_verify), refusing what fails. A key that is no
- * node of the run is skipped: there is no address to give it (the store's
- * STORE_PATHS is not written yet; every record comes back with the address
- * its node had when the run started, as with store memory). Not written
- * back: the store already holds them. */
-static int restore_lmdb(struct swc *c, struct mn_time now)
-{
-	struct swc_shared *sh = c->sh;
-	struct collect_ctx x = { .c = c, .v = calloc(sh->nodes, sizeof(*x.v)) };
-	struct swim_persist_tombs tombs = { 0 };
-	int rc;
-
-	if (!x.v)
-		return MN_ENOMEM;
-	if ((rc = swim_persist_read_tombs(c->sp, &tombs)) ||
-	    (rc = swim_persist_foreach_record(c->sp, collect_member, &x)))
-		goto out;
-	restore_tombs(c, &tombs, now);
-	set_restoring(c, true);
-	for (uint32_t id = 0; id < sh->nodes; id++) {
-		const struct mn_addr *addr = &sh->boot_addr[id];
-		if (x.v[id].r)
-			learn_one(c, id, x.v[id].r, now, false);
-		else if (x.v[id].copy && addr->sa.sa_family != AF_UNSPEC)
-			swim_restore(c->s, x.v[id].copy, x.v[id].len, addr, now);
-	}
-	set_restoring(c, false);
-out:
-	for (uint32_t id = 0; id < sh->nodes; id++)
-		free(x.v[id].copy);
-	free(x.v);
-	swim_persist_tombs_free(&tombs);
-	return rc;
+		swc_learn_one(c, got[j], sh->fx.cur[got[j]], now, true);
 }
 
 /* `preload 1`: a node of the initial set starts with every initial node's
@@ -665,20 +372,8 @@ static void preload(struct swc *c, struct mn_time now)
 	c->preload_due = false;
 	for (uint32_t id = 0; id < sh->booted; id++) {
 		if (id != c->env->node_id && sh->fx.cur[id])
-			learn_one(c, id, sh->fx.cur[id], now, false);
+			swc_learn_one(c, id, sh->fx.cur[id], now, false);
 	}
-}
-
-static void persist_free(void *p)
-{
-	struct swc_persist *ps = p;
-
-	if (!ps)
-		return;
-	rec_key_wipe(&ps->key);
-	free(ps->held);
-	swim_persist_tombs_free(&ps->tombs);
-	free(ps);
 }
 
 /* The end of a boot (crash, destroy, a failed create): whatever no call
@@ -690,32 +385,6 @@ static void node_free(struct swc *c)
 	rec_key_wipe(&c->key);
 	c->sh->up[c->env->node_id] = 0;
 	free(c);
-}
-
-/* First boot with store lmdb: the node's directory and environment, and
- * its new identity (committed with SWIM_EV_BOOT and our own record at the
- * end of create). */
-static int store_first_boot(struct swc *c)
-{
-	int rc = store_open_node(c, true);
-
-	if (rc)
-		return rc;
-	rec_key_generate(&c->key, &c->env->rng);
-	return swim_persist_first_boot(c->sp, &c->key);
-}
-
-/* Restart with store lmdb: identity, incarnation and boot number. The
- * store of this node id, not another one's: its key must be the one the
- * node signed its first record with. */
-static int store_restart(struct swc *c, uint32_t *inc, bool *inc_lost, uint32_t *boot)
-{
-	int rc = store_open_node(c, false);
-
-	if (rc)
-		return rc;
-	return swim_persist_load_meta(c->sp, swim_fixture_pk(&c->sh->fx, c->env->node_id),
-				      &c->key, inc, inc_lost, boot);
 }
 
 static int create(void **out, const struct sim_env *env, struct mn_time now)
@@ -759,9 +428,9 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 		inc = c->ps->inc;
 		boot = c->ps->boot;
 	} else if (first) {
-		rc = store_first_boot(c);
+		rc = swc_store_first_boot(c);
 	} else {
-		rc = store_restart(c, &inc, &inc_lost, &boot);
+		rc = swc_store_restart(c, &inc, &inc_lost, &boot);
 	}
 	if (sh->dir && rc)
 		goto fail;
@@ -808,9 +477,9 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 	cfg.event = on_event;
 	cfg.event_ctx = c;
 	sh->hint = me;
-	set_restoring(c, !first); /* our own record, from the store */
+	swc_set_restoring(c, !first); /* our own record, from the store */
 	rc = swim_new(&c->s, &cfg, now);
-	set_restoring(c, false);
+	swc_set_restoring(c, false);
 	sh->hint = NULL;
 	if (rc)
 		goto fail;
@@ -819,12 +488,10 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 		c->preload_due = true;
 	else if (first)
 		bootstrap(c, now);
-	else if (sh->dir)
-		rc = restore_lmdb(c, now);
 	else
-		restore(c, now);
+		rc = swc_restore(c, now);
 	if (!rc) {
-		call_end(c); /* SWIM_EV_BOOT is durable before anything is sent */
+		swc_call_end(c); /* SWIM_EV_BOOT is durable before anything is sent */
 		rc = c->store_err;
 	}
 	if (rc)
@@ -857,7 +524,7 @@ static void on_recv(void *core, const struct mn_addr *from, const uint8_t *buf, 
 	if (c->preload_due)
 		preload(c, now);
 	swim_recv(c->s, from, buf, len, now); /* drops are counted by swim */
-	call_end(c);
+	swc_call_end(c);
 }
 
 static int poll_tx(void *core, uint8_t *buf, size_t cap, size_t *len, struct mn_addr *dst)
@@ -882,7 +549,7 @@ static void on_timer(void *core, struct mn_time now)
 		preload(c, now);
 	swim_on_timer(c->s, now);
 	report(c);
-	call_end(c);
+	swc_call_end(c);
 }
 
 /* The node's next record version, published. */
@@ -911,7 +578,7 @@ static int inject(void *core, uint32_t datum, struct mn_time now, uint64_t *key)
 	int rc = publish(c, now, &seq);
 
 	(void)datum;
-	call_end(c);
+	swc_call_end(c);
 	if (rc)
 		return rc;
 	*key = datum_key(c->env->node_id, seq);
@@ -930,7 +597,7 @@ static void addr_changed(void *core, const struct mn_addr *addr, struct mn_time 
 
 	(void)addr;
 	publish(c, now, &seq);
-	call_end(c);
+	swc_call_end(c);
 }
 
 /* This node is the admin's node of a `meshnode kick`: swim_revoke keeps,
@@ -951,7 +618,7 @@ static int revoke(void *core, uint32_t target, struct mn_time now, uint64_t *key
 				    now.wall / MN_NS_PER_MS, buf, sizeof(buf), &len);
 	if (!rc)
 		rc = swim_revoke(c->s, buf, len, now);
-	call_end(c);
+	swc_call_end(c);
 	if (rc)
 		return rc;
 	*key = revoke_key(target);
@@ -998,7 +665,7 @@ const struct sim_core_ops swim_core_ops = {
 	.create = create,
 	.destroy = destroy,
 	.crash = crash,
-	.persist_free = persist_free,
+	.persist_free = swc_persist_free,
 	.recv = on_recv,
 	.poll_tx = poll_tx,
 	.next_deadline = next_deadline,
