@@ -10,6 +10,7 @@ TESTS += tests/test_store
 tests_test_store_CFLAGS = $(TEST_CFLAGS) $(LMDB_CFLAGS)
 tests_test_store_LDADD = $(STORE_LIBS) $(CORE_LIBS) $(TEST_LIBS)
 tests_test_store_SOURCES = tests/check_main.c tests/check_main.h \
+	tests/store/storetest.c tests/store/storetest.h \
 	tests/store/test_store.c \
 	tests/store/test_swim_persist.c
 

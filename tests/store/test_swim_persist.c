@@ -6,12 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <unistd.h> /* rmdir */
 
 #include "check_main.h"
 #include "mn_err.h"
 #include "mn_rng.h"
 #include "store.h"
+#include "storetest.h"
 #include "swim_persist.h"
 
 static char root[64], node_dir[96];
@@ -47,12 +48,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char path[160];
-	snprintf(path, sizeof(path), "%s/data.mdb", node_dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", node_dir);
-	unlink(path);
-	rmdir(node_dir);
+	storetest_rm_env(node_dir);
 	rmdir(root);
 }
 
