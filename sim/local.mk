@@ -1,8 +1,9 @@
 # sim/: the simulator engine (virtual clock, event queue, network model,
 # scenarios, trace hash) and meshsim. libmnsim.a never touches libuv, a
 # socket or a real clock; meshsim.c reads the clock only to report wall time.
-# The swim core persists through store/ (one LMDB environment per node up
-# to ~1,000 nodes), so every user of libmnsim.a links libmnstore.a and LMDB.
+# The swim core persists through store/swim_persist.c (one LMDB environment
+# per node up to ~1,000 nodes), so every user of libmnsim.a links
+# libmnstore.a and LMDB.
 noinst_LIBRARIES += libmnsim.a
 libmnsim_a_SOURCES = \
 	sim/simcore.c sim/simcore.h \
@@ -12,9 +13,12 @@ libmnsim_a_SOURCES = \
 	sim/trace.c sim/trace.h \
 	sim/stats.c sim/stats.h \
 	sim/scn.c sim/scn.h \
-	sim/sim.c sim/sim.h \
+	sim/sim.c sim/sim.h sim/sim_engine.h sim/sim_faults.c sim/sim_metrics.c \
 	sim/demo_core.c sim/demo_core.h \
-	sim/swim_core.c sim/swim_core.h
+	sim/swim_core.c sim/swim_core.h sim/swim_core_params.c \
+	sim/swim_core_node.h sim/swim_core_store.c \
+	sim/swim_fixture.c sim/swim_fixture.h \
+	sim/xmemo.c sim/xmemo.h
 SIM_LIBS = libmnsim.a libmnstore.a $(LMDB_LIBS) $(CORE_LIBS)
 
 bin_PROGRAMS += meshsim

@@ -41,9 +41,15 @@ void scn_init(struct scn *s, const char *source)
 
 /* ---- values ---- */
 
-/* "123.45rest": integer part, up to 9 fraction digits, and the suffix. */
-static int parse_num(const char *w, uint64_t *ip, uint64_t *frac, unsigned *fdig,
-		     const char **rest)
+/* A number as written: "123.45rest" is ip 123, frac 45 of fdig 2 digits,
+ * rest "rest". */
+struct num {
+	uint64_t ip, frac;
+	unsigned fdig;   /* fraction digits, at most 9 */
+	const char *rest; /* the suffix */
+};
+
+static int parse_num(const char *w, struct num *n)
 {
 	const char *p = w;
 	uint64_t v = 0;
@@ -54,31 +60,32 @@ static int parse_num(const char *w, uint64_t *ip, uint64_t *frac, unsigned *fdig
 			return MN_ERANGE;
 		v = v * 10 + (uint64_t)(*p - '0');
 	}
-	*ip = v;
-	*frac = 0;
-	*fdig = 0;
+	n->ip = v;
+	n->frac = 0;
+	n->fdig = 0;
 	if (*p == '.') {
 		p++;
 		if (*p < '0' || *p > '9')
 			return MN_ESYNTAX;
 		for (; *p >= '0' && *p <= '9'; p++) {
-			if (*fdig == 9)
+			if (n->fdig == 9)
 				return MN_ERANGE;
-			*frac = *frac * 10 + (uint64_t)(*p - '0');
-			(*fdig)++;
+			n->frac = n->frac * 10 + (uint64_t)(*p - '0');
+			n->fdig++;
 		}
 	}
-	*rest = p;
+	n->rest = p;
 	return MN_OK;
 }
 
-/* ip.frac * unit, exactly (fraction truncated below one unit of the result). */
-static int scale(uint64_t ip, uint64_t frac, unsigned fdig, uint64_t unit, uint64_t *out)
+/* n * unit, exactly (fraction truncated below one unit of the result). */
+static int scale(const struct num *n, uint64_t unit, uint64_t *out)
 {
 	unsigned __int128 pow10 = 1;
-	for (unsigned i = 0; i < fdig; i++)
+	for (unsigned i = 0; i < n->fdig; i++)
 		pow10 *= 10;
-	unsigned __int128 v = (unsigned __int128)ip * unit + (unsigned __int128)frac * unit / pow10;
+	unsigned __int128 v =
+		(unsigned __int128)n->ip * unit + (unsigned __int128)n->frac * unit / pow10;
 	if (v > UINT64_MAX)
 		return MN_ERANGE;
 	*out = (uint64_t)v;
@@ -99,36 +106,33 @@ static const struct {
 
 int scn_parse_duration(const char *w, mn_ns *out)
 {
-	uint64_t ip, frac;
-	unsigned fdig;
-	const char *rest;
-	int err = parse_num(w, &ip, &frac, &fdig, &rest);
+	struct num n;
+	int err = parse_num(w, &n);
 	if (err)
 		return err;
-	if (*rest == '\0') {
-		if (ip != 0 || frac != 0)
+	if (*n.rest == '\0') {
+		if (n.ip != 0 || n.frac != 0)
 			return MN_ESYNTAX; /* a bare number needs a unit, except 0 */
 		*out = 0;
 		return MN_OK;
 	}
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(rest, units[i].suffix) == 0)
-			return scale(ip, frac, fdig, units[i].ns, out);
+		if (strcmp(n.rest, units[i].suffix) == 0)
+			return scale(&n, units[i].ns, out);
 	}
 	return MN_ESYNTAX;
 }
 
 int scn_parse_ppm(const char *w, uint32_t *out)
 {
-	uint64_t ip, frac, v;
-	unsigned fdig;
-	const char *rest;
-	int err = parse_num(w, &ip, &frac, &fdig, &rest);
+	struct num n;
+	uint64_t v;
+	int err = parse_num(w, &n);
 	if (err)
 		return err;
-	if (strcmp(rest, "%") != 0)
+	if (strcmp(n.rest, "%") != 0)
 		return MN_ESYNTAX;
-	err = scale(ip, frac, fdig, NET_PPM / 100, &v);
+	err = scale(&n, NET_PPM / 100, &v);
 	if (err || v > NET_PPM)
 		return MN_ERANGE;
 	*out = (uint32_t)v;
@@ -137,28 +141,25 @@ int scn_parse_ppm(const char *w, uint32_t *out)
 
 int scn_parse_u64(const char *w, uint64_t *out)
 {
-	uint64_t ip, frac;
-	unsigned fdig;
-	const char *rest;
-	int err = parse_num(w, &ip, &frac, &fdig, &rest);
+	struct num n;
+	int err = parse_num(w, &n);
 	if (err)
 		return err;
-	if (fdig || *rest)
+	if (n.fdig || *n.rest)
 		return MN_ESYNTAX;
-	*out = ip;
+	*out = n.ip;
 	return MN_OK;
 }
 
 int scn_parse_milli(const char *w, int64_t *out)
 {
-	uint64_t ip, frac, v;
-	unsigned fdig;
-	const char *rest;
-	int err = parse_num(w, &ip, &frac, &fdig, &rest);
+	struct num n;
+	uint64_t v;
+	int err = parse_num(w, &n);
 	if (err)
 		return err;
-	if (*rest == '\0' || strcmp(rest, "%") == 0) {
-		err = scale(ip, frac, fdig, 1000, &v);
+	if (*n.rest == '\0' || strcmp(n.rest, "%") == 0) {
+		err = scale(&n, 1000, &v);
 	} else {
 		mn_ns ns;
 		err = scn_parse_duration(w, &ns);

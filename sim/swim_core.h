@@ -6,9 +6,9 @@
  *
  * Per run (shared_new): the network (root key, an admin granted by it, one
  * admin-issued invite) from the core's seed; one rtab interning every
- * record once; the Ed25519 verification memo and the X25519 memo, both
- * keyed by exact inputs; a key id -> node id map; every node's record
- * history (each version it signed).
+ * record once; the Ed25519 verification memo; a key id -> node id map;
+ * every node's record history (each version it signed): swim_fixture.h.
+ * The X25519 memo (xmemo.h). Both memos are keyed by exact inputs.
  *
  * Per node (create): an identity key from env->rng (seed keypair), a record
  * admitted by the admin, swim_new, and a few random running nodes as
@@ -16,7 +16,8 @@
  * incarnation, the boot number and every record the node held from its
  * store (DESIGN.md §8):
  *
- *   store lmdb    each node has its own LMDB environment (store/store.h) in
+ *   store lmdb    each node has its own LMDB environment, kept through
+ *                 store/swim_persist.h (the daemon's glue as well), in
  *                 $TMPDIR/meshsim-XXXXXX/<node id>/ ($TMPDIR unset: /tmp),
  *                 made by shared_new and removed with everything in it by
  *                 shared_del, whether the run passed, failed or stopped.
@@ -79,6 +80,7 @@
 #ifndef SWIM_CORE_H
 #define SWIM_CORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -89,7 +91,6 @@ extern const struct sim_core_ops swim_core_ops;
 
 enum swim_core_limits {
 	SWC_MAX_BOOTSTRAP = 16,
-	SWC_MAX_VERSIONS = 4096, /* record versions one node may sign in a run */
 	SWC_LEARN_STEP = 64,     /* versions reported as held per adoption */
 	SWC_LMDB_AUTO_MAX = 1000, /* store auto: LMDB up to this many node slots */
 };
@@ -101,6 +102,21 @@ enum swim_core_limits {
  * ignored here. */
 int swim_core_params(const struct sim_param *params, uint32_t nparams, const char *profile,
 		     struct swim_params *out, char *err, size_t errlen);
+
+/* Everything the core_param lines set (swim_core_params.c): swim's
+ * parameters and the adapter's keys, for a run of nodes node slots. */
+struct swim_core_config {
+	struct swim_params p;
+	uint32_t bootstrap;      /* contacts per booting node */
+	bool preload;
+	bool revoke_by_root;     /* revoker root */
+	bool lmdb;               /* store lmdb, or auto at nodes <= SWC_LMDB_AUTO_MAX */
+	uint64_t x25519_memo;    /* X25519 memo entries (default: xmemo_default_entries) */
+};
+
+/* MN_EINVAL with a message in err for a bad or unknown key. */
+int swim_core_config(const struct sim_core_args *a, uint32_t nodes, struct swim_core_config *out,
+		     char *err, size_t errlen);
 
 /* What the parameters promise for a crash (doc/gossip.md §8), with n nodes,
  * healthy observers and no loss: every live node declares the crashed one

@@ -14,6 +14,7 @@
 #include "mn_err.h"
 #include "mn_rng.h"
 #include "store.h"
+#include "storetest.h"
 
 static char dir[64];
 
@@ -25,12 +26,7 @@ static void mkdir_tmp(void)
 
 static void rm_tmp(void)
 {
-	char path[128];
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
-	unlink(path);
-	rmdir(dir);
+	storetest_rm_env(dir);
 }
 
 static struct store *open_kind(int lmdb)
