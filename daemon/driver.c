@@ -57,6 +57,9 @@ struct driver {
 	uint32_t fwmark;
 
 	struct netlink_sock nl;
+	struct netlink_sock mon; /* link monitor: deletion, MTU changes */
+	uv_poll_t mon_poll;
+	bool mon_poll_init;
 
 	/* The packet path: DRIVER_BATCH buffers of buf_size bytes, one arena. */
 	size_t buf_size;
@@ -77,18 +80,38 @@ struct driver {
 	struct driver_stats stats;
 };
 
+static void vlog(const struct driver *drv, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "meshnode: %s: ", drv->ifname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+/* driver_log: errors and warnings, always; driver_info: what was set up,
+ * unless the quiet option is on. */
 static void driver_log(const struct driver *drv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void driver_info(const struct driver *drv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void driver_log(const struct driver *drv, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "meshnode: %s: ", drv->ifname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vlog(drv, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+static void driver_info(const struct driver *drv, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (drv->opts.quiet)
+		return;
+	va_start(ap, fmt);
+	vlog(drv, fmt, ap);
+	va_end(ap);
 }
 
 struct mn_time driver_now(void)
@@ -253,15 +276,22 @@ void driver_kick(struct driver *drv)
 
 /* ---- the two directions ---- */
 
-static void tun_dead(struct driver *drv, const char *why)
+static void tun_dead(struct driver *drv, bool deleted, const char *why)
 {
+	char name[IF_NAMESIZE];
+
 	if (drv->dead)
 		return;
 	drv->dead = true;
+	if (!deleted && !if_indextoname((unsigned)drv->ifindex, name))
+		deleted = true;
 	uv_poll_stop(&drv->tun_poll);
-	driver_log(drv, "TUN device gone (%s): was the interface deleted?", why);
+	if (drv->mon_poll_init)
+		uv_poll_stop(&drv->mon_poll);
+	if (!deleted)
+		driver_log(drv, "TUN device gone (%s): was the interface deleted?", why);
 	if (drv->opts.on_dead)
-		drv->opts.on_dead(drv->opts.ctx, why);
+		drv->opts.on_dead(drv->opts.ctx, deleted, why);
 }
 
 /* Write the coalesced items; each is one write() of up to 64 KiB. */
@@ -370,7 +400,7 @@ static void on_tun(uv_poll_t *h, int status, int events)
 	size_t seg_len[DRIVER_BATCH];
 
 	if (status < 0) {
-		tun_dead(drv, uv_strerror(status));
+		tun_dead(drv, false, uv_strerror(status));
 		return;
 	}
 	now = driver_now();
@@ -384,7 +414,9 @@ static void on_tun(uv_poll_t *h, int status, int events)
 
 			if (n < 0) {
 				tx_flush(drv);
-				tun_dead(drv, strerror(errno));
+				/* EBADFD: the device was detached from our fd,
+				 * which is what deleting the interface does. */
+				tun_dead(drv, errno == EBADFD, strerror(errno));
 				rearm(drv);
 				return;
 			}
@@ -508,7 +540,7 @@ int driver_set_listen_port(struct driver *drv, uint16_t port)
 	drv->sock4 = s4;
 	drv->sock6 = s6;
 	drv->port = bound;
-	driver_log(drv, "listening on UDP port %u (%s)", bound, families(drv));
+	driver_info(drv, "listening on UDP port %u (%s)", bound, families(drv));
 	return MN_OK;
 }
 
@@ -603,6 +635,8 @@ int driver_sync_routes(struct driver *drv)
 	char pbuf[MN_PREFIX_STRLEN];
 	int first_err = MN_OK;
 
+	if (drv->opts.no_routes)
+		return MN_OK;
 	while ((peer = wg_dev_peer_next(drv->dev, peer)) && !c.err)
 		wg_peer_allowedips_foreach(peer, collect_prefix, &c);
 	if (c.err) {
@@ -703,6 +737,72 @@ void driver_get_stats(const struct driver *drv, struct driver_stats *out)
 	*out = drv->stats;
 }
 
+/* ---- the link monitor ---- */
+
+static size_t buf_size_for(uint32_t mtu)
+{
+	size_t need = WG_HEADROOM + (size_t)mtu + WG_TAILROOM;
+
+	need = (need + 1023) & ~(size_t)1023;
+	return need < DRIVER_BUF_MIN ? DRIVER_BUF_MIN : need;
+}
+
+
+/* Someone else set the interface's MTU (wg-quick does, after creating it):
+ * pad to it and size the buffers for it. The buffers hold nothing between
+ * callbacks, so they can be replaced here. */
+static void follow_mtu(struct driver *drv, uint32_t mtu)
+{
+	size_t size = buf_size_for(mtu);
+
+	if (mtu < DRIVER_MTU_MIN || mtu > DRIVER_MTU_FOLLOW_MAX) {
+		driver_log(drv, "MTU set to %u; keeping buffers for %u", mtu, drv->mtu);
+		return;
+	}
+	if (size > drv->buf_size) {
+		uint8_t *arena = aligned_alloc(64, size * DRIVER_BATCH);
+
+		if (!arena) {
+			driver_log(drv, "MTU set to %u: out of memory for the buffers; "
+				"larger packets will be dropped", mtu);
+			return;
+		}
+		free(drv->arena);
+		drv->arena = arena;
+		drv->buf_size = size;
+		for (unsigned i = 0; i < DRIVER_BATCH; i++)
+			drv->bufs[i] = drv->arena + i * drv->buf_size;
+	}
+	drv->mtu = mtu;
+	wg_dev_set_mtu(drv->dev, mtu);
+	driver_info(drv, "MTU now %u", mtu);
+}
+
+static void on_monitor(uv_poll_t *h, int status, int events)
+{
+	struct driver *drv = h->data;
+	struct netlink_link_news news;
+	char name[IF_NAMESIZE];
+
+	(void)events;
+	memset(&news, 0, sizeof(news));
+	if (status < 0 || netlink_monitor_read(&drv->mon, drv->ifindex, &news) < 0) {
+		driver_log(drv, "link monitor failed (%s); interface deletion is now only "
+			"seen through the TUN", status < 0 ? uv_strerror(status) : strerror(errno));
+		uv_poll_stop(h);
+		return;
+	}
+	if (news.overrun && !if_indextoname((unsigned)drv->ifindex, name))
+		news.gone = true;
+	if (news.gone) {
+		tx_flush(drv);
+		tun_dead(drv, true, "interface deleted");
+		return;
+	}
+	if (news.mtu && news.mtu != drv->mtu)
+		follow_mtu(drv, news.mtu);
+}
+
 /* ---- life cycle ---- */
 
 static void driver_free(struct driver *drv)
@@ -749,10 +849,15 @@ void driver_close(struct driver *drv, void (*done)(void *ctx), void *ctx)
 		drv->closing++;
 		uv_close((uv_handle_t *)&drv->idle, handle_closed);
 	}
+	if (drv->mon_poll_init) {
+		drv->closing++;
+		uv_close((uv_handle_t *)&drv->mon_poll, handle_closed);
+	}
 	sock_del(drv->sock4);
 	sock_del(drv->sock6);
 	drv->sock4 = drv->sock6 = NULL;
 	netlink_close(&drv->nl);
+	netlink_close(&drv->mon); /* uv_poll_stop'ed above by uv_close */
 	if (--drv->closing == 0)
 		driver_free(drv);
 }
@@ -780,17 +885,9 @@ static int setup_link(struct driver *drv)
 		driver_log(drv, "cannot bring the interface up: %s", strerror(errno));
 		return rc;
 	}
-	driver_log(drv, "interface up (mtu %u, %zu address%s)", drv->mtu, drv->opts.n_addresses,
+	driver_info(drv, "interface up (mtu %u, %zu address%s)", drv->mtu, drv->opts.n_addresses,
 		drv->opts.n_addresses == 1 ? "" : "es");
 	return MN_OK;
-}
-
-static size_t buf_size_for(uint32_t mtu)
-{
-	size_t need = WG_HEADROOM + (size_t)mtu + WG_TAILROOM;
-
-	need = (need + 1023) & ~(size_t)1023;
-	return need < DRIVER_BUF_MIN ? DRIVER_BUF_MIN : need;
 }
 
 int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev,
@@ -815,6 +912,7 @@ int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev,
 	drv->fwmark = opts->fwmark;
 	drv->tun_fd = -1;
 	drv->nl.fd = -1;
+	drv->mon.fd = -1;
 	drv->armed = MN_NEVER;
 
 	drv->buf_size = buf_size_for(drv->mtu);
@@ -833,7 +931,7 @@ int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev,
 	wg_dev_set_mtu(dev, drv->mtu);
 	drv->tx4.gso = drv->tx6.gso = true;
 
-	if ((rc = netlink_open(&drv->nl)) < 0) {
+	if ((rc = netlink_open(&drv->nl)) < 0 || (rc = netlink_monitor_open(&drv->mon)) < 0) {
 		driver_log(drv, "rtnetlink socket: %s", strerror(errno));
 		goto fail;
 	}
@@ -860,7 +958,7 @@ int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev,
 			gbufs[i] = drv->gro_arena + i * one;
 		offload_gro_init(&drv->gro, gbufs);
 	} else {
-		driver_log(drv, "TUN offloads unavailable: one packet per read and write");
+		driver_info(drv, "TUN offloads unavailable: one packet per read and write");
 	}
 
 	/* From here on handles exist: failures go through driver_close(). */
@@ -877,12 +975,20 @@ int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev,
 	uv_idle_init(loop, &drv->idle);
 	drv->idle.data = drv;
 	drv->idle_init = true;
+	if ((uvrc = uv_poll_init(loop, &drv->mon_poll, drv->mon.fd)) < 0) {
+		driver_log(drv, "uv_poll_init(netlink): %s", uv_strerror(uvrc));
+		rc = MN_EIO;
+		goto fail;
+	}
+	drv->mon_poll.data = drv;
+	drv->mon_poll_init = true;
 
 	if ((rc = driver_set_listen_port(drv, opts->listen_port)) < 0)
 		goto fail;
 	if ((rc = driver_sync_routes(drv)) < 0)
 		goto fail;
 	uv_poll_start(&drv->tun_poll, UV_READABLE, on_tun);
+	uv_poll_start(&drv->mon_poll, UV_READABLE, on_monitor);
 	driver_kick(drv);
 	*out = drv;
 	return MN_OK;

@@ -17,6 +17,10 @@
  * callback handles at most DRIVER_BATCHES_PER_WAKE batches and returns to the
  * loop, so neither direction starves the other or the timers.
  *
+ * A link monitor (netlink.h) watches the interface: deleted -> on_dead;
+ * MTU changed by someone else (`ip link set mtu`, wg-quick) -> the device's
+ * padding and the buffers follow it.
+ *
  * Threading: everything runs on the loop thread. The device pointer is
  * borrowed; it must outlive the driver. Whoever changes the device outside
  * the driver's own callbacks (the UAPI server, a daemon) calls driver_kick()
@@ -44,6 +48,7 @@ enum driver_limits {
 	DRIVER_DEFAULT_MTU = 1420,       /* wg-quick's default */
 	DRIVER_MTU_MIN = 576,            /* IPv6 addresses further need 1280 (kernel rule) */
 	DRIVER_MTU_MAX = 9000,           /* jumbo frames; buffers are sized from the MTU */
+	DRIVER_MTU_FOLLOW_MAX = 65535,   /* largest MTU set from outside that buffers follow */
 	/* one TUN read: vnet header + largest IP packet */
 	DRIVER_SUPER_LEN = OFFLOAD_VNET_HDR_LEN + OFFLOAD_MAX_SUPER,
 	DRIVER_BUF_MIN = 2048,           /* buffer floor: room for peers with an MTU up to 2000 */
@@ -58,9 +63,13 @@ struct driver_opts {
 	uint32_t fwmark;                    /* 0 = none */
 	const struct mn_prefix *addresses;  /* host bits kept: 100.64.0.1/24; */
 	size_t n_addresses;                 /* read during driver_new() only */
-	/* Called once if the TUN device goes away under us (`ip link del`);
-	 * the driver has stopped reading it. May be NULL. */
-	void (*on_dead)(void *ctx, const char *why);
+	bool no_routes;                     /* leave routes alone (wg-quick makes them) */
+	bool quiet;                         /* log errors only, not what was set up */
+	/* Called once if the TUN device goes away under us; the driver has
+	 * stopped reading it. deleted: the interface was deleted (`ip link
+	 * del`, what `wg-quick down` does), as opposed to a TUN read error.
+	 * May be NULL. */
+	void (*on_dead)(void *ctx, bool deleted, const char *why);
 	void *ctx;
 };
 
@@ -84,7 +93,8 @@ struct mn_time driver_now(void);
 
 /* Create the TUN device, set its MTU, add the addresses, bring it up, bind
  * the UDP sockets, install a route per AllowedIPs prefix of the device's
- * peers (default routes are skipped with a warning), and start polling.
+ * peers (default routes are skipped with a warning; none with no_routes),
+ * and start polling.
  * Prints one line per step of interest to stderr.
  * Errors: MN_EINVAL bad options; MN_EBUSY the port or interface is in use;
  * MN_EEXIST the name is taken by another kind of interface; MN_EIO or
@@ -104,7 +114,8 @@ void driver_kick(struct driver *drv);
 
 /* Make the routes through the interface match the peers' AllowedIPs: add the
  * missing ones, remove the ones this driver added that are no longer wanted.
- * Returns the first error (the other routes are still tried). */
+ * Returns the first error (the other routes are still tried). Nothing with
+ * the no_routes option. */
 int driver_sync_routes(struct driver *drv);
 
 uint16_t driver_listen_port(const struct driver *drv);

@@ -1,6 +1,7 @@
 /* iface.c - one WireGuard interface on a libuv loop: a parsed config
  * applied to the device, then the driver (TUN, UDP, routes), the UAPI
- * socket and the signals, run until SIGINT or SIGTERM. */
+ * socket and the signals, run until SIGINT or SIGTERM or the interface's
+ * deletion. */
 #include "iface.h"
 
 #include <errno.h>
@@ -63,6 +64,7 @@ struct iface {
 	struct wg_dev *dev;
 	struct driver *drv;
 	struct uapi_server *uapi;
+	struct iface_opts opts;
 	int exit_code;
 	bool stopping;
 };
@@ -117,15 +119,26 @@ static void on_signal(uv_signal_t *h, int signum)
 		print_counters(r);
 		return;
 	}
-	fprintf(stderr, "meshnode: %s: %s, shutting down\n", r->ifname,
-		signum == SIGINT ? "SIGINT" : "SIGTERM");
-	print_counters(r);
+	if (!r->opts.quiet) {
+		fprintf(stderr, "meshnode: %s: %s, shutting down\n", r->ifname,
+			signum == SIGINT ? "SIGINT" : "SIGTERM");
+		print_counters(r);
+	}
 	run_stop(r, 0);
 }
 
-static void on_tun_dead(void *ctx, const char *why)
+/* Deleting the interface is how `wg-quick down` stops a userspace
+ * implementation: a normal end. A TUN that fails otherwise is not. */
+static void on_tun_dead(void *ctx, bool deleted, const char *why)
 {
-	run_stop(ctx, 1);
+	struct iface *r = ctx;
+
+	(void)why;
+	if (deleted && !r->opts.quiet) {
+		fprintf(stderr, "meshnode: %s: interface deleted, shutting down\n", r->ifname);
+		print_counters(r);
+	}
+	run_stop(r, deleted ? 0 : 1);
 }
 
 static void on_uapi_request(void *ctx)
@@ -136,7 +149,8 @@ static void on_uapi_request(void *ctx)
 		driver_kick(r->drv);
 }
 
-int iface_run(const char *ifname, const struct wgconf *conf, struct wg_dev *dev)
+int iface_run(const char *ifname, const struct wgconf *conf, struct wg_dev *dev,
+	      const struct iface_opts *iopts)
 {
 	struct iface r;
 	struct driver_opts opts;
@@ -148,6 +162,8 @@ int iface_run(const char *ifname, const struct wgconf *conf, struct wg_dev *dev)
 	r.ifname = ifname;
 	r.dev = dev;
 	r.exit_code = 1;
+	if (iopts)
+		r.opts = *iopts;
 
 	/* Fail on a live owner of the UAPI name before creating anything. */
 	if ((rc = uapi_server_path(sock_path, sizeof(sock_path), ifname)) < 0 ||
@@ -175,6 +191,8 @@ int iface_run(const char *ifname, const struct wgconf *conf, struct wg_dev *dev)
 	opts.fwmark = conf->fwmark;
 	opts.addresses = conf->addresses;
 	opts.n_addresses = conf->n_addresses;
+	opts.no_routes = r.opts.no_routes;
+	opts.quiet = r.opts.quiet;
 	opts.on_dead = on_tun_dead;
 	opts.ctx = &r;
 	if ((rc = driver_new(&r.drv, &r.loop, dev, &opts)) < 0) {
@@ -189,7 +207,9 @@ int iface_run(const char *ifname, const struct wgconf *conf, struct wg_dev *dev)
 			rc == MN_EBUSY ? "another process took it" : strerror(errno));
 		goto out;
 	}
-	fprintf(stderr, "meshnode: %s: UAPI socket %s\n", ifname, uapi_server_sock_path(r.uapi));
+	if (!r.opts.quiet)
+		fprintf(stderr, "meshnode: %s: UAPI socket %s\n", ifname,
+			uapi_server_sock_path(r.uapi));
 
 	uv_signal_init(&r.loop, &r.sigint);
 	uv_signal_init(&r.loop, &r.sigterm);
@@ -199,6 +219,8 @@ int iface_run(const char *ifname, const struct wgconf *conf, struct wg_dev *dev)
 	uv_signal_start(&r.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&r.sigusr1, on_signal, SIGUSR1);
 	r.exit_code = 0;
+	if (r.opts.on_ready)
+		r.opts.on_ready(r.opts.ctx);
 	uv_run(&r.loop, UV_RUN_DEFAULT);
 out:
 	if (!r.stopping) {

@@ -3,6 +3,8 @@
 #ifndef IFACE_H
 #define IFACE_H
 
+#include <stdbool.h>
+
 #include "mn_addr.h"
 #include "wg.h"
 #include "wgconf.h"
@@ -15,11 +17,23 @@
 int iface_apply_config(struct wg_dev *dev, const struct wgconf *conf,
 		       const struct mn_addr *endpoints, const char *path);
 
+/* How iface_run behaves; all zero = `meshnode wg`'s defaults. */
+struct iface_opts {
+	bool no_routes; /* install no routes for AllowedIPs (wg-quick does) */
+	bool quiet;     /* print errors only, not what was set up (LOG_LEVEL=error) */
+	/* Called once the interface exists and the UAPI socket listens, before
+	 * the loop runs (meshnode-wg goes to the background then). May be NULL. */
+	void (*on_ready)(void *ctx);
+	void *ctx;
+};
+
 /* Claim the UAPI socket name, create the interface ifname with conf's MTU,
  * listen port, fwmark and addresses, serve the UAPI, and run the loop until
- * SIGINT or SIGTERM (SIGUSR1 prints the counters) or the TUN goes away.
- * dev stays the caller's. Returns the process exit status: 0 after a
- * signal, 1 on a failure (message printed). */
-int iface_run(const char *ifname, const struct wgconf *conf, struct wg_dev *dev);
+ * SIGINT or SIGTERM (SIGUSR1 prints the counters) or the interface is
+ * deleted or its TUN fails. dev stays the caller's; opts may be NULL.
+ * Returns the process exit status: 0 after a signal or the interface's
+ * deletion (`ip link del`), 1 on a failure (message printed). */
+int iface_run(const char *ifname, const struct wgconf *conf, struct wg_dev *dev,
+	      const struct iface_opts *opts);
 
 #endif

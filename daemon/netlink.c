@@ -29,22 +29,19 @@ struct netlink_msg {
 	};
 };
 
-int netlink_open(struct netlink_sock *nl)
+/* A bound NETLINK_ROUTE socket, subscribed to groups (0: none). */
+static int open_socket(struct netlink_sock *nl, int extra_type, uint32_t groups)
 {
 	struct sockaddr_nl local;
-	struct timeval tv = {
-		.tv_sec = NETLINK_TIMEOUT_MS / 1000,
-		.tv_usec = (NETLINK_TIMEOUT_MS % 1000) * 1000,
-	};
 
 	nl->seq = 0;
-	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | extra_type, NETLINK_ROUTE);
 	if (nl->fd < 0)
 		return MN_EIO;
 	memset(&local, 0, sizeof(local));
 	local.nl_family = AF_NETLINK; /* nl_pid 0: the kernel picks our port id */
-	if (bind(nl->fd, (struct sockaddr *)&local, sizeof(local)) < 0 ||
-	    setsockopt(nl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+	local.nl_groups = groups;
+	if (bind(nl->fd, (struct sockaddr *)&local, sizeof(local)) < 0) {
 		int e = errno;
 		close(nl->fd);
 		nl->fd = -1;
@@ -52,6 +49,23 @@ int netlink_open(struct netlink_sock *nl)
 		return MN_EIO;
 	}
 	return MN_OK;
+}
+
+int netlink_open(struct netlink_sock *nl)
+{
+	struct timeval tv = {
+		.tv_sec = NETLINK_TIMEOUT_MS / 1000,
+		.tv_usec = (NETLINK_TIMEOUT_MS % 1000) * 1000,
+	};
+	int rc = open_socket(nl, 0, 0);
+
+	if (rc == MN_OK && setsockopt(nl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		int e = errno;
+		netlink_close(nl);
+		errno = e;
+		return MN_EIO;
+	}
+	return rc;
 }
 
 void netlink_close(struct netlink_sock *nl)
@@ -250,4 +264,66 @@ int netlink_route_add(struct netlink_sock *nl, int ifindex, const struct mn_pref
 int netlink_route_del(struct netlink_sock *nl, int ifindex, const struct mn_prefix *dst)
 {
 	return route_change(nl, ifindex, dst, false);
+}
+
+/* ---- link monitor ---- */
+
+int netlink_monitor_open(struct netlink_sock *nl)
+{
+	return open_socket(nl, SOCK_NONBLOCK, RTMGRP_LINK);
+}
+
+static void link_news_fold(const struct nlmsghdr *h, int ifindex, struct netlink_link_news *news)
+{
+	const struct ifinfomsg *ifi;
+	const struct rtattr *rta;
+	size_t left;
+
+	if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK)
+		return;
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return;
+	ifi = NLMSG_DATA(h);
+	if (ifi->ifi_index != ifindex)
+		return;
+	if (h->nlmsg_type == RTM_DELLINK) {
+		news->gone = true;
+		return;
+	}
+	left = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+	for (rta = IFLA_RTA(ifi); RTA_OK(rta, left); rta = RTA_NEXT(rta, left))
+		if (rta->rta_type == IFLA_MTU && RTA_PAYLOAD(rta) >= sizeof(uint32_t))
+			memcpy(&news->mtu, RTA_DATA(rta), sizeof(uint32_t));
+}
+
+int netlink_monitor_read(struct netlink_sock *nl, int ifindex, struct netlink_link_news *news)
+{
+	union {
+		struct nlmsghdr h;
+		uint8_t raw[NETLINK_RESP_MAX];
+	} buf;
+
+	for (;;) {
+		struct sockaddr_nl from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(nl->fd, buf.raw, sizeof(buf.raw), 0, (struct sockaddr *)&from,
+				     &fromlen);
+		size_t left;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return MN_OK;
+		if (n < 0 && errno == ENOBUFS) {
+			news->overrun = true; /* notifications were lost */
+			continue;
+		}
+		if (n < 0)
+			return MN_EIO;
+		if (from.nl_pid != 0)
+			continue; /* only the kernel sends notifications */
+		left = (size_t)n;
+		for (const struct nlmsghdr *h = &buf.h; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
+			link_news_fold(h, ifindex, news);
+	}
 }

@@ -1,7 +1,8 @@
 /* netlink.h - the few rtnetlink requests the driver needs.
  *
  * Set a link's MTU, bring it up, add interface addresses, add and remove
- * routes through an interface. Each call sends one request and waits for the
+ * routes through an interface; and listen for a link's deletion and MTU
+ * changes (the link monitor, at the end). Each call sends one request and waits for the
  * kernel's acknowledgement (bounded by NETLINK_TIMEOUT_MS): this is the control
  * path (start-up, `wg set`), never the packet path. No shelling out to `ip`.
  *
@@ -13,6 +14,7 @@
 #ifndef NETLINK_H
 #define NETLINK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mn_addr.h"
@@ -38,5 +40,27 @@ int netlink_addr_add(struct netlink_sock *nl, int ifindex, const struct mn_prefi
 /* dst is a normalized prefix; the route goes through ifindex, main table. */
 int netlink_route_add(struct netlink_sock *nl, int ifindex, const struct mn_prefix *dst);
 int netlink_route_del(struct netlink_sock *nl, int ifindex, const struct mn_prefix *dst);
+
+/* ---- link monitor ----
+ * A second socket, subscribed to the kernel's link notifications
+ * (RTMGRP_LINK), tells when our interface is deleted (`ip link del`, what
+ * `wg-quick down` does) or its MTU changed (`ip link set mtu`). It is
+ * non-blocking and read when it polls readable. */
+
+/* What the queued notifications said about one interface. */
+struct netlink_link_news {
+	bool gone;      /* RTM_DELLINK seen, or the link no longer exists */
+	uint32_t mtu;   /* the last MTU announced, 0 if none */
+	bool overrun;   /* some were lost (ENOBUFS): check the link yourself */
+};
+
+/* Open a non-blocking, close-on-exec socket subscribed to link changes.
+ * MN_EIO on failure (errno set). Close it with netlink_close(). */
+int netlink_monitor_open(struct netlink_sock *nl);
+
+/* Read every queued notification and fold those about ifindex into *news
+ * (which the caller zeroes). MN_OK, or MN_EIO on a socket error (errno
+ * set). */
+int netlink_monitor_read(struct netlink_sock *nl, int ifindex, struct netlink_link_news *news);
 
 #endif
