@@ -1,0 +1,485 @@
+/* swim_dissem.c - dissemination (SWIM §4.1): the queue of updates
+ * piggybacked on every message, and applying received updates with the
+ * incarnation rules (SWIM §4.2), refutation included.
+ */
+#include "swim_internal.h"
+
+/* ---- dissemination queue ---- */
+
+static bool bq_less(const struct swim *s, uint16_t a, uint16_t b)
+{
+	const struct bcast *x = &s->bq[a], *y = &s->bq[b];
+
+	return x->transmits < y->transmits ||
+	       (x->transmits == y->transmits && x->order > y->order);
+}
+
+static void bq_unorder(struct swim *s, uint16_t slot)
+{
+	for (uint32_t i = 0; i < s->bq_n; i++) {
+		if (s->bq_ord[i] == slot) {
+			memmove(s->bq_ord + i, s->bq_ord + i + 1,
+				(s->bq_n - i - 1) * sizeof(*s->bq_ord));
+			s->bq_n--;
+			return;
+		}
+	}
+}
+
+static void bq_free(struct swim *s, uint16_t slot)
+{
+	struct bcast *b = &s->bq[slot];
+
+	if (b->member != NONE && b->member < s->n && s->m[b->member].bq == slot)
+		s->m[b->member].bq = BQ_NONE;
+	memset(b, 0, sizeof(*b));
+	b->member = NONE;
+	if (slot < s->bq_free_hint)
+		s->bq_free_hint = slot;
+}
+
+void bq_drop(struct swim *s, uint32_t i)
+{
+	uint16_t slot = s->m[i].bq;
+
+	if (slot == BQ_NONE)
+		return;
+	bq_unorder(s, slot);
+	bq_free(s, slot);
+}
+
+/* A free slot, growing the pool, or by evicting the most-sent oldest item. */
+static uint16_t bq_alloc(struct swim *s)
+{
+	for (uint32_t j = s->bq_free_hint; j < s->bq_cap; j++) {
+		if (s->bq[j].kind == 0) {
+			s->bq_free_hint = j + 1;
+			return (uint16_t)j;
+		}
+	}
+	if (s->bq_cap < SWIM_MAX_BCAST) {
+		uint32_t cap = s->bq_cap ? s->bq_cap * 2 : 16;
+		if (cap > SWIM_MAX_BCAST)
+			cap = SWIM_MAX_BCAST;
+		struct bcast *nb = realloc(s->bq, cap * sizeof(*nb));
+		uint16_t *no = nb ? realloc(s->bq_ord, cap * sizeof(*no)) : NULL;
+		if (nb)
+			s->bq = nb;
+		if (no) {
+			s->bq_ord = no;
+			for (uint32_t j = s->bq_cap; j < cap; j++) {
+				memset(&s->bq[j], 0, sizeof(s->bq[j]));
+				s->bq[j].member = NONE;
+			}
+			uint32_t slot = s->bq_cap;
+			s->bq_cap = cap;
+			s->bq_free_hint = slot + 1;
+			return (uint16_t)slot;
+		}
+	}
+	if (s->bq_n == 0)
+		return BQ_NONE;
+	uint16_t victim = s->bq_ord[--s->bq_n];
+	bq_free(s, victim);
+	return victim;
+}
+
+/* Queue an update about member i, replacing any older one about it. */
+void bq_put(struct swim *s, uint32_t i, uint8_t kind, uint32_t inc, uint64_t accuser)
+{
+	struct member *m = &s->m[i];
+	uint16_t slot;
+	struct bcast *b;
+
+	bq_drop(s, i);
+	slot = bq_alloc(s);
+	if (slot == BQ_NONE)
+		return;
+	b = &s->bq[slot];
+	b->member = i;
+	b->kind = kind;
+	b->inc = inc;
+	b->accuser = accuser;
+	b->transmits = 0;
+	b->order = ++s->bq_seq;
+	memmove(s->bq_ord + 1, s->bq_ord, s->bq_n * sizeof(*s->bq_ord));
+	s->bq_ord[0] = slot;
+	s->bq_n++;
+	m->bq = slot;
+}
+
+void bq_alive(struct swim *s, uint32_t i)
+{
+	bq_put(s, i, SWIM_I_ALIVE, s->m[i].inc, 0);
+}
+
+/* ---- items ---- */
+
+static void put_suspect_item(struct swim *s, uint8_t *p, uint8_t kind, uint32_t i, uint32_t inc,
+			     uint64_t accuser)
+{
+	p[0] = kind;
+	mn_put_be64(p + 1, mid(s, i));
+	mn_put_be32(p + 9, inc);
+	mn_put_be64(p + 13, accuser);
+}
+
+void put_alive_item(struct swim *s, uint8_t *p, uint32_t i, uint32_t inc)
+{
+	static const struct waddr none;
+	const struct member *m = &s->m[i];
+
+	p[0] = SWIM_I_ALIVE;
+	mn_put_be64(p + 1, mid(s, i));
+	mn_put_be32(p + 9, inc);
+	mn_put_be64(p + 13, m->rec->version);
+	waddr_put(p + 21, i == 0 ? &none : &m->addr);
+}
+
+static size_t item_len(uint8_t kind)
+{
+	return kind == SWIM_I_ALIVE ? SWIM_ITEM_ALIVE_LEN : SWIM_ITEM_SUSPECT_LEN;
+}
+
+/* Fill the rest of o with updates: first what we think of the receiver if
+ * it is suspect or dead (Lifeguard buddy system), then the queue, fewest
+ * transmissions first. */
+void piggyback(struct swim *s, struct out *o)
+{
+	uint16_t picked[MAX_PICK];
+	uint32_t np = 0, limit = retransmit_limit(s), u = 0;
+	const struct member *to = &s->m[o->to];
+	uint8_t *p;
+
+	if (o->to != 0 && (to->state == SWIM_SUSPECT || to->state == SWIM_DEAD)) {
+		p = out_put(o, SWIM_ITEM_SUSPECT_LEN);
+		if (p)
+			put_suspect_item(s, p, to->state == SWIM_DEAD ? SWIM_I_DEAD : SWIM_I_SUSPECT,
+					 o->to, to->inc, s->self.id);
+	}
+	tomb_piggyback(s, o);
+	for (uint32_t j = 0; j < s->bq_n && np < MAX_PICK; j++) {
+		struct bcast *b = &s->bq[s->bq_ord[j]];
+		if (b->member == o->to)
+			continue;
+		p = out_put(o, item_len(b->kind));
+		if (!p) {
+			if (o->cap - o->len < SWIM_ITEM_SUSPECT_LEN)
+				break;
+			continue;
+		}
+		if (b->kind == SWIM_I_ALIVE)
+			put_alive_item(s, p, b->member, b->inc);
+		else
+			put_suspect_item(s, p, b->kind, b->member, b->inc, b->accuser);
+		picked[np++] = (uint16_t)j;
+	}
+	if (np == 0)
+		return;
+	/* Count the transmissions, drop the exhausted, and restore the order:
+	 * the unpicked keep theirs, the picked (still sorted among themselves)
+	 * are merged back in from the end. */
+	uint16_t keep[MAX_PICK];
+	uint32_t nk = 0, pj = 0;
+	for (uint32_t j = 0; j < s->bq_n; j++) {
+		uint16_t slot = s->bq_ord[j];
+		if (pj < np && picked[pj] == j) {
+			pj++;
+			struct bcast *b = &s->bq[slot];
+			if (++b->transmits >= limit)
+				bq_free(s, slot);
+			else
+				keep[nk++] = slot;
+		} else {
+			s->bq_ord[u++] = slot;
+		}
+	}
+	int32_t a = (int32_t)u - 1, c = (int32_t)nk - 1, w = (int32_t)(u + nk) - 1;
+	while (c >= 0) {
+		if (a >= 0 && bq_less(s, keep[c], s->bq_ord[a]))
+			s->bq_ord[w--] = s->bq_ord[a--];
+		else
+			s->bq_ord[w--] = keep[c--];
+	}
+	s->bq_n = u + nk;
+}
+
+/* ---- applying updates (SWIM §4.2 ordering, with our defences) ---- */
+
+static bool jump_ok(struct swim *s, const struct rx *rx, uint32_t i, uint32_t inc)
+{
+	const struct member *m = &s->m[i];
+
+	if (inc == UINT32_MAX) {
+		bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
+		return false;
+	}
+	/* Nothing to bound against before we know an incarnation of it. */
+	if (!(m->flags & M_INC_KNOWN))
+		return true;
+	/* The member itself may raise its own; anyone else only within
+	 * inc_jump_max of what the member itself announced (inc_own), never of
+	 * a value a third party set: otherwise a run of items in one datagram
+	 * (or one per datagram) would walk it up step by step. */
+	if (inc > m->inc_own && inc - m->inc_own > s->p.inc_jump_max && (!rx || rx->from != i)) {
+		bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
+		return false;
+	}
+	return true;
+}
+
+/* An incarnation of member i was accepted: the first one we learn, or one
+ * the member announced itself, moves the anchor third parties are bounded by. */
+static void inc_note(struct swim *s, const struct rx *rx, uint32_t i, uint32_t inc)
+{
+	struct member *m = &s->m[i];
+
+	if (!(m->flags & M_INC_KNOWN)) {
+		m->flags |= M_INC_KNOWN;
+		m->inc_own = inc;
+	} else if (rx && rx->from == i && inc > m->inc_own) {
+		m->inc_own = inc;
+	}
+}
+
+/* Inside swim_recv, accusations of ourselves are refuted once per datagram,
+ * at the highest (53 SUSPECT items would otherwise cost 53 increments). */
+static void refute_rx(struct swim *s, uint32_t inc, bool accused)
+{
+	if (!s->in_rx) {
+		refute(s, inc, accused);
+		return;
+	}
+	if ((uint64_t)inc + 1 > s->refute_inc)
+		s->refute_inc = (uint64_t)inc + 1;
+	s->refute_accused |= accused;
+}
+
+void refute_flush(struct swim *s)
+{
+	if (s->refute_inc)
+		refute(s, (uint32_t)(s->refute_inc - 1), s->refute_accused);
+	s->refute_inc = 0;
+	s->refute_accused = false;
+}
+
+/* Someone thinks we are suspect or dead at inc (or alive at a higher one):
+ * refute with a higher incarnation. */
+void refute(struct swim *s, uint32_t inc, bool accused)
+{
+	if (inc < s->m[0].inc || inc >= UINT32_MAX - 1)
+		return;
+	/* Bounded, so nobody pushes us to UINT32_MAX where we could no longer
+	 * refute (observers bound third parties the same way, against what we
+	 * said, so an honest accusation is always within it); unbounded only
+	 * when our own was lost (swim_config.incarnation_lost). */
+	if ((s->m[0].flags & M_INC_KNOWN) && inc - s->m[0].inc > s->p.inc_jump_max) {
+		bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
+		return;
+	}
+	/* A claim above our own incarnation is no honest member's (they only
+	 * repeat ours) unless our store lagged: refute one at most once per
+	 * probe interval, well inside the shortest suspicion, so a member
+	 * cannot walk us up inc_jump_max per datagram it sends. */
+	if (inc > s->m[0].inc && (s->m[0].flags & M_INC_KNOWN)) {
+		if (s->jumped && s->now - s->jump_at < s->p.probe_interval_ns) {
+			bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
+			return;
+		}
+		s->jumped = true;
+		s->jump_at = s->now;
+	}
+	s->m[0].flags |= M_INC_KNOWN;
+	live_set(s, 0, SWIM_ALIVE, inc + 1);
+	bq_alive(s, 0);
+	emit(s, SWIM_EV_SELF_INC, 0);
+	if (accused) {
+		bump(s, SWIM_STAT_REFUTES, 1);
+		health_add(s, 1); /* Lifeguard: being suspected hints at our own trouble */
+	}
+}
+
+void apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
+		 uint64_t version, const struct waddr *hint)
+{
+	uint32_t i = find(s, id);
+	struct member *m;
+
+	if (i == NONE) {
+		want(s, rx, id);
+		return;
+	}
+	if (hint && !hint_ok(hint))
+		hint = NULL;
+	m = &s->m[i];
+	if (i == 0) {
+		if (inc > m->inc)
+			refute_rx(s, inc, false);
+		return;
+	}
+	if (version > m->rec->version)
+		want(s, rx, id);
+	if (inc <= m->inc) {
+		if (rx && rx->from == i)
+			inc_note(s, rx, i, inc);
+		if (hint && hint->family && m->addr.family == 0)
+			m->addr = *hint;
+		return;
+	}
+	if (!jump_ok(s, rx, i, inc))
+		return;
+	inc_note(s, rx, i, inc);
+	if (hint && hint->family && !(m->flags & M_ADDR_DIRECT))
+		m->addr = *hint;
+	susp_end(s, i);
+	live_set(s, i, SWIM_ALIVE, inc);
+	/* An update carries the version we hold: while we fetch a newer one we
+	 * were told of, passing the incarnation on would spread it with our
+	 * stale version, and whoever took that first would never ask for the
+	 * record (measured: after a 30-minute WAN partition of 1,000 nodes,
+	 * such nodes stayed on an old record until push-pull, 6 minutes). The
+	 * record's arrival announces it (h_record). */
+	if (version <= m->rec->version)
+		bq_alive(s, i);
+}
+
+/* The member index an accusation of member subj counts for: NONE unless
+ * the accuser id names a current member (its record verified, its chain not
+ * revoked) other than ourselves and the subject. An id on the wire costs
+ * nothing to make up, so only members are independent confirmations (a
+ * stranger's or a made-up id must not shrink the timeout). rx NULL: our
+ * own failed probe, which counts as us. */
+static uint32_t accuser_of(const struct swim *s, const struct rx *rx, uint32_t subj,
+			   uint64_t accuser)
+{
+	uint32_t a;
+
+	if (!rx)
+		return 0;
+	a = find(s, accuser);
+	if (a == NONE || a == 0 || a == subj || rec_revoked(s, s->m[a].rec))
+		return NONE;
+	return a;
+}
+
+/* Suspect or dead at inc, according to accuser. A "dead" from anyone else is
+ * only a suspicion here: one accuser never evicts; our own timer decides. */
+void apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
+		   uint64_t accuser)
+{
+	uint32_t i = find(s, id);
+	struct member *m;
+
+	/* A member we do not know yet: fetch its record, as for an alive
+	 * update. Dropped, a suspicion of a member most nodes do not know yet
+	 * never reached those who could relay its refutation. The accusation
+	 * itself is not kept: the record's arrival (and push-pull) brings the
+	 * member's state. */
+	if (i == NONE) {
+		want(s, rx, id);
+		return;
+	}
+	m = &s->m[i];
+	if (i == 0) {
+		if (inc >= m->inc)
+			refute_rx(s, inc, true);
+		else
+			bq_alive(s, 0); /* a stale accusation: say where we are now */
+		return;
+	}
+	if (inc < m->inc || !jump_ok(s, rx, i, inc))
+		return;
+	inc_note(s, rx, i, inc);
+	if (m->state == SWIM_ALIVE) {
+		live_set(s, i, SWIM_SUSPECT, inc);
+		susp_start(s, i, accuser_of(s, rx, i, accuser));
+		bq_put(s, i, SWIM_I_SUSPECT, inc, accuser);
+	} else if (m->state == SWIM_SUSPECT) {
+		if (inc > m->inc)
+			live_set(s, i, SWIM_SUSPECT, inc);
+		if (susp_confirm(s, i, accuser_of(s, rx, i, accuser)))
+			bq_put(s, i, SWIM_I_SUSPECT, m->inc, accuser);
+	}
+	/* dead stays dead until an alive with a higher incarnation */
+}
+
+int items_check(const uint8_t *b, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		uint8_t kind = b[off];
+		struct waddr w;
+		if (kind == SWIM_I_PAD)
+			return MN_OK;
+		if (kind == SWIM_I_ALIVE) {
+			if (n - off < SWIM_ITEM_ALIVE_LEN || !waddr_get(&w, b + off + 21))
+				return MN_EPROTO;
+			off += SWIM_ITEM_ALIVE_LEN;
+		} else if (kind == SWIM_I_SUSPECT || kind == SWIM_I_DEAD) {
+			if (n - off < SWIM_ITEM_SUSPECT_LEN)
+				return MN_EPROTO;
+			off += SWIM_ITEM_SUSPECT_LEN;
+		} else if (kind == SWIM_I_REVOKE) {
+			size_t l = tomb_item_len(b + off, n - off);
+			if (l == 0)
+				return MN_EPROTO;
+			off += l;
+		} else {
+			return MN_EPROTO;
+		}
+	}
+	return MN_OK;
+}
+
+void items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n && b[off] != SWIM_I_PAD) {
+		const uint8_t *p = b + off;
+		uint64_t id = mn_get_be64(p + 1);
+		uint32_t inc = mn_get_be32(p + 9);
+		if (p[0] == SWIM_I_ALIVE) {
+			struct waddr w;
+			waddr_get(&w, p + 21);
+			apply_alive(s, rx, id, inc, mn_get_be64(p + 13), &w);
+			off += SWIM_ITEM_ALIVE_LEN;
+		} else if (p[0] == SWIM_I_REVOKE) {
+			off += tomb_item_apply(s, p);
+		} else {
+			apply_suspect(s, rx, id, inc, mn_get_be64(p + 13));
+			off += SWIM_ITEM_SUSPECT_LEN;
+		}
+	}
+	/* a message has one item list: refute now, so the reply carries it */
+	refute_flush(s);
+}
+
+int h_gossip(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	if (items_check(b, n) != MN_OK)
+		return MN_EPROTO;
+	items_apply(s, rx, b, n);
+	return MN_OK;
+}
+
+void gossip_round(struct swim *s)
+{
+	uint32_t excl[16];
+	uint32_t n = 0;
+
+	for (uint32_t j = 0; j < s->p.gossip_nodes && (s->bq_n || s->tombs.ntx); j++) {
+		uint32_t i = pick(s, PICK_GOSSIP, excl, n);
+		struct out o;
+		if (i == NONE)
+			break;
+		excl[n++] = i;
+		out_begin(s, &o, i, SWIM_T_GOSSIP, SWIM_MTU, NULL);
+		piggyback(s, &o);
+		if (o.len > SWIM_BODY_HDR) {
+			out_send(s, &o);
+			bump(s, SWIM_STAT_GOSSIPS, 1);
+		}
+	}
+}

@@ -1,0 +1,457 @@
+/* swim_internal.h - what the swim_*.c files share: limits, the internal
+ * types (the swim object, members, suspicions, queued updates, messages
+ * under construction) and the functions one file calls in another. Not an
+ * API: everything outside gossip/swim_*.c uses swim.h.
+ */
+#ifndef SWIM_INTERNAL_H
+#define SWIM_INTERNAL_H
+
+#include "swim.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mn_bits.h"
+#include "mn_err.h"
+#include "mn_wire.h"
+
+#define NONE UINT32_MAX
+#define BQ_NONE UINT16_MAX
+#define TAG_LEN 16
+#define TOK_EPOCH_NS (600 * MN_NS_PER_SEC)
+#define LEAF_BITS_MIN 4
+#define LEAF_BITS_MAX 16
+#define LEAF_FILL 16          /* grow the digest when leaves average more */
+#define MAX_PICK 64           /* queued updates per message */
+#define NACK_PCT 80           /* helper nacks at this share of the probe timeout */
+#define MEMBERS_INIT 16
+#define ENTRY_LIST_MAX 48     /* entries accepted in one received LIST */
+#define WANT_TRIES 3          /* re-sends of an unanswered record request */
+#define JITTER_PCT 10         /* periodic dead-probe and push-pull timers: +-10% */
+#define BUDDY_SLOTS 64        /* recent buddy GOSSIPs remembered */
+#define CHAIN_OFF 2           /* a record's invite + admission follow its format and type bytes */
+
+
+_Static_assert(SWIM_MAX_BCAST < BQ_NONE, "queue slots fit uint16_t");
+_Static_assert(SWIM_PT_MAX + SEAL_OVERHEAD == SWIM_MTU, "plaintext size");
+_Static_assert(SWIM_ITEM_ALIVE_LEN == 40, "alive item");
+_Static_assert(SWIM_ITEM_SUSPECT_LEN == 21, "suspect item");
+_Static_assert(SWIM_ITEM_LIST_HDR + SWIM_PP_LIST_MAX * SWIM_ENTRY_LEN <=
+	       SWIM_PT_MAX - SWIM_BODY_HDR - 1, "a full LIST fits one datagram");
+_Static_assert(16 * SWIM_ITEM_RANGE_LEN <= SWIM_PT_MAX - SWIM_BODY_HDR - 1,
+	       "a range's children fit one datagram");
+_Static_assert(REC_MEMBER_MAX + 26 <= SWIM_PT_MAX - SWIM_BODY_HDR - 1,
+	       "a record fits one RECORD message");
+_Static_assert(SWIM_MAX_INDIRECT <= 8, "helper nack mask is 8 bits");
+
+/* ---- internal types ---- */
+
+enum { ST_REMOVED = 0 }; /* a member slot that was removed (never reused) */
+
+enum member_flags {
+	M_ADDR_DIRECT = 0x01, /* address seen on its own authenticated traffic */
+	M_INC_KNOWN = 0x02,   /* inc came from the network, not a default 0 */
+	M_HELLO_SENT = 0x04,  /* we sent it our record in a HELLO this boot */
+};
+
+/* An underlay address, compact: 20 bytes instead of a 28-byte sockaddr.
+ * IPv6 scope ids are not kept (no link-local gossip). */
+struct waddr {
+	uint8_t ip[16];
+	uint16_t port;
+	uint8_t family; /* 0 none, 4, 6 */
+	uint8_t pad;
+};
+
+struct member {
+	const struct swim_rec *rec; /* a store reference; NULL when removed */
+	struct seal_pair pair;      /* seal counters and replay window */
+	uint64_t tok;               /* address token it gave us; we echo it */
+	mn_ns since;                /* last state change */
+	uint32_t inc;               /* incarnation */
+	uint32_t leaf_next;         /* next member in its digest leaf */
+	uint32_t susp;              /* suspicion slot or NONE */
+	uint16_t bq;                /* queued-update slot or BQ_NONE */
+	uint8_t state;              /* enum swim_state, ST_REMOVED */
+	uint8_t flags;              /* M_* */
+	struct waddr addr;
+	uint32_t inc_own;           /* highest incarnation it announced itself (or the
+				     * first we learned): third parties are bounded by it */
+};
+_Static_assert(sizeof(struct member) <= 88, "members stay small: 10^8 of them in a run");
+
+struct susp {
+	mn_ns start, deadline;
+	uint32_t member;            /* NONE: free (heap then links the free list) */
+	uint32_t heap;              /* position in the heap */
+	uint8_t nacc;               /* accusers counted: confirmations = nacc - 1 */
+	bool last_call;             /* the timeout ran out once: a final ping went out */
+	uint32_t acc[SWIM_MAX_CONFIRM + 1]; /* their member indices (0: our own probe) */
+};
+
+struct bcast {
+	uint64_t order;     /* larger = newer */
+	uint64_t accuser;
+	uint32_t member;
+	uint32_t inc;
+	uint16_t transmits;
+	uint8_t kind;       /* SWIM_I_ALIVE / SUSPECT / DEAD; 0 = free slot */
+};
+
+struct probe {
+	uint32_t member;    /* NONE: idle */
+	uint32_t seq;
+	mn_ns ack_at, end;
+	bool indirect;
+	bool intro;         /* the target could open our ping (see probe_start) */
+	uint8_t nhelpers, nacks, nack_mask;
+	uint32_t helpers[SWIM_MAX_INDIRECT];
+};
+
+struct relay {
+	bool used, nacked;
+	uint32_t requester, target, req_seq, our_seq;
+	mn_ns nack_at, expire;
+	size_t cap;         /* reply cap from the ping-req */
+};
+
+struct want {
+	uint64_t id;
+	mn_ns at;           /* last asked */
+	uint32_t from;      /* member asked (it announced the version), or NONE */
+	uint8_t tries;      /* re-sends so far */
+	bool used;
+	bool waiting;       /* did not fit its datagram's WANT: not asked yet */
+};
+
+struct txd {
+	struct mn_addr dst;
+	uint16_t len;
+	uint8_t buf[SWIM_MTU];
+};
+
+struct kcache {
+	uint32_t member;
+	struct seal_keys k;
+};
+
+/* Revocation tombstones, kept forever (see "tombstones" below): slots in
+ * arrival order; the live ones also by ascending id, with prefix XORs so any
+ * id range's count and hash take two binary searches, and by target key id. */
+enum tomb_flags {
+	T_ADMIN = 0x01,     /* signed by an admin, not the root */
+	T_EFFECTIVE = 0x02, /* refuses its target (root; admin once seen in scope) */
+	T_APPLIED = 0x04,   /* the target's members were dropped */
+	T_VOID = 0x08,      /* a free slot: out of scope, or its admin was revoked */
+};
+
+struct tomb {
+	uint64_t id;                     /* SipHash(dkey, 't' || bytes): the digest key */
+	uint8_t target[REC_PK_LEN];
+	uint8_t admin[REC_PK_LEN];       /* the signing admin (T_ADMIN) */
+	uint16_t len;
+	uint8_t flags;                   /* T_* */
+	uint8_t bytes[REC_REVOKE_MAX];   /* canonical encoding */
+};
+
+struct tomb_ord {
+	uint64_t id;
+	uint32_t slot;
+};
+
+struct tombs {
+	struct tomb *t;
+	uint32_t n, cap;            /* slots used (void ones included), allocated */
+	uint32_t live, pending;     /* not void; admin ones not (yet) effective */
+	struct tomb_ord *ord;       /* the live ones by ascending id */
+	uint64_t *px;               /* px[k] = XOR of ord[0 .. k).id */
+	uint32_t *idx;              /* target key id -> slot, open addressing */
+	uint32_t idx_mask;
+	struct {
+		uint32_t slot;
+		uint32_t transmits;
+	} tx[SWIM_MAX_TOMB_BCAST];  /* queued for piggybacking */
+	uint32_t ntx;
+	bool due;                   /* effective ones to apply (deferred inside swim_recv) */
+	struct rec_revoked rv;      /* what swim checks: this table, then the caller's hook */
+	const struct rec_revoked *user;
+};
+
+struct swim {
+	struct swim_params p;
+	const struct rec_network *net;
+	struct seal_self self;      /* secret */
+	struct mn_rng rng;
+	struct swim_store store;
+	struct rec_memo *memo;
+	const struct rec_revoked *revoked;
+	const struct seal_memo *seal_memo;
+	void (*event)(void *ctx, const struct swim_event *ev);
+	void *event_ctx;
+	mn_ns now;
+	uint32_t boot;              /* this boot's number: seal counters' high bits */
+
+	/* members: index 0 is ourselves */
+	struct member *m;
+	uint32_t n, cap;
+	uint32_t *idx;              /* open addressing over member indices */
+	uint32_t idx_mask;
+	uint32_t nlive, nalive, nsuspect, ndead;
+
+	/* digest tree leaves and the view digest */
+	uint8_t dkey[crypto_shorthash_KEYBYTES];
+	uint32_t lb;                /* leaf bits */
+	uint64_t *leaf_hash;
+	uint32_t *leaf_count;
+	uint32_t *leaf_head;
+	uint64_t view;
+
+	uint8_t tok_key[crypto_shorthash_KEYBYTES]; /* secret */
+
+	/* dissemination queue: slots, and their order (fewest sent, newest first) */
+	struct bcast *bq;
+	uint32_t bq_cap;            /* slots allocated */
+	uint16_t *bq_ord;
+	uint32_t bq_n;
+	uint32_t bq_free_hint;
+	uint64_t bq_seq;
+
+	/* suspicions: pool with a free list, and a min-heap on deadline */
+	struct susp *sp;
+	uint32_t sp_cap, sp_free;
+	uint32_t *heap;
+	uint32_t heap_n;
+
+	struct probe probe;
+	uint32_t perm_pos, perm_size, perm_a, perm_b;
+	uint32_t seq;
+	uint32_t health;
+	mn_ns next_probe, next_gossip, next_pp, next_dead;
+	uint32_t pp_rounds;
+
+	struct relay relay[SWIM_MAX_RELAY];
+	struct want wants[SWIM_MAX_WANTS];
+	uint64_t want_ids[SWIM_WANT_BATCH];
+	uint32_t nwant;
+	mn_ns want_next;            /* no want is due before this (MN_NEVER: none) */
+
+	struct txd *tx;
+	uint32_t tx_head, tx_n, tx_cap;
+
+	struct kcache kc[SWIM_KEYCACHE]; /* secret */
+
+	/* HELLO verification budget: a token bucket in mono time */
+	uint32_t hello_tokens;
+	mn_ns hello_at;
+	mn_ns hello_sent_at;        /* when we last sent a HELLO */
+
+	/* Inside swim_recv: accusations of ourselves are gathered and refuted
+	 * once, at the highest, when the datagram is done (refute_flush). */
+	bool in_rx;
+	bool refute_accused;
+	uint64_t refute_inc;        /* highest incarnation to refute, + 1; 0: none */
+	bool jumped;                /* refuted a claim above our own incarnation at jump_at */
+	mn_ns jump_at;
+
+	/* Buddy GOSSIPs sent, direct-mapped by member: one per member per
+	 * probe interval (a collision only allows an extra one). */
+	struct {
+		uint32_t member;
+		mn_ns at;
+	} buddy[BUDDY_SLOTS];
+
+	struct tombs tombs;
+
+	uint64_t stats[SWIM_STAT__COUNT];
+};
+
+/* The context of one received message. */
+struct rx {
+	uint32_t from;
+	struct waddr addr;
+	size_t len;      /* the request's datagram length */
+	size_t cap;      /* largest reply datagram */
+	uint32_t burst;  /* reply datagrams allowed */
+	bool proven;     /* it echoed a token we sent to this address */
+};
+
+/* One outgoing message under construction. */
+struct out {
+	uint32_t to;
+	uint8_t type;
+	size_t len, cap;  /* plaintext used / allowed */
+	struct waddr dst;
+	uint8_t pt[SWIM_PT_MAX];
+};
+
+enum pick_kind { PICK_ALIVE, PICK_GOSSIP, PICK_DEAD };
+
+/* A reply that may span several datagrams (when the requester proved its
+ * address) or must fit the request's size (when it did not). */
+struct ppw {
+	struct out o;
+	uint32_t sent, burst;
+	size_t cap;
+	bool full;
+};
+
+/* ---- small helpers ---- */
+static inline uint32_t rnd(struct swim *s, uint32_t n)
+{
+	return n ? mn_rng_uniform(&s->rng, n) : 0;
+}
+
+/* Uniform in [0, span), at millisecond resolution (as the probe phase). */
+static inline mn_ns rnd_span(struct swim *s, mn_ns span)
+{
+	mn_ns ms = span / MN_NS_PER_MS;
+
+	return (mn_ns)rnd(s, ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms) * MN_NS_PER_MS;
+}
+
+/* One period of a periodic timer: interval +-JITTER_PCT, uniform (mean
+ * interval), so timers that started in phase drift apart. */
+static inline mn_ns rnd_period(struct swim *s, mn_ns interval)
+{
+	mn_ns j = interval / 100 * JITTER_PCT;
+
+	return interval - j + rnd_span(s, 2 * j + MN_NS_PER_MS);
+}
+
+static inline uint64_t mid(const struct swim *s, uint32_t i)
+{
+	return seal_key_id(s->m[i].rec->pk);
+}
+
+static inline bool live(const struct member *m)
+{
+	return m->state != ST_REMOVED;
+}
+
+static inline void bump(struct swim *s, enum swim_stat st, uint64_t d)
+{
+	s->stats[st] += d;
+}
+
+/* ---- swim_params.c ---- */
+
+uint32_t members_n(const struct swim *s);
+mn_ns scale_pushpull(const struct swim_params *p, uint32_t n);
+uint32_t susp_k(const struct swim *s);
+mn_ns susp_timeout(const struct swim *s, uint32_t c);
+uint32_t retransmit_limit(const struct swim *s);
+
+/* ---- swim_member.c ---- */
+
+void emit(struct swim *s, enum swim_event_kind kind, uint32_t i);
+uint32_t find(const struct swim *s, uint64_t id);
+uint32_t find_pk(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
+void idx_put(uint32_t *tab, uint32_t mask, uint64_t id, uint32_t i);
+uint64_t sip(const uint8_t key[crypto_shorthash_KEYBYTES], const uint8_t *in, size_t len);
+int digest_resize(struct swim *s, uint32_t lb);
+uint64_t pmask(uint32_t bits);
+void range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
+		bool (*fn)(const struct swim *s, uint32_t i, void *ctx), void *ctx);
+void range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint64_t *hash,
+	       uint32_t *count);
+void live_set(struct swim *s, uint32_t i, uint8_t state, uint32_t inc);
+bool is_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
+bool rec_revoked(const struct swim *s, const struct swim_rec *r);
+void release(struct swim *s, const struct swim_rec *r);
+int learn_bytes(struct swim *s, const uint8_t *b, size_t len, uint32_t *out);
+void member_remove(struct swim *s, uint32_t i);
+
+/* ---- swim_susp.c ---- */
+
+mn_ns probe_interval(const struct swim *s);
+mn_ns probe_timeout(const struct swim *s);
+void health_add(struct swim *s, uint32_t d);
+void health_sub(struct swim *s);
+void heap_fix(struct swim *s, uint32_t pos);
+void susp_start(struct swim *s, uint32_t i, uint32_t acc);
+bool susp_confirm(struct swim *s, uint32_t i, uint32_t acc);
+void susp_end(struct swim *s, uint32_t i);
+
+/* ---- swim_dissem.c ---- */
+
+void bq_drop(struct swim *s, uint32_t i);
+void bq_put(struct swim *s, uint32_t i, uint8_t kind, uint32_t inc, uint64_t accuser);
+void bq_alive(struct swim *s, uint32_t i);
+void put_alive_item(struct swim *s, uint8_t *p, uint32_t i, uint32_t inc);
+void piggyback(struct swim *s, struct out *o);
+void refute_flush(struct swim *s);
+void refute(struct swim *s, uint32_t inc, bool accused);
+void apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
+		 uint64_t version, const struct waddr *hint);
+void apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
+		   uint64_t accuser);
+int items_check(const uint8_t *b, size_t n);
+void items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+int h_gossip(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+void gossip_round(struct swim *s);
+
+/* ---- swim_wire.c ---- */
+
+void waddr_from(struct waddr *w, const struct mn_addr *a);
+void waddr_to(const struct waddr *w, struct mn_addr *a);
+void waddr_put(uint8_t *p, const struct waddr *w);
+bool waddr_get(struct waddr *w, const uint8_t *p);
+bool hint_ok(const struct waddr *w);
+const struct seal_keys *keys_for(struct swim *s, uint32_t i);
+bool tok_check(const struct swim *s, uint32_t i, const struct waddr *a, uint64_t echo);
+void out_begin(struct swim *s, struct out *o, uint32_t i, uint8_t type, size_t dgram_cap,
+	       const struct waddr *dst);
+uint8_t *out_put(struct out *o, size_t n);
+void out_pad(struct out *o, size_t dgram_len);
+struct txd *tx_slot(struct swim *s);
+void out_send(struct swim *s, struct out *o);
+
+/* ---- swim_probe.c ---- */
+
+void send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap);
+uint32_t pick(struct swim *s, enum pick_kind k, const uint32_t *excl, uint32_t nexcl);
+void probe_finish(struct swim *s, bool acked);
+void probe_start(struct swim *s);
+void probe_indirect(struct swim *s);
+void last_call(struct swim *s, uint32_t i);
+void send_small(struct swim *s, uint32_t to, uint8_t type, uint32_t seq, size_t cap,
+		bool items, uint32_t about);
+int h_ping(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+int h_ack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+int h_ping_req(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+int h_nack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+int h_hello(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size_t len);
+
+/* ---- swim_pp.c ---- */
+
+void want(struct swim *s, const struct rx *rx, uint64_t id);
+void flush_wants(struct swim *s, const struct rx *rx);
+uint8_t *ppw_put(struct swim *s, struct ppw *w, size_t n);
+void put_range(uint8_t *p, uint32_t bits, uint64_t prefix, uint32_t count, uint64_t hash);
+bool range_ok(uint32_t bits, uint64_t prefix);
+int h_pp(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+void pp_start(struct swim *s);
+int h_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+int h_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+void want_retry(struct swim *s);
+
+/* ---- swim_tomb.c ---- */
+
+void tomb_init(struct swim *s, const struct rec_revoked *user);
+void tomb_free(struct swim *s);
+void tomb_flush(struct swim *s);
+void tomb_settle(struct swim *s, const struct swim_rec *r);
+void tomb_piggyback(struct swim *s, struct out *o);
+size_t tomb_item_len(const uint8_t *p, size_t avail);
+size_t tomb_item_apply(struct swim *s, const uint8_t *p);
+bool tomb_pp_kind(uint8_t kind);
+size_t tomb_pp_len(const uint8_t *p, size_t avail);
+size_t tomb_pp(struct swim *s, struct ppw *w, const uint8_t *p, uint32_t *work);
+void tomb_pp_open(struct swim *s, struct out *o);
+
+/* ---- swim.c ---- */
+
+void set_hint(struct swim *s, uint32_t i, const struct mn_addr *addr, bool direct);
+
+#endif

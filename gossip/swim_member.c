@@ -1,0 +1,487 @@
+/* swim_member.c - the member table: the index by key id, the digest tree
+ * and view digest, liveness state, and learning (verifying, adopting) records.
+ */
+#include "swim_internal.h"
+
+void emit(struct swim *s, enum swim_event_kind kind, uint32_t i)
+{
+	struct swim_event ev;
+
+	if (!s->event)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.rec = s->m[i].rec;
+	ev.inc = s->m[i].inc;
+	ev.boot = s->boot;
+	ev.at = s->now;
+	s->event(s->event_ctx, &ev);
+}
+
+/* ---- member index (open addressing, linear probing) ---- */
+
+uint32_t find(const struct swim *s, uint64_t id)
+{
+	for (uint32_t pos = (uint32_t)id & s->idx_mask;; pos = (pos + 1) & s->idx_mask) {
+		uint32_t i = s->idx[pos];
+		if (i == NONE)
+			return NONE;
+		if (mid(s, i) == id)
+			return i;
+	}
+}
+
+uint32_t find_pk(const struct swim *s, const uint8_t pk[REC_PK_LEN])
+{
+	uint32_t i = find(s, seal_key_id(pk));
+
+	if (i == NONE || memcmp(s->m[i].rec->pk, pk, REC_PK_LEN) != 0)
+		return NONE;
+	return i;
+}
+
+void idx_put(uint32_t *tab, uint32_t mask, uint64_t id, uint32_t i)
+{
+	uint32_t pos = (uint32_t)id & mask;
+
+	while (tab[pos] != NONE)
+		pos = (pos + 1) & mask;
+	tab[pos] = i;
+}
+
+static int idx_grow(struct swim *s)
+{
+	uint32_t nslots = (s->idx_mask + 1) * 2;
+	uint32_t *tab = malloc(nslots * sizeof(*tab));
+
+	if (!tab)
+		return MN_ENOMEM;
+	memset(tab, 0xff, nslots * sizeof(*tab));
+	for (uint32_t i = 0; i < s->n; i++)
+		if (live(&s->m[i]))
+			idx_put(tab, nslots - 1, mid(s, i), i);
+	free(s->idx);
+	s->idx = tab;
+	s->idx_mask = nslots - 1;
+	return MN_OK;
+}
+
+/* Backward-shift deletion keeps probe chains intact without tombstones. */
+static void idx_del(struct swim *s, uint64_t id)
+{
+	uint32_t mask = s->idx_mask, pos = (uint32_t)id & mask;
+
+	while (s->idx[pos] != NONE && mid(s, s->idx[pos]) != id)
+		pos = (pos + 1) & mask;
+	if (s->idx[pos] == NONE)
+		return;
+	for (uint32_t hole = pos, next = (pos + 1) & mask;; next = (next + 1) & mask) {
+		uint32_t i = s->idx[next];
+		if (i == NONE) {
+			s->idx[hole] = NONE;
+			return;
+		}
+		uint32_t home = (uint32_t)mid(s, i) & mask;
+		/* move i into the hole unless its home lies cyclically in (hole, next] */
+		bool stays = hole <= next ? (home > hole && home <= next)
+					  : (home > hole || home <= next);
+		if (!stays) {
+			s->idx[hole] = i;
+			hole = next;
+		}
+	}
+}
+
+/* ---- digest tree and view digest ---- */
+
+uint64_t sip(const uint8_t key[crypto_shorthash_KEYBYTES], const uint8_t *in, size_t len)
+{
+	uint8_t h[crypto_shorthash_BYTES];
+
+	crypto_shorthash(h, in, len, key);
+	return mn_get_le64(h);
+}
+
+/* The digest hash of (id, version, incarnation, dead or not): what
+ * push-pull reconciles. Dead is in it so that a member that missed a death
+ * (it restarted, or the DEAD updates were over before it heard one) learns
+ * it at its next push-pull instead of when its own round-robin reaches the
+ * dead member, N - 1 probe intervals later. Suspect is not: it is a
+ * member's own, short-lived doubt. */
+static uint64_t entry_hash(const struct swim *s, uint64_t id, uint64_t version, uint32_t inc,
+			   uint8_t state)
+{
+	uint8_t in[1 + 8 + 8 + 4 + 1];
+
+	in[0] = 'd';
+	mn_put_be64(in + 1, id);
+	mn_put_be64(in + 9, version);
+	mn_put_be32(in + 17, inc);
+	in[21] = state == SWIM_DEAD ? 1 : 0;
+	return sip(s->dkey, in, sizeof(in));
+}
+
+/* The view hash of (id, version, up): what nodes must agree on. */
+static uint64_t view_hash(const struct swim *s, uint32_t i)
+{
+	const struct member *m = &s->m[i];
+	uint8_t in[1 + 8 + 8 + 1];
+
+	in[0] = 'v';
+	mn_put_be64(in + 1, mid(s, i));
+	mn_put_be64(in + 9, m->rec->version);
+	in[17] = m->state == SWIM_DEAD ? 0 : 1;
+	return sip(s->dkey, in, sizeof(in));
+}
+
+static uint32_t leaf_of(const struct swim *s, uint64_t id)
+{
+	return (uint32_t)(id >> (64 - s->lb));
+}
+
+/* Add or remove (XOR) member i's contribution to its leaf and the view. */
+static void hash_toggle(struct swim *s, uint32_t i)
+{
+	const struct member *m = &s->m[i];
+	uint64_t id = mid(s, i);
+
+	s->leaf_hash[leaf_of(s, id)] ^= entry_hash(s, id, m->rec->version, m->inc, m->state);
+	s->view ^= view_hash(s, i);
+}
+
+static void leaf_link(struct swim *s, uint32_t i)
+{
+	uint32_t l = leaf_of(s, mid(s, i));
+
+	s->m[i].leaf_next = s->leaf_head[l];
+	s->leaf_head[l] = i;
+	s->leaf_count[l]++;
+}
+
+static void leaf_unlink(struct swim *s, uint32_t i)
+{
+	uint32_t l = leaf_of(s, mid(s, i));
+	uint32_t *pp = &s->leaf_head[l];
+
+	while (*pp != NONE && *pp != i)
+		pp = &s->m[*pp].leaf_next;
+	if (*pp == i) {
+		*pp = s->m[i].leaf_next;
+		s->leaf_count[l]--;
+	}
+}
+
+/* Rebuild the leaves with lb bits (grown as members arrive). */
+int digest_resize(struct swim *s, uint32_t lb)
+{
+	size_t nl = (size_t)1 << lb;
+	uint64_t *h = calloc(nl, sizeof(*h));
+	uint32_t *c = calloc(nl, sizeof(*c));
+	uint32_t *hd = malloc(nl * sizeof(*hd));
+
+	if (!h || !c || !hd) {
+		free(h);
+		free(c);
+		free(hd);
+		return MN_ENOMEM;
+	}
+	memset(hd, 0xff, nl * sizeof(*hd));
+	free(s->leaf_hash);
+	free(s->leaf_count);
+	free(s->leaf_head);
+	s->leaf_hash = h;
+	s->leaf_count = c;
+	s->leaf_head = hd;
+	s->lb = lb;
+	for (uint32_t i = 0; i < s->n; i++) {
+		if (!live(&s->m[i]))
+			continue;
+		uint64_t id = mid(s, i);
+		leaf_link(s, i);
+		s->leaf_hash[leaf_of(s, id)] ^= entry_hash(s, id, s->m[i].rec->version, s->m[i].inc,
+							   s->m[i].state);
+	}
+	return MN_OK;
+}
+
+uint64_t pmask(uint32_t bits)
+{
+	return bits == 0 ? 0 : bits >= 64 ? UINT64_MAX : ~(UINT64_MAX >> bits);
+}
+
+/* Calls fn on each member whose id starts with prefix/bits; stops when fn
+ * returns false. */
+void range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
+		bool (*fn)(const struct swim *s, uint32_t i, void *ctx), void *ctx)
+{
+	uint64_t mask = pmask(bits);
+	uint32_t lo, span;
+
+	if (bits <= s->lb) {
+		lo = (uint32_t)(prefix >> (64 - s->lb));
+		span = UINT32_C(1) << (s->lb - bits);
+	} else {
+		lo = (uint32_t)(prefix >> (64 - s->lb));
+		span = 1;
+	}
+	for (uint32_t l = lo; l < lo + span; l++)
+		for (uint32_t i = s->leaf_head[l]; i != NONE; i = s->m[i].leaf_next)
+			if ((mid(s, i) & mask) == prefix && !fn(s, i, ctx))
+				return;
+}
+
+void range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint64_t *hash,
+	       uint32_t *count)
+{
+	uint64_t h = 0, mask = pmask(bits);
+	uint32_t c = 0;
+
+	if (bits <= s->lb) {
+		uint32_t lo = (uint32_t)(prefix >> (64 - s->lb));
+		uint32_t span = UINT32_C(1) << (s->lb - bits);
+		for (uint32_t l = lo; l < lo + span; l++) {
+			h ^= s->leaf_hash[l];
+			c += s->leaf_count[l];
+		}
+	} else {
+		uint32_t l = (uint32_t)(prefix >> (64 - s->lb));
+		for (uint32_t i = s->leaf_head[l]; i != NONE; i = s->m[i].leaf_next) {
+			uint64_t id = mid(s, i);
+			if ((id & mask) == prefix) {
+				h ^= entry_hash(s, id, s->m[i].rec->version, s->m[i].inc,
+						s->m[i].state);
+				c++;
+			}
+		}
+	}
+	*hash = h;
+	*count = c;
+}
+
+/* ---- liveness state ---- */
+
+static void count_state(struct swim *s, uint8_t state, int d)
+{
+	if (state == SWIM_ALIVE)
+		s->nalive += (uint32_t)d;
+	else if (state == SWIM_SUSPECT)
+		s->nsuspect += (uint32_t)d;
+	else if (state == SWIM_DEAD)
+		s->ndead += (uint32_t)d;
+}
+
+/* Set state and incarnation, keeping counts, digests and events right. */
+void live_set(struct swim *s, uint32_t i, uint8_t state, uint32_t inc)
+{
+	struct member *m = &s->m[i];
+	uint8_t old = m->state;
+
+	if (old == state && m->inc == inc)
+		return;
+	hash_toggle(s, i);
+	count_state(s, old, -1);
+	m->state = state;
+	m->inc = inc;
+	count_state(s, state, 1);
+	hash_toggle(s, i);
+	if (old != state) {
+		m->since = s->now;
+		if (state == SWIM_ALIVE)
+			emit(s, SWIM_EV_ALIVE, i);
+		else if (state == SWIM_SUSPECT)
+			emit(s, SWIM_EV_SUSPECT, i);
+		else
+			emit(s, SWIM_EV_DEAD, i);
+	}
+}
+
+/* ---- members ---- */
+
+static int member_add(struct swim *s, const struct swim_rec *r, uint32_t *out)
+{
+	uint32_t i;
+	struct member *m;
+
+	if (s->n >= SWIM_MAX_MEMBERS)
+		return MN_EFULL;
+	if (s->n == s->cap) {
+		uint32_t cap = s->cap * 2;
+		struct member *nm = realloc(s->m, cap * sizeof(*nm));
+		if (!nm)
+			return MN_ENOMEM;
+		s->m = nm;
+		s->cap = cap;
+	}
+	if ((s->nlive + 1) * 2 > s->idx_mask + 1 && idx_grow(s) != MN_OK)
+		return MN_ENOMEM;
+	if (s->nlive + 1 > (UINT32_C(1) << s->lb) * LEAF_FILL && s->lb < LEAF_BITS_MAX &&
+	    digest_resize(s, s->lb + 1) != MN_OK)
+		return MN_ENOMEM;
+	i = s->n++;
+	m = &s->m[i];
+	memset(m, 0, sizeof(*m));
+	m->rec = r;
+	m->leaf_next = NONE;
+	m->susp = NONE;
+	m->bq = BQ_NONE;
+	m->state = SWIM_ALIVE;
+	m->since = s->now;
+	idx_put(s->idx, s->idx_mask, mid(s, i), i);
+	leaf_link(s, i);
+	hash_toggle(s, i);
+	s->nlive++;
+	count_state(s, SWIM_ALIVE, 1);
+	*out = i;
+	return MN_OK;
+}
+
+bool is_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN])
+{
+	return s->revoked && s->revoked->is_revoked &&
+	       s->revoked->is_revoked(s->revoked->ctx, pk);
+}
+
+bool rec_revoked(const struct swim *s, const struct swim_rec *r)
+{
+	static const uint8_t zero[REC_PK_LEN];
+
+	return is_revoked(s, r->pk) || is_revoked(s, r->invite_pk) ||
+	       is_revoked(s, r->admitter_pk) ||
+	       (memcmp(r->admin_pk, zero, REC_PK_LEN) != 0 && is_revoked(s, r->admin_pk));
+}
+
+/* a replaces b: higher version, or on equal versions the lower signature
+ * (rec_member_cmp's rule; the signature is a record's last 64 bytes). */
+static bool rec_newer(const struct swim_rec *a, const struct swim_rec *b)
+{
+	if (a->version != b->version)
+		return a->version > b->version;
+	return memcmp(a->bytes + a->len - REC_SIG_LEN, b->bytes + b->len - REC_SIG_LEN,
+		      REC_SIG_LEN) < 0;
+}
+
+void release(struct swim *s, const struct swim_rec *r)
+{
+	if (r && s->store.release)
+		s->store.release(s->store.ctx, r);
+}
+
+static void kc_forget(struct swim *s, uint32_t i)
+{
+	struct kcache *c = &s->kc[i % SWIM_KEYCACHE];
+
+	if (c->member == i) {
+		seal_keys_wipe(&c->k);
+		c->member = NONE;
+	}
+}
+
+/* Verify (unless the store vouches for these exact bytes) and adopt a record.
+ * *out gets the member index on MN_OK and MN_EEXIST. */
+int learn_bytes(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
+{
+	const struct swim_rec *r = NULL;
+	struct rec_member dm;
+	uint32_t i;
+	int err;
+
+	*out = NONE;
+	if (len < REC_MEMBER_MIN || len > REC_MEMBER_MAX)
+		return MN_EPROTO;
+	if (s->store.find)
+		r = s->store.find(s->store.ctx, b, len);
+	if (!r) {
+		err = rec_member_decode(&dm, b, len);
+		if (!err)
+			err = rec_member_verify(s->net, &dm, s->revoked, s->memo);
+		if (err) {
+			bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+			return err;
+		}
+		r = s->store.add(s->store.ctx, b, len, &dm);
+		if (!r)
+			return MN_ENOMEM;
+	}
+	tomb_settle(s, r);
+	if (rec_revoked(s, r)) {
+		release(s, r);
+		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+		return MN_EREVOKED;
+	}
+	/* A member-admitted record holds while its admitter is a member. */
+	if (r->admitter_kind == REC_BY_MEMBER && memcmp(r->pk, s->self.pk, REC_PK_LEN) != 0 &&
+	    (s->n == 0 || find_pk(s, r->admitter_pk) == NONE)) {
+		release(s, r);
+		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+		return MN_ENOENT;
+	}
+	i = s->n ? find(s, seal_key_id(r->pk)) : NONE;
+	if (i == NONE) {
+		err = member_add(s, r, &i);
+		if (err) {
+			release(s, r);
+			return err;
+		}
+		*out = i;
+		bump(s, SWIM_STAT_RECORDS_LEARNED, 1);
+		emit(s, SWIM_EV_RECORD, i);
+		return MN_OK;
+	}
+	*out = i;
+	if (memcmp(s->m[i].rec->pk, r->pk, REC_PK_LEN) != 0) {
+		/* another key with the same 8-byte id: the first one keeps it */
+		*out = NONE;
+		release(s, r);
+		return MN_EEXIST;
+	}
+	if (s->m[i].rec == r || !rec_newer(r, s->m[i].rec)) {
+		release(s, r);
+		return MN_EEXIST;
+	}
+	/* A member's admission is pinned: every later version carries the
+	 * invite and admission bytes of the one we hold (doc/membership.md,
+	 * "Versions"), or a second invite could swap its chain (another IPv4,
+	 * route rights, an admitter that was never revoked). */
+	if (r->chain_len != s->m[i].rec->chain_len ||
+	    memcmp(r->bytes + CHAIN_OFF, s->m[i].rec->bytes + CHAIN_OFF, r->chain_len) != 0) {
+		release(s, r);
+		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+		return MN_EAUTH;
+	}
+	hash_toggle(s, i);
+	const struct swim_rec *old = s->m[i].rec;
+	s->m[i].rec = r;
+	hash_toggle(s, i);
+	release(s, old);
+	bump(s, SWIM_STAT_RECORDS_LEARNED, 1);
+	emit(s, SWIM_EV_RECORD, i);
+	return MN_OK;
+}
+
+void member_remove(struct swim *s, uint32_t i)
+{
+	struct member *m = &s->m[i];
+
+	if (i == 0 || !live(m))
+		return;
+	emit(s, SWIM_EV_REMOVED, i);
+	susp_end(s, i);
+	bq_drop(s, i);
+	kc_forget(s, i);
+	hash_toggle(s, i);
+	leaf_unlink(s, i);
+	idx_del(s, mid(s, i));
+	count_state(s, m->state, -1);
+	s->nlive--;
+	if (s->probe.member == i)
+		s->probe.member = NONE;
+	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++)
+		if (s->relay[j].used && (s->relay[j].target == i || s->relay[j].requester == i))
+			s->relay[j].used = false;
+	release(s, m->rec);
+	memset(m, 0, sizeof(*m));
+	m->state = ST_REMOVED;
+	m->susp = NONE;
+	m->bq = BQ_NONE;
+	m->leaf_next = NONE;
+}

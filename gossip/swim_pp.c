@@ -1,0 +1,554 @@
+/* swim_pp.c - push-pull anti-entropy over the digest tree, and record
+ * requests (WANT, RECORD) with their retries.
+ */
+#include "swim_internal.h"
+
+/* ---- wants ---- */
+
+/* Fetch the record of id, from whoever told us (rx: the sender; NULL: a
+ * random alive member on retry). Up to SWIM_WANT_BATCH ids go in this
+ * datagram's WANT (flush_wants); the rest wait in the table, asked one
+ * probe interval later of the same member (want_retry). */
+void want(struct swim *s, const struct rx *rx, uint64_t id)
+{
+	struct want *w = NULL, *oldest = &s->wants[0];
+
+	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++) {
+		struct want *x = &s->wants[j];
+		if (x->used && x->id == id) {
+			if (s->now - x->at < s->p.probe_interval_ns)
+				return;
+			w = x;
+			break;
+		}
+		if (!x->used && !w)
+			w = x;
+		/* full: replace the oldest request already sent (its RECORD may
+		 * still come) before one still waiting for its first WANT */
+		if (x->used && (oldest->waiting > x->waiting ||
+				(oldest->waiting == x->waiting && mn_time_before(x->at, oldest->at))))
+			oldest = x;
+	}
+	if (!w)
+		w = oldest;
+	for (uint32_t j = 0; j < s->nwant; j++)
+		if (s->want_ids[j] == id)
+			return;
+	if (!w->used || w->id != id)
+		w->tries = 0;
+	w->used = true;
+	w->id = id;
+	w->at = s->now;
+	w->from = NONE;
+	w->waiting = false;
+	s->want_next = mn_min_deadline(s->want_next, s->now + s->p.probe_interval_ns);
+	/* Not in this datagram's WANT: kept, and asked of the sender one probe
+	 * interval from now. Forgotten, they waited for the next push-pull
+	 * (swim-lan-ci seed 4: a late joiner learnt of more members at its
+	 * push-pull than one WANT holds; three waited 120 s more). */
+	if (s->nwant == SWIM_WANT_BATCH) {
+		w->from = rx ? rx->from : NONE;
+		w->waiting = true;
+		return;
+	}
+	s->want_ids[s->nwant++] = id;
+}
+
+static void want_done(struct swim *s, uint64_t id)
+{
+	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++)
+		if (s->wants[j].used && s->wants[j].id == id)
+			s->wants[j].used = false;
+}
+
+void flush_wants(struct swim *s, const struct rx *rx)
+{
+	struct out o;
+	uint8_t *p;
+	uint32_t n = 0;
+
+	if (s->nwant == 0)
+		return;
+	out_begin(s, &o, rx->from, SWIM_T_WANT, rx->cap, &rx->addr);
+	p = out_put(&o, 1);
+	if (p) {
+		while (n < s->nwant) {
+			uint8_t *q = out_put(&o, 8);
+			if (!q)
+				break;
+			mn_put_be64(q, s->want_ids[n++]);
+		}
+		*p = (uint8_t)n;
+	}
+	if (n < s->nwant)
+		bump(s, SWIM_STAT_CAPPED_REPLY, 1);
+	if (n > 0) {
+		out_send(s, &o);
+		bump(s, SWIM_STAT_WANTS, 1);
+	}
+	/* who was asked, for a retry (want_retry) */
+	for (uint32_t j = 0; j < n; j++)
+		for (uint32_t k = 0; k < SWIM_MAX_WANTS; k++)
+			if (s->wants[k].used && s->wants[k].id == s->want_ids[j])
+				s->wants[k].from = rx->from;
+	/* ids that did not fit stay wanted: asked of the sender one probe
+	 * interval from now (want_retry) */
+	for (uint32_t j = n; j < s->nwant; j++)
+		for (uint32_t k = 0; k < SWIM_MAX_WANTS; k++)
+			if (s->wants[k].used && s->wants[k].id == s->want_ids[j]) {
+				s->wants[k].from = rx->from;
+				s->wants[k].waiting = true;
+			}
+	s->nwant = 0;
+}
+
+/* ---- push-pull ---- */
+
+static void ppw_begin(struct swim *s, struct ppw *w, uint32_t to, size_t cap, uint32_t burst,
+		      const struct waddr *dst)
+{
+	w->sent = 0;
+	w->burst = burst;
+	w->cap = cap;
+	w->full = false;
+	out_begin(s, &w->o, to, SWIM_T_PP, cap, dst);
+	uint8_t *p = out_put(&w->o, 1);
+	if (p)
+		*p = 0;
+	else
+		w->full = true;
+}
+
+static void ppw_flush(struct swim *s, struct ppw *w)
+{
+	if (w->o.len > SWIM_BODY_HDR + 1) {
+		out_send(s, &w->o);
+		w->sent++;
+	}
+}
+
+/* Room for n more bytes, starting another datagram if allowed. */
+uint8_t *ppw_put(struct swim *s, struct ppw *w, size_t n)
+{
+	uint8_t *p;
+	struct waddr dst;
+
+	if (w->full)
+		return NULL;
+	p = out_put(&w->o, n);
+	if (p)
+		return p;
+	if (w->sent + 1 >= w->burst) {
+		w->full = true;
+		bump(s, SWIM_STAT_CAPPED_REPLY, 1);
+		return NULL;
+	}
+	dst = w->o.dst;
+	ppw_flush(s, w);
+	out_begin(s, &w->o, w->o.to, SWIM_T_PP, w->cap, &dst);
+	p = out_put(&w->o, 1);
+	if (!p) {
+		w->full = true;
+		return NULL;
+	}
+	*p = 0;
+	p = out_put(&w->o, n);
+	if (!p)
+		w->full = true;
+	return p;
+}
+
+static void put_entry(const struct swim *s, uint8_t *p, uint32_t i)
+{
+	const struct member *m = &s->m[i];
+
+	mn_put_be64(p, mid(s, i));
+	mn_put_be64(p + 8, m->rec->version);
+	mn_put_be32(p + 16, m->inc);
+	p[20] = m->state;
+}
+
+void put_range(uint8_t *p, uint32_t bits, uint64_t prefix, uint32_t count, uint64_t hash)
+{
+	p[0] = SWIM_I_RANGE;
+	p[1] = (uint8_t)bits;
+	mn_put_be64(p + 2, prefix);
+	mn_put_be16(p + 10, count > UINT16_MAX ? UINT16_MAX : (uint16_t)count);
+	mn_put_be64(p + 12, hash);
+}
+
+struct collect {
+	uint32_t idx[SWIM_PP_LIST_MAX];
+	uint32_t n;
+	const uint8_t *theirs;  /* their entries, for deltas; NULL: take all */
+	uint32_t ntheirs;
+};
+
+static uint8_t state_rank(uint8_t st)
+{
+	return st == SWIM_ALIVE ? 0 : st == SWIM_SUSPECT ? 1 : 2;
+}
+
+/* Collect members for a LIST: all of the range, or (theirs set) those the
+ * peer lacks or holds older (version, incarnation, or state at equal inc). */
+static bool collect_fn(const struct swim *s, uint32_t i, void *ctx)
+{
+	struct collect *c = ctx;
+	const struct member *m = &s->m[i];
+
+	for (uint32_t j = 0; c->theirs && j < c->ntheirs; j++) {
+		const uint8_t *e = c->theirs + (size_t)j * SWIM_ENTRY_LEN;
+		if (mn_get_be64(e) != mid(s, i))
+			continue;
+		uint64_t v = mn_get_be64(e + 8);
+		uint32_t inc = mn_get_be32(e + 16);
+		bool newer = m->rec->version > v || m->inc > inc ||
+			     (m->inc == inc && state_rank(m->state) > state_rank(e[20]));
+		if (!newer)
+			return true;
+		break;
+	}
+	c->idx[c->n++] = i;
+	return c->n < SWIM_PP_LIST_MAX;
+}
+
+static void emit_list(struct swim *s, struct ppw *w, uint32_t bits, uint64_t prefix,
+		      bool want_reply, const struct collect *c)
+{
+	uint8_t *p = ppw_put(s, w, SWIM_ITEM_LIST_HDR + (size_t)c->n * SWIM_ENTRY_LEN);
+
+	if (!p)
+		return;
+	p[0] = SWIM_I_LIST;
+	p[1] = (uint8_t)bits;
+	mn_put_be64(p + 2, prefix);
+	p[10] = want_reply ? 1 : 0;
+	p[11] = (uint8_t)c->n;
+	for (uint32_t j = 0; j < c->n; j++)
+		put_entry(s, p + SWIM_ITEM_LIST_HDR + (size_t)j * SWIM_ENTRY_LEN, c->idx[j]);
+}
+
+bool range_ok(uint32_t bits, uint64_t prefix)
+{
+	return bits <= 64 && bits % 4 == 0 && (prefix & ~pmask(bits)) == 0;
+}
+
+static int pp_check(const uint8_t *b, size_t n)
+{
+	size_t off = 1;
+
+	if (n < 1 || b[0] > 1)
+		return MN_EPROTO;
+	while (off < n && b[off] != SWIM_I_PAD) {
+		const uint8_t *p = b + off;
+		if (p[0] == SWIM_I_RANGE) {
+			if (n - off < SWIM_ITEM_RANGE_LEN || !range_ok(p[1], mn_get_be64(p + 2)))
+				return MN_EPROTO;
+			off += SWIM_ITEM_RANGE_LEN;
+		} else if (p[0] == SWIM_I_LIST) {
+			if (n - off < SWIM_ITEM_LIST_HDR || !range_ok(p[1], mn_get_be64(p + 2)) ||
+			    p[10] > 1 || p[11] > ENTRY_LIST_MAX)
+				return MN_EPROTO;
+			size_t len = SWIM_ITEM_LIST_HDR + (size_t)p[11] * SWIM_ENTRY_LEN;
+			if (n - off < len)
+				return MN_EPROTO;
+			uint64_t mask = pmask(p[1]), prefix = mn_get_be64(p + 2);
+			for (uint32_t j = 0; j < p[11]; j++) {
+				const uint8_t *e = p + SWIM_ITEM_LIST_HDR + (size_t)j * SWIM_ENTRY_LEN;
+				if ((mn_get_be64(e) & mask) != prefix || e[20] < SWIM_ALIVE ||
+				    e[20] > SWIM_DEAD)
+					return MN_EPROTO;
+			}
+			off += len;
+		} else if (tomb_pp_kind(p[0])) {
+			size_t l = tomb_pp_len(p, n - off);
+			if (l == 0)
+				return MN_EPROTO;
+			off += l;
+		} else {
+			return MN_EPROTO;
+		}
+	}
+	return MN_OK;
+}
+
+static void pp_entries(struct swim *s, const struct rx *rx, const uint8_t *e, uint32_t n)
+{
+	for (uint32_t j = 0; j < n; j++, e += SWIM_ENTRY_LEN) {
+		uint64_t id = mn_get_be64(e);
+		uint64_t version = mn_get_be64(e + 8);
+		uint32_t inc = mn_get_be32(e + 16);
+		if (e[20] == SWIM_ALIVE)
+			apply_alive(s, rx, id, inc, version, NULL);
+		else
+			apply_suspect(s, rx, id, inc, mid(s, rx->from));
+		uint32_t i = find(s, id);
+		/* a down member is still a member: fetch its record too */
+		if (i == NONE || (i != 0 && version > s->m[i].rec->version))
+			want(s, rx, id);
+	}
+}
+
+int h_pp(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	struct ppw w;
+	size_t off = 1;
+	uint32_t tomb_work = 0;
+
+	if (pp_check(b, n) != MN_OK)
+		return MN_EPROTO;
+	ppw_begin(s, &w, rx->from, rx->cap, rx->burst, &rx->addr);
+	while (off < n && b[off] != SWIM_I_PAD) {
+		const uint8_t *p = b + off;
+		if (tomb_pp_kind(p[0])) {
+			off += tomb_pp(s, &w, p, &tomb_work);
+			continue;
+		}
+		uint32_t bits = p[1];
+		uint64_t prefix = mn_get_be64(p + 2);
+		/* Work per message stays bounded: a range costs a walk over
+		 * 2^(leaf bits - bits) leaves, so the root (all of them) is
+		 * looked at only as a message's first item, where an opening
+		 * or a root LIST puts it; deeper items cost 1/16 of that or less. */
+		bool scan = bits > 0 || off == 1;
+		if (p[0] == SWIM_I_RANGE) {
+			uint32_t theirs_n = mn_get_be16(p + 10), mine_n;
+			uint64_t h;
+			off += SWIM_ITEM_RANGE_LEN;
+			if (w.full || !scan)
+				continue;
+			range_sum(s, bits, prefix, &h, &mine_n);
+			if (h == mn_get_be64(p + 12) && mine_n == theirs_n)
+				continue;
+			if (bits == 64 || mine_n + theirs_n <= SWIM_PP_LIST_MAX) {
+				struct collect c = { .n = 0 };
+				range_each(s, bits, prefix, collect_fn, &c);
+				emit_list(s, &w, bits, prefix, true, &c);
+			} else {
+				/* descend: the 16 children, 4 more bits each */
+				uint8_t *q = ppw_put(s, &w, 16 * SWIM_ITEM_RANGE_LEN);
+				if (!q)
+					continue;
+				for (uint32_t k = 0; k < 16; k++) {
+					uint64_t cp = prefix | ((uint64_t)k << (60 - bits));
+					uint32_t cc;
+					uint64_t ch;
+					range_sum(s, bits + 4, cp, &ch, &cc);
+					put_range(q + k * SWIM_ITEM_RANGE_LEN, bits + 4, cp, cc, ch);
+				}
+			}
+		} else {
+			uint32_t ne = p[11];
+			const uint8_t *e = p + SWIM_ITEM_LIST_HDR;
+			off += SWIM_ITEM_LIST_HDR + (size_t)ne * SWIM_ENTRY_LEN;
+			pp_entries(s, rx, e, ne);
+			if (p[10] && scan && !w.full) {
+				struct collect c = { .n = 0, .theirs = e, .ntheirs = ne };
+				range_each(s, bits, prefix, collect_fn, &c);
+				if (c.n)
+					emit_list(s, &w, bits, prefix, false, &c);
+			}
+		}
+	}
+	ppw_flush(s, &w);
+	return MN_OK;
+}
+
+void pp_start(struct swim *s)
+{
+	struct out o;
+	uint32_t i = NONE, cnt;
+	uint64_t h;
+	uint8_t *p;
+
+	s->pp_rounds++;
+	if (s->ndead && s->p.pushpull_dead_one_in &&
+	    s->pp_rounds % s->p.pushpull_dead_one_in == 0)
+		i = pick(s, PICK_DEAD, NULL, 0);
+	if (i == NONE)
+		i = pick(s, PICK_ALIVE, NULL, 0);
+	if (i == NONE)
+		i = pick(s, PICK_DEAD, NULL, 0);
+	if (i == NONE)
+		return;
+	out_begin(s, &o, i, SWIM_T_PP, SWIM_MTU, NULL);
+	p = out_put(&o, 1 + SWIM_ITEM_RANGE_LEN);
+	if (!p)
+		return;
+	p[0] = 1;
+	range_sum(s, 0, 0, &h, &cnt);
+	put_range(p + 1, 0, 0, cnt, h);
+	tomb_pp_open(s, &o);
+	/* Unproven: pay for the reply up front (DESIGN.md §2). */
+	if (s->m[i].tok == 0)
+		out_pad(&o, SWIM_MTU);
+	out_send(s, &o);
+	bump(s, SWIM_STAT_PUSHPULLS, 1);
+}
+
+/* ---- records on the wire ---- */
+
+int h_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	struct out o;
+	uint32_t cnt, sent = 0, k = 0;
+	uint8_t *np = NULL;
+
+	if (n < 1 || b[0] > SWIM_WANT_BATCH || n < 1 + (size_t)b[0] * 8)
+		return MN_EPROTO;
+	cnt = b[0];
+	o.len = 0;
+	for (uint32_t j = 0; j < cnt; j++) {
+		uint32_t i = find(s, mn_get_be64(b + 1 + 8 * j));
+		if (i == NONE)
+			continue;
+		const struct member *m = &s->m[i];
+		size_t need = 4 + 1 + SWIM_ADDR_LEN + 2 + m->rec->len;
+		uint8_t *p = NULL;
+		if (o.len >= SWIM_BODY_HDR && np)
+			p = out_put(&o, need);
+		if (!p) {
+			if (np && k) {
+				*np = (uint8_t)k;
+				out_send(s, &o);
+				sent++;
+			}
+			if (sent >= rx->burst) {
+				bump(s, SWIM_STAT_CAPPED_REPLY, 1);
+				return MN_OK;
+			}
+			out_begin(s, &o, rx->from, SWIM_T_RECORD, rx->cap, &rx->addr);
+			np = out_put(&o, 1);
+			k = 0;
+			p = np ? out_put(&o, need) : NULL;
+			if (!p) {
+				/* does not fit the request's size: the peer proves its
+				 * address first, then asks again */
+				bump(s, SWIM_STAT_CAPPED_REPLY, 1);
+				return MN_OK;
+			}
+		}
+		mn_put_be32(p, m->inc);
+		p[4] = i == 0 ? SWIM_ALIVE : m->state;
+		waddr_put(p + 5, i == 0 ? &(struct waddr){ .family = 0 } : &m->addr);
+		mn_put_be16(p + 5 + SWIM_ADDR_LEN, m->rec->len);
+		memcpy(p + 7 + SWIM_ADDR_LEN, m->rec->bytes, m->rec->len);
+		k++;
+	}
+	if (np && k) {
+		*np = (uint8_t)k;
+		out_send(s, &o);
+	}
+	return MN_OK;
+}
+
+int h_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	size_t off = 1;
+	uint32_t cnt;
+
+	if (n < 1)
+		return MN_EPROTO;
+	cnt = b[0];
+	/* check the framing first */
+	for (uint32_t j = 0; j < cnt; j++) {
+		struct waddr w;
+		if (n - off < 7 + SWIM_ADDR_LEN)
+			return MN_EPROTO;
+		uint16_t len = mn_get_be16(b + off + 5 + SWIM_ADDR_LEN);
+		if (b[off + 4] < SWIM_ALIVE || b[off + 4] > SWIM_DEAD ||
+		    !waddr_get(&w, b + off + 5) || n - off - 7 - SWIM_ADDR_LEN < len)
+			return MN_EPROTO;
+		off += 7 + SWIM_ADDR_LEN + len;
+	}
+	off = 1;
+	for (uint32_t j = 0; j < cnt; j++) {
+		const uint8_t *p = b + off;
+		uint32_t inc = mn_get_be32(p);
+		uint8_t st = p[4];
+		struct waddr w;
+		uint16_t len = mn_get_be16(p + 5 + SWIM_ADDR_LEN);
+		uint32_t i;
+		waddr_get(&w, p + 5);
+		off += 7 + SWIM_ADDR_LEN + len;
+		int err = learn_bytes(s, p + 7 + SWIM_ADDR_LEN, len, &i);
+		if (err != MN_OK && err != MN_EEXIST)
+			continue;
+		if (i == NONE)
+			continue;
+		want_done(s, mid(s, i));
+		if (err == MN_OK && i != 0 && s->m[i].state == SWIM_ALIVE)
+			bq_alive(s, i); /* spread the new version */
+		if (st == SWIM_ALIVE)
+			apply_alive(s, rx, mid(s, i), inc, 0, &w);
+		else
+			apply_suspect(s, rx, mid(s, i), inc, mid(s, rx->from));
+		if (i != 0 && s->m[i].addr.family == 0 && hint_ok(&w))
+			s->m[i].addr = w;
+	}
+	return MN_OK;
+}
+
+static bool want_due(const struct swim *s, const struct want *w)
+{
+	return w->used && mn_time_after_eq(s->now, w->at + s->p.probe_interval_ns);
+}
+
+/* Record requests nobody answered: without this, a lost WANT or RECORD
+ * leaves the member on its old record until the next push-pull (minutes
+ * at scale), since the version's announcements are over by then. */
+void want_retry(struct swim *s)
+{
+	mn_ns next = MN_NEVER;
+
+	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++) {
+		struct want *w = &s->wants[j];
+		uint32_t to = w->from, n = 0;
+		struct out o;
+		uint8_t *p;
+		if (!w->used)
+			continue;
+		if (!want_due(s, w)) {
+			next = mn_min_deadline(next, w->at + s->p.probe_interval_ns);
+			continue;
+		}
+		if (w->tries >= WANT_TRIES) {
+			w->used = false;
+			continue;
+		}
+		if (to == NONE || to == 0 || to >= s->n || !live(&s->m[to]) ||
+		    s->m[to].state == SWIM_DEAD)
+			to = pick(s, PICK_ALIVE, NULL, 0);
+		if (to == NONE) {
+			w->used = false;
+			continue;
+		}
+		out_begin(s, &o, to, SWIM_T_WANT, SWIM_MTU, NULL);
+		p = out_put(&o, 1);
+		/* this one, and every other due one asked of the same member */
+		for (uint32_t k = j; p && k < SWIM_MAX_WANTS && n < SWIM_WANT_BATCH; k++) {
+			struct want *x = &s->wants[k];
+			uint8_t *q;
+			if (k != j && (!want_due(s, x) || x->tries >= WANT_TRIES || x->from != to))
+				continue;
+			q = out_put(&o, 8);
+			if (!q)
+				break;
+			mn_put_be64(q, x->id);
+			x->tries++;
+			x->waiting = false;
+			x->at = s->now;
+			x->from = to;
+			n++;
+		}
+		if (n == 0) {
+			w->used = false;
+			continue;
+		}
+		*p = (uint8_t)n;
+		out_send(s, &o);
+		bump(s, SWIM_STAT_WANTS, 1);
+		next = mn_min_deadline(next, s->now + s->p.probe_interval_ns);
+	}
+	s->want_next = next;
+}

@@ -1,0 +1,168 @@
+/* swim_susp.c - suspicion (Lifeguard LHA-Suspicion: timeouts that shrink
+ * with independent confirmations) and local health (LHA-Probe).
+ */
+#include "swim_internal.h"
+
+mn_ns probe_interval(const struct swim *s)
+{
+	return s->p.probe_interval_ns * (s->health + 1);
+}
+
+mn_ns probe_timeout(const struct swim *s)
+{
+	return s->p.probe_timeout_ns * (s->health + 1);
+}
+
+void health_add(struct swim *s, uint32_t d)
+{
+	uint32_t top = s->p.awareness_max - 1;
+
+	s->health = s->health + d > top ? top : s->health + d;
+}
+
+void health_sub(struct swim *s)
+{
+	if (s->health > 0)
+		s->health--;
+}
+
+/* ---- suspicions ---- */
+
+static bool heap_less(const struct swim *s, uint32_t a, uint32_t b)
+{
+	const struct susp *x = &s->sp[s->heap[a]], *y = &s->sp[s->heap[b]];
+
+	return mn_time_before(x->deadline, y->deadline) ||
+	       (x->deadline == y->deadline && x->member < y->member);
+}
+
+static void heap_swap(struct swim *s, uint32_t a, uint32_t b)
+{
+	uint32_t t = s->heap[a];
+
+	s->heap[a] = s->heap[b];
+	s->heap[b] = t;
+	s->sp[s->heap[a]].heap = a;
+	s->sp[s->heap[b]].heap = b;
+}
+
+void heap_fix(struct swim *s, uint32_t pos)
+{
+	while (pos > 0 && heap_less(s, pos, (pos - 1) / 2)) {
+		heap_swap(s, pos, (pos - 1) / 2);
+		pos = (pos - 1) / 2;
+	}
+	for (;;) {
+		uint32_t l = 2 * pos + 1, r = l + 1, best = pos;
+		if (l < s->heap_n && heap_less(s, l, best))
+			best = l;
+		if (r < s->heap_n && heap_less(s, r, best))
+			best = r;
+		if (best == pos)
+			return;
+		heap_swap(s, pos, best);
+		pos = best;
+	}
+}
+
+static bool susp_grow(struct swim *s)
+{
+	uint32_t cap = s->sp_cap ? s->sp_cap * 2 : 8;
+	struct susp *sp;
+	uint32_t *hp;
+
+	if (s->sp_cap >= SWIM_MAX_MEMBERS)
+		return false;
+	sp = realloc(s->sp, cap * sizeof(*sp));
+	if (!sp)
+		return false;
+	s->sp = sp;
+	hp = realloc(s->heap, cap * sizeof(*hp));
+	if (!hp)
+		return false;
+	s->heap = hp;
+	for (uint32_t j = s->sp_cap; j < cap; j++) {
+		s->sp[j].member = NONE;
+		s->sp[j].heap = j + 1 < cap ? j + 1 : s->sp_free;
+	}
+	s->sp_free = s->sp_cap;
+	s->sp_cap = cap;
+	return true;
+}
+
+/* Member i becomes suspect (the caller set the state); acc is the member
+ * index of who suspected it first (accuser_of), NONE when no member vouches
+ * for the accusation: then the first member accuser to confirm it only
+ * takes that place. The pool grows to the member count; if that allocation
+ * fails the member stays suspect until refuted (out of memory). */
+void susp_start(struct swim *s, uint32_t i, uint32_t acc)
+{
+	struct susp *p;
+	uint32_t slot;
+
+	if (s->m[i].susp != NONE)
+		return;
+	if (s->sp_free == NONE && !susp_grow(s))
+		return;
+	slot = s->sp_free;
+	p = &s->sp[slot];
+	s->sp_free = p->heap;
+	memset(p, 0, sizeof(*p));
+	p->member = i;
+	p->start = s->now;
+	p->nacc = 0;
+	if (acc != NONE)
+		p->acc[p->nacc++] = acc;
+	p->deadline = s->now + susp_timeout(s, 0);
+	p->heap = s->heap_n;
+	s->heap[s->heap_n++] = slot;
+	heap_fix(s, p->heap);
+	s->m[i].susp = slot;
+	bump(s, SWIM_STAT_SUSPICIONS, 1);
+}
+
+/* A confirmation by member acc (accuser_of): true when it is a new,
+ * independent one. */
+bool susp_confirm(struct swim *s, uint32_t i, uint32_t acc)
+{
+	uint32_t slot = s->m[i].susp;
+	struct susp *p;
+
+	if (slot == NONE || acc == NONE)
+		return false;
+	p = &s->sp[slot];
+	if (p->nacc > susp_k(s))
+		return false;
+	for (uint32_t j = 0; j < p->nacc; j++)
+		if (p->acc[j] == acc)
+			return false;
+	p->acc[p->nacc++] = acc;
+	mn_ns d = p->start + susp_timeout(s, p->nacc - 1u);
+	/* after the last call its answers are awaited in full: a confirmation
+	 * then would otherwise pull the deadline back into the past, and the
+	 * member die at the next timer without them */
+	if (!p->last_call && mn_time_before(d, p->deadline)) {
+		p->deadline = d;
+		heap_fix(s, p->heap);
+	}
+	return true;
+}
+
+void susp_end(struct swim *s, uint32_t i)
+{
+	uint32_t slot = s->m[i].susp;
+	uint32_t pos;
+
+	if (slot == NONE)
+		return;
+	pos = s->sp[slot].heap;
+	s->heap_n--;
+	if (pos != s->heap_n) {
+		heap_swap(s, pos, s->heap_n);
+		heap_fix(s, pos);
+	}
+	s->sp[slot].member = NONE;
+	s->sp[slot].heap = s->sp_free;
+	s->sp_free = slot;
+	s->m[i].susp = NONE;
+}
