@@ -4,7 +4,7 @@ libmncore_a_SOURCES += \
 	gossip/record.c gossip/record.h \
 	gossip/seal.c gossip/seal.h \
 	gossip/swim.c gossip/swim.h gossip/swim_internal.h \
-	gossip/swim_params.c gossip/swim_member.c gossip/swim_susp.c \
+	gossip/swim_scale.c gossip/swim_member.c gossip/swim_digest.c gossip/swim_susp.c \
 	gossip/swim_dissem.c gossip/swim_wire.c gossip/swim_probe.c \
 	gossip/swim_pp.c gossip/swim_tomb.c \
 	gossip/rtab.c gossip/rtab.h

@@ -492,20 +492,6 @@ void swim_del(struct swim *s)
 	free(s);
 }
 
-void set_hint(struct swim *s, uint32_t i, const struct mn_addr *addr, bool direct)
-{
-	struct waddr w;
-
-	waddr_from(&w, addr);
-	if (i == 0 || w.family == 0)
-		return;
-	if (direct || !(s->m[i].flags & M_ADDR_DIRECT) || s->m[i].addr.family == 0) {
-		s->m[i].addr = w;
-		if (direct)
-			s->m[i].flags |= M_ADDR_DIRECT;
-	}
-}
-
 static int learn_at(struct swim *s, const uint8_t *rec, size_t len, const struct mn_addr *addr,
 		    struct mn_time now, bool announce)
 {

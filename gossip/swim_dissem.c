@@ -6,6 +6,11 @@
 
 /* ---- dissemination queue ---- */
 
+uint32_t retransmit_limit(const struct swim *s)
+{
+	return scale_retransmit(&s->p, members_n(s));
+}
+
 static bool bq_less(const struct swim *s, uint16_t a, uint16_t b)
 {
 	const struct bcast *x = &s->bq[a], *y = &s->bq[b];

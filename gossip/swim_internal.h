@@ -334,13 +334,29 @@ static inline void bump(struct swim *s, enum swim_stat st, uint64_t d)
 	s->stats[st] += d;
 }
 
-/* ---- swim_params.c ---- */
+/* SipHash-2-4 (crypto_shorthash) of in under key, as a little-endian u64:
+ * digest entries, tombstone ids, address tokens. */
+static inline uint64_t sip(const uint8_t key[crypto_shorthash_KEYBYTES], const uint8_t *in, size_t len)
+{
+	uint8_t h[crypto_shorthash_BYTES];
+
+	crypto_shorthash(h, in, len, key);
+	return mn_get_le64(h);
+}
+
+/* The mask of an id prefix of bits bits (0..64). */
+static inline uint64_t pmask(uint32_t bits)
+{
+	return bits == 0 ? 0 : bits >= 64 ? UINT64_MAX : ~(UINT64_MAX >> bits);
+}
+
+/* ---- swim_scale.c ---- */
 
 uint32_t members_n(const struct swim *s);
+uint32_t scale_k(const struct swim_params *p, uint32_t n);
+mn_ns scale_timeout(const struct swim_params *p, uint32_t n, uint32_t c);
+uint32_t scale_retransmit(const struct swim_params *p, uint32_t n);
 mn_ns scale_pushpull(const struct swim_params *p, uint32_t n);
-uint32_t susp_k(const struct swim *s);
-mn_ns susp_timeout(const struct swim *s, uint32_t c);
-uint32_t retransmit_limit(const struct swim *s);
 
 /* ---- swim_member.c ---- */
 
@@ -348,26 +364,27 @@ void emit(struct swim *s, enum swim_event_kind kind, uint32_t i);
 uint32_t find(const struct swim *s, uint64_t id);
 uint32_t find_pk(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
 void idx_put(uint32_t *tab, uint32_t mask, uint64_t id, uint32_t i);
-uint64_t sip(const uint8_t key[crypto_shorthash_KEYBYTES], const uint8_t *in, size_t len);
-int digest_resize(struct swim *s, uint32_t lb);
-uint64_t pmask(uint32_t bits);
-void range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
-		bool (*fn)(const struct swim *s, uint32_t i, void *ctx), void *ctx);
-void range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint64_t *hash,
-	       uint32_t *count);
 void live_set(struct swim *s, uint32_t i, uint8_t state, uint32_t inc);
 bool is_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
 bool rec_revoked(const struct swim *s, const struct swim_rec *r);
 void release(struct swim *s, const struct swim_rec *r);
 int learn_bytes(struct swim *s, const uint8_t *b, size_t len, uint32_t *out);
 void member_remove(struct swim *s, uint32_t i);
+void set_hint(struct swim *s, uint32_t i, const struct mn_addr *addr, bool direct);
+
+/* ---- swim_digest.c ---- */
+
+void hash_toggle(struct swim *s, uint32_t i);
+void leaf_link(struct swim *s, uint32_t i);
+void leaf_unlink(struct swim *s, uint32_t i);
+int digest_resize(struct swim *s, uint32_t lb);
+void range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
+		bool (*fn)(const struct swim *s, uint32_t i, void *ctx), void *ctx);
+void range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint64_t *hash,
+	       uint32_t *count);
 
 /* ---- swim_susp.c ---- */
 
-mn_ns probe_interval(const struct swim *s);
-mn_ns probe_timeout(const struct swim *s);
-void health_add(struct swim *s, uint32_t d);
-void health_sub(struct swim *s);
 void heap_fix(struct swim *s, uint32_t pos);
 void susp_start(struct swim *s, uint32_t i, uint32_t acc);
 bool susp_confirm(struct swim *s, uint32_t i, uint32_t acc);
@@ -375,6 +392,7 @@ void susp_end(struct swim *s, uint32_t i);
 
 /* ---- swim_dissem.c ---- */
 
+uint32_t retransmit_limit(const struct swim *s);
 void bq_drop(struct swim *s, uint32_t i);
 void bq_put(struct swim *s, uint32_t i, uint8_t kind, uint32_t inc, uint64_t accuser);
 void bq_alive(struct swim *s, uint32_t i);
@@ -409,6 +427,10 @@ void out_send(struct swim *s, struct out *o);
 
 /* ---- swim_probe.c ---- */
 
+mn_ns probe_interval(const struct swim *s);
+mn_ns probe_timeout(const struct swim *s);
+void health_add(struct swim *s, uint32_t d);
+void health_sub(struct swim *s);
 void send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap);
 uint32_t pick(struct swim *s, enum pick_kind k, const uint32_t *excl, uint32_t nexcl);
 void probe_finish(struct swim *s, bool acked);
@@ -449,9 +471,5 @@ bool tomb_pp_kind(uint8_t kind);
 size_t tomb_pp_len(const uint8_t *p, size_t avail);
 size_t tomb_pp(struct swim *s, struct ppw *w, const uint8_t *p, uint32_t *work);
 void tomb_pp_open(struct swim *s, struct out *o);
-
-/* ---- swim.c ---- */
-
-void set_hint(struct swim *s, uint32_t i, const struct mn_addr *addr, bool direct);
 
 #endif

@@ -5,6 +5,31 @@
 
 /* ---- probing ---- */
 
+/* Lifeguard LHA-Probe: the local health multiplier stretches the probe
+ * interval and timeout. */
+mn_ns probe_interval(const struct swim *s)
+{
+	return s->p.probe_interval_ns * (s->health + 1);
+}
+
+mn_ns probe_timeout(const struct swim *s)
+{
+	return s->p.probe_timeout_ns * (s->health + 1);
+}
+
+void health_add(struct swim *s, uint32_t d)
+{
+	uint32_t top = s->p.awareness_max - 1;
+
+	s->health = s->health + d > top ? top : s->health + d;
+}
+
+void health_sub(struct swim *s)
+{
+	if (s->health > 0)
+		s->health--;
+}
+
 /* cap bounds the datagram: SWIM_MTU for our own probes; for a ping we send
  * on someone's ping-req, that ping-req's reply cap (the target's address
  * may be a hint a third party gave us: it must not become an amplifier). */

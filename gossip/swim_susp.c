@@ -1,32 +1,20 @@
-/* swim_susp.c - suspicion (Lifeguard LHA-Suspicion: timeouts that shrink
- * with independent confirmations) and local health (LHA-Probe).
+/* swim_susp.c - suspicion (SWIM §4.2; Lifeguard LHA-Suspicion: timeouts
+ * that shrink with independent confirmations), kept in a pool with a
+ * min-heap on deadline.
  */
 #include "swim_internal.h"
 
-mn_ns probe_interval(const struct swim *s)
-{
-	return s->p.probe_interval_ns * (s->health + 1);
-}
-
-mn_ns probe_timeout(const struct swim *s)
-{
-	return s->p.probe_timeout_ns * (s->health + 1);
-}
-
-void health_add(struct swim *s, uint32_t d)
-{
-	uint32_t top = s->p.awareness_max - 1;
-
-	s->health = s->health + d > top ? top : s->health + d;
-}
-
-void health_sub(struct swim *s)
-{
-	if (s->health > 0)
-		s->health--;
-}
-
 /* ---- suspicions ---- */
+
+static uint32_t susp_k(const struct swim *s)
+{
+	return scale_k(&s->p, members_n(s));
+}
+
+static mn_ns susp_timeout(const struct swim *s, uint32_t c)
+{
+	return scale_timeout(&s->p, members_n(s), c);
+}
 
 static bool heap_less(const struct swim *s, uint32_t a, uint32_t b)
 {

@@ -1,4 +1,4 @@
-/* swim_params.c - parameter sets, their check, and the scaling with the member
+/* swim_scale.c - parameter sets, their check, and the scaling with the member
  * count (memberlist's and Lifeguard's formulas, in Q16 fixed point).
  */
 #include "swim_internal.h"
@@ -107,7 +107,7 @@ static mn_ns scale_min(const struct swim_params *p, uint32_t n)
 	return t < p->suspicion_floor_ns ? p->suspicion_floor_ns : t;
 }
 
-static uint32_t scale_k(const struct swim_params *p, uint32_t n)
+uint32_t scale_k(const struct swim_params *p, uint32_t n)
 {
 	uint32_t k = p->suspicion_mult > 2 ? p->suspicion_mult - 2 : 0;
 
@@ -117,7 +117,7 @@ static uint32_t scale_k(const struct swim_params *p, uint32_t n)
 }
 
 /* Lifeguard: max - (max - min) * log(C + 1) / log(K + 1), not below min. */
-static mn_ns scale_timeout(const struct swim_params *p, uint32_t n, uint32_t c)
+mn_ns scale_timeout(const struct swim_params *p, uint32_t n, uint32_t c)
 {
 	mn_ns lo = scale_min(p, n), hi = p->suspicion_max_mult * lo;
 	uint32_t k = scale_k(p, n);
@@ -134,7 +134,7 @@ static mn_ns scale_timeout(const struct swim_params *p, uint32_t n, uint32_t c)
 	return hi - cut < lo ? lo : hi - cut;
 }
 
-static uint32_t scale_retransmit(const struct swim_params *p, uint32_t n)
+uint32_t scale_retransmit(const struct swim_params *p, uint32_t n)
 {
 	uint64_t target = (uint64_t)n + 1, p10 = 1;
 	uint32_t d = 0;
@@ -163,17 +163,3 @@ void swim_scale(const struct swim_params *p, uint32_t n, struct swim_scaled *out
 	out->pushpull_interval_ns = scale_pushpull(p, n);
 }
 
-uint32_t susp_k(const struct swim *s)
-{
-	return scale_k(&s->p, members_n(s));
-}
-
-mn_ns susp_timeout(const struct swim *s, uint32_t c)
-{
-	return scale_timeout(&s->p, members_n(s), c);
-}
-
-uint32_t retransmit_limit(const struct swim *s)
-{
-	return scale_retransmit(&s->p, members_n(s));
-}

@@ -1,0 +1,157 @@
+/* swim_digest.c - the digest tree push-pull reconciles (hashes per leaf of
+ * key id prefixes) and the view digest nodes must agree on.
+ */
+#include "swim_internal.h"
+
+/* ---- digest tree and view digest ---- */
+
+/* The digest hash of (id, version, incarnation, dead or not): what
+ * push-pull reconciles. Dead is in it so that a member that missed a death
+ * (it restarted, or the DEAD updates were over before it heard one) learns
+ * it at its next push-pull instead of when its own round-robin reaches the
+ * dead member, N - 1 probe intervals later. Suspect is not: it is a
+ * member's own, short-lived doubt. */
+static uint64_t entry_hash(const struct swim *s, uint64_t id, uint64_t version, uint32_t inc,
+			   uint8_t state)
+{
+	uint8_t in[1 + 8 + 8 + 4 + 1];
+
+	in[0] = 'd';
+	mn_put_be64(in + 1, id);
+	mn_put_be64(in + 9, version);
+	mn_put_be32(in + 17, inc);
+	in[21] = state == SWIM_DEAD ? 1 : 0;
+	return sip(s->dkey, in, sizeof(in));
+}
+
+/* The view hash of (id, version, up): what nodes must agree on. */
+static uint64_t view_hash(const struct swim *s, uint32_t i)
+{
+	const struct member *m = &s->m[i];
+	uint8_t in[1 + 8 + 8 + 1];
+
+	in[0] = 'v';
+	mn_put_be64(in + 1, mid(s, i));
+	mn_put_be64(in + 9, m->rec->version);
+	in[17] = m->state == SWIM_DEAD ? 0 : 1;
+	return sip(s->dkey, in, sizeof(in));
+}
+
+static uint32_t leaf_of(const struct swim *s, uint64_t id)
+{
+	return (uint32_t)(id >> (64 - s->lb));
+}
+
+/* Add or remove (XOR) member i's contribution to its leaf and the view. */
+void hash_toggle(struct swim *s, uint32_t i)
+{
+	const struct member *m = &s->m[i];
+	uint64_t id = mid(s, i);
+
+	s->leaf_hash[leaf_of(s, id)] ^= entry_hash(s, id, m->rec->version, m->inc, m->state);
+	s->view ^= view_hash(s, i);
+}
+
+void leaf_link(struct swim *s, uint32_t i)
+{
+	uint32_t l = leaf_of(s, mid(s, i));
+
+	s->m[i].leaf_next = s->leaf_head[l];
+	s->leaf_head[l] = i;
+	s->leaf_count[l]++;
+}
+
+void leaf_unlink(struct swim *s, uint32_t i)
+{
+	uint32_t l = leaf_of(s, mid(s, i));
+	uint32_t *pp = &s->leaf_head[l];
+
+	while (*pp != NONE && *pp != i)
+		pp = &s->m[*pp].leaf_next;
+	if (*pp == i) {
+		*pp = s->m[i].leaf_next;
+		s->leaf_count[l]--;
+	}
+}
+
+/* Rebuild the leaves with lb bits (grown as members arrive). */
+int digest_resize(struct swim *s, uint32_t lb)
+{
+	size_t nl = (size_t)1 << lb;
+	uint64_t *h = calloc(nl, sizeof(*h));
+	uint32_t *c = calloc(nl, sizeof(*c));
+	uint32_t *hd = malloc(nl * sizeof(*hd));
+
+	if (!h || !c || !hd) {
+		free(h);
+		free(c);
+		free(hd);
+		return MN_ENOMEM;
+	}
+	memset(hd, 0xff, nl * sizeof(*hd));
+	free(s->leaf_hash);
+	free(s->leaf_count);
+	free(s->leaf_head);
+	s->leaf_hash = h;
+	s->leaf_count = c;
+	s->leaf_head = hd;
+	s->lb = lb;
+	for (uint32_t i = 0; i < s->n; i++) {
+		if (!live(&s->m[i]))
+			continue;
+		uint64_t id = mid(s, i);
+		leaf_link(s, i);
+		s->leaf_hash[leaf_of(s, id)] ^= entry_hash(s, id, s->m[i].rec->version, s->m[i].inc,
+							   s->m[i].state);
+	}
+	return MN_OK;
+}
+
+/* Calls fn on each member whose id starts with prefix/bits; stops when fn
+ * returns false. */
+void range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
+		bool (*fn)(const struct swim *s, uint32_t i, void *ctx), void *ctx)
+{
+	uint64_t mask = pmask(bits);
+	uint32_t lo, span;
+
+	if (bits <= s->lb) {
+		lo = (uint32_t)(prefix >> (64 - s->lb));
+		span = UINT32_C(1) << (s->lb - bits);
+	} else {
+		lo = (uint32_t)(prefix >> (64 - s->lb));
+		span = 1;
+	}
+	for (uint32_t l = lo; l < lo + span; l++)
+		for (uint32_t i = s->leaf_head[l]; i != NONE; i = s->m[i].leaf_next)
+			if ((mid(s, i) & mask) == prefix && !fn(s, i, ctx))
+				return;
+}
+
+void range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint64_t *hash,
+	       uint32_t *count)
+{
+	uint64_t h = 0, mask = pmask(bits);
+	uint32_t c = 0;
+
+	if (bits <= s->lb) {
+		uint32_t lo = (uint32_t)(prefix >> (64 - s->lb));
+		uint32_t span = UINT32_C(1) << (s->lb - bits);
+		for (uint32_t l = lo; l < lo + span; l++) {
+			h ^= s->leaf_hash[l];
+			c += s->leaf_count[l];
+		}
+	} else {
+		uint32_t l = (uint32_t)(prefix >> (64 - s->lb));
+		for (uint32_t i = s->leaf_head[l]; i != NONE; i = s->m[i].leaf_next) {
+			uint64_t id = mid(s, i);
+			if ((id & mask) == prefix) {
+				h ^= entry_hash(s, id, s->m[i].rec->version, s->m[i].inc,
+						s->m[i].state);
+				c++;
+			}
+		}
+	}
+	*hash = h;
+	*count = c;
+}
