@@ -74,14 +74,14 @@ const char *swim_stat_name(enum swim_stat st)
 typedef int (*handler_fn)(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
 
 static const handler_fn handlers[SWIM_T__LAST - SWIM_T__FIRST + 1] = {
-	[SWIM_T_PING - SWIM_T__FIRST] = h_ping,
-	[SWIM_T_ACK - SWIM_T__FIRST] = h_ack,
-	[SWIM_T_PING_REQ - SWIM_T__FIRST] = h_ping_req,
-	[SWIM_T_NACK - SWIM_T__FIRST] = h_nack,
-	[SWIM_T_GOSSIP - SWIM_T__FIRST] = h_gossip,
-	[SWIM_T_PP - SWIM_T__FIRST] = h_pp,
-	[SWIM_T_WANT - SWIM_T__FIRST] = h_want,
-	[SWIM_T_RECORD - SWIM_T__FIRST] = h_record,
+	[SWIM_T_PING - SWIM_T__FIRST] = probe_on_ping,
+	[SWIM_T_ACK - SWIM_T__FIRST] = probe_on_ack,
+	[SWIM_T_PING_REQ - SWIM_T__FIRST] = probe_on_ping_req,
+	[SWIM_T_NACK - SWIM_T__FIRST] = probe_on_nack,
+	[SWIM_T_GOSSIP - SWIM_T__FIRST] = dissem_on_gossip,
+	[SWIM_T_PP - SWIM_T__FIRST] = pp_on_pushpull,
+	[SWIM_T_WANT - SWIM_T__FIRST] = pp_on_want,
+	[SWIM_T_RECORD - SWIM_T__FIRST] = pp_on_record,
 };
 
 /* True (and remembered) when member i may get a buddy GOSSIP now. */
@@ -113,7 +113,7 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	bump(s, SWIM_STAT_RX_BYTES, len);
 	if (len >= SWIM_HELLO_HDR && seal_is_control(buf, len) &&
 	    buf[SEAL_O_VERSION] == SEAL_VERSION && buf[SEAL_O_TYPE] == SWIM_T_HELLO)
-		return h_hello(s, from, buf, len);
+		return probe_on_hello(s, from, buf, len);
 	err = seal_parse(&h, buf, len);
 	if (err) {
 		bump(s, SWIM_STAT_DROP_NOT_SEALED, 1);
@@ -128,12 +128,12 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 		return MN_EPROTO;
 	}
 	/* The one lookup a non-member costs. */
-	i = find(s, h.from);
+	i = member_find(s, h.from);
 	if (i == NONE) {
 		bump(s, SWIM_STAT_DROP_NON_MEMBER, 1);
 		return MN_ENOKEY;
 	}
-	k = keys_for(s, i);
+	k = wire_keys(s, i);
 	if (!k) {
 		bump(s, SWIM_STAT_DROP_AUTH, 1);
 		return MN_EAUTH;
@@ -152,8 +152,8 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	memset(&rx, 0, sizeof(rx));
 	rx.from = i;
 	rx.len = len;
-	waddr_from(&rx.addr, from);
-	rx.proven = tok_check(s, i, &rx.addr, mn_get_be64(pt + 8));
+	wire_addr_from(&rx.addr, from);
+	rx.proven = wire_tok_check(s, i, &rx.addr, mn_get_be64(pt + 8));
 	rx.cap = rx.proven ? SWIM_MTU : len;
 	rx.burst = rx.proven ? SWIM_PP_BURST : 1;
 	if (h.type == SWIM_T_WANT && rx.proven)
@@ -180,7 +180,7 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	s->in_rx = true;
 	err = handlers[h.type - SWIM_T__FIRST](s, &rx, pt + SWIM_BODY_HDR, ptlen - SWIM_BODY_HDR);
 	s->in_rx = false;
-	refute_flush(s);
+	dissem_refute_flush(s);
 	if (err) {
 		bump(s, SWIM_STAT_DROP_MALFORMED, 1);
 		s->nwant = 0;
@@ -198,12 +198,12 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	if (h.type != SWIM_T_PING && (m->state == SWIM_SUSPECT || m->state == SWIM_DEAD) &&
 	    buddy_due(s, i)) {
 		struct out o;
-		out_begin(s, &o, i, SWIM_T_GOSSIP, rx.cap, &rx.addr);
-		piggyback(s, &o);
+		wire_out_begin(s, &o, i, SWIM_T_GOSSIP, rx.cap, &rx.addr);
+		dissem_piggyback(s, &o);
 		if (o.len > SWIM_BODY_HDR)
-			out_send(s, &o);
+			wire_out_send(s, &o);
 	}
-	flush_wants(s, &rx);
+	pp_flush_wants(s, &rx);
 out:
 	tomb_flush(s); /* tombstones accepted in this datagram take effect */
 	/* the body holds address tokens: keep them off the stack */
@@ -269,13 +269,13 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 		if (!sp->last_call) {
 			sp->last_call = true;
 			sp->deadline = t + 2 * s->p.probe_timeout_ns;
-			heap_fix(s, sp->heap);
-			last_call(s, i);
+			susp_heap_fix(s, sp->heap);
+			probe_last_call(s, i);
 			continue;
 		}
 		susp_end(s, i);
-		live_set(s, i, SWIM_DEAD, s->m[i].inc);
-		bq_put(s, i, SWIM_I_DEAD, s->m[i].inc, s->self.id);
+		member_set_state(s, i, SWIM_DEAD, s->m[i].inc);
+		dissem_queue(s, i, SWIM_I_DEAD, s->m[i].inc, s->self.id);
 		bump(s, SWIM_STAT_DEATHS, 1);
 	}
 	/* ping-reqs we serve */
@@ -285,7 +285,7 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 			continue;
 		if (!r->nacked && mn_time_after_eq(t, r->nack_at)) {
 			r->nacked = true;
-			send_small(s, r->requester, SWIM_T_NACK, r->req_seq, r->cap, false, r->target);
+			probe_send_small(s, r->requester, SWIM_T_NACK, r->req_seq, r->cap, false, r->target);
 		}
 		if (mn_time_after_eq(t, r->expire))
 			r->used = false;
@@ -304,27 +304,27 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 	 * is dead too (it is no deadline then: it fires late, at the next
 	 * timer), so the first death does not fire it at once everywhere. */
 	if (s->p.dead_probe_interval_ns && mn_time_after_eq(t, s->next_dead)) {
-		uint32_t i = s->ndead ? pick(s, PICK_DEAD, NULL, 0) : NONE;
+		uint32_t i = s->ndead ? probe_pick(s, PICK_DEAD, NULL, 0) : NONE;
 		s->next_dead = t + rnd_period(s, s->p.dead_probe_interval_ns);
 		if (i != NONE) {
-			send_ping(s, i, ++s->seq, SWIM_MTU);
+			probe_send_ping(s, i, ++s->seq, SWIM_MTU);
 			bump(s, SWIM_STAT_DEAD_PROBES, 1);
 		}
 	}
 	if ((s->bq_n || s->tombs.ntx) && s->p.gossip_nodes &&
 	    mn_time_after_eq(t, s->next_gossip)) {
 		s->next_gossip = t + s->p.gossip_interval_ns;
-		gossip_round(s);
+		dissem_round(s);
 	}
 	if (s->p.pushpull_interval_ns && mn_time_after_eq(t, s->next_pp)) {
-		mn_ns iv = scale_pushpull(&s->p, members_n(s));
+		mn_ns iv = scale_pushpull(&s->p, scale_n(s));
 		/* after the join sync, a random phase (memberlist staggers its
 		 * push-pull timer at start the same way), then jittered periods */
 		s->next_pp = t + (s->pp_rounds == 0 ? rnd_span(s, iv) : rnd_period(s, iv));
 		pp_start(s);
 	}
 	if (s->want_next != MN_NEVER && mn_time_after_eq(t, s->want_next))
-		want_retry(s);
+		pp_want_retry(s);
 }
 
 /* ---- lifecycle and API ---- */
@@ -437,19 +437,19 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 		goto fail;
 
 	/* Our own record is member 0. */
-	err = learn_bytes(s, cfg->record, cfg->record_len, &self);
+	err = member_learn(s, cfg->record, cfg->record_len, &self);
 	if (err)
 		goto fail;
 	if (self != 0 || memcmp(s->m[0].rec->pk, cfg->key->pk, REC_PK_LEN) != 0) {
 		err = MN_EINVAL;
 		goto fail;
 	}
-	live_set(s, 0, SWIM_ALIVE, cfg->incarnation);
+	member_set_state(s, 0, SWIM_ALIVE, cfg->incarnation);
 	/* A persisted 0 is a known value: only a lost one lifts the bound. */
 	if (cfg->incarnation || !cfg->incarnation_lost)
 		s->m[0].flags |= M_INC_KNOWN;
-	bq_alive(s, 0);
-	emit(s, SWIM_EV_BOOT, 0);
+	dissem_queue_alive(s, 0);
+	member_emit(s, SWIM_EV_BOOT, 0);
 
 	s->seq = mn_rng_u32(&s->rng);
 	s->next_probe = s->now + rnd(s, (uint32_t)(s->p.probe_interval_ns / MN_NS_PER_MS) + 1) *
@@ -476,7 +476,7 @@ void swim_del(struct swim *s)
 		return;
 	for (uint32_t i = 0; i < s->n; i++)
 		if (live(&s->m[i]))
-			release(s, s->m[i].rec);
+			member_release(s, s->m[i].rec);
 	free(s->m);
 	free(s->idx);
 	free(s->leaf_hash);
@@ -499,11 +499,11 @@ static int learn_at(struct swim *s, const uint8_t *rec, size_t len, const struct
 	int err;
 
 	s->now = now.mono;
-	err = learn_bytes(s, rec, len, &i);
+	err = member_learn(s, rec, len, &i);
 	if (i != NONE && addr)
-		set_hint(s, i, addr, false);
+		member_set_addr(s, i, addr, false);
 	if (announce && err == MN_OK && i != 0 && s->m[i].state == SWIM_ALIVE)
-		bq_alive(s, i);
+		dissem_queue_alive(s, i);
 	return err;
 }
 
@@ -531,26 +531,26 @@ int swim_publish(struct swim *s, const uint8_t *rec, size_t len, struct mn_time 
 		return err;
 	if (memcmp(dm.adm.node_pk, s->self.pk, REC_PK_LEN) != 0)
 		return MN_EINVAL;
-	err = learn_bytes(s, rec, len, &i);
+	err = member_learn(s, rec, len, &i);
 	if (err)
 		return err;
-	refute(s, s->m[0].inc, false); /* bump: the alive update carries the version */
+	dissem_refute(s, s->m[0].inc, false); /* bump: the alive update carries the version */
 	return MN_OK;
 }
 
 int swim_set_addr(struct swim *s, const uint8_t pk[REC_PK_LEN], const struct mn_addr *addr)
 {
-	uint32_t i = find_pk(s, pk);
+	uint32_t i = member_find_pk(s, pk);
 
 	if (i == NONE || !live(&s->m[i]))
 		return MN_ENOENT;
-	set_hint(s, i, addr, true);
+	member_set_addr(s, i, addr, true);
 	return MN_OK;
 }
 
 void swim_heard_from(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now)
 {
-	uint32_t i = find_pk(s, pk);
+	uint32_t i = member_find_pk(s, pk);
 
 	s->now = now.mono;
 	if (i != NONE && s->probe.member == i)
@@ -579,7 +579,7 @@ uint32_t swim_remove(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_tim
 		for (uint32_t i = 1; i < s->n; i++) {
 			const struct swim_rec *r = s->m[i].rec;
 			if (live(&s->m[i]) && r->admitter_kind == REC_BY_MEMBER &&
-			    find_pk(s, r->admitter_pk) == NONE) {
+			    member_find_pk(s, r->admitter_pk) == NONE) {
 				member_remove(s, i);
 				pass++;
 			}
@@ -591,7 +591,7 @@ uint32_t swim_remove(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_tim
 
 int swim_member(const struct swim *s, const uint8_t pk[REC_PK_LEN], struct swim_member_info *out)
 {
-	uint32_t i = find_pk(s, pk);
+	uint32_t i = member_find_pk(s, pk);
 	const struct member *m;
 
 	memset(out, 0, sizeof(*out));
@@ -601,7 +601,7 @@ int swim_member(const struct swim *s, const uint8_t pk[REC_PK_LEN], struct swim_
 	out->state = (enum swim_state)m->state;
 	out->inc = m->inc;
 	out->version = m->rec->version;
-	waddr_to(&m->addr, &out->addr);
+	wire_addr_to(&m->addr, &out->addr);
 	out->rec = m->rec;
 	out->since = m->since;
 	return MN_OK;

@@ -43,7 +43,7 @@ static uint32_t leaf_of(const struct swim *s, uint64_t id)
 }
 
 /* Add or remove (XOR) member i's contribution to its leaf and the view. */
-void hash_toggle(struct swim *s, uint32_t i)
+void digest_toggle(struct swim *s, uint32_t i)
 {
 	const struct member *m = &s->m[i];
 	uint64_t id = mid(s, i);
@@ -52,7 +52,7 @@ void hash_toggle(struct swim *s, uint32_t i)
 	s->view ^= view_hash(s, i);
 }
 
-void leaf_link(struct swim *s, uint32_t i)
+void digest_link(struct swim *s, uint32_t i)
 {
 	uint32_t l = leaf_of(s, mid(s, i));
 
@@ -61,7 +61,7 @@ void leaf_link(struct swim *s, uint32_t i)
 	s->leaf_count[l]++;
 }
 
-void leaf_unlink(struct swim *s, uint32_t i)
+void digest_unlink(struct swim *s, uint32_t i)
 {
 	uint32_t l = leaf_of(s, mid(s, i));
 	uint32_t *pp = &s->leaf_head[l];
@@ -100,7 +100,7 @@ int digest_resize(struct swim *s, uint32_t lb)
 		if (!live(&s->m[i]))
 			continue;
 		uint64_t id = mid(s, i);
-		leaf_link(s, i);
+		digest_link(s, i);
 		s->leaf_hash[leaf_of(s, id)] ^= entry_hash(s, id, s->m[i].rec->version, s->m[i].inc,
 							   s->m[i].state);
 	}
@@ -109,8 +109,8 @@ int digest_resize(struct swim *s, uint32_t lb)
 
 /* Calls fn on each member whose id starts with prefix/bits; stops when fn
  * returns false. */
-void range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
-		bool (*fn)(const struct swim *s, uint32_t i, void *ctx), void *ctx)
+void digest_range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
+		       bool (*fn)(const struct swim *s, uint32_t i, void *ctx), void *ctx)
 {
 	uint64_t mask = pmask(bits);
 	uint32_t lo, span;
@@ -128,8 +128,8 @@ void range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
 				return;
 }
 
-void range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint64_t *hash,
-	       uint32_t *count)
+void digest_range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint64_t *hash,
+		      uint32_t *count)
 {
 	uint64_t h = 0, mask = pmask(bits);
 	uint32_t c = 0;

@@ -6,9 +6,9 @@
 
 /* ---- dissemination queue ---- */
 
-uint32_t retransmit_limit(const struct swim *s)
+uint32_t dissem_retransmit_limit(const struct swim *s)
 {
-	return scale_retransmit(&s->p, members_n(s));
+	return scale_retransmit(&s->p, scale_n(s));
 }
 
 static bool bq_less(const struct swim *s, uint16_t a, uint16_t b)
@@ -43,7 +43,7 @@ static void bq_free(struct swim *s, uint16_t slot)
 		s->bq_free_hint = slot;
 }
 
-void bq_drop(struct swim *s, uint32_t i)
+void dissem_drop(struct swim *s, uint32_t i)
 {
 	uint16_t slot = s->m[i].bq;
 
@@ -90,13 +90,13 @@ static uint16_t bq_alloc(struct swim *s)
 }
 
 /* Queue an update about member i, replacing any older one about it. */
-void bq_put(struct swim *s, uint32_t i, uint8_t kind, uint32_t inc, uint64_t accuser)
+void dissem_queue(struct swim *s, uint32_t i, uint8_t kind, uint32_t inc, uint64_t accuser)
 {
 	struct member *m = &s->m[i];
 	uint16_t slot;
 	struct bcast *b;
 
-	bq_drop(s, i);
+	dissem_drop(s, i);
 	slot = bq_alloc(s);
 	if (slot == BQ_NONE)
 		return;
@@ -113,9 +113,9 @@ void bq_put(struct swim *s, uint32_t i, uint8_t kind, uint32_t inc, uint64_t acc
 	m->bq = slot;
 }
 
-void bq_alive(struct swim *s, uint32_t i)
+void dissem_queue_alive(struct swim *s, uint32_t i)
 {
-	bq_put(s, i, SWIM_I_ALIVE, s->m[i].inc, 0);
+	dissem_queue(s, i, SWIM_I_ALIVE, s->m[i].inc, 0);
 }
 
 /* ---- items ---- */
@@ -129,7 +129,7 @@ static void put_suspect_item(struct swim *s, uint8_t *p, uint8_t kind, uint32_t 
 	mn_put_be64(p + 13, accuser);
 }
 
-void put_alive_item(struct swim *s, uint8_t *p, uint32_t i, uint32_t inc)
+void dissem_put_alive_item(struct swim *s, uint8_t *p, uint32_t i, uint32_t inc)
 {
 	static const struct waddr none;
 	const struct member *m = &s->m[i];
@@ -138,7 +138,7 @@ void put_alive_item(struct swim *s, uint8_t *p, uint32_t i, uint32_t inc)
 	mn_put_be64(p + 1, mid(s, i));
 	mn_put_be32(p + 9, inc);
 	mn_put_be64(p + 13, m->rec->version);
-	waddr_put(p + 21, i == 0 ? &none : &m->addr);
+	wire_addr_put(p + 21, i == 0 ? &none : &m->addr);
 }
 
 static size_t item_len(uint8_t kind)
@@ -149,15 +149,15 @@ static size_t item_len(uint8_t kind)
 /* Fill the rest of o with updates: first what we think of the receiver if
  * it is suspect or dead (Lifeguard buddy system), then the queue, fewest
  * transmissions first. */
-void piggyback(struct swim *s, struct out *o)
+void dissem_piggyback(struct swim *s, struct out *o)
 {
 	uint16_t picked[MAX_PICK];
-	uint32_t np = 0, limit = retransmit_limit(s), u = 0;
+	uint32_t np = 0, limit = dissem_retransmit_limit(s), u = 0;
 	const struct member *to = &s->m[o->to];
 	uint8_t *p;
 
 	if (o->to != 0 && (to->state == SWIM_SUSPECT || to->state == SWIM_DEAD)) {
-		p = out_put(o, SWIM_ITEM_SUSPECT_LEN);
+		p = wire_out_put(o, SWIM_ITEM_SUSPECT_LEN);
 		if (p)
 			put_suspect_item(s, p, to->state == SWIM_DEAD ? SWIM_I_DEAD : SWIM_I_SUSPECT,
 					 o->to, to->inc, s->self.id);
@@ -167,14 +167,14 @@ void piggyback(struct swim *s, struct out *o)
 		struct bcast *b = &s->bq[s->bq_ord[j]];
 		if (b->member == o->to)
 			continue;
-		p = out_put(o, item_len(b->kind));
+		p = wire_out_put(o, item_len(b->kind));
 		if (!p) {
 			if (o->cap - o->len < SWIM_ITEM_SUSPECT_LEN)
 				break;
 			continue;
 		}
 		if (b->kind == SWIM_I_ALIVE)
-			put_alive_item(s, p, b->member, b->inc);
+			dissem_put_alive_item(s, p, b->member, b->inc);
 		else
 			put_suspect_item(s, p, b->kind, b->member, b->inc, b->accuser);
 		picked[np++] = (uint16_t)j;
@@ -252,7 +252,7 @@ static void inc_note(struct swim *s, const struct rx *rx, uint32_t i, uint32_t i
 static void refute_rx(struct swim *s, uint32_t inc, bool accused)
 {
 	if (!s->in_rx) {
-		refute(s, inc, accused);
+		dissem_refute(s, inc, accused);
 		return;
 	}
 	if ((uint64_t)inc + 1 > s->refute_inc)
@@ -260,17 +260,17 @@ static void refute_rx(struct swim *s, uint32_t inc, bool accused)
 	s->refute_accused |= accused;
 }
 
-void refute_flush(struct swim *s)
+void dissem_refute_flush(struct swim *s)
 {
 	if (s->refute_inc)
-		refute(s, (uint32_t)(s->refute_inc - 1), s->refute_accused);
+		dissem_refute(s, (uint32_t)(s->refute_inc - 1), s->refute_accused);
 	s->refute_inc = 0;
 	s->refute_accused = false;
 }
 
 /* Someone thinks we are suspect or dead at inc (or alive at a higher one):
  * refute with a higher incarnation. */
-void refute(struct swim *s, uint32_t inc, bool accused)
+void dissem_refute(struct swim *s, uint32_t inc, bool accused)
 {
 	if (inc < s->m[0].inc || inc >= UINT32_MAX - 1)
 		return;
@@ -295,26 +295,26 @@ void refute(struct swim *s, uint32_t inc, bool accused)
 		s->jump_at = s->now;
 	}
 	s->m[0].flags |= M_INC_KNOWN;
-	live_set(s, 0, SWIM_ALIVE, inc + 1);
-	bq_alive(s, 0);
-	emit(s, SWIM_EV_SELF_INC, 0);
+	member_set_state(s, 0, SWIM_ALIVE, inc + 1);
+	dissem_queue_alive(s, 0);
+	member_emit(s, SWIM_EV_SELF_INC, 0);
 	if (accused) {
 		bump(s, SWIM_STAT_REFUTES, 1);
-		health_add(s, 1); /* Lifeguard: being suspected hints at our own trouble */
+		probe_health_add(s, 1); /* Lifeguard: being suspected hints at our own trouble */
 	}
 }
 
-void apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
-		 uint64_t version, const struct waddr *hint)
+void dissem_apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
+			uint64_t version, const struct waddr *hint)
 {
-	uint32_t i = find(s, id);
+	uint32_t i = member_find(s, id);
 	struct member *m;
 
 	if (i == NONE) {
-		want(s, rx, id);
+		pp_want(s, rx, id);
 		return;
 	}
-	if (hint && !hint_ok(hint))
+	if (hint && !wire_hint_ok(hint))
 		hint = NULL;
 	m = &s->m[i];
 	if (i == 0) {
@@ -323,7 +323,7 @@ void apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
 		return;
 	}
 	if (version > m->rec->version)
-		want(s, rx, id);
+		pp_want(s, rx, id);
 	if (inc <= m->inc) {
 		if (rx && rx->from == i)
 			inc_note(s, rx, i, inc);
@@ -337,15 +337,15 @@ void apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
 	if (hint && hint->family && !(m->flags & M_ADDR_DIRECT))
 		m->addr = *hint;
 	susp_end(s, i);
-	live_set(s, i, SWIM_ALIVE, inc);
+	member_set_state(s, i, SWIM_ALIVE, inc);
 	/* An update carries the version we hold: while we fetch a newer one we
 	 * were told of, passing the incarnation on would spread it with our
 	 * stale version, and whoever took that first would never ask for the
 	 * record (measured: after a 30-minute WAN partition of 1,000 nodes,
 	 * such nodes stayed on an old record until push-pull, 6 minutes). The
-	 * record's arrival announces it (h_record). */
+	 * record's arrival announces it (pp_on_record). */
 	if (version <= m->rec->version)
-		bq_alive(s, i);
+		dissem_queue_alive(s, i);
 }
 
 /* The member index an accusation of member subj counts for: NONE unless
@@ -361,18 +361,18 @@ static uint32_t accuser_of(const struct swim *s, const struct rx *rx, uint32_t s
 
 	if (!rx)
 		return 0;
-	a = find(s, accuser);
-	if (a == NONE || a == 0 || a == subj || rec_revoked(s, s->m[a].rec))
+	a = member_find(s, accuser);
+	if (a == NONE || a == 0 || a == subj || member_rec_revoked(s, s->m[a].rec))
 		return NONE;
 	return a;
 }
 
 /* Suspect or dead at inc, according to accuser. A "dead" from anyone else is
  * only a suspicion here: one accuser never evicts; our own timer decides. */
-void apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
-		   uint64_t accuser)
+void dissem_apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
+			  uint64_t accuser)
 {
-	uint32_t i = find(s, id);
+	uint32_t i = member_find(s, id);
 	struct member *m;
 
 	/* A member we do not know yet: fetch its record, as for an alive
@@ -381,7 +381,7 @@ void apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint32_t in
 	 * itself is not kept: the record's arrival (and push-pull) brings the
 	 * member's state. */
 	if (i == NONE) {
-		want(s, rx, id);
+		pp_want(s, rx, id);
 		return;
 	}
 	m = &s->m[i];
@@ -389,26 +389,26 @@ void apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint32_t in
 		if (inc >= m->inc)
 			refute_rx(s, inc, true);
 		else
-			bq_alive(s, 0); /* a stale accusation: say where we are now */
+			dissem_queue_alive(s, 0); /* a stale accusation: say where we are now */
 		return;
 	}
 	if (inc < m->inc || !jump_ok(s, rx, i, inc))
 		return;
 	inc_note(s, rx, i, inc);
 	if (m->state == SWIM_ALIVE) {
-		live_set(s, i, SWIM_SUSPECT, inc);
+		member_set_state(s, i, SWIM_SUSPECT, inc);
 		susp_start(s, i, accuser_of(s, rx, i, accuser));
-		bq_put(s, i, SWIM_I_SUSPECT, inc, accuser);
+		dissem_queue(s, i, SWIM_I_SUSPECT, inc, accuser);
 	} else if (m->state == SWIM_SUSPECT) {
 		if (inc > m->inc)
-			live_set(s, i, SWIM_SUSPECT, inc);
+			member_set_state(s, i, SWIM_SUSPECT, inc);
 		if (susp_confirm(s, i, accuser_of(s, rx, i, accuser)))
-			bq_put(s, i, SWIM_I_SUSPECT, m->inc, accuser);
+			dissem_queue(s, i, SWIM_I_SUSPECT, m->inc, accuser);
 	}
 	/* dead stays dead until an alive with a higher incarnation */
 }
 
-int items_check(const uint8_t *b, size_t n)
+int dissem_items_check(const uint8_t *b, size_t n)
 {
 	size_t off = 0;
 
@@ -418,7 +418,7 @@ int items_check(const uint8_t *b, size_t n)
 		if (kind == SWIM_I_PAD)
 			return MN_OK;
 		if (kind == SWIM_I_ALIVE) {
-			if (n - off < SWIM_ITEM_ALIVE_LEN || !waddr_get(&w, b + off + 21))
+			if (n - off < SWIM_ITEM_ALIVE_LEN || !wire_addr_get(&w, b + off + 21))
 				return MN_EPROTO;
 			off += SWIM_ITEM_ALIVE_LEN;
 		} else if (kind == SWIM_I_SUSPECT || kind == SWIM_I_DEAD) {
@@ -437,7 +437,7 @@ int items_check(const uint8_t *b, size_t n)
 	return MN_OK;
 }
 
-void items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+void dissem_items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 {
 	size_t off = 0;
 
@@ -447,43 +447,43 @@ void items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n
 		uint32_t inc = mn_get_be32(p + 9);
 		if (p[0] == SWIM_I_ALIVE) {
 			struct waddr w;
-			waddr_get(&w, p + 21);
-			apply_alive(s, rx, id, inc, mn_get_be64(p + 13), &w);
+			wire_addr_get(&w, p + 21);
+			dissem_apply_alive(s, rx, id, inc, mn_get_be64(p + 13), &w);
 			off += SWIM_ITEM_ALIVE_LEN;
 		} else if (p[0] == SWIM_I_REVOKE) {
 			off += tomb_item_apply(s, p);
 		} else {
-			apply_suspect(s, rx, id, inc, mn_get_be64(p + 13));
+			dissem_apply_suspect(s, rx, id, inc, mn_get_be64(p + 13));
 			off += SWIM_ITEM_SUSPECT_LEN;
 		}
 	}
 	/* a message has one item list: refute now, so the reply carries it */
-	refute_flush(s);
+	dissem_refute_flush(s);
 }
 
-int h_gossip(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+int dissem_on_gossip(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 {
-	if (items_check(b, n) != MN_OK)
+	if (dissem_items_check(b, n) != MN_OK)
 		return MN_EPROTO;
-	items_apply(s, rx, b, n);
+	dissem_items_apply(s, rx, b, n);
 	return MN_OK;
 }
 
-void gossip_round(struct swim *s)
+void dissem_round(struct swim *s)
 {
 	uint32_t excl[16];
 	uint32_t n = 0;
 
 	for (uint32_t j = 0; j < s->p.gossip_nodes && (s->bq_n || s->tombs.ntx); j++) {
-		uint32_t i = pick(s, PICK_GOSSIP, excl, n);
+		uint32_t i = probe_pick(s, PICK_GOSSIP, excl, n);
 		struct out o;
 		if (i == NONE)
 			break;
 		excl[n++] = i;
-		out_begin(s, &o, i, SWIM_T_GOSSIP, SWIM_MTU, NULL);
-		piggyback(s, &o);
+		wire_out_begin(s, &o, i, SWIM_T_GOSSIP, SWIM_MTU, NULL);
+		dissem_piggyback(s, &o);
 		if (o.len > SWIM_BODY_HDR) {
-			out_send(s, &o);
+			wire_out_send(s, &o);
 			bump(s, SWIM_STAT_GOSSIPS, 1);
 		}
 	}

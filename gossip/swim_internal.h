@@ -247,7 +247,7 @@ struct swim {
 	mn_ns hello_sent_at;        /* when we last sent a HELLO */
 
 	/* Inside swim_recv: accusations of ourselves are gathered and refuted
-	 * once, at the highest, when the datagram is done (refute_flush). */
+	 * once, at the highest, when the datagram is done (dissem_refute_flush). */
 	bool in_rx;
 	bool refute_accused;
 	uint64_t refute_inc;        /* highest incarnation to refute, + 1; 0: none */
@@ -336,7 +336,8 @@ static inline void bump(struct swim *s, enum swim_stat st, uint64_t d)
 
 /* SipHash-2-4 (crypto_shorthash) of in under key, as a little-endian u64:
  * digest entries, tombstone ids, address tokens. */
-static inline uint64_t sip(const uint8_t key[crypto_shorthash_KEYBYTES], const uint8_t *in, size_t len)
+static inline uint64_t sip(const uint8_t key[crypto_shorthash_KEYBYTES], const uint8_t *in,
+			   size_t len)
 {
 	uint8_t h[crypto_shorthash_BYTES];
 
@@ -352,7 +353,7 @@ static inline uint64_t pmask(uint32_t bits)
 
 /* ---- swim_scale.c ---- */
 
-uint32_t members_n(const struct swim *s);
+uint32_t scale_n(const struct swim *s);
 uint32_t scale_k(const struct swim_params *p, uint32_t n);
 mn_ns scale_timeout(const struct swim_params *p, uint32_t n, uint32_t c);
 uint32_t scale_retransmit(const struct swim_params *p, uint32_t n);
@@ -360,103 +361,103 @@ mn_ns scale_pushpull(const struct swim_params *p, uint32_t n);
 
 /* ---- swim_member.c ---- */
 
-void emit(struct swim *s, enum swim_event_kind kind, uint32_t i);
-uint32_t find(const struct swim *s, uint64_t id);
-uint32_t find_pk(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
-void idx_put(uint32_t *tab, uint32_t mask, uint64_t id, uint32_t i);
-void live_set(struct swim *s, uint32_t i, uint8_t state, uint32_t inc);
-bool is_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
-bool rec_revoked(const struct swim *s, const struct swim_rec *r);
-void release(struct swim *s, const struct swim_rec *r);
-int learn_bytes(struct swim *s, const uint8_t *b, size_t len, uint32_t *out);
+void member_emit(struct swim *s, enum swim_event_kind kind, uint32_t i);
+uint32_t member_find(const struct swim *s, uint64_t id);
+uint32_t member_find_pk(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
+void member_idx_put(uint32_t *tab, uint32_t mask, uint64_t id, uint32_t i);
+void member_set_state(struct swim *s, uint32_t i, uint8_t state, uint32_t inc);
+bool member_key_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
+bool member_rec_revoked(const struct swim *s, const struct swim_rec *r);
+void member_release(struct swim *s, const struct swim_rec *r);
+int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out);
 void member_remove(struct swim *s, uint32_t i);
-void set_hint(struct swim *s, uint32_t i, const struct mn_addr *addr, bool direct);
+void member_set_addr(struct swim *s, uint32_t i, const struct mn_addr *addr, bool direct);
 
 /* ---- swim_digest.c ---- */
 
-void hash_toggle(struct swim *s, uint32_t i);
-void leaf_link(struct swim *s, uint32_t i);
-void leaf_unlink(struct swim *s, uint32_t i);
+void digest_toggle(struct swim *s, uint32_t i);
+void digest_link(struct swim *s, uint32_t i);
+void digest_unlink(struct swim *s, uint32_t i);
 int digest_resize(struct swim *s, uint32_t lb);
-void range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
-		bool (*fn)(const struct swim *s, uint32_t i, void *ctx), void *ctx);
-void range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint64_t *hash,
-	       uint32_t *count);
+void digest_range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
+		       bool (*fn)(const struct swim *s, uint32_t i, void *ctx), void *ctx);
+void digest_range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint64_t *hash,
+		      uint32_t *count);
 
 /* ---- swim_susp.c ---- */
 
-void heap_fix(struct swim *s, uint32_t pos);
+void susp_heap_fix(struct swim *s, uint32_t pos);
 void susp_start(struct swim *s, uint32_t i, uint32_t acc);
 bool susp_confirm(struct swim *s, uint32_t i, uint32_t acc);
 void susp_end(struct swim *s, uint32_t i);
 
 /* ---- swim_dissem.c ---- */
 
-uint32_t retransmit_limit(const struct swim *s);
-void bq_drop(struct swim *s, uint32_t i);
-void bq_put(struct swim *s, uint32_t i, uint8_t kind, uint32_t inc, uint64_t accuser);
-void bq_alive(struct swim *s, uint32_t i);
-void put_alive_item(struct swim *s, uint8_t *p, uint32_t i, uint32_t inc);
-void piggyback(struct swim *s, struct out *o);
-void refute_flush(struct swim *s);
-void refute(struct swim *s, uint32_t inc, bool accused);
-void apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
-		 uint64_t version, const struct waddr *hint);
-void apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
-		   uint64_t accuser);
-int items_check(const uint8_t *b, size_t n);
-void items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
-int h_gossip(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
-void gossip_round(struct swim *s);
+uint32_t dissem_retransmit_limit(const struct swim *s);
+void dissem_drop(struct swim *s, uint32_t i);
+void dissem_queue(struct swim *s, uint32_t i, uint8_t kind, uint32_t inc, uint64_t accuser);
+void dissem_queue_alive(struct swim *s, uint32_t i);
+void dissem_put_alive_item(struct swim *s, uint8_t *p, uint32_t i, uint32_t inc);
+void dissem_piggyback(struct swim *s, struct out *o);
+void dissem_refute_flush(struct swim *s);
+void dissem_refute(struct swim *s, uint32_t inc, bool accused);
+void dissem_apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
+			uint64_t version, const struct waddr *hint);
+void dissem_apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
+			  uint64_t accuser);
+int dissem_items_check(const uint8_t *b, size_t n);
+void dissem_items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+int dissem_on_gossip(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+void dissem_round(struct swim *s);
 
 /* ---- swim_wire.c ---- */
 
-void waddr_from(struct waddr *w, const struct mn_addr *a);
-void waddr_to(const struct waddr *w, struct mn_addr *a);
-void waddr_put(uint8_t *p, const struct waddr *w);
-bool waddr_get(struct waddr *w, const uint8_t *p);
-bool hint_ok(const struct waddr *w);
-const struct seal_keys *keys_for(struct swim *s, uint32_t i);
-bool tok_check(const struct swim *s, uint32_t i, const struct waddr *a, uint64_t echo);
-void out_begin(struct swim *s, struct out *o, uint32_t i, uint8_t type, size_t dgram_cap,
-	       const struct waddr *dst);
-uint8_t *out_put(struct out *o, size_t n);
-void out_pad(struct out *o, size_t dgram_len);
-struct txd *tx_slot(struct swim *s);
-void out_send(struct swim *s, struct out *o);
+void wire_addr_from(struct waddr *w, const struct mn_addr *a);
+void wire_addr_to(const struct waddr *w, struct mn_addr *a);
+void wire_addr_put(uint8_t *p, const struct waddr *w);
+bool wire_addr_get(struct waddr *w, const uint8_t *p);
+bool wire_hint_ok(const struct waddr *w);
+const struct seal_keys *wire_keys(struct swim *s, uint32_t i);
+bool wire_tok_check(const struct swim *s, uint32_t i, const struct waddr *a, uint64_t echo);
+void wire_out_begin(struct swim *s, struct out *o, uint32_t i, uint8_t type, size_t dgram_cap,
+		    const struct waddr *dst);
+uint8_t *wire_out_put(struct out *o, size_t n);
+void wire_out_pad(struct out *o, size_t dgram_len);
+struct txd *wire_tx_slot(struct swim *s);
+void wire_out_send(struct swim *s, struct out *o);
 
 /* ---- swim_probe.c ---- */
 
 mn_ns probe_interval(const struct swim *s);
 mn_ns probe_timeout(const struct swim *s);
-void health_add(struct swim *s, uint32_t d);
-void health_sub(struct swim *s);
-void send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap);
-uint32_t pick(struct swim *s, enum pick_kind k, const uint32_t *excl, uint32_t nexcl);
+void probe_health_add(struct swim *s, uint32_t d);
+void probe_health_sub(struct swim *s);
+void probe_send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap);
+uint32_t probe_pick(struct swim *s, enum pick_kind k, const uint32_t *excl, uint32_t nexcl);
 void probe_finish(struct swim *s, bool acked);
 void probe_start(struct swim *s);
 void probe_indirect(struct swim *s);
-void last_call(struct swim *s, uint32_t i);
-void send_small(struct swim *s, uint32_t to, uint8_t type, uint32_t seq, size_t cap,
-		bool items, uint32_t about);
-int h_ping(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
-int h_ack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
-int h_ping_req(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
-int h_nack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
-int h_hello(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size_t len);
+void probe_last_call(struct swim *s, uint32_t i);
+void probe_send_small(struct swim *s, uint32_t to, uint8_t type, uint32_t seq, size_t cap,
+		      bool items, uint32_t about);
+int probe_on_ping(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+int probe_on_ack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+int probe_on_ping_req(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+int probe_on_nack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+int probe_on_hello(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size_t len);
 
 /* ---- swim_pp.c ---- */
 
-void want(struct swim *s, const struct rx *rx, uint64_t id);
-void flush_wants(struct swim *s, const struct rx *rx);
-uint8_t *ppw_put(struct swim *s, struct ppw *w, size_t n);
-void put_range(uint8_t *p, uint32_t bits, uint64_t prefix, uint32_t count, uint64_t hash);
-bool range_ok(uint32_t bits, uint64_t prefix);
-int h_pp(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+void pp_want(struct swim *s, const struct rx *rx, uint64_t id);
+void pp_flush_wants(struct swim *s, const struct rx *rx);
+uint8_t *pp_reply_put(struct swim *s, struct ppw *w, size_t n);
+void pp_put_range(uint8_t *p, uint32_t bits, uint64_t prefix, uint32_t count, uint64_t hash);
+bool pp_range_ok(uint32_t bits, uint64_t prefix);
+int pp_on_pushpull(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
 void pp_start(struct swim *s);
-int h_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
-int h_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
-void want_retry(struct swim *s);
+int pp_on_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+int pp_on_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
+void pp_want_retry(struct swim *s);
 
 /* ---- swim_tomb.c ---- */
 

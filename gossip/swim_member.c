@@ -3,7 +3,7 @@
  */
 #include "swim_internal.h"
 
-void emit(struct swim *s, enum swim_event_kind kind, uint32_t i)
+void member_emit(struct swim *s, enum swim_event_kind kind, uint32_t i)
 {
 	struct swim_event ev;
 
@@ -20,7 +20,7 @@ void emit(struct swim *s, enum swim_event_kind kind, uint32_t i)
 
 /* ---- member index (open addressing, linear probing) ---- */
 
-uint32_t find(const struct swim *s, uint64_t id)
+uint32_t member_find(const struct swim *s, uint64_t id)
 {
 	for (uint32_t pos = (uint32_t)id & s->idx_mask;; pos = (pos + 1) & s->idx_mask) {
 		uint32_t i = s->idx[pos];
@@ -31,16 +31,16 @@ uint32_t find(const struct swim *s, uint64_t id)
 	}
 }
 
-uint32_t find_pk(const struct swim *s, const uint8_t pk[REC_PK_LEN])
+uint32_t member_find_pk(const struct swim *s, const uint8_t pk[REC_PK_LEN])
 {
-	uint32_t i = find(s, seal_key_id(pk));
+	uint32_t i = member_find(s, seal_key_id(pk));
 
 	if (i == NONE || memcmp(s->m[i].rec->pk, pk, REC_PK_LEN) != 0)
 		return NONE;
 	return i;
 }
 
-void idx_put(uint32_t *tab, uint32_t mask, uint64_t id, uint32_t i)
+void member_idx_put(uint32_t *tab, uint32_t mask, uint64_t id, uint32_t i)
 {
 	uint32_t pos = (uint32_t)id & mask;
 
@@ -59,7 +59,7 @@ static int idx_grow(struct swim *s)
 	memset(tab, 0xff, nslots * sizeof(*tab));
 	for (uint32_t i = 0; i < s->n; i++)
 		if (live(&s->m[i]))
-			idx_put(tab, nslots - 1, mid(s, i), i);
+			member_idx_put(tab, nslots - 1, mid(s, i), i);
 	free(s->idx);
 	s->idx = tab;
 	s->idx_mask = nslots - 1;
@@ -105,27 +105,27 @@ static void count_state(struct swim *s, uint8_t state, int d)
 }
 
 /* Set state and incarnation, keeping counts, digests and events right. */
-void live_set(struct swim *s, uint32_t i, uint8_t state, uint32_t inc)
+void member_set_state(struct swim *s, uint32_t i, uint8_t state, uint32_t inc)
 {
 	struct member *m = &s->m[i];
 	uint8_t old = m->state;
 
 	if (old == state && m->inc == inc)
 		return;
-	hash_toggle(s, i);
+	digest_toggle(s, i);
 	count_state(s, old, -1);
 	m->state = state;
 	m->inc = inc;
 	count_state(s, state, 1);
-	hash_toggle(s, i);
+	digest_toggle(s, i);
 	if (old != state) {
 		m->since = s->now;
 		if (state == SWIM_ALIVE)
-			emit(s, SWIM_EV_ALIVE, i);
+			member_emit(s, SWIM_EV_ALIVE, i);
 		else if (state == SWIM_SUSPECT)
-			emit(s, SWIM_EV_SUSPECT, i);
+			member_emit(s, SWIM_EV_SUSPECT, i);
 		else
-			emit(s, SWIM_EV_DEAD, i);
+			member_emit(s, SWIM_EV_DEAD, i);
 	}
 }
 
@@ -160,28 +160,28 @@ static int member_add(struct swim *s, const struct swim_rec *r, uint32_t *out)
 	m->bq = BQ_NONE;
 	m->state = SWIM_ALIVE;
 	m->since = s->now;
-	idx_put(s->idx, s->idx_mask, mid(s, i), i);
-	leaf_link(s, i);
-	hash_toggle(s, i);
+	member_idx_put(s->idx, s->idx_mask, mid(s, i), i);
+	digest_link(s, i);
+	digest_toggle(s, i);
 	s->nlive++;
 	count_state(s, SWIM_ALIVE, 1);
 	*out = i;
 	return MN_OK;
 }
 
-bool is_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN])
+bool member_key_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN])
 {
 	return s->revoked && s->revoked->is_revoked &&
 	       s->revoked->is_revoked(s->revoked->ctx, pk);
 }
 
-bool rec_revoked(const struct swim *s, const struct swim_rec *r)
+bool member_rec_revoked(const struct swim *s, const struct swim_rec *r)
 {
 	static const uint8_t zero[REC_PK_LEN];
 
-	return is_revoked(s, r->pk) || is_revoked(s, r->invite_pk) ||
-	       is_revoked(s, r->admitter_pk) ||
-	       (memcmp(r->admin_pk, zero, REC_PK_LEN) != 0 && is_revoked(s, r->admin_pk));
+	return member_key_revoked(s, r->pk) || member_key_revoked(s, r->invite_pk) ||
+	       member_key_revoked(s, r->admitter_pk) ||
+	       (memcmp(r->admin_pk, zero, REC_PK_LEN) != 0 && member_key_revoked(s, r->admin_pk));
 }
 
 /* a replaces b: higher version, or on equal versions the lower signature
@@ -194,7 +194,7 @@ static bool rec_newer(const struct swim_rec *a, const struct swim_rec *b)
 		      REC_SIG_LEN) < 0;
 }
 
-void release(struct swim *s, const struct swim_rec *r)
+void member_release(struct swim *s, const struct swim_rec *r)
 {
 	if (r && s->store.release)
 		s->store.release(s->store.ctx, r);
@@ -212,7 +212,7 @@ static void kc_forget(struct swim *s, uint32_t i)
 
 /* Verify (unless the store vouches for these exact bytes) and adopt a record.
  * *out gets the member index on MN_OK and MN_EEXIST. */
-int learn_bytes(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
+int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
 {
 	const struct swim_rec *r = NULL;
 	struct rec_member dm;
@@ -237,39 +237,39 @@ int learn_bytes(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
 			return MN_ENOMEM;
 	}
 	tomb_settle(s, r);
-	if (rec_revoked(s, r)) {
-		release(s, r);
+	if (member_rec_revoked(s, r)) {
+		member_release(s, r);
 		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
 		return MN_EREVOKED;
 	}
 	/* A member-admitted record holds while its admitter is a member. */
 	if (r->admitter_kind == REC_BY_MEMBER && memcmp(r->pk, s->self.pk, REC_PK_LEN) != 0 &&
-	    (s->n == 0 || find_pk(s, r->admitter_pk) == NONE)) {
-		release(s, r);
+	    (s->n == 0 || member_find_pk(s, r->admitter_pk) == NONE)) {
+		member_release(s, r);
 		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
 		return MN_ENOENT;
 	}
-	i = s->n ? find(s, seal_key_id(r->pk)) : NONE;
+	i = s->n ? member_find(s, seal_key_id(r->pk)) : NONE;
 	if (i == NONE) {
 		err = member_add(s, r, &i);
 		if (err) {
-			release(s, r);
+			member_release(s, r);
 			return err;
 		}
 		*out = i;
 		bump(s, SWIM_STAT_RECORDS_LEARNED, 1);
-		emit(s, SWIM_EV_RECORD, i);
+		member_emit(s, SWIM_EV_RECORD, i);
 		return MN_OK;
 	}
 	*out = i;
 	if (memcmp(s->m[i].rec->pk, r->pk, REC_PK_LEN) != 0) {
 		/* another key with the same 8-byte id: the first one keeps it */
 		*out = NONE;
-		release(s, r);
+		member_release(s, r);
 		return MN_EEXIST;
 	}
 	if (s->m[i].rec == r || !rec_newer(r, s->m[i].rec)) {
-		release(s, r);
+		member_release(s, r);
 		return MN_EEXIST;
 	}
 	/* A member's admission is pinned: every later version carries the
@@ -278,17 +278,17 @@ int learn_bytes(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
 	 * route rights, an admitter that was never revoked). */
 	if (r->chain_len != s->m[i].rec->chain_len ||
 	    memcmp(r->bytes + CHAIN_OFF, s->m[i].rec->bytes + CHAIN_OFF, r->chain_len) != 0) {
-		release(s, r);
+		member_release(s, r);
 		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
 		return MN_EAUTH;
 	}
-	hash_toggle(s, i);
+	digest_toggle(s, i);
 	const struct swim_rec *old = s->m[i].rec;
 	s->m[i].rec = r;
-	hash_toggle(s, i);
-	release(s, old);
+	digest_toggle(s, i);
+	member_release(s, old);
 	bump(s, SWIM_STAT_RECORDS_LEARNED, 1);
-	emit(s, SWIM_EV_RECORD, i);
+	member_emit(s, SWIM_EV_RECORD, i);
 	return MN_OK;
 }
 
@@ -298,12 +298,12 @@ void member_remove(struct swim *s, uint32_t i)
 
 	if (i == 0 || !live(m))
 		return;
-	emit(s, SWIM_EV_REMOVED, i);
+	member_emit(s, SWIM_EV_REMOVED, i);
 	susp_end(s, i);
-	bq_drop(s, i);
+	dissem_drop(s, i);
 	kc_forget(s, i);
-	hash_toggle(s, i);
-	leaf_unlink(s, i);
+	digest_toggle(s, i);
+	digest_unlink(s, i);
 	idx_del(s, mid(s, i));
 	count_state(s, m->state, -1);
 	s->nlive--;
@@ -312,7 +312,7 @@ void member_remove(struct swim *s, uint32_t i)
 	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++)
 		if (s->relay[j].used && (s->relay[j].target == i || s->relay[j].requester == i))
 			s->relay[j].used = false;
-	release(s, m->rec);
+	member_release(s, m->rec);
 	memset(m, 0, sizeof(*m));
 	m->state = ST_REMOVED;
 	m->susp = NONE;
@@ -320,11 +320,11 @@ void member_remove(struct swim *s, uint32_t i)
 	m->leaf_next = NONE;
 }
 
-void set_hint(struct swim *s, uint32_t i, const struct mn_addr *addr, bool direct)
+void member_set_addr(struct swim *s, uint32_t i, const struct mn_addr *addr, bool direct)
 {
 	struct waddr w;
 
-	waddr_from(&w, addr);
+	wire_addr_from(&w, addr);
 	if (i == 0 || w.family == 0)
 		return;
 	if (direct || !(s->m[i].flags & M_ADDR_DIRECT) || s->m[i].addr.family == 0) {

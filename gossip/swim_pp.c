@@ -7,9 +7,9 @@
 
 /* Fetch the record of id, from whoever told us (rx: the sender; NULL: a
  * random alive member on retry). Up to SWIM_WANT_BATCH ids go in this
- * datagram's WANT (flush_wants); the rest wait in the table, asked one
- * probe interval later of the same member (want_retry). */
-void want(struct swim *s, const struct rx *rx, uint64_t id)
+ * datagram's WANT (pp_flush_wants); the rest wait in the table, asked one
+ * probe interval later of the same member (pp_want_retry). */
+void pp_want(struct swim *s, const struct rx *rx, uint64_t id)
 {
 	struct want *w = NULL, *oldest = &s->wants[0];
 
@@ -61,7 +61,7 @@ static void want_done(struct swim *s, uint64_t id)
 			s->wants[j].used = false;
 }
 
-void flush_wants(struct swim *s, const struct rx *rx)
+void pp_flush_wants(struct swim *s, const struct rx *rx)
 {
 	struct out o;
 	uint8_t *p;
@@ -69,11 +69,11 @@ void flush_wants(struct swim *s, const struct rx *rx)
 
 	if (s->nwant == 0)
 		return;
-	out_begin(s, &o, rx->from, SWIM_T_WANT, rx->cap, &rx->addr);
-	p = out_put(&o, 1);
+	wire_out_begin(s, &o, rx->from, SWIM_T_WANT, rx->cap, &rx->addr);
+	p = wire_out_put(&o, 1);
 	if (p) {
 		while (n < s->nwant) {
-			uint8_t *q = out_put(&o, 8);
+			uint8_t *q = wire_out_put(&o, 8);
 			if (!q)
 				break;
 			mn_put_be64(q, s->want_ids[n++]);
@@ -83,16 +83,16 @@ void flush_wants(struct swim *s, const struct rx *rx)
 	if (n < s->nwant)
 		bump(s, SWIM_STAT_CAPPED_REPLY, 1);
 	if (n > 0) {
-		out_send(s, &o);
+		wire_out_send(s, &o);
 		bump(s, SWIM_STAT_WANTS, 1);
 	}
-	/* who was asked, for a retry (want_retry) */
+	/* who was asked, for a retry (pp_want_retry) */
 	for (uint32_t j = 0; j < n; j++)
 		for (uint32_t k = 0; k < SWIM_MAX_WANTS; k++)
 			if (s->wants[k].used && s->wants[k].id == s->want_ids[j])
 				s->wants[k].from = rx->from;
 	/* ids that did not fit stay wanted: asked of the sender one probe
-	 * interval from now (want_retry) */
+	 * interval from now (pp_want_retry) */
 	for (uint32_t j = n; j < s->nwant; j++)
 		for (uint32_t k = 0; k < SWIM_MAX_WANTS; k++)
 			if (s->wants[k].used && s->wants[k].id == s->want_ids[j]) {
@@ -111,8 +111,8 @@ static void ppw_begin(struct swim *s, struct ppw *w, uint32_t to, size_t cap, ui
 	w->burst = burst;
 	w->cap = cap;
 	w->full = false;
-	out_begin(s, &w->o, to, SWIM_T_PP, cap, dst);
-	uint8_t *p = out_put(&w->o, 1);
+	wire_out_begin(s, &w->o, to, SWIM_T_PP, cap, dst);
+	uint8_t *p = wire_out_put(&w->o, 1);
 	if (p)
 		*p = 0;
 	else
@@ -122,20 +122,20 @@ static void ppw_begin(struct swim *s, struct ppw *w, uint32_t to, size_t cap, ui
 static void ppw_flush(struct swim *s, struct ppw *w)
 {
 	if (w->o.len > SWIM_BODY_HDR + 1) {
-		out_send(s, &w->o);
+		wire_out_send(s, &w->o);
 		w->sent++;
 	}
 }
 
 /* Room for n more bytes, starting another datagram if allowed. */
-uint8_t *ppw_put(struct swim *s, struct ppw *w, size_t n)
+uint8_t *pp_reply_put(struct swim *s, struct ppw *w, size_t n)
 {
 	uint8_t *p;
 	struct waddr dst;
 
 	if (w->full)
 		return NULL;
-	p = out_put(&w->o, n);
+	p = wire_out_put(&w->o, n);
 	if (p)
 		return p;
 	if (w->sent + 1 >= w->burst) {
@@ -145,14 +145,14 @@ uint8_t *ppw_put(struct swim *s, struct ppw *w, size_t n)
 	}
 	dst = w->o.dst;
 	ppw_flush(s, w);
-	out_begin(s, &w->o, w->o.to, SWIM_T_PP, w->cap, &dst);
-	p = out_put(&w->o, 1);
+	wire_out_begin(s, &w->o, w->o.to, SWIM_T_PP, w->cap, &dst);
+	p = wire_out_put(&w->o, 1);
 	if (!p) {
 		w->full = true;
 		return NULL;
 	}
 	*p = 0;
-	p = out_put(&w->o, n);
+	p = wire_out_put(&w->o, n);
 	if (!p)
 		w->full = true;
 	return p;
@@ -168,7 +168,7 @@ static void put_entry(const struct swim *s, uint8_t *p, uint32_t i)
 	p[20] = m->state;
 }
 
-void put_range(uint8_t *p, uint32_t bits, uint64_t prefix, uint32_t count, uint64_t hash)
+void pp_put_range(uint8_t *p, uint32_t bits, uint64_t prefix, uint32_t count, uint64_t hash)
 {
 	p[0] = SWIM_I_RANGE;
 	p[1] = (uint8_t)bits;
@@ -215,7 +215,7 @@ static bool collect_fn(const struct swim *s, uint32_t i, void *ctx)
 static void emit_list(struct swim *s, struct ppw *w, uint32_t bits, uint64_t prefix,
 		      bool want_reply, const struct collect *c)
 {
-	uint8_t *p = ppw_put(s, w, SWIM_ITEM_LIST_HDR + (size_t)c->n * SWIM_ENTRY_LEN);
+	uint8_t *p = pp_reply_put(s, w, SWIM_ITEM_LIST_HDR + (size_t)c->n * SWIM_ENTRY_LEN);
 
 	if (!p)
 		return;
@@ -228,7 +228,7 @@ static void emit_list(struct swim *s, struct ppw *w, uint32_t bits, uint64_t pre
 		put_entry(s, p + SWIM_ITEM_LIST_HDR + (size_t)j * SWIM_ENTRY_LEN, c->idx[j]);
 }
 
-bool range_ok(uint32_t bits, uint64_t prefix)
+bool pp_range_ok(uint32_t bits, uint64_t prefix)
 {
 	return bits <= 64 && bits % 4 == 0 && (prefix & ~pmask(bits)) == 0;
 }
@@ -242,11 +242,11 @@ static int pp_check(const uint8_t *b, size_t n)
 	while (off < n && b[off] != SWIM_I_PAD) {
 		const uint8_t *p = b + off;
 		if (p[0] == SWIM_I_RANGE) {
-			if (n - off < SWIM_ITEM_RANGE_LEN || !range_ok(p[1], mn_get_be64(p + 2)))
+			if (n - off < SWIM_ITEM_RANGE_LEN || !pp_range_ok(p[1], mn_get_be64(p + 2)))
 				return MN_EPROTO;
 			off += SWIM_ITEM_RANGE_LEN;
 		} else if (p[0] == SWIM_I_LIST) {
-			if (n - off < SWIM_ITEM_LIST_HDR || !range_ok(p[1], mn_get_be64(p + 2)) ||
+			if (n - off < SWIM_ITEM_LIST_HDR || !pp_range_ok(p[1], mn_get_be64(p + 2)) ||
 			    p[10] > 1 || p[11] > ENTRY_LIST_MAX)
 				return MN_EPROTO;
 			size_t len = SWIM_ITEM_LIST_HDR + (size_t)p[11] * SWIM_ENTRY_LEN;
@@ -279,17 +279,17 @@ static void pp_entries(struct swim *s, const struct rx *rx, const uint8_t *e, ui
 		uint64_t version = mn_get_be64(e + 8);
 		uint32_t inc = mn_get_be32(e + 16);
 		if (e[20] == SWIM_ALIVE)
-			apply_alive(s, rx, id, inc, version, NULL);
+			dissem_apply_alive(s, rx, id, inc, version, NULL);
 		else
-			apply_suspect(s, rx, id, inc, mid(s, rx->from));
-		uint32_t i = find(s, id);
+			dissem_apply_suspect(s, rx, id, inc, mid(s, rx->from));
+		uint32_t i = member_find(s, id);
 		/* a down member is still a member: fetch its record too */
 		if (i == NONE || (i != 0 && version > s->m[i].rec->version))
-			want(s, rx, id);
+			pp_want(s, rx, id);
 	}
 }
 
-int h_pp(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+int pp_on_pushpull(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 {
 	struct ppw w;
 	size_t off = 1;
@@ -317,24 +317,24 @@ int h_pp(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 			off += SWIM_ITEM_RANGE_LEN;
 			if (w.full || !scan)
 				continue;
-			range_sum(s, bits, prefix, &h, &mine_n);
+			digest_range_sum(s, bits, prefix, &h, &mine_n);
 			if (h == mn_get_be64(p + 12) && mine_n == theirs_n)
 				continue;
 			if (bits == 64 || mine_n + theirs_n <= SWIM_PP_LIST_MAX) {
 				struct collect c = { .n = 0 };
-				range_each(s, bits, prefix, collect_fn, &c);
+				digest_range_each(s, bits, prefix, collect_fn, &c);
 				emit_list(s, &w, bits, prefix, true, &c);
 			} else {
 				/* descend: the 16 children, 4 more bits each */
-				uint8_t *q = ppw_put(s, &w, 16 * SWIM_ITEM_RANGE_LEN);
+				uint8_t *q = pp_reply_put(s, &w, 16 * SWIM_ITEM_RANGE_LEN);
 				if (!q)
 					continue;
 				for (uint32_t k = 0; k < 16; k++) {
 					uint64_t cp = prefix | ((uint64_t)k << (60 - bits));
 					uint32_t cc;
 					uint64_t ch;
-					range_sum(s, bits + 4, cp, &ch, &cc);
-					put_range(q + k * SWIM_ITEM_RANGE_LEN, bits + 4, cp, cc, ch);
+					digest_range_sum(s, bits + 4, cp, &ch, &cc);
+					pp_put_range(q + k * SWIM_ITEM_RANGE_LEN, bits + 4, cp, cc, ch);
 				}
 			}
 		} else {
@@ -344,7 +344,7 @@ int h_pp(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 			pp_entries(s, rx, e, ne);
 			if (p[10] && scan && !w.full) {
 				struct collect c = { .n = 0, .theirs = e, .ntheirs = ne };
-				range_each(s, bits, prefix, collect_fn, &c);
+				digest_range_each(s, bits, prefix, collect_fn, &c);
 				if (c.n)
 					emit_list(s, &w, bits, prefix, false, &c);
 			}
@@ -364,31 +364,31 @@ void pp_start(struct swim *s)
 	s->pp_rounds++;
 	if (s->ndead && s->p.pushpull_dead_one_in &&
 	    s->pp_rounds % s->p.pushpull_dead_one_in == 0)
-		i = pick(s, PICK_DEAD, NULL, 0);
+		i = probe_pick(s, PICK_DEAD, NULL, 0);
 	if (i == NONE)
-		i = pick(s, PICK_ALIVE, NULL, 0);
+		i = probe_pick(s, PICK_ALIVE, NULL, 0);
 	if (i == NONE)
-		i = pick(s, PICK_DEAD, NULL, 0);
+		i = probe_pick(s, PICK_DEAD, NULL, 0);
 	if (i == NONE)
 		return;
-	out_begin(s, &o, i, SWIM_T_PP, SWIM_MTU, NULL);
-	p = out_put(&o, 1 + SWIM_ITEM_RANGE_LEN);
+	wire_out_begin(s, &o, i, SWIM_T_PP, SWIM_MTU, NULL);
+	p = wire_out_put(&o, 1 + SWIM_ITEM_RANGE_LEN);
 	if (!p)
 		return;
 	p[0] = 1;
-	range_sum(s, 0, 0, &h, &cnt);
-	put_range(p + 1, 0, 0, cnt, h);
+	digest_range_sum(s, 0, 0, &h, &cnt);
+	pp_put_range(p + 1, 0, 0, cnt, h);
 	tomb_pp_open(s, &o);
 	/* Unproven: pay for the reply up front (DESIGN.md §2). */
 	if (s->m[i].tok == 0)
-		out_pad(&o, SWIM_MTU);
-	out_send(s, &o);
+		wire_out_pad(&o, SWIM_MTU);
+	wire_out_send(s, &o);
 	bump(s, SWIM_STAT_PUSHPULLS, 1);
 }
 
 /* ---- records on the wire ---- */
 
-int h_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+int pp_on_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 {
 	struct out o;
 	uint32_t cnt, sent = 0, k = 0;
@@ -399,28 +399,28 @@ int h_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 	cnt = b[0];
 	o.len = 0;
 	for (uint32_t j = 0; j < cnt; j++) {
-		uint32_t i = find(s, mn_get_be64(b + 1 + 8 * j));
+		uint32_t i = member_find(s, mn_get_be64(b + 1 + 8 * j));
 		if (i == NONE)
 			continue;
 		const struct member *m = &s->m[i];
 		size_t need = 4 + 1 + SWIM_ADDR_LEN + 2 + m->rec->len;
 		uint8_t *p = NULL;
 		if (o.len >= SWIM_BODY_HDR && np)
-			p = out_put(&o, need);
+			p = wire_out_put(&o, need);
 		if (!p) {
 			if (np && k) {
 				*np = (uint8_t)k;
-				out_send(s, &o);
+				wire_out_send(s, &o);
 				sent++;
 			}
 			if (sent >= rx->burst) {
 				bump(s, SWIM_STAT_CAPPED_REPLY, 1);
 				return MN_OK;
 			}
-			out_begin(s, &o, rx->from, SWIM_T_RECORD, rx->cap, &rx->addr);
-			np = out_put(&o, 1);
+			wire_out_begin(s, &o, rx->from, SWIM_T_RECORD, rx->cap, &rx->addr);
+			np = wire_out_put(&o, 1);
 			k = 0;
-			p = np ? out_put(&o, need) : NULL;
+			p = np ? wire_out_put(&o, need) : NULL;
 			if (!p) {
 				/* does not fit the request's size: the peer proves its
 				 * address first, then asks again */
@@ -430,19 +430,19 @@ int h_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 		}
 		mn_put_be32(p, m->inc);
 		p[4] = i == 0 ? SWIM_ALIVE : m->state;
-		waddr_put(p + 5, i == 0 ? &(struct waddr){ .family = 0 } : &m->addr);
+		wire_addr_put(p + 5, i == 0 ? &(struct waddr){ .family = 0 } : &m->addr);
 		mn_put_be16(p + 5 + SWIM_ADDR_LEN, m->rec->len);
 		memcpy(p + 7 + SWIM_ADDR_LEN, m->rec->bytes, m->rec->len);
 		k++;
 	}
 	if (np && k) {
 		*np = (uint8_t)k;
-		out_send(s, &o);
+		wire_out_send(s, &o);
 	}
 	return MN_OK;
 }
 
-int h_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+int pp_on_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 {
 	size_t off = 1;
 	uint32_t cnt;
@@ -457,7 +457,7 @@ int h_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 			return MN_EPROTO;
 		uint16_t len = mn_get_be16(b + off + 5 + SWIM_ADDR_LEN);
 		if (b[off + 4] < SWIM_ALIVE || b[off + 4] > SWIM_DEAD ||
-		    !waddr_get(&w, b + off + 5) || n - off - 7 - SWIM_ADDR_LEN < len)
+		    !wire_addr_get(&w, b + off + 5) || n - off - 7 - SWIM_ADDR_LEN < len)
 			return MN_EPROTO;
 		off += 7 + SWIM_ADDR_LEN + len;
 	}
@@ -469,21 +469,21 @@ int h_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 		struct waddr w;
 		uint16_t len = mn_get_be16(p + 5 + SWIM_ADDR_LEN);
 		uint32_t i;
-		waddr_get(&w, p + 5);
+		wire_addr_get(&w, p + 5);
 		off += 7 + SWIM_ADDR_LEN + len;
-		int err = learn_bytes(s, p + 7 + SWIM_ADDR_LEN, len, &i);
+		int err = member_learn(s, p + 7 + SWIM_ADDR_LEN, len, &i);
 		if (err != MN_OK && err != MN_EEXIST)
 			continue;
 		if (i == NONE)
 			continue;
 		want_done(s, mid(s, i));
 		if (err == MN_OK && i != 0 && s->m[i].state == SWIM_ALIVE)
-			bq_alive(s, i); /* spread the new version */
+			dissem_queue_alive(s, i); /* spread the new version */
 		if (st == SWIM_ALIVE)
-			apply_alive(s, rx, mid(s, i), inc, 0, &w);
+			dissem_apply_alive(s, rx, mid(s, i), inc, 0, &w);
 		else
-			apply_suspect(s, rx, mid(s, i), inc, mid(s, rx->from));
-		if (i != 0 && s->m[i].addr.family == 0 && hint_ok(&w))
+			dissem_apply_suspect(s, rx, mid(s, i), inc, mid(s, rx->from));
+		if (i != 0 && s->m[i].addr.family == 0 && wire_hint_ok(&w))
 			s->m[i].addr = w;
 	}
 	return MN_OK;
@@ -497,7 +497,7 @@ static bool want_due(const struct swim *s, const struct want *w)
 /* Record requests nobody answered: without this, a lost WANT or RECORD
  * leaves the member on its old record until the next push-pull (minutes
  * at scale), since the version's announcements are over by then. */
-void want_retry(struct swim *s)
+void pp_want_retry(struct swim *s)
 {
 	mn_ns next = MN_NEVER;
 
@@ -518,20 +518,20 @@ void want_retry(struct swim *s)
 		}
 		if (to == NONE || to == 0 || to >= s->n || !live(&s->m[to]) ||
 		    s->m[to].state == SWIM_DEAD)
-			to = pick(s, PICK_ALIVE, NULL, 0);
+			to = probe_pick(s, PICK_ALIVE, NULL, 0);
 		if (to == NONE) {
 			w->used = false;
 			continue;
 		}
-		out_begin(s, &o, to, SWIM_T_WANT, SWIM_MTU, NULL);
-		p = out_put(&o, 1);
+		wire_out_begin(s, &o, to, SWIM_T_WANT, SWIM_MTU, NULL);
+		p = wire_out_put(&o, 1);
 		/* this one, and every other due one asked of the same member */
 		for (uint32_t k = j; p && k < SWIM_MAX_WANTS && n < SWIM_WANT_BATCH; k++) {
 			struct want *x = &s->wants[k];
 			uint8_t *q;
 			if (k != j && (!want_due(s, x) || x->tries >= WANT_TRIES || x->from != to))
 				continue;
-			q = out_put(&o, 8);
+			q = wire_out_put(&o, 8);
 			if (!q)
 				break;
 			mn_put_be64(q, x->id);
@@ -546,7 +546,7 @@ void want_retry(struct swim *s)
 			continue;
 		}
 		*p = (uint8_t)n;
-		out_send(s, &o);
+		wire_out_send(s, &o);
 		bump(s, SWIM_STAT_WANTS, 1);
 		next = mn_min_deadline(next, s->now + s->p.probe_interval_ns);
 	}

@@ -17,14 +17,14 @@ mn_ns probe_timeout(const struct swim *s)
 	return s->p.probe_timeout_ns * (s->health + 1);
 }
 
-void health_add(struct swim *s, uint32_t d)
+void probe_health_add(struct swim *s, uint32_t d)
 {
 	uint32_t top = s->p.awareness_max - 1;
 
 	s->health = s->health + d > top ? top : s->health + d;
 }
 
-void health_sub(struct swim *s)
+void probe_health_sub(struct swim *s)
 {
 	if (s->health > 0)
 		s->health--;
@@ -33,22 +33,22 @@ void health_sub(struct swim *s)
 /* cap bounds the datagram: SWIM_MTU for our own probes; for a ping we send
  * on someone's ping-req, that ping-req's reply cap (the target's address
  * may be a hint a third party gave us: it must not become an amplifier). */
-void send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap)
+void probe_send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap)
 {
 	struct out o;
 	uint8_t *p;
 
-	out_begin(s, &o, i, SWIM_T_PING, cap, NULL);
-	p = out_put(&o, 5);
+	wire_out_begin(s, &o, i, SWIM_T_PING, cap, NULL);
+	p = wire_out_put(&o, 5);
 	if (!p)
 		return;
 	mn_put_be32(p, seq);
 	p[4] = 0;
-	piggyback(s, &o);
+	dissem_piggyback(s, &o);
 	/* No token from it yet: pad, so its ack may carry as much as this. */
 	if (s->m[i].tok == 0 && cap >= SWIM_PING_PAD)
-		out_pad(&o, SWIM_PING_PAD);
-	out_send(s, &o);
+		wire_out_pad(&o, SWIM_PING_PAD);
+	wire_out_send(s, &o);
 }
 
 static bool probe_ok(const struct member *m)
@@ -116,7 +116,7 @@ static bool pick_ok(const struct swim *s, uint32_t i, enum pick_kind k)
 
 /* A random member of kind k not in excl: random draws, then a scan from a
  * random start so that one is found whenever it exists. */
-uint32_t pick(struct swim *s, enum pick_kind k, const uint32_t *excl, uint32_t nexcl)
+uint32_t probe_pick(struct swim *s, enum pick_kind k, const uint32_t *excl, uint32_t nexcl)
 {
 	uint32_t n = s->n, start = 0;
 
@@ -156,7 +156,7 @@ static void send_hello(struct swim *s, uint32_t i)
 		return;
 	m->flags |= M_HELLO_SENT;
 	s->hello_sent_at = s->now;
-	t = tx_slot(s);
+	t = wire_tx_slot(s);
 	if (!t) {
 		bump(s, SWIM_STAT_DROP_TX_FULL, 1);
 		return;
@@ -169,7 +169,7 @@ static void send_hello(struct swim *s, uint32_t i)
 	mn_put_be64(t->buf + SEAL_O_TO, mid(s, i));
 	memcpy(t->buf + SWIM_HELLO_HDR, me->bytes, me->len);
 	t->len = (uint16_t)(SWIM_HELLO_HDR + me->len);
-	waddr_to(&m->addr, &t->dst);
+	wire_addr_to(&m->addr, &t->dst);
 	bump(s, SWIM_STAT_HELLOS, 1);
 	bump(s, SWIM_STAT_TX_DGRAMS, 1);
 	bump(s, SWIM_STAT_TX_BYTES, t->len);
@@ -184,7 +184,7 @@ void probe_finish(struct swim *s, bool acked)
 	s->probe.member = NONE;
 	if (acked) {
 		bump(s, SWIM_STAT_ACKS, 1);
-		health_sub(s);
+		probe_health_sub(s);
 		return;
 	}
 	bump(s, SWIM_STAT_PROBES_FAILED, 1);
@@ -208,12 +208,12 @@ void probe_finish(struct swim *s, bool acked)
 	/* Lifeguard: missed nacks say our own receive path may be at fault;
 	 * without any helper a failed probe counts once. */
 	if (s->probe.nhelpers)
-		health_add(s, missed);
+		probe_health_add(s, missed);
 	else
-		health_add(s, 1);
+		probe_health_add(s, 1);
 	/* suspect it, or confirm our own suspicion of it */
 	if (i < s->n && (s->m[i].state == SWIM_ALIVE || s->m[i].state == SWIM_SUSPECT))
-		apply_suspect(s, NULL, mid(s, i), s->m[i].inc, s->self.id);
+		dissem_apply_suspect(s, NULL, mid(s, i), s->m[i].inc, s->self.id);
 }
 
 void probe_start(struct swim *s)
@@ -235,7 +235,7 @@ void probe_start(struct swim *s)
 	 * Conservative: another member's HELLO at this instant also counts. */
 	s->probe.intro = s->m[i].tok != 0 ||
 			 ((s->m[i].flags & M_HELLO_SENT) && s->hello_sent_at != s->now);
-	send_ping(s, i, s->probe.seq, SWIM_MTU);
+	probe_send_ping(s, i, s->probe.seq, SWIM_MTU);
 	bump(s, SWIM_STAT_PINGS, 1);
 }
 
@@ -244,14 +244,14 @@ static void send_ping_req(struct swim *s, uint32_t h, uint32_t seq, uint32_t t)
 	struct out o;
 	uint8_t *p;
 
-	out_begin(s, &o, h, SWIM_T_PING_REQ, SWIM_MTU, NULL);
-	p = out_put(&o, 12);
+	wire_out_begin(s, &o, h, SWIM_T_PING_REQ, SWIM_MTU, NULL);
+	p = wire_out_put(&o, 12);
 	if (!p)
 		return;
 	mn_put_be32(p, seq);
 	mn_put_be64(p + 4, mid(s, t));
-	piggyback(s, &o);
-	out_send(s, &o);
+	dissem_piggyback(s, &o);
+	wire_out_send(s, &o);
 	bump(s, SWIM_STAT_PING_REQS, 1);
 }
 
@@ -265,7 +265,7 @@ static uint32_t ask_helpers(struct swim *s, uint32_t t, uint32_t seq, uint32_t *
 
 	excl[0] = t;
 	while (n < s->p.indirect_checks) {
-		uint32_t h = pick(s, PICK_ALIVE, excl, n + 1);
+		uint32_t h = probe_pick(s, PICK_ALIVE, excl, n + 1);
 		if (h == NONE)
 			break;
 		excl[n + 1] = h;
@@ -284,15 +284,15 @@ void probe_indirect(struct swim *s)
 /* A suspicion of member i ran out: ask it once more, directly (the ping
  * leads with our suspicion, so a live member refutes in its ack) and
  * through indirect_checks others at once (each answers with its own view
- * of i, send_small). Acks of this seq match no probe: only the updates
+ * of i, probe_send_small). Acks of this seq match no probe: only the updates
  * they carry count, and only a higher incarnation ends the suspicion. */
-void last_call(struct swim *s, uint32_t i)
+void probe_last_call(struct swim *s, uint32_t i)
 {
 	uint32_t helpers[SWIM_MAX_INDIRECT];
 	uint32_t seq = ++s->seq;
 
 	if (s->m[i].addr.family)
-		send_ping(s, i, seq, SWIM_MTU);
+		probe_send_ping(s, i, seq, SWIM_MTU);
 	ask_helpers(s, i, seq, helpers);
 	bump(s, SWIM_STAT_LAST_CALLS, 1);
 }
@@ -305,56 +305,56 @@ void last_call(struct swim *s, uint32_t i)
  * ends a suspicion whose refutation this requester missed while it spread
  * (swim-loss-1k-1h seed 1: 998 of 999 members took a refutation, the last
  * never got one copy in 72 s and declared a live member dead). */
-void send_small(struct swim *s, uint32_t to, uint8_t type, uint32_t seq, size_t cap,
-		bool items, uint32_t about)
+void probe_send_small(struct swim *s, uint32_t to, uint8_t type, uint32_t seq, size_t cap,
+		      bool items, uint32_t about)
 {
 	struct out o;
 	uint8_t *p;
 
-	out_begin(s, &o, to, type, cap, NULL);
-	p = out_put(&o, 4);
+	wire_out_begin(s, &o, to, type, cap, NULL);
+	p = wire_out_put(&o, 4);
 	if (!p)
 		return;
 	mn_put_be32(p, seq);
 	if (about != NONE && about < s->n && s->m[about].state == SWIM_ALIVE &&
-	    (p = out_put(&o, SWIM_ITEM_ALIVE_LEN)) != NULL)
-		put_alive_item(s, p, about, s->m[about].inc);
+	    (p = wire_out_put(&o, SWIM_ITEM_ALIVE_LEN)) != NULL)
+		dissem_put_alive_item(s, p, about, s->m[about].inc);
 	if (items)
-		piggyback(s, &o);
-	out_send(s, &o);
+		dissem_piggyback(s, &o);
+	wire_out_send(s, &o);
 }
 
 /* ---- handlers ---- */
 
-int h_ping(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+int probe_on_ping(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 {
 	struct out o;
 	uint8_t *p;
 
-	if (n < 5 || items_check(b + 5, n - 5) != MN_OK)
+	if (n < 5 || dissem_items_check(b + 5, n - 5) != MN_OK)
 		return MN_EPROTO;
-	items_apply(s, rx, b + 5, n - 5);
-	out_begin(s, &o, rx->from, SWIM_T_ACK, rx->cap, &rx->addr);
-	p = out_put(&o, 4);
+	dissem_items_apply(s, rx, b + 5, n - 5);
+	wire_out_begin(s, &o, rx->from, SWIM_T_ACK, rx->cap, &rx->addr);
+	p = wire_out_put(&o, 4);
 	if (!p)
 		return MN_OK;
 	memcpy(p, b, 4);
-	piggyback(s, &o);
+	dissem_piggyback(s, &o);
 	if (!rx->proven)
 		bump(s, SWIM_STAT_CAPPED_REPLY, 1);
-	out_send(s, &o);
+	wire_out_send(s, &o);
 	return MN_OK;
 }
 
-int h_ack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+int probe_on_ack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 {
 	uint32_t seq;
 	struct probe *pr = &s->probe;
 
-	if (n < 4 || items_check(b + 4, n - 4) != MN_OK)
+	if (n < 4 || dissem_items_check(b + 4, n - 4) != MN_OK)
 		return MN_EPROTO;
 	seq = mn_get_be32(b);
-	items_apply(s, rx, b + 4, n - 4);
+	dissem_items_apply(s, rx, b + 4, n - 4);
 	if (pr->member != NONE && seq == pr->seq) {
 		if (rx->from == pr->member) {
 			probe_finish(s, true);
@@ -372,24 +372,24 @@ int h_ack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 		struct relay *r = &s->relay[j];
 		if (r->used && r->our_seq == seq && r->target == rx->from) {
 			r->used = false;
-			send_small(s, r->requester, SWIM_T_ACK, r->req_seq, r->cap, false, r->target);
+			probe_send_small(s, r->requester, SWIM_T_ACK, r->req_seq, r->cap, false, r->target);
 		}
 	}
 	return MN_OK;
 }
 
-int h_ping_req(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+int probe_on_ping_req(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 {
 	uint32_t seq, t;
 	struct relay *r = NULL;
 
-	if (n < 12 || items_check(b + 12, n - 12) != MN_OK)
+	if (n < 12 || dissem_items_check(b + 12, n - 12) != MN_OK)
 		return MN_EPROTO;
 	seq = mn_get_be32(b);
-	items_apply(s, rx, b + 12, n - 12);
-	t = find(s, mn_get_be64(b + 4));
+	dissem_items_apply(s, rx, b + 12, n - 12);
+	t = member_find(s, mn_get_be64(b + 4));
 	if (t == NONE || t == 0 || t == rx->from || !probe_ok(&s->m[t])) {
-		send_small(s, rx->from, SWIM_T_NACK, seq, rx->cap, false, NONE);
+		probe_send_small(s, rx->from, SWIM_T_NACK, seq, rx->cap, false, NONE);
 		return MN_OK;
 	}
 	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++) {
@@ -411,19 +411,19 @@ int h_ping_req(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 	r->nack_at = s->now + s->p.probe_timeout_ns * NACK_PCT / 100;
 	r->expire = s->now + s->p.probe_interval_ns;
 	r->cap = rx->cap;
-	send_ping(s, t, r->our_seq, rx->cap);
+	probe_send_ping(s, t, r->our_seq, rx->cap);
 	return MN_OK;
 }
 
-int h_nack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+int probe_on_nack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 {
 	struct probe *pr = &s->probe;
 	uint32_t seq;
 
-	if (n < 4 || items_check(b + 4, n - 4) != MN_OK)
+	if (n < 4 || dissem_items_check(b + 4, n - 4) != MN_OK)
 		return MN_EPROTO;
 	seq = mn_get_be32(b);
-	items_apply(s, rx, b + 4, n - 4);
+	dissem_items_apply(s, rx, b + 4, n - 4);
 	if (pr->member == NONE || seq != pr->seq)
 		return MN_OK;
 	for (uint32_t j = 0; j < pr->nhelpers; j++) {
@@ -440,7 +440,7 @@ int h_nack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
  * Verifying costs up to four Ed25519 checks, so unknown senders share a
  * budget of SWIM_HELLO_PER_SEC (burst SWIM_HELLO_BURST); a known sender
  * costs one lookup and a drop. */
-int h_hello(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size_t len)
+int probe_on_hello(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size_t len)
 {
 	uint64_t id_from = mn_get_be64(buf + SEAL_O_FROM);
 	uint32_t i;
@@ -454,7 +454,7 @@ int h_hello(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size
 		bump(s, SWIM_STAT_DROP_NOT_FOR_US, 1);
 		return MN_EAUTH;
 	}
-	if (find(s, id_from) != NONE) {
+	if (member_find(s, id_from) != NONE) {
 		bump(s, SWIM_STAT_DROP_HELLO, 1);
 		return MN_EEXIST;
 	}
@@ -466,16 +466,16 @@ int h_hello(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size
 	size_t rlen = len - SWIM_HELLO_HDR;
 	struct rec_member dm;
 	if (rec_member_decode(&dm, r, rlen) != MN_OK || seal_key_id(dm.adm.node_pk) != id_from ||
-	    is_revoked(s, dm.adm.node_pk) || is_revoked(s, dm.invite.invite_pk) ||
-	    is_revoked(s, dm.adm.admitter_pk) ||
-	    (dm.invite.signer == REC_BY_ADMIN && is_revoked(s, dm.invite.grant.admin_pk)) ||
-	    (dm.adm.admitter == REC_BY_MEMBER && find_pk(s, dm.adm.admitter_pk) == NONE)) {
+	    member_key_revoked(s, dm.adm.node_pk) || member_key_revoked(s, dm.invite.invite_pk) ||
+	    member_key_revoked(s, dm.adm.admitter_pk) ||
+	    (dm.invite.signer == REC_BY_ADMIN && member_key_revoked(s, dm.invite.grant.admin_pk)) ||
+	    (dm.adm.admitter == REC_BY_MEMBER && member_find_pk(s, dm.adm.admitter_pk) == NONE)) {
 		bump(s, SWIM_STAT_DROP_HELLO, 1);
 		return MN_EPROTO;
 	}
 	const struct swim_rec *known = s->store.find ? s->store.find(s->store.ctx, r, rlen) : NULL;
 	if (known) {
-		release(s, known);
+		member_release(s, known);
 		goto learn;
 	}
 	if (s->now - s->hello_at >= MN_NS_PER_SEC / SWIM_HELLO_PER_SEC) {
@@ -491,12 +491,12 @@ int h_hello(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size
 	}
 	s->hello_tokens--;
 learn:
-	err = learn_bytes(s, r, rlen, &i);
+	err = member_learn(s, r, rlen, &i);
 	if (err) {
 		bump(s, SWIM_STAT_DROP_HELLO, 1);
 		return err;
 	}
-	set_hint(s, i, from, false);
-	bq_alive(s, i);
+	member_set_addr(s, i, from, false);
+	dissem_queue_alive(s, i);
 	return MN_OK;
 }

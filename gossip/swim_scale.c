@@ -91,7 +91,7 @@ static uint64_t log10_milli(uint64_t x)
 	return (log2_q16(x) * UINT64_C(1292913987) * 1000 + (UINT64_C(1) << 47)) >> 48;
 }
 
-uint32_t members_n(const struct swim *s)
+uint32_t scale_n(const struct swim *s)
 {
 	return s->nlive ? s->nlive : 1;
 }

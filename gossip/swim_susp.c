@@ -8,12 +8,12 @@
 
 static uint32_t susp_k(const struct swim *s)
 {
-	return scale_k(&s->p, members_n(s));
+	return scale_k(&s->p, scale_n(s));
 }
 
 static mn_ns susp_timeout(const struct swim *s, uint32_t c)
 {
-	return scale_timeout(&s->p, members_n(s), c);
+	return scale_timeout(&s->p, scale_n(s), c);
 }
 
 static bool heap_less(const struct swim *s, uint32_t a, uint32_t b)
@@ -34,7 +34,7 @@ static void heap_swap(struct swim *s, uint32_t a, uint32_t b)
 	s->sp[s->heap[b]].heap = b;
 }
 
-void heap_fix(struct swim *s, uint32_t pos)
+void susp_heap_fix(struct swim *s, uint32_t pos)
 {
 	while (pos > 0 && heap_less(s, pos, (pos - 1) / 2)) {
 		heap_swap(s, pos, (pos - 1) / 2);
@@ -104,7 +104,7 @@ void susp_start(struct swim *s, uint32_t i, uint32_t acc)
 	p->deadline = s->now + susp_timeout(s, 0);
 	p->heap = s->heap_n;
 	s->heap[s->heap_n++] = slot;
-	heap_fix(s, p->heap);
+	susp_heap_fix(s, p->heap);
 	s->m[i].susp = slot;
 	bump(s, SWIM_STAT_SUSPICIONS, 1);
 }
@@ -131,7 +131,7 @@ bool susp_confirm(struct swim *s, uint32_t i, uint32_t acc)
 	 * member die at the next timer without them */
 	if (!p->last_call && mn_time_before(d, p->deadline)) {
 		p->deadline = d;
-		heap_fix(s, p->heap);
+		susp_heap_fix(s, p->heap);
 	}
 	return true;
 }
@@ -147,7 +147,7 @@ void susp_end(struct swim *s, uint32_t i)
 	s->heap_n--;
 	if (pos != s->heap_n) {
 		heap_swap(s, pos, s->heap_n);
-		heap_fix(s, pos);
+		susp_heap_fix(s, pos);
 	}
 	s->sp[slot].member = NONE;
 	s->sp[slot].heap = s->sp_free;

@@ -97,7 +97,7 @@ static void tomb_reidx(struct tombs *tb)
 	memset(tb->idx, 0xff, ((size_t)tb->idx_mask + 1) * sizeof(*tb->idx));
 	for (uint32_t k = 0; k < tb->n; k++)
 		if (!(tb->t[k].flags & T_VOID))
-			idx_put(tb->idx, tb->idx_mask, seal_key_id(tb->t[k].target), k);
+			member_idx_put(tb->idx, tb->idx_mask, seal_key_id(tb->t[k].target), k);
 }
 
 /* Each live slot whose target is pk, from *pos (start at pk's home
@@ -254,7 +254,7 @@ static int tomb_insert(struct tombs *tb, const uint8_t *b, size_t len, const str
 	tb->ord[pos].slot = k;
 	tb->live++;
 	tomb_px(tb, pos);
-	idx_put(tb->idx, tb->idx_mask, seal_key_id(e->target), k);
+	member_idx_put(tb->idx, tb->idx_mask, seal_key_id(e->target), k);
 	if (!(flags & T_EFFECTIVE))
 		tb->pending++;
 	*out = k;
@@ -283,7 +283,7 @@ static void tomb_emit(struct swim *s, uint32_t k)
 {
 	const struct tomb *t = &s->tombs.t[k];
 	struct swim_event ev;
-	uint32_t i = find_pk(s, t->target);
+	uint32_t i = member_find_pk(s, t->target);
 
 	if (!s->event)
 		return;
@@ -455,7 +455,7 @@ void tomb_piggyback(struct swim *s, struct out *o)
 {
 	struct tombs *tb = &s->tombs;
 	bool picked[SWIM_MAX_TOMB_BCAST] = { false };
-	uint32_t limit = TOMB_RETRANSMIT_MULT * retransmit_limit(s), u = 0;
+	uint32_t limit = TOMB_RETRANSMIT_MULT * dissem_retransmit_limit(s), u = 0;
 
 	if (tb->ntx == 0)
 		return;
@@ -470,7 +470,7 @@ void tomb_piggyback(struct swim *s, struct out *o)
 			break;
 		picked[best] = true;
 		t = &tb->t[tb->tx[best].slot];
-		p = out_put(o, SWIM_ITEM_REVOKE_HDR + t->len);
+		p = wire_out_put(o, SWIM_ITEM_REVOKE_HDR + t->len);
 		if (!p)
 			continue; /* a root one (110 bytes) may still fit */
 		put_tomb_item(p, t);
@@ -519,9 +519,9 @@ size_t tomb_pp_len(const uint8_t *p, size_t avail)
 	if (p[0] == SWIM_I_REVOKE)
 		return tomb_item_len(p, avail);
 	if (p[0] == SWIM_I_TRANGE)
-		return avail >= SWIM_ITEM_RANGE_LEN && range_ok(p[1], mn_get_be64(p + 2)) ?
+		return avail >= SWIM_ITEM_RANGE_LEN && pp_range_ok(p[1], mn_get_be64(p + 2)) ?
 			       SWIM_ITEM_RANGE_LEN : 0;
-	if (avail < SWIM_ITEM_TLIST_HDR || !range_ok(p[1], mn_get_be64(p + 2)) || p[10] > 1)
+	if (avail < SWIM_ITEM_TLIST_HDR || !pp_range_ok(p[1], mn_get_be64(p + 2)) || p[10] > 1)
 		return 0;
 	len = SWIM_ITEM_TLIST_HDR + (size_t)p[11] * 8;
 	if (avail < len)
@@ -543,7 +543,7 @@ static void put_trange(uint8_t *p, const struct tombs *tb, uint32_t bits, uint64
 	uint64_t h;
 
 	tomb_sum(tb, bits, prefix, &h, &c);
-	put_range(p, bits, prefix, c, h);
+	pp_put_range(p, bits, prefix, c, h);
 	p[0] = SWIM_I_TRANGE;
 }
 
@@ -558,7 +558,7 @@ static void tomb_put_list(struct swim *s, struct ppw *w, uint32_t bits, uint64_t
 	if (tb->live)
 		tomb_span(tb, bits, prefix, &lo, &hi);
 	n = hi - lo > SWIM_TLIST_MAX ? SWIM_TLIST_MAX : hi - lo;
-	p = ppw_put(s, w, SWIM_ITEM_TLIST_HDR + (size_t)n * 8);
+	p = pp_reply_put(s, w, SWIM_ITEM_TLIST_HDR + (size_t)n * 8);
 	if (!p)
 		return;
 	p[0] = SWIM_I_TLIST;
@@ -602,7 +602,7 @@ size_t tomb_pp(struct swim *s, struct ppw *w, const uint8_t *p, uint32_t *work)
 			return SWIM_ITEM_RANGE_LEN;
 		if (bits == 64 || mine_n + theirs_n <= SWIM_TLIST_MAX) {
 			tomb_put_list(s, w, bits, prefix, true);
-		} else if ((q = ppw_put(s, w, 16 * SWIM_ITEM_RANGE_LEN)) != NULL) {
+		} else if ((q = pp_reply_put(s, w, 16 * SWIM_ITEM_RANGE_LEN)) != NULL) {
 			for (uint32_t c = 0; c < 16; c++)
 				put_trange(q + c * SWIM_ITEM_RANGE_LEN, tb, bits + 4,
 					   prefix | ((uint64_t)c << (60 - bits)));
@@ -620,7 +620,7 @@ size_t tomb_pp(struct swim *s, struct ppw *w, const uint8_t *p, uint32_t *work)
 		uint64_t theirs = j < ne ? mn_get_be64(ids + 8 * j) : 0;
 		if (j == ne || (k < hi && tb->ord[k].id < theirs)) {
 			const struct tomb *t = &tb->t[tb->ord[k].slot];
-			uint8_t *q = w->full ? NULL : ppw_put(s, w, SWIM_ITEM_REVOKE_HDR + t->len);
+			uint8_t *q = w->full ? NULL : pp_reply_put(s, w, SWIM_ITEM_REVOKE_HDR + t->len);
 			if (q)
 				put_tomb_item(q, t);
 			k++;
@@ -636,7 +636,7 @@ size_t tomb_pp(struct swim *s, struct ppw *w, const uint8_t *p, uint32_t *work)
 		uint8_t *q;
 		if (hi - lo <= SWIM_TLIST_MAX)
 			tomb_put_list(s, w, bits, prefix, false);
-		else if ((q = ppw_put(s, w, SWIM_ITEM_RANGE_LEN)) != NULL)
+		else if ((q = pp_reply_put(s, w, SWIM_ITEM_RANGE_LEN)) != NULL)
 			put_trange(q, tb, bits, prefix);
 	}
 	return SWIM_ITEM_TLIST_HDR + (size_t)ne * 8;
@@ -645,7 +645,7 @@ size_t tomb_pp(struct swim *s, struct ppw *w, const uint8_t *p, uint32_t *work)
 /* The opening's second item: the root range of our tombstone ids. */
 void tomb_pp_open(struct swim *s, struct out *o)
 {
-	uint8_t *p = out_put(o, SWIM_ITEM_RANGE_LEN);
+	uint8_t *p = wire_out_put(o, SWIM_ITEM_RANGE_LEN);
 
 	if (p)
 		put_trange(p, &s->tombs, 0, 0);
@@ -665,5 +665,5 @@ int swim_restore_revoke(struct swim *s, const uint8_t *tomb, size_t len, struct 
 
 bool swim_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN])
 {
-	return is_revoked(s, pk);
+	return member_key_revoked(s, pk);
 }

@@ -3,7 +3,7 @@
  */
 #include "swim_internal.h"
 
-void waddr_from(struct waddr *w, const struct mn_addr *a)
+void wire_addr_from(struct waddr *w, const struct mn_addr *a)
 {
 	memset(w, 0, sizeof(*w));
 	if (!a)
@@ -26,7 +26,7 @@ void waddr_from(struct waddr *w, const struct mn_addr *a)
 	}
 }
 
-void waddr_to(const struct waddr *w, struct mn_addr *a)
+void wire_addr_to(const struct waddr *w, struct mn_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (w->family == 4) {
@@ -42,7 +42,7 @@ void waddr_to(const struct waddr *w, struct mn_addr *a)
 	}
 }
 
-void waddr_put(uint8_t *p, const struct waddr *w)
+void wire_addr_put(uint8_t *p, const struct waddr *w)
 {
 	p[0] = w->family;
 	memcpy(p + 1, w->ip, 16);
@@ -50,7 +50,7 @@ void waddr_put(uint8_t *p, const struct waddr *w)
 }
 
 /* false for a family byte we do not know, or address bytes past an IPv4. */
-bool waddr_get(struct waddr *w, const uint8_t *p)
+bool wire_addr_get(struct waddr *w, const uint8_t *p)
 {
 	static const uint8_t zero[16];
 
@@ -68,7 +68,7 @@ bool waddr_get(struct waddr *w, const uint8_t *p)
 /* An address a third party may point us at: global or private unicast only
  * (not unspecified, loopback, link-local, multicast, broadcast or reserved),
  * so a member cannot aim our probes at our own host or a whole segment. */
-bool hint_ok(const struct waddr *w)
+bool wire_hint_ok(const struct waddr *w)
 {
 	static const uint8_t zero[10];
 	const uint8_t *ip = w->ip;
@@ -86,7 +86,7 @@ bool hint_ok(const struct waddr *w)
 
 /* ---- keys, tokens, output ---- */
 
-const struct seal_keys *keys_for(struct swim *s, uint32_t i)
+const struct seal_keys *wire_keys(struct swim *s, uint32_t i)
 {
 	struct kcache *c = &s->kc[i % SWIM_KEYCACHE];
 
@@ -116,7 +116,7 @@ static uint64_t tok_make(const struct swim *s, uint32_t i, const struct waddr *a
 	return t ? t : 1;
 }
 
-bool tok_check(const struct swim *s, uint32_t i, const struct waddr *a, uint64_t echo)
+bool wire_tok_check(const struct swim *s, uint32_t i, const struct waddr *a, uint64_t echo)
 {
 	uint64_t e = s->now / TOK_EPOCH_NS;
 	/* the epoch before the first one after mono wraps is the last one */
@@ -129,8 +129,8 @@ bool tok_check(const struct swim *s, uint32_t i, const struct waddr *a, uint64_t
 
 /* Start a message to member i. dgram_cap bounds the whole datagram; dst
  * NULL means the member's address. */
-void out_begin(struct swim *s, struct out *o, uint32_t i, uint8_t type, size_t dgram_cap,
-	       const struct waddr *dst)
+void wire_out_begin(struct swim *s, struct out *o, uint32_t i, uint8_t type, size_t dgram_cap,
+		    const struct waddr *dst)
 {
 	if (dgram_cap > SWIM_MTU)
 		dgram_cap = SWIM_MTU;
@@ -148,7 +148,7 @@ void out_begin(struct swim *s, struct out *o, uint32_t i, uint8_t type, size_t d
 	o->len = SWIM_BODY_HDR;
 }
 
-uint8_t *out_put(struct out *o, size_t n)
+uint8_t *wire_out_put(struct out *o, size_t n)
 {
 	uint8_t *p;
 
@@ -159,7 +159,7 @@ uint8_t *out_put(struct out *o, size_t n)
 	return p;
 }
 
-void out_pad(struct out *o, size_t dgram_len)
+void wire_out_pad(struct out *o, size_t dgram_len)
 {
 	size_t want = dgram_len > SEAL_OVERHEAD ? dgram_len - SEAL_OVERHEAD : 0;
 
@@ -171,7 +171,7 @@ void out_pad(struct out *o, size_t dgram_len)
 	}
 }
 
-struct txd *tx_slot(struct swim *s)
+struct txd *wire_tx_slot(struct swim *s)
 {
 	if (s->tx_n == s->tx_cap) {
 		uint32_t cap = s->tx_cap ? s->tx_cap * 2 : 4;
@@ -188,7 +188,7 @@ struct txd *tx_slot(struct swim *s)
 	return &s->tx[(s->tx_head + s->tx_n++) % s->tx_cap];
 }
 
-void out_send(struct swim *s, struct out *o)
+void wire_out_send(struct swim *s, struct out *o)
 {
 	const struct seal_keys *k;
 	struct txd *t;
@@ -196,10 +196,10 @@ void out_send(struct swim *s, struct out *o)
 
 	if (o->len < SWIM_BODY_HDR || o->dst.family == 0)
 		return;
-	k = keys_for(s, o->to);
+	k = wire_keys(s, o->to);
 	if (!k)
 		return;
-	t = tx_slot(s);
+	t = wire_tx_slot(s);
 	if (!t) {
 		bump(s, SWIM_STAT_DROP_TX_FULL, 1);
 		return;
@@ -210,7 +210,7 @@ void out_send(struct swim *s, struct out *o)
 		return;
 	}
 	t->len = (uint16_t)len;
-	waddr_to(&o->dst, &t->dst);
+	wire_addr_to(&o->dst, &t->dst);
 	bump(s, SWIM_STAT_TX_DGRAMS, 1);
 	bump(s, SWIM_STAT_TX_BYTES, len);
 }
