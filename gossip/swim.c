@@ -213,7 +213,7 @@ out:
 
 int swim_poll_tx(struct swim *s, uint8_t *buf, size_t cap, size_t *len, struct mn_addr *dst)
 {
-	struct txd *t;
+	struct tx_dgram *t;
 
 	if (s->tx_n == 0)
 		return 0;
@@ -235,13 +235,13 @@ mn_ns swim_next_deadline(const struct swim *s)
 	if (s->probe.member != NONE)
 		d = mn_min_deadline(d, s->probe.indirect ? s->probe.end : s->probe.ack_at);
 	if (s->heap_n)
-		d = mn_min_deadline(d, s->sp[s->heap[0]].deadline);
+		d = mn_min_deadline(d, s->susps[s->heap[0]].deadline);
 	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++) {
 		const struct relay *r = &s->relay[j];
 		if (r->used)
 			d = mn_min_deadline(d, r->nacked ? r->expire : r->nack_at);
 	}
-	if ((s->bq_n || s->tombs.ntx) && s->p.gossip_nodes)
+	if ((s->nqueued || s->tombs.ntx) && s->p.gossip_nodes)
 		d = mn_min_deadline(d, s->next_gossip);
 	if (s->p.pushpull_interval_ns)
 		d = mn_min_deadline(d, s->next_pp);
@@ -263,8 +263,8 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 	 * one observer of 1,000 declared a live member dead). Costs 1 +
 	 * 2 x indirect_checks datagrams per suspicion that runs out, and
 	 * 2 x probe_timeout on the detection bound (doc/gossip.md §8). */
-	while (s->heap_n && mn_time_after_eq(t, s->sp[s->heap[0]].deadline)) {
-		struct susp *sp = &s->sp[s->heap[0]];
+	while (s->heap_n && mn_time_after_eq(t, s->susps[s->heap[0]].deadline)) {
+		struct susp *sp = &s->susps[s->heap[0]];
 		uint32_t i = sp->member;
 		if (!sp->last_call) {
 			sp->last_call = true;
@@ -311,7 +311,7 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 			bump(s, SWIM_STAT_DEAD_PROBES, 1);
 		}
 	}
-	if ((s->bq_n || s->tombs.ntx) && s->p.gossip_nodes &&
+	if ((s->nqueued || s->tombs.ntx) && s->p.gossip_nodes &&
 	    mn_time_after_eq(t, s->next_gossip)) {
 		s->next_gossip = t + s->p.gossip_interval_ns;
 		dissem_round(s);
@@ -404,10 +404,10 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	s->event_ctx = cfg->event_ctx;
 	s->now = now.mono;
 	s->probe.member = NONE;
-	s->sp_free = NONE;
+	s->susp_free = NONE;
 	s->want_next = MN_NEVER;
 	for (uint32_t j = 0; j < SWIM_KEYCACHE; j++)
-		s->kc[j].member = NONE;
+		s->keycache[j].member = NONE;
 	/* The boot number, not the wall clock, keeps this boot's counters above
 	 * every earlier boot's (a clock behind the last boot would otherwise
 	 * silence us to every peer for the whole boot). */
@@ -475,16 +475,16 @@ void swim_del(struct swim *s)
 	if (!s)
 		return;
 	for (uint32_t i = 0; i < s->n; i++)
-		if (live(&s->m[i]))
+		if (present(&s->m[i]))
 			member_release(s, s->m[i].rec);
 	free(s->m);
 	free(s->idx);
 	free(s->leaf_hash);
 	free(s->leaf_count);
 	free(s->leaf_head);
-	free(s->bq);
-	free(s->bq_ord);
-	free(s->sp);
+	free(s->queue);
+	free(s->queue_order);
+	free(s->susps);
 	free(s->heap);
 	free(s->tx);
 	tomb_free(s);
@@ -542,7 +542,7 @@ int swim_set_addr(struct swim *s, const uint8_t pk[REC_PK_LEN], const struct mn_
 {
 	uint32_t i = member_find_pk(s, pk);
 
-	if (i == NONE || !live(&s->m[i]))
+	if (i == NONE || !present(&s->m[i]))
 		return MN_ENOENT;
 	member_set_addr(s, i, addr, true);
 	return MN_OK;
@@ -564,7 +564,7 @@ uint32_t swim_remove(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_tim
 	s->now = now.mono;
 	for (uint32_t i = 1; i < s->n; i++) {
 		const struct swim_rec *r = s->m[i].rec;
-		if (!live(&s->m[i]))
+		if (!present(&s->m[i]))
 			continue;
 		if (memcmp(r->pk, pk, REC_PK_LEN) == 0 || memcmp(r->invite_pk, pk, REC_PK_LEN) == 0 ||
 		    memcmp(r->admitter_pk, pk, REC_PK_LEN) == 0 ||
@@ -578,7 +578,7 @@ uint32_t swim_remove(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_tim
 		pass = 0;
 		for (uint32_t i = 1; i < s->n; i++) {
 			const struct swim_rec *r = s->m[i].rec;
-			if (live(&s->m[i]) && r->admitter_kind == REC_BY_MEMBER &&
+			if (present(&s->m[i]) && r->admitter_kind == REC_BY_MEMBER &&
 			    member_find_pk(s, r->admitter_pk) == NONE) {
 				member_remove(s, i);
 				pass++;
@@ -609,12 +609,12 @@ int swim_member(const struct swim *s, const uint8_t pk[REC_PK_LEN], struct swim_
 
 void swim_counts(const struct swim *s, struct swim_counts *out)
 {
-	out->members = s->nlive;
+	out->members = s->npresent;
 	out->alive = s->nalive;
 	out->suspect = s->nsuspect;
 	out->dead = s->ndead;
-	out->queued = s->bq_n;
-	out->tombs = s->tombs.live;
+	out->queued = s->nqueued;
+	out->tombs = s->tombs.nvalid;
 }
 
 uint32_t swim_health(const struct swim *s)

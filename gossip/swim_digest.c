@@ -31,7 +31,7 @@ static uint64_t view_hash(const struct swim *s, uint32_t i)
 	uint8_t in[1 + 8 + 8 + 1];
 
 	in[0] = 'v';
-	mn_put_be64(in + 1, mid(s, i));
+	mn_put_be64(in + 1, member_id(s, i));
 	mn_put_be64(in + 9, m->rec->version);
 	in[17] = m->state == SWIM_DEAD ? 0 : 1;
 	return sip(s->dkey, in, sizeof(in));
@@ -39,14 +39,14 @@ static uint64_t view_hash(const struct swim *s, uint32_t i)
 
 static uint32_t leaf_of(const struct swim *s, uint64_t id)
 {
-	return (uint32_t)(id >> (64 - s->lb));
+	return (uint32_t)(id >> (64 - s->leaf_bits));
 }
 
 /* Add or remove (XOR) member i's contribution to its leaf and the view. */
 void digest_toggle(struct swim *s, uint32_t i)
 {
 	const struct member *m = &s->m[i];
-	uint64_t id = mid(s, i);
+	uint64_t id = member_id(s, i);
 
 	s->leaf_hash[leaf_of(s, id)] ^= entry_hash(s, id, m->rec->version, m->inc, m->state);
 	s->view ^= view_hash(s, i);
@@ -54,7 +54,7 @@ void digest_toggle(struct swim *s, uint32_t i)
 
 void digest_link(struct swim *s, uint32_t i)
 {
-	uint32_t l = leaf_of(s, mid(s, i));
+	uint32_t l = leaf_of(s, member_id(s, i));
 
 	s->m[i].leaf_next = s->leaf_head[l];
 	s->leaf_head[l] = i;
@@ -63,7 +63,7 @@ void digest_link(struct swim *s, uint32_t i)
 
 void digest_unlink(struct swim *s, uint32_t i)
 {
-	uint32_t l = leaf_of(s, mid(s, i));
+	uint32_t l = leaf_of(s, member_id(s, i));
 	uint32_t *pp = &s->leaf_head[l];
 
 	while (*pp != NONE && *pp != i)
@@ -74,10 +74,10 @@ void digest_unlink(struct swim *s, uint32_t i)
 	}
 }
 
-/* Rebuild the leaves with lb bits (grown as members arrive). */
-int digest_resize(struct swim *s, uint32_t lb)
+/* Rebuild the leaves with leaf_bits bits (grown as members arrive). */
+int digest_resize(struct swim *s, uint32_t leaf_bits)
 {
-	size_t nl = (size_t)1 << lb;
+	size_t nl = (size_t)1 << leaf_bits;
 	uint64_t *h = calloc(nl, sizeof(*h));
 	uint32_t *c = calloc(nl, sizeof(*c));
 	uint32_t *hd = malloc(nl * sizeof(*hd));
@@ -95,11 +95,11 @@ int digest_resize(struct swim *s, uint32_t lb)
 	s->leaf_hash = h;
 	s->leaf_count = c;
 	s->leaf_head = hd;
-	s->lb = lb;
+	s->leaf_bits = leaf_bits;
 	for (uint32_t i = 0; i < s->n; i++) {
-		if (!live(&s->m[i]))
+		if (!present(&s->m[i]))
 			continue;
-		uint64_t id = mid(s, i);
+		uint64_t id = member_id(s, i);
 		digest_link(s, i);
 		s->leaf_hash[leaf_of(s, id)] ^= entry_hash(s, id, s->m[i].rec->version, s->m[i].inc,
 							   s->m[i].state);
@@ -115,16 +115,16 @@ void digest_range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
 	uint64_t mask = pmask(bits);
 	uint32_t lo, span;
 
-	if (bits <= s->lb) {
-		lo = (uint32_t)(prefix >> (64 - s->lb));
-		span = UINT32_C(1) << (s->lb - bits);
+	if (bits <= s->leaf_bits) {
+		lo = (uint32_t)(prefix >> (64 - s->leaf_bits));
+		span = UINT32_C(1) << (s->leaf_bits - bits);
 	} else {
-		lo = (uint32_t)(prefix >> (64 - s->lb));
+		lo = (uint32_t)(prefix >> (64 - s->leaf_bits));
 		span = 1;
 	}
 	for (uint32_t l = lo; l < lo + span; l++)
 		for (uint32_t i = s->leaf_head[l]; i != NONE; i = s->m[i].leaf_next)
-			if ((mid(s, i) & mask) == prefix && !fn(s, i, ctx))
+			if ((member_id(s, i) & mask) == prefix && !fn(s, i, ctx))
 				return;
 }
 
@@ -134,17 +134,17 @@ void digest_range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint
 	uint64_t h = 0, mask = pmask(bits);
 	uint32_t c = 0;
 
-	if (bits <= s->lb) {
-		uint32_t lo = (uint32_t)(prefix >> (64 - s->lb));
-		uint32_t span = UINT32_C(1) << (s->lb - bits);
+	if (bits <= s->leaf_bits) {
+		uint32_t lo = (uint32_t)(prefix >> (64 - s->leaf_bits));
+		uint32_t span = UINT32_C(1) << (s->leaf_bits - bits);
 		for (uint32_t l = lo; l < lo + span; l++) {
 			h ^= s->leaf_hash[l];
 			c += s->leaf_count[l];
 		}
 	} else {
-		uint32_t l = (uint32_t)(prefix >> (64 - s->lb));
+		uint32_t l = (uint32_t)(prefix >> (64 - s->leaf_bits));
 		for (uint32_t i = s->leaf_head[l]; i != NONE; i = s->m[i].leaf_next) {
-			uint64_t id = mid(s, i);
+			uint64_t id = member_id(s, i);
 			if ((id & mask) == prefix) {
 				h ^= entry_hash(s, id, s->m[i].rec->version, s->m[i].inc,
 						s->m[i].state);

@@ -11,81 +11,81 @@ uint32_t dissem_retransmit_limit(const struct swim *s)
 	return scale_retransmit(&s->p, scale_n(s));
 }
 
-static bool bq_less(const struct swim *s, uint16_t a, uint16_t b)
+static bool queue_less(const struct swim *s, uint16_t a, uint16_t b)
 {
-	const struct bcast *x = &s->bq[a], *y = &s->bq[b];
+	const struct update *x = &s->queue[a], *y = &s->queue[b];
 
 	return x->transmits < y->transmits ||
 	       (x->transmits == y->transmits && x->order > y->order);
 }
 
-static void bq_unorder(struct swim *s, uint16_t slot)
+static void queue_unorder(struct swim *s, uint16_t slot)
 {
-	for (uint32_t i = 0; i < s->bq_n; i++) {
-		if (s->bq_ord[i] == slot) {
-			memmove(s->bq_ord + i, s->bq_ord + i + 1,
-				(s->bq_n - i - 1) * sizeof(*s->bq_ord));
-			s->bq_n--;
+	for (uint32_t i = 0; i < s->nqueued; i++) {
+		if (s->queue_order[i] == slot) {
+			memmove(s->queue_order + i, s->queue_order + i + 1,
+				(s->nqueued - i - 1) * sizeof(*s->queue_order));
+			s->nqueued--;
 			return;
 		}
 	}
 }
 
-static void bq_free(struct swim *s, uint16_t slot)
+static void queue_free(struct swim *s, uint16_t slot)
 {
-	struct bcast *b = &s->bq[slot];
+	struct update *b = &s->queue[slot];
 
-	if (b->member != NONE && b->member < s->n && s->m[b->member].bq == slot)
-		s->m[b->member].bq = BQ_NONE;
+	if (b->member != NONE && b->member < s->n && s->m[b->member].queued == slot)
+		s->m[b->member].queued = QUEUE_NONE;
 	memset(b, 0, sizeof(*b));
 	b->member = NONE;
-	if (slot < s->bq_free_hint)
-		s->bq_free_hint = slot;
+	if (slot < s->queue_free_hint)
+		s->queue_free_hint = slot;
 }
 
 void dissem_drop(struct swim *s, uint32_t i)
 {
-	uint16_t slot = s->m[i].bq;
+	uint16_t slot = s->m[i].queued;
 
-	if (slot == BQ_NONE)
+	if (slot == QUEUE_NONE)
 		return;
-	bq_unorder(s, slot);
-	bq_free(s, slot);
+	queue_unorder(s, slot);
+	queue_free(s, slot);
 }
 
 /* A free slot, growing the pool, or by evicting the most-sent oldest item. */
-static uint16_t bq_alloc(struct swim *s)
+static uint16_t queue_alloc(struct swim *s)
 {
-	for (uint32_t j = s->bq_free_hint; j < s->bq_cap; j++) {
-		if (s->bq[j].kind == 0) {
-			s->bq_free_hint = j + 1;
+	for (uint32_t j = s->queue_free_hint; j < s->queue_cap; j++) {
+		if (s->queue[j].kind == 0) {
+			s->queue_free_hint = j + 1;
 			return (uint16_t)j;
 		}
 	}
-	if (s->bq_cap < SWIM_MAX_BCAST) {
-		uint32_t cap = s->bq_cap ? s->bq_cap * 2 : 16;
+	if (s->queue_cap < SWIM_MAX_BCAST) {
+		uint32_t cap = s->queue_cap ? s->queue_cap * 2 : 16;
 		if (cap > SWIM_MAX_BCAST)
 			cap = SWIM_MAX_BCAST;
-		struct bcast *nb = realloc(s->bq, cap * sizeof(*nb));
-		uint16_t *no = nb ? realloc(s->bq_ord, cap * sizeof(*no)) : NULL;
+		struct update *nb = realloc(s->queue, cap * sizeof(*nb));
+		uint16_t *no = nb ? realloc(s->queue_order, cap * sizeof(*no)) : NULL;
 		if (nb)
-			s->bq = nb;
+			s->queue = nb;
 		if (no) {
-			s->bq_ord = no;
-			for (uint32_t j = s->bq_cap; j < cap; j++) {
-				memset(&s->bq[j], 0, sizeof(s->bq[j]));
-				s->bq[j].member = NONE;
+			s->queue_order = no;
+			for (uint32_t j = s->queue_cap; j < cap; j++) {
+				memset(&s->queue[j], 0, sizeof(s->queue[j]));
+				s->queue[j].member = NONE;
 			}
-			uint32_t slot = s->bq_cap;
-			s->bq_cap = cap;
-			s->bq_free_hint = slot + 1;
+			uint32_t slot = s->queue_cap;
+			s->queue_cap = cap;
+			s->queue_free_hint = slot + 1;
 			return (uint16_t)slot;
 		}
 	}
-	if (s->bq_n == 0)
-		return BQ_NONE;
-	uint16_t victim = s->bq_ord[--s->bq_n];
-	bq_free(s, victim);
+	if (s->nqueued == 0)
+		return QUEUE_NONE;
+	uint16_t victim = s->queue_order[--s->nqueued];
+	queue_free(s, victim);
 	return victim;
 }
 
@@ -94,23 +94,23 @@ void dissem_queue(struct swim *s, uint32_t i, uint8_t kind, uint32_t inc, uint64
 {
 	struct member *m = &s->m[i];
 	uint16_t slot;
-	struct bcast *b;
+	struct update *b;
 
 	dissem_drop(s, i);
-	slot = bq_alloc(s);
-	if (slot == BQ_NONE)
+	slot = queue_alloc(s);
+	if (slot == QUEUE_NONE)
 		return;
-	b = &s->bq[slot];
+	b = &s->queue[slot];
 	b->member = i;
 	b->kind = kind;
 	b->inc = inc;
 	b->accuser = accuser;
 	b->transmits = 0;
-	b->order = ++s->bq_seq;
-	memmove(s->bq_ord + 1, s->bq_ord, s->bq_n * sizeof(*s->bq_ord));
-	s->bq_ord[0] = slot;
-	s->bq_n++;
-	m->bq = slot;
+	b->order = ++s->queue_seq;
+	memmove(s->queue_order + 1, s->queue_order, s->nqueued * sizeof(*s->queue_order));
+	s->queue_order[0] = slot;
+	s->nqueued++;
+	m->queued = slot;
 }
 
 void dissem_queue_alive(struct swim *s, uint32_t i)
@@ -124,7 +124,7 @@ static void put_suspect_item(struct swim *s, uint8_t *p, uint8_t kind, uint32_t 
 			     uint64_t accuser)
 {
 	p[0] = kind;
-	mn_put_be64(p + 1, mid(s, i));
+	mn_put_be64(p + 1, member_id(s, i));
 	mn_put_be32(p + 9, inc);
 	mn_put_be64(p + 13, accuser);
 }
@@ -135,7 +135,7 @@ void dissem_put_alive_item(struct swim *s, uint8_t *p, uint32_t i, uint32_t inc)
 	const struct member *m = &s->m[i];
 
 	p[0] = SWIM_I_ALIVE;
-	mn_put_be64(p + 1, mid(s, i));
+	mn_put_be64(p + 1, member_id(s, i));
 	mn_put_be32(p + 9, inc);
 	mn_put_be64(p + 13, m->rec->version);
 	wire_addr_put(p + 21, i == 0 ? &none : &m->addr);
@@ -163,8 +163,8 @@ void dissem_piggyback(struct swim *s, struct out *o)
 					 o->to, to->inc, s->self.id);
 	}
 	tomb_piggyback(s, o);
-	for (uint32_t j = 0; j < s->bq_n && np < MAX_PICK; j++) {
-		struct bcast *b = &s->bq[s->bq_ord[j]];
+	for (uint32_t j = 0; j < s->nqueued && np < MAX_PICK; j++) {
+		struct update *b = &s->queue[s->queue_order[j]];
 		if (b->member == o->to)
 			continue;
 		p = wire_out_put(o, item_len(b->kind));
@@ -186,27 +186,27 @@ void dissem_piggyback(struct swim *s, struct out *o)
 	 * are merged back in from the end. */
 	uint16_t keep[MAX_PICK];
 	uint32_t nk = 0, pj = 0;
-	for (uint32_t j = 0; j < s->bq_n; j++) {
-		uint16_t slot = s->bq_ord[j];
+	for (uint32_t j = 0; j < s->nqueued; j++) {
+		uint16_t slot = s->queue_order[j];
 		if (pj < np && picked[pj] == j) {
 			pj++;
-			struct bcast *b = &s->bq[slot];
+			struct update *b = &s->queue[slot];
 			if (++b->transmits >= limit)
-				bq_free(s, slot);
+				queue_free(s, slot);
 			else
 				keep[nk++] = slot;
 		} else {
-			s->bq_ord[u++] = slot;
+			s->queue_order[u++] = slot;
 		}
 	}
 	int32_t a = (int32_t)u - 1, c = (int32_t)nk - 1, w = (int32_t)(u + nk) - 1;
 	while (c >= 0) {
-		if (a >= 0 && bq_less(s, keep[c], s->bq_ord[a]))
-			s->bq_ord[w--] = s->bq_ord[a--];
+		if (a >= 0 && queue_less(s, keep[c], s->queue_order[a]))
+			s->queue_order[w--] = s->queue_order[a--];
 		else
-			s->bq_ord[w--] = keep[c--];
+			s->queue_order[w--] = keep[c--];
 	}
-	s->bq_n = u + nk;
+	s->nqueued = u + nk;
 }
 
 /* ---- applying updates (SWIM §4.2 ordering, with our defences) ---- */
@@ -474,7 +474,7 @@ void dissem_round(struct swim *s)
 	uint32_t excl[16];
 	uint32_t n = 0;
 
-	for (uint32_t j = 0; j < s->p.gossip_nodes && (s->bq_n || s->tombs.ntx); j++) {
+	for (uint32_t j = 0; j < s->p.gossip_nodes && (s->nqueued || s->tombs.ntx); j++) {
 		uint32_t i = probe_pick(s, PICK_GOSSIP, excl, n);
 		struct out o;
 		if (i == NONE)

@@ -17,7 +17,7 @@
 #include "mn_wire.h"
 
 #define NONE UINT32_MAX
-#define BQ_NONE UINT16_MAX
+#define QUEUE_NONE UINT16_MAX
 #define TAG_LEN 16
 #define TOK_EPOCH_NS (600 * MN_NS_PER_SEC)
 #define LEAF_BITS_MIN 4
@@ -33,7 +33,7 @@
 #define CHAIN_OFF 2           /* a record's invite + admission follow its format and type bytes */
 
 
-_Static_assert(SWIM_MAX_BCAST < BQ_NONE, "queue slots fit uint16_t");
+_Static_assert(SWIM_MAX_BCAST < QUEUE_NONE, "queue slots fit uint16_t");
 _Static_assert(SWIM_PT_MAX + SEAL_OVERHEAD == SWIM_MTU, "plaintext size");
 _Static_assert(SWIM_ITEM_ALIVE_LEN == 40, "alive item");
 _Static_assert(SWIM_ITEM_SUSPECT_LEN == 21, "suspect item");
@@ -72,7 +72,7 @@ struct member {
 	uint32_t inc;               /* incarnation */
 	uint32_t leaf_next;         /* next member in its digest leaf */
 	uint32_t susp;              /* suspicion slot or NONE */
-	uint16_t bq;                /* queued-update slot or BQ_NONE */
+	uint16_t queued;            /* its queued update's slot, or QUEUE_NONE */
 	uint8_t state;              /* enum swim_state, ST_REMOVED */
 	uint8_t flags;              /* M_* */
 	struct waddr addr;
@@ -85,12 +85,13 @@ struct susp {
 	mn_ns start, deadline;
 	uint32_t member;            /* NONE: free (heap then links the free list) */
 	uint32_t heap;              /* position in the heap */
-	uint8_t nacc;               /* accusers counted: confirmations = nacc - 1 */
+	uint8_t naccusers;          /* accusers counted: confirmations = naccusers - 1 */
 	bool last_call;             /* the timeout ran out once: a final ping went out */
-	uint32_t acc[SWIM_MAX_CONFIRM + 1]; /* their member indices (0: our own probe) */
+	uint32_t accusers[SWIM_MAX_CONFIRM + 1]; /* their member indices (0: our own probe) */
 };
 
-struct bcast {
+/* An update about a member, queued for piggybacking (swim_dissem.c). */
+struct update {
 	uint64_t order;     /* larger = newer */
 	uint64_t accuser;
 	uint32_t member;
@@ -125,20 +126,22 @@ struct want {
 	bool waiting;       /* did not fit its datagram's WANT: not asked yet */
 };
 
-struct txd {
+struct tx_dgram {
 	struct mn_addr dst;
 	uint16_t len;
 	uint8_t buf[SWIM_MTU];
 };
 
-struct kcache {
+/* A member's seal keys, computed once (direct-mapped by member index). */
+struct key_cache {
 	uint32_t member;
 	struct seal_keys k;
 };
 
-/* Revocation tombstones, kept forever (see "tombstones" below): slots in
- * arrival order; the live ones also by ascending id, with prefix XORs so any
- * id range's count and hash take two binary searches, and by target key id. */
+/* Revocation tombstones, kept forever (swim_tomb.c): slots in arrival
+ * order; the valid (not void) ones also by ascending id, with prefix XORs
+ * so any id range's count and hash take two binary searches, and by target
+ * key id. */
 enum tomb_flags {
 	T_ADMIN = 0x01,     /* signed by an admin, not the root */
 	T_EFFECTIVE = 0x02, /* refuses its target (root; admin once seen in scope) */
@@ -163,9 +166,9 @@ struct tomb_ord {
 struct tombs {
 	struct tomb *t;
 	uint32_t n, cap;            /* slots used (void ones included), allocated */
-	uint32_t live, pending;     /* not void; admin ones not (yet) effective */
-	struct tomb_ord *ord;       /* the live ones by ascending id */
-	uint64_t *px;               /* px[k] = XOR of ord[0 .. k).id */
+	uint32_t nvalid, pending;   /* not void; admin ones not (yet) effective */
+	struct tomb_ord *ord;       /* the valid ones by ascending id */
+	uint64_t *prefix_xor;       /* prefix_xor[k] = XOR of ord[0 .. k).id */
 	uint32_t *idx;              /* target key id -> slot, open addressing */
 	uint32_t idx_mask;
 	struct {
@@ -197,11 +200,11 @@ struct swim {
 	uint32_t n, cap;
 	uint32_t *idx;              /* open addressing over member indices */
 	uint32_t idx_mask;
-	uint32_t nlive, nalive, nsuspect, ndead;
+	uint32_t npresent, nalive, nsuspect, ndead; /* present: not removed */
 
 	/* digest tree leaves and the view digest */
 	uint8_t dkey[crypto_shorthash_KEYBYTES];
-	uint32_t lb;                /* leaf bits */
+	uint32_t leaf_bits;
 	uint64_t *leaf_hash;
 	uint32_t *leaf_count;
 	uint32_t *leaf_head;
@@ -210,16 +213,16 @@ struct swim {
 	uint8_t tok_key[crypto_shorthash_KEYBYTES]; /* secret */
 
 	/* dissemination queue: slots, and their order (fewest sent, newest first) */
-	struct bcast *bq;
-	uint32_t bq_cap;            /* slots allocated */
-	uint16_t *bq_ord;
-	uint32_t bq_n;
-	uint32_t bq_free_hint;
-	uint64_t bq_seq;
+	struct update *queue;
+	uint32_t queue_cap;         /* slots allocated */
+	uint16_t *queue_order;
+	uint32_t nqueued;
+	uint32_t queue_free_hint;
+	uint64_t queue_seq;
 
 	/* suspicions: pool with a free list, and a min-heap on deadline */
-	struct susp *sp;
-	uint32_t sp_cap, sp_free;
+	struct susp *susps;
+	uint32_t susp_cap, susp_free;
 	uint32_t *heap;
 	uint32_t heap_n;
 
@@ -236,10 +239,10 @@ struct swim {
 	uint32_t nwant;
 	mn_ns want_next;            /* no want is due before this (MN_NEVER: none) */
 
-	struct txd *tx;
+	struct tx_dgram *tx;
 	uint32_t tx_head, tx_n, tx_cap;
 
-	struct kcache kc[SWIM_KEYCACHE]; /* secret */
+	struct key_cache keycache[SWIM_KEYCACHE]; /* secret */
 
 	/* HELLO verification budget: a token bucket in mono time */
 	uint32_t hello_tokens;
@@ -289,7 +292,7 @@ enum pick_kind { PICK_ALIVE, PICK_GOSSIP, PICK_DEAD };
 
 /* A reply that may span several datagrams (when the requester proved its
  * address) or must fit the request's size (when it did not). */
-struct ppw {
+struct pp_reply {
 	struct out o;
 	uint32_t sent, burst;
 	size_t cap;
@@ -319,12 +322,14 @@ static inline mn_ns rnd_period(struct swim *s, mn_ns interval)
 	return interval - j + rnd_span(s, 2 * j + MN_NS_PER_MS);
 }
 
-static inline uint64_t mid(const struct swim *s, uint32_t i)
+/* Member i's key id: its index key, digest id and seal address. */
+static inline uint64_t member_id(const struct swim *s, uint32_t i)
 {
 	return seal_key_id(s->m[i].rec->pk);
 }
 
-static inline bool live(const struct member *m)
+/* Not removed (a removed slot is never reused); not about liveness. */
+static inline bool present(const struct member *m)
 {
 	return m->state != ST_REMOVED;
 }
@@ -378,7 +383,7 @@ void member_set_addr(struct swim *s, uint32_t i, const struct mn_addr *addr, boo
 void digest_toggle(struct swim *s, uint32_t i);
 void digest_link(struct swim *s, uint32_t i);
 void digest_unlink(struct swim *s, uint32_t i);
-int digest_resize(struct swim *s, uint32_t lb);
+int digest_resize(struct swim *s, uint32_t leaf_bits);
 void digest_range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
 		       bool (*fn)(const struct swim *s, uint32_t i, void *ctx), void *ctx);
 void digest_range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint64_t *hash,
@@ -423,7 +428,7 @@ void wire_out_begin(struct swim *s, struct out *o, uint32_t i, uint8_t type, siz
 		    const struct waddr *dst);
 uint8_t *wire_out_put(struct out *o, size_t n);
 void wire_out_pad(struct out *o, size_t dgram_len);
-struct txd *wire_tx_slot(struct swim *s);
+struct tx_dgram *wire_tx_slot(struct swim *s);
 void wire_out_send(struct swim *s, struct out *o);
 
 /* ---- swim_probe.c ---- */
@@ -450,7 +455,7 @@ int probe_on_hello(struct swim *s, const struct mn_addr *from, const uint8_t *bu
 
 void pp_want(struct swim *s, const struct rx *rx, uint64_t id);
 void pp_flush_wants(struct swim *s, const struct rx *rx);
-uint8_t *pp_reply_put(struct swim *s, struct ppw *w, size_t n);
+uint8_t *pp_reply_put(struct swim *s, struct pp_reply *w, size_t n);
 void pp_put_range(uint8_t *p, uint32_t bits, uint64_t prefix, uint32_t count, uint64_t hash);
 bool pp_range_ok(uint32_t bits, uint64_t prefix);
 int pp_on_pushpull(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
@@ -470,7 +475,7 @@ size_t tomb_item_len(const uint8_t *p, size_t avail);
 size_t tomb_item_apply(struct swim *s, const uint8_t *p);
 bool tomb_pp_kind(uint8_t kind);
 size_t tomb_pp_len(const uint8_t *p, size_t avail);
-size_t tomb_pp(struct swim *s, struct ppw *w, const uint8_t *p, uint32_t *work);
+size_t tomb_pp(struct swim *s, struct pp_reply *w, const uint8_t *p, uint32_t *work);
 void tomb_pp_open(struct swim *s, struct out *o);
 
 #endif

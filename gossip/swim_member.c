@@ -26,7 +26,7 @@ uint32_t member_find(const struct swim *s, uint64_t id)
 		uint32_t i = s->idx[pos];
 		if (i == NONE)
 			return NONE;
-		if (mid(s, i) == id)
+		if (member_id(s, i) == id)
 			return i;
 	}
 }
@@ -58,8 +58,8 @@ static int idx_grow(struct swim *s)
 		return MN_ENOMEM;
 	memset(tab, 0xff, nslots * sizeof(*tab));
 	for (uint32_t i = 0; i < s->n; i++)
-		if (live(&s->m[i]))
-			member_idx_put(tab, nslots - 1, mid(s, i), i);
+		if (present(&s->m[i]))
+			member_idx_put(tab, nslots - 1, member_id(s, i), i);
 	free(s->idx);
 	s->idx = tab;
 	s->idx_mask = nslots - 1;
@@ -71,7 +71,7 @@ static void idx_del(struct swim *s, uint64_t id)
 {
 	uint32_t mask = s->idx_mask, pos = (uint32_t)id & mask;
 
-	while (s->idx[pos] != NONE && mid(s, s->idx[pos]) != id)
+	while (s->idx[pos] != NONE && member_id(s, s->idx[pos]) != id)
 		pos = (pos + 1) & mask;
 	if (s->idx[pos] == NONE)
 		return;
@@ -81,7 +81,7 @@ static void idx_del(struct swim *s, uint64_t id)
 			s->idx[hole] = NONE;
 			return;
 		}
-		uint32_t home = (uint32_t)mid(s, i) & mask;
+		uint32_t home = (uint32_t)member_id(s, i) & mask;
 		/* move i into the hole unless its home lies cyclically in (hole, next] */
 		bool stays = hole <= next ? (home > hole && home <= next)
 					  : (home > hole || home <= next);
@@ -146,10 +146,10 @@ static int member_add(struct swim *s, const struct swim_rec *r, uint32_t *out)
 		s->m = nm;
 		s->cap = cap;
 	}
-	if ((s->nlive + 1) * 2 > s->idx_mask + 1 && idx_grow(s) != MN_OK)
+	if ((s->npresent + 1) * 2 > s->idx_mask + 1 && idx_grow(s) != MN_OK)
 		return MN_ENOMEM;
-	if (s->nlive + 1 > (UINT32_C(1) << s->lb) * LEAF_FILL && s->lb < LEAF_BITS_MAX &&
-	    digest_resize(s, s->lb + 1) != MN_OK)
+	if (s->npresent + 1 > (UINT32_C(1) << s->leaf_bits) * LEAF_FILL && s->leaf_bits < LEAF_BITS_MAX &&
+	    digest_resize(s, s->leaf_bits + 1) != MN_OK)
 		return MN_ENOMEM;
 	i = s->n++;
 	m = &s->m[i];
@@ -157,13 +157,13 @@ static int member_add(struct swim *s, const struct swim_rec *r, uint32_t *out)
 	m->rec = r;
 	m->leaf_next = NONE;
 	m->susp = NONE;
-	m->bq = BQ_NONE;
+	m->queued = QUEUE_NONE;
 	m->state = SWIM_ALIVE;
 	m->since = s->now;
-	member_idx_put(s->idx, s->idx_mask, mid(s, i), i);
+	member_idx_put(s->idx, s->idx_mask, member_id(s, i), i);
 	digest_link(s, i);
 	digest_toggle(s, i);
-	s->nlive++;
+	s->npresent++;
 	count_state(s, SWIM_ALIVE, 1);
 	*out = i;
 	return MN_OK;
@@ -200,9 +200,9 @@ void member_release(struct swim *s, const struct swim_rec *r)
 		s->store.release(s->store.ctx, r);
 }
 
-static void kc_forget(struct swim *s, uint32_t i)
+static void keycache_forget(struct swim *s, uint32_t i)
 {
-	struct kcache *c = &s->kc[i % SWIM_KEYCACHE];
+	struct key_cache *c = &s->keycache[i % SWIM_KEYCACHE];
 
 	if (c->member == i) {
 		seal_keys_wipe(&c->k);
@@ -296,17 +296,17 @@ void member_remove(struct swim *s, uint32_t i)
 {
 	struct member *m = &s->m[i];
 
-	if (i == 0 || !live(m))
+	if (i == 0 || !present(m))
 		return;
 	member_emit(s, SWIM_EV_REMOVED, i);
 	susp_end(s, i);
 	dissem_drop(s, i);
-	kc_forget(s, i);
+	keycache_forget(s, i);
 	digest_toggle(s, i);
 	digest_unlink(s, i);
-	idx_del(s, mid(s, i));
+	idx_del(s, member_id(s, i));
 	count_state(s, m->state, -1);
-	s->nlive--;
+	s->npresent--;
 	if (s->probe.member == i)
 		s->probe.member = NONE;
 	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++)
@@ -316,7 +316,7 @@ void member_remove(struct swim *s, uint32_t i)
 	memset(m, 0, sizeof(*m));
 	m->state = ST_REMOVED;
 	m->susp = NONE;
-	m->bq = BQ_NONE;
+	m->queued = QUEUE_NONE;
 	m->leaf_next = NONE;
 }
 

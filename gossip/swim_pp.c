@@ -104,8 +104,8 @@ void pp_flush_wants(struct swim *s, const struct rx *rx)
 
 /* ---- push-pull ---- */
 
-static void ppw_begin(struct swim *s, struct ppw *w, uint32_t to, size_t cap, uint32_t burst,
-		      const struct waddr *dst)
+static void reply_begin(struct swim *s, struct pp_reply *w, uint32_t to, size_t cap, uint32_t burst,
+			const struct waddr *dst)
 {
 	w->sent = 0;
 	w->burst = burst;
@@ -119,7 +119,7 @@ static void ppw_begin(struct swim *s, struct ppw *w, uint32_t to, size_t cap, ui
 		w->full = true;
 }
 
-static void ppw_flush(struct swim *s, struct ppw *w)
+static void reply_flush(struct swim *s, struct pp_reply *w)
 {
 	if (w->o.len > SWIM_BODY_HDR + 1) {
 		wire_out_send(s, &w->o);
@@ -128,7 +128,7 @@ static void ppw_flush(struct swim *s, struct ppw *w)
 }
 
 /* Room for n more bytes, starting another datagram if allowed. */
-uint8_t *pp_reply_put(struct swim *s, struct ppw *w, size_t n)
+uint8_t *pp_reply_put(struct swim *s, struct pp_reply *w, size_t n)
 {
 	uint8_t *p;
 	struct waddr dst;
@@ -144,7 +144,7 @@ uint8_t *pp_reply_put(struct swim *s, struct ppw *w, size_t n)
 		return NULL;
 	}
 	dst = w->o.dst;
-	ppw_flush(s, w);
+	reply_flush(s, w);
 	wire_out_begin(s, &w->o, w->o.to, SWIM_T_PP, w->cap, &dst);
 	p = wire_out_put(&w->o, 1);
 	if (!p) {
@@ -162,7 +162,7 @@ static void put_entry(const struct swim *s, uint8_t *p, uint32_t i)
 {
 	const struct member *m = &s->m[i];
 
-	mn_put_be64(p, mid(s, i));
+	mn_put_be64(p, member_id(s, i));
 	mn_put_be64(p + 8, m->rec->version);
 	mn_put_be32(p + 16, m->inc);
 	p[20] = m->state;
@@ -198,7 +198,7 @@ static bool collect_fn(const struct swim *s, uint32_t i, void *ctx)
 
 	for (uint32_t j = 0; c->theirs && j < c->ntheirs; j++) {
 		const uint8_t *e = c->theirs + (size_t)j * SWIM_ENTRY_LEN;
-		if (mn_get_be64(e) != mid(s, i))
+		if (mn_get_be64(e) != member_id(s, i))
 			continue;
 		uint64_t v = mn_get_be64(e + 8);
 		uint32_t inc = mn_get_be32(e + 16);
@@ -212,7 +212,7 @@ static bool collect_fn(const struct swim *s, uint32_t i, void *ctx)
 	return c->n < SWIM_PP_LIST_MAX;
 }
 
-static void emit_list(struct swim *s, struct ppw *w, uint32_t bits, uint64_t prefix,
+static void emit_list(struct swim *s, struct pp_reply *w, uint32_t bits, uint64_t prefix,
 		      bool want_reply, const struct collect *c)
 {
 	uint8_t *p = pp_reply_put(s, w, SWIM_ITEM_LIST_HDR + (size_t)c->n * SWIM_ENTRY_LEN);
@@ -281,7 +281,7 @@ static void pp_entries(struct swim *s, const struct rx *rx, const uint8_t *e, ui
 		if (e[20] == SWIM_ALIVE)
 			dissem_apply_alive(s, rx, id, inc, version, NULL);
 		else
-			dissem_apply_suspect(s, rx, id, inc, mid(s, rx->from));
+			dissem_apply_suspect(s, rx, id, inc, member_id(s, rx->from));
 		uint32_t i = member_find(s, id);
 		/* a down member is still a member: fetch its record too */
 		if (i == NONE || (i != 0 && version > s->m[i].rec->version))
@@ -291,13 +291,13 @@ static void pp_entries(struct swim *s, const struct rx *rx, const uint8_t *e, ui
 
 int pp_on_pushpull(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 {
-	struct ppw w;
+	struct pp_reply w;
 	size_t off = 1;
 	uint32_t tomb_work = 0;
 
 	if (pp_check(b, n) != MN_OK)
 		return MN_EPROTO;
-	ppw_begin(s, &w, rx->from, rx->cap, rx->burst, &rx->addr);
+	reply_begin(s, &w, rx->from, rx->cap, rx->burst, &rx->addr);
 	while (off < n && b[off] != SWIM_I_PAD) {
 		const uint8_t *p = b + off;
 		if (tomb_pp_kind(p[0])) {
@@ -350,7 +350,7 @@ int pp_on_pushpull(struct swim *s, const struct rx *rx, const uint8_t *b, size_t
 			}
 		}
 	}
-	ppw_flush(s, &w);
+	reply_flush(s, &w);
 	return MN_OK;
 }
 
@@ -476,13 +476,13 @@ int pp_on_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n
 			continue;
 		if (i == NONE)
 			continue;
-		want_done(s, mid(s, i));
+		want_done(s, member_id(s, i));
 		if (err == MN_OK && i != 0 && s->m[i].state == SWIM_ALIVE)
 			dissem_queue_alive(s, i); /* spread the new version */
 		if (st == SWIM_ALIVE)
-			dissem_apply_alive(s, rx, mid(s, i), inc, 0, &w);
+			dissem_apply_alive(s, rx, member_id(s, i), inc, 0, &w);
 		else
-			dissem_apply_suspect(s, rx, mid(s, i), inc, mid(s, rx->from));
+			dissem_apply_suspect(s, rx, member_id(s, i), inc, member_id(s, rx->from));
 		if (i != 0 && s->m[i].addr.family == 0 && wire_hint_ok(&w))
 			s->m[i].addr = w;
 	}
@@ -516,7 +516,7 @@ void pp_want_retry(struct swim *s)
 			w->used = false;
 			continue;
 		}
-		if (to == NONE || to == 0 || to >= s->n || !live(&s->m[to]) ||
+		if (to == NONE || to == 0 || to >= s->n || !present(&s->m[to]) ||
 		    s->m[to].state == SWIM_DEAD)
 			to = probe_pick(s, PICK_ALIVE, NULL, 0);
 		if (to == NONE) {

@@ -150,7 +150,7 @@ static void send_hello(struct swim *s, uint32_t i)
 {
 	struct member *m = &s->m[i];
 	const struct swim_rec *me = s->m[0].rec;
-	struct txd *t;
+	struct tx_dgram *t;
 
 	if ((m->flags & M_HELLO_SENT) || m->tok != 0 || m->addr.family == 0)
 		return;
@@ -166,7 +166,7 @@ static void send_hello(struct swim *s, uint32_t i)
 	t->buf[SEAL_O_VERSION] = SEAL_VERSION;
 	t->buf[SEAL_O_TYPE] = SWIM_T_HELLO;
 	mn_put_be64(t->buf + SEAL_O_FROM, s->self.id);
-	mn_put_be64(t->buf + SEAL_O_TO, mid(s, i));
+	mn_put_be64(t->buf + SEAL_O_TO, member_id(s, i));
 	memcpy(t->buf + SWIM_HELLO_HDR, me->bytes, me->len);
 	t->len = (uint16_t)(SWIM_HELLO_HDR + me->len);
 	wire_addr_to(&m->addr, &t->dst);
@@ -213,7 +213,7 @@ void probe_finish(struct swim *s, bool acked)
 		probe_health_add(s, 1);
 	/* suspect it, or confirm our own suspicion of it */
 	if (i < s->n && (s->m[i].state == SWIM_ALIVE || s->m[i].state == SWIM_SUSPECT))
-		dissem_apply_suspect(s, NULL, mid(s, i), s->m[i].inc, s->self.id);
+		dissem_apply_suspect(s, NULL, member_id(s, i), s->m[i].inc, s->self.id);
 }
 
 void probe_start(struct swim *s)
@@ -249,7 +249,7 @@ static void send_ping_req(struct swim *s, uint32_t h, uint32_t seq, uint32_t t)
 	if (!p)
 		return;
 	mn_put_be32(p, seq);
-	mn_put_be64(p + 4, mid(s, t));
+	mn_put_be64(p + 4, member_id(s, t));
 	dissem_piggyback(s, &o);
 	wire_out_send(s, &o);
 	bump(s, SWIM_STAT_PING_REQS, 1);

@@ -93,7 +93,7 @@ static uint64_t log10_milli(uint64_t x)
 
 uint32_t scale_n(const struct swim *s)
 {
-	return s->nlive ? s->nlive : 1;
+	return s->npresent ? s->npresent : 1;
 }
 
 static mn_ns scale_min(const struct swim_params *p, uint32_t n)

@@ -18,7 +18,7 @@ static mn_ns susp_timeout(const struct swim *s, uint32_t c)
 
 static bool heap_less(const struct swim *s, uint32_t a, uint32_t b)
 {
-	const struct susp *x = &s->sp[s->heap[a]], *y = &s->sp[s->heap[b]];
+	const struct susp *x = &s->susps[s->heap[a]], *y = &s->susps[s->heap[b]];
 
 	return mn_time_before(x->deadline, y->deadline) ||
 	       (x->deadline == y->deadline && x->member < y->member);
@@ -30,8 +30,8 @@ static void heap_swap(struct swim *s, uint32_t a, uint32_t b)
 
 	s->heap[a] = s->heap[b];
 	s->heap[b] = t;
-	s->sp[s->heap[a]].heap = a;
-	s->sp[s->heap[b]].heap = b;
+	s->susps[s->heap[a]].heap = a;
+	s->susps[s->heap[b]].heap = b;
 }
 
 void susp_heap_fix(struct swim *s, uint32_t pos)
@@ -55,26 +55,26 @@ void susp_heap_fix(struct swim *s, uint32_t pos)
 
 static bool susp_grow(struct swim *s)
 {
-	uint32_t cap = s->sp_cap ? s->sp_cap * 2 : 8;
+	uint32_t cap = s->susp_cap ? s->susp_cap * 2 : 8;
 	struct susp *sp;
 	uint32_t *hp;
 
-	if (s->sp_cap >= SWIM_MAX_MEMBERS)
+	if (s->susp_cap >= SWIM_MAX_MEMBERS)
 		return false;
-	sp = realloc(s->sp, cap * sizeof(*sp));
+	sp = realloc(s->susps, cap * sizeof(*sp));
 	if (!sp)
 		return false;
-	s->sp = sp;
+	s->susps = sp;
 	hp = realloc(s->heap, cap * sizeof(*hp));
 	if (!hp)
 		return false;
 	s->heap = hp;
-	for (uint32_t j = s->sp_cap; j < cap; j++) {
-		s->sp[j].member = NONE;
-		s->sp[j].heap = j + 1 < cap ? j + 1 : s->sp_free;
+	for (uint32_t j = s->susp_cap; j < cap; j++) {
+		s->susps[j].member = NONE;
+		s->susps[j].heap = j + 1 < cap ? j + 1 : s->susp_free;
 	}
-	s->sp_free = s->sp_cap;
-	s->sp_cap = cap;
+	s->susp_free = s->susp_cap;
+	s->susp_cap = cap;
 	return true;
 }
 
@@ -90,17 +90,17 @@ void susp_start(struct swim *s, uint32_t i, uint32_t acc)
 
 	if (s->m[i].susp != NONE)
 		return;
-	if (s->sp_free == NONE && !susp_grow(s))
+	if (s->susp_free == NONE && !susp_grow(s))
 		return;
-	slot = s->sp_free;
-	p = &s->sp[slot];
-	s->sp_free = p->heap;
+	slot = s->susp_free;
+	p = &s->susps[slot];
+	s->susp_free = p->heap;
 	memset(p, 0, sizeof(*p));
 	p->member = i;
 	p->start = s->now;
-	p->nacc = 0;
+	p->naccusers = 0;
 	if (acc != NONE)
-		p->acc[p->nacc++] = acc;
+		p->accusers[p->naccusers++] = acc;
 	p->deadline = s->now + susp_timeout(s, 0);
 	p->heap = s->heap_n;
 	s->heap[s->heap_n++] = slot;
@@ -118,14 +118,14 @@ bool susp_confirm(struct swim *s, uint32_t i, uint32_t acc)
 
 	if (slot == NONE || acc == NONE)
 		return false;
-	p = &s->sp[slot];
-	if (p->nacc > susp_k(s))
+	p = &s->susps[slot];
+	if (p->naccusers > susp_k(s))
 		return false;
-	for (uint32_t j = 0; j < p->nacc; j++)
-		if (p->acc[j] == acc)
+	for (uint32_t j = 0; j < p->naccusers; j++)
+		if (p->accusers[j] == acc)
 			return false;
-	p->acc[p->nacc++] = acc;
-	mn_ns d = p->start + susp_timeout(s, p->nacc - 1u);
+	p->accusers[p->naccusers++] = acc;
+	mn_ns d = p->start + susp_timeout(s, p->naccusers - 1u);
 	/* after the last call its answers are awaited in full: a confirmation
 	 * then would otherwise pull the deadline back into the past, and the
 	 * member die at the next timer without them */
@@ -143,14 +143,14 @@ void susp_end(struct swim *s, uint32_t i)
 
 	if (slot == NONE)
 		return;
-	pos = s->sp[slot].heap;
+	pos = s->susps[slot].heap;
 	s->heap_n--;
 	if (pos != s->heap_n) {
 		heap_swap(s, pos, s->heap_n);
 		susp_heap_fix(s, pos);
 	}
-	s->sp[slot].member = NONE;
-	s->sp[slot].heap = s->sp_free;
-	s->sp_free = slot;
+	s->susps[slot].member = NONE;
+	s->susps[slot].heap = s->susp_free;
+	s->susp_free = slot;
 	s->m[i].susp = NONE;
 }

@@ -43,7 +43,7 @@ static uint64_t tomb_id(const struct swim *s, const uint8_t *b, size_t len)
 /* The first position of ord whose id is >= id. */
 static uint32_t tomb_lower(const struct tombs *tb, uint64_t id)
 {
-	uint32_t lo = 0, hi = tb->live;
+	uint32_t lo = 0, hi = tb->nvalid;
 
 	while (lo < hi) {
 		uint32_t h = lo + (hi - lo) / 2;
@@ -62,7 +62,7 @@ static void tomb_span(const struct tombs *tb, uint32_t bits, uint64_t prefix, ui
 	uint64_t last = prefix | ~pmask(bits);
 
 	*lo = tomb_lower(tb, prefix);
-	*hi = last == UINT64_MAX ? tb->live : tomb_lower(tb, last + 1);
+	*hi = last == UINT64_MAX ? tb->nvalid : tomb_lower(tb, last + 1);
 }
 
 static void tomb_sum(const struct tombs *tb, uint32_t bits, uint64_t prefix, uint64_t *hash,
@@ -72,10 +72,10 @@ static void tomb_sum(const struct tombs *tb, uint32_t bits, uint64_t prefix, uin
 
 	*hash = 0;
 	*count = 0;
-	if (tb->live == 0)
+	if (tb->nvalid == 0)
 		return;
 	tomb_span(tb, bits, prefix, &lo, &hi);
-	*hash = tb->px[hi] ^ tb->px[lo];
+	*hash = tb->prefix_xor[hi] ^ tb->prefix_xor[lo];
 	*count = hi - lo;
 }
 
@@ -83,13 +83,13 @@ static uint32_t tomb_find_id(const struct tombs *tb, uint64_t id)
 {
 	uint32_t pos = tomb_lower(tb, id);
 
-	return pos < tb->live && tb->ord[pos].id == id ? tb->ord[pos].slot : NONE;
+	return pos < tb->nvalid && tb->ord[pos].id == id ? tb->ord[pos].slot : NONE;
 }
 
-static void tomb_px(struct tombs *tb, uint32_t from)
+static void tomb_prefix_xor(struct tombs *tb, uint32_t from)
 {
-	for (uint32_t k = from; k < tb->live; k++)
-		tb->px[k + 1] = tb->px[k] ^ tb->ord[k].id;
+	for (uint32_t k = from; k < tb->nvalid; k++)
+		tb->prefix_xor[k + 1] = tb->prefix_xor[k] ^ tb->ord[k].id;
 }
 
 static void tomb_reidx(struct tombs *tb)
@@ -100,7 +100,7 @@ static void tomb_reidx(struct tombs *tb)
 			member_idx_put(tb->idx, tb->idx_mask, seal_key_id(tb->t[k].target), k);
 }
 
-/* Each live slot whose target is pk, from *pos (start at pk's home
+/* Each valid slot whose target is pk, from *pos (start at pk's home
  * position: seal_key_id(pk) & idx_mask); NONE at the end. */
 static uint32_t tomb_next_target(const struct tombs *tb, const uint8_t pk[REC_PK_LEN],
 				 uint32_t *pos)
@@ -121,7 +121,7 @@ static bool tomb_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN])
 	const struct tombs *tb = &s->tombs;
 	uint32_t pos, k;
 
-	if (tb->live == 0)
+	if (tb->nvalid == 0)
 		return false;
 	pos = (uint32_t)seal_key_id(pk) & tb->idx_mask;
 	while ((k = tomb_next_target(tb, pk, &pos)) != NONE)
@@ -162,7 +162,7 @@ void tomb_free(struct swim *s)
 {
 	free(s->tombs.t);
 	free(s->tombs.ord);
-	free(s->tombs.px);
+	free(s->tombs.prefix_xor);
 	free(s->tombs.idx);
 }
 
@@ -172,7 +172,7 @@ static int tomb_grow(struct tombs *tb)
 	uint32_t cap = tb->cap ? tb->cap * 2 : 8;
 	struct tomb *t;
 	struct tomb_ord *o;
-	uint64_t *px;
+	uint64_t *pxor;
 	uint32_t *idx;
 
 	if (cap > SWIM_MAX_TOMBS)
@@ -183,16 +183,16 @@ static int tomb_grow(struct tombs *tb)
 	if (!(o = realloc(tb->ord, cap * sizeof(*o))))
 		return MN_ENOMEM;
 	tb->ord = o;
-	if (!(px = realloc(tb->px, (cap + 1) * sizeof(*px))))
+	if (!(pxor = realloc(tb->prefix_xor, (cap + 1) * sizeof(*pxor))))
 		return MN_ENOMEM;
-	tb->px = px;
+	tb->prefix_xor = pxor;
 	if (!(idx = malloc(2 * cap * sizeof(*idx))))
 		return MN_ENOMEM;
 	free(tb->idx);
 	tb->idx = idx;
 	tb->idx_mask = 2 * cap - 1;
 	tb->cap = cap;
-	tb->px[0] = 0;
+	tb->prefix_xor[0] = 0;
 	tomb_reidx(tb);
 	return MN_OK;
 }
@@ -249,11 +249,11 @@ static int tomb_insert(struct tombs *tb, const uint8_t *b, size_t len, const str
 	e->flags = flags;
 	memcpy(e->bytes, b, len);
 	pos = tomb_lower(tb, id);
-	memmove(tb->ord + pos + 1, tb->ord + pos, (tb->live - pos) * sizeof(*tb->ord));
+	memmove(tb->ord + pos + 1, tb->ord + pos, (tb->nvalid - pos) * sizeof(*tb->ord));
 	tb->ord[pos].id = id;
 	tb->ord[pos].slot = k;
-	tb->live++;
-	tomb_px(tb, pos);
+	tb->nvalid++;
+	tomb_prefix_xor(tb, pos);
 	member_idx_put(tb->idx, tb->idx_mask, seal_key_id(e->target), k);
 	if (!(flags & T_EFFECTIVE))
 		tb->pending++;
@@ -272,9 +272,9 @@ static void tomb_void(struct tombs *tb, uint32_t k)
 	if (!(e->flags & T_EFFECTIVE))
 		tb->pending--;
 	e->flags = T_VOID;
-	memmove(tb->ord + pos, tb->ord + pos + 1, (tb->live - pos - 1) * sizeof(*tb->ord));
-	tb->live--;
-	tomb_px(tb, pos);
+	memmove(tb->ord + pos, tb->ord + pos + 1, (tb->nvalid - pos - 1) * sizeof(*tb->ord));
+	tb->nvalid--;
+	tomb_prefix_xor(tb, pos);
 	tomb_reidx(tb);
 	tomb_unqueue(tb, k);
 }
@@ -346,8 +346,8 @@ static int tomb_scope(const struct swim *s, const struct rec_revoke *t)
 		return MN_OK;
 	for (uint32_t i = 0; i < s->n; i++) {
 		const struct swim_rec *r = s->m[i].rec;
-		if (!live(&s->m[i]) || (memcmp(r->pk, t->target_pk, REC_PK_LEN) != 0 &&
-					memcmp(r->invite_pk, t->target_pk, REC_PK_LEN) != 0))
+		if (!present(&s->m[i]) || (memcmp(r->pk, t->target_pk, REC_PK_LEN) != 0 &&
+					   memcmp(r->invite_pk, t->target_pk, REC_PK_LEN) != 0))
 			continue;
 		if (rec_member_decode(&dm, r->bytes, r->len) != MN_OK)
 			continue;
@@ -418,7 +418,7 @@ static int tomb_accept(struct swim *s, const uint8_t *b, size_t len, bool announ
 		err = MN_EAUTH;
 		goto refused;
 	}
-	if (tb->live >= SWIM_MAX_TOMBS) {
+	if (tb->nvalid >= SWIM_MAX_TOMBS) {
 		bump(s, SWIM_STAT_TOMBS_FULL, 1);
 		return MN_EFULL;
 	}
@@ -548,14 +548,14 @@ static void put_trange(uint8_t *p, const struct tombs *tb, uint32_t bits, uint64
 }
 
 /* Our tombstone ids in a range (at most SWIM_TLIST_MAX of them). */
-static void tomb_put_list(struct swim *s, struct ppw *w, uint32_t bits, uint64_t prefix,
+static void tomb_put_list(struct swim *s, struct pp_reply *w, uint32_t bits, uint64_t prefix,
 			  bool want_reply)
 {
 	const struct tombs *tb = &s->tombs;
 	uint32_t lo = 0, hi = 0, n;
 	uint8_t *p;
 
-	if (tb->live)
+	if (tb->nvalid)
 		tomb_span(tb, bits, prefix, &lo, &hi);
 	n = hi - lo > SWIM_TLIST_MAX ? SWIM_TLIST_MAX : hi - lo;
 	p = pp_reply_put(s, w, SWIM_ITEM_TLIST_HDR + (size_t)n * 8);
@@ -580,7 +580,7 @@ static void tomb_put_list(struct swim *s, struct ppw *w, uint32_t bits, uint64_t
  *           they descend), whereupon they send what we lack.
  * The TLIST merge walks our part of the range; per message at most
  * TOMB_WORK_MAX entries are walked (honest descents are disjoint ranges). */
-size_t tomb_pp(struct swim *s, struct ppw *w, const uint8_t *p, uint32_t *work)
+size_t tomb_pp(struct swim *s, struct pp_reply *w, const uint8_t *p, uint32_t *work)
 {
 	struct tombs *tb = &s->tombs;
 	uint32_t bits = p[1], lo = 0, hi = 0, ne, k, j;
@@ -611,7 +611,7 @@ size_t tomb_pp(struct swim *s, struct ppw *w, const uint8_t *p, uint32_t *work)
 	}
 	ne = p[11];
 	ids = p + SWIM_ITEM_TLIST_HDR;
-	if (tb->live)
+	if (tb->nvalid)
 		tomb_span(tb, bits, prefix, &lo, &hi);
 	*work += hi - lo + ne;
 	if (w->full || *work > TOMB_WORK_MAX)

@@ -88,7 +88,7 @@ bool wire_hint_ok(const struct waddr *w)
 
 const struct seal_keys *wire_keys(struct swim *s, uint32_t i)
 {
-	struct kcache *c = &s->kc[i % SWIM_KEYCACHE];
+	struct key_cache *c = &s->keycache[i % SWIM_KEYCACHE];
 
 	if (c->member == i)
 		return &c->k;
@@ -107,7 +107,7 @@ static uint64_t tok_make(const struct swim *s, uint32_t i, const struct waddr *a
 	uint8_t in[8 + 1 + 16 + 2 + 8];
 	uint64_t t;
 
-	mn_put_be64(in, mid(s, i));
+	mn_put_be64(in, member_id(s, i));
 	in[8] = a->family;
 	memcpy(in + 9, a->ip, 16);
 	mn_put_be16(in + 25, a->port);
@@ -171,11 +171,11 @@ void wire_out_pad(struct out *o, size_t dgram_len)
 	}
 }
 
-struct txd *wire_tx_slot(struct swim *s)
+struct tx_dgram *wire_tx_slot(struct swim *s)
 {
 	if (s->tx_n == s->tx_cap) {
 		uint32_t cap = s->tx_cap ? s->tx_cap * 2 : 4;
-		struct txd *t;
+		struct tx_dgram *t;
 		if (cap > SWIM_MAX_TXQ || !(t = malloc(cap * sizeof(*t))))
 			return NULL;
 		for (uint32_t j = 0; j < s->tx_n; j++)
@@ -191,7 +191,7 @@ struct txd *wire_tx_slot(struct swim *s)
 void wire_out_send(struct swim *s, struct out *o)
 {
 	const struct seal_keys *k;
-	struct txd *t;
+	struct tx_dgram *t;
 	size_t len;
 
 	if (o->len < SWIM_BODY_HDR || o->dst.family == 0)
@@ -204,7 +204,7 @@ void wire_out_send(struct swim *s, struct out *o)
 		bump(s, SWIM_STAT_DROP_TX_FULL, 1);
 		return;
 	}
-	if (seal_seal(&s->self, k, &s->m[o->to].pair, mid(s, o->to), o->type, o->pt, o->len,
+	if (seal_seal(&s->self, k, &s->m[o->to].pair, member_id(s, o->to), o->type, o->pt, o->len,
 		      &s->rng, t->buf, sizeof(t->buf), &len) != MN_OK) {
 		s->tx_n--;
 		return;
