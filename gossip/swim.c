@@ -153,12 +153,12 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	rx.from = i;
 	rx.len = len;
 	wire_addr_from(&rx.addr, from);
-	rx.proven = wire_tok_check(s, i, &rx.addr, mn_get_be64(pt + 8));
+	rx.proven = wire_tok_check(s, i, &rx.addr, mn_get_be64(pt + BODY_ECHO));
 	rx.cap = rx.proven ? SWIM_MTU : len;
 	rx.burst = rx.proven ? SWIM_PP_BURST : 1;
 	if (h.type == SWIM_T_WANT && rx.proven)
 		rx.burst = SWIM_RECORD_BURST;
-	m->tok = mn_get_be64(pt);
+	m->tok = mn_get_be64(pt + BODY_TOK);
 	/* Roaming: its authenticated traffic says where it is now, once it
 	 * proved it receives there (echoed a token of this boot for that
 	 * address). Authenticated is not enough: after we restart, the replay

@@ -5,6 +5,18 @@
 
 /* ---- digest tree and view digest ---- */
 
+/* The SipHash inputs (doc/gossip.md §3): every member hashes the same bytes. */
+enum {
+	H_TAG = 0,          /* 'd' (digest entry) or 'v' (view) */
+	H_ID = 1,
+	H_VERSION = 9,
+	H_INC = 17,         /* digest entry */
+	H_DEAD = 21,        /* digest entry: 1 when dead */
+	H_ENTRY_LEN = 22,
+	H_UP = 17,          /* view: 0 when dead */
+	H_VIEW_LEN = 18,
+};
+
 /* The digest hash of (id, version, incarnation, dead or not): what
  * push-pull reconciles. Dead is in it so that a member that missed a death
  * (it restarted, or the DEAD updates were over before it heard one) learns
@@ -14,13 +26,13 @@
 static uint64_t entry_hash(const struct swim *s, uint64_t id, uint64_t version, uint32_t inc,
 			   uint8_t state)
 {
-	uint8_t in[1 + 8 + 8 + 4 + 1];
+	uint8_t in[H_ENTRY_LEN];
 
-	in[0] = 'd';
-	mn_put_be64(in + 1, id);
-	mn_put_be64(in + 9, version);
-	mn_put_be32(in + 17, inc);
-	in[21] = state == SWIM_DEAD ? 1 : 0;
+	in[H_TAG] = 'd';
+	mn_put_be64(in + H_ID, id);
+	mn_put_be64(in + H_VERSION, version);
+	mn_put_be32(in + H_INC, inc);
+	in[H_DEAD] = state == SWIM_DEAD ? 1 : 0;
 	return sip(s->dkey, in, sizeof(in));
 }
 
@@ -28,12 +40,12 @@ static uint64_t entry_hash(const struct swim *s, uint64_t id, uint64_t version, 
 static uint64_t view_hash(const struct swim *s, uint32_t i)
 {
 	const struct member *m = &s->m[i];
-	uint8_t in[1 + 8 + 8 + 1];
+	uint8_t in[H_VIEW_LEN];
 
-	in[0] = 'v';
-	mn_put_be64(in + 1, member_id(s, i));
-	mn_put_be64(in + 9, m->rec->version);
-	in[17] = m->state == SWIM_DEAD ? 0 : 1;
+	in[H_TAG] = 'v';
+	mn_put_be64(in + H_ID, member_id(s, i));
+	mn_put_be64(in + H_VERSION, m->rec->version);
+	in[H_UP] = m->state == SWIM_DEAD ? 0 : 1;
 	return sip(s->dkey, in, sizeof(in));
 }
 

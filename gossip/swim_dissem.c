@@ -123,10 +123,10 @@ void dissem_queue_alive(struct swim *s, uint32_t i)
 static void put_suspect_item(struct swim *s, uint8_t *p, uint8_t kind, uint32_t i, uint32_t inc,
 			     uint64_t accuser)
 {
-	p[0] = kind;
-	mn_put_be64(p + 1, member_id(s, i));
-	mn_put_be32(p + 9, inc);
-	mn_put_be64(p + 13, accuser);
+	p[UPD_KIND] = kind;
+	mn_put_be64(p + UPD_ID, member_id(s, i));
+	mn_put_be32(p + UPD_INC, inc);
+	mn_put_be64(p + UPD_ACCUSER, accuser);
 }
 
 void dissem_put_alive_item(struct swim *s, uint8_t *p, uint32_t i, uint32_t inc)
@@ -134,11 +134,11 @@ void dissem_put_alive_item(struct swim *s, uint8_t *p, uint32_t i, uint32_t inc)
 	static const struct waddr none;
 	const struct member *m = &s->m[i];
 
-	p[0] = SWIM_I_ALIVE;
-	mn_put_be64(p + 1, member_id(s, i));
-	mn_put_be32(p + 9, inc);
-	mn_put_be64(p + 13, m->rec->version);
-	wire_addr_put(p + 21, i == 0 ? &none : &m->addr);
+	p[UPD_KIND] = SWIM_I_ALIVE;
+	mn_put_be64(p + UPD_ID, member_id(s, i));
+	mn_put_be32(p + UPD_INC, inc);
+	mn_put_be64(p + UPD_VERSION, m->rec->version);
+	wire_addr_put(p + UPD_ADDR, i == 0 ? &none : &m->addr);
 }
 
 static size_t item_len(uint8_t kind)
@@ -418,7 +418,7 @@ int dissem_items_check(const uint8_t *b, size_t n)
 		if (kind == SWIM_I_PAD)
 			return MN_OK;
 		if (kind == SWIM_I_ALIVE) {
-			if (n - off < SWIM_ITEM_ALIVE_LEN || !wire_addr_get(&w, b + off + 21))
+			if (n - off < SWIM_ITEM_ALIVE_LEN || !wire_addr_get(&w, b + off + UPD_ADDR))
 				return MN_EPROTO;
 			off += SWIM_ITEM_ALIVE_LEN;
 		} else if (kind == SWIM_I_SUSPECT || kind == SWIM_I_DEAD) {
@@ -443,17 +443,17 @@ void dissem_items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, s
 
 	while (off < n && b[off] != SWIM_I_PAD) {
 		const uint8_t *p = b + off;
-		uint64_t id = mn_get_be64(p + 1);
-		uint32_t inc = mn_get_be32(p + 9);
-		if (p[0] == SWIM_I_ALIVE) {
+		uint64_t id = mn_get_be64(p + UPD_ID);
+		uint32_t inc = mn_get_be32(p + UPD_INC);
+		if (p[UPD_KIND] == SWIM_I_ALIVE) {
 			struct waddr w;
-			wire_addr_get(&w, p + 21);
-			dissem_apply_alive(s, rx, id, inc, mn_get_be64(p + 13), &w);
+			wire_addr_get(&w, p + UPD_ADDR);
+			dissem_apply_alive(s, rx, id, inc, mn_get_be64(p + UPD_VERSION), &w);
 			off += SWIM_ITEM_ALIVE_LEN;
-		} else if (p[0] == SWIM_I_REVOKE) {
+		} else if (p[UPD_KIND] == SWIM_I_REVOKE) {
 			off += tomb_item_apply(s, p);
 		} else {
-			dissem_apply_suspect(s, rx, id, inc, mn_get_be64(p + 13));
+			dissem_apply_suspect(s, rx, id, inc, mn_get_be64(p + UPD_ACCUSER));
 			off += SWIM_ITEM_SUSPECT_LEN;
 		}
 	}

@@ -45,6 +45,80 @@ _Static_assert(REC_MEMBER_MAX + 26 <= SWIM_PT_MAX - SWIM_BODY_HDR - 1,
 	       "a record fits one RECORD message");
 _Static_assert(SWIM_MAX_INDIRECT <= 8, "helper nack mask is 8 bits");
 
+/* Wire offsets (doc/gossip.md §3; sizes are swim.h's SWIM_*_LEN). */
+enum {
+	/* the body header, before every message */
+	BODY_TOK = 0,                 /* an address token for the receiver */
+	BODY_ECHO = 8,                /* the last token the receiver gave us */
+
+	/* a compact address (SWIM_ADDR_LEN) */
+	ADDR_FAMILY = 0,
+	ADDR_IP = 1,
+	ADDR_PORT = ADDR_IP + 16,     /* 17 */
+
+	/* messages (after the body header) */
+	MSG_SEQ = 0,                  /* PING, ACK, NACK, PING_REQ */
+	PING_FLAGS = 4,
+	PING_ITEMS = 5,
+	ACK_ITEMS = 4,                /* ACK and NACK */
+	PING_REQ_TARGET = 4,
+	PING_REQ_ITEMS = PING_REQ_TARGET + 8, /* 12 */
+	PP_FLAGS = 0,                 /* 1: an opening */
+	PP_ITEMS = 1,
+	WANT_N = 0,
+	WANT_IDS = 1,                 /* WANT_N ids, 8 bytes each */
+	RECORD_N = 0,
+	RECORD_ENTRIES = 1,
+
+	/* a RECORD entry */
+	RE_INC = 0,
+	RE_STATE = 4,
+	RE_ADDR = 5,
+	RE_LEN = RE_ADDR + SWIM_ADDR_LEN, /* 24 */
+	RE_RECORD = RE_LEN + 2,           /* 26 */
+
+	/* an update item: ALIVE, SUSPECT, DEAD */
+	UPD_KIND = 0,
+	UPD_ID = 1,
+	UPD_INC = 9,
+	UPD_VERSION = 13,             /* ALIVE: the record version */
+	UPD_ADDR = 21,                /* ALIVE: where the sender reached it */
+	UPD_ACCUSER = 13,             /* SUSPECT, DEAD */
+
+	/* a REVOKE item */
+	REVOKE_LEN = 1,
+	REVOKE_TOMB = 3,
+
+	/* digest items: RANGE and TRANGE; LIST and TLIST */
+	DIG_KIND = 0,
+	DIG_BITS = 1,
+	DIG_PREFIX = 2,
+	RANGE_COUNT = 10,
+	RANGE_HASH = 12,
+	LIST_FLAGS = 10,              /* 1: reply wanted */
+	LIST_N = 11,
+	LIST_ENTRIES = 12,            /* LIST_N entries (LIST) or ids (TLIST) */
+
+	/* a LIST entry */
+	ENTRY_ID = 0,
+	ENTRY_VERSION = 8,
+	ENTRY_INC = 16,
+	ENTRY_STATE = 20,
+};
+_Static_assert(BODY_ECHO + 8 == SWIM_BODY_HDR, "body header");
+_Static_assert(ADDR_PORT + 2 == SWIM_ADDR_LEN, "address");
+_Static_assert(SEAL_OVERHEAD + SWIM_BODY_HDR + PING_ITEMS == SWIM_PING_LEN, "ping");
+_Static_assert(SEAL_OVERHEAD + SWIM_BODY_HDR + ACK_ITEMS == SWIM_ACK_LEN, "ack");
+_Static_assert(SEAL_OVERHEAD + SWIM_BODY_HDR + PING_REQ_ITEMS == SWIM_PING_REQ_LEN, "ping-req");
+_Static_assert(UPD_ADDR + SWIM_ADDR_LEN == SWIM_ITEM_ALIVE_LEN, "alive item");
+_Static_assert(UPD_ACCUSER + 8 == SWIM_ITEM_SUSPECT_LEN, "suspect item");
+_Static_assert((int)REVOKE_TOMB == (int)SWIM_ITEM_REVOKE_HDR, "revoke item");
+_Static_assert(RANGE_HASH + 8 == SWIM_ITEM_RANGE_LEN, "range item");
+_Static_assert((int)LIST_ENTRIES == (int)SWIM_ITEM_LIST_HDR &&
+	       (int)LIST_ENTRIES == (int)SWIM_ITEM_TLIST_HDR,
+	       "list items");
+_Static_assert(ENTRY_STATE + 1 == SWIM_ENTRY_LEN, "list entry");
+
 /* ---- internal types ---- */
 
 enum { ST_REMOVED = 0 }; /* a member slot that was removed (never reused) */

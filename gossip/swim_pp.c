@@ -70,7 +70,7 @@ void pp_flush_wants(struct swim *s, const struct rx *rx)
 	if (s->nwant == 0)
 		return;
 	wire_out_begin(s, &o, rx->from, SWIM_T_WANT, rx->cap, &rx->addr);
-	p = wire_out_put(&o, 1);
+	p = wire_out_put(&o, WANT_IDS);
 	if (p) {
 		while (n < s->nwant) {
 			uint8_t *q = wire_out_put(&o, 8);
@@ -78,7 +78,7 @@ void pp_flush_wants(struct swim *s, const struct rx *rx)
 				break;
 			mn_put_be64(q, s->want_ids[n++]);
 		}
-		*p = (uint8_t)n;
+		p[WANT_N] = (uint8_t)n;
 	}
 	if (n < s->nwant)
 		bump(s, SWIM_STAT_CAPPED_REPLY, 1);
@@ -162,19 +162,19 @@ static void put_entry(const struct swim *s, uint8_t *p, uint32_t i)
 {
 	const struct member *m = &s->m[i];
 
-	mn_put_be64(p, member_id(s, i));
-	mn_put_be64(p + 8, m->rec->version);
-	mn_put_be32(p + 16, m->inc);
-	p[20] = m->state;
+	mn_put_be64(p + ENTRY_ID, member_id(s, i));
+	mn_put_be64(p + ENTRY_VERSION, m->rec->version);
+	mn_put_be32(p + ENTRY_INC, m->inc);
+	p[ENTRY_STATE] = m->state;
 }
 
 void pp_put_range(uint8_t *p, uint32_t bits, uint64_t prefix, uint32_t count, uint64_t hash)
 {
-	p[0] = SWIM_I_RANGE;
-	p[1] = (uint8_t)bits;
-	mn_put_be64(p + 2, prefix);
-	mn_put_be16(p + 10, count > UINT16_MAX ? UINT16_MAX : (uint16_t)count);
-	mn_put_be64(p + 12, hash);
+	p[DIG_KIND] = SWIM_I_RANGE;
+	p[DIG_BITS] = (uint8_t)bits;
+	mn_put_be64(p + DIG_PREFIX, prefix);
+	mn_put_be16(p + RANGE_COUNT, count > UINT16_MAX ? UINT16_MAX : (uint16_t)count);
+	mn_put_be64(p + RANGE_HASH, hash);
 }
 
 struct collect {
@@ -198,12 +198,12 @@ static bool collect_fn(const struct swim *s, uint32_t i, void *ctx)
 
 	for (uint32_t j = 0; c->theirs && j < c->ntheirs; j++) {
 		const uint8_t *e = c->theirs + (size_t)j * SWIM_ENTRY_LEN;
-		if (mn_get_be64(e) != member_id(s, i))
+		if (mn_get_be64(e + ENTRY_ID) != member_id(s, i))
 			continue;
-		uint64_t v = mn_get_be64(e + 8);
-		uint32_t inc = mn_get_be32(e + 16);
+		uint64_t v = mn_get_be64(e + ENTRY_VERSION);
+		uint32_t inc = mn_get_be32(e + ENTRY_INC);
 		bool newer = m->rec->version > v || m->inc > inc ||
-			     (m->inc == inc && state_rank(m->state) > state_rank(e[20]));
+			     (m->inc == inc && state_rank(m->state) > state_rank(e[ENTRY_STATE]));
 		if (!newer)
 			return true;
 		break;
@@ -219,13 +219,13 @@ static void emit_list(struct swim *s, struct pp_reply *w, uint32_t bits, uint64_
 
 	if (!p)
 		return;
-	p[0] = SWIM_I_LIST;
-	p[1] = (uint8_t)bits;
-	mn_put_be64(p + 2, prefix);
-	p[10] = want_reply ? 1 : 0;
-	p[11] = (uint8_t)c->n;
+	p[DIG_KIND] = SWIM_I_LIST;
+	p[DIG_BITS] = (uint8_t)bits;
+	mn_put_be64(p + DIG_PREFIX, prefix);
+	p[LIST_FLAGS] = want_reply ? 1 : 0;
+	p[LIST_N] = (uint8_t)c->n;
 	for (uint32_t j = 0; j < c->n; j++)
-		put_entry(s, p + SWIM_ITEM_LIST_HDR + (size_t)j * SWIM_ENTRY_LEN, c->idx[j]);
+		put_entry(s, p + LIST_ENTRIES + (size_t)j * SWIM_ENTRY_LEN, c->idx[j]);
 }
 
 bool pp_range_ok(uint32_t bits, uint64_t prefix)
@@ -235,32 +235,34 @@ bool pp_range_ok(uint32_t bits, uint64_t prefix)
 
 static int pp_check(const uint8_t *b, size_t n)
 {
-	size_t off = 1;
+	size_t off = PP_ITEMS;
 
-	if (n < 1 || b[0] > 1)
+	if (n < PP_ITEMS || b[PP_FLAGS] > 1)
 		return MN_EPROTO;
 	while (off < n && b[off] != SWIM_I_PAD) {
 		const uint8_t *p = b + off;
-		if (p[0] == SWIM_I_RANGE) {
-			if (n - off < SWIM_ITEM_RANGE_LEN || !pp_range_ok(p[1], mn_get_be64(p + 2)))
+		if (p[DIG_KIND] == SWIM_I_RANGE) {
+			if (n - off < SWIM_ITEM_RANGE_LEN ||
+			    !pp_range_ok(p[DIG_BITS], mn_get_be64(p + DIG_PREFIX)))
 				return MN_EPROTO;
 			off += SWIM_ITEM_RANGE_LEN;
-		} else if (p[0] == SWIM_I_LIST) {
-			if (n - off < SWIM_ITEM_LIST_HDR || !pp_range_ok(p[1], mn_get_be64(p + 2)) ||
-			    p[10] > 1 || p[11] > ENTRY_LIST_MAX)
+		} else if (p[DIG_KIND] == SWIM_I_LIST) {
+			if (n - off < SWIM_ITEM_LIST_HDR ||
+			    !pp_range_ok(p[DIG_BITS], mn_get_be64(p + DIG_PREFIX)) ||
+			    p[LIST_FLAGS] > 1 || p[LIST_N] > ENTRY_LIST_MAX)
 				return MN_EPROTO;
-			size_t len = SWIM_ITEM_LIST_HDR + (size_t)p[11] * SWIM_ENTRY_LEN;
+			size_t len = SWIM_ITEM_LIST_HDR + (size_t)p[LIST_N] * SWIM_ENTRY_LEN;
 			if (n - off < len)
 				return MN_EPROTO;
-			uint64_t mask = pmask(p[1]), prefix = mn_get_be64(p + 2);
-			for (uint32_t j = 0; j < p[11]; j++) {
-				const uint8_t *e = p + SWIM_ITEM_LIST_HDR + (size_t)j * SWIM_ENTRY_LEN;
-				if ((mn_get_be64(e) & mask) != prefix || e[20] < SWIM_ALIVE ||
-				    e[20] > SWIM_DEAD)
+			uint64_t mask = pmask(p[DIG_BITS]), prefix = mn_get_be64(p + DIG_PREFIX);
+			for (uint32_t j = 0; j < p[LIST_N]; j++) {
+				const uint8_t *e = p + LIST_ENTRIES + (size_t)j * SWIM_ENTRY_LEN;
+				if ((mn_get_be64(e + ENTRY_ID) & mask) != prefix ||
+				    e[ENTRY_STATE] < SWIM_ALIVE || e[ENTRY_STATE] > SWIM_DEAD)
 					return MN_EPROTO;
 			}
 			off += len;
-		} else if (tomb_pp_kind(p[0])) {
+		} else if (tomb_pp_kind(p[DIG_KIND])) {
 			size_t l = tomb_pp_len(p, n - off);
 			if (l == 0)
 				return MN_EPROTO;
@@ -275,10 +277,10 @@ static int pp_check(const uint8_t *b, size_t n)
 static void pp_entries(struct swim *s, const struct rx *rx, const uint8_t *e, uint32_t n)
 {
 	for (uint32_t j = 0; j < n; j++, e += SWIM_ENTRY_LEN) {
-		uint64_t id = mn_get_be64(e);
-		uint64_t version = mn_get_be64(e + 8);
-		uint32_t inc = mn_get_be32(e + 16);
-		if (e[20] == SWIM_ALIVE)
+		uint64_t id = mn_get_be64(e + ENTRY_ID);
+		uint64_t version = mn_get_be64(e + ENTRY_VERSION);
+		uint32_t inc = mn_get_be32(e + ENTRY_INC);
+		if (e[ENTRY_STATE] == SWIM_ALIVE)
 			dissem_apply_alive(s, rx, id, inc, version, NULL);
 		else
 			dissem_apply_suspect(s, rx, id, inc, member_id(s, rx->from));
@@ -292,7 +294,7 @@ static void pp_entries(struct swim *s, const struct rx *rx, const uint8_t *e, ui
 int pp_on_pushpull(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 {
 	struct pp_reply w;
-	size_t off = 1;
+	size_t off = PP_ITEMS;
 	uint32_t tomb_work = 0;
 
 	if (pp_check(b, n) != MN_OK)
@@ -300,25 +302,25 @@ int pp_on_pushpull(struct swim *s, const struct rx *rx, const uint8_t *b, size_t
 	reply_begin(s, &w, rx->from, rx->cap, rx->burst, &rx->addr);
 	while (off < n && b[off] != SWIM_I_PAD) {
 		const uint8_t *p = b + off;
-		if (tomb_pp_kind(p[0])) {
+		if (tomb_pp_kind(p[DIG_KIND])) {
 			off += tomb_pp(s, &w, p, &tomb_work);
 			continue;
 		}
-		uint32_t bits = p[1];
-		uint64_t prefix = mn_get_be64(p + 2);
+		uint32_t bits = p[DIG_BITS];
+		uint64_t prefix = mn_get_be64(p + DIG_PREFIX);
 		/* Work per message stays bounded: a range costs a walk over
 		 * 2^(leaf bits - bits) leaves, so the root (all of them) is
 		 * looked at only as a message's first item, where an opening
 		 * or a root LIST puts it; deeper items cost 1/16 of that or less. */
-		bool scan = bits > 0 || off == 1;
-		if (p[0] == SWIM_I_RANGE) {
-			uint32_t theirs_n = mn_get_be16(p + 10), mine_n;
+		bool scan = bits > 0 || off == PP_ITEMS;
+		if (p[DIG_KIND] == SWIM_I_RANGE) {
+			uint32_t theirs_n = mn_get_be16(p + RANGE_COUNT), mine_n;
 			uint64_t h;
 			off += SWIM_ITEM_RANGE_LEN;
 			if (w.full || !scan)
 				continue;
 			digest_range_sum(s, bits, prefix, &h, &mine_n);
-			if (h == mn_get_be64(p + 12) && mine_n == theirs_n)
+			if (h == mn_get_be64(p + RANGE_HASH) && mine_n == theirs_n)
 				continue;
 			if (bits == 64 || mine_n + theirs_n <= SWIM_PP_LIST_MAX) {
 				struct collect c = { .n = 0 };
@@ -338,11 +340,11 @@ int pp_on_pushpull(struct swim *s, const struct rx *rx, const uint8_t *b, size_t
 				}
 			}
 		} else {
-			uint32_t ne = p[11];
-			const uint8_t *e = p + SWIM_ITEM_LIST_HDR;
+			uint32_t ne = p[LIST_N];
+			const uint8_t *e = p + LIST_ENTRIES;
 			off += SWIM_ITEM_LIST_HDR + (size_t)ne * SWIM_ENTRY_LEN;
 			pp_entries(s, rx, e, ne);
-			if (p[10] && scan && !w.full) {
+			if (p[LIST_FLAGS] && scan && !w.full) {
 				struct collect c = { .n = 0, .theirs = e, .ntheirs = ne };
 				digest_range_each(s, bits, prefix, collect_fn, &c);
 				if (c.n)
@@ -372,12 +374,12 @@ void pp_start(struct swim *s)
 	if (i == NONE)
 		return;
 	wire_out_begin(s, &o, i, SWIM_T_PP, SWIM_MTU, NULL);
-	p = wire_out_put(&o, 1 + SWIM_ITEM_RANGE_LEN);
+	p = wire_out_put(&o, PP_ITEMS + SWIM_ITEM_RANGE_LEN);
 	if (!p)
 		return;
-	p[0] = 1;
+	p[PP_FLAGS] = 1; /* an opening */
 	digest_range_sum(s, 0, 0, &h, &cnt);
-	pp_put_range(p + 1, 0, 0, cnt, h);
+	pp_put_range(p + PP_ITEMS, 0, 0, cnt, h);
 	tomb_pp_open(s, &o);
 	/* Unproven: pay for the reply up front (DESIGN.md §2). */
 	if (s->m[i].tok == 0)
@@ -394,22 +396,22 @@ int pp_on_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 	uint32_t cnt, sent = 0, k = 0;
 	uint8_t *np = NULL;
 
-	if (n < 1 || b[0] > SWIM_WANT_BATCH || n < 1 + (size_t)b[0] * 8)
+	if (n < WANT_IDS || b[WANT_N] > SWIM_WANT_BATCH || n < WANT_IDS + (size_t)b[WANT_N] * 8)
 		return MN_EPROTO;
-	cnt = b[0];
+	cnt = b[WANT_N];
 	o.len = 0;
 	for (uint32_t j = 0; j < cnt; j++) {
-		uint32_t i = member_find(s, mn_get_be64(b + 1 + 8 * j));
+		uint32_t i = member_find(s, mn_get_be64(b + WANT_IDS + 8 * j));
 		if (i == NONE)
 			continue;
 		const struct member *m = &s->m[i];
-		size_t need = 4 + 1 + SWIM_ADDR_LEN + 2 + m->rec->len;
+		size_t need = RE_RECORD + m->rec->len;
 		uint8_t *p = NULL;
 		if (o.len >= SWIM_BODY_HDR && np)
 			p = wire_out_put(&o, need);
 		if (!p) {
 			if (np && k) {
-				*np = (uint8_t)k;
+				np[RECORD_N] = (uint8_t)k;
 				wire_out_send(s, &o);
 				sent++;
 			}
@@ -418,7 +420,7 @@ int pp_on_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 				return MN_OK;
 			}
 			wire_out_begin(s, &o, rx->from, SWIM_T_RECORD, rx->cap, &rx->addr);
-			np = wire_out_put(&o, 1);
+			np = wire_out_put(&o, RECORD_ENTRIES);
 			k = 0;
 			p = np ? wire_out_put(&o, need) : NULL;
 			if (!p) {
@@ -428,15 +430,15 @@ int pp_on_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 				return MN_OK;
 			}
 		}
-		mn_put_be32(p, m->inc);
-		p[4] = i == 0 ? SWIM_ALIVE : m->state;
-		wire_addr_put(p + 5, i == 0 ? &(struct waddr){ .family = 0 } : &m->addr);
-		mn_put_be16(p + 5 + SWIM_ADDR_LEN, m->rec->len);
-		memcpy(p + 7 + SWIM_ADDR_LEN, m->rec->bytes, m->rec->len);
+		mn_put_be32(p + RE_INC, m->inc);
+		p[RE_STATE] = i == 0 ? SWIM_ALIVE : m->state;
+		wire_addr_put(p + RE_ADDR, i == 0 ? &(struct waddr){ .family = 0 } : &m->addr);
+		mn_put_be16(p + RE_LEN, m->rec->len);
+		memcpy(p + RE_RECORD, m->rec->bytes, m->rec->len);
 		k++;
 	}
 	if (np && k) {
-		*np = (uint8_t)k;
+		np[RECORD_N] = (uint8_t)k;
 		wire_out_send(s, &o);
 	}
 	return MN_OK;
@@ -444,34 +446,34 @@ int pp_on_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 
 int pp_on_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 {
-	size_t off = 1;
+	size_t off = RECORD_ENTRIES;
 	uint32_t cnt;
 
-	if (n < 1)
+	if (n < RECORD_ENTRIES)
 		return MN_EPROTO;
-	cnt = b[0];
+	cnt = b[RECORD_N];
 	/* check the framing first */
 	for (uint32_t j = 0; j < cnt; j++) {
 		struct waddr w;
-		if (n - off < 7 + SWIM_ADDR_LEN)
+		if (n - off < RE_RECORD)
 			return MN_EPROTO;
-		uint16_t len = mn_get_be16(b + off + 5 + SWIM_ADDR_LEN);
-		if (b[off + 4] < SWIM_ALIVE || b[off + 4] > SWIM_DEAD ||
-		    !wire_addr_get(&w, b + off + 5) || n - off - 7 - SWIM_ADDR_LEN < len)
+		uint16_t len = mn_get_be16(b + off + RE_LEN);
+		if (b[off + RE_STATE] < SWIM_ALIVE || b[off + RE_STATE] > SWIM_DEAD ||
+		    !wire_addr_get(&w, b + off + RE_ADDR) || n - off - RE_RECORD < len)
 			return MN_EPROTO;
-		off += 7 + SWIM_ADDR_LEN + len;
+		off += RE_RECORD + len;
 	}
-	off = 1;
+	off = RECORD_ENTRIES;
 	for (uint32_t j = 0; j < cnt; j++) {
 		const uint8_t *p = b + off;
-		uint32_t inc = mn_get_be32(p);
-		uint8_t st = p[4];
+		uint32_t inc = mn_get_be32(p + RE_INC);
+		uint8_t st = p[RE_STATE];
 		struct waddr w;
-		uint16_t len = mn_get_be16(p + 5 + SWIM_ADDR_LEN);
+		uint16_t len = mn_get_be16(p + RE_LEN);
 		uint32_t i;
-		wire_addr_get(&w, p + 5);
-		off += 7 + SWIM_ADDR_LEN + len;
-		int err = member_learn(s, p + 7 + SWIM_ADDR_LEN, len, &i);
+		wire_addr_get(&w, p + RE_ADDR);
+		off += RE_RECORD + len;
+		int err = member_learn(s, p + RE_RECORD, len, &i);
 		if (err != MN_OK && err != MN_EEXIST)
 			continue;
 		if (i == NONE)
@@ -524,7 +526,7 @@ void pp_want_retry(struct swim *s)
 			continue;
 		}
 		wire_out_begin(s, &o, to, SWIM_T_WANT, SWIM_MTU, NULL);
-		p = wire_out_put(&o, 1);
+		p = wire_out_put(&o, WANT_IDS);
 		/* this one, and every other due one asked of the same member */
 		for (uint32_t k = j; p && k < SWIM_MAX_WANTS && n < SWIM_WANT_BATCH; k++) {
 			struct want *x = &s->wants[k];
@@ -545,7 +547,7 @@ void pp_want_retry(struct swim *s)
 			w->used = false;
 			continue;
 		}
-		*p = (uint8_t)n;
+		p[WANT_N] = (uint8_t)n;
 		wire_out_send(s, &o);
 		bump(s, SWIM_STAT_WANTS, 1);
 		next = mn_min_deadline(next, s->now + s->p.probe_interval_ns);

@@ -39,11 +39,11 @@ void probe_send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap)
 	uint8_t *p;
 
 	wire_out_begin(s, &o, i, SWIM_T_PING, cap, NULL);
-	p = wire_out_put(&o, 5);
+	p = wire_out_put(&o, PING_ITEMS);
 	if (!p)
 		return;
-	mn_put_be32(p, seq);
-	p[4] = 0;
+	mn_put_be32(p + MSG_SEQ, seq);
+	p[PING_FLAGS] = 0;
 	dissem_piggyback(s, &o);
 	/* No token from it yet: pad, so its ack may carry as much as this. */
 	if (s->m[i].tok == 0 && cap >= SWIM_PING_PAD)
@@ -245,11 +245,11 @@ static void send_ping_req(struct swim *s, uint32_t h, uint32_t seq, uint32_t t)
 	uint8_t *p;
 
 	wire_out_begin(s, &o, h, SWIM_T_PING_REQ, SWIM_MTU, NULL);
-	p = wire_out_put(&o, 12);
+	p = wire_out_put(&o, PING_REQ_ITEMS);
 	if (!p)
 		return;
-	mn_put_be32(p, seq);
-	mn_put_be64(p + 4, member_id(s, t));
+	mn_put_be32(p + MSG_SEQ, seq);
+	mn_put_be64(p + PING_REQ_TARGET, member_id(s, t));
 	dissem_piggyback(s, &o);
 	wire_out_send(s, &o);
 	bump(s, SWIM_STAT_PING_REQS, 1);
@@ -312,10 +312,10 @@ void probe_send_small(struct swim *s, uint32_t to, uint8_t type, uint32_t seq, s
 	uint8_t *p;
 
 	wire_out_begin(s, &o, to, type, cap, NULL);
-	p = wire_out_put(&o, 4);
+	p = wire_out_put(&o, ACK_ITEMS);
 	if (!p)
 		return;
-	mn_put_be32(p, seq);
+	mn_put_be32(p + MSG_SEQ, seq);
 	if (about != NONE && about < s->n && s->m[about].state == SWIM_ALIVE &&
 	    (p = wire_out_put(&o, SWIM_ITEM_ALIVE_LEN)) != NULL)
 		dissem_put_alive_item(s, p, about, s->m[about].inc);
@@ -331,14 +331,14 @@ int probe_on_ping(struct swim *s, const struct rx *rx, const uint8_t *b, size_t 
 	struct out o;
 	uint8_t *p;
 
-	if (n < 5 || dissem_items_check(b + 5, n - 5) != MN_OK)
+	if (n < PING_ITEMS || dissem_items_check(b + PING_ITEMS, n - PING_ITEMS) != MN_OK)
 		return MN_EPROTO;
-	dissem_items_apply(s, rx, b + 5, n - 5);
+	dissem_items_apply(s, rx, b + PING_ITEMS, n - PING_ITEMS);
 	wire_out_begin(s, &o, rx->from, SWIM_T_ACK, rx->cap, &rx->addr);
-	p = wire_out_put(&o, 4);
+	p = wire_out_put(&o, ACK_ITEMS);
 	if (!p)
 		return MN_OK;
-	memcpy(p, b, 4);
+	memcpy(p + MSG_SEQ, b + MSG_SEQ, 4);
 	dissem_piggyback(s, &o);
 	if (!rx->proven)
 		bump(s, SWIM_STAT_CAPPED_REPLY, 1);
@@ -351,10 +351,10 @@ int probe_on_ack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n
 	uint32_t seq;
 	struct probe *pr = &s->probe;
 
-	if (n < 4 || dissem_items_check(b + 4, n - 4) != MN_OK)
+	if (n < ACK_ITEMS || dissem_items_check(b + ACK_ITEMS, n - ACK_ITEMS) != MN_OK)
 		return MN_EPROTO;
-	seq = mn_get_be32(b);
-	dissem_items_apply(s, rx, b + 4, n - 4);
+	seq = mn_get_be32(b + MSG_SEQ);
+	dissem_items_apply(s, rx, b + ACK_ITEMS, n - ACK_ITEMS);
 	if (pr->member != NONE && seq == pr->seq) {
 		if (rx->from == pr->member) {
 			probe_finish(s, true);
@@ -383,11 +383,11 @@ int probe_on_ping_req(struct swim *s, const struct rx *rx, const uint8_t *b, siz
 	uint32_t seq, t;
 	struct relay *r = NULL;
 
-	if (n < 12 || dissem_items_check(b + 12, n - 12) != MN_OK)
+	if (n < PING_REQ_ITEMS || dissem_items_check(b + PING_REQ_ITEMS, n - PING_REQ_ITEMS) != MN_OK)
 		return MN_EPROTO;
-	seq = mn_get_be32(b);
-	dissem_items_apply(s, rx, b + 12, n - 12);
-	t = member_find(s, mn_get_be64(b + 4));
+	seq = mn_get_be32(b + MSG_SEQ);
+	dissem_items_apply(s, rx, b + PING_REQ_ITEMS, n - PING_REQ_ITEMS);
+	t = member_find(s, mn_get_be64(b + PING_REQ_TARGET));
 	if (t == NONE || t == 0 || t == rx->from || !probe_ok(&s->m[t])) {
 		probe_send_small(s, rx->from, SWIM_T_NACK, seq, rx->cap, false, NONE);
 		return MN_OK;
@@ -420,10 +420,10 @@ int probe_on_nack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t 
 	struct probe *pr = &s->probe;
 	uint32_t seq;
 
-	if (n < 4 || dissem_items_check(b + 4, n - 4) != MN_OK)
+	if (n < ACK_ITEMS || dissem_items_check(b + ACK_ITEMS, n - ACK_ITEMS) != MN_OK)
 		return MN_EPROTO;
-	seq = mn_get_be32(b);
-	dissem_items_apply(s, rx, b + 4, n - 4);
+	seq = mn_get_be32(b + MSG_SEQ);
+	dissem_items_apply(s, rx, b + ACK_ITEMS, n - ACK_ITEMS);
 	if (pr->member == NONE || seq != pr->seq)
 		return MN_OK;
 	for (uint32_t j = 0; j < pr->nhelpers; j++) {

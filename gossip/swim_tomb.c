@@ -443,9 +443,9 @@ refused:
 
 static void put_tomb_item(uint8_t *p, const struct tomb *t)
 {
-	p[0] = SWIM_I_REVOKE;
-	mn_put_be16(p + 1, t->len);
-	memcpy(p + SWIM_ITEM_REVOKE_HDR, t->bytes, t->len);
+	p[UPD_KIND] = SWIM_I_REVOKE;
+	mn_put_be16(p + REVOKE_LEN, t->len);
+	memcpy(p + REVOKE_TOMB, t->bytes, t->len);
 }
 
 /* Queued tombstones ride first, after a buddy item: fewest transmissions
@@ -489,7 +489,7 @@ size_t tomb_item_len(const uint8_t *p, size_t avail)
 
 	if (avail < SWIM_ITEM_REVOKE_HDR)
 		return 0;
-	l = mn_get_be16(p + 1);
+	l = mn_get_be16(p + REVOKE_LEN);
 	if (l < REC_REVOKE_ROOT_LEN || l > REC_REVOKE_MAX || avail - SWIM_ITEM_REVOKE_HDR < l)
 		return 0;
 	return SWIM_ITEM_REVOKE_HDR + l;
@@ -498,9 +498,9 @@ size_t tomb_item_len(const uint8_t *p, size_t avail)
 /* A REVOKE item (framing checked): accepted and passed on if new. */
 size_t tomb_item_apply(struct swim *s, const uint8_t *p)
 {
-	size_t l = mn_get_be16(p + 1);
+	size_t l = mn_get_be16(p + REVOKE_LEN);
 
-	tomb_accept(s, p + SWIM_ITEM_REVOKE_HDR, l, true);
+	tomb_accept(s, p + REVOKE_TOMB, l, true);
 	return SWIM_ITEM_REVOKE_HDR + l;
 }
 
@@ -516,20 +516,21 @@ size_t tomb_pp_len(const uint8_t *p, size_t avail)
 	uint64_t prefix, mask, prev = 0;
 	size_t len;
 
-	if (p[0] == SWIM_I_REVOKE)
+	if (p[DIG_KIND] == SWIM_I_REVOKE)
 		return tomb_item_len(p, avail);
-	if (p[0] == SWIM_I_TRANGE)
-		return avail >= SWIM_ITEM_RANGE_LEN && pp_range_ok(p[1], mn_get_be64(p + 2)) ?
-			       SWIM_ITEM_RANGE_LEN : 0;
-	if (avail < SWIM_ITEM_TLIST_HDR || !pp_range_ok(p[1], mn_get_be64(p + 2)) || p[10] > 1)
+	if (p[DIG_KIND] == SWIM_I_TRANGE)
+		return avail >= SWIM_ITEM_RANGE_LEN &&
+		       pp_range_ok(p[DIG_BITS], mn_get_be64(p + DIG_PREFIX)) ? SWIM_ITEM_RANGE_LEN : 0;
+	if (avail < SWIM_ITEM_TLIST_HDR || !pp_range_ok(p[DIG_BITS], mn_get_be64(p + DIG_PREFIX)) ||
+	    p[LIST_FLAGS] > 1)
 		return 0;
-	len = SWIM_ITEM_TLIST_HDR + (size_t)p[11] * 8;
+	len = SWIM_ITEM_TLIST_HDR + (size_t)p[LIST_N] * 8;
 	if (avail < len)
 		return 0;
-	prefix = mn_get_be64(p + 2);
-	mask = pmask(p[1]);
-	for (uint32_t j = 0; j < p[11]; j++) {
-		uint64_t id = mn_get_be64(p + SWIM_ITEM_TLIST_HDR + 8 * j);
+	prefix = mn_get_be64(p + DIG_PREFIX);
+	mask = pmask(p[DIG_BITS]);
+	for (uint32_t j = 0; j < p[LIST_N]; j++) {
+		uint64_t id = mn_get_be64(p + LIST_ENTRIES + 8 * j);
 		if ((id & mask) != prefix || (j > 0 && id <= prev))
 			return 0;
 		prev = id;
@@ -544,7 +545,7 @@ static void put_trange(uint8_t *p, const struct tombs *tb, uint32_t bits, uint64
 
 	tomb_sum(tb, bits, prefix, &h, &c);
 	pp_put_range(p, bits, prefix, c, h);
-	p[0] = SWIM_I_TRANGE;
+	p[DIG_KIND] = SWIM_I_TRANGE;
 }
 
 /* Our tombstone ids in a range (at most SWIM_TLIST_MAX of them). */
@@ -561,13 +562,13 @@ static void tomb_put_list(struct swim *s, struct pp_reply *w, uint32_t bits, uin
 	p = pp_reply_put(s, w, SWIM_ITEM_TLIST_HDR + (size_t)n * 8);
 	if (!p)
 		return;
-	p[0] = SWIM_I_TLIST;
-	p[1] = (uint8_t)bits;
-	mn_put_be64(p + 2, prefix);
-	p[10] = want_reply ? 1 : 0;
-	p[11] = (uint8_t)n;
+	p[DIG_KIND] = SWIM_I_TLIST;
+	p[DIG_BITS] = (uint8_t)bits;
+	mn_put_be64(p + DIG_PREFIX, prefix);
+	p[LIST_FLAGS] = want_reply ? 1 : 0;
+	p[LIST_N] = (uint8_t)n;
 	for (uint32_t j = 0; j < n; j++)
-		mn_put_be64(p + SWIM_ITEM_TLIST_HDR + 8 * j, tb->ord[lo + j].id);
+		mn_put_be64(p + LIST_ENTRIES + 8 * j, tb->ord[lo + j].id);
 }
 
 /* One push-pull tombstone item (checked by pp_check), the reply into w.
@@ -583,22 +584,22 @@ static void tomb_put_list(struct swim *s, struct pp_reply *w, uint32_t bits, uin
 size_t tomb_pp(struct swim *s, struct pp_reply *w, const uint8_t *p, uint32_t *work)
 {
 	struct tombs *tb = &s->tombs;
-	uint32_t bits = p[1], lo = 0, hi = 0, ne, k, j;
+	uint32_t bits = p[DIG_BITS], lo = 0, hi = 0, ne, k, j;
 	uint64_t prefix;
 	const uint8_t *ids;
 	bool lack = false;
 
-	if (p[0] == SWIM_I_REVOKE)
+	if (p[DIG_KIND] == SWIM_I_REVOKE)
 		return tomb_item_apply(s, p);
-	prefix = mn_get_be64(p + 2);
-	if (p[0] == SWIM_I_TRANGE) {
-		uint32_t mine_n, theirs_n = mn_get_be16(p + 10);
+	prefix = mn_get_be64(p + DIG_PREFIX);
+	if (p[DIG_KIND] == SWIM_I_TRANGE) {
+		uint32_t mine_n, theirs_n = mn_get_be16(p + RANGE_COUNT);
 		uint64_t h;
 		uint8_t *q;
 		if (w->full)
 			return SWIM_ITEM_RANGE_LEN;
 		tomb_sum(tb, bits, prefix, &h, &mine_n);
-		if (h == mn_get_be64(p + 12) && mine_n == theirs_n)
+		if (h == mn_get_be64(p + RANGE_HASH) && mine_n == theirs_n)
 			return SWIM_ITEM_RANGE_LEN;
 		if (bits == 64 || mine_n + theirs_n <= SWIM_TLIST_MAX) {
 			tomb_put_list(s, w, bits, prefix, true);
@@ -609,8 +610,8 @@ size_t tomb_pp(struct swim *s, struct pp_reply *w, const uint8_t *p, uint32_t *w
 		}
 		return SWIM_ITEM_RANGE_LEN;
 	}
-	ne = p[11];
-	ids = p + SWIM_ITEM_TLIST_HDR;
+	ne = p[LIST_N];
+	ids = p + LIST_ENTRIES;
 	if (tb->nvalid)
 		tomb_span(tb, bits, prefix, &lo, &hi);
 	*work += hi - lo + ne;
@@ -632,7 +633,7 @@ size_t tomb_pp(struct swim *s, struct pp_reply *w, const uint8_t *p, uint32_t *w
 			j++;
 		}
 	}
-	if (p[10] && lack && !w->full) {
+	if (p[LIST_FLAGS] && lack && !w->full) {
 		uint8_t *q;
 		if (hi - lo <= SWIM_TLIST_MAX)
 			tomb_put_list(s, w, bits, prefix, false);

@@ -44,9 +44,9 @@ void wire_addr_to(const struct waddr *w, struct mn_addr *a)
 
 void wire_addr_put(uint8_t *p, const struct waddr *w)
 {
-	p[0] = w->family;
-	memcpy(p + 1, w->ip, 16);
-	mn_put_be16(p + 17, w->port);
+	p[ADDR_FAMILY] = w->family;
+	memcpy(p + ADDR_IP, w->ip, 16);
+	mn_put_be16(p + ADDR_PORT, w->port);
 }
 
 /* false for a family byte we do not know, or address bytes past an IPv4. */
@@ -55,13 +55,13 @@ bool wire_addr_get(struct waddr *w, const uint8_t *p)
 	static const uint8_t zero[16];
 
 	memset(w, 0, sizeof(*w));
-	w->family = p[0];
-	memcpy(w->ip, p + 1, 16);
-	w->port = mn_get_be16(p + 17);
+	w->family = p[ADDR_FAMILY];
+	memcpy(w->ip, p + ADDR_IP, 16);
+	w->port = mn_get_be16(p + ADDR_PORT);
 	if (w->family == 0)
-		return memcmp(p + 1, zero, 16) == 0 && w->port == 0;
+		return memcmp(p + ADDR_IP, zero, 16) == 0 && w->port == 0;
 	if (w->family == 4)
-		return memcmp(p + 5, zero, 12) == 0 && w->port != 0;
+		return memcmp(p + ADDR_IP + 4, zero, 12) == 0 && w->port != 0;
 	return w->family == 6 && w->port != 0;
 }
 
@@ -104,14 +104,13 @@ const struct seal_keys *wire_keys(struct swim *s, uint32_t i)
 
 static uint64_t tok_make(const struct swim *s, uint32_t i, const struct waddr *a, uint64_t epoch)
 {
-	uint8_t in[8 + 1 + 16 + 2 + 8];
+	enum { T_ID = 0, T_ADDR = 8, T_EPOCH = T_ADDR + SWIM_ADDR_LEN, T_LEN = T_EPOCH + 8 };
+	uint8_t in[T_LEN];
 	uint64_t t;
 
-	mn_put_be64(in, member_id(s, i));
-	in[8] = a->family;
-	memcpy(in + 9, a->ip, 16);
-	mn_put_be16(in + 25, a->port);
-	mn_put_be64(in + 27, epoch);
+	mn_put_be64(in + T_ID, member_id(s, i));
+	wire_addr_put(in + T_ADDR, a);
+	mn_put_be64(in + T_EPOCH, epoch);
 	t = sip(s->tok_key, in, sizeof(in));
 	return t ? t : 1;
 }
@@ -143,8 +142,8 @@ void wire_out_begin(struct swim *s, struct out *o, uint32_t i, uint8_t type, siz
 		o->cap = 0;
 		return;
 	}
-	mn_put_be64(o->pt, tok_make(s, i, &o->dst, s->now / TOK_EPOCH_NS));
-	mn_put_be64(o->pt + 8, s->m[i].tok);
+	mn_put_be64(o->pt + BODY_TOK, tok_make(s, i, &o->dst, s->now / TOK_EPOCH_NS));
+	mn_put_be64(o->pt + BODY_ECHO, s->m[i].tok);
 	o->len = SWIM_BODY_HDR;
 }
 
