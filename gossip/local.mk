@@ -1,4 +1,4 @@
-# gossip/: signed membership records, sealed control messages, SWIM with
+# gossip/ (see gossip/README.md): signed membership records, sealed control messages, SWIM with
 # Lifeguard (dissemination, anti-entropy), the shared record table.
 libmncore_a_SOURCES += \
 	gossip/record.c gossip/record.h \
@@ -19,3 +19,4 @@ tests_test_gossip_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/gossip/test_rtab.c \
 	tests/gossip/test_seal.c \
 	tests/gossip/test_swim.c
+EXTRA_DIST += gossip/README.md

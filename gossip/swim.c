@@ -171,9 +171,8 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 			m->flags |= M_ADDR_DIRECT;
 	}
 	/* Any authenticated message from the probed member shows it alive,
-	 * an ACK too, whatever its seq: one for a ping we sent on someone's
-	 * ping-req was not counted, the probe failed and, the member having
-	 * spoken to us (tok), we suspected it (swim-lan-ci, seed 15). */
+	 * an ACK too, whatever its seq (one for a ping we sent on someone's
+	 * ping-req counts) (doc/gossip.md §9, "Found by the simulator"). */
 	if (s->probe.member == i)
 		probe_finish(s, true);
 	s->nwant = 0;
@@ -189,11 +188,10 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	/* Buddy system (Lifeguard): the sender is suspect or dead to us, so
 	 * tell it. Everything we send it starts with that update (piggyback; a
 	 * ping's ack carries it); anything else it sends gets at most one GOSSIP
-	 * per member per probe interval. Unlimited, two members holding each
-	 * other suspect at an incarnation neither can refute answered each
-	 * other's GOSSIPs forever, a storm that grew with every round. (Never
-	 * answering a GOSSIP instead cost the simulator's cold join: a member
-	 * held dead that only gossips learnt it too late to converge.) */
+	 * per member per probe interval: unlimited, two members holding each
+	 * other suspect at an incarnation neither can refute answer each
+	 * other's GOSSIPs forever; never, a member held dead that only gossips
+	 * learns it too late (doc/gossip.md §9, "Found by the simulator"). */
 	m = &s->m[i];
 	if (h.type != SWIM_T_PING && (m->state == SWIM_SUSPECT || m->state == SWIM_DEAD) &&
 	    buddy_due(s, i)) {
@@ -259,10 +257,9 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 	 * suspicion's timeout runs out we ask the suspect once more, directly
 	 * and through helpers (last_call), and wait two probe timeouts: a
 	 * refutation that missed this node while it spread (a gossip miss
-	 * under loss) does not become a false death (swim-loss-1k-1h seed 1:
-	 * one observer of 1,000 declared a live member dead). Costs 1 +
+	 * under loss) does not become a false death. Costs 1 +
 	 * 2 x indirect_checks datagrams per suspicion that runs out, and
-	 * 2 x probe_timeout on the detection bound (doc/gossip.md §8). */
+	 * 2 x probe_timeout on the detection bound (doc/gossip.md §8, §9). */
 	while (s->heap_n && mn_time_after_eq(t, s->susps[s->heap[0]].deadline)) {
 		struct susp *sp = &s->susps[s->heap[0]];
 		uint32_t i = sp->member;

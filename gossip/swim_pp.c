@@ -43,9 +43,8 @@ void pp_want(struct swim *s, const struct rx *rx, uint64_t id)
 	w->waiting = false;
 	s->want_next = mn_min_deadline(s->want_next, s->now + s->p.probe_interval_ns);
 	/* Not in this datagram's WANT: kept, and asked of the sender one probe
-	 * interval from now. Forgotten, they waited for the next push-pull
-	 * (swim-lan-ci seed 4: a late joiner learnt of more members at its
-	 * push-pull than one WANT holds; three waited 120 s more). */
+	 * interval from now, not left to the next push-pull
+	 * (doc/gossip.md §9, "Found by the simulator"). */
 	if (s->nwant == SWIM_WANT_BATCH) {
 		w->from = rx ? rx->from : NONE;
 		w->waiting = true;

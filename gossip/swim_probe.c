@@ -230,8 +230,7 @@ void probe_start(struct swim *s)
 	/* It can open our ping if it spoke to us this boot, or if our HELLO
 	 * went out before the ping. A HELLO of this very instant (to a silent
 	 * helper of the probe that just ended) races the ping, and jitter
-	 * makes it lose as often as not (swim-lan-ci, a loss-free cold join:
-	 * every false suspicion of seeds 1-30, and the false death of 24).
+	 * makes it lose as often as not (doc/gossip.md §9, "Found by the simulator").
 	 * Conservative: another member's HELLO at this instant also counts. */
 	s->probe.intro = s->m[i].tok != 0 ||
 			 ((s->m[i].flags & M_HELLO_SENT) && s->hello_sent_at != s->now);
@@ -303,8 +302,7 @@ void probe_last_call(struct swim *s, uint32_t i)
  * not the target answers, and whether or not its ack carried it (its own
  * alive update may have run out of retransmissions long ago). That is what
  * ends a suspicion whose refutation this requester missed while it spread
- * (swim-loss-1k-1h seed 1: 998 of 999 members took a refutation, the last
- * never got one copy in 72 s and declared a live member dead). */
+ * (doc/gossip.md §9, "Found by the simulator"). */
 void probe_send_small(struct swim *s, uint32_t to, uint8_t type, uint32_t seq, size_t cap,
 		      bool items, uint32_t about)
 {

@@ -40,9 +40,8 @@ void swim_params_wan(struct swim_params *p)
 	/* ours */
 	p->suspicion_floor_ns = 15 * MN_NS_PER_SEC;
 	p->dead_probe_interval_ns = 15 * MN_NS_PER_SEC;
-	/* memberlist: 500 ms. After a 1,000-node WAN partition healed, 300 ms
-	 * converged in 44.1 s instead of 56.9 s for 14 % more bytes per node
-	 * (1109 against 977 B/s; 200 ms: 19.7 s, 1245 B/s; doc/gossip.md §7). */
+	/* memberlist: 500 ms; 300 ms heals a WAN partition faster for a few
+	 * more bytes (doc/gossip.md §9, "Found by the simulator"). */
 	p->gossip_interval_ns = 300 * MN_NS_PER_MS;
 }
 
