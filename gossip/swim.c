@@ -425,11 +425,8 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	err = MN_ENOMEM;
 	s->cap = MEMBERS_INIT;
 	s->m = malloc(s->cap * sizeof(*s->m));
-	s->idx = malloc(2 * MEMBERS_INIT * sizeof(*s->idx));
-	if (!s->m || !s->idx)
+	if (!s->m || oatab_init(&s->index, 2 * MEMBERS_INIT) != MN_OK)
 		goto fail;
-	memset(s->idx, 0xff, 2 * MEMBERS_INIT * sizeof(*s->idx));
-	s->idx_mask = 2 * MEMBERS_INIT - 1;
 	if (digest_resize(s, LEAF_BITS_MIN) != MN_OK)
 		goto fail;
 
@@ -475,7 +472,7 @@ void swim_del(struct swim *s)
 		if (present(&s->m[i]))
 			member_release(s, s->m[i].rec);
 	free(s->m);
-	free(s->idx);
+	oatab_free(&s->index);
 	free(s->leaf_hash);
 	free(s->leaf_count);
 	free(s->leaf_head);

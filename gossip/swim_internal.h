@@ -15,6 +15,7 @@
 #include "mn_bits.h"
 #include "mn_err.h"
 #include "mn_wire.h"
+#include "oatab.h"
 
 #define NONE UINT32_MAX
 #define QUEUE_NONE UINT16_MAX
@@ -243,8 +244,7 @@ struct tombs {
 	uint32_t nvalid, pending;   /* not void; admin ones not (yet) effective */
 	struct tomb_ord *ord;       /* the valid ones by ascending id */
 	uint64_t *prefix_xor;       /* prefix_xor[k] = XOR of ord[0 .. k).id */
-	uint32_t *idx;              /* target key id -> slot, open addressing */
-	uint32_t idx_mask;
+	struct oatab by_target;     /* slots by target key id */
 	struct {
 		uint32_t slot;
 		uint32_t transmits;
@@ -272,8 +272,7 @@ struct swim {
 	/* members: index 0 is ourselves */
 	struct member *m;
 	uint32_t n, cap;
-	uint32_t *idx;              /* open addressing over member indices */
-	uint32_t idx_mask;
+	struct oatab index;         /* member indices by key id */
 	uint32_t npresent, nalive, nsuspect, ndead; /* present: not removed */
 
 	/* digest tree leaves and the view digest */
@@ -443,7 +442,6 @@ mn_ns scale_pushpull(const struct swim_params *p, uint32_t n);
 void member_emit(struct swim *s, enum swim_event_kind kind, uint32_t i);
 uint32_t member_find(const struct swim *s, uint64_t id);
 uint32_t member_find_pk(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
-void member_idx_put(uint32_t *tab, uint32_t mask, uint64_t id, uint32_t i);
 void member_set_state(struct swim *s, uint32_t i, uint8_t state, uint32_t inc);
 bool member_key_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
 bool member_rec_revoked(const struct swim *s, const struct swim_rec *r);

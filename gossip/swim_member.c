@@ -18,17 +18,16 @@ void member_emit(struct swim *s, enum swim_event_kind kind, uint32_t i)
 	s->event(s->event_ctx, &ev);
 }
 
-/* ---- member index (open addressing, linear probing) ---- */
+/* ---- member index (oatab.h: by key id) ---- */
 
 uint32_t member_find(const struct swim *s, uint64_t id)
 {
-	for (uint32_t pos = (uint32_t)id & s->idx_mask;; pos = (pos + 1) & s->idx_mask) {
-		uint32_t i = s->idx[pos];
-		if (i == NONE)
-			return NONE;
-		if (member_id(s, i) == id)
-			return i;
-	}
+	const struct oatab *t = &s->index;
+
+	for (uint32_t pos = oatab_home(t, id); t->slot[pos] != OATAB_EMPTY; pos = oatab_next(t, pos))
+		if (member_id(s, t->slot[pos]) == id)
+			return t->slot[pos];
+	return NONE;
 }
 
 uint32_t member_find_pk(const struct swim *s, const uint8_t pk[REC_PK_LEN])
@@ -40,54 +39,33 @@ uint32_t member_find_pk(const struct swim *s, const uint8_t pk[REC_PK_LEN])
 	return i;
 }
 
-void member_idx_put(uint32_t *tab, uint32_t mask, uint64_t id, uint32_t i)
+static int index_grow(struct swim *s)
 {
-	uint32_t pos = (uint32_t)id & mask;
+	struct oatab t;
 
-	while (tab[pos] != NONE)
-		pos = (pos + 1) & mask;
-	tab[pos] = i;
-}
-
-static int idx_grow(struct swim *s)
-{
-	uint32_t nslots = (s->idx_mask + 1) * 2;
-	uint32_t *tab = malloc(nslots * sizeof(*tab));
-
-	if (!tab)
+	if (oatab_init(&t, oatab_slots(&s->index) * 2) != MN_OK)
 		return MN_ENOMEM;
-	memset(tab, 0xff, nslots * sizeof(*tab));
 	for (uint32_t i = 0; i < s->n; i++)
 		if (present(&s->m[i]))
-			member_idx_put(tab, nslots - 1, member_id(s, i), i);
-	free(s->idx);
-	s->idx = tab;
-	s->idx_mask = nslots - 1;
+			oatab_put(&t, member_id(s, i), i);
+	oatab_free(&s->index);
+	s->index = t;
 	return MN_OK;
 }
 
-/* Backward-shift deletion keeps probe chains intact without tombstones. */
-static void idx_del(struct swim *s, uint64_t id)
+static uint64_t index_key(const void *ctx, uint32_t i)
 {
-	uint32_t mask = s->idx_mask, pos = (uint32_t)id & mask;
+	return member_id(ctx, i);
+}
 
-	while (s->idx[pos] != NONE && member_id(s, s->idx[pos]) != id)
-		pos = (pos + 1) & mask;
-	if (s->idx[pos] == NONE)
-		return;
-	for (uint32_t hole = pos, next = (pos + 1) & mask;; next = (next + 1) & mask) {
-		uint32_t i = s->idx[next];
-		if (i == NONE) {
-			s->idx[hole] = NONE;
+static void index_del(struct swim *s, uint64_t id)
+{
+	const struct oatab *t = &s->index;
+
+	for (uint32_t pos = oatab_home(t, id); t->slot[pos] != OATAB_EMPTY; pos = oatab_next(t, pos)) {
+		if (member_id(s, t->slot[pos]) == id) {
+			oatab_del_at(&s->index, pos, index_key, s);
 			return;
-		}
-		uint32_t home = (uint32_t)member_id(s, i) & mask;
-		/* move i into the hole unless its home lies cyclically in (hole, next] */
-		bool stays = hole <= next ? (home > hole && home <= next)
-					  : (home > hole || home <= next);
-		if (!stays) {
-			s->idx[hole] = i;
-			hole = next;
 		}
 	}
 }
@@ -146,7 +124,7 @@ static int member_add(struct swim *s, const struct swim_rec *r, uint32_t *out)
 		s->m = nm;
 		s->cap = cap;
 	}
-	if ((s->npresent + 1) * 2 > s->idx_mask + 1 && idx_grow(s) != MN_OK)
+	if ((s->npresent + 1) * 2 > oatab_slots(&s->index) && index_grow(s) != MN_OK)
 		return MN_ENOMEM;
 	if (s->npresent + 1 > (UINT32_C(1) << s->leaf_bits) * LEAF_FILL && s->leaf_bits < LEAF_BITS_MAX &&
 	    digest_resize(s, s->leaf_bits + 1) != MN_OK)
@@ -160,7 +138,7 @@ static int member_add(struct swim *s, const struct swim_rec *r, uint32_t *out)
 	m->queued = QUEUE_NONE;
 	m->state = SWIM_ALIVE;
 	m->since = s->now;
-	member_idx_put(s->idx, s->idx_mask, member_id(s, i), i);
+	oatab_put(&s->index, member_id(s, i), i);
 	digest_link(s, i);
 	digest_toggle(s, i);
 	s->npresent++;
@@ -304,7 +282,7 @@ void member_remove(struct swim *s, uint32_t i)
 	keycache_forget(s, i);
 	digest_toggle(s, i);
 	digest_unlink(s, i);
-	idx_del(s, member_id(s, i));
+	index_del(s, member_id(s, i));
 	count_state(s, m->state, -1);
 	s->npresent--;
 	if (s->probe.member == i)

@@ -93,26 +93,27 @@ static void tomb_prefix_xor(struct tombs *tb, uint32_t from)
 
 static void tomb_reidx(struct tombs *tb)
 {
-	memset(tb->idx, 0xff, ((size_t)tb->idx_mask + 1) * sizeof(*tb->idx));
+	oatab_clear(&tb->by_target);
 	for (uint32_t k = 0; k < tb->n; k++)
 		if (!(tb->t[k].flags & T_VOID))
-			member_idx_put(tb->idx, tb->idx_mask, seal_key_id(tb->t[k].target), k);
+			oatab_put(&tb->by_target, seal_key_id(tb->t[k].target), k);
 }
 
-/* Each valid slot whose target is pk, from *pos (start at pk's home
- * position: seal_key_id(pk) & idx_mask); NONE at the end. */
+/* Each valid slot whose target is pk, from *pos (start at
+ * oatab_home(&tb->by_target, seal_key_id(pk))); NONE at the end. */
 static uint32_t tomb_next_target(const struct tombs *tb, const uint8_t pk[REC_PK_LEN],
 				 uint32_t *pos)
 {
-	for (;; *pos = (*pos + 1) & tb->idx_mask) {
-		uint32_t k = tb->idx[*pos];
-		if (k == NONE)
-			return NONE;
+	const struct oatab *t = &tb->by_target;
+
+	for (; t->slot[*pos] != OATAB_EMPTY; *pos = oatab_next(t, *pos)) {
+		uint32_t k = t->slot[*pos];
 		if (memcmp(tb->t[k].target, pk, REC_PK_LEN) == 0) {
-			*pos = (*pos + 1) & tb->idx_mask;
+			*pos = oatab_next(t, *pos);
 			return k;
 		}
 	}
+	return NONE;
 }
 
 static bool tomb_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN])
@@ -122,7 +123,7 @@ static bool tomb_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN])
 
 	if (tb->nvalid == 0)
 		return false;
-	pos = (uint32_t)seal_key_id(pk) & tb->idx_mask;
+	pos = oatab_home(&tb->by_target, seal_key_id(pk));
 	while ((k = tomb_next_target(tb, pk, &pos)) != NONE)
 		if (tb->t[k].flags & T_EFFECTIVE)
 			return true;
@@ -132,7 +133,7 @@ static bool tomb_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN])
 /* A pending (admin, not yet effective) tombstone against pk, or NONE. */
 static uint32_t tomb_pending_for(const struct tombs *tb, const uint8_t pk[REC_PK_LEN])
 {
-	uint32_t pos = (uint32_t)seal_key_id(pk) & tb->idx_mask, k;
+	uint32_t pos = oatab_home(&tb->by_target, seal_key_id(pk)), k;
 
 	while ((k = tomb_next_target(tb, pk, &pos)) != NONE)
 		if (!(tb->t[k].flags & T_EFFECTIVE))
@@ -162,7 +163,7 @@ void tomb_free(struct swim *s)
 	free(s->tombs.t);
 	free(s->tombs.ord);
 	free(s->tombs.prefix_xor);
-	free(s->tombs.idx);
+	oatab_free(&s->tombs.by_target);
 }
 
 /* Double the table (8 slots first), up to SWIM_MAX_TOMBS. */
@@ -172,7 +173,7 @@ static int tomb_grow(struct tombs *tb)
 	struct tomb *t;
 	struct tomb_ord *o;
 	uint64_t *pxor;
-	uint32_t *idx;
+	struct oatab by_target;
 
 	if (cap > SWIM_MAX_TOMBS)
 		return MN_EFULL;
@@ -185,11 +186,10 @@ static int tomb_grow(struct tombs *tb)
 	if (!(pxor = realloc(tb->prefix_xor, (cap + 1) * sizeof(*pxor))))
 		return MN_ENOMEM;
 	tb->prefix_xor = pxor;
-	if (!(idx = malloc(2 * cap * sizeof(*idx))))
+	if (oatab_init(&by_target, 2 * cap) != MN_OK)
 		return MN_ENOMEM;
-	free(tb->idx);
-	tb->idx = idx;
-	tb->idx_mask = 2 * cap - 1;
+	oatab_free(&tb->by_target);
+	tb->by_target = by_target;
 	tb->cap = cap;
 	tb->prefix_xor[0] = 0;
 	tomb_reidx(tb);
@@ -253,7 +253,7 @@ static int tomb_insert(struct tombs *tb, const uint8_t *b, size_t len, const str
 	tb->ord[pos].slot = k;
 	tb->nvalid++;
 	tomb_prefix_xor(tb, pos);
-	member_idx_put(tb->idx, tb->idx_mask, seal_key_id(e->target), k);
+	oatab_put(&tb->by_target, seal_key_id(e->target), k);
 	if (!(flags & T_EFFECTIVE))
 		tb->pending++;
 	*out = k;
