@@ -407,33 +407,28 @@ void dissem_apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint
 	/* dead stays dead until an alive with a higher incarnation */
 }
 
+/* An update item's length when well formed, else 0. */
+static size_t update_len(const uint8_t *p, size_t avail)
+{
+	struct waddr w;
+
+	switch (p[UPD_KIND]) {
+	case SWIM_I_ALIVE:
+		return avail >= SWIM_ITEM_ALIVE_LEN && wire_addr_get(&w, p + UPD_ADDR) ?
+			       SWIM_ITEM_ALIVE_LEN : 0;
+	case SWIM_I_SUSPECT:
+	case SWIM_I_DEAD:
+		return avail >= SWIM_ITEM_SUSPECT_LEN ? SWIM_ITEM_SUSPECT_LEN : 0;
+	case SWIM_I_REVOKE:
+		return tomb_item_len(p, avail);
+	default:
+		return 0;
+	}
+}
+
 int dissem_items_check(const uint8_t *b, size_t n)
 {
-	size_t off = 0;
-
-	while (off < n) {
-		uint8_t kind = b[off];
-		struct waddr w;
-		if (kind == SWIM_I_PAD)
-			return MN_OK;
-		if (kind == SWIM_I_ALIVE) {
-			if (n - off < SWIM_ITEM_ALIVE_LEN || !wire_addr_get(&w, b + off + UPD_ADDR))
-				return MN_EPROTO;
-			off += SWIM_ITEM_ALIVE_LEN;
-		} else if (kind == SWIM_I_SUSPECT || kind == SWIM_I_DEAD) {
-			if (n - off < SWIM_ITEM_SUSPECT_LEN)
-				return MN_EPROTO;
-			off += SWIM_ITEM_SUSPECT_LEN;
-		} else if (kind == SWIM_I_REVOKE) {
-			size_t l = tomb_item_len(b + off, n - off);
-			if (l == 0)
-				return MN_EPROTO;
-			off += l;
-		} else {
-			return MN_EPROTO;
-		}
-	}
-	return MN_OK;
+	return wire_items_check(b, n, 0, update_len);
 }
 
 void dissem_items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)

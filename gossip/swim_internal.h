@@ -502,6 +502,8 @@ uint8_t *wire_out_put(struct out *o, size_t n);
 void wire_out_pad(struct out *o, size_t dgram_len);
 struct tx_dgram *wire_tx_slot(struct swim *s);
 void wire_out_send(struct swim *s, struct out *o);
+int wire_items_check(const uint8_t *b, size_t n, size_t off,
+		     size_t (*len_of)(const uint8_t *p, size_t avail));
 
 /* ---- swim_probe.c ---- */
 
@@ -528,8 +530,13 @@ int probe_on_hello(struct swim *s, const struct mn_addr *from, const uint8_t *bu
 void pp_want(struct swim *s, const struct rx *rx, uint64_t id);
 void pp_flush_wants(struct swim *s, const struct rx *rx);
 uint8_t *pp_reply_put(struct swim *s, struct pp_reply *w, size_t n);
-void pp_put_range(uint8_t *p, uint32_t bits, uint64_t prefix, uint32_t count, uint64_t hash);
+void pp_put_range(uint8_t *p, uint8_t kind, uint32_t bits, uint64_t prefix, uint32_t count,
+		  uint64_t hash);
+void pp_put_list_hdr(uint8_t *p, uint8_t kind, uint32_t bits, uint64_t prefix, bool want_reply,
+		     uint32_t n);
 bool pp_range_ok(uint32_t bits, uint64_t prefix);
+size_t pp_range_len(const uint8_t *p, size_t avail);
+size_t pp_list_len(const uint8_t *p, size_t avail, size_t entry_len, uint32_t max_n);
 int pp_on_pushpull(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
 void pp_start(struct swim *s);
 int pp_on_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);

@@ -167,13 +167,26 @@ static void put_entry(const struct swim *s, uint8_t *p, uint32_t i)
 	p[ENTRY_STATE] = m->state;
 }
 
-void pp_put_range(uint8_t *p, uint32_t bits, uint64_t prefix, uint32_t count, uint64_t hash)
+/* A RANGE or TRANGE item. */
+void pp_put_range(uint8_t *p, uint8_t kind, uint32_t bits, uint64_t prefix, uint32_t count,
+		  uint64_t hash)
 {
-	p[DIG_KIND] = SWIM_I_RANGE;
+	p[DIG_KIND] = kind;
 	p[DIG_BITS] = (uint8_t)bits;
 	mn_put_be64(p + DIG_PREFIX, prefix);
 	mn_put_be16(p + RANGE_COUNT, count > UINT16_MAX ? UINT16_MAX : (uint16_t)count);
 	mn_put_be64(p + RANGE_HASH, hash);
+}
+
+/* A LIST's or TLIST's header; its n entries follow at LIST_ENTRIES. */
+void pp_put_list_hdr(uint8_t *p, uint8_t kind, uint32_t bits, uint64_t prefix, bool want_reply,
+		     uint32_t n)
+{
+	p[DIG_KIND] = kind;
+	p[DIG_BITS] = (uint8_t)bits;
+	mn_put_be64(p + DIG_PREFIX, prefix);
+	p[LIST_FLAGS] = want_reply ? 1 : 0;
+	p[LIST_N] = (uint8_t)n;
 }
 
 struct collect {
@@ -218,11 +231,7 @@ static void emit_list(struct swim *s, struct pp_reply *w, uint32_t bits, uint64_
 
 	if (!p)
 		return;
-	p[DIG_KIND] = SWIM_I_LIST;
-	p[DIG_BITS] = (uint8_t)bits;
-	mn_put_be64(p + DIG_PREFIX, prefix);
-	p[LIST_FLAGS] = want_reply ? 1 : 0;
-	p[LIST_N] = (uint8_t)c->n;
+	pp_put_list_hdr(p, SWIM_I_LIST, bits, prefix, want_reply, c->n);
 	for (uint32_t j = 0; j < c->n; j++)
 		put_entry(s, p + LIST_ENTRIES + (size_t)j * SWIM_ENTRY_LEN, c->idx[j]);
 }
@@ -232,45 +241,62 @@ bool pp_range_ok(uint32_t bits, uint64_t prefix)
 	return bits <= 64 && bits % 4 == 0 && (prefix & ~pmask(bits)) == 0;
 }
 
+/* A RANGE's (or TRANGE's: the same layout) length when well formed, else 0. */
+size_t pp_range_len(const uint8_t *p, size_t avail)
+{
+	return avail >= SWIM_ITEM_RANGE_LEN &&
+	       pp_range_ok(p[DIG_BITS], mn_get_be64(p + DIG_PREFIX)) ? SWIM_ITEM_RANGE_LEN : 0;
+}
+
+/* A LIST's or TLIST's length (entries of entry_len bytes, at most max_n)
+ * when its header is well formed and its entries fit, else 0. */
+size_t pp_list_len(const uint8_t *p, size_t avail, size_t entry_len, uint32_t max_n)
+{
+	size_t len;
+
+	if (avail < LIST_ENTRIES || !pp_range_ok(p[DIG_BITS], mn_get_be64(p + DIG_PREFIX)) ||
+	    p[LIST_FLAGS] > 1 || p[LIST_N] > max_n)
+		return 0;
+	len = LIST_ENTRIES + (size_t)p[LIST_N] * entry_len;
+	return avail < len ? 0 : len;
+}
+
+/* A LIST's entries are in its range and name a liveness state. */
+static size_t list_len(const uint8_t *p, size_t avail)
+{
+	size_t len = pp_list_len(p, avail, SWIM_ENTRY_LEN, ENTRY_LIST_MAX);
+	uint64_t mask, prefix;
+
+	if (len == 0)
+		return 0;
+	mask = pmask(p[DIG_BITS]);
+	prefix = mn_get_be64(p + DIG_PREFIX);
+	for (uint32_t j = 0; j < p[LIST_N]; j++) {
+		const uint8_t *e = p + LIST_ENTRIES + (size_t)j * SWIM_ENTRY_LEN;
+		if ((mn_get_be64(e + ENTRY_ID) & mask) != prefix || e[ENTRY_STATE] < SWIM_ALIVE ||
+		    e[ENTRY_STATE] > SWIM_DEAD)
+			return 0;
+	}
+	return len;
+}
+
+/* A push-pull item's length when well formed, else 0. */
+static size_t pp_item_len(const uint8_t *p, size_t avail)
+{
+	if (p[DIG_KIND] == SWIM_I_RANGE)
+		return pp_range_len(p, avail);
+	if (p[DIG_KIND] == SWIM_I_LIST)
+		return list_len(p, avail);
+	if (tomb_pp_kind(p[DIG_KIND]))
+		return tomb_pp_len(p, avail);
+	return 0;
+}
+
 static int pp_check(const uint8_t *b, size_t n)
 {
-	size_t off = PP_ITEMS;
-
 	if (n < PP_ITEMS || b[PP_FLAGS] > 1)
 		return MN_EPROTO;
-	while (off < n && b[off] != SWIM_I_PAD) {
-		const uint8_t *p = b + off;
-		if (p[DIG_KIND] == SWIM_I_RANGE) {
-			if (n - off < SWIM_ITEM_RANGE_LEN ||
-			    !pp_range_ok(p[DIG_BITS], mn_get_be64(p + DIG_PREFIX)))
-				return MN_EPROTO;
-			off += SWIM_ITEM_RANGE_LEN;
-		} else if (p[DIG_KIND] == SWIM_I_LIST) {
-			if (n - off < SWIM_ITEM_LIST_HDR ||
-			    !pp_range_ok(p[DIG_BITS], mn_get_be64(p + DIG_PREFIX)) ||
-			    p[LIST_FLAGS] > 1 || p[LIST_N] > ENTRY_LIST_MAX)
-				return MN_EPROTO;
-			size_t len = SWIM_ITEM_LIST_HDR + (size_t)p[LIST_N] * SWIM_ENTRY_LEN;
-			if (n - off < len)
-				return MN_EPROTO;
-			uint64_t mask = pmask(p[DIG_BITS]), prefix = mn_get_be64(p + DIG_PREFIX);
-			for (uint32_t j = 0; j < p[LIST_N]; j++) {
-				const uint8_t *e = p + LIST_ENTRIES + (size_t)j * SWIM_ENTRY_LEN;
-				if ((mn_get_be64(e + ENTRY_ID) & mask) != prefix ||
-				    e[ENTRY_STATE] < SWIM_ALIVE || e[ENTRY_STATE] > SWIM_DEAD)
-					return MN_EPROTO;
-			}
-			off += len;
-		} else if (tomb_pp_kind(p[DIG_KIND])) {
-			size_t l = tomb_pp_len(p, n - off);
-			if (l == 0)
-				return MN_EPROTO;
-			off += l;
-		} else {
-			return MN_EPROTO;
-		}
-	}
-	return MN_OK;
+	return wire_items_check(b, n, PP_ITEMS, pp_item_len);
 }
 
 static void pp_entries(struct swim *s, const struct rx *rx, const uint8_t *e, uint32_t n)
@@ -335,7 +361,7 @@ int pp_on_pushpull(struct swim *s, const struct rx *rx, const uint8_t *b, size_t
 					uint32_t cc;
 					uint64_t ch;
 					digest_range_sum(s, bits + 4, cp, &ch, &cc);
-					pp_put_range(q + k * SWIM_ITEM_RANGE_LEN, bits + 4, cp, cc, ch);
+					pp_put_range(q + k * SWIM_ITEM_RANGE_LEN, SWIM_I_RANGE, bits + 4, cp, cc, ch);
 				}
 			}
 		} else {
@@ -378,7 +404,7 @@ void pp_start(struct swim *s)
 		return;
 	p[PP_FLAGS] = 1; /* an opening */
 	digest_range_sum(s, 0, 0, &h, &cnt);
-	pp_put_range(p + PP_ITEMS, 0, 0, cnt, h);
+	pp_put_range(p + PP_ITEMS, SWIM_I_RANGE, 0, 0, cnt, h);
 	tomb_pp_open(s, &o);
 	/* Unproven: pay for the reply up front (DESIGN.md §2). */
 	if (s->m[i].tok == 0)

@@ -518,13 +518,9 @@ size_t tomb_pp_len(const uint8_t *p, size_t avail)
 	if (p[DIG_KIND] == SWIM_I_REVOKE)
 		return tomb_item_len(p, avail);
 	if (p[DIG_KIND] == SWIM_I_TRANGE)
-		return avail >= SWIM_ITEM_RANGE_LEN &&
-		       pp_range_ok(p[DIG_BITS], mn_get_be64(p + DIG_PREFIX)) ? SWIM_ITEM_RANGE_LEN : 0;
-	if (avail < SWIM_ITEM_TLIST_HDR || !pp_range_ok(p[DIG_BITS], mn_get_be64(p + DIG_PREFIX)) ||
-	    p[LIST_FLAGS] > 1)
-		return 0;
-	len = SWIM_ITEM_TLIST_HDR + (size_t)p[LIST_N] * 8;
-	if (avail < len)
+		return pp_range_len(p, avail);
+	len = pp_list_len(p, avail, 8, UINT8_MAX);
+	if (len == 0)
 		return 0;
 	prefix = mn_get_be64(p + DIG_PREFIX);
 	mask = pmask(p[DIG_BITS]);
@@ -543,8 +539,7 @@ static void put_trange(uint8_t *p, const struct tombs *tb, uint32_t bits, uint64
 	uint64_t h;
 
 	tomb_sum(tb, bits, prefix, &h, &c);
-	pp_put_range(p, bits, prefix, c, h);
-	p[DIG_KIND] = SWIM_I_TRANGE;
+	pp_put_range(p, SWIM_I_TRANGE, bits, prefix, c, h);
 }
 
 /* Our tombstone ids in a range (at most SWIM_TLIST_MAX of them). */
@@ -561,11 +556,7 @@ static void tomb_put_list(struct swim *s, struct pp_reply *w, uint32_t bits, uin
 	p = pp_reply_put(s, w, SWIM_ITEM_TLIST_HDR + (size_t)n * 8);
 	if (!p)
 		return;
-	p[DIG_KIND] = SWIM_I_TLIST;
-	p[DIG_BITS] = (uint8_t)bits;
-	mn_put_be64(p + DIG_PREFIX, prefix);
-	p[LIST_FLAGS] = want_reply ? 1 : 0;
-	p[LIST_N] = (uint8_t)n;
+	pp_put_list_hdr(p, SWIM_I_TLIST, bits, prefix, want_reply, n);
 	for (uint32_t j = 0; j < n; j++)
 		mn_put_be64(p + LIST_ENTRIES + 8 * j, tb->ord[lo + j].id);
 }

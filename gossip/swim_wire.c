@@ -213,3 +213,18 @@ void wire_out_send(struct swim *s, struct out *o)
 	bump(s, SWIM_STAT_TX_DGRAMS, 1);
 	bump(s, SWIM_STAT_TX_BYTES, len);
 }
+
+/* Walk an item list from off to its end or its padding (a zero kind):
+ * MN_OK when every item is well formed and fits, by len_of (an item's
+ * length given the bytes left, 0 when malformed); else MN_EPROTO. */
+int wire_items_check(const uint8_t *b, size_t n, size_t off,
+		     size_t (*len_of)(const uint8_t *p, size_t avail))
+{
+	while (off < n && b[off] != SWIM_I_PAD) {
+		size_t l = len_of(b + off, n - off);
+		if (l == 0)
+			return MN_EPROTO;
+		off += l;
+	}
+	return MN_OK;
+}
