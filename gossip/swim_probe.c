@@ -30,6 +30,21 @@ void probe_health_sub(struct swim *s)
 		s->health--;
 }
 
+/* Start a PING, ACK, NACK or PING_REQ to member to: its seq, and room for
+ * the rest of its fixed part (items_off bytes in all); NULL if that does
+ * not fit. */
+static uint8_t *begin_seq(struct swim *s, struct out *o, uint32_t to, uint8_t type, size_t cap,
+			  size_t items_off, uint32_t seq)
+{
+	uint8_t *p;
+
+	wire_out_begin(s, o, to, type, cap, NULL);
+	p = wire_out_put(o, items_off);
+	if (p)
+		mn_put_be32(p + MSG_SEQ, seq);
+	return p;
+}
+
 /* cap bounds the datagram: SWIM_MTU for our own probes; for a ping we send
  * on someone's ping-req, that ping-req's reply cap (the target's address
  * may be a hint a third party gave us: it must not become an amplifier). */
@@ -38,11 +53,9 @@ void probe_send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap)
 	struct out o;
 	uint8_t *p;
 
-	wire_out_begin(s, &o, i, SWIM_T_PING, cap, NULL);
-	p = wire_out_put(&o, PING_ITEMS);
+	p = begin_seq(s, &o, i, SWIM_T_PING, cap, PING_ITEMS, seq);
 	if (!p)
 		return;
-	mn_put_be32(p + MSG_SEQ, seq);
 	p[PING_FLAGS] = 0;
 	dissem_piggyback(s, &o);
 	/* No token from it yet: pad, so its ack may carry as much as this. */
@@ -243,11 +256,9 @@ static void send_ping_req(struct swim *s, uint32_t h, uint32_t seq, uint32_t t)
 	struct out o;
 	uint8_t *p;
 
-	wire_out_begin(s, &o, h, SWIM_T_PING_REQ, SWIM_MTU, NULL);
-	p = wire_out_put(&o, PING_REQ_ITEMS);
+	p = begin_seq(s, &o, h, SWIM_T_PING_REQ, SWIM_MTU, PING_REQ_ITEMS, seq);
 	if (!p)
 		return;
-	mn_put_be32(p + MSG_SEQ, seq);
 	mn_put_be64(p + PING_REQ_TARGET, member_id(s, t));
 	dissem_piggyback(s, &o);
 	wire_out_send(s, &o);
@@ -309,11 +320,8 @@ void probe_send_small(struct swim *s, uint32_t to, uint8_t type, uint32_t seq, s
 	struct out o;
 	uint8_t *p;
 
-	wire_out_begin(s, &o, to, type, cap, NULL);
-	p = wire_out_put(&o, ACK_ITEMS);
-	if (!p)
+	if (!begin_seq(s, &o, to, type, cap, ACK_ITEMS, seq))
 		return;
-	mn_put_be32(p + MSG_SEQ, seq);
 	if (about != NONE && about < s->n && s->m[about].state == SWIM_ALIVE &&
 	    (p = wire_out_put(&o, SWIM_ITEM_ALIVE_LEN)) != NULL)
 		dissem_put_alive_item(s, p, about, s->m[about].inc);
