@@ -186,7 +186,7 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 		goto out;
 	}
 	/* Buddy system (Lifeguard): the sender is suspect or dead to us, so
-	 * tell it. Everything we send it starts with that update (piggyback; a
+	 * tell it. Everything we send it starts with that update (dissem_piggyback; a
 	 * ping's ack carries it); anything else it sends gets at most one GOSSIP
 	 * per member per probe interval: unlimited, two members holding each
 	 * other suspect at an incarnation neither can refute answer each
@@ -255,7 +255,7 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 	s->now = t;
 	/* suspicions that ran out: a last call, then dead. The first time a
 	 * suspicion's timeout runs out we ask the suspect once more, directly
-	 * and through helpers (last_call), and wait two probe timeouts: a
+	 * and through helpers (probe_last_call), and wait two probe timeouts: a
 	 * refutation that missed this node while it spread (a gossip miss
 	 * under loss) does not become a false death. Costs 1 +
 	 * 2 x indirect_checks datagrams per suspicion that runs out, and

@@ -124,7 +124,7 @@ int digest_resize(struct swim *s, uint32_t leaf_bits)
 void digest_range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
 		       bool (*fn)(const struct swim *s, uint32_t i, void *ctx), void *ctx)
 {
-	uint64_t mask = pmask(bits);
+	uint64_t mask = prefix_mask(bits);
 	uint32_t lo, span;
 
 	if (bits <= s->leaf_bits) {
@@ -143,7 +143,7 @@ void digest_range_each(const struct swim *s, uint32_t bits, uint64_t prefix,
 void digest_range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint64_t *hash,
 		      uint32_t *count)
 {
-	uint64_t h = 0, mask = pmask(bits);
+	uint64_t h = 0, mask = prefix_mask(bits);
 	uint32_t c = 0;
 
 	if (bits <= s->leaf_bits) {

@@ -33,7 +33,6 @@
 #define BUDDY_SLOTS 64        /* recent buddy GOSSIPs remembered */
 #define CHAIN_OFF 2           /* a record's invite + admission follow its format and type bytes */
 
-
 _Static_assert(SWIM_MAX_BCAST < QUEUE_NONE, "queue slots fit uint16_t");
 _Static_assert(SWIM_PT_MAX + SEAL_OVERHEAD == SWIM_MTU, "plaintext size");
 _Static_assert(SWIM_ITEM_ALIVE_LEN == 40, "alive item");
@@ -42,8 +41,6 @@ _Static_assert(SWIM_ITEM_LIST_HDR + SWIM_PP_LIST_MAX * SWIM_ENTRY_LEN <=
 	       SWIM_PT_MAX - SWIM_BODY_HDR - 1, "a full LIST fits one datagram");
 _Static_assert(16 * SWIM_ITEM_RANGE_LEN <= SWIM_PT_MAX - SWIM_BODY_HDR - 1,
 	       "a range's children fit one datagram");
-_Static_assert(REC_MEMBER_MAX + 26 <= SWIM_PT_MAX - SWIM_BODY_HDR - 1,
-	       "a record fits one RECORD message");
 _Static_assert(SWIM_MAX_INDIRECT <= 8, "helper nack mask is 8 bits");
 
 /* Wire offsets (doc/gossip.md §3; sizes are swim.h's SWIM_*_LEN). */
@@ -119,6 +116,8 @@ _Static_assert((int)LIST_ENTRIES == (int)SWIM_ITEM_LIST_HDR &&
 	       (int)LIST_ENTRIES == (int)SWIM_ITEM_TLIST_HDR,
 	       "list items");
 _Static_assert(ENTRY_STATE + 1 == SWIM_ENTRY_LEN, "list entry");
+_Static_assert(RECORD_ENTRIES + RE_RECORD + REC_MEMBER_MAX <= SWIM_PT_MAX - SWIM_BODY_HDR,
+	       "a record fits one RECORD message");
 
 /* ---- internal types ---- */
 
@@ -361,6 +360,7 @@ struct out {
 	uint8_t pt[SWIM_PT_MAX];
 };
 
+/* Whom probe_pick draws: see pick_ok in swim_probe.c. */
 enum pick_kind { PICK_ALIVE, PICK_GOSSIP, PICK_DEAD };
 
 /* A reply that may span several datagrams (when the requester proved its
@@ -373,6 +373,7 @@ struct pp_reply {
 };
 
 /* ---- small helpers ---- */
+
 static inline uint32_t rnd(struct swim *s, uint32_t n)
 {
 	return n ? mn_rng_uniform(&s->rng, n) : 0;
@@ -424,7 +425,7 @@ static inline uint64_t sip(const uint8_t key[crypto_shorthash_KEYBYTES], const u
 }
 
 /* The mask of an id prefix of bits bits (0..64). */
-static inline uint64_t pmask(uint32_t bits)
+static inline uint64_t prefix_mask(uint32_t bits)
 {
 	return bits == 0 ? 0 : bits >= 64 ? UINT64_MAX : ~(UINT64_MAX >> bits);
 }

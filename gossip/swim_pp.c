@@ -238,7 +238,7 @@ static void emit_list(struct swim *s, struct pp_reply *w, uint32_t bits, uint64_
 
 bool pp_range_ok(uint32_t bits, uint64_t prefix)
 {
-	return bits <= 64 && bits % 4 == 0 && (prefix & ~pmask(bits)) == 0;
+	return bits <= 64 && bits % 4 == 0 && (prefix & ~prefix_mask(bits)) == 0;
 }
 
 /* A RANGE's (or TRANGE's: the same layout) length when well formed, else 0. */
@@ -269,7 +269,7 @@ static size_t list_len(const uint8_t *p, size_t avail)
 
 	if (len == 0)
 		return 0;
-	mask = pmask(p[DIG_BITS]);
+	mask = prefix_mask(p[DIG_BITS]);
 	prefix = mn_get_be64(p + DIG_PREFIX);
 	for (uint32_t j = 0; j < p[LIST_N]; j++) {
 		const uint8_t *e = p + LIST_ENTRIES + (size_t)j * SWIM_ENTRY_LEN;

@@ -58,7 +58,7 @@ static uint32_t tomb_lower(const struct tombs *tb, uint64_t id)
 static void tomb_span(const struct tombs *tb, uint32_t bits, uint64_t prefix, uint32_t *lo,
 		      uint32_t *hi)
 {
-	uint64_t last = prefix | ~pmask(bits);
+	uint64_t last = prefix | ~prefix_mask(bits);
 
 	*lo = tomb_lower(tb, prefix);
 	*hi = last == UINT64_MAX ? tb->nvalid : tomb_lower(tb, last + 1);
@@ -523,7 +523,7 @@ size_t tomb_pp_len(const uint8_t *p, size_t avail)
 	if (len == 0)
 		return 0;
 	prefix = mn_get_be64(p + DIG_PREFIX);
-	mask = pmask(p[DIG_BITS]);
+	mask = prefix_mask(p[DIG_BITS]);
 	for (uint32_t j = 0; j < p[LIST_N]; j++) {
 		uint64_t id = mn_get_be64(p + LIST_ENTRIES + 8 * j);
 		if ((id & mask) != prefix || (j > 0 && id <= prev))

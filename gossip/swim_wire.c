@@ -3,6 +3,8 @@
  */
 #include "swim_internal.h"
 
+/* ---- compact addresses ---- */
+
 void wire_addr_from(struct waddr *w, const struct mn_addr *a)
 {
 	memset(w, 0, sizeof(*w));
@@ -213,6 +215,8 @@ void wire_out_send(struct swim *s, struct out *o)
 	bump(s, SWIM_STAT_TX_DGRAMS, 1);
 	bump(s, SWIM_STAT_TX_BYTES, len);
 }
+
+/* ---- item lists ---- */
 
 /* Walk an item list from off to its end or its padding (a zero kind):
  * MN_OK when every item is well formed and fits, by len_of (an item's
