@@ -420,7 +420,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	crypto_generichash_update(&st, (const uint8_t *)tag_digest, TAG_LEN);
 	crypto_generichash_update(&st, cfg->net->id, REC_NETID_LEN);
 	crypto_generichash_final(&st, h, sizeof(h));
-	memcpy(s->dkey, h, sizeof(s->dkey));
+	memcpy(s->digest_key, h, sizeof(s->digest_key));
 
 	err = MN_ENOMEM;
 	s->cap = MEMBERS_INIT;

@@ -33,7 +33,7 @@ static uint64_t entry_hash(const struct swim *s, uint64_t id, uint64_t version, 
 	mn_put_be64(in + H_VERSION, version);
 	mn_put_be32(in + H_INC, inc);
 	in[H_DEAD] = state == SWIM_DEAD ? 1 : 0;
-	return sip(s->dkey, in, sizeof(in));
+	return sip(s->digest_key, in, sizeof(in));
 }
 
 /* The view hash of (id, version, up): what nodes must agree on. */
@@ -46,7 +46,7 @@ static uint64_t view_hash(const struct swim *s, uint32_t i)
 	mn_put_be64(in + H_ID, member_id(s, i));
 	mn_put_be64(in + H_VERSION, m->rec->version);
 	in[H_UP] = m->state == SWIM_DEAD ? 0 : 1;
-	return sip(s->dkey, in, sizeof(in));
+	return sip(s->digest_key, in, sizeof(in));
 }
 
 static uint32_t leaf_of(const struct swim *s, uint64_t id)

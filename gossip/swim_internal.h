@@ -224,7 +224,7 @@ enum tomb_flags {
 };
 
 struct tomb {
-	uint64_t id;                     /* SipHash(dkey, 't' || bytes): the digest key */
+	uint64_t id;                     /* SipHash(digest_key, 't' || bytes): the digest key */
 	uint8_t target[REC_PK_LEN];
 	uint8_t admin[REC_PK_LEN];       /* the signing admin (T_ADMIN) */
 	uint16_t len;
@@ -250,8 +250,8 @@ struct tombs {
 	} tx[SWIM_MAX_TOMB_BCAST];  /* queued for piggybacking */
 	uint32_t ntx;
 	bool due;                   /* effective ones to apply (deferred inside swim_recv) */
-	struct rec_revoked rv;      /* what swim checks: this table, then the caller's hook */
-	const struct rec_revoked *user;
+	struct rec_revoked revoked; /* what swim checks: this table, then the caller's hook */
+	const struct rec_revoked *user_revoked;
 };
 
 struct swim {
@@ -275,7 +275,7 @@ struct swim {
 	uint32_t npresent, nalive, nsuspect, ndead; /* present: not removed */
 
 	/* digest tree leaves and the view digest */
-	uint8_t dkey[crypto_shorthash_KEYBYTES];
+	uint8_t digest_key[crypto_shorthash_KEYBYTES];
 	uint32_t leaf_bits;
 	uint64_t *leaf_hash;
 	uint32_t *leaf_count;
@@ -299,7 +299,9 @@ struct swim {
 	uint32_t heap_n;
 
 	struct probe probe;
-	uint32_t perm_pos, perm_size, perm_a, perm_b;
+	/* the round-robin probe order, a permutation redrawn every pass:
+	 * member 1 + (perm_mul * perm_pos + perm_add) % perm_size */
+	uint32_t perm_pos, perm_size, perm_mul, perm_add;
 	uint32_t seq;
 	uint32_t health;
 	mn_ns next_probe, next_gossip, next_pp, next_dead;

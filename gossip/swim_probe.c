@@ -90,17 +90,17 @@ static uint32_t next_target(struct swim *s)
 			s->perm_pos = 0;
 			if (s->perm_size == 0)
 				return NONE;
-			s->perm_a = 1;
+			s->perm_mul = 1;
 			for (int t = 0; t < 16 && s->perm_size > 2; t++) {
 				uint32_t a = 1 + rnd(s, s->perm_size - 1);
 				if (gcd(a, s->perm_size) == 1) {
-					s->perm_a = a;
+					s->perm_mul = a;
 					break;
 				}
 			}
-			s->perm_b = rnd(s, s->perm_size);
+			s->perm_add = rnd(s, s->perm_size);
 		}
-		uint32_t i = 1 + (uint32_t)(((uint64_t)s->perm_a * s->perm_pos + s->perm_b) %
+		uint32_t i = 1 + (uint32_t)(((uint64_t)s->perm_mul * s->perm_pos + s->perm_add) %
 					    s->perm_size);
 		s->perm_pos++;
 		if (i < s->n && probe_ok(&s->m[i]))

@@ -36,7 +36,7 @@ static uint64_t tomb_id(const struct swim *s, const uint8_t *b, size_t len)
 
 	in[0] = 't';
 	memcpy(in + 1, b, len);
-	return sip(s->dkey, in, 1 + len);
+	return sip(s->digest_key, in, 1 + len);
 }
 
 /* The first position of ord whose id is >= id. */
@@ -142,20 +142,20 @@ static uint32_t tomb_pending_for(const struct tombs *tb, const uint8_t pk[REC_PK
 }
 
 /* The rec_revoked every check in swim uses (s->revoked). */
-static bool tomb_rv(void *ctx, const uint8_t pk[REC_PK_LEN])
+static bool tomb_is_revoked(void *ctx, const uint8_t pk[REC_PK_LEN])
 {
 	const struct swim *s = ctx;
-	const struct rec_revoked *u = s->tombs.user;
+	const struct rec_revoked *u = s->tombs.user_revoked;
 
 	return tomb_revoked(s, pk) || (u && u->is_revoked && u->is_revoked(u->ctx, pk));
 }
 
 void tomb_init(struct swim *s, const struct rec_revoked *user)
 {
-	s->tombs.user = user;
-	s->tombs.rv.is_revoked = tomb_rv;
-	s->tombs.rv.ctx = s;
-	s->revoked = &s->tombs.rv;
+	s->tombs.user_revoked = user;
+	s->tombs.revoked.is_revoked = tomb_is_revoked;
+	s->tombs.revoked.ctx = s;
+	s->revoked = &s->tombs.revoked;
 }
 
 void tomb_free(struct swim *s)
@@ -409,7 +409,7 @@ static int tomb_accept(struct swim *s, const uint8_t *b, size_t len, bool announ
 	/* held (or, 2^-64, another one with the same id: the first stays) */
 	if (tomb_find_id(tb, id) != NONE)
 		return MN_EEXIST;
-	err = rec_revoke_verify(s->net, &t, &tb->rv, s->memo);
+	err = rec_revoke_verify(s->net, &t, &tb->revoked, s->memo);
 	if (err)
 		goto refused;
 	scope = tomb_scope(s, &t);
