@@ -374,6 +374,10 @@ struct pp_reply {
 	bool full;
 };
 
+/* The hash and count of the ids in a digest range (members or tombstones). */
+typedef void (*pp_sum_fn)(const void *ctx, uint32_t bits, uint64_t prefix, uint64_t *hash,
+			  uint32_t *count);
+
 /* ---- small helpers ---- */
 
 static inline uint32_t rnd(struct swim *s, uint32_t n)
@@ -537,6 +541,8 @@ void pp_put_range(uint8_t *p, uint8_t kind, uint32_t bits, uint64_t prefix, uint
 		  uint64_t hash);
 void pp_put_list_hdr(uint8_t *p, uint8_t kind, uint32_t bits, uint64_t prefix, bool want_reply,
 		     uint32_t n);
+void pp_put_children(struct swim *s, struct pp_reply *w, uint8_t kind, uint32_t bits,
+		     uint64_t prefix, pp_sum_fn sum, const void *ctx);
 bool pp_range_ok(uint32_t bits, uint64_t prefix);
 size_t pp_range_len(const uint8_t *p, size_t avail);
 size_t pp_list_len(const uint8_t *p, size_t avail, size_t entry_len, uint32_t max_n);

@@ -189,6 +189,28 @@ void pp_put_list_hdr(uint8_t *p, uint8_t kind, uint32_t bits, uint64_t prefix, b
 	p[LIST_N] = (uint8_t)n;
 }
 
+/* Descend: a range's 16 children (4 more bits each) as RANGE or TRANGE
+ * items, their hashes and counts from sum (over members or tombstones). */
+void pp_put_children(struct swim *s, struct pp_reply *w, uint8_t kind, uint32_t bits,
+		     uint64_t prefix, pp_sum_fn sum, const void *ctx)
+{
+	uint8_t *q = pp_reply_put(s, w, 16 * SWIM_ITEM_RANGE_LEN);
+
+	for (uint32_t k = 0; q && k < 16; k++) {
+		uint64_t cp = prefix | ((uint64_t)k << (60 - bits));
+		uint32_t cc;
+		uint64_t ch;
+		sum(ctx, bits + 4, cp, &ch, &cc);
+		pp_put_range(q + k * SWIM_ITEM_RANGE_LEN, kind, bits + 4, cp, cc, ch);
+	}
+}
+
+static void members_sum(const void *ctx, uint32_t bits, uint64_t prefix, uint64_t *hash,
+			uint32_t *count)
+{
+	digest_range_sum(ctx, bits, prefix, hash, count);
+}
+
 struct collect {
 	uint32_t idx[SWIM_PP_LIST_MAX];
 	uint32_t n;
@@ -352,17 +374,7 @@ int pp_on_pushpull(struct swim *s, const struct rx *rx, const uint8_t *b, size_t
 				digest_range_each(s, bits, prefix, collect_fn, &c);
 				emit_list(s, &w, bits, prefix, true, &c);
 			} else {
-				/* descend: the 16 children, 4 more bits each */
-				uint8_t *q = pp_reply_put(s, &w, 16 * SWIM_ITEM_RANGE_LEN);
-				if (!q)
-					continue;
-				for (uint32_t k = 0; k < 16; k++) {
-					uint64_t cp = prefix | ((uint64_t)k << (60 - bits));
-					uint32_t cc;
-					uint64_t ch;
-					digest_range_sum(s, bits + 4, cp, &ch, &cc);
-					pp_put_range(q + k * SWIM_ITEM_RANGE_LEN, SWIM_I_RANGE, bits + 4, cp, cc, ch);
-				}
+				pp_put_children(s, &w, SWIM_I_RANGE, bits, prefix, members_sum, s);
 			}
 		} else {
 			uint32_t ne = p[LIST_N];

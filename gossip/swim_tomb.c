@@ -533,6 +533,12 @@ size_t tomb_pp_len(const uint8_t *p, size_t avail)
 	return len;
 }
 
+static void tombs_sum(const void *ctx, uint32_t bits, uint64_t prefix, uint64_t *hash,
+		      uint32_t *count)
+{
+	tomb_sum(ctx, bits, prefix, hash, count);
+}
+
 static void put_trange(uint8_t *p, const struct tombs *tb, uint32_t bits, uint64_t prefix)
 {
 	uint32_t c;
@@ -585,19 +591,15 @@ size_t tomb_pp(struct swim *s, struct pp_reply *w, const uint8_t *p, uint32_t *w
 	if (p[DIG_KIND] == SWIM_I_TRANGE) {
 		uint32_t mine_n, theirs_n = mn_get_be16(p + RANGE_COUNT);
 		uint64_t h;
-		uint8_t *q;
 		if (w->full)
 			return SWIM_ITEM_RANGE_LEN;
 		tomb_sum(tb, bits, prefix, &h, &mine_n);
 		if (h == mn_get_be64(p + RANGE_HASH) && mine_n == theirs_n)
 			return SWIM_ITEM_RANGE_LEN;
-		if (bits == 64 || mine_n + theirs_n <= SWIM_TLIST_MAX) {
+		if (bits == 64 || mine_n + theirs_n <= SWIM_TLIST_MAX)
 			tomb_put_list(s, w, bits, prefix, true);
-		} else if ((q = pp_reply_put(s, w, 16 * SWIM_ITEM_RANGE_LEN)) != NULL) {
-			for (uint32_t c = 0; c < 16; c++)
-				put_trange(q + c * SWIM_ITEM_RANGE_LEN, tb, bits + 4,
-					   prefix | ((uint64_t)c << (60 - bits)));
-		}
+		else
+			pp_put_children(s, w, SWIM_I_TRANGE, bits, prefix, tombs_sum, tb);
 		return SWIM_ITEM_RANGE_LEN;
 	}
 	ne = p[LIST_N];
