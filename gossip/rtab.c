@@ -71,7 +71,8 @@ static uint32_t lookup(const struct rtab *t, const uint8_t *b, size_t len, uint6
 {
 	const struct oatab *x = &t->index;
 
-	for (uint32_t pos = oatab_home(x, h); x->slot[pos] != OATAB_EMPTY; pos = oatab_next(x, pos)) {
+	for (uint32_t pos = oatab_home(x, h); x->slot[pos] != OATAB_EMPTY;
+	     pos = oatab_next(x, pos)) {
 		uint32_t i = x->slot[pos];
 		if (t->hashes[i] == h && t->recs[i]->len == len &&
 		    memcmp(t->recs[i]->bytes, b, len) == 0)

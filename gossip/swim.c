@@ -171,8 +171,8 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 			m->flags |= M_ADDR_DIRECT;
 	}
 	/* Any authenticated message from the probed member shows it alive,
-	 * an ACK too, whatever its seq (one for a ping we sent on someone's
-	 * ping-req counts) (doc/gossip.md §9, "Found by the simulator"). */
+	 * an ACK too, whatever its seq: one for a ping we sent on someone's
+	 * ping-req counts (doc/gossip.md §9, "Found by the simulator"). */
 	if (s->probe.member == i)
 		probe_finish(s, true);
 	s->nwant = 0;

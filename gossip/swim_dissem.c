@@ -341,7 +341,8 @@ void dissem_apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32
 	/* An update carries the version we hold: while we fetch a newer one we
 	 * were told of, passing the incarnation on would spread it with our
 	 * stale version, and whoever took that first would never ask for the
-	 * record, staying on the old one until push-pull (doc/gossip.md §9, "Found by the simulator").
+	 * record, staying on the old one until push-pull (doc/gossip.md §9,
+	 * "Found by the simulator").
 	 * The record's arrival announces it (pp_on_record). */
 	if (version <= m->rec->version)
 		dissem_queue_alive(s, i);

@@ -24,7 +24,8 @@ uint32_t member_find(const struct swim *s, uint64_t id)
 {
 	const struct oatab *t = &s->index;
 
-	for (uint32_t pos = oatab_home(t, id); t->slot[pos] != OATAB_EMPTY; pos = oatab_next(t, pos))
+	for (uint32_t pos = oatab_home(t, id); t->slot[pos] != OATAB_EMPTY;
+	     pos = oatab_next(t, pos))
 		if (member_id(s, t->slot[pos]) == id)
 			return t->slot[pos];
 	return NONE;
@@ -62,7 +63,8 @@ static void index_del(struct swim *s, uint64_t id)
 {
 	const struct oatab *t = &s->index;
 
-	for (uint32_t pos = oatab_home(t, id); t->slot[pos] != OATAB_EMPTY; pos = oatab_next(t, pos)) {
+	for (uint32_t pos = oatab_home(t, id); t->slot[pos] != OATAB_EMPTY;
+	     pos = oatab_next(t, pos)) {
 		if (member_id(s, t->slot[pos]) == id) {
 			oatab_del_at(&s->index, pos, index_key, s);
 			return;

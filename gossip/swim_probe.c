@@ -243,8 +243,9 @@ void probe_start(struct swim *s)
 	/* It can open our ping if it spoke to us this boot, or if our HELLO
 	 * went out before the ping. A HELLO of this very instant (to a silent
 	 * helper of the probe that just ended) races the ping, and jitter
-	 * makes it lose as often as not (doc/gossip.md §9, "Found by the simulator").
-	 * Conservative: another member's HELLO at this instant also counts. */
+	 * makes it lose as often as not (doc/gossip.md §9, "Found by the
+	 * simulator"). Conservative: another member's HELLO at this instant
+	 * also counts. */
 	s->probe.intro = s->m[i].tok != 0 ||
 			 ((s->m[i].flags & M_HELLO_SENT) && s->hello_sent_at != s->now);
 	probe_send_ping(s, i, s->probe.seq, SWIM_MTU);
@@ -389,7 +390,8 @@ int probe_on_ping_req(struct swim *s, const struct rx *rx, const uint8_t *b, siz
 	uint32_t seq, t;
 	struct relay *r = NULL;
 
-	if (n < PING_REQ_ITEMS || dissem_items_check(b + PING_REQ_ITEMS, n - PING_REQ_ITEMS) != MN_OK)
+	if (n < PING_REQ_ITEMS ||
+	    dissem_items_check(b + PING_REQ_ITEMS, n - PING_REQ_ITEMS) != MN_OK)
 		return MN_EPROTO;
 	seq = mn_get_be32(b + MSG_SEQ);
 	dissem_items_apply(s, rx, b + PING_REQ_ITEMS, n - PING_REQ_ITEMS);

@@ -19,7 +19,8 @@
 #define TOMB_WORK_MAX (2 * SWIM_MAX_TOMBS) /* table entries a PP message may walk */
 /* Tombstones are retransmitted this many times the updates' limit: they are
  * rare, and a member that misses every copy accepts the revoked key until
- * its next push-pull (minutes at scale) (doc/gossip.md §9, "Found by the simulator"). */
+ * its next push-pull, minutes at scale (doc/gossip.md §9, "Found by the
+ * simulator"). */
 #define TOMB_RETRANSMIT_MULT 3
 
 _Static_assert(SWIM_MAX_TOMBS <= UINT16_MAX && (SWIM_MAX_TOMBS & (SWIM_MAX_TOMBS - 1)) == 0,
