@@ -1,10 +1,14 @@
-# gossip/: signed membership records, sealed control messages, SWIM with
+# gossip/ (see gossip/README.md): signed membership records, sealed control messages, SWIM with
 # Lifeguard (dissemination, anti-entropy), the shared record table.
 libmncore_a_SOURCES += \
 	gossip/record.c gossip/record.h \
 	gossip/seal.c gossip/seal.h \
-	gossip/swim.c gossip/swim.h \
-	gossip/rtab.c gossip/rtab.h
+	gossip/swim.c gossip/swim.h gossip/swim_internal.h \
+	gossip/swim_scale.c gossip/swim_member.c gossip/swim_digest.c gossip/swim_susp.c \
+	gossip/swim_dissem.c gossip/swim_wire.c gossip/swim_probe.c \
+	gossip/swim_pp.c gossip/swim_tomb.c \
+	gossip/rtab.c gossip/rtab.h \
+	gossip/oatab.c gossip/oatab.h
 
 check_PROGRAMS += tests/test_gossip
 TESTS += tests/test_gossip
@@ -16,3 +20,4 @@ tests_test_gossip_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/gossip/test_rtab.c \
 	tests/gossip/test_seal.c \
 	tests/gossip/test_swim.c
+EXTRA_DIST += gossip/README.md

@@ -7,6 +7,7 @@
 
 #include "mn_err.h"
 #include "mn_wire.h"
+#include "oatab.h"
 
 #define RTAB_MAX (UINT32_C(1) << 24)
 #define EMPTY UINT32_MAX
@@ -22,8 +23,7 @@ struct rtab {
 	uint64_t *hashes;       /* parallel to recs; a free index: the next free one */
 	uint32_t n, top, cap, max; /* held, indices ever used, allocated, limit */
 	uint32_t free_head;     /* freed indices, reused first (EMPTY: none) */
-	uint32_t *slots;        /* open addressing over recs indices */
-	uint32_t mask;
+	struct oatab index;     /* recs indices by hash */
 	uint64_t bytes;
 };
 
@@ -38,7 +38,6 @@ static uint64_t hash_bytes(const uint8_t *b, size_t len)
 int rtab_new(struct rtab **out, uint32_t max_records)
 {
 	struct rtab *t;
-	uint32_t slots = 16;
 
 	*out = NULL;
 	if (max_records == 0 || max_records > RTAB_MAX)
@@ -48,13 +47,10 @@ int rtab_new(struct rtab **out, uint32_t max_records)
 		return MN_ENOMEM;
 	t->max = max_records;
 	t->free_head = EMPTY;
-	t->slots = malloc(slots * sizeof(*t->slots));
-	if (!t->slots) {
+	if (oatab_init(&t->index, 16) != MN_OK) {
 		free(t);
 		return MN_ENOMEM;
 	}
-	memset(t->slots, 0xff, slots * sizeof(*t->slots));
-	t->mask = slots - 1;
 	*out = t;
 	return MN_OK;
 }
@@ -67,54 +63,38 @@ void rtab_del(struct rtab *t)
 		free(t->recs[i]);
 	free(t->recs);
 	free(t->hashes);
-	free(t->slots);
+	oatab_free(&t->index);
 	free(t);
 }
 
 static uint32_t lookup(const struct rtab *t, const uint8_t *b, size_t len, uint64_t h)
 {
-	for (uint32_t pos = (uint32_t)h & t->mask;; pos = (pos + 1) & t->mask) {
-		uint32_t i = t->slots[pos];
-		if (i == EMPTY)
-			return EMPTY;
+	const struct oatab *x = &t->index;
+
+	for (uint32_t pos = oatab_home(x, h); x->slot[pos] != OATAB_EMPTY;
+	     pos = oatab_next(x, pos)) {
+		uint32_t i = x->slot[pos];
 		if (t->hashes[i] == h && t->recs[i]->len == len &&
 		    memcmp(t->recs[i]->bytes, b, len) == 0)
 			return i;
 	}
+	return EMPTY;
 }
 
-static void slot_put(uint32_t *slots, uint32_t mask, uint64_t h, uint32_t i)
+static uint64_t index_key(const void *ctx, uint32_t i)
 {
-	uint32_t pos = (uint32_t)h & mask;
+	const struct rtab *t = ctx;
 
-	while (slots[pos] != EMPTY)
-		pos = (pos + 1) & mask;
-	slots[pos] = i;
+	return t->hashes[i];
 }
 
-/* Backward-shift deletion of index i from the slots: probe chains stay
- * intact without tombstones. */
-static void slot_del(struct rtab *t, uint32_t i)
+static void index_del(struct rtab *t, uint32_t i)
 {
-	uint32_t mask = t->mask, pos = (uint32_t)t->hashes[i] & mask;
+	uint32_t pos = oatab_home(&t->index, t->hashes[i]);
 
-	while (t->slots[pos] != i)
-		pos = (pos + 1) & mask;
-	for (uint32_t hole = pos, next = (pos + 1) & mask;; next = (next + 1) & mask) {
-		uint32_t j = t->slots[next];
-		if (j == EMPTY) {
-			t->slots[hole] = EMPTY;
-			return;
-		}
-		uint32_t home = (uint32_t)t->hashes[j] & mask;
-		/* move j into the hole unless its home lies cyclically in (hole, next] */
-		bool stays = hole <= next ? (home > hole && home <= next)
-					  : (home > hole || home <= next);
-		if (!stays) {
-			t->slots[hole] = j;
-			hole = next;
-		}
-	}
+	while (t->index.slot[pos] != i)
+		pos = oatab_next(&t->index, pos);
+	oatab_del_at(&t->index, pos, index_key, t);
 }
 
 /* Room for one more record: arrays and a slot table kept at most half full. */
@@ -132,18 +112,15 @@ static int grow(struct rtab *t)
 		t->hashes = hashes;
 		t->cap = cap;
 	}
-	if ((t->n + 1) * 2 > t->mask + 1) {
-		uint32_t nslots = (t->mask + 1) * 2;
-		uint32_t *slots = malloc(nslots * sizeof(*slots));
-		if (!slots)
+	if ((t->n + 1) * 2 > oatab_slots(&t->index)) {
+		struct oatab index;
+		if (oatab_init(&index, oatab_slots(&t->index) * 2) != MN_OK)
 			return MN_ENOMEM;
-		memset(slots, 0xff, nslots * sizeof(*slots));
 		for (uint32_t i = 0; i < t->top; i++)
 			if (t->recs[i])
-				slot_put(slots, nslots - 1, t->hashes[i], i);
-		free(t->slots);
-		t->slots = slots;
-		t->mask = nslots - 1;
+				oatab_put(&index, t->hashes[i], i);
+		oatab_free(&t->index);
+		t->index = index;
 	}
 	return MN_OK;
 }
@@ -170,7 +147,7 @@ static struct swim_rec *insert(struct rtab *t, const uint8_t *b, size_t len, uin
 	}
 	t->recs[i] = r;
 	t->hashes[i] = h;
-	slot_put(t->slots, t->mask, h, i);
+	oatab_put(&t->index, h, i);
 	t->n++;
 	t->bytes += len;
 	return r;
@@ -218,7 +195,7 @@ static void st_release(void *ctx, const struct swim_rec *cr)
 	i = lookup(t, r->bytes, r->len, hash_bytes(r->bytes, r->len));
 	if (i == EMPTY || t->recs[i] != r)
 		return;
-	slot_del(t, i);
+	index_del(t, i);
 	t->recs[i] = NULL;
 	t->hashes[i] = t->free_head;
 	t->free_head = i;

@@ -1,0 +1,315 @@
+/* swim_member.c - the member table: the index by key id, liveness state,
+ * learning (verifying, adopting) records, and removal.
+ */
+#include "swim_internal.h"
+
+void member_emit(struct swim *s, enum swim_event_kind kind, uint32_t i)
+{
+	struct swim_event ev;
+
+	if (!s->event)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.rec = s->m[i].rec;
+	ev.inc = s->m[i].inc;
+	ev.boot = s->boot;
+	ev.at = s->now;
+	s->event(s->event_ctx, &ev);
+}
+
+/* ---- member index (oatab.h: by key id) ---- */
+
+uint32_t member_find(const struct swim *s, uint64_t id)
+{
+	const struct oatab *t = &s->index;
+
+	for (uint32_t pos = oatab_home(t, id); t->slot[pos] != OATAB_EMPTY;
+	     pos = oatab_next(t, pos))
+		if (member_id(s, t->slot[pos]) == id)
+			return t->slot[pos];
+	return NONE;
+}
+
+uint32_t member_find_pk(const struct swim *s, const uint8_t pk[REC_PK_LEN])
+{
+	uint32_t i = member_find(s, seal_key_id(pk));
+
+	if (i == NONE || memcmp(s->m[i].rec->pk, pk, REC_PK_LEN) != 0)
+		return NONE;
+	return i;
+}
+
+static int index_grow(struct swim *s)
+{
+	struct oatab t;
+
+	if (oatab_init(&t, oatab_slots(&s->index) * 2) != MN_OK)
+		return MN_ENOMEM;
+	for (uint32_t i = 0; i < s->n; i++)
+		if (present(&s->m[i]))
+			oatab_put(&t, member_id(s, i), i);
+	oatab_free(&s->index);
+	s->index = t;
+	return MN_OK;
+}
+
+static uint64_t index_key(const void *ctx, uint32_t i)
+{
+	return member_id(ctx, i);
+}
+
+static void index_del(struct swim *s, uint64_t id)
+{
+	const struct oatab *t = &s->index;
+
+	for (uint32_t pos = oatab_home(t, id); t->slot[pos] != OATAB_EMPTY;
+	     pos = oatab_next(t, pos)) {
+		if (member_id(s, t->slot[pos]) == id) {
+			oatab_del_at(&s->index, pos, index_key, s);
+			return;
+		}
+	}
+}
+
+/* ---- liveness state ---- */
+
+static void count_state(struct swim *s, uint8_t state, int d)
+{
+	if (state == SWIM_ALIVE)
+		s->nalive += (uint32_t)d;
+	else if (state == SWIM_SUSPECT)
+		s->nsuspect += (uint32_t)d;
+	else if (state == SWIM_DEAD)
+		s->ndead += (uint32_t)d;
+}
+
+/* Set state and incarnation, keeping counts, digests and events right. */
+void member_set_state(struct swim *s, uint32_t i, uint8_t state, uint32_t inc)
+{
+	struct member *m = &s->m[i];
+	uint8_t old = m->state;
+
+	if (old == state && m->inc == inc)
+		return;
+	digest_toggle(s, i);
+	count_state(s, old, -1);
+	m->state = state;
+	m->inc = inc;
+	count_state(s, state, 1);
+	digest_toggle(s, i);
+	if (old != state) {
+		m->since = s->now;
+		if (state == SWIM_ALIVE)
+			member_emit(s, SWIM_EV_ALIVE, i);
+		else if (state == SWIM_SUSPECT)
+			member_emit(s, SWIM_EV_SUSPECT, i);
+		else
+			member_emit(s, SWIM_EV_DEAD, i);
+	}
+}
+
+/* ---- members ---- */
+
+static int member_add(struct swim *s, const struct swim_rec *r, uint32_t *out)
+{
+	uint32_t i;
+	struct member *m;
+
+	if (s->n >= SWIM_MAX_MEMBERS)
+		return MN_EFULL;
+	if (s->n == s->cap) {
+		uint32_t cap = s->cap * 2;
+		struct member *nm = realloc(s->m, cap * sizeof(*nm));
+		if (!nm)
+			return MN_ENOMEM;
+		s->m = nm;
+		s->cap = cap;
+	}
+	if ((s->npresent + 1) * 2 > oatab_slots(&s->index) && index_grow(s) != MN_OK)
+		return MN_ENOMEM;
+	if (s->npresent + 1 > (UINT32_C(1) << s->leaf_bits) * LEAF_FILL && s->leaf_bits < LEAF_BITS_MAX &&
+	    digest_resize(s, s->leaf_bits + 1) != MN_OK)
+		return MN_ENOMEM;
+	i = s->n++;
+	m = &s->m[i];
+	memset(m, 0, sizeof(*m));
+	m->rec = r;
+	m->leaf_next = NONE;
+	m->susp = NONE;
+	m->queued = QUEUE_NONE;
+	m->state = SWIM_ALIVE;
+	m->since = s->now;
+	oatab_put(&s->index, member_id(s, i), i);
+	digest_link(s, i);
+	digest_toggle(s, i);
+	s->npresent++;
+	count_state(s, SWIM_ALIVE, 1);
+	*out = i;
+	return MN_OK;
+}
+
+bool member_key_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN])
+{
+	return s->revoked && s->revoked->is_revoked &&
+	       s->revoked->is_revoked(s->revoked->ctx, pk);
+}
+
+bool member_rec_revoked(const struct swim *s, const struct swim_rec *r)
+{
+	static const uint8_t zero[REC_PK_LEN];
+
+	return member_key_revoked(s, r->pk) || member_key_revoked(s, r->invite_pk) ||
+	       member_key_revoked(s, r->admitter_pk) ||
+	       (memcmp(r->admin_pk, zero, REC_PK_LEN) != 0 && member_key_revoked(s, r->admin_pk));
+}
+
+/* a replaces b: higher version, or on equal versions the lower signature
+ * (rec_member_cmp's rule; the signature is a record's last 64 bytes). */
+static bool rec_newer(const struct swim_rec *a, const struct swim_rec *b)
+{
+	if (a->version != b->version)
+		return a->version > b->version;
+	return memcmp(a->bytes + a->len - REC_SIG_LEN, b->bytes + b->len - REC_SIG_LEN,
+		      REC_SIG_LEN) < 0;
+}
+
+void member_release(struct swim *s, const struct swim_rec *r)
+{
+	if (r && s->store.release)
+		s->store.release(s->store.ctx, r);
+}
+
+static void keycache_forget(struct swim *s, uint32_t i)
+{
+	struct key_cache *c = &s->keycache[i % SWIM_KEYCACHE];
+
+	if (c->member == i) {
+		seal_keys_wipe(&c->k);
+		c->member = NONE;
+	}
+}
+
+/* Verify (unless the store vouches for these exact bytes) and adopt a record.
+ * *out gets the member index on MN_OK and MN_EEXIST. */
+int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
+{
+	const struct swim_rec *r = NULL;
+	struct rec_member dm;
+	uint32_t i;
+	int err;
+
+	*out = NONE;
+	if (len < REC_MEMBER_MIN || len > REC_MEMBER_MAX)
+		return MN_EPROTO;
+	if (s->store.find)
+		r = s->store.find(s->store.ctx, b, len);
+	if (!r) {
+		err = rec_member_decode(&dm, b, len);
+		if (!err)
+			err = rec_member_verify(s->net, &dm, s->revoked, s->memo);
+		if (err) {
+			bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+			return err;
+		}
+		r = s->store.add(s->store.ctx, b, len, &dm);
+		if (!r)
+			return MN_ENOMEM;
+	}
+	tomb_settle(s, r);
+	if (member_rec_revoked(s, r)) {
+		member_release(s, r);
+		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+		return MN_EREVOKED;
+	}
+	/* A member-admitted record holds while its admitter is a member. */
+	if (r->admitter_kind == REC_BY_MEMBER && memcmp(r->pk, s->self.pk, REC_PK_LEN) != 0 &&
+	    (s->n == 0 || member_find_pk(s, r->admitter_pk) == NONE)) {
+		member_release(s, r);
+		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+		return MN_ENOENT;
+	}
+	i = s->n ? member_find(s, seal_key_id(r->pk)) : NONE;
+	if (i == NONE) {
+		err = member_add(s, r, &i);
+		if (err) {
+			member_release(s, r);
+			return err;
+		}
+		*out = i;
+		bump(s, SWIM_STAT_RECORDS_LEARNED, 1);
+		member_emit(s, SWIM_EV_RECORD, i);
+		return MN_OK;
+	}
+	*out = i;
+	if (memcmp(s->m[i].rec->pk, r->pk, REC_PK_LEN) != 0) {
+		/* another key with the same 8-byte id: the first one keeps it */
+		*out = NONE;
+		member_release(s, r);
+		return MN_EEXIST;
+	}
+	if (s->m[i].rec == r || !rec_newer(r, s->m[i].rec)) {
+		member_release(s, r);
+		return MN_EEXIST;
+	}
+	/* A member's admission is pinned: every later version carries the
+	 * invite and admission bytes of the one we hold (doc/membership.md,
+	 * "Versions"), or a second invite could swap its chain (another IPv4,
+	 * route rights, an admitter that was never revoked). */
+	if (r->chain_len != s->m[i].rec->chain_len ||
+	    memcmp(r->bytes + CHAIN_OFF, s->m[i].rec->bytes + CHAIN_OFF, r->chain_len) != 0) {
+		member_release(s, r);
+		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+		return MN_EAUTH;
+	}
+	digest_toggle(s, i);
+	const struct swim_rec *old = s->m[i].rec;
+	s->m[i].rec = r;
+	digest_toggle(s, i);
+	member_release(s, old);
+	bump(s, SWIM_STAT_RECORDS_LEARNED, 1);
+	member_emit(s, SWIM_EV_RECORD, i);
+	return MN_OK;
+}
+
+void member_remove(struct swim *s, uint32_t i)
+{
+	struct member *m = &s->m[i];
+
+	if (i == 0 || !present(m))
+		return;
+	member_emit(s, SWIM_EV_REMOVED, i);
+	susp_end(s, i);
+	dissem_drop(s, i);
+	keycache_forget(s, i);
+	digest_toggle(s, i);
+	digest_unlink(s, i);
+	index_del(s, member_id(s, i));
+	count_state(s, m->state, -1);
+	s->npresent--;
+	if (s->probe.member == i)
+		s->probe.member = NONE;
+	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++)
+		if (s->relay[j].used && (s->relay[j].target == i || s->relay[j].requester == i))
+			s->relay[j].used = false;
+	member_release(s, m->rec);
+	memset(m, 0, sizeof(*m));
+	m->state = ST_REMOVED;
+	m->susp = NONE;
+	m->queued = QUEUE_NONE;
+	m->leaf_next = NONE;
+}
+
+void member_set_addr(struct swim *s, uint32_t i, const struct mn_addr *addr, bool direct)
+{
+	struct waddr w;
+
+	wire_addr_from(&w, addr);
+	if (i == 0 || w.family == 0)
+		return;
+	if (direct || !(s->m[i].flags & M_ADDR_DIRECT) || s->m[i].addr.family == 0) {
+		s->m[i].addr = w;
+		if (direct)
+			s->m[i].flags |= M_ADDR_DIRECT;
+	}
+}

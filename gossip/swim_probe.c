@@ -1,0 +1,510 @@
+/* swim_probe.c - probing (SWIM §3.1, §4.3): ping, ping-req through
+ * helpers and their nacks (Lifeguard), the last call, and HELLO.
+ */
+#include "swim_internal.h"
+
+/* ---- probing ---- */
+
+/* Lifeguard LHA-Probe: the local health multiplier stretches the probe
+ * interval and timeout. */
+mn_ns probe_interval(const struct swim *s)
+{
+	return s->p.probe_interval_ns * (s->health + 1);
+}
+
+mn_ns probe_timeout(const struct swim *s)
+{
+	return s->p.probe_timeout_ns * (s->health + 1);
+}
+
+void probe_health_add(struct swim *s, uint32_t d)
+{
+	uint32_t top = s->p.awareness_max - 1;
+
+	s->health = s->health + d > top ? top : s->health + d;
+}
+
+void probe_health_sub(struct swim *s)
+{
+	if (s->health > 0)
+		s->health--;
+}
+
+/* Start a PING, ACK, NACK or PING_REQ to member to: its seq, and room for
+ * the rest of its fixed part (items_off bytes in all); NULL if that does
+ * not fit. */
+static uint8_t *begin_seq(struct swim *s, struct out *o, uint32_t to, uint8_t type, size_t cap,
+			  size_t items_off, uint32_t seq)
+{
+	uint8_t *p;
+
+	wire_out_begin(s, o, to, type, cap, NULL);
+	p = wire_out_put(o, items_off);
+	if (p)
+		mn_put_be32(p + MSG_SEQ, seq);
+	return p;
+}
+
+/* cap bounds the datagram: SWIM_MTU for our own probes; for a ping we send
+ * on someone's ping-req, that ping-req's reply cap (the target's address
+ * may be a hint a third party gave us: it must not become an amplifier). */
+void probe_send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap)
+{
+	struct out o;
+	uint8_t *p;
+
+	p = begin_seq(s, &o, i, SWIM_T_PING, cap, PING_ITEMS, seq);
+	if (!p)
+		return;
+	p[PING_FLAGS] = 0;
+	dissem_piggyback(s, &o);
+	/* No token from it yet: pad, so its ack may carry as much as this. */
+	if (s->m[i].tok == 0 && cap >= SWIM_PING_PAD)
+		wire_out_pad(&o, SWIM_PING_PAD);
+	wire_out_send(s, &o);
+}
+
+static bool probe_ok(const struct member *m)
+{
+	return (m->state == SWIM_ALIVE || m->state == SWIM_SUSPECT) && m->addr.family != 0;
+}
+
+static uint32_t gcd(uint32_t a, uint32_t b)
+{
+	while (b) {
+		uint32_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* The next member of a round-robin pass over a shuffled order (SWIM §4.3).
+ * A pass is the permutation pos -> (a * pos + b) mod size with gcd(a, size)
+ * = 1, redrawn at every pass; members joining mid-pass wait for the next. */
+static uint32_t next_target(struct swim *s)
+{
+	for (uint32_t tries = 0; tries < SWIM_PROBE_SCAN; tries++) {
+		if (s->perm_pos >= s->perm_size) {
+			s->perm_size = s->n - 1;
+			s->perm_pos = 0;
+			if (s->perm_size == 0)
+				return NONE;
+			s->perm_mul = 1;
+			for (int t = 0; t < 16 && s->perm_size > 2; t++) {
+				uint32_t a = 1 + rnd(s, s->perm_size - 1);
+				if (gcd(a, s->perm_size) == 1) {
+					s->perm_mul = a;
+					break;
+				}
+			}
+			s->perm_add = rnd(s, s->perm_size);
+		}
+		uint32_t i = 1 + (uint32_t)(((uint64_t)s->perm_mul * s->perm_pos + s->perm_add) %
+					    s->perm_size);
+		s->perm_pos++;
+		if (i < s->n && probe_ok(&s->m[i]))
+			return i;
+	}
+	return NONE;
+}
+
+static bool pick_ok(const struct swim *s, uint32_t i, enum pick_kind k)
+{
+	const struct member *m = &s->m[i];
+
+	if (m->addr.family == 0)
+		return false;
+	switch (k) {
+	case PICK_ALIVE:
+		return m->state == SWIM_ALIVE;
+	case PICK_GOSSIP:
+		return m->state == SWIM_ALIVE || m->state == SWIM_SUSPECT ||
+		       (m->state == SWIM_DEAD && s->now - m->since < s->p.gossip_to_dead_ns);
+	case PICK_DEAD:
+		return m->state == SWIM_DEAD;
+	}
+	return false;
+}
+
+/* A random member of kind k not in excl: random draws, then a scan from a
+ * random start so that one is found whenever it exists. */
+uint32_t probe_pick(struct swim *s, enum pick_kind k, const uint32_t *excl, uint32_t nexcl)
+{
+	uint32_t n = s->n, start = 0;
+
+	if (n <= 1)
+		return NONE;
+	for (uint32_t t = 0; t < SWIM_PICK_TRIES + n - 1; t++) {
+		uint32_t i;
+		if (t < SWIM_PICK_TRIES) {
+			i = 1 + rnd(s, n - 1);
+		} else {
+			if (t == SWIM_PICK_TRIES)
+				start = rnd(s, n - 1);
+			i = 1 + (t - SWIM_PICK_TRIES + start) % (n - 1);
+		}
+		if (!pick_ok(s, i, k))
+			continue;
+		bool skip = false;
+		for (uint32_t j = 0; j < nexcl; j++)
+			if (excl[j] == i)
+				skip = true;
+		if (!skip)
+			return i;
+	}
+	return NONE;
+}
+
+/* Our own record, unsealed, to a member that may not know us yet (it has
+ * never sent us anything this boot): its sealed traffic would be
+ * undecryptable there. Once per member per boot. */
+static void send_hello(struct swim *s, uint32_t i)
+{
+	struct member *m = &s->m[i];
+	const struct swim_rec *me = s->m[0].rec;
+	struct tx_dgram *t;
+
+	if ((m->flags & M_HELLO_SENT) || m->tok != 0 || m->addr.family == 0)
+		return;
+	m->flags |= M_HELLO_SENT;
+	s->hello_sent_at = s->now;
+	t = wire_tx_slot(s);
+	if (!t) {
+		bump(s, SWIM_STAT_DROP_TX_FULL, 1);
+		return;
+	}
+	t->buf[SEAL_O_MAGIC] = SEAL_MAGIC0;
+	t->buf[SEAL_O_MAGIC + 1] = SEAL_MAGIC1;
+	t->buf[SEAL_O_VERSION] = SEAL_VERSION;
+	t->buf[SEAL_O_TYPE] = SWIM_T_HELLO;
+	mn_put_be64(t->buf + SEAL_O_FROM, s->self.id);
+	mn_put_be64(t->buf + SEAL_O_TO, member_id(s, i));
+	memcpy(t->buf + SWIM_HELLO_HDR, me->bytes, me->len);
+	t->len = (uint16_t)(SWIM_HELLO_HDR + me->len);
+	wire_addr_to(&m->addr, &t->dst);
+	bump(s, SWIM_STAT_HELLOS, 1);
+	bump(s, SWIM_STAT_TX_DGRAMS, 1);
+	bump(s, SWIM_STAT_TX_BYTES, t->len);
+}
+
+void probe_finish(struct swim *s, bool acked)
+{
+	uint32_t i = s->probe.member, missed = 0;
+
+	if (i == NONE)
+		return;
+	s->probe.member = NONE;
+	if (acked) {
+		bump(s, SWIM_STAT_ACKS, 1);
+		probe_health_sub(s);
+		return;
+	}
+	bump(s, SWIM_STAT_PROBES_FAILED, 1);
+	/* Helpers that never spoke to us this boot may not know us yet: no
+	 * nack from them says nothing about our health; introduce ourselves. */
+	for (uint32_t j = 0; j < s->probe.nhelpers; j++) {
+		uint32_t h = s->probe.helpers[j];
+		if (s->probe.nack_mask & (1u << j))
+			continue;
+		if (s->m[h].tok == 0)
+			send_hello(s, h);
+		else
+			missed++;
+	}
+	/* The same for the target: a failed probe of a member that never spoke
+	 * to us, before it had our record, is no evidence. */
+	if (s->m[i].tok == 0 && !s->probe.intro) {
+		send_hello(s, i);
+		return;
+	}
+	/* Lifeguard: missed nacks say our own receive path may be at fault;
+	 * without any helper a failed probe counts once. */
+	if (s->probe.nhelpers)
+		probe_health_add(s, missed);
+	else
+		probe_health_add(s, 1);
+	/* suspect it, or confirm our own suspicion of it */
+	if (i < s->n && (s->m[i].state == SWIM_ALIVE || s->m[i].state == SWIM_SUSPECT))
+		dissem_apply_suspect(s, NULL, member_id(s, i), s->m[i].inc, s->self.id);
+}
+
+void probe_start(struct swim *s)
+{
+	uint32_t i = next_target(s);
+
+	if (i == NONE)
+		return;
+	memset(&s->probe, 0, sizeof(s->probe));
+	s->probe.member = i;
+	s->probe.seq = ++s->seq;
+	s->probe.ack_at = s->now + probe_timeout(s);
+	s->probe.end = s->now + probe_interval(s);
+	/* It can open our ping if it spoke to us this boot, or if our HELLO
+	 * went out before the ping. A HELLO of this very instant (to a silent
+	 * helper of the probe that just ended) races the ping, and jitter
+	 * makes it lose as often as not (doc/gossip.md §9, "Found by the
+	 * simulator"). Conservative: another member's HELLO at this instant
+	 * also counts. */
+	s->probe.intro = s->m[i].tok != 0 ||
+			 ((s->m[i].flags & M_HELLO_SENT) && s->hello_sent_at != s->now);
+	probe_send_ping(s, i, s->probe.seq, SWIM_MTU);
+	bump(s, SWIM_STAT_PINGS, 1);
+}
+
+static void send_ping_req(struct swim *s, uint32_t h, uint32_t seq, uint32_t t)
+{
+	struct out o;
+	uint8_t *p;
+
+	p = begin_seq(s, &o, h, SWIM_T_PING_REQ, SWIM_MTU, PING_REQ_ITEMS, seq);
+	if (!p)
+		return;
+	mn_put_be64(p + PING_REQ_TARGET, member_id(s, t));
+	dissem_piggyback(s, &o);
+	wire_out_send(s, &o);
+	bump(s, SWIM_STAT_PING_REQS, 1);
+}
+
+/* Ask indirect_checks random alive members to ping member t for us under
+ * seq; the helpers picked go to helpers[] (room for SWIM_MAX_INDIRECT),
+ * their number is returned. */
+static uint32_t ask_helpers(struct swim *s, uint32_t t, uint32_t seq, uint32_t *helpers)
+{
+	uint32_t excl[SWIM_MAX_INDIRECT + 1];
+	uint32_t n = 0;
+
+	excl[0] = t;
+	while (n < s->p.indirect_checks) {
+		uint32_t h = probe_pick(s, PICK_ALIVE, excl, n + 1);
+		if (h == NONE)
+			break;
+		excl[n + 1] = h;
+		helpers[n++] = h;
+		send_ping_req(s, h, seq, t);
+	}
+	return n;
+}
+
+void probe_indirect(struct swim *s)
+{
+	s->probe.indirect = true;
+	s->probe.nhelpers = ask_helpers(s, s->probe.member, s->probe.seq, s->probe.helpers);
+}
+
+/* A suspicion of member i ran out: ask it once more, directly (the ping
+ * leads with our suspicion, so a live member refutes in its ack) and
+ * through indirect_checks others at once (each answers with its own view
+ * of i, probe_send_small). Acks of this seq match no probe: only the updates
+ * they carry count, and only a higher incarnation ends the suspicion. */
+void probe_last_call(struct swim *s, uint32_t i)
+{
+	uint32_t helpers[SWIM_MAX_INDIRECT];
+	uint32_t seq = ++s->seq;
+
+	if (s->m[i].addr.family)
+		probe_send_ping(s, i, seq, SWIM_MTU);
+	ask_helpers(s, i, seq, helpers);
+	bump(s, SWIM_STAT_LAST_CALLS, 1);
+}
+
+/* An ACK or NACK: the seq, then items. about (NONE: none) names the target
+ * of a ping-req we answer: our view of it leads, if we hold it alive, so
+ * the requester hears the target's latest incarnation from us whether or
+ * not the target answers, and whether or not its ack carried it (its own
+ * alive update may have run out of retransmissions long ago). That is what
+ * ends a suspicion whose refutation this requester missed while it spread
+ * (doc/gossip.md §9, "Found by the simulator"). */
+void probe_send_small(struct swim *s, uint32_t to, uint8_t type, uint32_t seq, size_t cap,
+		      bool items, uint32_t about)
+{
+	struct out o;
+	uint8_t *p;
+
+	if (!begin_seq(s, &o, to, type, cap, ACK_ITEMS, seq))
+		return;
+	if (about != NONE && about < s->n && s->m[about].state == SWIM_ALIVE &&
+	    (p = wire_out_put(&o, SWIM_ITEM_ALIVE_LEN)) != NULL)
+		dissem_put_alive_item(s, p, about, s->m[about].inc);
+	if (items)
+		dissem_piggyback(s, &o);
+	wire_out_send(s, &o);
+}
+
+/* ---- handlers ---- */
+
+int probe_on_ping(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	struct out o;
+	uint8_t *p;
+
+	if (n < PING_ITEMS || dissem_items_check(b + PING_ITEMS, n - PING_ITEMS) != MN_OK)
+		return MN_EPROTO;
+	dissem_items_apply(s, rx, b + PING_ITEMS, n - PING_ITEMS);
+	wire_out_begin(s, &o, rx->from, SWIM_T_ACK, rx->cap, &rx->addr);
+	p = wire_out_put(&o, ACK_ITEMS);
+	if (!p)
+		return MN_OK;
+	memcpy(p + MSG_SEQ, b + MSG_SEQ, 4);
+	dissem_piggyback(s, &o);
+	if (!rx->proven)
+		bump(s, SWIM_STAT_CAPPED_REPLY, 1);
+	wire_out_send(s, &o);
+	return MN_OK;
+}
+
+int probe_on_ack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	uint32_t seq;
+	struct probe *pr = &s->probe;
+
+	if (n < ACK_ITEMS || dissem_items_check(b + ACK_ITEMS, n - ACK_ITEMS) != MN_OK)
+		return MN_EPROTO;
+	seq = mn_get_be32(b + MSG_SEQ);
+	dissem_items_apply(s, rx, b + ACK_ITEMS, n - ACK_ITEMS);
+	if (pr->member != NONE && seq == pr->seq) {
+		if (rx->from == pr->member) {
+			probe_finish(s, true);
+		} else {
+			for (uint32_t j = 0; j < pr->nhelpers; j++) {
+				if (pr->helpers[j] == rx->from) {
+					bump(s, SWIM_STAT_INDIRECT_ACKS, 1);
+					probe_finish(s, true);
+					break;
+				}
+			}
+		}
+	}
+	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++) {
+		struct relay *r = &s->relay[j];
+		if (r->used && r->our_seq == seq && r->target == rx->from) {
+			r->used = false;
+			probe_send_small(s, r->requester, SWIM_T_ACK, r->req_seq, r->cap, false, r->target);
+		}
+	}
+	return MN_OK;
+}
+
+int probe_on_ping_req(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	uint32_t seq, t;
+	struct relay *r = NULL;
+
+	if (n < PING_REQ_ITEMS ||
+	    dissem_items_check(b + PING_REQ_ITEMS, n - PING_REQ_ITEMS) != MN_OK)
+		return MN_EPROTO;
+	seq = mn_get_be32(b + MSG_SEQ);
+	dissem_items_apply(s, rx, b + PING_REQ_ITEMS, n - PING_REQ_ITEMS);
+	t = member_find(s, mn_get_be64(b + PING_REQ_TARGET));
+	if (t == NONE || t == 0 || t == rx->from || !probe_ok(&s->m[t])) {
+		probe_send_small(s, rx->from, SWIM_T_NACK, seq, rx->cap, false, NONE);
+		return MN_OK;
+	}
+	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++) {
+		if (!s->relay[j].used) {
+			r = &s->relay[j];
+			break;
+		}
+	}
+	if (!r) {
+		bump(s, SWIM_STAT_DROP_RELAY_FULL, 1);
+		return MN_OK;
+	}
+	memset(r, 0, sizeof(*r));
+	r->used = true;
+	r->requester = rx->from;
+	r->target = t;
+	r->req_seq = seq;
+	r->our_seq = ++s->seq;
+	r->nack_at = s->now + s->p.probe_timeout_ns * NACK_PCT / 100;
+	r->expire = s->now + s->p.probe_interval_ns;
+	r->cap = rx->cap;
+	probe_send_ping(s, t, r->our_seq, rx->cap);
+	return MN_OK;
+}
+
+int probe_on_nack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
+{
+	struct probe *pr = &s->probe;
+	uint32_t seq;
+
+	if (n < ACK_ITEMS || dissem_items_check(b + ACK_ITEMS, n - ACK_ITEMS) != MN_OK)
+		return MN_EPROTO;
+	seq = mn_get_be32(b + MSG_SEQ);
+	dissem_items_apply(s, rx, b + ACK_ITEMS, n - ACK_ITEMS);
+	if (pr->member == NONE || seq != pr->seq)
+		return MN_OK;
+	for (uint32_t j = 0; j < pr->nhelpers; j++) {
+		if (pr->helpers[j] == rx->from && !(pr->nack_mask & (1u << j))) {
+			pr->nack_mask |= (uint8_t)(1u << j);
+			pr->nacks++;
+			bump(s, SWIM_STAT_NACKS, 1);
+		}
+	}
+	return MN_OK;
+}
+
+/* An unsealed HELLO: a member we do not know yet sends its signed record.
+ * Verifying costs up to four Ed25519 checks, so unknown senders share a
+ * budget of SWIM_HELLO_PER_SEC (burst SWIM_HELLO_BURST); a known sender
+ * costs one lookup and a drop. */
+int probe_on_hello(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size_t len)
+{
+	uint64_t id_from = mn_get_be64(buf + SEAL_O_FROM);
+	uint32_t i;
+	int err;
+
+	if (len < SWIM_HELLO_HDR + REC_MEMBER_MIN || len > SWIM_HELLO_HDR + REC_MEMBER_MAX) {
+		bump(s, SWIM_STAT_DROP_MALFORMED, 1);
+		return MN_EPROTO;
+	}
+	if (mn_get_be64(buf + SEAL_O_TO) != s->self.id || id_from == s->self.id) {
+		bump(s, SWIM_STAT_DROP_NOT_FOR_US, 1);
+		return MN_EAUTH;
+	}
+	if (member_find(s, id_from) != NONE) {
+		bump(s, SWIM_STAT_DROP_HELLO, 1);
+		return MN_EEXIST;
+	}
+	/* Everything that costs no signature first, so junk never spends the
+	 * budget a genuine newcomer needs: the record decodes, names the
+	 * sender's key, no key of its chain is revoked, and a member admitter
+	 * is a member. A record the store already verified costs nothing. */
+	const uint8_t *r = buf + SWIM_HELLO_HDR;
+	size_t rlen = len - SWIM_HELLO_HDR;
+	struct rec_member dm;
+	if (rec_member_decode(&dm, r, rlen) != MN_OK || seal_key_id(dm.adm.node_pk) != id_from ||
+	    member_key_revoked(s, dm.adm.node_pk) || member_key_revoked(s, dm.invite.invite_pk) ||
+	    member_key_revoked(s, dm.adm.admitter_pk) ||
+	    (dm.invite.signer == REC_BY_ADMIN && member_key_revoked(s, dm.invite.grant.admin_pk)) ||
+	    (dm.adm.admitter == REC_BY_MEMBER && member_find_pk(s, dm.adm.admitter_pk) == NONE)) {
+		bump(s, SWIM_STAT_DROP_HELLO, 1);
+		return MN_EPROTO;
+	}
+	const struct swim_rec *known = s->store.find ? s->store.find(s->store.ctx, r, rlen) : NULL;
+	if (known) {
+		member_release(s, known);
+		goto learn;
+	}
+	if (s->now - s->hello_at >= MN_NS_PER_SEC / SWIM_HELLO_PER_SEC) {
+		uint64_t add = (s->now - s->hello_at) / (MN_NS_PER_SEC / SWIM_HELLO_PER_SEC);
+		s->hello_tokens = add >= SWIM_HELLO_BURST ? SWIM_HELLO_BURST :
+				  (uint32_t)(s->hello_tokens + add > SWIM_HELLO_BURST ?
+					     SWIM_HELLO_BURST : s->hello_tokens + add);
+		s->hello_at = s->now;
+	}
+	if (s->hello_tokens == 0) {
+		bump(s, SWIM_STAT_DROP_HELLO, 1);
+		return MN_EBUSY;
+	}
+	s->hello_tokens--;
+learn:
+	err = member_learn(s, r, rlen, &i);
+	if (err) {
+		bump(s, SWIM_STAT_DROP_HELLO, 1);
+		return err;
+	}
+	member_set_addr(s, i, from, false);
+	dissem_queue_alive(s, i);
+	return MN_OK;
+}
