@@ -18,6 +18,7 @@ tests_test_gossip_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/gossip/gossip_fixture.h \
 	tests/gossip/test_record.c \
 	tests/gossip/test_rtab.c \
+	tests/gossip/test_oatab.c \
 	tests/gossip/test_seal.c \
 	tests/gossip/test_swim.c
 EXTRA_DIST += gossip/README.md
