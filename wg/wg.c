@@ -44,6 +44,7 @@ int wg_dev_new(struct wg_dev **out, const struct mn_rng *rng)
 	mn_rng_bytes(&dev->rng, dev->peer_hash_key, sizeof(dev->peer_hash_key));
 	wg_ratelimit_init(&dev->ratelimit, &dev->rng);
 	allowedips_init(&dev->table);
+	wg_timerq_init(&dev->timerq);
 	*out = dev;
 	return MN_OK;
 }
@@ -55,6 +56,7 @@ void wg_dev_del(struct wg_dev *dev)
 	wg_dev_peer_remove_all(dev);
 	wg_send_control_clear(dev);
 	allowedips_free(&dev->table);
+	wg_timerq_free(&dev->timerq);
 	sodium_memzero(dev, sizeof(*dev));
 	free(dev);
 }

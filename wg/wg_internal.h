@@ -6,6 +6,7 @@
  *   wg_noise.c      the handshake                                     (wg_noise.h)
  *   wg_cookie.c     MAC1/MAC2 and cookie replies                      (wg_cookie.h)
  *   wg_timers.c     the paper's timers                                (wg_timers.h)
+ *   wg_timerq.c     peers ordered by their next deadline              (wg_timerq.h)
  *   wg_send.c       the TUN side: encryption, staging, the control queue (wg_send.h)
  *   wg_receive.c    the UDP side: handshakes and decryption
  *   wg_ratelimit.c  handshake admission under load                    (wg_ratelimit.h)
@@ -19,6 +20,7 @@
 #include "wg_index.h"
 #include "wg_ratelimit.h"
 #include "wg_replay.h"
+#include "wg_timerq.h"
 
 struct wg_keypair {
 	struct wg_index entry; /* our (receiver) index */
@@ -80,12 +82,15 @@ struct wg_peer {
 	mn_ns cookie_birth;
 	bool cookie_valid;
 
-	/* timers: absolute monotonic deadlines, MN_NEVER when not armed */
+	/* timers: absolute monotonic deadlines, MN_NEVER when not armed;
+	 * wg_timers.c folds them into `deadline`, the peer's key in dev->timerq */
 	mn_ns t_retransmit;
 	mn_ns t_send_keepalive;
 	mn_ns t_new_handshake;
 	mn_ns t_zero_keys;
 	mn_ns t_persistent_keepalive;
+	mn_ns deadline;    /* the earliest of the five */
+	size_t timerq_pos; /* index in dev->timerq, WG_TIMERQ_NONE when idle */
 	unsigned handshake_attempts;
 	bool need_another_keepalive;
 	bool sent_lastminute_handshake;
@@ -130,6 +135,7 @@ struct wg_dev {
 	uint8_t peer_hash_key[16];
 	struct wg_index *index_buckets[WG_INDEX_BUCKETS];
 	struct allowedips table;
+	struct wg_timerq timerq; /* peers with a timer armed, by deadline */
 
 	struct wg_tx txq[WG_MAX_TX_QUEUE];
 	unsigned tx_head, tx_count;

@@ -10,6 +10,7 @@
 #include "mn_wire.h"
 #include "wg_noise.h"
 #include "wg_send.h"
+#include "wg_timers.h"
 
 static unsigned peer_bucket(const struct wg_dev *dev, const uint8_t pk[32])
 {
@@ -52,6 +53,8 @@ int wg_dev_peer_add(struct wg_dev *dev, const uint8_t pk[WG_KEY_LEN], struct wg_
 		return MN_EINVAL;
 	if (dev->n_peers >= WG_MAX_PEERS)
 		return MN_EFULL;
+	if (wg_timerq_reserve(&dev->timerq, dev->n_peers + 1) < 0)
+		return MN_ENOMEM;
 	peer = calloc(1, sizeof(*peer));
 	if (!peer)
 		return MN_ENOMEM;
@@ -60,6 +63,8 @@ int wg_dev_peer_add(struct wg_dev *dev, const uint8_t pk[WG_KEY_LEN], struct wg_
 	peer->hs.entry.peer = peer;
 	peer->t_retransmit = peer->t_send_keepalive = peer->t_new_handshake = MN_NEVER;
 	peer->t_zero_keys = peer->t_persistent_keepalive = MN_NEVER;
+	peer->deadline = MN_NEVER;
+	peer->timerq_pos = WG_TIMERQ_NONE;
 	wg_noise_precompute(peer);
 
 	unsigned b = peer_bucket(dev, pk);
@@ -81,6 +86,7 @@ void wg_dev_peer_remove(struct wg_dev *dev, struct wg_peer *peer)
 	allowedips_remove_value(&dev->table, peer);
 	wg_peer_clear_sessions(peer);
 	wg_send_staged_purge(peer);
+	wg_timerq_set(&dev->timerq, peer, MN_NEVER);
 	for (struct wg_peer **pp = &dev->peer_buckets[peer_bucket(dev, peer->public_key)]; *pp;
 	     pp = &(*pp)->hash_next) {
 		if (*pp == peer) {
@@ -138,6 +144,7 @@ void wg_peer_set_persistent_keepalive(struct wg_peer *peer, uint16_t secs, mn_ns
 		 * to the timer, which has both. */
 		peer->t_persistent_keepalive = now;
 	}
+	wg_timers_rearm(peer);
 }
 
 int wg_peer_allowedip_add(struct wg_peer *peer, const struct mn_prefix *p)

@@ -1,0 +1,298 @@
+/* Tests for the device at mesh size: the structures that keep the cost per
+ * peer flat, each checked against a naive reference.
+ *   timers   the deadline heap (wg_timerq.c) against a scan of every peer's
+ *            timers, under random timer events, wakes, removals and adds.
+ *
+ * These reach into wg_internal.h: the reference reads every peer's timers. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "mn_err.h"
+#include "wg.h"
+#include "wg_crypto.h"
+#include "wg_internal.h"
+#include "wg_timers.h"
+
+struct scale {
+	struct mn_seeded_rng dev_seed, test_seed;
+	struct mn_rng dev_rng, rng; /* the device's stream; the test's choices */
+	struct wg_dev *dev;
+	struct mn_time now;
+	unsigned next_key;
+};
+
+static void scale_init(struct scale *s, uint64_t seed, mn_ns start)
+{
+	uint8_t sk[WG_KEY_LEN];
+
+	memset(s, 0, sizeof(*s));
+	mn_seeded_rng_init(&s->dev_seed, seed);
+	mn_seeded_rng_init(&s->test_seed, seed ^ UINT64_C(0x5ca1e));
+	s->dev_rng = mn_seeded_rng_iface(&s->dev_seed);
+	s->rng = mn_seeded_rng_iface(&s->test_seed);
+	ck_assert_int_eq(wg_dev_new(&s->dev, &s->dev_rng), MN_OK);
+	mn_rng_bytes(&s->rng, sk, sizeof(sk));
+	ck_assert_int_eq(wg_dev_set_private_key(s->dev, sk), MN_OK);
+	s->now.mono = start;
+	s->now.wall = UINT64_C(1767225600) * MN_NS_PER_SEC;
+}
+
+/* A new peer with a key of its own (any 32 bytes are a key), and an endpoint
+ * when with_endpoint (without one, a handshake due stops before the crypto). */
+static struct wg_peer *scale_add_peer(struct scale *s, bool with_endpoint)
+{
+	uint8_t pk[WG_KEY_LEN];
+	struct wg_peer *p;
+	struct mn_addr ep;
+	char text[64];
+	unsigned k = s->next_key++;
+
+	mn_rng_bytes(&s->rng, pk, sizeof(pk));
+	ck_assert_int_eq(wg_dev_peer_add(s->dev, pk, &p), MN_OK);
+	if (!with_endpoint)
+		return p;
+	snprintf(text, sizeof(text), "198.18.%u.%u:51820", (k >> 8) & 255, k & 255);
+	ck_assert_int_eq(mn_addr_parse(&ep, text), MN_OK);
+	wg_peer_set_endpoint(p, &ep);
+	return p;
+}
+
+static struct wg_peer *nth_peer(const struct wg_dev *dev, size_t i)
+{
+	struct wg_peer *p = wg_dev_peer_next(dev, NULL);
+	while (i--)
+		p = wg_dev_peer_next(dev, p);
+	return p;
+}
+
+static void drain_tx(struct wg_dev *dev)
+{
+	static uint8_t buf[WG_HEADROOM + 65535 + WG_TAILROOM];
+	struct mn_addr dst;
+	size_t len;
+
+	while (wg_dev_poll_tx(dev, buf, sizeof(buf), &len, &dst) == 1)
+		;
+}
+
+/* ---- timers: the heap against a scan of every peer ---- */
+
+/* The reference: the earliest deadline of any peer, by looking at all of them. */
+static mn_ns scan_next_deadline(const struct wg_dev *dev)
+{
+	mn_ns d = MN_NEVER;
+	for (const struct wg_peer *p = wg_dev_peer_next(dev, NULL); p; p = wg_dev_peer_next(dev, p))
+		d = mn_min_deadline(d, wg_timers_peer_deadline(p));
+	return d;
+}
+
+/* Check's every ck_assert is a write to its log pipe: the checks run for
+ * every peer at every step, so they test plainly and fail through this. */
+#define expect(cond)                                                        \
+	do {                                                                \
+		if (!(cond))                                                \
+			ck_abort_msg("%s:%d: expected %s", __FILE__, __LINE__, #cond); \
+	} while (0)
+
+/* The heap holds exactly the armed peers, each at the position it records,
+ * keyed by its current earliest timer, no child earlier than its parent;
+ * and its top agrees with the scan. */
+static void check_timerq(const struct wg_dev *dev)
+{
+	const struct wg_timerq *q = &dev->timerq;
+	size_t armed = 0;
+
+	for (const struct wg_peer *p = wg_dev_peer_next(dev, NULL); p; p = wg_dev_peer_next(dev, p)) {
+		mn_ns d = wg_timers_peer_deadline(p);
+		expect(p->deadline == d);
+		if (d == MN_NEVER) {
+			expect(p->timerq_pos == WG_TIMERQ_NONE);
+			continue;
+		}
+		armed++;
+		expect(p->timerq_pos < q->n);
+		expect(q->heap[p->timerq_pos] == p);
+	}
+	expect(q->n == armed);
+	for (size_t i = 1; i < q->n; i++)
+		expect(!mn_time_before(q->heap[i]->deadline, q->heap[(i - 1) / 2]->deadline));
+	expect(wg_dev_next_deadline(dev) == scan_next_deadline(dev));
+}
+
+struct timers_snapshot {
+	mn_ns t[5];
+};
+
+static void snapshot(const struct wg_peer *p, struct timers_snapshot *out)
+{
+	out->t[0] = p->t_retransmit;
+	out->t[1] = p->t_send_keepalive;
+	out->t[2] = p->t_new_handshake;
+	out->t[3] = p->t_zero_keys;
+	out->t[4] = p->t_persistent_keepalive;
+}
+
+static bool is_due(mn_ns deadline, mn_ns now)
+{
+	return deadline != MN_NEVER && mn_time_after_eq(now, deadline);
+}
+
+#define TIMER_PEERS 300
+#define TIMER_STEPS 20000
+
+/* One wake checked against the scan: every peer due before it has run (its
+ * deadline is now later than `now`) unless the control queue filled up, and
+ * no peer that was not due has been touched. */
+static void wake_and_check(struct scale *s, struct timers_snapshot *before, size_t *n_due)
+{
+	struct wg_dev *dev = s->dev;
+	struct wg_peer *p;
+	size_t i = 0;
+
+	drain_tx(dev);
+	for (p = wg_dev_peer_next(dev, NULL); p; p = wg_dev_peer_next(dev, p), i++)
+		snapshot(p, &before[i]);
+	wg_dev_on_timer(dev, s->now);
+	i = 0;
+	for (p = wg_dev_peer_next(dev, NULL); p; p = wg_dev_peer_next(dev, p), i++) {
+		struct timers_snapshot after;
+		mn_ns was = MN_NEVER;
+
+		for (int k = 0; k < 5; k++)
+			was = mn_min_deadline(was, before[i].t[k]);
+		snapshot(p, &after);
+		if (!is_due(was, s->now.mono)) {
+			expect(memcmp(&after, &before[i], sizeof(after)) == 0);
+			continue;
+		}
+		(*n_due)++;
+		if (is_due(p->deadline, s->now.mono))
+			expect(dev->tx_count + 4 > WG_MAX_TX_QUEUE); /* backpressure */
+	}
+	check_timerq(dev);
+}
+
+static void timers_random(uint64_t seed, mn_ns start)
+{
+	static struct timers_snapshot before[TIMER_PEERS];
+	struct scale s;
+	size_t events = 0, wakes = 0, n_due = 0, churn = 0;
+
+	printf("wg timers vs scan: seed=0x%016" PRIx64 " start=%" PRIu64 "\n", seed, start);
+	fflush(stdout);
+	scale_init(&s, seed, start);
+	for (int i = 0; i < TIMER_PEERS; i++)
+		scale_add_peer(&s, i % 8 == 0);
+	check_timerq(s.dev);
+
+	for (int step = 0; step < TIMER_STEPS; step++) {
+		struct wg_peer *p = nth_peer(s.dev, mn_rng_uniform(&s.rng, TIMER_PEERS));
+		unsigned op = mn_rng_uniform(&s.rng, 12);
+
+		switch (op) {
+		case 0: wg_timers_data_sent(p, s.now.mono); break;
+		case 1: wg_timers_data_received(p, s.now.mono); break;
+		case 2: wg_timers_any_authenticated_sent(p); break;
+		case 3: wg_timers_any_authenticated_received(p); break;
+		case 4: wg_timers_traversal(p, s.now.mono); break;
+		case 5: wg_timers_handshake_initiated(p, s.now.mono); break;
+		case 6: wg_timers_handshake_complete(p, s.now); break;
+		case 7: wg_timers_session_derived(p, s.now.mono); break;
+		case 8:
+			wg_peer_set_persistent_keepalive(p, (uint16_t)mn_rng_uniform(&s.rng, 4) * 10,
+							 s.now.mono);
+			break;
+		case 9:
+			/* Churn: a peer leaves, another joins (the count stays). */
+			wg_dev_peer_remove(s.dev, p);
+			scale_add_peer(&s, mn_rng_uniform(&s.rng, 8) == 0);
+			churn++;
+			break;
+		default:
+			wake_and_check(&s, before, &n_due);
+			wakes++;
+			break;
+		}
+		events++;
+		check_timerq(s.dev);
+		/* Mostly small steps, so several timers are due at once;
+		 * now and then one past every timer (zero_keys: 540 s). */
+		if (mn_rng_uniform(&s.rng, 500) == 0)
+			s.now.mono += 600 * MN_NS_PER_SEC;
+		else
+			s.now.mono += mn_rng_uniform(&s.rng, 200) * MN_NS_PER_MS;
+		s.now.wall += MN_NS_PER_SEC / 10;
+	}
+	printf("wg timers vs scan: %zu events, %zu wakes, %zu due peers run, %zu churned\n",
+	       events, wakes, n_due, churn);
+	ck_assert_uint_gt(n_due, 0);
+	wg_dev_del(s.dev);
+}
+
+START_TEST(test_timers_vs_scan)
+{
+	timers_random(UINT64_C(0x6d6e74696d657201), 5000 * MN_NS_PER_SEC);
+}
+END_TEST
+
+/* The same across the wrap of the monotonic clock: the heap orders
+ * deadlines as the rest of the core compares them. */
+START_TEST(test_timers_vs_scan_wrap)
+{
+	timers_random(UINT64_C(0x6d6e74696d657202), UINT64_MAX - 900 * MN_NS_PER_SEC);
+}
+END_TEST
+
+/* Many peers due at once and little room in the control queue: a wake
+ * runs what fits, the rest stay due at the top of the heap, and the next
+ * wake (after the driver drained the queue) runs them. */
+START_TEST(test_timers_backpressure)
+{
+	struct scale s;
+	struct wg_peer *p;
+	size_t armed;
+	int wakes = 0;
+
+	scale_init(&s, UINT64_C(0x6d6e74696d657203), 1000 * MN_NS_PER_SEC);
+	for (int i = 0; i < 2 * WG_MAX_TX_QUEUE; i++) {
+		p = scale_add_peer(&s, true);
+		wg_timers_data_sent(p, s.now.mono); /* new_handshake in ~15 s */
+	}
+	check_timerq(s.dev);
+	s.now.mono += 20 * MN_NS_PER_SEC;
+	while (is_due(wg_dev_next_deadline(s.dev), s.now.mono)) {
+		ck_assert_int_lt(wakes, 2 * WG_MAX_TX_QUEUE);
+		armed = s.dev->tx_count;
+		wg_dev_on_timer(s.dev, s.now);
+		ck_assert_uint_gt(s.dev->tx_count, armed); /* progress every wake */
+		ck_assert_uint_le(s.dev->tx_count, WG_MAX_TX_QUEUE);
+		check_timerq(s.dev);
+		drain_tx(s.dev);
+		wakes++;
+	}
+	ck_assert_int_gt(wakes, 1);
+	ck_assert_uint_eq(wg_dev_drops(s.dev, WG_DROP_TX_FULL), 0);
+	/* Every peer sent its initiation: each now waits on its retransmit. */
+	for (p = wg_dev_peer_next(s.dev, NULL); p; p = wg_dev_peer_next(s.dev, p)) {
+		ck_assert_uint_ne(p->t_retransmit, MN_NEVER);
+		ck_assert_uint_eq(p->t_new_handshake, MN_NEVER);
+	}
+	wg_dev_del(s.dev);
+}
+END_TEST
+
+static Suite *wg_scale_suite(void)
+{
+	Suite *s = suite_create("wg_scale");
+	TCase *tc = tcase_create("timers");
+	/* A bound on a wait for slow sanitizer runs on shared cores, not a target. */
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_timers_vs_scan);
+	tcase_add_test(tc, test_timers_vs_scan_wrap);
+	tcase_add_test(tc, test_timers_backpressure);
+	suite_add_tcase(s, tc);
+	return s;
+}
+MN_TEST_SUITE(wg_scale_suite)
