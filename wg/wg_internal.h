@@ -65,6 +65,7 @@ struct wg_peer {
 	struct wg_peer *hash_next;             /* by public key */
 
 	uint8_t public_key[32];
+	struct allowedips_owner allowedips; /* its prefixes in dev->table */
 	uint8_t psk[32];
 	uint8_t ss[32]; /* precomputed DH(S_priv, S_pub peer) */
 	bool ss_valid;

@@ -60,6 +60,7 @@ int wg_dev_peer_add(struct wg_dev *dev, const uint8_t pk[WG_KEY_LEN], struct wg_
 		return MN_ENOMEM;
 	peer->dev = dev;
 	memcpy(peer->public_key, pk, WG_KEY_LEN);
+	allowedips_owner_init(&peer->allowedips, peer);
 	peer->hs.entry.peer = peer;
 	peer->t_retransmit = peer->t_send_keepalive = peer->t_new_handshake = MN_NEVER;
 	peer->t_zero_keys = peer->t_persistent_keepalive = MN_NEVER;
@@ -83,7 +84,7 @@ int wg_dev_peer_add(struct wg_dev *dev, const uint8_t pk[WG_KEY_LEN], struct wg_
 
 void wg_dev_peer_remove(struct wg_dev *dev, struct wg_peer *peer)
 {
-	allowedips_remove_value(&dev->table, peer);
+	allowedips_remove_owner(&dev->table, &peer->allowedips);
 	wg_peer_clear_sessions(peer);
 	wg_send_staged_purge(peer);
 	wg_timerq_set(&dev->timerq, peer, MN_NEVER);
@@ -149,18 +150,18 @@ void wg_peer_set_persistent_keepalive(struct wg_peer *peer, uint16_t secs, mn_ns
 
 int wg_peer_allowedip_add(struct wg_peer *peer, const struct mn_prefix *p)
 {
-	return allowedips_insert(&peer->dev->table, p, peer);
+	return allowedips_insert(&peer->dev->table, p, &peer->allowedips);
 }
 
 void wg_peer_allowedips_clear(struct wg_peer *peer)
 {
-	allowedips_remove_value(&peer->dev->table, peer);
+	allowedips_remove_owner(&peer->dev->table, &peer->allowedips);
 }
 
 void wg_peer_allowedips_foreach(const struct wg_peer *peer,
 				bool (*fn)(void *ctx, const struct mn_prefix *p), void *ctx)
 {
-	allowedips_foreach_value(&peer->dev->table, (void *)peer, fn, ctx);
+	allowedips_foreach(&peer->allowedips, fn, ctx);
 }
 
 void wg_peer_info(const struct wg_peer *peer, struct wg_peer_info *out)

@@ -181,7 +181,8 @@ static const char two_peers_set[] =
 	"\n";
 
 /* What get says after two_peers_set: the key clamped (as the kernel
- * reports it), allowed IPs in address order, IPv4 first. */
+ * reports it), allowed IPs in the order they were set (as the kernel and
+ * wireguard-go list them). */
 static const char two_peers_get[] =
 	"private_key=" A_PRIV_CLAMPED "\n"
 	"listen_port=51820\n"
@@ -195,8 +196,8 @@ static const char two_peers_get[] =
 	"tx_bytes=0\n"
 	"rx_bytes=0\n"
 	"persistent_keepalive_interval=25\n"
-	"allowed_ip=100.64.0.2/32\n"
 	"allowed_ip=fd00::2/128\n"
+	"allowed_ip=100.64.0.2/32\n"
 	"public_key=" K3 "\n"
 	"protocol_version=1\n"
 	"endpoint=[2001:2::7]:51821\n"
