@@ -80,8 +80,6 @@ int wg_dev_set_private_key(struct wg_dev *dev, const uint8_t sk[WG_KEY_LEN])
 		if (!dev->has_key)
 			return MN_OK;
 		dev->has_key = false;
-		for (struct wg_peer *p = dev->peers_first; p; p = p->list_next)
-			sodium_memzero(p->ss, sizeof(p->ss));
 		sodium_memzero(dev->priv, sizeof(dev->priv));
 		memset(dev->pub, 0, sizeof(dev->pub));
 	} else {
@@ -108,7 +106,7 @@ int wg_dev_set_private_key(struct wg_dev *dev, const uint8_t sk[WG_KEY_LEN])
 	}
 	for (struct wg_peer *p = dev->peers_first; p; p = p->list_next) {
 		wg_peer_clear_sessions(p);
-		wg_noise_precompute(p);
+		wg_noise_forget_static(p);
 	}
 	return MN_OK;
 }

@@ -67,8 +67,12 @@ struct wg_peer {
 	uint8_t public_key[32];
 	struct allowedips_owner allowedips; /* its prefixes in dev->table */
 	uint8_t psk[32];
-	uint8_t ss[32]; /* precomputed DH(S_priv, S_pub peer) */
-	bool ss_valid;
+	/* DH(S_priv, S_pub peer), computed at the first handshake that needs
+	 * it (not when the peer is added: a mesh adds thousands at once) and
+	 * forgotten when our private key changes (wg_noise.c). */
+	uint8_t ss[32];
+	bool ss_known; /* ss_valid and ss are computed for the current key */
+	bool ss_valid; /* the DH gave a usable (non-zero) result */
 	uint8_t mac1_key[32];   /* HASH(LABEL_MAC1 ‖ peer public) */
 	uint8_t cookie_key[32]; /* HASH(LABEL_COOKIE ‖ peer public) */
 

@@ -66,7 +66,7 @@ int wg_dev_peer_add(struct wg_dev *dev, const uint8_t pk[WG_KEY_LEN], struct wg_
 	peer->t_zero_keys = peer->t_persistent_keepalive = MN_NEVER;
 	peer->deadline = MN_NEVER;
 	peer->timerq_pos = WG_TIMERQ_NONE;
-	wg_noise_precompute(peer);
+	wg_noise_peer_keys(peer);
 
 	unsigned b = peer_bucket(dev, pk);
 	peer->hash_next = dev->peer_buckets[b];

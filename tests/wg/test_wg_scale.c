@@ -2,9 +2,12 @@
  * peer flat, each checked against a naive reference.
  *   timers   the deadline heap (wg_timerq.c) against a scan of every peer's
  *            timers, under random timer events, wakes, removals and adds.
+ *   static   the static-static DH is computed at a peer's first handshake,
+ *            not when it is added, and again after our key changes.
  *
  * These reach into wg_internal.h: the reference reads every peer's timers. */
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +16,7 @@
 #include "wg.h"
 #include "wg_crypto.h"
 #include "wg_internal.h"
+#include "wg_pair.h"
 #include "wg_timers.h"
 
 struct scale {
@@ -134,9 +138,9 @@ static void snapshot(const struct wg_peer *p, struct timers_snapshot *out)
 	out->t[4] = p->t_persistent_keepalive;
 }
 
-static bool is_due(mn_ns deadline, mn_ns now)
+static bool is_due(mn_ns deadline, mn_ns at)
 {
-	return deadline != MN_NEVER && mn_time_after_eq(now, deadline);
+	return deadline != MN_NEVER && mn_time_after_eq(at, deadline);
 }
 
 #define TIMER_PEERS 300
@@ -283,6 +287,106 @@ START_TEST(test_timers_backpressure)
 }
 END_TEST
 
+/* ---- static: the static-static DH, lazily ---- */
+
+#define EXTRA_PEERS 2000
+
+/* How many of dev's peers hold a computed static-static DH. */
+static size_t peers_with_ss(const struct wg_dev *dev)
+{
+	size_t n = 0;
+	for (const struct wg_peer *p = wg_dev_peer_next(dev, NULL); p; p = wg_dev_peer_next(dev, p))
+		n += p->ss_known;
+	return n;
+}
+
+/* The DH the handshake must use: computed here, the slow way. */
+static void check_ss(const struct wg_peer *peer, const uint8_t priv[32], const uint8_t pub[32])
+{
+	uint8_t want[32];
+	ck_assert_int_eq(wg_dh(want, priv, pub), MN_OK);
+	ck_assert(peer->ss_known && peer->ss_valid);
+	ck_assert_mem_eq(peer->ss, want, 32);
+}
+
+START_TEST(test_static_dh_lazy)
+{
+	struct mn_seeded_rng seed;
+	struct mn_rng rng;
+	struct wg_peer *p;
+	struct mn_prefix pfx;
+	uint8_t pk[32], new_priv[32], new_pub[32];
+
+	pair_setup();
+	mn_seeded_rng_init(&seed, UINT64_C(0x6d6e737301));
+	rng = mn_seeded_rng_iface(&seed);
+	for (int i = 0; i < EXTRA_PEERS; i++) {
+		mn_rng_bytes(&rng, pk, sizeof(pk));
+		ck_assert_int_eq(wg_dev_peer_add(A.dev, pk, &p), MN_OK);
+	}
+	/* Adding costs no DH at all. */
+	ck_assert_uint_eq(peers_with_ss(A.dev), 0);
+	ck_assert_uint_eq(peers_with_ss(B.dev), 0);
+
+	/* The first handshake computes it for the two peers involved only. */
+	handshake_a_to_b();
+	ck_assert_uint_eq(peers_with_ss(A.dev), 1);
+	ck_assert_uint_eq(peers_with_ss(B.dev), 1);
+	check_ss(A.peer, A.priv, B.pub);
+	check_ss(B.peer, B.priv, A.pub);
+
+	/* A new private key: every peer forgets it... */
+	mn_rng_bytes(&rng, new_priv, sizeof(new_priv));
+	wg_clamp(new_priv);
+	ck_assert_int_eq(wg_pubkey(new_pub, new_priv), MN_OK);
+	ck_assert_int_eq(wg_dev_set_private_key(A.dev, new_priv), MN_OK);
+	ck_assert_uint_eq(peers_with_ss(A.dev), 0);
+	memcpy(A.priv, new_priv, 32);
+	memcpy(A.pub, new_pub, 32);
+	/* ...and B learns A's new key as a new peer. */
+	wg_dev_peer_remove(B.dev, B.peer);
+	ck_assert_int_eq(wg_dev_peer_add(B.dev, A.pub, &B.peer), MN_OK);
+	wg_peer_set_endpoint(B.peer, &A.addr);
+	mn_prefix_parse(&pfx, "100.64.0.1/32");
+	ck_assert_int_eq(wg_peer_allowedip_add(B.peer, &pfx), MN_OK);
+
+	/* The next handshake works, with the DH of the new key. */
+	advance(WG_REKEY_TIMEOUT + MN_NS_PER_SEC);
+	handshake_a_to_b();
+	check_ss(A.peer, A.priv, B.pub);
+	check_ss(B.peer, B.priv, A.pub);
+	ck_assert_uint_eq(peers_with_ss(A.dev), 1);
+
+	/* No key: nothing to compute, nothing kept. */
+	ck_assert_int_eq(wg_dev_set_private_key(A.dev, NULL), MN_OK);
+	ck_assert_uint_eq(peers_with_ss(A.dev), 0);
+	ck_assert(sodium_is_zero(A.peer->ss, 32));
+	pair_teardown();
+}
+END_TEST
+
+/* A peer whose public key is a low-order point: the DH gives zero, and no
+ * handshake with it is ever started (nor computed twice). */
+START_TEST(test_static_dh_low_order)
+{
+	static const uint8_t zero_point[32] = { 0 };
+	struct dgram d;
+
+	pair_setup();
+	wg_dev_peer_remove(A.dev, A.peer);
+	ck_assert_int_eq(wg_dev_peer_add(A.dev, zero_point, &A.peer), MN_OK);
+	wg_peer_set_endpoint(A.peer, &B.addr);
+	struct mn_prefix pfx;
+	mn_prefix_parse(&pfx, "100.64.0.2/32");
+	ck_assert_int_eq(wg_peer_allowedip_add(A.peer, &pfx), MN_OK);
+	ck_assert_int_eq(tun_send(&A, "100.64.0.1", "100.64.0.2", 40, &d), 0); /* staged */
+	ck_assert(A.peer->ss_known);
+	ck_assert(!A.peer->ss_valid);
+	ck_assert_int_eq(drain(&A, &d, 1), 0); /* no initiation */
+	pair_teardown();
+}
+END_TEST
+
 static Suite *wg_scale_suite(void)
 {
 	Suite *s = suite_create("wg_scale");
@@ -292,6 +396,10 @@ static Suite *wg_scale_suite(void)
 	tcase_add_test(tc, test_timers_vs_scan);
 	tcase_add_test(tc, test_timers_vs_scan_wrap);
 	tcase_add_test(tc, test_timers_backpressure);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("static");
+	tcase_add_test(tc, test_static_dh_lazy);
+	tcase_add_test(tc, test_static_dh_low_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
