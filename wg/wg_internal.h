@@ -144,6 +144,7 @@ struct wg_dev {
 
 	struct wg_tx txq[WG_MAX_TX_QUEUE];
 	unsigned tx_head, tx_count;
+	size_t staged_bytes; /* all peers' staged buffers, <= WG_MAX_STAGED_BYTES + keepalives */
 
 	uint64_t drops[WG_DROP__COUNT];
 };

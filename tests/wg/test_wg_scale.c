@@ -4,6 +4,8 @@
  *            timers, under random timer events, wakes, removals and adds.
  *   static   the static-static DH is computed at a peer's first handshake,
  *            not when it is added, and again after our key changes.
+ *   staged   the device-wide cap on staged bytes, its count against a sum
+ *            over every peer's queue.
  *
  * These reach into wg_internal.h: the reference reads every peer's timers. */
 #include <inttypes.h>
@@ -17,6 +19,7 @@
 #include "wg_crypto.h"
 #include "wg_internal.h"
 #include "wg_pair.h"
+#include "wg_send.h"
 #include "wg_timers.h"
 
 struct scale {
@@ -387,6 +390,97 @@ START_TEST(test_static_dh_low_order)
 }
 END_TEST
 
+/* ---- staged: the device-wide byte cap ---- */
+
+#define STAGED_PEERS 200
+#define STAGED_LEN 1400
+
+/* The reference: every peer's staged buffers, added up. */
+static size_t scan_staged_bytes(const struct wg_dev *dev)
+{
+	size_t sum = 0;
+	for (const struct wg_peer *p = wg_dev_peer_next(dev, NULL); p; p = wg_dev_peer_next(dev, p))
+		for (unsigned i = 0; i < p->staged_count; i++)
+			sum += WG_HEADROOM + WG_TAILROOM +
+			       p->staged[(p->staged_head + i) % WG_MAX_STAGED_PER_PEER].len;
+	return sum;
+}
+
+/* An IPv4 packet of STAGED_LEN bytes to 100.64.0.0 + k + 1, from the TUN. */
+static int tun_to(struct scale *s, unsigned k)
+{
+	static uint8_t buf[WG_HEADROOM + STAGED_LEN + WG_TAILROOM];
+	struct mn_addr dst;
+	size_t len;
+	char daddr[32];
+
+	snprintf(daddr, sizeof(daddr), "100.64.%u.%u", (k + 1) >> 8, (k + 1) & 255);
+	ip4(buf + WG_HEADROOM, STAGED_LEN, "100.64.255.254", daddr, 0x5a);
+	return wg_dev_tun_in(s->dev, buf, sizeof(buf), STAGED_LEN, s->now, &dst, &len);
+}
+
+START_TEST(test_staged_device_cap)
+{
+	const size_t size = WG_HEADROOM + STAGED_LEN + WG_TAILROOM;
+	const size_t fits = WG_MAX_STAGED_BYTES / size;
+	struct wg_peer *peers[STAGED_PEERS];
+	struct scale s;
+	struct mn_prefix pfx;
+	size_t staged = 0, refused = 0;
+	char text[32];
+
+	scale_init(&s, UINT64_C(0x6d6e737402), 2000 * MN_NS_PER_SEC);
+	for (unsigned k = 0; k < STAGED_PEERS; k++) {
+		peers[k] = scale_add_peer(&s, true);
+		snprintf(text, sizeof(text), "100.64.%u.%u/32", (k + 1) >> 8, (k + 1) & 255);
+		ck_assert_int_eq(mn_prefix_parse(&pfx, text), MN_OK);
+		ck_assert_int_eq(wg_peer_allowedip_add(peers[k], &pfx), MN_OK);
+	}
+	/* Every peer's queue full, were it not for the device's cap. */
+	ck_assert_uint_gt((size_t)STAGED_PEERS * WG_MAX_STAGED_PER_PEER, fits);
+	for (unsigned k = 0; k < STAGED_PEERS; k++) {
+		for (int i = 0; i < WG_MAX_STAGED_PER_PEER; i++) {
+			int rc = tun_to(&s, k);
+			if (rc == 0)
+				staged++;
+			else if (rc == MN_EFULL)
+				refused++;
+			else
+				ck_abort_msg("tun_in: %d", rc);
+		}
+	}
+	ck_assert_uint_eq(staged, fits);
+	ck_assert_uint_eq(refused, (size_t)STAGED_PEERS * WG_MAX_STAGED_PER_PEER - fits);
+	ck_assert_uint_eq(wg_dev_drops(s.dev, WG_DROP_STAGED_DEVICE_FULL), refused);
+	ck_assert_uint_eq(wg_dev_drops(s.dev, WG_DROP_STAGED_FULL), 0);
+	ck_assert_uint_eq(s.dev->staged_bytes, scan_staged_bytes(s.dev));
+	ck_assert_uint_le(s.dev->staged_bytes, WG_MAX_STAGED_BYTES);
+	/* Each peer, the refused ones too, started its handshake. */
+	for (unsigned k = 0; k < STAGED_PEERS; k++)
+		ck_assert(peers[k]->sent_any_handshake);
+
+	/* A keepalive still goes into an empty queue (at most one per peer). */
+	struct wg_peer *last = peers[STAGED_PEERS - 1];
+	ck_assert_uint_eq(last->staged_count, 0);
+	wg_send_keepalive(last, s.now);
+	ck_assert_uint_eq(last->staged_count, 1);
+	ck_assert_uint_eq(s.dev->staged_bytes, scan_staged_bytes(s.dev));
+
+	/* A peer that goes away gives its room back to the others. */
+	size_t before = s.dev->staged_bytes;
+	size_t freed = peers[0]->staged_count * size;
+	ck_assert_uint_gt(freed, 0);
+	wg_dev_peer_remove(s.dev, peers[0]);
+	ck_assert_uint_eq(s.dev->staged_bytes, before - freed);
+	ck_assert_int_eq(tun_to(&s, STAGED_PEERS - 2), 0);
+	ck_assert_uint_eq(s.dev->staged_bytes, scan_staged_bytes(s.dev));
+
+	wg_dev_peer_remove_all(s.dev);
+	ck_assert_uint_eq(s.dev->staged_bytes, 0);
+	wg_dev_del(s.dev);
+}
+END_TEST
+
 static Suite *wg_scale_suite(void)
 {
 	Suite *s = suite_create("wg_scale");
@@ -400,6 +494,9 @@ static Suite *wg_scale_suite(void)
 	tc = tcase_create("static");
 	tcase_add_test(tc, test_static_dh_lazy);
 	tcase_add_test(tc, test_static_dh_low_order);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("staged");
+	tcase_add_test(tc, test_staged_device_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }
