@@ -41,6 +41,11 @@ int wg_dev_new(struct wg_dev **out, const struct mn_rng *rng)
 		return MN_ENOMEM;
 	dev->rng = *rng;
 	dev->mtu = DEFAULT_MTU;
+	if (wg_peer_table_init(dev) < 0 || wg_index_table_init(&dev->index) < 0) {
+		wg_peer_table_free(dev);
+		free(dev);
+		return MN_ENOMEM;
+	}
 	mn_rng_bytes(&dev->rng, dev->peer_hash_key, sizeof(dev->peer_hash_key));
 	wg_ratelimit_init(&dev->ratelimit, &dev->rng);
 	allowedips_init(&dev->table);
@@ -57,6 +62,8 @@ void wg_dev_del(struct wg_dev *dev)
 	wg_send_control_clear(dev);
 	allowedips_free(&dev->table);
 	wg_timerq_free(&dev->timerq);
+	wg_index_table_free(&dev->index);
+	wg_peer_table_free(dev);
 	sodium_memzero(dev, sizeof(*dev));
 	free(dev);
 }

@@ -116,7 +116,9 @@ struct wg_tx {
 	struct mn_addr dst;
 };
 
-#define WG_PEER_BUCKETS (1u << 12) /* the public-key table (wg_peer.c) */
+/* The public-key table (wg_peer.c) starts with 1 << WG_PEER_MIN_BITS
+ * buckets and doubles whenever the peers outnumber them. */
+#define WG_PEER_MIN_BITS 4
 
 struct wg_dev {
 	struct mn_rng rng;
@@ -136,9 +138,10 @@ struct wg_dev {
 
 	struct wg_peer *peers_first, *peers_last;
 	size_t n_peers;
-	struct wg_peer *peer_buckets[WG_PEER_BUCKETS];
+	struct wg_peer **peer_buckets; /* 1 << peer_bits of them */
+	unsigned peer_bits;
 	uint8_t peer_hash_key[16];
-	struct wg_index *index_buckets[WG_INDEX_BUCKETS];
+	struct wg_index_table index;
 	struct allowedips table;
 	struct wg_timerq timerq; /* peers with a timer armed, by deadline */
 

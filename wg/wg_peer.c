@@ -1,5 +1,7 @@
 /* wg_peer.c - peers: the table by public key (a keyed hash, so nobody
- * picks buckets), insertion-ordered iteration, lifecycle and settings. */
+ * picks buckets; doubled whenever the peers outnumber the buckets, so a
+ * lookup stays O(1) at any size), insertion-ordered iteration, lifecycle
+ * and settings. */
 #include "wg_peer.h"
 
 #include <sodium.h>
@@ -12,16 +14,49 @@
 #include "wg_send.h"
 #include "wg_timers.h"
 
-static unsigned peer_bucket(const struct wg_dev *dev, const uint8_t pk[32])
+static size_t peer_bucket(const struct wg_dev *dev, const uint8_t pk[32], unsigned bits)
 {
 	uint8_t h[crypto_shorthash_BYTES];
 	crypto_shorthash(h, pk, 32, dev->peer_hash_key);
-	return mn_get_le32(h) & (WG_PEER_BUCKETS - 1);
+	return (size_t)(mn_get_le64(h) & (((uint64_t)1 << bits) - 1));
+}
+
+int wg_peer_table_init(struct wg_dev *dev)
+{
+	dev->peer_bits = WG_PEER_MIN_BITS;
+	dev->peer_buckets = calloc((size_t)1 << dev->peer_bits, sizeof(*dev->peer_buckets));
+	return dev->peer_buckets ? MN_OK : MN_ENOMEM;
+}
+
+void wg_peer_table_free(struct wg_dev *dev)
+{
+	free(dev->peer_buckets);
+	dev->peer_buckets = NULL;
+}
+
+/* Double the buckets and rehash; on allocation failure keep the old ones
+ * (chains get longer, nothing breaks). */
+static void peer_table_grow(struct wg_dev *dev)
+{
+	unsigned bits = dev->peer_bits + 1;
+	struct wg_peer **nb = calloc((size_t)1 << bits, sizeof(*nb));
+
+	if (!nb)
+		return;
+	for (struct wg_peer *p = dev->peers_first; p; p = p->list_next) {
+		size_t b = peer_bucket(dev, p->public_key, bits);
+		p->hash_next = nb[b];
+		nb[b] = p;
+	}
+	free(dev->peer_buckets);
+	dev->peer_buckets = nb;
+	dev->peer_bits = bits;
 }
 
 struct wg_peer *wg_peer_by_key(const struct wg_dev *dev, const uint8_t pk[32])
 {
-	for (struct wg_peer *p = dev->peer_buckets[peer_bucket(dev, pk)]; p; p = p->hash_next)
+	for (struct wg_peer *p = dev->peer_buckets[peer_bucket(dev, pk, dev->peer_bits)]; p;
+	     p = p->hash_next)
 		if (sodium_memcmp(p->public_key, pk, 32) == 0)
 			return p;
 	return NULL;
@@ -68,7 +103,9 @@ int wg_dev_peer_add(struct wg_dev *dev, const uint8_t pk[WG_KEY_LEN], struct wg_
 	peer->timerq_pos = WG_TIMERQ_NONE;
 	wg_noise_peer_keys(peer);
 
-	unsigned b = peer_bucket(dev, pk);
+	if (dev->n_peers >= (size_t)1 << dev->peer_bits)
+		peer_table_grow(dev);
+	size_t b = peer_bucket(dev, pk, dev->peer_bits);
 	peer->hash_next = dev->peer_buckets[b];
 	dev->peer_buckets[b] = peer;
 	peer->list_prev = dev->peers_last;
@@ -88,8 +125,9 @@ void wg_dev_peer_remove(struct wg_dev *dev, struct wg_peer *peer)
 	wg_peer_clear_sessions(peer);
 	wg_send_staged_purge(peer);
 	wg_timerq_set(&dev->timerq, peer, MN_NEVER);
-	for (struct wg_peer **pp = &dev->peer_buckets[peer_bucket(dev, peer->public_key)]; *pp;
-	     pp = &(*pp)->hash_next) {
+	for (struct wg_peer **pp =
+		     &dev->peer_buckets[peer_bucket(dev, peer->public_key, dev->peer_bits)];
+	     *pp; pp = &(*pp)->hash_next) {
 		if (*pp == peer) {
 			*pp = peer->hash_next;
 			break;

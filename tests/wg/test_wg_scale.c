@@ -6,6 +6,8 @@
  *            not when it is added, and again after our key changes.
  *   staged   the device-wide cap on staged bytes, its count against a sum
  *            over every peer's queue.
+ *   tables   the public-key and receiver-index tables grow with their
+ *            contents, checked against a linear search.
  *
  * These reach into wg_internal.h: the reference reads every peer's timers. */
 #include <inttypes.h>
@@ -481,6 +483,108 @@ START_TEST(test_staged_device_cap)
 }
 END_TEST
 
+/* ---- tables: grown with the peers, against a linear search ---- */
+
+#define TABLE_PEERS 5000
+
+/* The reference: the peer with key pk, found by walking them all. */
+static struct wg_peer *walk_find(const struct wg_dev *dev, const uint8_t pk[32])
+{
+	for (struct wg_peer *p = wg_dev_peer_next(dev, NULL); p; p = wg_dev_peer_next(dev, p))
+		if (memcmp(p->public_key, pk, 32) == 0)
+			return p;
+	return NULL;
+}
+
+static void check_peer_table(const struct wg_dev *dev, struct scale *s)
+{
+	uint8_t pk[32];
+
+	for (struct wg_peer *p = wg_dev_peer_next(dev, NULL); p; p = wg_dev_peer_next(dev, p))
+		expect(wg_dev_peer_find(dev, p->public_key) == p);
+	for (int i = 0; i < 50; i++) {
+		mn_rng_bytes(&s->rng, pk, sizeof(pk));
+		expect(wg_dev_peer_find(dev, pk) == walk_find(dev, pk));
+	}
+	/* never more peers than buckets: chains stay short at any size */
+	expect(dev->n_peers <= (size_t)1 << dev->peer_bits);
+}
+
+START_TEST(test_peer_table_grows)
+{
+	static uint8_t gone[TABLE_PEERS / 3 + 1][32];
+	struct scale s;
+	struct wg_peer *p, *next;
+	size_t n_gone = 0, i = 0;
+
+	scale_init(&s, UINT64_C(0x6d6e737403), 3000 * MN_NS_PER_SEC);
+	ck_assert_uint_eq(s.dev->peer_bits, WG_PEER_MIN_BITS);
+	for (int k = 1; k <= TABLE_PEERS; k++) {
+		scale_add_peer(&s, false);
+		if (k % 500 == 0)
+			check_peer_table(s.dev, &s);
+	}
+	ck_assert_uint_ge((size_t)1 << s.dev->peer_bits, TABLE_PEERS);
+	/* Every third goes: the rest are still found, those not. */
+	for (p = wg_dev_peer_next(s.dev, NULL); p; p = next, i++) {
+		next = wg_dev_peer_next(s.dev, p);
+		if (i % 3 == 0) {
+			memcpy(gone[n_gone++], p->public_key, 32);
+			wg_dev_peer_remove(s.dev, p);
+		}
+	}
+	check_peer_table(s.dev, &s);
+	for (i = 0; i < n_gone; i++)
+		expect(wg_dev_peer_find(s.dev, gone[i]) == NULL);
+	ck_assert_uint_eq(s.dev->n_peers, TABLE_PEERS - n_gone);
+	wg_dev_del(s.dev);
+}
+END_TEST
+
+#define INDEX_ENTRIES 20000
+
+/* The reference: the entry linked under id, by looking at all of them. */
+static struct wg_index *scan_index(struct wg_index *e, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (e[i].linked && e[i].id == id)
+			return &e[i];
+	return NULL;
+}
+
+START_TEST(test_index_table_grows)
+{
+	static struct wg_index e[INDEX_ENTRIES];
+	struct scale s;
+
+	memset(e, 0, sizeof(e));
+	scale_init(&s, UINT64_C(0x6d6e737404), 3000 * MN_NS_PER_SEC);
+	ck_assert_uint_eq(s.dev->index.bits, WG_INDEX_MIN_BITS);
+	for (size_t i = 0; i < INDEX_ENTRIES; i++) {
+		wg_index_add(s.dev, &e[i]);
+		expect(s.dev->index.count <= (size_t)1 << s.dev->index.bits);
+	}
+	ck_assert_uint_eq(s.dev->index.count, INDEX_ENTRIES);
+	for (size_t i = 0; i < INDEX_ENTRIES; i++)
+		expect(wg_index_find(s.dev, e[i].id) == &e[i]);
+	/* Half go; the ids left, gone and never drawn agree with the scan. */
+	for (size_t i = 0; i < INDEX_ENTRIES; i += 2)
+		wg_index_del(s.dev, &e[i]);
+	wg_index_del(s.dev, &e[0]); /* not linked any more: a no-op */
+	ck_assert_uint_eq(s.dev->index.count, INDEX_ENTRIES / 2);
+	for (size_t i = 0; i < INDEX_ENTRIES; i++)
+		expect(wg_index_find(s.dev, e[i].id) == (i % 2 ? &e[i] : NULL));
+	for (int k = 0; k < 200; k++) {
+		uint32_t id = mn_rng_u32(&s.rng);
+		expect(wg_index_find(s.dev, id) == scan_index(e, INDEX_ENTRIES, id));
+	}
+	for (size_t i = 1; i < INDEX_ENTRIES; i += 2)
+		wg_index_del(s.dev, &e[i]);
+	ck_assert_uint_eq(s.dev->index.count, 0);
+	wg_dev_del(s.dev);
+}
+END_TEST
+
 static Suite *wg_scale_suite(void)
 {
 	Suite *s = suite_create("wg_scale");
@@ -497,6 +601,11 @@ static Suite *wg_scale_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("staged");
 	tcase_add_test(tc, test_staged_device_cap);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tables");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_peer_table_grows);
+	tcase_add_test(tc, test_index_table_grows);
 	suite_add_tcase(s, tc);
 	return s;
 }
