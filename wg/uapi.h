@@ -28,8 +28,12 @@ struct uapi_host {
 	void (*peers_changed)(void *ctx);
 };
 
-/* Maximum request the driver should buffer before giving up on a client. */
-#define UAPI_MAX_REQUEST (1 << 20)
+/* Largest request the driver buffers (past it, it answers errno=-EMSGSIZE).
+ * A peer as `wg setconf` sends it takes ~200 bytes (key, endpoint, two
+ * allowed IPs; ~330 with a preshared key and a keepalive), so 64 MiB holds
+ * 200,000 peers and more: past WG_MAX_PEERS, which then answers -ENOSPC.
+ * Memory follows the bytes that arrive, not this bound. */
+#define UAPI_MAX_REQUEST (64 << 20)
 
 /* Handle one request of len bytes ("get=1\n\n" or "set=1\n...\n\n").
  * On return *resp is a malloc'd reply of *resp_len bytes which the caller
