@@ -9,7 +9,9 @@
 # Before each timed setconf the interface is emptied by an untimed setconf of
 # the bare [Interface] section. meshnode's time includes installing a route
 # per allowed IP (it is a drop-in for wireguard-go plus wg-quick's routes);
-# wireguard-go installs none.
+# wireguard-go installs none. Past DRIVER_MAX_ROUTES / 2 peers (32,768)
+# meshnode installs no routes at all (it logs "routes not synced"), so its
+# time per peer drops there.
 #
 # A bench, not a test: needs root; every step is bounded in time; cleans up
 # on every exit.
