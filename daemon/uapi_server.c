@@ -28,14 +28,14 @@ struct client {
 	struct client *prev, *next;
 	char *buf;
 	size_t len, cap;
-	size_t scanned; /* buf[0..scanned) holds no request end */
+	size_t scanned;  /* buf[0..scanned) holds no request end */
+	bool line_start; /* buf[scanned] starts a line (uapi_request_end) */
 	/* Nonzero: the request in progress did not fit (-EMSGSIZE past
 	 * UAPI_MAX_REQUEST, -ENOMEM past the server's budget); its bytes are
 	 * dropped up to its blank line, then it is answered errno=discard_err,
 	 * which `wg` prints (closing instead would kill it with SIGPIPE while
 	 * it still writes, and it would say nothing). */
 	int discard_err;
-	bool discard_nl; /* the last byte dropped was '\n' */
 	bool closing;
 };
 
@@ -226,12 +226,12 @@ static void client_grow(struct client *c)
 	c->cap = cap;
 }
 
-/* The request in progress cannot be held: drop what we have of it and
- * the rest as it comes (on_read), then answer err. */
+/* The request in progress cannot be held: drop what we have of it (all
+ * scanned: line_start goes on from its end) and the rest as it comes
+ * (on_read), then answer err. */
 static void client_discard(struct client *c, int err)
 {
 	c->discard_err = err;
-	c->discard_nl = c->buf[c->len - 1] == '\n';
 	sodium_memzero(c->buf, c->len);
 	c->len = 0;
 	c->scanned = 0;
@@ -253,11 +253,16 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 /* Length of the first complete request (through its blank line), 0 if none yet. */
 static size_t request_end(struct client *c)
 {
-	for (size_t i = c->scanned; i < c->len; i++)
-		if (c->buf[i] == '\n' && (i == 0 || c->buf[i - 1] == '\n'))
-			return i + 1;
-	c->scanned = c->len;
-	return 0;
+	size_t end = uapi_request_end(c->buf + c->scanned, c->len - c->scanned, &c->line_start);
+
+	if (!end) {
+		c->scanned = c->len;
+		return 0;
+	}
+	end += c->scanned;
+	c->scanned = 0;
+	c->line_start = true; /* the next request */
+	return end;
 }
 
 /* Write resp (resp_len bytes, malloc'd; ours now) to the client. */
@@ -304,18 +309,13 @@ static int serve_one(struct client *c, size_t len)
 static int discard_some(struct client *c)
 {
 	char msg[32];
-	size_t end = 0;
+	size_t end = request_end(c);
 	int n;
 
-	for (size_t i = 0; i < c->len && !end; i++) {
-		bool nl = c->buf[i] == '\n';
-		if (nl && c->discard_nl)
-			end = i + 1;
-		c->discard_nl = nl;
-	}
 	if (!end) {
 		sodium_memzero(c->buf, c->len);
 		c->len = 0;
+		c->scanned = 0;
 		return 0;
 	}
 	memmove(c->buf, c->buf + end, c->len - end);
@@ -323,7 +323,6 @@ static int discard_some(struct client *c)
 	c->len -= end;
 	n = snprintf(msg, sizeof(msg), "errno=%d\n\n", c->discard_err);
 	c->discard_err = 0;
-	c->discard_nl = false;
 	char *resp = malloc((size_t)n);
 	if (!resp)
 		return MN_ENOMEM;
@@ -363,7 +362,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		memmove(c->buf, c->buf + end, c->len - end);
 		sodium_memzero(c->buf + c->len - end, end);
 		c->len -= end;
-		c->scanned = 0;
 	}
 }
 
@@ -380,6 +378,7 @@ static void on_connection(uv_stream_t *listener, int status)
 	uv_pipe_init(srv->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	c->srv = srv;
+	c->line_start = true;
 	srv->open_handles++;
 	c->next = srv->clients;
 	if (c->next)
