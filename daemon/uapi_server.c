@@ -17,6 +17,9 @@
 
 #define UAPI_READ_CHUNK 4096 /* room we offer libuv per read */
 #define UAPI_SOCK_UMASK 0077 /* the socket is root's business only */
+/* All clients' request buffers together: one request of the largest size
+ * and as much again for the others. Buffers grow only as bytes arrive. */
+#define UAPI_SERVER_MAX_BUFFERED (2 * (size_t)UAPI_MAX_REQUEST)
 
 struct client {
 	uv_pipe_t pipe;
@@ -25,7 +28,14 @@ struct client {
 	struct client *prev, *next;
 	char *buf;
 	size_t len, cap;
-	size_t scanned; /* buf[0..scanned) holds no request end */
+	size_t scanned;  /* buf[0..scanned) holds no request end */
+	bool line_start; /* buf[scanned] starts a line (uapi_request_end) */
+	/* Nonzero: the request in progress did not fit (-EMSGSIZE past
+	 * UAPI_MAX_REQUEST, -ENOMEM past the server's budget); its bytes are
+	 * dropped up to its blank line, then it is answered errno=discard_err,
+	 * which `wg` prints (closing instead would kill it with SIGPIPE while
+	 * it still writes, and it would say nothing). */
+	int discard_err;
 	bool closing;
 };
 
@@ -45,6 +55,7 @@ struct uapi_server {
 	char path[UAPI_SERVER_PATH_MAX];
 	struct client *clients;
 	unsigned n_clients;
+	size_t buffered; /* the clients' buffer capacities, <= UAPI_SERVER_MAX_BUFFERED */
 	unsigned open_handles; /* listener + clients not yet closed */
 	bool closing;
 };
@@ -139,6 +150,7 @@ static void client_closed(uv_handle_t *h)
 	if (c->buf)
 		sodium_memzero(c->buf, c->cap); /* set requests carry keys */
 	free(c->buf);
+	srv->buffered -= c->cap;
 	free(c);
 	server_handle_closed(srv);
 }
@@ -186,57 +198,79 @@ static void reply_written(uv_write_t *req, int status)
 	free(r);
 }
 
+/* Double the client's buffer, up to UAPI_MAX_REQUEST and within the
+ * server's budget; on failure it keeps the old one. */
+static void client_grow(struct client *c)
+{
+	struct uapi_server *srv = c->srv;
+	size_t cap = c->cap ? c->cap * 2 : UAPI_READ_CHUNK * 2;
+	char *nb;
+
+	if (c->cap >= UAPI_MAX_REQUEST)
+		return;
+	if (cap > UAPI_MAX_REQUEST)
+		cap = UAPI_MAX_REQUEST;
+	if (srv->buffered - c->cap + cap > UAPI_SERVER_MAX_BUFFERED)
+		return;
+	/* Not realloc: the old buffer may hold keys and is wiped. */
+	nb = malloc(cap);
+	if (!nb)
+		return;
+	if (c->buf) {
+		memcpy(nb, c->buf, c->len);
+		sodium_memzero(c->buf, c->cap);
+		free(c->buf);
+	}
+	srv->buffered += cap - c->cap;
+	c->buf = nb;
+	c->cap = cap;
+}
+
+/* The request in progress cannot be held: drop what we have of it (all
+ * scanned: line_start goes on from its end) and the rest as it comes
+ * (on_read), then answer err. */
+static void client_discard(struct client *c, int err)
+{
+	c->discard_err = err;
+	sodium_memzero(c->buf, c->len);
+	c->len = 0;
+	c->scanned = 0;
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
 	struct client *c = h->data;
 
-	if (c->cap - c->len < UAPI_READ_CHUNK && c->cap < UAPI_MAX_REQUEST) {
-		size_t cap = c->cap ? c->cap * 2 : UAPI_READ_CHUNK * 2;
-		char *nb;
-
-		if (cap > UAPI_MAX_REQUEST)
-			cap = UAPI_MAX_REQUEST;
-		/* Not realloc: the old buffer may hold keys and is wiped. */
-		nb = malloc(cap);
-		if (nb) {
-			if (c->buf) {
-				memcpy(nb, c->buf, c->len);
-				sodium_memzero(c->buf, c->cap);
-				free(c->buf);
-			}
-			c->buf = nb;
-			c->cap = cap;
-		}
-	}
-	/* A full buffer gives a zero-length one: libuv reports UV_ENOBUFS. */
+	if (!c->discard_err && c->cap - c->len < UAPI_READ_CHUNK)
+		client_grow(c);
+	/* Full, and on_read has served every complete request in it. */
+	if (c->buf && c->len == c->cap)
+		client_discard(c, c->cap >= UAPI_MAX_REQUEST ? -EMSGSIZE : -ENOMEM);
+	/* No buffer at all gives a zero-length one: libuv reports UV_ENOBUFS. */
 	*b = uv_buf_init(c->buf ? c->buf + c->len : NULL, (unsigned)(c->cap - c->len));
 }
 
 /* Length of the first complete request (through its blank line), 0 if none yet. */
 static size_t request_end(struct client *c)
 {
-	for (size_t i = c->scanned; i < c->len; i++)
-		if (c->buf[i] == '\n' && (i == 0 || c->buf[i - 1] == '\n'))
-			return i + 1;
-	c->scanned = c->len;
-	return 0;
+	size_t end = uapi_request_end(c->buf + c->scanned, c->len - c->scanned, &c->line_start);
+
+	if (!end) {
+		c->scanned = c->len;
+		return 0;
+	}
+	end += c->scanned;
+	c->scanned = 0;
+	c->line_start = true; /* the next request */
+	return end;
 }
 
-static int serve_one(struct client *c, size_t len)
+/* Write resp (resp_len bytes, malloc'd; ours now) to the client. */
+static int send_reply(struct client *c, char *resp, size_t resp_len)
 {
-	struct uapi_server *srv = c->srv;
-	struct reply *r;
+	struct reply *r = malloc(sizeof(*r));
 	uv_buf_t b;
-	char *resp = NULL;
-	size_t resp_len = 0;
-	int rc;
 
-	rc = uapi_handle(srv->dev, &srv->host, c->buf, len, driver_now(), &resp, &resp_len);
-	if (srv->after)
-		srv->after(srv->after_ctx);
-	if (rc < 0)
-		return rc;
-	r = malloc(sizeof(*r));
 	if (!r) {
 		sodium_memzero(resp, resp_len);
 		free(resp);
@@ -254,9 +288,52 @@ static int serve_one(struct client *c, size_t len)
 	return MN_OK;
 }
 
+static int serve_one(struct client *c, size_t len)
+{
+	struct uapi_server *srv = c->srv;
+	char *resp = NULL;
+	size_t resp_len = 0;
+	int rc;
+
+	rc = uapi_handle(srv->dev, &srv->host, c->buf, len, driver_now(), &resp, &resp_len);
+	if (srv->after)
+		srv->after(srv->after_ctx);
+	if (rc < 0)
+		return rc;
+	return send_reply(c, resp, resp_len);
+}
+
+/* Drop the bytes of a request that did not fit, through its blank line.
+ * Returns 1 when it ended (answered; the buffer holds what followed it), 0
+ * when more is to come, <0 when the answer could not be sent. */
+static int discard_some(struct client *c)
+{
+	char msg[32];
+	size_t end = request_end(c);
+	int n;
+
+	if (!end) {
+		sodium_memzero(c->buf, c->len);
+		c->len = 0;
+		c->scanned = 0;
+		return 0;
+	}
+	memmove(c->buf, c->buf + end, c->len - end);
+	sodium_memzero(c->buf + c->len - end, end);
+	c->len -= end;
+	n = snprintf(msg, sizeof(msg), "errno=%d\n\n", c->discard_err);
+	c->discard_err = 0;
+	char *resp = malloc((size_t)n);
+	if (!resp)
+		return MN_ENOMEM;
+	memcpy(resp, msg, (size_t)n);
+	return send_reply(c, resp, (size_t)n) < 0 ? MN_EIO : 1;
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
 	struct client *c = s->data;
+	int rc;
 
 	if (nread == 0)
 		return;
@@ -264,10 +341,15 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		if (nread == UV_EOF)
 			client_finish(c);
 		else
-			client_close(c); /* error, or UV_ENOBUFS: request too large */
+			client_close(c); /* error, or UV_ENOBUFS: no buffer at all */
 		return;
 	}
 	c->len += (size_t)nread;
+	if (c->discard_err && (rc = discard_some(c)) <= 0) {
+		if (rc < 0)
+			client_close(c);
+		return;
+	}
 	while (!c->closing) {
 		size_t end = request_end(c);
 
@@ -280,7 +362,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		memmove(c->buf, c->buf + end, c->len - end);
 		sodium_memzero(c->buf + c->len - end, end);
 		c->len -= end;
-		c->scanned = 0;
 	}
 }
 
@@ -297,6 +378,7 @@ static void on_connection(uv_stream_t *listener, int status)
 	uv_pipe_init(srv->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	c->srv = srv;
+	c->line_start = true;
 	srv->open_handles++;
 	c->next = srv->clients;
 	if (c->next)

@@ -3,14 +3,19 @@
  * Every node carries a whole prefix (key, bits), not one bit of it, so a
  * chain of single-child nodes never forms: a child's prefix extends its
  * parent's, and it hangs off child[b] where b is the child's first bit past
- * the parent's length. Nodes either hold a value, or are glue with exactly
- * two children marking where two stored prefixes diverge. Removal restores
- * that shape, so the trie holds at most 2n - 1 nodes for n prefixes and a
- * lookup visits at most one node per prefix length.
+ * the parent's length. Nodes either hold a prefix (have an owner), or are
+ * glue with exactly two children marking where two stored prefixes
+ * diverge. Removal restores that shape, so the trie holds at most 2n - 1
+ * nodes for n prefixes and a lookup visits at most one node per prefix
+ * length.
  *
  * Keys are kept as two host-order 64-bit words, bit 0 being the top bit of
  * word 0; an IPv4 address sits in the top half of word 0. One prefix test
  * is then two XORs and two masks, the same code for both families.
+ *
+ * Every node holding a prefix is also on its owner's list (the kernel's
+ * peer->allowedips_list), so removing or listing one owner's prefixes
+ * touches only those nodes and their ancestors, never the rest of the trie.
  */
 #include "allowedips.h"
 
@@ -22,10 +27,12 @@
 
 struct allowedips_node {
 	struct allowedips_node *child[2];
-	struct allowedips_node *parent; /* NULL at a root */
-	void *value;                    /* NULL: glue node */
-	uint64_t key[2];                /* bits past `bits` are zero */
+	struct allowedips_node *parent;  /* NULL at a root */
+	struct allowedips_owner *owner;  /* NULL: glue node */
+	struct allowedips_node *owner_prev, *owner_next; /* on owner's list */
+	uint64_t key[2];                 /* bits past `bits` are zero */
 	uint8_t bits;
+	uint8_t family;
 };
 
 static unsigned family_bits(int family)
@@ -107,8 +114,8 @@ static struct allowedips_node **link_of(struct allowedips_node **root,
 	return &n->parent->child[n->parent->child[1] == n];
 }
 
-static struct allowedips_node *node_new(const uint64_t key[2], unsigned bits,
-					void *value, struct allowedips_node *parent)
+static struct allowedips_node *node_new(int family, const uint64_t key[2], unsigned bits,
+					struct allowedips_node *parent)
 {
 	struct allowedips_node *n = calloc(1, sizeof(*n));
 	if (!n)
@@ -117,9 +124,45 @@ static struct allowedips_node *node_new(const uint64_t key[2], unsigned bits,
 	n->key[1] = key[1];
 	mask_key(n->key, bits);
 	n->bits = (uint8_t)bits;
-	n->value = value;
+	n->family = (uint8_t)family;
 	n->parent = parent;
 	return n;
+}
+
+/* Give n to owner, at the end of its list (a re-pointed prefix moves to
+ * the end, as in the kernel and wireguard-go). */
+static void owner_link(struct allowedips_node *n, struct allowedips_owner *o)
+{
+	n->owner = o;
+	n->owner_next = NULL;
+	n->owner_prev = o->last;
+	if (o->last)
+		o->last->owner_next = n;
+	else
+		o->first = n;
+	o->last = n;
+}
+
+static void owner_unlink(struct allowedips_node *n)
+{
+	struct allowedips_owner *o = n->owner;
+
+	if (n->owner_prev)
+		n->owner_prev->owner_next = n->owner_next;
+	else
+		o->first = n->owner_next;
+	if (n->owner_next)
+		n->owner_next->owner_prev = n->owner_prev;
+	else
+		o->last = n->owner_prev;
+	n->owner = NULL;
+	n->owner_prev = n->owner_next = NULL;
+}
+
+void allowedips_owner_init(struct allowedips_owner *o, void *value)
+{
+	o->value = value;
+	o->first = o->last = NULL;
 }
 
 static void attach(struct allowedips_node *parent, struct allowedips_node *n)
@@ -136,6 +179,8 @@ static void free_subtree(struct allowedips_node *n)
 		return;
 	free_subtree(n->child[0]);
 	free_subtree(n->child[1]);
+	if (n->owner)
+		owner_unlink(n);
 	free(n);
 }
 
@@ -159,13 +204,14 @@ static bool prefix_valid(const struct mn_prefix *p)
 	return max != 0 && p->bits <= max;
 }
 
-int allowedips_insert(struct allowedips *t, const struct mn_prefix *p, void *value)
+int allowedips_insert(struct allowedips *t, const struct mn_prefix *p,
+		      struct allowedips_owner *owner)
 {
 	struct allowedips_node **root, **link, *parent = NULL, *n, *fresh, *glue;
 	uint64_t key[2];
 	unsigned bits, shared;
 
-	if (!prefix_valid(p) || !value)
+	if (!prefix_valid(p) || !owner || !owner->value)
 		return MN_EINVAL;
 	bits = p->bits;
 	load_key(key, p->family, p->addr);
@@ -177,15 +223,17 @@ int allowedips_insert(struct allowedips *t, const struct mn_prefix *p, void *val
 		if (shared < n->bits)
 			break; /* p is not inside n: split above n */
 		if (n->bits == bits) {
-			if (!n->value)
+			if (n->owner)
+				owner_unlink(n);
+			else
 				t->count++; /* a glue node becomes a prefix */
-			n->value = value;
+			owner_link(n, owner);
 			return MN_OK;
 		}
 		parent = n;
 	}
 
-	fresh = node_new(key, bits, value, parent);
+	fresh = node_new(p->family, key, bits, parent);
 	if (!fresh)
 		return MN_ENOMEM;
 	if (!n) {
@@ -196,7 +244,7 @@ int allowedips_insert(struct allowedips *t, const struct mn_prefix *p, void *val
 		*link = fresh;
 	} else {
 		/* p and n diverge at bit `shared`: both hang off a glue node. */
-		glue = node_new(key, shared, NULL, parent);
+		glue = node_new(p->family, key, shared, parent);
 		if (!glue) {
 			free(fresh);
 			return MN_ENOMEM;
@@ -205,18 +253,19 @@ int allowedips_insert(struct allowedips *t, const struct mn_prefix *p, void *val
 		attach(glue, fresh);
 		*link = glue;
 	}
+	owner_link(fresh, owner);
 	t->count++;
 	return MN_OK;
 }
 
-/* Drop node n, whose value was just cleared, if it no longer earns its
- * place: a valueless node must have two children. Removing a leaf can leave
+/* Drop node n, whose owner was just cleared, if it no longer earns its
+ * place: an ownerless node must have two children. Removing a leaf can leave
  * its parent a glue node with one child, so that one goes too. */
 static void collapse(struct allowedips_node **root, struct allowedips_node *n)
 {
 	struct allowedips_node *parent, *only;
 
-	if (n->value || (n->child[0] && n->child[1]))
+	if (n->owner || (n->child[0] && n->child[1]))
 		return;
 	only = n->child[0] ? n->child[0] : n->child[1];
 	parent = n->parent;
@@ -228,7 +277,8 @@ static void collapse(struct allowedips_node **root, struct allowedips_node *n)
 		collapse(root, parent);
 }
 
-int allowedips_remove(struct allowedips *t, const struct mn_prefix *p, void *value)
+int allowedips_remove(struct allowedips *t, const struct mn_prefix *p,
+		      struct allowedips_owner *owner)
 {
 	struct allowedips_node **root, *n;
 	uint64_t key[2];
@@ -242,106 +292,63 @@ int allowedips_remove(struct allowedips *t, const struct mn_prefix *p, void *val
 	for (n = *root; n && n->bits < p->bits; n = n->child[key_bit(key, n->bits)])
 		if (!node_covers(n, key))
 			return MN_ENOENT;
-	if (!n || n->bits != p->bits || !node_covers(n, key) || !n->value ||
-	    n->value != value)
+	if (!n || n->bits != p->bits || !node_covers(n, key) || !n->owner || n->owner != owner)
 		return MN_ENOENT;
-	n->value = NULL;
+	owner_unlink(n);
 	t->count--;
 	collapse(root, n);
 	return MN_OK;
 }
 
-/* Clear value everywhere below n and return what should stand in n's place.
- * Children are settled first, so one post-order pass both clears and
- * restores the no-useless-glue shape. Depth is bounded as in free_subtree. */
-static struct allowedips_node *prune_value(struct allowedips *t,
-					   struct allowedips_node *n, void *value)
+void allowedips_remove_owner(struct allowedips *t, struct allowedips_owner *owner)
 {
-	struct allowedips_node *only;
+	struct allowedips_node *n;
 
-	if (!n)
-		return NULL;
-	for (int i = 0; i < 2; i++) {
-		n->child[i] = prune_value(t, n->child[i], value);
-		if (n->child[i])
-			n->child[i]->parent = n;
-	}
-	if (n->value == value) {
-		n->value = NULL;
+	/* collapse() frees n and glue above it: never a node of any list. */
+	while ((n = owner->first)) {
+		owner_unlink(n);
 		t->count--;
+		collapse(root_of(t, n->family), n);
 	}
-	if (n->value || (n->child[0] && n->child[1]))
-		return n;
-	only = n->child[0] ? n->child[0] : n->child[1];
-	free(n);
-	return only;
-}
-
-void allowedips_remove_value(struct allowedips *t, void *value)
-{
-	/* Glue nodes hold NULL; clearing "NULL" would count them as prefixes. */
-	if (!value)
-		return;
-	t->root4 = prune_value(t, t->root4, value);
-	if (t->root4)
-		t->root4->parent = NULL;
-	t->root6 = prune_value(t, t->root6, value);
-	if (t->root6)
-		t->root6->parent = NULL;
 }
 
 void *allowedips_lookup(const struct allowedips *t, int family, const uint8_t *addr)
 {
 	const struct allowedips_node *n;
+	const struct allowedips_owner *best = NULL;
 	unsigned max = family_bits(family);
 	uint64_t key[2];
-	void *best = NULL;
 
 	if (!max)
 		return NULL;
 	load_key(key, family, addr);
 	n = family == AF_INET ? t->root4 : t->root6;
 	while (n && node_covers(n, key)) {
-		if (n->value)
-			best = n->value;
+		if (n->owner)
+			best = n->owner;
 		if (n->bits == max)
 			break; /* a full-length node has no children */
 		n = n->child[key_bit(key, n->bits)];
 	}
-	return best;
+	return best ? best->value : NULL;
 }
 
-/* Pre-order, child 0 before child 1: a prefix comes before the longer ones
- * it contains, and siblings in address order. Returns false to stop. */
-static bool walk_value(const struct allowedips_node *n, int family, void *value,
-		       bool (*fn)(void *ctx, const struct mn_prefix *p), void *ctx)
+void allowedips_foreach(const struct allowedips_owner *owner,
+			bool (*fn)(void *ctx, const struct mn_prefix *p), void *ctx)
 {
 	struct mn_prefix p;
 
-	if (!n)
-		return true;
-	if (n->value == value) {
+	for (const struct allowedips_node *n = owner->first; n; n = n->owner_next) {
 		memset(&p, 0, sizeof(p));
-		p.family = (uint8_t)family;
+		p.family = n->family;
 		p.bits = n->bits;
-		if (family == AF_INET) {
+		if (n->family == AF_INET) {
 			mn_put_be32(p.addr, (uint32_t)(n->key[0] >> 32));
 		} else {
 			mn_put_be64(p.addr, n->key[0]);
 			mn_put_be64(p.addr + 8, n->key[1]);
 		}
 		if (!fn(ctx, &p))
-			return false;
+			return;
 	}
-	return walk_value(n->child[0], family, value, fn, ctx) &&
-	       walk_value(n->child[1], family, value, fn, ctx);
-}
-
-void allowedips_foreach_value(const struct allowedips *t, void *value,
-			      bool (*fn)(void *ctx, const struct mn_prefix *p), void *ctx)
-{
-	if (!value)
-		return;
-	if (walk_value(t->root4, AF_INET, value, fn, ctx))
-		walk_value(t->root6, AF_INET6, value, fn, ctx);
 }

@@ -7,6 +7,7 @@ libmncore_a_SOURCES += \
 	wg/wg_peer.c wg/wg_peer.h \
 	wg/wg_index.c wg/wg_index.h \
 	wg/wg_timers.c wg/wg_timers.h \
+	wg/wg_timerq.c wg/wg_timerq.h \
 	wg/wg_send.c wg/wg_send.h \
 	wg/wg_receive.c \
 	wg/wg_ratelimit.c wg/wg_ratelimit.h \
@@ -35,5 +36,6 @@ tests_test_wg_SOURCES = tests/check_main.c tests/check_main.h tests/wg/wg_fixtur
 	tests/wg/failmalloc.c tests/wg/failmalloc.h \
 	tests/wg/test_wg.c tests/wg/wg_pair.h \
 	tests/wg/test_wg_limits.c \
+	tests/wg/test_wg_scale.c \
 	tests/wg/test_wg_failmalloc.c \
 	tests/wg/test_offload.c

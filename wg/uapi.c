@@ -495,6 +495,19 @@ static int do_set(struct wg_dev *dev, const struct uapi_host *host, const char *
 	return rc;
 }
 
+size_t uapi_request_end(const char *buf, size_t len, bool *line_start)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] != '\n')
+			*line_start = false;
+		else if (*line_start)
+			return i + 1;
+		else
+			*line_start = true;
+	}
+	return 0;
+}
+
 int uapi_handle(struct wg_dev *dev, const struct uapi_host *host, const char *req, size_t len,
 		struct mn_time now, char **resp, size_t *resp_len)
 {

@@ -9,6 +9,7 @@
 #ifndef UAPI_H
 #define UAPI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,8 +29,19 @@ struct uapi_host {
 	void (*peers_changed)(void *ctx);
 };
 
-/* Maximum request the driver should buffer before giving up on a client. */
-#define UAPI_MAX_REQUEST (1 << 20)
+/* Largest request the driver buffers (past it, it answers errno=-EMSGSIZE).
+ * A peer as `wg setconf` sends it takes ~200 bytes (key, endpoint, two
+ * allowed IPs; ~330 with a preshared key and a keepalive), so 64 MiB holds
+ * 200,000 peers and more: past WG_MAX_PEERS, which then answers -ENOSPC.
+ * Memory follows the bytes that arrive, not this bound. */
+#define UAPI_MAX_REQUEST (64 << 20)
+
+/* Find where a request ends in a stream read in pieces: the offset in
+ * buf[0..len) just past its blank line, or 0 when it is not there yet.
+ * *line_start says whether buf[0] starts a line: true at the start of a
+ * request (a lone "\n" is a request, and malformed), and kept by the call
+ * for the next piece when no end was found. */
+size_t uapi_request_end(const char *buf, size_t len, bool *line_start);
 
 /* Handle one request of len bytes ("get=1\n\n" or "set=1\n...\n\n").
  * On return *resp is a malloc'd reply of *resp_len bytes which the caller

@@ -41,9 +41,15 @@ int wg_dev_new(struct wg_dev **out, const struct mn_rng *rng)
 		return MN_ENOMEM;
 	dev->rng = *rng;
 	dev->mtu = DEFAULT_MTU;
+	if (wg_peer_table_init(dev) < 0 || wg_index_table_init(&dev->index) < 0) {
+		wg_peer_table_free(dev);
+		free(dev);
+		return MN_ENOMEM;
+	}
 	mn_rng_bytes(&dev->rng, dev->peer_hash_key, sizeof(dev->peer_hash_key));
 	wg_ratelimit_init(&dev->ratelimit, &dev->rng);
 	allowedips_init(&dev->table);
+	wg_timerq_init(&dev->timerq);
 	*out = dev;
 	return MN_OK;
 }
@@ -55,6 +61,9 @@ void wg_dev_del(struct wg_dev *dev)
 	wg_dev_peer_remove_all(dev);
 	wg_send_control_clear(dev);
 	allowedips_free(&dev->table);
+	wg_timerq_free(&dev->timerq);
+	wg_index_table_free(&dev->index);
+	wg_peer_table_free(dev);
 	sodium_memzero(dev, sizeof(*dev));
 	free(dev);
 }
@@ -78,8 +87,6 @@ int wg_dev_set_private_key(struct wg_dev *dev, const uint8_t sk[WG_KEY_LEN])
 		if (!dev->has_key)
 			return MN_OK;
 		dev->has_key = false;
-		for (struct wg_peer *p = dev->peers_first; p; p = p->list_next)
-			sodium_memzero(p->ss, sizeof(p->ss));
 		sodium_memzero(dev->priv, sizeof(dev->priv));
 		memset(dev->pub, 0, sizeof(dev->pub));
 	} else {
@@ -106,7 +113,7 @@ int wg_dev_set_private_key(struct wg_dev *dev, const uint8_t sk[WG_KEY_LEN])
 	}
 	for (struct wg_peer *p = dev->peers_first; p; p = p->list_next) {
 		wg_peer_clear_sessions(p);
-		wg_noise_precompute(p);
+		wg_noise_forget_static(p);
 	}
 	return MN_OK;
 }

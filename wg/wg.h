@@ -69,6 +69,14 @@ enum {
 enum wg_limits {
 	WG_MAX_PEERS = 1 << 16,
 	WG_MAX_STAGED_PER_PEER = 128, /* packets held while a handshake runs */
+	/* Bytes held in all peers' staged queues together (buffers with their
+	 * head- and tailroom), so thousands of peers waiting for handshakes
+	 * cannot hold thousands of queues: past it a packet to stage is
+	 * dropped (STAGED_DEVICE_FULL) while its handshake still starts. Two
+	 * peers' worth of full 64 KiB (offloaded) queues, ~11,000 packets of
+	 * 1,420 bytes. Empty keepalives, one per peer at most, are not held
+	 * to it. */
+	WG_MAX_STAGED_BYTES = 16 << 20,
 	WG_MAX_TX_QUEUE = 1024,       /* control/released datagrams awaiting poll */
 	/* Above this rate of handshake messages the device is "under load" and
 	 * answers with cookies: ~10% of a core of X25519, and well above what
@@ -95,6 +103,7 @@ enum wg_limits {
 	X(NO_ROUTE, "no peer for destination") \
 	X(NO_ENDPOINT, "peer has no endpoint") \
 	X(STAGED_FULL, "staged queue full") \
+	X(STAGED_DEVICE_FULL, "device's staged bytes at their cap") \
 	X(TX_FULL, "tx queue full") \
 	X(NO_KEY, "device has no private key") \
 	X(NO_MEMORY, "out of memory")
@@ -153,7 +162,9 @@ void wg_peer_set_endpoint(struct wg_peer *peer, const struct mn_addr *ep);
 void wg_peer_set_persistent_keepalive(struct wg_peer *peer, uint16_t secs, mn_ns now);
 int wg_peer_allowedip_add(struct wg_peer *peer, const struct mn_prefix *p);
 void wg_peer_allowedips_clear(struct wg_peer *peer);
-/* Calls fn for each allowed prefix of the peer; stops early when fn returns false. */
+/* Calls fn for each allowed prefix of the peer, in the order they were added
+ * (as the kernel and wireguard-go list them); stops early when fn returns
+ * false. Adding, clearing and listing cost O(the peer's prefixes). */
 void wg_peer_allowedips_foreach(const struct wg_peer *peer,
 				bool (*fn)(void *ctx, const struct mn_prefix *p), void *ctx);
 
@@ -175,7 +186,8 @@ void wg_peer_info(const struct wg_peer *peer, struct wg_peer_info *out);
  *   1  buf[0 .. *out_len) is a datagram to send to *dst (encrypted in place);
  *   0  the packet was copied to the peer's staged queue (a handshake is
  *      under way; poll_tx will emit it later) or otherwise consumed;
- *   <0 dropped and counted (MN_ENOROUTE: no peer for the destination, ...).
+ *   <0 dropped and counted (MN_ENOROUTE: no peer for the destination,
+ *      MN_EFULL: the device holds WG_MAX_STAGED_BYTES staged already, ...).
  * Any call may also queue handshake messages: poll_tx afterwards. */
 int wg_dev_tun_in(struct wg_dev *dev, uint8_t *buf, size_t cap, size_t len,
 		  struct mn_time now, struct mn_addr *dst, size_t *out_len);

@@ -1,20 +1,61 @@
-/* wg_index.c - the receiver-index table: a fixed array of hash buckets. */
+/* wg_index.c - the receiver-index table: chained hash buckets, doubled
+ * when the entries outnumber them (load factor at most 1). */
 #include "wg_index.h"
 
-#include <stddef.h>
+#include <stdlib.h>
 
+#include "mn_err.h"
 #include "wg_internal.h"
 
-static unsigned index_bucket(uint32_t id)
+static size_t index_bucket(uint32_t id, unsigned bits)
 {
-	/* ids are drawn at random, but mix anyway so a peer cannot pick buckets */
-	return (id * UINT32_C(2654435761)) >> (32 - 14);
+	/* ids are drawn at random, but mix anyway: the top bits of a
+	 * multiplicative (Fibonacci) hash */
+	return (uint32_t)(id * UINT32_C(2654435761)) >> (32 - bits);
 }
-_Static_assert(WG_INDEX_BUCKETS == 1u << 14, "index_bucket shift");
+
+int wg_index_table_init(struct wg_index_table *t)
+{
+	t->bits = WG_INDEX_MIN_BITS;
+	t->count = 0;
+	t->buckets = calloc((size_t)1 << t->bits, sizeof(*t->buckets));
+	return t->buckets ? MN_OK : MN_ENOMEM;
+}
+
+void wg_index_table_free(struct wg_index_table *t)
+{
+	free(t->buckets);
+	t->buckets = NULL;
+	t->count = 0;
+}
+
+/* Double the buckets and rehash; on allocation failure keep the old ones. */
+static void grow(struct wg_index_table *t)
+{
+	unsigned bits = t->bits + 1;
+	struct wg_index **nb = calloc((size_t)1 << bits, sizeof(*nb));
+
+	if (!nb)
+		return;
+	for (size_t i = 0; i < (size_t)1 << t->bits; i++) {
+		struct wg_index *e = t->buckets[i], *next;
+		for (; e; e = next) {
+			size_t b = index_bucket(e->id, bits);
+			next = e->next;
+			e->next = nb[b];
+			nb[b] = e;
+		}
+	}
+	free(t->buckets);
+	t->buckets = nb;
+	t->bits = bits;
+}
 
 struct wg_index *wg_index_find(const struct wg_dev *dev, uint32_t id)
 {
-	for (struct wg_index *e = dev->index_buckets[index_bucket(id)]; e; e = e->next)
+	const struct wg_index_table *t = &dev->index;
+
+	for (struct wg_index *e = t->buckets[index_bucket(id, t->bits)]; e; e = e->next)
 		if (e->id == id)
 			return e;
 	return NULL;
@@ -22,10 +63,16 @@ struct wg_index *wg_index_find(const struct wg_dev *dev, uint32_t id)
 
 void wg_index_add_id(struct wg_dev *dev, struct wg_index *e)
 {
-	unsigned b = index_bucket(e->id);
-	e->next = dev->index_buckets[b];
-	dev->index_buckets[b] = e;
+	struct wg_index_table *t = &dev->index;
+	size_t b;
+
+	if (t->count >= (size_t)1 << t->bits && t->bits < WG_INDEX_MAX_BITS)
+		grow(t);
+	b = index_bucket(e->id, t->bits);
+	e->next = t->buckets[b];
+	t->buckets[b] = e;
 	e->linked = true;
+	t->count++;
 }
 
 void wg_index_add(struct wg_dev *dev, struct wg_index *e)
@@ -38,12 +85,15 @@ void wg_index_add(struct wg_dev *dev, struct wg_index *e)
 
 void wg_index_del(struct wg_dev *dev, struct wg_index *e)
 {
+	struct wg_index_table *t = &dev->index;
+
 	if (!e->linked)
 		return;
-	for (struct wg_index **pp = &dev->index_buckets[index_bucket(e->id)]; *pp;
+	for (struct wg_index **pp = &t->buckets[index_bucket(e->id, t->bits)]; *pp;
 	     pp = &(*pp)->next) {
 		if (*pp == e) {
 			*pp = e->next;
+			t->count--;
 			break;
 		}
 	}

@@ -6,6 +6,7 @@
  *   wg_noise.c      the handshake                                     (wg_noise.h)
  *   wg_cookie.c     MAC1/MAC2 and cookie replies                      (wg_cookie.h)
  *   wg_timers.c     the paper's timers                                (wg_timers.h)
+ *   wg_timerq.c     peers ordered by their next deadline              (wg_timerq.h)
  *   wg_send.c       the TUN side: encryption, staging, the control queue (wg_send.h)
  *   wg_receive.c    the UDP side: handshakes and decryption
  *   wg_ratelimit.c  handshake admission under load                    (wg_ratelimit.h)
@@ -19,6 +20,7 @@
 #include "wg_index.h"
 #include "wg_ratelimit.h"
 #include "wg_replay.h"
+#include "wg_timerq.h"
 
 struct wg_keypair {
 	struct wg_index entry; /* our (receiver) index */
@@ -63,9 +65,14 @@ struct wg_peer {
 	struct wg_peer *hash_next;             /* by public key */
 
 	uint8_t public_key[32];
+	struct allowedips_owner allowedips; /* its prefixes in dev->table */
 	uint8_t psk[32];
-	uint8_t ss[32]; /* precomputed DH(S_priv, S_pub peer) */
-	bool ss_valid;
+	/* DH(S_priv, S_pub peer), computed at the first handshake that needs
+	 * it (not when the peer is added: a mesh adds thousands at once) and
+	 * forgotten when our private key changes (wg_noise.c). */
+	uint8_t ss[32];
+	bool ss_known; /* ss_valid and ss are computed for the current key */
+	bool ss_valid; /* the DH gave a usable (non-zero) result */
 	uint8_t mac1_key[32];   /* HASH(LABEL_MAC1 ‖ peer public) */
 	uint8_t cookie_key[32]; /* HASH(LABEL_COOKIE ‖ peer public) */
 
@@ -80,12 +87,15 @@ struct wg_peer {
 	mn_ns cookie_birth;
 	bool cookie_valid;
 
-	/* timers: absolute monotonic deadlines, MN_NEVER when not armed */
+	/* timers: absolute monotonic deadlines, MN_NEVER when not armed;
+	 * wg_timers.c folds them into `deadline`, the peer's key in dev->timerq */
 	mn_ns t_retransmit;
 	mn_ns t_send_keepalive;
 	mn_ns t_new_handshake;
 	mn_ns t_zero_keys;
 	mn_ns t_persistent_keepalive;
+	mn_ns deadline;    /* the earliest of the five */
+	size_t timerq_pos; /* index in dev->timerq, WG_TIMERQ_NONE when idle */
 	unsigned handshake_attempts;
 	bool need_another_keepalive;
 	bool sent_lastminute_handshake;
@@ -106,7 +116,9 @@ struct wg_tx {
 	struct mn_addr dst;
 };
 
-#define WG_PEER_BUCKETS (1u << 12) /* the public-key table (wg_peer.c) */
+/* The public-key table (wg_peer.c) starts with 1 << WG_PEER_MIN_BITS
+ * buckets and doubles whenever the peers outnumber them. */
+#define WG_PEER_MIN_BITS 4
 
 struct wg_dev {
 	struct mn_rng rng;
@@ -126,13 +138,16 @@ struct wg_dev {
 
 	struct wg_peer *peers_first, *peers_last;
 	size_t n_peers;
-	struct wg_peer *peer_buckets[WG_PEER_BUCKETS];
+	struct wg_peer **peer_buckets; /* 1 << peer_bits of them */
+	unsigned peer_bits;
 	uint8_t peer_hash_key[16];
-	struct wg_index *index_buckets[WG_INDEX_BUCKETS];
+	struct wg_index_table index;
 	struct allowedips table;
+	struct wg_timerq timerq; /* peers with a timer armed, by deadline */
 
 	struct wg_tx txq[WG_MAX_TX_QUEUE];
 	unsigned tx_head, tx_count;
+	size_t staged_bytes; /* all peers' staged buffers, <= WG_MAX_STAGED_BYTES + keepalives */
 
 	uint64_t drops[WG_DROP__COUNT];
 };

@@ -60,12 +60,34 @@ void wg_noise_device_keys(struct wg_dev *dev)
 	initial_chain_hash(c, dev->hs_hash0, dev->pub);
 }
 
-void wg_noise_precompute(struct wg_peer *peer)
+void wg_noise_peer_keys(struct wg_peer *peer)
 {
-	struct wg_dev *dev = peer->dev;
 	wg_hash2(peer->mac1_key, LABEL_MAC1, sizeof(LABEL_MAC1) - 1, peer->public_key, 32);
 	wg_hash2(peer->cookie_key, LABEL_COOKIE, sizeof(LABEL_COOKIE) - 1, peer->public_key, 32);
-	peer->ss_valid = dev->has_key && wg_dh(peer->ss, dev->priv, peer->public_key) == MN_OK;
+}
+
+void wg_noise_forget_static(struct wg_peer *peer)
+{
+	sodium_memzero(peer->ss, sizeof(peer->ss));
+	peer->ss_known = peer->ss_valid = false;
+}
+
+/* DH(S_priv, S_pub peer) for the current private key: an X25519 at the
+ * first handshake with the peer, then kept (the kernel precomputes it when
+ * the peer is added; with thousands of peers added at once, most of which
+ * may never talk to us, that is the one cost per peer worth deferring).
+ * False when we have no key or the peer's key is a low-order point. */
+static bool static_static(struct wg_peer *peer)
+{
+	struct wg_dev *dev = peer->dev;
+
+	if (!dev->has_key)
+		return false;
+	if (!peer->ss_known) {
+		peer->ss_valid = wg_dh(peer->ss, dev->priv, peer->public_key) == MN_OK;
+		peer->ss_known = true;
+	}
+	return peer->ss_valid;
 }
 
 void wg_noise_handshake_clear(struct wg_dev *dev, struct wg_handshake *hs)
@@ -130,7 +152,7 @@ int wg_noise_create_initiation(struct wg_peer *peer, uint8_t msg[WG_INITIATION_L
 	uint8_t e_pub[32], ts[WG_TAI64N_LEN];
 	int rc = MN_ENOKEY;
 
-	if (!dev->has_key || !peer->ss_valid)
+	if (!static_static(peer))
 		goto out;
 	memset(msg, 0, WG_INITIATION_LEN);
 	msg[0] = WG_MSG_INITIATION;
@@ -199,7 +221,7 @@ int wg_noise_consume_initiation(struct wg_dev *dev, const uint8_t msg[WG_INITIAT
 
 	peer = wg_peer_by_key(dev, s_pub);
 	rc = MN_ENOKEY;
-	if (!peer || !peer->ss_valid)
+	if (!peer || !static_static(peer))
 		goto out;
 	hs = &peer->hs;
 

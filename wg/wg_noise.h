@@ -6,7 +6,11 @@
 
 #include "wg_internal.h"
 
-void wg_noise_precompute(struct wg_peer *peer); /* ss, mac1/cookie keys */
+/* The peer's mac1 and cookie keys (two hashes: done when it is added). */
+void wg_noise_peer_keys(struct wg_peer *peer);
+/* Forget the peer's static-static DH: our private key changed. It is
+ * computed again at the next handshake with the peer. */
+void wg_noise_forget_static(struct wg_peer *peer);
 void wg_noise_device_keys(struct wg_dev *dev);  /* device mac1/cookie keys, H0 */
 /* Forget a handshake in progress, keeping what guards against replay. */
 void wg_noise_handshake_clear(struct wg_dev *dev, struct wg_handshake *hs);

@@ -1,5 +1,7 @@
 /* wg_peer.c - peers: the table by public key (a keyed hash, so nobody
- * picks buckets), insertion-ordered iteration, lifecycle and settings. */
+ * picks buckets; doubled whenever the peers outnumber the buckets, so a
+ * lookup stays O(1) at any size), insertion-ordered iteration, lifecycle
+ * and settings. */
 #include "wg_peer.h"
 
 #include <sodium.h>
@@ -10,17 +12,51 @@
 #include "mn_wire.h"
 #include "wg_noise.h"
 #include "wg_send.h"
+#include "wg_timers.h"
 
-static unsigned peer_bucket(const struct wg_dev *dev, const uint8_t pk[32])
+static size_t peer_bucket(const struct wg_dev *dev, const uint8_t pk[32], unsigned bits)
 {
 	uint8_t h[crypto_shorthash_BYTES];
 	crypto_shorthash(h, pk, 32, dev->peer_hash_key);
-	return mn_get_le32(h) & (WG_PEER_BUCKETS - 1);
+	return (size_t)(mn_get_le64(h) & (((uint64_t)1 << bits) - 1));
+}
+
+int wg_peer_table_init(struct wg_dev *dev)
+{
+	dev->peer_bits = WG_PEER_MIN_BITS;
+	dev->peer_buckets = calloc((size_t)1 << dev->peer_bits, sizeof(*dev->peer_buckets));
+	return dev->peer_buckets ? MN_OK : MN_ENOMEM;
+}
+
+void wg_peer_table_free(struct wg_dev *dev)
+{
+	free(dev->peer_buckets);
+	dev->peer_buckets = NULL;
+}
+
+/* Double the buckets and rehash; on allocation failure keep the old ones
+ * (chains get longer, nothing breaks). */
+static void peer_table_grow(struct wg_dev *dev)
+{
+	unsigned bits = dev->peer_bits + 1;
+	struct wg_peer **nb = calloc((size_t)1 << bits, sizeof(*nb));
+
+	if (!nb)
+		return;
+	for (struct wg_peer *p = dev->peers_first; p; p = p->list_next) {
+		size_t b = peer_bucket(dev, p->public_key, bits);
+		p->hash_next = nb[b];
+		nb[b] = p;
+	}
+	free(dev->peer_buckets);
+	dev->peer_buckets = nb;
+	dev->peer_bits = bits;
 }
 
 struct wg_peer *wg_peer_by_key(const struct wg_dev *dev, const uint8_t pk[32])
 {
-	for (struct wg_peer *p = dev->peer_buckets[peer_bucket(dev, pk)]; p; p = p->hash_next)
+	for (struct wg_peer *p = dev->peer_buckets[peer_bucket(dev, pk, dev->peer_bits)]; p;
+	     p = p->hash_next)
 		if (sodium_memcmp(p->public_key, pk, 32) == 0)
 			return p;
 	return NULL;
@@ -52,17 +88,24 @@ int wg_dev_peer_add(struct wg_dev *dev, const uint8_t pk[WG_KEY_LEN], struct wg_
 		return MN_EINVAL;
 	if (dev->n_peers >= WG_MAX_PEERS)
 		return MN_EFULL;
+	if (wg_timerq_reserve(&dev->timerq, dev->n_peers + 1) < 0)
+		return MN_ENOMEM;
 	peer = calloc(1, sizeof(*peer));
 	if (!peer)
 		return MN_ENOMEM;
 	peer->dev = dev;
 	memcpy(peer->public_key, pk, WG_KEY_LEN);
+	allowedips_owner_init(&peer->allowedips, peer);
 	peer->hs.entry.peer = peer;
 	peer->t_retransmit = peer->t_send_keepalive = peer->t_new_handshake = MN_NEVER;
 	peer->t_zero_keys = peer->t_persistent_keepalive = MN_NEVER;
-	wg_noise_precompute(peer);
+	peer->deadline = MN_NEVER;
+	peer->timerq_pos = WG_TIMERQ_NONE;
+	wg_noise_peer_keys(peer);
 
-	unsigned b = peer_bucket(dev, pk);
+	if (dev->n_peers >= (size_t)1 << dev->peer_bits)
+		peer_table_grow(dev);
+	size_t b = peer_bucket(dev, pk, dev->peer_bits);
 	peer->hash_next = dev->peer_buckets[b];
 	dev->peer_buckets[b] = peer;
 	peer->list_prev = dev->peers_last;
@@ -78,11 +121,13 @@ int wg_dev_peer_add(struct wg_dev *dev, const uint8_t pk[WG_KEY_LEN], struct wg_
 
 void wg_dev_peer_remove(struct wg_dev *dev, struct wg_peer *peer)
 {
-	allowedips_remove_value(&dev->table, peer);
+	allowedips_remove_owner(&dev->table, &peer->allowedips);
 	wg_peer_clear_sessions(peer);
 	wg_send_staged_purge(peer);
-	for (struct wg_peer **pp = &dev->peer_buckets[peer_bucket(dev, peer->public_key)]; *pp;
-	     pp = &(*pp)->hash_next) {
+	wg_timerq_set(&dev->timerq, peer, MN_NEVER);
+	for (struct wg_peer **pp =
+		     &dev->peer_buckets[peer_bucket(dev, peer->public_key, dev->peer_bits)];
+	     *pp; pp = &(*pp)->hash_next) {
 		if (*pp == peer) {
 			*pp = peer->hash_next;
 			break;
@@ -138,22 +183,23 @@ void wg_peer_set_persistent_keepalive(struct wg_peer *peer, uint16_t secs, mn_ns
 		 * to the timer, which has both. */
 		peer->t_persistent_keepalive = now;
 	}
+	wg_timers_rearm(peer);
 }
 
 int wg_peer_allowedip_add(struct wg_peer *peer, const struct mn_prefix *p)
 {
-	return allowedips_insert(&peer->dev->table, p, peer);
+	return allowedips_insert(&peer->dev->table, p, &peer->allowedips);
 }
 
 void wg_peer_allowedips_clear(struct wg_peer *peer)
 {
-	allowedips_remove_value(&peer->dev->table, peer);
+	allowedips_remove_owner(&peer->dev->table, &peer->allowedips);
 }
 
 void wg_peer_allowedips_foreach(const struct wg_peer *peer,
 				bool (*fn)(void *ctx, const struct mn_prefix *p), void *ctx)
 {
-	allowedips_foreach_value(&peer->dev->table, (void *)peer, fn, ctx);
+	allowedips_foreach(&peer->allowedips, fn, ctx);
 }
 
 void wg_peer_info(const struct wg_peer *peer, struct wg_peer_info *out)

@@ -2,8 +2,9 @@
  *
  * A packet goes out at once, encrypted in place, when its peer has a usable
  * session and nothing staged; otherwise it is copied to the peer's staged
- * queue (bounded, oldest dropped) and a handshake starts. Control messages
- * and released staged packets wait in the device's control queue for
+ * queue (bounded per peer, oldest dropped; bounded in bytes for the whole
+ * device, newest dropped) and a handshake starts. Control messages and
+ * released staged packets wait in the device's control queue for
  * wg_dev_poll_tx().
  */
 #include "wg_send.h"
@@ -78,22 +79,30 @@ int wg_dev_poll_tx(struct wg_dev *dev, uint8_t *buf, size_t cap, size_t *len,
 
 /* ---- the staged queue ---- */
 
+/* The size of a staged packet's buffer, as counted in dev->staged_bytes. */
+static size_t staged_size(size_t len)
+{
+	return WG_HEADROOM + len + WG_TAILROOM;
+}
+
 /* Staged packets are plaintext: wiped before they go back to the heap. */
 static void staged_free(struct wg_staged *s)
 {
 	if (s->buf) {
-		sodium_memzero(s->buf, WG_HEADROOM + s->len + WG_TAILROOM);
+		sodium_memzero(s->buf, staged_size(s->len));
 		free(s->buf);
 	}
 	s->buf = NULL;
 }
 
-/* Take the oldest staged packet off the ring (the caller owns it now). */
+/* Take the oldest staged packet off the ring (the caller owns it now; it
+ * no longer counts as staged). */
 static struct wg_staged *staged_pop(struct wg_peer *peer)
 {
 	struct wg_staged *s = &peer->staged[peer->staged_head];
 	peer->staged_head = (peer->staged_head + 1) % WG_MAX_STAGED_PER_PEER;
 	peer->staged_count--;
+	peer->dev->staged_bytes -= staged_size(s->len);
 	return s;
 }
 
@@ -103,10 +112,18 @@ void wg_send_staged_purge(struct wg_peer *peer)
 		staged_free(staged_pop(peer));
 }
 
+/* Copy a packet to the peer's staged queue. MN_EFULL (counted) when the
+ * device holds its cap of staged bytes; MN_ENOMEM (not counted). */
 static int stage_packet(struct wg_peer *peer, const uint8_t *pkt, size_t len)
 {
 	struct wg_dev *dev = peer->dev;
-	uint8_t *buf = malloc(WG_HEADROOM + len + WG_TAILROOM);
+	size_t size = staged_size(len);
+
+	if (len && dev->staged_bytes + size > WG_MAX_STAGED_BYTES) {
+		wg_drop(dev, WG_DROP_STAGED_DEVICE_FULL);
+		return MN_EFULL;
+	}
+	uint8_t *buf = malloc(size);
 	if (!buf)
 		return MN_ENOMEM;
 	if (peer->staged_count == WG_MAX_STAGED_PER_PEER) {
@@ -120,6 +137,7 @@ static int stage_packet(struct wg_peer *peer, const uint8_t *pkt, size_t len)
 		&peer->staged[(peer->staged_head + peer->staged_count++) % WG_MAX_STAGED_PER_PEER];
 	s->buf = buf;
 	s->len = len;
+	dev->staged_bytes += size;
 	return MN_OK;
 }
 
@@ -279,9 +297,20 @@ int wg_dev_tun_in(struct wg_dev *dev, uint8_t *buf, size_t cap, size_t len,
 		after_data_sent(peer, *out_len, true, now);
 		return 1;
 	}
-	if (stage_packet(peer, pkt, len) < 0) {
+	int rc = stage_packet(peer, pkt, len);
+	if (rc == MN_EFULL) {
+		/* Dropped, but what the peer waits for must still happen (its
+		 * staged packets released, or its handshake started), or it
+		 * would wait for the other peers' queues to drain. */
+		if (peer->staged_count)
+			wg_send_staged(peer, now);
+		else
+			wg_send_initiation(peer, now, false);
+		return rc;
+	}
+	if (rc < 0) {
 		wg_drop(dev, WG_DROP_NO_MEMORY);
-		return MN_ENOMEM;
+		return rc;
 	}
 	wg_send_staged(peer, now);
 	return 0;

@@ -17,6 +17,11 @@
  * after REKEY_AFTER_TIME or REKEY_AFTER_MESSAGES; on receive, once the
  * session is older than REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT.
  * Sessions are refused after REJECT_AFTER_TIME or REJECT_AFTER_MESSAGES.
+ *
+ * Every change to a peer's timers ends in wg_timers_rearm(), which keys the
+ * peer in the device's deadline heap (wg_timerq.h) by the earliest of them:
+ * the device's next deadline is the heap's top, and a wake visits only the
+ * peers that are due.
  */
 #include "wg_timers.h"
 
@@ -31,6 +36,20 @@
  * already past and the driver comes back once it has drained the queue. */
 #define TX_ROOM_PER_PEER 4
 
+mn_ns wg_timers_peer_deadline(const struct wg_peer *p)
+{
+	mn_ns d = p->t_retransmit;
+	d = mn_min_deadline(d, p->t_send_keepalive);
+	d = mn_min_deadline(d, p->t_new_handshake);
+	d = mn_min_deadline(d, p->t_zero_keys);
+	return mn_min_deadline(d, p->t_persistent_keepalive);
+}
+
+void wg_timers_rearm(struct wg_peer *peer)
+{
+	wg_timerq_set(&peer->dev->timerq, peer, wg_timers_peer_deadline(peer));
+}
+
 static mn_ns jitter(struct wg_dev *dev)
 {
 	return mn_rng_uniform(&dev->rng, (uint32_t)REKEY_JITTER_MAX);
@@ -41,6 +60,7 @@ void wg_timers_data_sent(struct wg_peer *peer, mn_ns now)
 	if (peer->t_new_handshake == MN_NEVER)
 		peer->t_new_handshake =
 			now + WG_KEEPALIVE_TIMEOUT + WG_REKEY_TIMEOUT + jitter(peer->dev);
+	wg_timers_rearm(peer);
 }
 
 void wg_timers_data_received(struct wg_peer *peer, mn_ns now)
@@ -49,27 +69,32 @@ void wg_timers_data_received(struct wg_peer *peer, mn_ns now)
 		peer->t_send_keepalive = now + WG_KEEPALIVE_TIMEOUT;
 	else
 		peer->need_another_keepalive = true;
+	wg_timers_rearm(peer);
 }
 
 void wg_timers_any_authenticated_sent(struct wg_peer *peer)
 {
 	peer->t_send_keepalive = MN_NEVER;
+	wg_timers_rearm(peer);
 }
 
 void wg_timers_any_authenticated_received(struct wg_peer *peer)
 {
 	peer->t_new_handshake = MN_NEVER;
+	wg_timers_rearm(peer);
 }
 
 void wg_timers_traversal(struct wg_peer *peer, mn_ns now)
 {
 	if (peer->keepalive_secs)
 		peer->t_persistent_keepalive = now + peer->keepalive_secs * MN_NS_PER_SEC;
+	wg_timers_rearm(peer);
 }
 
 void wg_timers_handshake_initiated(struct wg_peer *peer, mn_ns now)
 {
 	peer->t_retransmit = now + WG_REKEY_TIMEOUT + jitter(peer->dev);
+	wg_timers_rearm(peer);
 }
 
 void wg_timers_handshake_complete(struct wg_peer *peer, struct mn_time now)
@@ -78,28 +103,19 @@ void wg_timers_handshake_complete(struct wg_peer *peer, struct mn_time now)
 	peer->handshake_attempts = 0;
 	peer->sent_lastminute_handshake = false;
 	peer->last_handshake_wall = now.wall;
+	wg_timers_rearm(peer);
 }
 
 void wg_timers_session_derived(struct wg_peer *peer, mn_ns now)
 {
 	peer->t_zero_keys = now + 3 * WG_REJECT_AFTER_TIME;
-}
-
-static mn_ns peer_deadline(const struct wg_peer *p)
-{
-	mn_ns d = p->t_retransmit;
-	d = mn_min_deadline(d, p->t_send_keepalive);
-	d = mn_min_deadline(d, p->t_new_handshake);
-	d = mn_min_deadline(d, p->t_zero_keys);
-	return mn_min_deadline(d, p->t_persistent_keepalive);
+	wg_timers_rearm(peer);
 }
 
 mn_ns wg_dev_next_deadline(const struct wg_dev *dev)
 {
-	mn_ns d = MN_NEVER;
-	for (const struct wg_peer *p = dev->peers_first; p; p = p->list_next)
-		d = mn_min_deadline(d, peer_deadline(p));
-	return d;
+	const struct wg_peer *p = wg_timerq_first(&dev->timerq);
+	return p ? p->deadline : MN_NEVER;
 }
 
 static bool due(mn_ns deadline, mn_ns now)
@@ -145,11 +161,18 @@ static void peer_on_timer(struct wg_peer *peer, struct mn_time now)
 	}
 }
 
+/* Due peers in deadline order. A peer's turn fires each of its due timers
+ * and re-arms them later than now, so it leaves the due part of the heap;
+ * the budget (one turn per peer armed at entry) only guards that rule. */
 void wg_dev_on_timer(struct wg_dev *dev, struct mn_time now)
 {
-	for (struct wg_peer *p = dev->peers_first; p; p = p->list_next) {
+	struct wg_peer *p;
+	size_t budget = dev->timerq.n;
+
+	while (budget-- && (p = wg_timerq_first(&dev->timerq)) && due(p->deadline, now.mono)) {
 		if (dev->tx_count + TX_ROOM_PER_PEER > WG_MAX_TX_QUEUE)
 			break;
 		peer_on_timer(p, now);
+		wg_timers_rearm(p);
 	}
 }

@@ -5,6 +5,12 @@
 
 #include "wg_internal.h"
 
+/* The earliest of the peer's timers, MN_NEVER when none is armed. */
+mn_ns wg_timers_peer_deadline(const struct wg_peer *peer);
+/* Re-key the peer in the device's deadline heap after its timers changed
+ * (the wg_timers_* events below do it themselves). */
+void wg_timers_rearm(struct wg_peer *peer);
+
 void wg_timers_data_sent(struct wg_peer *peer, mn_ns now);
 void wg_timers_data_received(struct wg_peer *peer, mn_ns now);
 void wg_timers_any_authenticated_sent(struct wg_peer *peer);

@@ -11,12 +11,22 @@
 #include "mn_err.h"
 #include "mn_rng.h"
 
-/* Stand-ins for peers: only their addresses matter. */
-static int peer_a, peer_b, peer_c, peer_d;
-#define A ((void *)&peer_a)
-#define B ((void *)&peer_b)
-#define C ((void *)&peer_c)
-#define D ((void *)&peer_d)
+/* Stand-ins for peers: owners whose value is their own address, so a
+ * lookup returns the owner that was inserted. */
+typedef struct allowedips_owner owner;
+static owner own_a, own_b, own_c, own_d;
+#define A (&own_a)
+#define B (&own_b)
+#define C (&own_c)
+#define D (&own_d)
+
+static void owners_setup(void)
+{
+	allowedips_owner_init(A, A);
+	allowedips_owner_init(B, B);
+	allowedips_owner_init(C, C);
+	allowedips_owner_init(D, D);
+}
 
 static struct mn_prefix pfx(const char *s)
 {
@@ -25,13 +35,13 @@ static struct mn_prefix pfx(const char *s)
 	return p;
 }
 
-static int ins(struct allowedips *t, const char *s, void *v)
+static int ins(struct allowedips *t, const char *s, owner *v)
 {
 	struct mn_prefix p = pfx(s);
 	return allowedips_insert(t, &p, v);
 }
 
-static int rem(struct allowedips *t, const char *s, void *v)
+static int rem(struct allowedips *t, const char *s, owner *v)
 {
 	struct mn_prefix p = pfx(s);
 	return allowedips_remove(t, &p, v);
@@ -134,7 +144,7 @@ START_TEST(test_repoint_and_host_bits)
 	ck_assert_int_eq(ins(&t, "fd00::1/128", C), MN_OK);
 	ck_assert_uint_eq(t.count, 2);
 	ck_assert_ptr_eq(look(&t, "fd00::1"), C);
-	allowedips_remove_value(&t, A);
+	allowedips_remove_owner(&t, A);
 	ck_assert_ptr_eq(look(&t, "fd00::1"), C);
 	ck_assert_ptr_null(look(&t, "fd00::2"));
 	ck_assert_uint_eq(t.count, 1);
@@ -170,7 +180,10 @@ START_TEST(test_invalid)
 	ck_assert_int_eq(rem(&t, "100.64.0.0/22", A), MN_ENOENT);
 	ck_assert_int_eq(rem(&t, "100.64.0.0/24", B), MN_ENOENT);
 	ck_assert_uint_eq(t.count, 2);
-	allowedips_remove_value(&t, NULL);
+	/* An owner must have a value: NULL is what "no match" looks like. */
+	owner nobody;
+	allowedips_owner_init(&nobody, NULL);
+	ck_assert_int_eq(ins(&t, "100.64.2.0/24", &nobody), MN_EINVAL);
 	ck_assert_uint_eq(t.count, 2);
 	ck_assert_ptr_eq(look(&t, "100.64.1.9"), A);
 	allowedips_free(&t);
@@ -228,7 +241,7 @@ START_TEST(test_glue_and_collapse)
 }
 END_TEST
 
-START_TEST(test_remove_value)
+START_TEST(test_remove_owner)
 {
 	struct allowedips t;
 	allowedips_init(&t);
@@ -238,9 +251,10 @@ START_TEST(test_remove_value)
 	ck_assert_int_eq(ins(&t, "100.64.1.0/24", A), MN_OK);
 	ck_assert_int_eq(ins(&t, "fd00::/8", A), MN_OK);
 	ck_assert_int_eq(ins(&t, "fd00::1/128", B), MN_OK);
-	allowedips_remove_value(&t, C);
+	allowedips_remove_owner(&t, C);
 	ck_assert_uint_eq(t.count, 6);
-	allowedips_remove_value(&t, A);
+	allowedips_remove_owner(&t, A);
+	ck_assert_ptr_null(A->first);
 	ck_assert_uint_eq(t.count, 2);
 	ck_assert_ptr_eq(look(&t, "100.64.0.1"), B);
 	ck_assert_ptr_eq(look(&t, "100.64.0.2"), B);
@@ -248,7 +262,7 @@ START_TEST(test_remove_value)
 	ck_assert_ptr_null(look(&t, "100.65.0.1"));
 	ck_assert_ptr_eq(look(&t, "fd00::1"), B);
 	ck_assert_ptr_null(look(&t, "fd00::2"));
-	allowedips_remove_value(&t, B);
+	allowedips_remove_owner(&t, B);
 	ck_assert_uint_eq(t.count, 0);
 	ck_assert_ptr_null(t.root4);
 	ck_assert_ptr_null(t.root6);
@@ -289,27 +303,44 @@ START_TEST(test_foreach_order)
 	ck_assert_int_eq(ins(&t, "100.64.0.2/32", B), MN_OK);
 	ck_assert_int_eq(ins(&t, "fd00::2/128", B), MN_OK);
 
+	/* The order they were added in, both families mixed. */
 	memset(&c, 0, sizeof(c));
-	allowedips_foreach_value(&t, A, collect_fn, &c);
+	allowedips_foreach(A, collect_fn, &c);
 	ck_assert_uint_eq(c.n, n);
 	for (size_t i = 0; i < n; i++)
-		ck_assert_str_eq(c.seen[i], want[i]);
+		ck_assert_str_eq(c.seen[i], want[order[i]]);
 
 	memset(&c, 0, sizeof(c));
 	c.stop_after = 3;
-	allowedips_foreach_value(&t, A, collect_fn, &c);
+	allowedips_foreach(A, collect_fn, &c);
 	ck_assert_uint_eq(c.n, 3);
-	/* Stopping in the IPv4 table skips the IPv6 one. */
 	memset(&c, 0, sizeof(c));
 	c.stop_after = 1;
-	allowedips_foreach_value(&t, B, collect_fn, &c);
+	allowedips_foreach(B, collect_fn, &c);
 	ck_assert_uint_eq(c.n, 1);
 	ck_assert_str_eq(c.seen[0], "100.64.0.2/32");
 
+	/* A prefix inserted again, for the same owner or another, moves to
+	 * the end of its (new) owner's list. */
+	ck_assert_int_eq(ins(&t, want[order[0]], A), MN_OK);
+	ck_assert_int_eq(ins(&t, want[order[1]], B), MN_OK);
 	memset(&c, 0, sizeof(c));
-	allowedips_foreach_value(&t, C, collect_fn, &c);
+	allowedips_foreach(A, collect_fn, &c);
+	ck_assert_uint_eq(c.n, n - 1);
+	ck_assert_str_eq(c.seen[0], want[order[2]]);
+	ck_assert_str_eq(c.seen[n - 2], want[order[0]]);
+	memset(&c, 0, sizeof(c));
+	allowedips_foreach(B, collect_fn, &c);
+	ck_assert_uint_eq(c.n, 3);
+	ck_assert_str_eq(c.seen[2], want[order[1]]);
+
+	memset(&c, 0, sizeof(c));
+	allowedips_foreach(C, collect_fn, &c);
 	ck_assert_uint_eq(c.n, 0);
+	/* Freeing the table leaves the owners empty. */
 	allowedips_free(&t);
+	ck_assert_ptr_null(A->first);
+	ck_assert_ptr_null(B->last);
 }
 END_TEST
 
@@ -320,12 +351,14 @@ END_TEST
 
 struct ref_entry {
 	struct mn_prefix p;
-	void *value;
+	owner *value;
+	uint64_t seq; /* when it was last inserted: the owner's list order */
 };
 
 struct ref {
 	struct ref_entry e[MAX_REF];
 	size_t n;
+	uint64_t inserts;
 };
 
 static bool ref_same(const struct mn_prefix *a, const struct mn_prefix *b)
@@ -334,23 +367,25 @@ static bool ref_same(const struct mn_prefix *a, const struct mn_prefix *b)
 	       memcmp(a->addr, b->addr, 16) == 0;
 }
 
-static void ref_insert(struct ref *r, const struct mn_prefix *raw, void *value)
+static void ref_insert(struct ref *r, const struct mn_prefix *raw, owner *value)
 {
 	struct mn_prefix p = *raw;
 	mn_prefix_normalize(&p);
 	for (size_t i = 0; i < r->n; i++) {
 		if (ref_same(&r->e[i].p, &p)) {
 			r->e[i].value = value;
+			r->e[i].seq = ++r->inserts;
 			return;
 		}
 	}
 	ck_assert_uint_lt(r->n, MAX_REF);
 	r->e[r->n].p = p;
 	r->e[r->n].value = value;
+	r->e[r->n].seq = ++r->inserts;
 	r->n++;
 }
 
-static int ref_remove(struct ref *r, const struct mn_prefix *raw, void *value)
+static int ref_remove(struct ref *r, const struct mn_prefix *raw, owner *value)
 {
 	struct mn_prefix p = *raw;
 	mn_prefix_normalize(&p);
@@ -363,7 +398,7 @@ static int ref_remove(struct ref *r, const struct mn_prefix *raw, void *value)
 	return MN_ENOENT;
 }
 
-static void ref_remove_value(struct ref *r, void *value)
+static void ref_remove_owner(struct ref *r, owner *value)
 {
 	for (size_t i = 0; i < r->n;) {
 		if (r->e[i].value == value)
@@ -396,20 +431,15 @@ static void *ref_lookup(const struct ref *r, int family, const uint8_t *addr)
 	return best ? best->value : NULL;
 }
 
-/* foreach order is (family, address, length): IPv4 first. */
+/* foreach order is the order of the last insertion of each prefix. */
 static int ref_cmp(const void *x, const void *y)
 {
-	const struct mn_prefix *a = x, *b = y;
-	int d;
-	if (a->family != b->family)
-		return a->family == AF_INET ? -1 : 1;
-	if ((d = memcmp(a->addr, b->addr, 16)) != 0)
-		return d;
-	return (int)a->bits - (int)b->bits;
+	const struct ref_entry *a = x, *b = y;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 struct walk_check {
-	struct mn_prefix *want;
+	struct ref_entry *want;
 	size_t n, at;
 };
 
@@ -417,20 +447,19 @@ static bool walk_check_fn(void *ctx, const struct mn_prefix *p)
 {
 	struct walk_check *w = ctx;
 	ck_assert_uint_lt(w->at, w->n);
-	ck_assert_msg(ref_same(p, &w->want[w->at]), "foreach entry %zu differs", w->at);
+	ck_assert_msg(ref_same(p, &w->want[w->at].p), "foreach entry %zu differs", w->at);
 	w->at++;
 	return true;
 }
 
-static void check_foreach(const struct allowedips *t, const struct ref *r, void *value,
-			  struct mn_prefix *scratch)
+static void check_foreach(const struct ref *r, owner *value, struct ref_entry *scratch)
 {
 	struct walk_check w = { .want = scratch };
 	for (size_t i = 0; i < r->n; i++)
 		if (r->e[i].value == value)
-			scratch[w.n++] = r->e[i].p;
+			scratch[w.n++] = r->e[i];
 	qsort(scratch, w.n, sizeof(*scratch), ref_cmp);
-	allowedips_foreach_value(t, value, walk_check_fn, &w);
+	allowedips_foreach(value, walk_check_fn, &w);
 	ck_assert_uint_eq(w.at, w.n);
 }
 
@@ -465,8 +494,8 @@ START_TEST(test_random_vs_reference)
 	struct mn_rng rng;
 	struct allowedips t;
 	struct ref *r = calloc(1, sizeof(*r));
-	struct mn_prefix *scratch = calloc(MAX_REF, sizeof(*scratch));
-	static int peers[NVALUES];
+	struct ref_entry *scratch = calloc(MAX_REF, sizeof(*scratch));
+	static owner peers[NVALUES];
 	size_t inserts = 0, removes = 0, lookups = 0, hits = 0, peak = 0;
 
 	ck_assert_ptr_nonnull(r);
@@ -476,11 +505,13 @@ START_TEST(test_random_vs_reference)
 	mn_seeded_rng_init(&seeded, RANDOM_SEED);
 	rng = mn_seeded_rng_iface(&seeded);
 	allowedips_init(&t);
+	for (int v = 0; v < NVALUES; v++)
+		allowedips_owner_init(&peers[v], &peers[v]);
 
 	for (int step = 0; step < 40000; step++) {
 		int family = mn_rng_uniform(&rng, 2) ? AF_INET6 : AF_INET;
 		unsigned max = family == AF_INET ? 32 : 128;
-		void *value = &peers[mn_rng_uniform(&rng, NVALUES)];
+		owner *value = &peers[mn_rng_uniform(&rng, NVALUES)];
 		unsigned op = mn_rng_uniform(&rng, 1000);
 		struct mn_prefix p;
 		uint8_t addr[16];
@@ -500,9 +531,9 @@ START_TEST(test_random_vs_reference)
 			/* Remove a stored prefix, sometimes naming the wrong owner. */
 			const struct ref_entry *e = &r->e[mn_rng_uniform(&rng, (uint32_t)r->n)];
 			p = e->p;
-			void *owner = mn_rng_uniform(&rng, 4) ? e->value : value;
-			int want = ref_remove(r, &p, owner);
-			ck_assert_int_eq(allowedips_remove(&t, &p, owner), want);
+			owner *o = mn_rng_uniform(&rng, 4) ? e->value : value;
+			int want = ref_remove(r, &p, o);
+			ck_assert_int_eq(allowedips_remove(&t, &p, o), want);
 			removes += want == MN_OK;
 		} else if (op < 550) {
 			/* Remove something most likely absent. */
@@ -513,10 +544,10 @@ START_TEST(test_random_vs_reference)
 			ck_assert_int_eq(allowedips_remove(&t, &p, value),
 					 ref_remove(r, &p, value));
 		} else if (op < 551) {
-			allowedips_remove_value(&t, value);
-			ref_remove_value(r, value);
+			allowedips_remove_owner(&t, value);
+			ref_remove_owner(r, value);
 		} else if (op < 553) {
-			check_foreach(&t, r, value, scratch);
+			check_foreach(r, value, scratch);
 		} else {
 			if (r->n > 0 && mn_rng_uniform(&rng, 2)) {
 				/* Near a stored prefix: same network, random host. */
@@ -543,12 +574,12 @@ START_TEST(test_random_vs_reference)
 			peak = r->n;
 	}
 	for (int v = 0; v < NVALUES; v++)
-		check_foreach(&t, r, &peers[v], scratch);
+		check_foreach(r, &peers[v], scratch);
 	printf("allowedips random: %zu inserts, %zu removes, %zu lookups (%zu hits), "
 	       "peak %zu prefixes\n",
 	       inserts, removes, lookups, hits, peak);
 	for (int v = 0; v < NVALUES; v++)
-		allowedips_remove_value(&t, &peers[v]);
+		allowedips_remove_owner(&t, &peers[v]);
 	ck_assert_uint_eq(t.count, 0);
 	ck_assert_ptr_null(t.root4);
 	ck_assert_ptr_null(t.root6);
@@ -562,12 +593,13 @@ static Suite *allowedips_suite(void)
 {
 	Suite *s = suite_create("allowedips");
 	TCase *tc = tcase_create("known");
+	tcase_add_checked_fixture(tc, owners_setup, NULL);
 	tcase_add_test(tc, test_longest_match);
 	tcase_add_test(tc, test_default_and_host_routes);
 	tcase_add_test(tc, test_repoint_and_host_bits);
 	tcase_add_test(tc, test_invalid);
 	tcase_add_test(tc, test_glue_and_collapse);
-	tcase_add_test(tc, test_remove_value);
+	tcase_add_test(tc, test_remove_owner);
 	tcase_add_test(tc, test_foreach_order);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("random");

@@ -181,7 +181,8 @@ static const char two_peers_set[] =
 	"\n";
 
 /* What get says after two_peers_set: the key clamped (as the kernel
- * reports it), allowed IPs in address order, IPv4 first. */
+ * reports it), allowed IPs in the order they were set (as the kernel and
+ * wireguard-go list them). */
 static const char two_peers_get[] =
 	"private_key=" A_PRIV_CLAMPED "\n"
 	"listen_port=51820\n"
@@ -195,8 +196,8 @@ static const char two_peers_get[] =
 	"tx_bytes=0\n"
 	"rx_bytes=0\n"
 	"persistent_keepalive_interval=25\n"
-	"allowed_ip=100.64.0.2/32\n"
 	"allowed_ip=fd00::2/128\n"
+	"allowed_ip=100.64.0.2/32\n"
 	"public_key=" K3 "\n"
 	"protocol_version=1\n"
 	"endpoint=[2001:2::7]:51821\n"
@@ -641,6 +642,62 @@ START_TEST(test_failmalloc)
 }
 END_TEST
 
+/* The reference: the ends of the requests in a whole stream, found at
+ * once (a blank line ends a request; so does a "\n" that opens one). */
+static size_t whole_ends(const char *buf, size_t len, size_t *ends, size_t max)
+{
+	size_t n = 0, start = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '\n' && (i == start || buf[i - 1] == '\n')) {
+			ck_assert_uint_lt(n, max);
+			ends[n++] = i + 1;
+			start = i + 1;
+		}
+	}
+	return n;
+}
+
+/* Read in pieces of `piece` bytes, as the server gets them: the same ends. */
+static void check_pieces(const char *buf, size_t len, size_t piece, const size_t *want,
+			 size_t n_want)
+{
+	size_t start = 0, scanned = 0, n = 0;
+	bool line_start = true;
+
+	for (size_t have = 0; have < len;) {
+		have = have + piece < len ? have + piece : len;
+		size_t end = uapi_request_end(buf + scanned, have - scanned, &line_start);
+		if (!end) {
+			scanned = have;
+			continue;
+		}
+		ck_assert_uint_lt(n, n_want);
+		ck_assert_uint_eq(scanned + end, want[n]);
+		n++;
+		start = scanned = scanned + end;
+		line_start = true;
+		have = start; /* what followed the end is scanned next */
+	}
+	ck_assert_uint_eq(n, n_want);
+}
+
+START_TEST(test_request_end_in_pieces)
+{
+	static const char stream[] = "get=1\n\n"
+				     "set=1\nprivate_key=" A_PRIV "\nlisten_port=1\n\n"
+				     "\n"
+				     "set=1\nx\n\n\n"
+				     "get=1\n\n"
+				     "set=1\npublic_key=" K1 "\n";
+	size_t len = sizeof(stream) - 1, ends[16];
+	size_t n = whole_ends(stream, len, ends, 16);
+
+	ck_assert_uint_eq(n, 6); /* the last request has not ended */
+	for (size_t piece = 1; piece <= len; piece++)
+		check_pieces(stream, len, piece, ends, n);
+}
+END_TEST
+
 static Suite *uapi_suite(void)
 {
 	Suite *s = suite_create("uapi");
@@ -653,6 +710,7 @@ static Suite *uapi_suite(void)
 	tcase_add_test(tc, test_host_failures);
 	tcase_add_test(tc, test_handshake_counters);
 	tcase_add_test(tc, test_garbage);
+	tcase_add_test(tc, test_request_end_in_pieces);
 	tcase_add_loop_test(tc, test_failmalloc, 0, 2);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
