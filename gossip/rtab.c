@@ -133,12 +133,9 @@ static struct swim_rec *insert(struct rtab *t, const uint8_t *b, size_t len, uin
 
 	if (t->n >= t->max || len > UINT16_MAX || grow(t) != MN_OK)
 		return NULL;
-	r = calloc(1, sizeof(*r) + len);
+	r = swim_rec_new(b, len, m);
 	if (!r)
 		return NULL;
-	swim_rec_fill(r, m);
-	r->len = (uint16_t)len;
-	memcpy(r->bytes, b, len);
 	if (t->free_head != EMPTY) {
 		i = t->free_head;
 		t->free_head = (uint32_t)t->hashes[i];

@@ -332,14 +332,9 @@ static const struct swim_rec *priv_add(void *ctx, const uint8_t *b, size_t len,
 	struct swim_rec *r;
 
 	(void)ctx;
-	if (len > UINT16_MAX)
-		return NULL;
-	r = calloc(1, sizeof(*r) + len);
+	r = swim_rec_new(b, len, m);
 	if (!r)
 		return NULL;
-	swim_rec_fill(r, m);
-	r->len = (uint16_t)len;
-	memcpy(r->bytes, b, len);
 	r->store_ref = 1;
 	return r;
 }
@@ -350,8 +345,17 @@ static void priv_release(void *ctx, const struct swim_rec *r)
 	free((void *)r);
 }
 
-void swim_rec_fill(struct swim_rec *r, const struct rec_member *m)
+struct swim_rec *swim_rec_new(const uint8_t *b, size_t len, const struct rec_member *m)
 {
+	struct swim_rec *r;
+
+	if (len > UINT16_MAX)
+		return NULL;
+	r = calloc(1, sizeof(*r) + len);
+	if (!r)
+		return NULL;
+	r->len = (uint16_t)len;
+	memcpy(r->bytes, b, len);
 	memcpy(r->pk, m->adm.node_pk, REC_PK_LEN);
 	memcpy(r->invite_pk, m->invite.invite_pk, REC_PK_LEN);
 	memcpy(r->admitter_pk, m->adm.admitter_pk, REC_PK_LEN);
@@ -366,6 +370,7 @@ void swim_rec_fill(struct swim_rec *r, const struct rec_member *m)
 	/* Once per record, not per pair key: the 64-slot pair-key cache
 	 * thrashes past 64 active members, and each miss would convert again. */
 	seal_x25519_pk(r->xpk, m->adm.node_pk);
+	return r;
 }
 
 int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time now)

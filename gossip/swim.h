@@ -242,9 +242,11 @@ struct swim_rec {
 	uint8_t bytes[];                 /* the canonical encoding, len bytes */
 };
 
-/* Fill a swim_rec's fields (not bytes/len/user/store_ref) from a decoded
- * record, converting its key to X25519 (xpk; zero if it does not convert). */
-void swim_rec_fill(struct swim_rec *r, const struct rec_member *m);
+/* A new swim_rec (calloc'd; the caller frees it) holding the encoding
+ * b[len] of the decoded record m, its fields filled from m and its key
+ * converted to X25519 (xpk; zero if it does not convert); user and
+ * store_ref are zero. NULL when out of memory or len > UINT16_MAX. */
+struct swim_rec *swim_rec_new(const uint8_t *b, size_t len, const struct rec_member *m);
 
 /* Where record bytes live. Every record a swim instance uses comes from
  * find or add; each returned pointer is a reference the instance later gives
