@@ -25,18 +25,8 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-MESHSIM=${MESHSIM:-$top/build/meshsim}
-if [ ! -x "$MESHSIM" ]; then
-	MESHSIM=$(command -v meshsim || true)
-fi
-if [ -z "$MESHSIM" ] || [ ! -x "$MESHSIM" ]; then
-	echo "ablate.sh: no meshsim (set MESHSIM=path/to/meshsim)" >&2
-	exit 2
-fi
-if ! command -v python3 >/dev/null; then
-	echo "ablate.sh: needs python3 to read meshsim --json" >&2
-	exit 2
-fi
+me=ablate.sh
+. "$top/bench/lib.sh"
 read -r -a SEEDS <<<"${MN_ABL_SEEDS:-1 2 3 4 5}"
 if [ -n "${MN_ABL_SEEDS_SLOW:-}" ]; then
 	read -r -a SLOW <<<"$MN_ABL_SEEDS_SLOW"

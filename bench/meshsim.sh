@@ -23,18 +23,8 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-MESHSIM=${MESHSIM:-$top/build/meshsim}
-if [ ! -x "$MESHSIM" ]; then
-	MESHSIM=$(command -v meshsim || true)
-fi
-if [ -z "$MESHSIM" ] || [ ! -x "$MESHSIM" ]; then
-	echo "meshsim.sh: no meshsim (set MESHSIM=path/to/meshsim)" >&2
-	exit 2
-fi
-if ! command -v python3 >/dev/null; then
-	echo "meshsim.sh: needs python3 to read meshsim --json" >&2
-	exit 2
-fi
+me=meshsim.sh
+. "$top/bench/lib.sh"
 SEED=${MN_SIM_SEED:-1}
 if [ -n "${MN_SIM_OUT:-}" ]; then
 	OUT=$MN_SIM_OUT
