@@ -88,6 +88,9 @@ _Static_assert(G_END == REC_GRANT_LEN, "grant size");
 _Static_assert(I_END_ROOT == REC_INVITE_ROOT_LEN, "invite size");
 _Static_assert(A_END == REC_ADMISSION_LEN, "admission size");
 _Static_assert(R_END_ROOT == REC_REVOKE_ROOT_LEN, "revoke size");
+_Static_assert(I_USES == REC_INVITE_USES_OFF && A_IPV4 == REC_ADM_IPV4_OFF &&
+	       A_SIG == REC_ADM_SIG_OFF, "offsets record.h publishes");
+_Static_assert(REC_RACE_LEN <= crypto_generichash_BYTES_MAX, "race hash");
 _Static_assert(REC_MEMBER_FIXED == 2 + M_BODY_FIXED + 1 + REC_SIG_LEN, "member size");
 _Static_assert(REC_MEMBER_MAX <= REC_DGRAM_MAX, "a record must fit one datagram");
 _Static_assert(REC_PK_LEN == crypto_sign_PUBLICKEYBYTES, "ed25519 pk");
@@ -638,6 +641,29 @@ static bool ipv4_ok(const struct rec_network *net, const uint8_t ip[4])
 	return (a & ~mask) != 0 && (a & ~mask) != ~mask;
 }
 
+/* Dated after the invite's expiry plus REC_SKEW_MS. Both times are signed,
+ * so this needs no clock; an expiry within REC_SKEW_MS of UINT64_MAX never
+ * passes (no overflow). rec_admit applies it to its own clock. */
+static bool admitted_late(const struct rec_invite *inv, uint64_t at_ms)
+{
+	return inv->expires_ms < UINT64_MAX - REC_SKEW_MS &&
+	       at_ms > inv->expires_ms + REC_SKEW_MS;
+}
+
+/* The two prefixes share an address (same family, and the shorter one
+ * covers the longer one's leading bits). */
+static bool prefix_overlap(const struct mn_prefix *a, const struct mn_prefix *b)
+{
+	unsigned bits = a->bits < b->bits ? a->bits : b->bits;
+	unsigned bytes = bits / 8, rest = bits % 8;
+
+	if (a->family != b->family)
+		return false;
+	if (memcmp(a->addr, b->addr, bytes) != 0)
+		return false;
+	return rest == 0 || ((a->addr[bytes] ^ b->addr[bytes]) & (0xff00u >> rest) & 0xff) == 0;
+}
+
 /* The admission of a against an invite already checked, whose encoding is
  * ienc[ilen]; aenc is a's encoding. */
 static int check_admission(const struct rec_network *net, const struct rec_invite *inv,
@@ -674,6 +700,8 @@ static int check_admission(const struct rec_network *net, const struct rec_invit
 	}
 	if (!ipv4_ok(net, a->ipv4))
 		return MN_ERANGE;
+	if (admitted_late(inv, a->admitted_ms))
+		return MN_EEXPIRED;
 	if (is_revoked(rv, a->node_pk))
 		return MN_EREVOKED;
 	/* The join proof: the invite holder vouches for this node key. */
@@ -728,10 +756,10 @@ int rec_admit(const struct rec_network *net, const struct rec_invite *inv,
 		return err;
 	/* The one clock check of the whole chain (DESIGN.md §4): the invite
 	 * must not have expired, give or take REC_SKEW_MS, by the admitter's
-	 * clock now. Nobody looks at the expiry again, or every member would
-	 * expire with its invite. */
-	if (inv->expires_ms < UINT64_MAX - REC_SKEW_MS &&
-	    now_ms > inv->expires_ms + REC_SKEW_MS)
+	 * clock now, which becomes the signed admitted_ms. Verifiers compare
+	 * admitted_ms with the expiry (both signed), never a clock, so no
+	 * member expires with its invite. */
+	if (admitted_late(inv, now_ms))
 		return MN_EEXPIRED;
 	out->admitter = (uint8_t)kind;
 	memcpy(out->node_pk, node_pk, REC_PK_LEN);
@@ -895,6 +923,12 @@ static int check_member_chain(const struct rec_network *net, const struct rec_me
 
 	if (m->nroutes > 0 && !(m->invite.flags & REC_INV_ROUTES))
 		return MN_EAUTH;
+	/* No route may cover a member's overlay address: none overlaps the
+	 * network's IPv4 prefix or IPv6 /48 (doc/membership.md, rule 3). */
+	for (unsigned i = 0; i < m->nroutes; i++)
+		if (prefix_overlap(&m->routes[i], &net->v4) ||
+		    prefix_overlap(&m->routes[i], &net->v6))
+			return MN_EAUTH;
 	if ((err = check_invite(net, &m->invite, ienc, ilen, rv, memo)))
 		return err;
 	return check_admission(net, &m->invite, ienc, ilen, &m->adm, enc + adm_off,
@@ -1074,6 +1108,13 @@ int rec_revoke_authorized(const struct rec_revoke *t, const struct rec_member *m
 	    sodium_memcmp(t->target_pk, m->adm.node_pk, REC_PK_LEN) == 0)
 		return MN_OK;
 	return rec_revoke_authorized_invite(t, &m->invite);
+}
+
+/* ---- races ---- */
+
+void rec_race_hash(const uint8_t adm_sig[REC_SIG_LEN], uint8_t out[REC_RACE_LEN])
+{
+	crypto_generichash(out, REC_RACE_LEN, adm_sig, REC_SIG_LEN, NULL, 0);
 }
 
 /* ---- versions ---- */

@@ -31,8 +31,10 @@
  *                rights (wrong network root included: every root signature
  *                then fails)
  *   MN_EREVOKED  a key in the chain is revoked
- *   MN_EEXPIRED  the invite had expired when the admission was asked for
- *                (rec_admit only; later verification never looks at a clock)
+ *   MN_EEXPIRED  the invite had expired when the admission was asked for:
+ *                rec_admit by its clock; verifiers when the signed
+ *                admitted_ms is past the signed expires_ms + REC_SKEW_MS
+ *                (no clock)
  *   MN_ERANGE    an admission assigns an IPv4 address outside the network
  *   MN_EMSGSIZE  the output buffer is too small
  *   MN_EINVAL    bad arguments to a signing function
@@ -87,8 +89,25 @@ enum rec_signer {
 #define REC_MAX_ROUTES 16
 
 /* Clock-skew tolerance for the one place a clock matters: the admitter
- * accepts an invite until expires_ms + REC_SKEW_MS by its own clock. */
+ * accepts an invite until expires_ms + REC_SKEW_MS by its own clock, and
+ * every verifier refuses an admission dated later than that. Part of the
+ * verification rule: a release may raise it, never lower it (that would
+ * refuse members admitted under the old value). */
 #define REC_SKEW_MS (5 * 60 * 1000)
+
+/* The race rule (doc/membership.md "Races"): of two admissions that compete
+ * for one IPv4 address or one use of an invite, the one whose admitter
+ * signature has the lower BLAKE2b-256 (compared as bytes) wins. */
+#define REC_RACE_LEN 32
+void rec_race_hash(const uint8_t adm_sig[REC_SIG_LEN], uint8_t out[REC_RACE_LEN]);
+
+/* Offsets into canonical encodings, for tables that keep record bytes
+ * (gossip/swim): an invite's max uses (big-endian u16), an admission's IPv4
+ * and admitter signature. A member record's invite starts at byte 2 and its
+ * admission follows the invite. */
+#define REC_INVITE_USES_OFF 44
+#define REC_ADM_IPV4_OFF 35
+#define REC_ADM_SIG_OFF 143
 
 /* Encoded sizes in bytes. */
 #define REC_GRANT_LEN 107
@@ -183,7 +202,7 @@ struct rec_invite {
 	uint8_t signer; /* REC_BY_ROOT or REC_BY_ADMIN */
 	uint8_t flags;  /* REC_INV_* */
 	uint8_t invite_pk[REC_PK_LEN]; /* also the invite's id */
-	uint64_t expires_ms; /* checked once, by the admitter (rec_admit) */
+	uint64_t expires_ms; /* the admission's admitted_ms must not pass it + REC_SKEW_MS */
 	uint16_t max_uses;   /* >= 1; enforced by the membership table */
 	struct rec_grant grant; /* when signer == REC_BY_ADMIN */
 	uint8_t sig[REC_SIG_LEN];
@@ -257,14 +276,17 @@ int rec_grant_verify(const struct rec_network *net, const struct rec_grant *g,
 int rec_invite_verify(const struct rec_network *net, const struct rec_invite *inv,
 		      const struct rec_revoked *rv, struct rec_memo *memo);
 /* The invite chain, then the admission against it: admitter kind and key,
- * IPv4 inside net->v4 (MN_ERANGE), revocation of node and admitter keys,
+ * IPv4 inside net->v4 (MN_ERANGE), admitted_ms at most the invite's
+ * expires_ms + REC_SKEW_MS (MN_EEXPIRED), revocation of node and admitter keys,
  * the join proof, the admitter's signature (which covers the invite). */
 int rec_admission_verify(const struct rec_network *net, const struct rec_invite *inv,
 			 const struct rec_admission *a, const struct rec_revoked *rv,
 			 struct rec_memo *memo);
 /* The invite and admission it carries, routes only if the invite allows them
- * (MN_EAUTH otherwise), the node's own signature. Does not check that a
- * REC_BY_MEMBER admitter is itself a member: that needs the member table. */
+ * and none overlaps net->v4 or net->v6 (MN_EAUTH otherwise: no route may
+ * cover a member's overlay address), the node's own signature. Does not
+ * check that a REC_BY_MEMBER admitter is itself a member, nor use limits or
+ * address uniqueness: those need the member table (gossip/swim). */
 int rec_member_verify(const struct rec_network *net, const struct rec_member *m,
 		      const struct rec_revoked *rv, struct rec_memo *memo);
 /* Grant and rights for admins (REVOKE; revoked_ms <= not_after_ms), signer

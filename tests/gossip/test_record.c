@@ -844,6 +844,128 @@ START_TEST(test_invite_expiry)
 }
 END_TEST
 
+/* m's admission re-dated at_ms and re-signed by f->peer (a member), then the
+ * record re-signed by f->node. */
+static void redate(struct fx *f, struct rec_member *m, uint64_t at_ms)
+{
+	uint8_t ienc[ENC_MAX], aenc[ENC_MAX], menc[ENC_MAX];
+	size_t ilen, alen, mlen;
+
+	m->adm.admitted_ms = at_ms;
+	ck_assert_int_eq(rec_invite_encode(&m->invite, ienc, ENC_MAX, &ilen), MN_OK);
+	ck_assert_int_eq(rec_admission_encode(&m->adm, aenc, ENC_MAX, &alen), MN_OK);
+	raw_sign(&f->net, "mn/v1/admission", &f->peer, ienc, ilen, aenc, alen - REC_SIG_LEN,
+		 m->adm.sig);
+	ck_assert_int_eq(rec_member_encode(m, menc, ENC_MAX, &mlen), MN_OK);
+	raw_sign(&f->net, "mn/v1/member", &f->node, menc, mlen - REC_SIG_LEN, NULL, 0, m->sig);
+}
+
+/* Mesh issue, "Trust at join": an admission dated after its invite's expiry
+ * plus REC_SKEW_MS is refused by every verifier (both times are signed; no
+ * clock), up to the last millisecond; an invite that never expires (expiry
+ * within REC_SKEW_MS of UINT64_MAX) takes any date without overflowing. */
+START_TEST(test_admission_late)
+{
+	struct fx f;
+	static struct rec_member m;
+	const uint64_t exp = T0 + DAY_MS;
+
+	fx_init(&f, "admission_late", NULL);
+	make_member(&f, &m, BY_ROOT, REC_BY_MEMBER, 0, "late");
+	ck_assert_uint_eq(m.invite.expires_ms, exp);
+	redate(&f, &m, exp + REC_SKEW_MS);
+	ck_assert_int_eq(rec_member_verify(&f.net, &m, NULL, NULL), MN_OK);
+	ck_assert_int_eq(rec_admission_verify(&f.net, &m.invite, &m.adm, NULL, NULL), MN_OK);
+	redate(&f, &m, exp + REC_SKEW_MS + 1);
+	ck_assert_int_eq(rec_member_verify(&f.net, &m, NULL, NULL), MN_EEXPIRED);
+	ck_assert_int_eq(rec_admission_verify(&f.net, &m.invite, &m.adm, NULL, NULL),
+			 MN_EEXPIRED);
+	redate(&f, &m, UINT64_MAX);
+	ck_assert_int_eq(rec_member_verify(&f.net, &m, NULL, NULL), MN_EEXPIRED);
+	/* never expires: the sentinel and its neighbours */
+	for (uint64_t e = UINT64_MAX - REC_SKEW_MS; e != 0; e++) {
+		m.invite.expires_ms = e;
+		ck_assert_int_eq(rec_invite_sign(&f.net, &f.root, &m.invite), MN_OK);
+		redate(&f, &m, UINT64_MAX);
+		ck_assert_int_eq(rec_member_verify(&f.net, &m, NULL, NULL), MN_OK);
+		if (e == UINT64_MAX - REC_SKEW_MS + 2)
+			e = UINT64_MAX - 2; /* skip to the top */
+	}
+	/* just below the sentinel: it does expire */
+	m.invite.expires_ms = UINT64_MAX - REC_SKEW_MS - 1;
+	ck_assert_int_eq(rec_invite_sign(&f.net, &f.root, &m.invite), MN_OK);
+	redate(&f, &m, UINT64_MAX);
+	ck_assert_int_eq(rec_member_verify(&f.net, &m, NULL, NULL), MN_EEXPIRED);
+	redate(&f, &m, UINT64_MAX - 1);
+	ck_assert_int_eq(rec_member_verify(&f.net, &m, NULL, NULL), MN_OK);
+	fx_free(&f);
+}
+END_TEST
+
+/* Mesh issue, "Trust at join": no route a record advertises may overlap
+ * the network's overlay IPv4 prefix or IPv6 /48 (it would cover another
+ * member's address); routes beside them pass. The honest signer refuses
+ * them too. */
+START_TEST(test_route_overlay)
+{
+	struct fx f;
+	static struct rec_member m;
+	struct {
+		const char *route;
+		int want;
+	} cases[] = {
+		{ "100.64.0.7/32", MN_EAUTH },     /* a member's /32 */
+		{ "100.100.0.0/16", MN_EAUTH },    /* inside the prefix */
+		{ "100.64.0.0/10", MN_EAUTH },     /* the prefix itself */
+		{ "100.0.0.0/8", MN_EAUTH },       /* covering it */
+		{ "0.0.0.0/0", MN_EAUTH },         /* a default route */
+		{ "100.128.0.0/9", MN_OK },        /* right after it */
+		{ "100.0.0.0/10", MN_OK },         /* right before it */
+		{ "100.63.255.255/32", MN_OK },
+		{ "::/0", MN_EAUTH },
+		{ "fd00::/8", MN_EAUTH },          /* covering the /48 */
+		{ "fe80::/10", MN_OK },
+		{ "2001:db8::/32", MN_OK },
+	};
+	char v6[64], buf[MN_PREFIX_STRLEN];
+	struct mn_prefix p;
+
+	fx_init(&f, "route_overlay", NULL);
+	make_member(&f, &m, BY_ROOT, REC_BY_MEMBER, 1, "router");
+	ck_assert_int_eq(rec_member_verify(&f.net, &m, NULL, NULL), MN_OK);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]) + 3; i++) {
+		const char *rt = i < sizeof(cases) / sizeof(cases[0]) ? cases[i].route : v6;
+		int want = i < sizeof(cases) / sizeof(cases[0]) ? cases[i].want : MN_EAUTH;
+		if (i >= sizeof(cases) / sizeof(cases[0])) {
+			/* the network's /48, a /64 in it, a member's /128 in it */
+			unsigned k = i - (unsigned)(sizeof(cases) / sizeof(cases[0]));
+			p = f.net.v6;
+			if (k == 1) {
+				p.bits = 64;
+				p.addr[7] = 9;
+			} else if (k == 2) {
+				rec_ipv6(&f.net, f.peer.pk, p.addr);
+				p.bits = 128;
+			}
+			snprintf(v6, sizeof(v6), "%s", mn_prefix_format(&p, buf, sizeof(buf)));
+		}
+		ck_assert_int_eq(mn_prefix_parse(&p, rt), MN_OK);
+		m.routes[0] = p;
+		ck_assert_int_eq(rec_member_sign(&f.net, &f.node, &m), want);
+		redate(&f, &m, m.adm.admitted_ms); /* signed by hand, whatever the route */
+		ck_assert_msg(rec_member_verify(&f.net, &m, NULL, NULL) == want, "route %s", rt);
+	}
+	/* another overlay prefix moves the forbidden range with it */
+	ck_assert_int_eq(mn_prefix_parse(&p, "10.0.0.0/8"), MN_OK);
+	ck_assert_int_eq(rec_network_init(&f.net, f.root.pk, &p), MN_OK);
+	ck_assert_int_eq(mn_prefix_parse(&m.routes[0], "100.64.0.0/10"), MN_OK);
+	ck_assert_int_eq(rec_member_sign(&f.net, &f.node, &m), MN_ERANGE); /* ip_ok is outside */
+	ck_assert_int_eq(mn_prefix_parse(&m.routes[0], "10.1.0.0/16"), MN_OK);
+	ck_assert_int_eq(rec_member_sign(&f.net, &f.node, &m), MN_EAUTH);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_admit_checks)
 {
 	struct fx f;
@@ -1210,6 +1332,8 @@ static Suite *record_suite(void)
 	tcase_add_test(tc, test_admin_rights);
 	tcase_add_test(tc, test_invite_expiry);
 	tcase_add_test(tc, test_admit_checks);
+	tcase_add_test(tc, test_admission_late);
+	tcase_add_test(tc, test_route_overlay);
 	tcase_add_test(tc, test_member_fields);
 	tcase_add_test(tc, test_version);
 	tcase_add_test(tc, test_memo);
