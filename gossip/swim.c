@@ -204,6 +204,7 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	pp_flush_wants(s, &rx);
 out:
 	tomb_flush(s); /* tombstones accepted in this datagram take effect */
+	trust_flush(s); /* and use-limit races lost in it */
 	/* the body holds address tokens: keep them off the stack */
 	sodium_memzero(pt, sizeof(pt));
 	return err;
@@ -430,7 +431,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	err = MN_ENOMEM;
 	s->cap = MEMBERS_INIT;
 	s->m = malloc(s->cap * sizeof(*s->m));
-	if (!s->m || oatab_init(&s->index, 2 * MEMBERS_INIT) != MN_OK)
+	if (!s->m || oatab_init(&s->index, 2 * MEMBERS_INIT) != MN_OK || trust_init(s) != MN_OK)
 		goto fail;
 	if (digest_resize(s, LEAF_BITS_MIN) != MN_OK)
 		goto fail;
@@ -487,6 +488,7 @@ void swim_del(struct swim *s)
 	free(s->heap);
 	free(s->tx);
 	tomb_free(s);
+	trust_free(s);
 	sodium_memzero(s, sizeof(*s)); /* seal secret, token key, pair keys */
 	free(s);
 }

@@ -329,7 +329,12 @@ struct swim_event {
 	X(RECORDS_REFUSED, "records refused")                       \
 	X(TOMBS_KEPT, "tombstones added to the table")              \
 	X(TOMBS_REFUSED, "tombstones refused: malformed, forged, out of scope")\
-	X(TOMBS_FULL, "tombstones refused: table full")
+	X(TOMBS_FULL, "tombstones refused: table full")                \
+	X(REFUSED_OWN_INVITE, "records refused: admitter used its own invite")\
+	X(REFUSED_ADDR_HELD, "records refused: IPv4 held by another member")\
+	X(REFUSED_USED_UP, "records refused: invite used up (race lost)")\
+	X(USES_LOST, "members dropped: lost a use-limit race")         \
+	X(ADDR_LOST, "our IPv4 lost to a winning admission")
 
 enum swim_stat {
 #define SWIM_STAT_ENUM(n, s) SWIM_STAT_##n,
@@ -480,6 +485,19 @@ void swim_counts(const struct swim *s, struct swim_counts *out);
 uint32_t swim_health(const struct swim *s);
 uint32_t swim_incarnation(const struct swim *s);
 uint64_t swim_stat(const struct swim *s, enum swim_stat st);
+/* Races our own admission lost here (doc/membership.md "Trust at join"):
+ * SWIM_LOST_* bits, 0 for none. ADDR: a member holds our overlay IPv4 and
+ * its admission wins the race rule (its record is refused here; we keep
+ * ours): ask a member for a re-admission at a free address. USE: a lower
+ * admission took our invite's last use: the others drop us; re-join with
+ * another invite. Counted in SWIM_STAT_ADDR_LOST / SWIM_STAT_USES_LOST; the
+ * node core checks it after swim_learn, swim_restore and swim_recv when
+ * those counters moved. */
+enum swim_lost_kind {
+	SWIM_LOST_ADDR = 0x01,
+	SWIM_LOST_USE = 0x02,
+};
+uint32_t swim_lost(const struct swim *s);
 /* What this node believes, as one number: XOR over members of a hash of
  * (key id, record version, dead or not). Nodes agree when equal. */
 uint64_t swim_view_digest(const struct swim *s);

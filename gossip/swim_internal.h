@@ -127,6 +127,7 @@ enum member_flags {
 	M_ADDR_DIRECT = 0x01, /* address seen on its own authenticated traffic */
 	M_INC_KNOWN = 0x02,   /* inc came from the network, not a default 0 */
 	M_HELLO_SENT = 0x04,  /* we sent it our record in a HELLO this boot */
+	M_LOST = 0x08,        /* lost a use-limit race: uncounted, removal due (swim_trust.c) */
 };
 
 /* An underlay address, compact: 20 bytes instead of a 28-byte sockaddr.
@@ -254,6 +255,24 @@ struct tombs {
 	const struct rec_revoked *user_revoked;
 };
 
+/* Trust at join (swim_trust.c): the admissions held per invite key, and
+ * the members by overlay IPv4. Members with M_LOST are in neither. */
+struct inv_use {
+	uint8_t pk[REC_PK_LEN];     /* the invite key */
+	uint32_t count;             /* members held admitted under it */
+	uint16_t max;               /* its use limit (the lowest seen under the key) */
+};
+
+struct trust {
+	struct oatab by_ip;         /* member indices by overlay IPv4 */
+	uint32_t nip;               /* entries in by_ip */
+	struct inv_use *inv;        /* one entry per invite key seen, never freed */
+	uint32_t ninv, inv_cap;
+	struct oatab inv_index;     /* inv entries by invite key id */
+	bool due;                   /* M_LOST members to remove (deferred inside swim_recv) */
+	uint32_t lost;              /* SWIM_LOST_*: races our own admission lost */
+};
+
 struct swim {
 	struct swim_params p;
 	const struct rec_network *net;
@@ -341,6 +360,8 @@ struct swim {
 	struct tombs tombs;
 
 	uint64_t stats[SWIM_STAT__COUNT];
+
+	struct trust trust;
 };
 
 /* The context of one received message. */
@@ -551,6 +572,15 @@ void pp_start(struct swim *s);
 int pp_on_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
 int pp_on_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n);
 void pp_want_retry(struct swim *s);
+
+/* ---- swim_trust.c ---- */
+
+int trust_init(struct swim *s);
+void trust_free(struct swim *s);
+int trust_admit(struct swim *s, const struct swim_rec *r);
+void trust_add(struct swim *s, uint32_t i);
+void trust_del(struct swim *s, uint32_t i);
+void trust_flush(struct swim *s);
 
 /* ---- swim_tomb.c ---- */
 

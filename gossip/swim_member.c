@@ -231,14 +231,26 @@ int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
 	}
 	i = s->n ? member_find(s, seal_key_id(r->pk)) : NONE;
 	if (i == NONE) {
-		err = member_add(s, r, &i);
+		/* a node key not held yet: trust at join (swim_trust.c) */
+		err = trust_admit(s, r);
+		if (!err)
+			err = member_add(s, r, &i);
 		if (err) {
 			member_release(s, r);
+			trust_flush(s);
 			return err;
 		}
+		trust_add(s, i);
 		*out = i;
 		bump(s, SWIM_STAT_RECORDS_LEARNED, 1);
 		member_emit(s, SWIM_EV_RECORD, i);
+		trust_flush(s);
+		if (!present(&s->m[i])) {
+			/* dropped at once: it was admitted (through others) by
+			 * a member that just lost a use race */
+			*out = NONE;
+			return MN_ENOENT;
+		}
 		return MN_OK;
 	}
 	*out = i;
@@ -279,6 +291,7 @@ void member_remove(struct swim *s, uint32_t i)
 	if (i == 0 || !present(m))
 		return;
 	member_emit(s, SWIM_EV_REMOVED, i);
+	trust_del(s, i);
 	susp_end(s, i);
 	dissem_drop(s, i);
 	keycache_forget(s, i);

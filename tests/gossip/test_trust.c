@@ -1,0 +1,422 @@
+/* Tests for trust at join in the member table (gossip/swim_trust.c,
+ * doc/membership.md "Trust at join"): a member may not admit under its own
+ * invite, a held IPv4 is never taken (and the node that lost its own learns
+ * it), use limits hold across the network with races settled by the lower
+ * rec_race_hash, the same set at every member whatever the arrival order.
+ *
+ * swim instances fed with swim_learn only (no datagrams). Every test prints
+ * its seed (MN_TEST_SEED=N replays another). */
+#include <sodium.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "gossip_fixture.h"
+#include "swim.h"
+
+#define NCAND 12  /* candidates for races */
+#define NOBS 5    /* observers in the order test */
+#define NORDERS 6 /* arrival orders per observer */
+
+static const struct mn_time now0 = { 1000 * MN_NS_PER_SEC, GF_T0_MS * MN_NS_PER_MS };
+
+/* A node's key, its record and its admission's race hash. */
+struct cand {
+	struct rec_key key;
+	uint8_t rec[REC_MEMBER_MAX];
+	size_t len;
+	uint8_t race[REC_RACE_LEN];
+};
+
+/* A swim instance and what its events told. */
+struct obs {
+	struct swim *s;
+	struct mn_seeded_rng srng;
+	uint32_t removed;
+};
+
+static void on_event(void *ctx, const struct swim_event *ev)
+{
+	struct obs *o = ctx;
+
+	if (ev->kind == SWIM_EV_REMOVED)
+		o->removed++;
+}
+
+static void race_of(struct cand *c)
+{
+	struct rec_member m;
+
+	ck_assert_int_eq(rec_member_decode(&m, c->rec, c->len), MN_OK);
+	rec_race_hash(m.adm.sig, c->race);
+}
+
+/* c: a new key's record under inv (key ik) at 100.64.b.d, admitted by
+ * admitter (NULL: the root). */
+static void cand_make(struct gfix *f, struct cand *c, const struct rec_invite *inv,
+		      const struct rec_key *ik, const struct rec_key *admitter, uint32_t n,
+		      uint8_t b, uint8_t d)
+{
+	const uint8_t ip[4] = { 100, 64, b, d };
+
+	rec_key_generate(&c->key, &f->rng);
+	gfix_record_ex(f, inv, ik, &c->key, n, GF_T0_MS, admitter ? admitter : &f->root,
+		       admitter ? REC_BY_MEMBER : REC_BY_ROOT, ip, c->rec, sizeof(c->rec),
+		       &c->len);
+	race_of(c);
+}
+
+/* A root invite (key *ik) for max_uses. */
+static void invite_make(struct gfix *f, struct rec_invite *inv, struct rec_key *ik,
+			uint16_t max_uses)
+{
+	rec_key_generate(ik, &f->rng);
+	memset(inv, 0, sizeof(*inv));
+	inv->signer = REC_BY_ROOT;
+	memcpy(inv->invite_pk, ik->pk, REC_PK_LEN);
+	inv->expires_ms = GF_T0_MS + UINT64_C(86400000);
+	inv->max_uses = max_uses;
+	ck_assert_int_eq(rec_invite_sign(&f->net, &f->root, inv), MN_OK);
+}
+
+/* An instance whose own record is c's. */
+static void obs_new(struct gfix *f, struct obs *o, const struct cand *c, uint64_t seed)
+{
+	struct swim_config cfg;
+
+	memset(o, 0, sizeof(*o));
+	memset(&cfg, 0, sizeof(cfg));
+	swim_params_lan(&cfg.params);
+	cfg.net = &f->net;
+	cfg.key = &c->key;
+	cfg.record = c->rec;
+	cfg.record_len = c->len;
+	mn_seeded_rng_init(&o->srng, seed);
+	cfg.rng = mn_seeded_rng_iface(&o->srng);
+	cfg.event = on_event;
+	cfg.event_ctx = o;
+	ck_assert_int_eq(swim_new(&o->s, &cfg, now0), MN_OK);
+}
+
+/* An observer admitted by the root under f->inv at 100.64.0.(n+1). */
+static void obs_plain(struct gfix *f, struct obs *o, struct cand *self, uint32_t n)
+{
+	cand_make(f, self, &f->inv, &f->invkey, NULL, n, 0, (uint8_t)(n + 1));
+	obs_new(f, o, self, f->seed + 100 + n);
+}
+
+static int learn(struct obs *o, const struct cand *c)
+{
+	return swim_learn(o->s, c->rec, c->len, NULL, now0);
+}
+
+static bool holds(const struct obs *o, const struct cand *c)
+{
+	struct swim_member_info mi;
+
+	return swim_member(o->s, c->key.pk, &mi) == MN_OK;
+}
+
+static int race_cmp(const struct cand *a, const struct cand *b)
+{
+	return memcmp(a->race, b->race, REC_RACE_LEN);
+}
+
+/* Mesh issue, "Trust at join", rule 1: a member admitter may not admit
+ * under the invite it was itself admitted with (so a multi-use link's
+ * holder cannot mint members with the link's secret and admit them
+ * itself); under another invite it may, and a holder of a multi-use link
+ * still joins through someone else. */
+START_TEST(test_trust_own_invite)
+{
+	struct gfix f;
+	struct rec_invite k;
+	struct rec_key ik;
+	struct cand self, m, n1, n2, n3, n4;
+	struct obs o;
+
+	gfix_init(&f, gfix_seed("test_trust_own_invite", 0x7401));
+	invite_make(&f, &k, &ik, 10);
+	obs_plain(&f, &o, &self, 0);
+	cand_make(&f, &m, &k, &ik, NULL, 1, 1, 2);          /* M: joined with link K */
+	cand_make(&f, &n1, &k, &ik, &m.key, 2, 1, 3);       /* M admits under K: no */
+	cand_make(&f, &n2, &f.inv2, &f.invkey2, &m.key, 3, 1, 4); /* under another: yes */
+	cand_make(&f, &n3, &k, &ik, NULL, 4, 1, 5);         /* K's next use, by the root */
+	cand_make(&f, &n4, &f.inv, &f.invkey, &self.key, 5, 1, 6); /* we admit under ours */
+	ck_assert_int_eq(learn(&o, &m), MN_OK);
+	ck_assert_int_eq(learn(&o, &n1), MN_EAUTH);
+	ck_assert(!holds(&o, &n1));
+	ck_assert_int_eq(learn(&o, &n4), MN_EAUTH);
+	ck_assert_uint_eq(swim_stat(o.s, SWIM_STAT_REFUSED_OWN_INVITE), 2);
+	ck_assert_uint_eq(swim_stat(o.s, SWIM_STAT_RECORDS_REFUSED), 2);
+	ck_assert_int_eq(learn(&o, &n2), MN_OK);
+	ck_assert_int_eq(learn(&o, &n3), MN_OK);
+	ck_assert_int_eq(learn(&o, &n1), MN_EAUTH);
+	ck_assert_uint_eq(swim_stat(o.s, SWIM_STAT_REFUSED_OWN_INVITE), 3);
+	swim_del(o.s);
+	gfix_free(&f);
+}
+END_TEST
+
+/* Rule 2: an IPv4 held by a member is never taken by a later admission of
+ * another key, whatever its race hash; the holder's own newer versions
+ * pass; once the holder is removed, the address is free again. */
+START_TEST(test_trust_addr_held)
+{
+	struct gfix f;
+	struct cand self, x, y[4], z;
+	struct obs o;
+	uint8_t rec[REC_MEMBER_MAX];
+	size_t len;
+
+	gfix_init(&f, gfix_seed("test_trust_addr_held", 0x7402));
+	obs_plain(&f, &o, &self, 0);
+	cand_make(&f, &x, &f.inv, &f.invkey, NULL, 1, 1, 2);
+	ck_assert_int_eq(learn(&o, &x), MN_OK);
+	for (uint32_t k = 0; k < 4; k++) { /* some of them win the race rule: still no */
+		cand_make(&f, &y[k], &f.inv, &f.invkey, NULL, 2 + k, 1, 2);
+		ck_assert_int_eq(learn(&o, &y[k]), MN_ERANGE);
+		ck_assert(!holds(&o, &y[k]));
+	}
+	ck_assert_uint_eq(swim_stat(o.s, SWIM_STAT_REFUSED_ADDR_HELD), 4);
+	ck_assert_uint_eq(swim_stat(o.s, SWIM_STAT_RECORDS_REFUSED), 4);
+	ck_assert_uint_eq(swim_lost(o.s), 0);
+	ck_assert(holds(&o, &x));
+	/* x's next version: the same admission, the same address */
+	gfix_record_ex(&f, &f.inv, &f.invkey, &x.key, 1, GF_T0_MS + 1, &f.root, REC_BY_ROOT,
+		       (const uint8_t[]){ 100, 64, 1, 2 }, rec, sizeof(rec), &len);
+	ck_assert_int_eq(swim_learn(o.s, rec, len, NULL, now0), MN_OK);
+	/* removed: the address is free */
+	ck_assert_uint_eq(swim_remove(o.s, x.key.pk, now0), 1);
+	cand_make(&f, &z, &f.inv, &f.invkey, NULL, 9, 1, 2);
+	ck_assert_int_eq(learn(&o, &z), MN_OK);
+	swim_del(o.s);
+	gfix_free(&f);
+}
+END_TEST
+
+/* Rule 2, the race: two nodes admitted with one IPv4 on two sides of a
+ * partition. Each refuses the other's record (a held address is never
+ * taken); the one whose admission has the higher race hash learns it lost
+ * (swim_lost, once), the winner learns nothing. */
+START_TEST(test_trust_addr_lost)
+{
+	struct gfix f;
+	struct cand a, b;
+	struct obs oa, ob;
+	const struct cand *lo, *hi;
+	struct obs *olo, *ohi;
+
+	gfix_init(&f, gfix_seed("test_trust_addr_lost", 0x7403));
+	cand_make(&f, &a, &f.inv, &f.invkey, NULL, 1, 1, 9);
+	cand_make(&f, &b, &f.inv, &f.invkey, NULL, 2, 1, 9);
+	obs_new(&f, &oa, &a, f.seed + 1);
+	obs_new(&f, &ob, &b, f.seed + 2);
+	lo = race_cmp(&a, &b) < 0 ? &a : &b;
+	hi = lo == &a ? &b : &a;
+	olo = lo == &a ? &oa : &ob;
+	ohi = lo == &a ? &ob : &oa;
+	ck_assert_int_eq(learn(olo, hi), MN_ERANGE);
+	ck_assert_int_eq(learn(ohi, lo), MN_ERANGE);
+	ck_assert_uint_eq(swim_lost(olo->s), 0);
+	ck_assert_uint_eq(swim_lost(ohi->s), SWIM_LOST_ADDR);
+	ck_assert_uint_eq(swim_stat(ohi->s, SWIM_STAT_ADDR_LOST), 1);
+	ck_assert_int_eq(learn(ohi, lo), MN_ERANGE); /* push-pull offers it again */
+	ck_assert_uint_eq(swim_stat(ohi->s, SWIM_STAT_ADDR_LOST), 1);
+	ck_assert_uint_eq(swim_stat(ohi->s, SWIM_STAT_REFUSED_ADDR_HELD), 2);
+	ck_assert(!holds(ohi, lo) && !holds(olo, hi));
+	swim_del(oa.s);
+	swim_del(ob.s);
+	gfix_free(&f);
+}
+END_TEST
+
+/* indices of c[0 .. n) sorted by race hash (insertion sort: n is small) */
+static void by_race(const struct cand *c, uint32_t n, uint32_t *ord)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t j = i;
+		for (; j > 0 && race_cmp(&c[ord[j - 1]], &c[i]) > 0; j--)
+			ord[j] = ord[j - 1];
+		ord[j] = i;
+	}
+}
+
+/* Rule 3: an invite for 3 uses, 7 admissions under it fed one by one: the
+ * table holds the 3 lowest race hashes seen so far at every step; a record
+ * that beats the highest held one drops it (SWIM_EV_REMOVED, counted, and
+ * the member it admitted with it); one that does not is refused (MN_EFULL,
+ * counted). */
+START_TEST(test_trust_use_limit)
+{
+	enum { USES = 3, N = 7 };
+	struct gfix f;
+	struct rec_invite k;
+	struct rec_key ik;
+	struct cand self, c[N], d;
+	struct obs o;
+	uint32_t ord[N], hi, fed[N], nfed = 0, refused = 0, lost = 0;
+
+	gfix_init(&f, gfix_seed("test_trust_use_limit", 0x7404));
+	invite_make(&f, &k, &ik, USES);
+	obs_plain(&f, &o, &self, 0);
+	for (uint32_t i = 0; i < N; i++)
+		cand_make(&f, &c[i], &k, &ik, NULL, 10 + i, 1, (uint8_t)(10 + i));
+	by_race(c, N, ord);
+	hi = ord[N - 1];
+	/* the highest first; it admits d (under another invite) */
+	cand_make(&f, &d, &f.inv2, &f.invkey2, &c[hi].key, 30, 1, 30);
+	for (uint32_t step = 0; step < N; step++) {
+		uint32_t i = step == 0 ? hi : ord[(step - 1)];
+		int want_ok, err;
+		uint32_t below = 0; /* fed ones with a lower hash */
+		for (uint32_t j = 0; j < nfed; j++)
+			below += race_cmp(&c[fed[j]], &c[i]) < 0;
+		want_ok = below < USES;
+		err = learn(&o, &c[i]);
+		ck_assert_int_eq(err, (want_ok ? MN_OK : MN_EFULL));
+		refused += !want_ok;
+		lost += want_ok && nfed >= USES; /* it beat a held one */
+		fed[nfed++] = i;
+		if (step == 0)
+			ck_assert_int_eq(learn(&o, &d), MN_OK);
+		/* held: exactly the USES lowest fed so far */
+		for (uint32_t j = 0; j < nfed; j++) {
+			uint32_t rank = 0;
+			for (uint32_t q = 0; q < nfed; q++)
+				rank += race_cmp(&c[fed[q]], &c[fed[j]]) < 0;
+			ck_assert_msg(holds(&o, &c[fed[j]]) == (rank < USES), "step %u cand %u",
+				      step, fed[j]);
+		}
+	}
+	/* hi went with the 4th lowest: d, admitted by it, went too */
+	ck_assert(!holds(&o, &c[hi]) && !holds(&o, &d));
+	ck_assert_uint_eq(swim_stat(o.s, SWIM_STAT_REFUSED_USED_UP), refused);
+	ck_assert_uint_eq(swim_stat(o.s, SWIM_STAT_USES_LOST), lost);
+	ck_assert_uint_eq(o.removed, lost + 1);
+	ck_assert_uint_eq(refused + lost, N - USES);
+	ck_assert_uint_eq(swim_lost(o.s), 0);
+	swim_del(o.s);
+	gfix_free(&f);
+}
+END_TEST
+
+/* Rule 3 is deterministic: NOBS members each fed the same records (two
+ * invites of 1 and 3 uses, admissions beyond both, members admitted by the
+ * candidates under a third) in NORDERS seeded orders, twice over (gossip
+ * offers a refused record again), all end with the same set: the lowest
+ * race hashes under each invite and what those admitted. */
+START_TEST(test_trust_use_orders)
+{
+	enum { N1 = 4, N2 = 7, ND = 3, N = N1 + N2 + ND };
+	struct gfix f;
+	struct rec_invite k1, k2;
+	struct rec_key ik1, ik2;
+	struct cand c[N], self[NOBS];
+	uint32_t ord1[N1], ord2[N2], perm[N];
+	bool want[N];
+
+	gfix_init(&f, gfix_seed("test_trust_use_orders", 0x7405));
+	invite_make(&f, &k1, &ik1, 1);
+	invite_make(&f, &k2, &ik2, 3);
+	for (uint32_t i = 0; i < N1 + N2; i++)
+		cand_make(&f, &c[i], i < N1 ? &k1 : &k2, i < N1 ? &ik1 : &ik2, NULL, 10 + i, 1,
+			  (uint8_t)(10 + i));
+	by_race(c, N1, ord1);
+	by_race(c + N1, N2, ord2);
+	memset(want, 0, sizeof(want));
+	want[ord1[0]] = true;
+	for (uint32_t r = 0; r < 3; r++)
+		want[N1 + ord2[r]] = true;
+	/* the d's: admitted by a winner, by a loser under k1, by a loser under k2 */
+	const uint32_t by[ND] = { ord1[0], ord1[N1 - 1], N1 + ord2[N2 - 1] };
+	for (uint32_t j = 0; j < ND; j++) {
+		cand_make(&f, &c[N1 + N2 + j], &f.inv2, &f.invkey2, &c[by[j]].key, 40 + j, 2,
+			  (uint8_t)(40 + j));
+		want[N1 + N2 + j] = want[by[j]];
+	}
+	for (uint32_t ob = 0; ob < NOBS; ob++) {
+		for (uint32_t r = 0; r < NORDERS; r++) {
+			struct obs o;
+			obs_plain(&f, &o, &self[ob], ob);
+			for (uint32_t i = 0; i < N; i++)
+				perm[i] = i;
+			for (uint32_t i = N - 1; i > 0; i--) {
+				uint32_t j = mn_rng_uniform(&f.rng, i + 1), t = perm[i];
+				perm[i] = perm[j];
+				perm[j] = t;
+			}
+			for (uint32_t pass = 0; pass < 2; pass++)
+				for (uint32_t i = 0; i < N; i++)
+					learn(&o, &c[perm[i]]);
+			for (uint32_t i = 0; i < N; i++)
+				ck_assert_msg(holds(&o, &c[i]) == want[i],
+					      "observer %u order %u: cand %u held %d", ob, r, i,
+					      holds(&o, &c[i]));
+			swim_del(o.s);
+			rec_key_wipe(&self[ob].key);
+		}
+	}
+	for (uint32_t i = 0; i < N; i++)
+		rec_key_wipe(&c[i].key);
+	gfix_free(&f);
+}
+END_TEST
+
+/* Rule 3 for our own admission: a lower admission under our (single-use)
+ * invite takes the use; we learn it (swim_lost), stay member 0 here, and
+ * no longer count, so a third admission must beat the winner. A higher one
+ * is refused and we lose nothing. */
+START_TEST(test_trust_use_self)
+{
+	struct gfix f;
+	struct rec_invite k;
+	struct rec_key ik;
+	struct cand c[6];
+	uint32_t ord[6];
+	struct obs o, o2;
+	struct swim_member_info mi;
+
+	gfix_init(&f, gfix_seed("test_trust_use_self", 0x7406));
+	invite_make(&f, &k, &ik, 1);
+	for (uint32_t i = 0; i < 6; i++)
+		cand_make(&f, &c[i], &k, &ik, NULL, 10 + i, 1, (uint8_t)(10 + i));
+	by_race(c, 6, ord);
+	/* we are the 3rd lowest: the 4th is refused, the 2nd wins */
+	obs_new(&f, &o, &c[ord[2]], f.seed + 1);
+	ck_assert_int_eq(learn(&o, &c[ord[3]]), MN_EFULL);
+	ck_assert_uint_eq(swim_lost(o.s), 0);
+	ck_assert_int_eq(learn(&o, &c[ord[1]]), MN_OK);
+	ck_assert_uint_eq(swim_lost(o.s), SWIM_LOST_USE);
+	ck_assert_uint_eq(swim_stat(o.s, SWIM_STAT_USES_LOST), 1);
+	ck_assert_int_eq(swim_member(o.s, c[ord[2]].key.pk, &mi), MN_OK);
+	ck_assert_int_eq(learn(&o, &c[ord[4]]), MN_EFULL);
+	ck_assert_int_eq(learn(&o, &c[ord[0]]), MN_OK);
+	ck_assert(!holds(&o, &c[ord[1]]));
+	ck_assert_uint_eq(o.removed, 1);
+	/* the lowest never loses */
+	obs_new(&f, &o2, &c[ord[0]], f.seed + 2);
+	for (uint32_t i = 1; i < 6; i++)
+		ck_assert_int_eq(learn(&o2, &c[ord[i]]), MN_EFULL);
+	ck_assert_uint_eq(swim_lost(o2.s), 0);
+	swim_del(o.s);
+	swim_del(o2.s);
+	gfix_free(&f);
+}
+END_TEST
+
+static Suite *trust_suite(void)
+{
+	Suite *s = suite_create("trust");
+	TCase *tc = tcase_create("trust");
+
+	tcase_add_test(tc, test_trust_own_invite);
+	tcase_add_test(tc, test_trust_addr_held);
+	tcase_add_test(tc, test_trust_addr_lost);
+	tcase_add_test(tc, test_trust_use_limit);
+	tcase_add_test(tc, test_trust_use_orders);
+	tcase_add_test(tc, test_trust_use_self);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return s;
+}
+MN_TEST_SUITE(trust_suite)
