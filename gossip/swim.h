@@ -81,7 +81,10 @@
  *   MN_ENOENT    unknown member; or a member-admitted record whose admitter
  *                is not (yet) a member
  *   MN_EEXIST    the record is not newer than the one held
- *   MN_EFULL     SWIM_MAX_MEMBERS reached
+ *   MN_EFULL     SWIM_MAX_MEMBERS reached; or the record's invite is used
+ *                up and its admission lost the race (doc/membership.md
+ *                "Trust at join"; MN_EAUTH also covers an admitter's own
+ *                invite, MN_ERANGE an IPv4 held by another member)
  *   MN_EREPLAY   replayed datagram
  *   MN_EMSGSIZE  poll_tx buffer too small (the datagram is dropped)
  */
