@@ -11,6 +11,8 @@
 
 #include "check_main.h"
 #include "gossip_fixture.h"
+#include "mn_wire.h"
+#include "seal.h"
 #include "swim.h"
 
 #define NCAND 12  /* candidates for races */
@@ -404,6 +406,66 @@ START_TEST(test_trust_use_self)
 }
 END_TEST
 
+/* Rule 3 from the wire: the member that loses a use race is the sender of
+ * the RECORD that beats it. Its removal waits for the end of the datagram
+ * (the handler still answers it, then it goes), as tombstones do. */
+START_TEST(test_trust_use_rx)
+{
+	enum { CRAFT_BOOT = 100000 };
+	struct gfix f;
+	struct rec_invite k;
+	struct rec_key ik;
+	struct cand self, x, y;
+	struct obs o;
+	struct seal_self me;
+	struct seal_keys sk;
+	struct seal_pair pair;
+	struct mn_addr from;
+	uint8_t body[SWIM_PT_MAX], dg[SWIM_MTU];
+	size_t bl = SWIM_BODY_HDR, dl;
+
+	gfix_init(&f, gfix_seed("test_trust_use_rx", 0x7407));
+	invite_make(&f, &k, &ik, 1);
+	obs_plain(&f, &o, &self, 0);
+	cand_make(&f, &x, &k, &ik, NULL, 10, 1, 10);
+	do /* y must beat x */
+		cand_make(&f, &y, &k, &ik, NULL, 11, 1, 11);
+	while (race_cmp(&y, &x) > 0);
+	ck_assert_int_eq(learn(&o, &x), MN_OK);
+	/* x sends a RECORD with y's record, then its own */
+	memset(body, 0, sizeof(body));
+	body[bl++] = 2;
+	for (uint32_t e = 0; e < 2; e++) {
+		const struct cand *c = e == 0 ? &y : &x;
+		mn_put_be32(body + bl, 0);
+		body[bl + 4] = SWIM_ALIVE;
+		mn_put_be16(body + bl + 5 + SWIM_ADDR_LEN, (uint16_t)c->len);
+		memcpy(body + bl + 7 + SWIM_ADDR_LEN, c->rec, c->len);
+		bl += 7 + SWIM_ADDR_LEN + c->len;
+	}
+	memset(&pair, 0, sizeof(pair));
+	ck_assert_int_eq(seal_self_init(&me, &x.key, CRAFT_BOOT), MN_OK);
+	ck_assert_int_eq(seal_keys_derive(&sk, &me, self.key.pk, NULL), MN_OK);
+	ck_assert_int_eq(seal_seal(&me, &sk, &pair, seal_key_id(self.key.pk), SWIM_T_RECORD, body,
+				   bl, &f.rng, dg, sizeof(dg), &dl), MN_OK);
+	seal_self_wipe(&me);
+	seal_keys_wipe(&sk);
+	ck_assert_int_eq(mn_addr_parse(&from, "198.18.0.10:51820"), MN_OK);
+	ck_assert_int_eq(swim_recv(o.s, &from, dg, dl, now0), MN_OK);
+	ck_assert(holds(&o, &y));
+	ck_assert(!holds(&o, &x));
+	ck_assert_uint_eq(swim_stat(o.s, SWIM_STAT_USES_LOST), 1);
+	ck_assert_uint_eq(o.removed, 1);
+	/* x was still a member for its own record's entry (not newer: not
+	 * judged again), so nothing was refused in the datagram */
+	ck_assert_uint_eq(swim_stat(o.s, SWIM_STAT_RECORDS_REFUSED), 0);
+	/* x's records and datagrams are a non-member's now */
+	ck_assert_int_eq(learn(&o, &x), MN_EFULL);
+	swim_del(o.s);
+	gfix_free(&f);
+}
+END_TEST
+
 static Suite *trust_suite(void)
 {
 	Suite *s = suite_create("trust");
@@ -415,6 +477,7 @@ static Suite *trust_suite(void)
 	tcase_add_test(tc, test_trust_use_limit);
 	tcase_add_test(tc, test_trust_use_orders);
 	tcase_add_test(tc, test_trust_use_self);
+	tcase_add_test(tc, test_trust_use_rx);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
