@@ -53,7 +53,8 @@
  * verified under a budget of SWIM_HELLO_PER_SEC.
  *
  * Memory (10,000 nodes x 10,000 members must fit): per member 88 bytes in
- * the table plus 8-16 bytes of index; record bytes are NOT copied per
+ * the table plus 8-16 bytes of index and 8-16 of the overlay IPv4
+ * index (swim_trust.c); record bytes are NOT copied per
  * node: a member holds a pointer to a struct swim_rec owned by a record
  * store (struct swim_store) that the caller supplies and may share between
  * any number of swim instances of one network (the simulator interns each

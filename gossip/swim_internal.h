@@ -266,7 +266,9 @@ struct inv_use {
 struct trust {
 	struct oatab by_ip;         /* member indices by overlay IPv4 */
 	uint32_t nip;               /* entries in by_ip */
-	struct inv_use *inv;        /* one entry per invite key seen, never freed */
+	struct inv_use *inv;        /* one entry per invite key seen, never freed (each
+				     * signed by the root or an admin: bounded by what
+				     * they issued) */
 	uint32_t ninv, inv_cap;
 	struct oatab inv_index;     /* inv entries by invite key id */
 	bool due;                   /* M_LOST members to remove (deferred inside swim_recv) */
