@@ -1938,21 +1938,10 @@ static void record_chain(struct gfix *f, const struct rec_invite *inv,
 			 uint64_t version, const struct rec_key *admitter, uint8_t ip,
 			 uint8_t *buf, size_t cap, size_t *len)
 {
-	struct rec_member m;
-	uint8_t proof[REC_SIG_LEN];
-	uint8_t ip4[4] = { 100, 64, 0, ip };
+	const uint8_t ip4[4] = { 100, 64, 0, ip };
 
-	memset(&m, 0, sizeof(m));
-	m.invite = *inv;
-	rec_join_proof(&f->net, invkey, node->pk, proof);
-	ck_assert_int_eq(rec_admit(&f->net, inv, admitter ? admitter : &f->root,
-				   admitter ? REC_BY_MEMBER : REC_BY_ROOT, node->pk, proof, ip4,
-				   GF_T0_MS + 2000, NULL, NULL, &m.adm), MN_OK);
-	m.version = version;
-	snprintf(m.name, sizeof(m.name), "node%u", n);
-	m.name_len = (uint8_t)strlen(m.name);
-	ck_assert_int_eq(rec_member_sign(&f->net, node, &m), MN_OK);
-	ck_assert_int_eq(rec_member_encode(&m, buf, cap, len), MN_OK);
+	gfix_record_ex(f, inv, invkey, node, n, version, admitter ? admitter : &f->root,
+		       admitter ? REC_BY_MEMBER : REC_BY_ROOT, ip4, buf, cap, len);
 }
 
 /* Review 2, finding 6: a member's admission is pinned. A later version of
@@ -2626,20 +2615,10 @@ static void tb_record(struct gfix *f, const struct rec_key *node, uint32_t n, ui
 		      const struct rec_key *admitter, enum rec_signer kind, uint8_t *buf,
 		      size_t *len)
 {
-	struct rec_member m;
-	uint8_t proof[REC_SIG_LEN];
-	uint8_t ip[4] = { 100, 64, (uint8_t)((n + 1) >> 8), (uint8_t)(n + 1) };
+	const uint8_t ip[4] = { 100, 64, (uint8_t)((n + 1) >> 8), (uint8_t)(n + 1) };
 
-	memset(&m, 0, sizeof(m));
-	m.invite = *inv;
-	rec_join_proof(&f->net, invkey, node->pk, proof);
-	ck_assert_int_eq(rec_admit(&f->net, inv, admitter, kind, node->pk, proof, ip,
-				   GF_T0_MS + 1000, NULL, NULL, &m.adm), MN_OK);
-	m.version = version;
-	snprintf(m.name, sizeof(m.name), "node%u", n);
-	m.name_len = (uint8_t)strlen(m.name);
-	ck_assert_int_eq(rec_member_sign(&f->net, node, &m), MN_OK);
-	ck_assert_int_eq(rec_member_encode(&m, buf, REC_MEMBER_MAX, len), MN_OK);
+	gfix_record_ex(f, inv, invkey, node, n, version, admitter, kind, ip, buf, REC_MEMBER_MAX,
+		       len);
 }
 
 /* A tombstone against target by the root (g NULL) or by g's admin. With
