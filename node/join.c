@@ -4,8 +4,9 @@
  * Endpoints are tried in link order (each member's endpoints, then the
  * next member's), round robin until the overall deadline. A step (HELLO
  * or REQUEST) is sent up to JOIN_TRIES times to one endpoint, waiting
- * JOIN_RTO_NS then twice as long each time up to JOIN_RTO_MAX_NS; then
- * the next endpoint starts over with a HELLO and a fresh nonce. A REFUSE
+ * JOIN_RTO_NS << round, then twice as long each time, never longer than
+ * JOIN_RTO_MAX_NS; then the next endpoint starts over with a HELLO and a
+ * fresh nonce. A REFUSE
  * that another member would not give (BUSY, OWN_INVITE) moves on at once;
  * a final one ends the join. Replies are matched by the nonce of the
  * current attempt (16 random bytes: only a party that saw our HELLO knows
@@ -35,16 +36,23 @@ static void send_step(struct join *j, mn_ns now)
 	j->rto = j->rto * 2 < JOIN_RTO_MAX_NS ? j->rto * 2 : JOIN_RTO_MAX_NS;
 }
 
+/* A step starts at JOIN_RTO_NS doubled once per completed round over the
+ * endpoints, capped: a joiner left running against dead members slows down
+ * to one datagram per JOIN_RTO_MAX_NS. */
 static void begin_step(struct join *j, enum join_state step, mn_ns now)
 {
 	j->state = step;
 	j->tries = 0;
-	j->rto = JOIN_RTO_NS;
+	j->rto = j->round < JOIN_ROUNDS_TO_MAX ? JOIN_RTO_NS << j->round : JOIN_RTO_MAX_NS;
+	if (j->rto > JOIN_RTO_MAX_NS)
+		j->rto = JOIN_RTO_MAX_NS;
 	send_step(j, now);
 }
 
 static void begin_target(struct join *j, unsigned target, mn_ns now)
 {
+	if (target >= j->ntargets)
+		j->round++;
 	j->target = target % j->ntargets;
 	mn_rng_bytes(j->rng, j->nonce, JOIN_NONCE_LEN);
 	memset(j->cookie, 0, JOIN_COOKIE_LEN);

@@ -22,10 +22,11 @@
  * datagram after JOIN_SECRET_ROTATE_NS has passed (no deadline to arm).
  *
  * Joiner timers (join_next_deadline):
- *   retry     RTO after each HELLO or REQUEST: JOIN_RTO_NS, doubling per
- *             retry up to JOIN_RTO_MAX_NS; after JOIN_TRIES sends of one
- *             step without an answer, the next endpoint (members in link
- *             order, each member's endpoints in order, round robin)
+ *   retry     RTO after each HELLO or REQUEST: JOIN_RTO_NS << round (the
+ *             rounds over all endpoints completed so far), doubling per
+ *             retry, never above JOIN_RTO_MAX_NS; after JOIN_TRIES sends of
+ *             one step without an answer, the next endpoint (members in
+ *             link order, each member's endpoints in order, round robin)
  *   overall   the caller's timeout from join_start: JOIN_TIMEOUT
  */
 #ifndef NODE_JOIN_H
@@ -47,6 +48,7 @@
 #define JOIN_RTO_NS (500 * MN_NS_PER_MS)
 #define JOIN_RTO_MAX_NS (4 * MN_NS_PER_SEC)
 #define JOIN_TRIES 3 /* sends of one step to one endpoint */
+#define JOIN_ROUNDS_TO_MAX 4 /* JOIN_RTO_NS << 4 > JOIN_RTO_MAX_NS */
 #define JOIN_ALLOC_PROBES 65536 /* addresses the IPv4 allocator looks at, at most */
 
 /* ---- the IPv4 allocator ---- */
@@ -165,6 +167,7 @@ struct join {
 	const struct mn_rng *rng;
 	struct mn_addr targets[JOIN_TARGETS_MAX];
 	unsigned ntargets, target;
+	unsigned round;      /* completed rounds over all targets */
 	unsigned tries;      /* sends of the current step */
 	mn_ns rto, retry_at, deadline;
 	uint8_t nonce[JOIN_NONCE_LEN];
