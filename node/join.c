@@ -83,7 +83,7 @@ int join_start(struct join *j, const struct invite_link *link,
 	rec_join_proof(&j->net, &invite_key, node_pk, j->proof);
 	rec_key_wipe(&invite_key);
 	j->rng = rng;
-	j->deadline = now + timeout;
+	j->deadline = timeout == MN_NEVER ? MN_NEVER : now + timeout;
 	begin_target(j, 0, now);
 	return MN_OK;
 bad:
@@ -102,7 +102,7 @@ void join_on_timer(struct join *j, mn_ns now)
 {
 	if (finished(j))
 		return;
-	if (mn_time_after_eq(now, j->deadline)) {
+	if (j->deadline != MN_NEVER && mn_time_after_eq(now, j->deadline)) {
 		j->state = JOIN_TIMEOUT;
 		j->tx_pending = false;
 		return;

@@ -173,7 +173,7 @@ struct join {
 	uint8_t nonce[JOIN_NONCE_LEN];
 	uint8_t cookie[JOIN_COOKIE_LEN];
 	bool tx_pending;
-	enum join_reason reason;   /* JOIN_REFUSED, or the last non-final one */
+	enum join_reason reason;   /* JOIN_REFUSED; else the last non-final one (0: none) */
 	struct rec_admission adm;  /* JOIN_DONE */
 	struct rec_member admitter;
 	struct mn_addr admitted_by; /* the endpoint that answered */
@@ -181,7 +181,7 @@ struct join {
 };
 
 /* Start joining with link as node_pk named name (rec_name_ok), giving up
- * timeout after now. The join proof is made here from the link's secret
+ * timeout after now (MN_NEVER: never). The join proof is made here from the link's secret
  * seed; the joiner keeps no secret. rng draws nonces and must outlive j.
  * MN_EINVAL for a bad name, a link with no member endpoint, or a link
  * whose invite does not verify against the network it names. */

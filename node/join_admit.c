@@ -100,6 +100,7 @@ static void cookie_with(const uint8_t secret[JOIN_SECRET_LEN], const struct mn_a
 	crypto_generichash_update(&st, where, sizeof(where));
 	crypto_generichash_update(&st, nonce, JOIN_NONCE_LEN);
 	crypto_generichash_final(&st, cookie, JOIN_COOKIE_LEN);
+	sodium_memzero(&st, sizeof(st)); /* it held the secret */
 }
 
 void join_admitter_cookie(struct join_admitter *adm, const struct mn_addr *from,

@@ -712,6 +712,18 @@ START_TEST(overall_timeout)
 	ck_assert_uint_eq(f.max_gap, JOIN_RTO_MAX_NS);
 	ck_assert_uint_eq(f.hellos, 23);
 	ck_assert_uint_eq(join_next_deadline(&f.j), MN_NEVER);
+
+	/* no timeout: still trying a day later, once every 4 s */
+	ck_assert_int_eq(join_start(&f.j, &f.link, f.node.pk, "laptop", f.now, MN_NEVER,
+				    &f.rng), MN_OK);
+	for (unsigned i = 0; i < 86400 / 4; i++) {
+		pump(&f);
+		f.now = join_next_deadline(&f.j);
+		ck_assert_uint_ne(f.now, MN_NEVER);
+		join_on_timer(&f.j, f.now);
+	}
+	ck_assert_int_eq(f.j.state, JOIN_HELLO_SENT);
+	ck_assert_uint_eq(f.max_gap, JOIN_RTO_MAX_NS);
 	fix_free(&f);
 }
 END_TEST
