@@ -3,7 +3,8 @@
  * first member down and the second answering; a busy member passed over;
  * the cookie required and rotated; no reply larger than an unproven
  * request; a replayed request answered with the same admission; expired,
- * used-up, name-taken and wrong-network refusals; garbage dropped and
+ * used-up, name-taken, wrong-network, revoked, already-a-member refusals,
+ * and a member that may not admit with its own invite passed over; garbage dropped and
  * counted on both sides; a forged ACCEPT ignored; the overall timeout and
  * the backoff; wire round trips and truncations; join messages demultiplexed as control and refused by
  * the seal parser. Keys come from a seeded generator (seed printed). */
@@ -105,6 +106,8 @@ struct member {
 	struct join_admitter adm;
 	struct mn_addr addr;
 	bool up;
+	struct rec_invite invite; /* the one it joined with, and its secret */
+	uint8_t invite_seed[REC_SEED_LEN];
 };
 
 struct fix {
@@ -113,6 +116,8 @@ struct fix {
 	struct mn_rng rng;
 	struct rec_key root, node;
 	struct rec_network net;
+	struct rec_revoked rv; /* every member's: revoked_pk is revoked */
+	uint8_t revoked_pk[REC_PK_LEN];
 	struct member m[MAX_MEMBERS];
 	struct invite_link link;
 	struct join j;
@@ -156,14 +161,15 @@ static void member_init(struct fix *f, unsigned i)
 	struct member *m = &f->m[i];
 	struct rec_member rec;
 	struct rec_key ik;
-	uint8_t seed[REC_SEED_LEN], proof[REC_SIG_LEN], ipv4[4] = { 100, 64, 0, (uint8_t)(1 + i) };
+	uint8_t proof[REC_SIG_LEN], ipv4[4] = { 100, 64, 0, (uint8_t)(1 + i) };
 	char text[64];
 
 	memset(m, 0, sizeof(*m));
 	memset(&rec, 0, sizeof(rec));
 	rec_key_generate(&m->key, &f->rng);
-	make_invite(f, &f->root, &f->net, T0_MS + DAY_MS, 1, &rec.invite, seed);
-	rec_key_from_seed(&ik, seed);
+	make_invite(f, &f->root, &f->net, T0_MS + DAY_MS, 1, &rec.invite, m->invite_seed);
+	m->invite = rec.invite;
+	rec_key_from_seed(&ik, m->invite_seed);
 	rec_join_proof(&f->net, &ik, m->key.pk, proof);
 	rec_key_wipe(&ik);
 	ck_assert_int_eq(rec_admit(&f->net, &rec.invite, &f->root, REC_BY_ROOT, m->key.pk, proof,
@@ -182,7 +188,8 @@ static void member_init(struct fix *f, unsigned i)
 	ck_assert_int_eq(join_admitter_init(&m->adm, &(struct join_admitter_cfg){
 			.net = &f->net, .key = &m->key, .kind = REC_BY_MEMBER,
 			.record = m->record, .record_len = m->record_len,
-			.ops = &table_ops, .ctx = &m->table, .rng = &f->rng }), MN_OK);
+			.ops = &table_ops, .ctx = &m->table, .rv = &f->rv,
+			.rng = &f->rng }), MN_OK);
 }
 
 /* A link for the network of root (another network's when root is not
@@ -205,6 +212,11 @@ static void link_init(struct fix *f, const struct rec_key *root, uint64_t expire
 	}
 }
 
+static bool is_revoked(void *ctx, const uint8_t pk[REC_PK_LEN])
+{
+	return memcmp(((struct fix *)ctx)->revoked_pk, pk, REC_PK_LEN) == 0;
+}
+
 static void fix_init(struct fix *f, uint64_t seed, unsigned nmembers)
 {
 	memset(f, 0, sizeof(*f));
@@ -215,6 +227,7 @@ static void fix_init(struct fix *f, uint64_t seed, unsigned nmembers)
 	rec_key_generate(&f->root, &f->rng);
 	rec_key_generate(&f->node, &f->rng);
 	ck_assert_int_eq(rec_network_init(&f->net, f->root.pk, NULL), MN_OK);
+	f->rv = (struct rec_revoked){ is_revoked, f };
 	for (unsigned i = 0; i < nmembers; i++)
 		member_init(f, i);
 	f->wall0_ms = T0_MS;
@@ -597,6 +610,44 @@ START_TEST(wrong_network)
 }
 END_TEST
 
+START_TEST(other_refusals)
+{
+	struct fix f;
+
+	/* the invite revoked, then the node key */
+	fix_init(&f, 16, 2);
+	memcpy(f.revoked_pk, f.link.invite.invite_pk, REC_PK_LEN);
+	expect_refusal(&f, JOIN_R_REVOKED);
+	fix_free(&f);
+	fix_init(&f, 16, 2);
+	memcpy(f.revoked_pk, f.node.pk, REC_PK_LEN);
+	expect_refusal(&f, JOIN_R_REVOKED);
+	fix_free(&f);
+
+	/* the node key holds another admission (another proof) */
+	fix_init(&f, 17, 2);
+	memcpy(f.m[0].table.rows[0].adm.node_pk, f.node.pk, REC_PK_LEN);
+	f.m[0].table.n = 1;
+	start(&f);
+	run(&f);
+	ck_assert_int_eq(f.j.state, JOIN_REFUSED);
+	ck_assert_int_eq(f.j.reason, JOIN_R_MEMBER);
+	ck_assert_uint_eq(f.m[0].table.n, 1);
+	fix_free(&f);
+
+	/* a link carrying the invite member 0 joined with: member 0 may not
+	 * admit with it, member 1 does */
+	fix_init(&f, 18, 2);
+	f.link.invite = f.m[0].invite;
+	memcpy(f.link.seed, f.m[0].invite_seed, REC_SEED_LEN);
+	expect_admitted(&f);
+	ck_assert(mn_addr_eq(&f.j.admitted_by, &f.m[1].addr));
+	ck_assert_int_eq(f.j.reason, JOIN_R_OWN_INVITE);
+	ck_assert_uint_eq(f.m[0].adm.count[JOIN_C_REFUSED], 1);
+	fix_free(&f);
+}
+END_TEST
+
 START_TEST(garbage_dropped)
 {
 	struct fix f;
@@ -788,6 +839,7 @@ static Suite *join_suite(void)
 	tcase_add_test(tc, used_up);
 	tcase_add_test(tc, name_taken);
 	tcase_add_test(tc, wrong_network);
+	tcase_add_test(tc, other_refusals);
 	tcase_add_test(tc, garbage_dropped);
 	tcase_add_test(tc, forged_accept_ignored);
 	tcase_add_test(tc, overall_timeout);
