@@ -18,4 +18,4 @@ tests_test_node_SOURCES = tests/check_main.c tests/check_main.h \
 libmncore_a_SOURCES += \
 	node/join_wire.c node/join_wire.h \
 	node/join_admit.c node/join.c node/join.h
-tests_test_node_SOURCES += tests/node/test_join.c tests/node/test_join_alloc.c
+tests_test_node_SOURCES += tests/node/test_join.c tests/node/test_join_wire.c
