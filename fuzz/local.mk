@@ -46,3 +46,11 @@ fuzz_fuzz_invite_link_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
 fuzz_fuzz_invite_link_LDFLAGS = $(FUZZER_FLAGS)
 fuzz_fuzz_invite_link_LDADD = $(CORE_LIBS)
 endif
+
+if FUZZ
+noinst_PROGRAMS += fuzz/fuzz_join
+fuzz_fuzz_join_SOURCES = fuzz/fuzz_join.c
+fuzz_fuzz_join_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
+fuzz_fuzz_join_LDFLAGS = $(FUZZER_FLAGS)
+fuzz_fuzz_join_LDADD = $(CORE_LIBS)
+endif

@@ -13,3 +13,9 @@ tests_test_node_LDADD = $(CORE_LIBS) $(TEST_LIBS)
 tests_test_node_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/node/test_invite_link.c \
 	tests/node/test_demux.c
+
+# The join protocol (doc/join.md): messages, the admitter, the joiner.
+libmncore_a_SOURCES += \
+	node/join_wire.c node/join_wire.h \
+	node/join_admit.c node/join.c node/join.h
+tests_test_node_SOURCES += tests/node/test_join.c tests/node/test_join_wire.c
