@@ -10,7 +10,8 @@
  *              datagram's size (RFC 8489 §5; a WireGuard packet can pass a
  *              looser test)
  *   control    meshnode's own magic 'M' 'N' (first byte >= 0x40, so it can
- *              be neither of the above): sealed member traffic
+ *              be neither of the above): sealed member traffic, and
+ *              the unsealed join messages (node/join.h: join_is_join)
  *   other      anything else: dropped and counted by the caller
  *
  * demux_is_urgent() says what a batch handles before bulk data: everything
