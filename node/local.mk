@@ -1,10 +1,12 @@
 # node/: the node core (sans-I/O) that joins the WireGuard core, the gossip
 # core and (later) nat/ into one mesh node; the daemon (daemon/) and the
-# simulator (sim/) drive the same code. So far: the invite link codec and the
-# one-port demultiplexer.
+# simulator (sim/) drive the same code. The invite link codec, the one-port
+# demultiplexer, paths, and the node itself (node.h).
 libmncore_a_SOURCES += \
 	node/invite_link.c node/invite_link.h \
-	node/demux.c node/demux.h
+	node/demux.c node/demux.h \
+	node/path.c node/path.h \
+	node/node.c node/node.h node/node_internal.h node/node_peer.c
 
 check_PROGRAMS += tests/test_node
 TESTS += tests/test_node
@@ -12,4 +14,7 @@ tests_test_node_CFLAGS = $(TEST_CFLAGS)
 tests_test_node_LDADD = $(CORE_LIBS) $(TEST_LIBS)
 tests_test_node_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/node/test_invite_link.c \
-	tests/node/test_demux.c
+	tests/node/test_demux.c \
+	tests/node/test_path.c \
+	tests/node/test_node.c \
+	tests/vnet.h

@@ -13,10 +13,12 @@
 #include "check_main.h"
 #include "gossip_fixture.h"
 #include "swim.h"
+#include "vnet.h"
 
 #define AN_MAX 3
 #define SEC MN_NS_PER_SEC
 #define MS MN_NS_PER_MS
+#define MONO0 (1000 * SEC) /* the nodes' mono clock at the network's time 0 */
 #define WALL0 (GF_T0_MS * MN_NS_PER_MS + 3600 * SEC)
 #define AQ_CAP 4096
 #define LATENCY (1 * MS)
@@ -48,36 +50,19 @@ struct anode {
 	uint32_t nctl;
 };
 
-struct apkt {
-	mn_ns at;
-	struct mn_addr src, dst;
-	uint16_t len;
-	uint8_t buf[SWIM_MTU];
-};
-
 struct anet {
 	struct gfix f;
 	uint32_t nn;
 	struct anode n[AN_MAX];
-	struct apkt *q;
-	uint32_t qhead, qn;
-	mn_ns now;
+	struct vnet v;
 	bool cut;       /* drop everything */
 	bool hooks;     /* boot with the node-core hooks */
 };
 
 static struct mn_time at(const struct anet *t)
 {
-	struct mn_time m = { t->now + 1000 * SEC, WALL0 + t->now };
+	struct mn_time m = { MONO0 + t->v.now, WALL0 + t->v.now };
 	return m;
-}
-
-static void addr_of(uint32_t host, struct mn_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->in4.sin_family = AF_INET;
-	a->in4.sin_port = htons(51820);
-	a->in4.sin_addr.s_addr = htonl(0xC6120000u | host); /* 198.18.0.host */
 }
 
 static void on_event(void *ctx, const struct swim_event *ev)
@@ -115,14 +100,22 @@ static int on_control(void *ctx, const struct swim_control *m, struct mn_time no
 	return MN_OK;
 }
 
+static mn_ns deadline_of(void *ctx, uint32_t i);
+static void on_timer(void *ctx, uint32_t i);
+static void deliver(void *ctx, struct vnet_pkt *p);
+
 static struct anet *an_new(const char *name, uint64_t seed, uint32_t nn, bool hooks)
 {
 	struct anet *t = calloc(1, sizeof(*t));
 
 	ck_assert_ptr_nonnull(t);
 	gfix_init(&t->f, gfix_seed(name, seed));
-	t->q = calloc(AQ_CAP, sizeof(*t->q));
-	ck_assert_ptr_nonnull(t->q);
+	vnet_init(&t->v, AQ_CAP, MONO0, LATENCY);
+	t->v.nodes = nn;
+	t->v.deadline = deadline_of;
+	t->v.timer = on_timer;
+	t->v.deliver = deliver;
+	t->v.ctx = t;
 	t->nn = nn;
 	t->hooks = hooks;
 	for (uint32_t i = 0; i < nn; i++) {
@@ -131,7 +124,7 @@ static struct anet *an_new(const char *name, uint64_t seed, uint32_t nn, bool ho
 		rec_key_generate(&nd->key, &t->f.rng);
 		gfix_record(&t->f, &nd->key, i, GF_T0_MS + 5000, NULL, nd->rec, sizeof(nd->rec),
 			    &nd->rec_len);
-		addr_of(i + 1, &nd->addr);
+		vnet_host(i + 1, &nd->addr);
 	}
 	return t;
 }
@@ -177,7 +170,7 @@ static void an_free(struct anet *t)
 		swim_del(t->n[i].s);
 		rec_key_wipe(&t->n[i].key);
 	}
-	free(t->q);
+	vnet_free(&t->v);
 	gfix_free(&t->f);
 	free(t);
 }
@@ -194,60 +187,50 @@ static void drain(struct anet *t, uint32_t i)
 {
 	struct anode *nd = &t->n[i];
 	const struct swim_rec *to;
-	struct apkt *p;
+	struct vnet_pkt *p;
 	size_t len;
-	int r;
 
 	for (;;) {
-		ck_assert_uint_lt(t->qn, AQ_CAP);
-		p = &t->q[(t->qhead + t->qn) % AQ_CAP];
-		r = swim_poll_tx_to(nd->s, p->buf, sizeof(p->buf), &len, &p->dst, &to);
-		if (r != 1)
+		p = vnet_slot(&t->v, &nd->addr);
+		if (swim_poll_tx_to(nd->s, p->buf, sizeof(p->buf), &len, &p->dst, &to) != 1)
 			break;
 		/* every datagram a node sends here is for a member: the one
 		 * living at the destination */
 		ck_assert_ptr_nonnull(to);
 		if (node_at(t, &p->dst) >= 0)
 			ck_assert_mem_eq(to->pk, t->n[node_at(t, &p->dst)].key.pk, REC_PK_LEN);
-		p->at = t->now + LATENCY;
-		p->src = nd->addr;
 		p->len = (uint16_t)len;
-		t->qn++;
+		vnet_push(&t->v);
 	}
+}
+
+static mn_ns deadline_of(void *ctx, uint32_t i)
+{
+	return swim_next_deadline(((struct anet *)ctx)->n[i].s);
+}
+
+static void on_timer(void *ctx, uint32_t i)
+{
+	struct anet *t = ctx;
+
+	swim_on_timer(t->n[i].s, at(t));
+	drain(t, i);
+}
+
+static void deliver(void *ctx, struct vnet_pkt *p)
+{
+	struct anet *t = ctx;
+	int32_t to = node_at(t, &p->dst);
+
+	if (to < 0 || t->cut)
+		return;
+	swim_recv(t->n[to].s, &p->src, p->buf, p->len, at(t));
+	drain(t, (uint32_t)to);
 }
 
 static void an_run(struct anet *t, mn_ns until)
 {
-	for (;;) {
-		mn_ns next = t->qn ? t->q[t->qhead].at : MN_NEVER;
-		int32_t who = -1;
-
-		for (uint32_t i = 0; i < t->nn; i++) {
-			mn_ns d = swim_next_deadline(t->n[i].s);
-			if (d != MN_NEVER && d - 1000 * SEC < next) {
-				next = d - 1000 * SEC;
-				who = (int32_t)i;
-			}
-		}
-		if (next > until)
-			break;
-		if (next > t->now)
-			t->now = next;
-		if (who >= 0 && (!t->qn || t->q[t->qhead].at > next)) {
-			swim_on_timer(t->n[who].s, at(t));
-			drain(t, (uint32_t)who);
-			continue;
-		}
-		struct apkt *p = &t->q[t->qhead];
-		t->qhead = (t->qhead + 1) % AQ_CAP;
-		t->qn--;
-		int32_t to = node_at(t, &p->dst);
-		if (to < 0 || t->cut)
-			continue;
-		swim_recv(t->n[to].s, &p->src, p->buf, p->len, at(t));
-		drain(t, (uint32_t)to);
-	}
-	t->now = until;
+	vnet_run(&t->v, until);
 }
 
 START_TEST(test_api_record_first)
@@ -295,7 +278,7 @@ START_TEST(test_api_addr_notice)
 	/* b moves: its traffic from the new address, once proven there,
 	 * moves a's view, and a is told, direct */
 	an_run(t, 3 * SEC);
-	addr_of(9, &moved);
+	vnet_host(9, &moved);
 	b->addr = moved;
 	an_run(t, 10 * SEC);
 	ck_assert_int_eq(swim_member(a->s, b->key.pk, &mi), MN_OK);
@@ -313,7 +296,7 @@ START_TEST(test_api_control_channel)
 	struct anet *t = an_new("test_api_control_channel", 13, 2, true);
 	struct anode *a = &t->n[0], *b = &t->n[1];
 	static const uint8_t msg[] = "call me maybe";
-	struct apkt copy;
+	struct vnet_pkt copy;
 	struct mn_addr dst;
 	size_t len;
 	const struct swim_rec *to;
