@@ -513,6 +513,17 @@ START_TEST(test_node_revoked_torn_down)
 }
 END_TEST
 
+/* Node i signs and publishes a new version of its record; it spreads. */
+static void publish(struct tnet *t, uint32_t i, uint64_t version, const struct mn_prefix *routes,
+		    uint8_t nroutes)
+{
+	sign_record(t, i, version, routes, nroutes);
+	ck_assert_int_eq(swim_publish(node_swim(t->n[i].nd), t->n[i].rec, t->n[i].rec_len, at(t)),
+			 MN_OK);
+	flush(t, i);
+	tn_run(t, t->v.now + 10 * SEC);
+}
+
 START_TEST(test_node_record_update_routes)
 {
 	struct tnet *t = tn_new("test_node_record_update_routes", 23, 3);
@@ -520,6 +531,7 @@ START_TEST(test_node_record_update_routes)
 	struct node_peer_info pi;
 	uint8_t pkt[PKT_MAX];
 	uint32_t mark[3];
+	uint64_t drops;
 	size_t len;
 
 	tn_boot_all(t, 2);
@@ -528,11 +540,7 @@ START_TEST(test_node_record_update_routes)
 	for (uint32_t i = 0; i < 3; i++)
 		mark[i] = t->n[i].nacts;
 	/* node 1 advertises a route in a newer version */
-	sign_record(t, 1, GF_T0_MS + 6000, &route, 1);
-	ck_assert_int_eq(swim_publish(node_swim(t->n[1].nd), t->n[1].rec, t->n[1].rec_len, at(t)),
-			 MN_OK);
-	flush(t, 1);
-	tn_run(t, t->v.now + 10 * SEC);
+	publish(t, 1, GF_T0_MS + 6000, &route, 1);
 	for (uint32_t i = 0; i < 3; i += 2) {
 		struct tnode *tn = &t->n[i];
 		ck_assert_int_eq(node_peer(tn->nd, t->n[1].key.pk, &pi), MN_OK);
@@ -551,12 +559,18 @@ START_TEST(test_node_record_update_routes)
 	tun_write(t, 1, pkt, len);
 	tn_run(t, t->v.now + 200 * MS);
 	ck_assert_mem_eq(t->n[0].tun, pkt, len);
-	/* and a version without it removes just that route */
-	sign_record(t, 1, GF_T0_MS + 7000, NULL, 0);
-	ck_assert_int_eq(swim_publish(node_swim(t->n[1].nd), t->n[1].rec, t->n[1].rec_len, at(t)),
-			 MN_OK);
-	flush(t, 1);
-	tn_run(t, t->v.now + 10 * SEC);
+	/* node 2 claims the same route: node 1 keeps it, at node 0 */
+	publish(t, 2, GF_T0_MS + 6000, &route, 1);
+	ck_assert_uint_eq(node_stat(t->n[0].nd, NODE_STAT_PREFIX_CONFLICT), 1);
+	ck_assert_uint_eq(count_acts(&t->n[0], mark[0], NODE_ACT_ROUTE_ADD), 0);
+	ck_assert_int_eq(node_peer(t->n[0].nd, t->n[2].key.pk, &pi), MN_OK);
+	ck_assert_uint_eq(pi.nprefixes, 2);
+	drops = wg_dev_drops(node_wg(t->n[0].nd), WG_DROP_NOT_ALLOWED);
+	tun_write(t, 2, pkt, len);
+	tn_run(t, t->v.now + 200 * MS);
+	ck_assert_uint_eq(wg_dev_drops(node_wg(t->n[0].nd), WG_DROP_NOT_ALLOWED), drops + 1);
+	/* and a version of node 1 without it removes just that route */
+	publish(t, 1, GF_T0_MS + 7000, NULL, 0);
 	for (uint32_t i = 0; i < 3; i += 2) {
 		ck_assert_uint_eq(count_acts(&t->n[i], mark[i], NODE_ACT_ROUTE_DEL), 1);
 		ck_assert_uint_eq(count_acts(&t->n[i], mark[i], NODE_ACT_ROUTE_ADD), 0);
