@@ -151,7 +151,8 @@ static void sign_record(struct tnet *t, uint32_t i, uint64_t version,
 	snprintf(m.name, sizeof(m.name), "node%u", i);
 	m.name_len = (uint8_t)strlen(m.name);
 	m.nroutes = nroutes;
-	memcpy(m.routes, routes, nroutes * sizeof(*routes));
+	if (nroutes)
+		memcpy(m.routes, routes, nroutes * sizeof(*routes));
 	ck_assert_int_eq(rec_member_sign(&t->f.net, &tn->key, &m), MN_OK);
 	ck_assert_int_eq(rec_member_encode(&m, tn->rec, sizeof(tn->rec), &tn->rec_len), MN_OK);
 }
