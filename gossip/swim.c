@@ -173,9 +173,7 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	 * anywhere. A member that moved proves the new address one round trip
 	 * later: our reply to it goes to the source and carries a token for it. */
 	if (rx.addr.family && (rx.proven || m->addr.family == 0)) {
-		if (rx.proven)
-			m->flags |= M_ADDR_DIRECT;
-		hook_addr_put(s, i, &rx.addr);
+		hook_addr_put(s, i, &rx.addr, rx.proven);
 	}
 	/* Any authenticated message from the probed member shows it alive,
 	 * an ACK too, whatever its seq: one for a ping we sent on someone's

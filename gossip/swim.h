@@ -300,9 +300,9 @@ struct swim_event {
  * The node core (node/) runs swim beside the WireGuard core on one UDP port
  * and one sealed channel per pair of members. */
 
-/* A member's address changed (swim_config.addr_changed). Every change is
- * told, whatever its source: a learned or restored record's address, a
- * third party's hint, the member's own traffic, swim_set_addr. */
+/* A member's address changed, or became direct (swim_config.addr_changed).
+ * Every change is told, whatever its source: a learned or restored record's
+ * address, a third party's hint, the member's own traffic, swim_set_addr. */
 struct swim_addr_change {
 	const struct swim_rec *rec; /* the member (borrowed, during the call) */
 	struct mn_addr addr;        /* its new address */

@@ -447,9 +447,11 @@ static inline uint64_t prefix_mask(uint32_t bits)
 
 /* ---- swim_node.c ---- */
 
-/* Set member i's address to w and, when it changed, tell the node core
- * (swim_config.addr_changed). Every write of a member's address goes here. */
-void hook_addr_put(struct swim *s, uint32_t i, const struct waddr *w);
+/* Set member i's address to w (direct: seen on its own traffic there and
+ * proven, which marks it M_ADDR_DIRECT) and, when the address changed or
+ * just became direct, tell the node core (swim_config.addr_changed). Every
+ * write of a member's address goes here. */
+void hook_addr_put(struct swim *s, uint32_t i, const struct waddr *w, bool direct);
 /* A sealed datagram of a type swim does not own, from member i, opened into
  * pt[0 .. ptlen): to the control hook. */
 int hook_control_in(struct swim *s, uint32_t i, const struct mn_addr *from, uint8_t type,

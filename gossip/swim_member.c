@@ -312,8 +312,6 @@ void member_set_addr(struct swim *s, uint32_t i, const struct mn_addr *addr, boo
 	if (i == 0 || w.family == 0)
 		return;
 	if (direct || !(s->m[i].flags & M_ADDR_DIRECT) || s->m[i].addr.family == 0) {
-		if (direct)
-			s->m[i].flags |= M_ADDR_DIRECT;
-		hook_addr_put(s, i, &w);
+		hook_addr_put(s, i, &w, direct);
 	}
 }

@@ -6,12 +6,15 @@
  */
 #include "swim_internal.h"
 
-void hook_addr_put(struct swim *s, uint32_t i, const struct waddr *w)
+void hook_addr_put(struct swim *s, uint32_t i, const struct waddr *w, bool direct)
 {
 	struct member *m = &s->m[i];
+	bool news = direct && !(m->flags & M_ADDR_DIRECT);
 	struct swim_addr_change c;
 
-	if (memcmp(&m->addr, w, sizeof(*w)) == 0)
+	if (direct)
+		m->flags |= M_ADDR_DIRECT;
+	if (memcmp(&m->addr, w, sizeof(*w)) == 0 && !news)
 		return;
 	m->addr = *w;
 	if (!s->addr_changed || w->family == 0)

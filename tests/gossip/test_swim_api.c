@@ -271,9 +271,13 @@ START_TEST(test_api_addr_notice)
 	ck_assert_mem_eq(a->addrs[0].rec->pk, b->key.pk, REC_PK_LEN);
 	ck_assert(mn_addr_eq(&a->addrs[0].addr, &b->addr));
 	ck_assert(!a->addrs[0].direct);
-	/* the same address again: nothing to tell */
+	/* the same address, now direct: told once; again: nothing to tell */
 	ck_assert_int_eq(swim_set_addr(a->s, b->key.pk, &b->addr), MN_OK);
-	ck_assert_uint_eq(a->naddrs, 1);
+	ck_assert_uint_eq(a->naddrs, 2);
+	ck_assert(mn_addr_eq(&a->addrs[1].addr, &b->addr));
+	ck_assert(a->addrs[1].direct);
+	ck_assert_int_eq(swim_set_addr(a->s, b->key.pk, &b->addr), MN_OK);
+	ck_assert_uint_eq(a->naddrs, 2);
 
 	/* b moves: its traffic from the new address, once proven there,
 	 * moves a's view, and a is told, direct */
@@ -283,7 +287,7 @@ START_TEST(test_api_addr_notice)
 	an_run(t, 10 * SEC);
 	ck_assert_int_eq(swim_member(a->s, b->key.pk, &mi), MN_OK);
 	ck_assert(mn_addr_eq(&mi.addr, &moved));
-	ck_assert_uint_ge(a->naddrs, 2);
+	ck_assert_uint_ge(a->naddrs, 3);
 	ck_assert(mn_addr_eq(&a->addrs[a->naddrs - 1].addr, &moved));
 	ck_assert(a->addrs[a->naddrs - 1].direct);
 	printf("test_api_addr_notice: %u notices at a\n", a->naddrs);
