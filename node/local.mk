@@ -12,9 +12,15 @@ check_PROGRAMS += tests/test_node
 TESTS += tests/test_node
 tests_test_node_CFLAGS = $(TEST_CFLAGS)
 tests_test_node_LDADD = $(CORE_LIBS) $(TEST_LIBS)
+# failmalloc (tests/wg/failmalloc.h): every allocation of the core and the tests
+# goes through a wrapper that can fail the i-th one
+tests_test_node_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc \
+	-Wl,--wrap=free
 tests_test_node_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/node/test_invite_link.c \
 	tests/node/test_demux.c \
 	tests/node/test_path.c \
 	tests/node/test_node.c \
+	tests/node/test_node_failmalloc.c \
+	tests/wg/failmalloc.c tests/wg/failmalloc.h \
 	tests/vnet.h
