@@ -504,7 +504,9 @@ bool swim_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
 /* ---- events from the driver ---- */
 
 /* A datagram (any datagram starting with the seal magic) from `from`.
- * MN_OK when processed, else the reason it was dropped (also counted). */
+ * MN_OK when processed, else the reason it was dropped (also counted). A
+ * sealed message of a type swim does not own, once authenticated, answers
+ * what the control hook answers. */
 int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size_t len,
 	      struct mn_time now);
 /* Take one queued datagram: 1 with buf[0 .. *len) for *dst, 0 when none. */

@@ -86,7 +86,7 @@ struct node_tx {
 	size_t len;
 };
 
-/* Caller-owned (about 94 KiB: allocate it, don't put it on a small stack).
+/* Caller-owned (about 96 KiB: allocate it, don't put it on a small stack).
  * tx[0 .. n) are ready to send; send them, then node_txb_reset. */
 struct node_txb {
 	uint32_t n;

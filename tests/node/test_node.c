@@ -603,6 +603,7 @@ START_TEST(test_node_urgent_first)
 	struct node_rx rx[6];
 	uint8_t pkt[PKT_MAX];
 	struct tnode *b = &t->n[1];
+	struct node_peer_info pi;
 	uint64_t wg_before, swim_rx;
 	size_t len;
 
@@ -633,6 +634,7 @@ START_TEST(test_node_urgent_first)
 	rx[3] = (struct node_rx){ .from = t->n[0].addr, .buf = got[2].buf, .len = got[2].len };
 	rx[4] = (struct node_rx){ .from = t->n[0].addr, .buf = junk, .len = sizeof(junk) };
 	rx[5] = (struct node_rx){ .from = t->n[0].addr, .buf = join, .len = sizeof(join) };
+	vnet_host(200, &rx[0].local); /* where the driver saw it arrive */
 	wg_before = node_stat(b->nd, NODE_STAT_RX_WG);
 	swim_rx = swim_stat(node_swim(b->nd), SWIM_STAT_RX_DGRAMS);
 	ck_assert_uint_eq(node_recv_batch(b->nd, rx, 6, at(t)), 2);
@@ -655,6 +657,9 @@ START_TEST(test_node_urgent_first)
 	/* the unsealed one went to its hook, not to swim: swim saw one */
 	ck_assert_uint_eq(b->nunsealed, 1);
 	ck_assert_uint_eq(swim_stat(node_swim(b->nd), SWIM_STAT_RX_DGRAMS), swim_rx + 1);
+	/* the path keeps the local address its direct traffic arrives on */
+	ck_assert_int_eq(node_peer(b->nd, t->n[0].key.pk, &pi), MN_OK);
+	ck_assert(mn_addr_eq(&pi.path.local, &rx[0].local));
 	tn_free(t);
 }
 END_TEST
