@@ -90,7 +90,8 @@ int node_new(struct node **out, const struct node_config *cfg, struct mn_time no
 	int err;
 
 	*out = NULL;
-	if (!cfg || !cfg->swim.key || !cfg->swim.net || cfg->mtu > NODE_MTU_MAX)
+	if (!cfg || !cfg->swim.key || !cfg->swim.net || cfg->mtu > NODE_MTU_MAX ||
+	    (cfg->mtu && cfg->mtu < NODE_MTU_MIN))
 		return MN_EINVAL;
 	n = calloc(1, sizeof(*n));
 	if (!n)

@@ -66,6 +66,7 @@
 enum node_limits {
 	NODE_TX_BATCH = 64,             /* datagrams per transmit batch (one sendmmsg) */
 	NODE_MTU_DEFAULT = 1380,        /* doc/mesh-design.md "MTU: 1380 by default" */
+	NODE_MTU_MIN = 1280,            /* IPv6 inside the tunnel needs it */
 	NODE_MTU_MAX = 1420,            /* 1420 + 80 = 1500 over IPv6, unrelayed */
 	NODE_TX_SLOT = WG_HEADROOM + NODE_MTU_MAX + WG_TAILROOM, /* 1468 */
 	NODE_PREFIXES_MAX = 2 + REC_MAX_ROUTES, /* a peer's /32, /128 and routes */
@@ -156,7 +157,8 @@ struct node_config {
 	 * callback still gets every event, after the node handled it; the
 	 * node sets addr_changed and control (and their context) itself. */
 	struct swim_config swim;
-	uint32_t mtu;                /* tunnel MTU; 0: NODE_MTU_DEFAULT; <= NODE_MTU_MAX */
+	uint32_t mtu;                /* tunnel MTU; 0: NODE_MTU_DEFAULT; else NODE_MTU_MIN ..
+				      * NODE_MTU_MAX */
 	void (*action)(void *ctx, const struct node_action *a); /* may be NULL */
 	void *action_ctx;
 	/* A control datagram that is not swim's: tried before swim with the

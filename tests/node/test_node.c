@@ -791,6 +791,12 @@ START_TEST(test_node_config)
 	c.swim.rng = mn_seeded_rng_iface(&t->n[0].srng);
 	c.mtu = NODE_MTU_MAX + 1;
 	ck_assert_int_eq(node_new(&nd, &c, at(t)), MN_EINVAL);
+	c.mtu = NODE_MTU_MIN - 1;
+	ck_assert_int_eq(node_new(&nd, &c, at(t)), MN_EINVAL);
+	c.mtu = NODE_MTU_MIN;
+	ck_assert_int_eq(node_new(&nd, &c, at(t)), MN_OK);
+	ck_assert_uint_eq(node_mtu(nd), NODE_MTU_MIN);
+	node_del(nd);
 	c.mtu = 0;
 	ck_assert_int_eq(node_new(&nd, &c, at(t)), MN_OK);
 	ck_assert_uint_eq(node_mtu(nd), NODE_MTU_DEFAULT);
