@@ -20,7 +20,9 @@ tests_test_node_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/node/test_invite_link.c \
 	tests/node/test_demux.c \
 	tests/node/test_path.c \
+	tests/node/node_net.h \
 	tests/node/test_node.c \
+	tests/node/test_node_paths.c \
 	tests/node/test_node_failmalloc.c \
 	tests/wg/failmalloc.c tests/wg/failmalloc.h \
 	tests/vnet.h

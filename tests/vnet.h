@@ -38,7 +38,9 @@ struct vnet {
 	void *ctx;
 };
 
-static inline void vnet_init(struct vnet *v, uint32_t cap, mn_ns mono0, mn_ns latency)
+/* A network of `nodes` (the callbacks' i), a queue of cap datagrams. */
+static inline void vnet_init(struct vnet *v, uint32_t cap, mn_ns mono0, mn_ns latency,
+			     uint32_t nodes, const struct vnet *callbacks)
 {
 	memset(v, 0, sizeof(*v));
 	v->q = calloc(cap, sizeof(*v->q));
@@ -46,6 +48,11 @@ static inline void vnet_init(struct vnet *v, uint32_t cap, mn_ns mono0, mn_ns la
 	v->cap = cap;
 	v->mono0 = mono0;
 	v->latency = latency;
+	v->nodes = nodes;
+	v->deadline = callbacks->deadline;
+	v->timer = callbacks->timer;
+	v->deliver = callbacks->deliver;
+	v->ctx = callbacks->ctx;
 }
 
 static inline void vnet_free(struct vnet *v)

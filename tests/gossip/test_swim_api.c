@@ -110,12 +110,9 @@ static struct anet *an_new(const char *name, uint64_t seed, uint32_t nn, bool ho
 
 	ck_assert_ptr_nonnull(t);
 	gfix_init(&t->f, gfix_seed(name, seed));
-	vnet_init(&t->v, AQ_CAP, MONO0, LATENCY);
-	t->v.nodes = nn;
-	t->v.deadline = deadline_of;
-	t->v.timer = on_timer;
-	t->v.deliver = deliver;
-	t->v.ctx = t;
+	vnet_init(&t->v, AQ_CAP, MONO0, LATENCY, nn,
+		  &(struct vnet){ .deadline = deadline_of, .timer = on_timer, .deliver = deliver,
+				  .ctx = t });
 	t->nn = nn;
 	t->hooks = hooks;
 	for (uint32_t i = 0; i < nn; i++) {

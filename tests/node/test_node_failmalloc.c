@@ -11,13 +11,10 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "node_net.h"
 #include "wg/failmalloc.h"
-#include "gossip/gossip_fixture.h"
-#include "node.h"
-#include "vnet.h"
 
 #define FM_MAX_STEPS 2000
-#define MONO0 (1000 * MN_NS_PER_SEC)
 
 /* libcheck allocates in its asserts: while allocations fail, the first
  * broken rule is noted here and asserted after disarming. */
@@ -55,14 +52,7 @@ static bool fm_run(struct fm *x, unsigned long n, bool sticky)
 	long base;
 	int rc;
 
-	memset(&c, 0, sizeof(c));
-	swim_params_lan(&c.swim.params);
-	c.swim.net = &x->f.net;
-	c.swim.key = &x->self;
-	c.swim.record = x->self_rec;
-	c.swim.record_len = x->self_len;
-	mn_seeded_rng_init(&x->srng, x->f.seed + n);
-	c.swim.rng = mn_seeded_rng_iface(&x->srng);
+	node_config_for(&c, &x->f.net, &x->self, x->self_rec, x->self_len, &x->srng, x->f.seed + n);
 
 	failmalloc_track(true);
 	base = failmalloc_live();
