@@ -3,7 +3,8 @@
  * address change learned by gossip alone moves the path and the WireGuard
  * endpoint; a relayed packet does not, a direct one does; with gossip cut
  * between two nodes, tunnel traffic keeps each from declaring the other
- * dead. Over the in-test mesh of node_net.h; each test prints its seed. */
+ * dead; the transmit batch fills slot by slot and holds output back when
+ * full. Over the in-test mesh of node_net.h; each test prints its seed. */
 #include "check_main.h"
 #include "node_net.h"
 
@@ -186,6 +187,39 @@ START_TEST(test_node_wg_evidence)
 }
 END_TEST
 
+/* One transmit batch: node_tun_in fills it slot by slot, a full batch
+ * refuses (counted) and holds back queued output until the next one. */
+START_TEST(test_node_batch_full)
+{
+	struct tnet *t = tn_new("test_node_batch_full", 29, 2);
+	static const uint8_t note[] = "x";
+	uint8_t pkt[PKT_MAX];
+	size_t len;
+
+	tn_session(t);
+	tn_run(t, t->v.now + 1 * SEC);
+	node_txb_reset(t->txb);
+	for (uint32_t k = 0; k < NODE_TX_BATCH; k++) {
+		len = ip4(pkt, t->n[0].v4, t->n[1].v4, k);
+		memcpy(node_txb_slot(t->txb) + WG_HEADROOM, pkt, len);
+		ck_assert_int_eq(node_tun_in(t->n[0].nd, t->txb, len, at(t)), 1);
+		ck_assert_uint_eq(t->txb->n, k + 1);
+		ck_assert_ptr_eq(t->txb->tx[k].buf, t->txb->slot[k]);
+		ck_assert(mn_addr_eq(&t->txb->tx[k].dst, &t->n[1].addr));
+	}
+	ck_assert_ptr_null(node_txb_slot(t->txb));
+	ck_assert_int_eq(node_tun_in(t->n[0].nd, t->txb, len, at(t)), MN_EFULL);
+	ck_assert_uint_eq(node_stat(t->n[0].nd, NODE_STAT_TUN_IN_DROPPED), 1);
+	ck_assert_int_eq(node_send_control(t->n[0].nd, t->n[1].key.pk, T_NODE, note, sizeof(note)),
+			 MN_OK);
+	ck_assert_uint_eq(node_poll_tx(t->n[0].nd, t->txb), 0);
+	node_txb_reset(t->txb);
+	ck_assert_uint_eq(node_poll_tx(t->n[0].nd, t->txb), 1);
+	ck_assert_int_eq(demux_classify(t->txb->tx[0].buf, t->txb->tx[0].len), DEMUX_CONTROL);
+	tn_free(t);
+}
+END_TEST
+
 static Suite *node_paths_suite(void)
 {
 	Suite *s = suite_create("node_paths");
@@ -196,6 +230,7 @@ static Suite *node_paths_suite(void)
 	tcase_add_test(tc, test_node_addr_moves_path);
 	tcase_add_test(tc, test_node_relayed_keeps_path);
 	tcase_add_test(tc, test_node_wg_evidence);
+	tcase_add_test(tc, test_node_batch_full);
 	suite_add_tcase(s, tc);
 	return s;
 }
