@@ -6,7 +6,7 @@ libmncore_a_SOURCES += \
 	gossip/swim.c gossip/swim.h gossip/swim_internal.h \
 	gossip/swim_scale.c gossip/swim_member.c gossip/swim_digest.c gossip/swim_susp.c \
 	gossip/swim_dissem.c gossip/swim_wire.c gossip/swim_probe.c \
-	gossip/swim_pp.c gossip/swim_tomb.c gossip/swim_trust.c \
+	gossip/swim_pp.c gossip/swim_tomb.c gossip/swim_trust.c gossip/swim_node.c \
 	gossip/rtab.c gossip/rtab.h \
 	gossip/oatab.c gossip/oatab.h
 
@@ -21,5 +21,7 @@ tests_test_gossip_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/gossip/test_oatab.c \
 	tests/gossip/test_seal.c \
 	tests/gossip/test_swim.c \
-	tests/gossip/test_trust.c
+	tests/gossip/test_trust.c \
+	tests/gossip/test_swim_api.c \
+	tests/vnet.h
 EXTRA_DIST += gossip/README.md

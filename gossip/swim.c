@@ -106,6 +106,7 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	struct rx rx;
 	size_t ptlen = 0;
 	uint32_t i;
+	bool own;
 	int err;
 
 	s->now = now.mono;
@@ -123,7 +124,9 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 		bump(s, SWIM_STAT_DROP_NOT_FOR_US, 1);
 		return MN_EAUTH;
 	}
-	if (h.type < SWIM_T__FIRST || h.type > SWIM_T__LAST || len > SWIM_MTU) {
+	/* types swim does not own pass to the control hook, once authenticated */
+	own = h.type >= SWIM_T__FIRST && h.type <= SWIM_T__LAST;
+	if ((!own && (!s->control || swim_type_own(h.type))) || len > SWIM_MTU) {
 		bump(s, SWIM_STAT_DROP_MALFORMED, 1);
 		return MN_EPROTO;
 	}
@@ -143,6 +146,10 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	if (err) {
 		bump(s, err == MN_EREPLAY ? SWIM_STAT_DROP_REPLAY : SWIM_STAT_DROP_AUTH, 1);
 		return err;
+	}
+	if (!own) {
+		err = hook_control_in(s, i, from, h.type, pt, ptlen, now);
+		goto out;
 	}
 	if (ptlen < SWIM_BODY_HDR) {
 		bump(s, SWIM_STAT_DROP_MALFORMED, 1);
@@ -166,9 +173,7 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	 * anywhere. A member that moved proves the new address one round trip
 	 * later: our reply to it goes to the source and carries a token for it. */
 	if (rx.addr.family && (rx.proven || m->addr.family == 0)) {
-		m->addr = rx.addr;
-		if (rx.proven)
-			m->flags |= M_ADDR_DIRECT;
+		hook_addr_put(s, i, &rx.addr, rx.proven);
 	}
 	/* Any authenticated message from the probed member shows it alive,
 	 * an ACK too, whatever its seq: one for a ping we sent on someone's
@@ -212,19 +217,7 @@ out:
 
 int swim_poll_tx(struct swim *s, uint8_t *buf, size_t cap, size_t *len, struct mn_addr *dst)
 {
-	struct tx_dgram *t;
-
-	if (s->tx_n == 0)
-		return 0;
-	t = &s->tx[s->tx_head];
-	s->tx_head = (s->tx_head + 1) % s->tx_cap;
-	s->tx_n--;
-	if (cap < t->len)
-		return MN_EMSGSIZE;
-	memcpy(buf, t->buf, t->len);
-	*len = t->len;
-	*dst = t->dst;
-	return 1;
+	return swim_poll_tx_to(s, buf, cap, len, dst, NULL);
 }
 
 mn_ns swim_next_deadline(const struct swim *s)
@@ -264,6 +257,17 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 	while (s->heap_n && mn_time_after_eq(t, s->susps[s->heap[0]].deadline)) {
 		struct susp *sp = &s->susps[s->heap[0]];
 		uint32_t i = sp->member;
+		if (sp->evidence) {
+			/* its authenticated traffic arrived since: it lives
+			 * (swim_heard_from); wait for its refutation again */
+			sp->evidence = false;
+			sp->last_call = false;
+			sp->start = t;
+			sp->deadline = t + scale_timeout(&s->p, scale_n(s), 0);
+			susp_heap_fix(s, sp->heap);
+			bump(s, SWIM_STAT_EVIDENCE_HELD, 1);
+			continue;
+		}
 		if (!sp->last_call) {
 			sp->last_call = true;
 			sp->deadline = t + 2 * s->p.probe_timeout_ns;
@@ -405,6 +409,9 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	s->seal_memo = cfg->seal_memo;
 	s->event = cfg->event;
 	s->event_ctx = cfg->event_ctx;
+	s->addr_changed = cfg->addr_changed;
+	s->control = cfg->control;
+	s->hook_ctx = cfg->hook_ctx;
 	s->now = now.mono;
 	s->probe.member = NONE;
 	s->susp_free = NONE;
@@ -554,8 +561,12 @@ void swim_heard_from(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_tim
 	uint32_t i = member_find_pk(s, pk);
 
 	s->now = now.mono;
-	if (i != NONE && s->probe.member == i)
+	if (i == NONE || i == 0)
+		return;
+	if (s->probe.member == i)
 		probe_finish(s, true);
+	if (s->m[i].susp != NONE)
+		s->susps[s->m[i].susp].evidence = true;
 }
 
 uint32_t swim_remove(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now)

@@ -294,7 +294,52 @@ struct swim_event {
 	mn_ns at;
 	const uint8_t *tomb;        /* SWIM_EV_REVOKED: the tombstone's canonical bytes, */
 	size_t tomb_len;            /* valid during the callback; NULL / 0 otherwise */
+	bool first;                 /* SWIM_EV_RECORD: the member is new to this instance
+				     * (learned, restored, or back after a removal); false:
+				     * a newer version of a member it holds */
 };
+
+/* ---- for the node core: addresses and the open control channel ----
+ *
+ * The node core (node/) runs swim beside the WireGuard core on one UDP port
+ * and one sealed channel per pair of members. */
+
+/* A member's address changed, or became direct (swim_config.addr_changed).
+ * Every change is told, whatever its source: a learned or restored record's
+ * address, a third party's hint, the member's own traffic, swim_set_addr. */
+struct swim_addr_change {
+	const struct swim_rec *rec; /* the member (borrowed, during the call) */
+	struct mn_addr addr;        /* its new address */
+	bool direct;                /* seen on its own traffic at an address it proved it
+				     * receives on (an echoed token), or set by
+				     * swim_set_addr; false: a hint (learned, gossiped) */
+	mn_ns at;
+};
+
+/* swim owns the sealed message types SWIM_T_OWN_FIRST .. SWIM_T_OWN_LAST
+ * (those above and the ones it may add); every other type is open to the
+ * layer above: swim authenticates it as its own (the sender a member, the
+ * pair's keys and replay window, the receiver us) and hands the opened
+ * payload to swim_config.control instead of dropping it. Without a control
+ * hook such datagrams are dropped (DROP_MALFORMED) as before. */
+enum {
+	SWIM_T_OWN_FIRST = 0x10,
+	SWIM_T_OWN_LAST = 0x1f,
+};
+
+struct swim_control {
+	const struct swim_rec *from; /* the sender's record (borrowed, during the call) */
+	struct mn_addr src;          /* where the datagram came from */
+	uint8_t type;                /* not swim's own */
+	const uint8_t *pt;           /* the opened payload, valid during the call */
+	size_t len;
+};
+
+/* True for the sealed types swim owns. */
+static inline bool swim_type_own(uint8_t type)
+{
+	return type >= SWIM_T_OWN_FIRST && type <= SWIM_T_OWN_LAST;
+}
 
 /* ---- counters ---- */
 
@@ -338,7 +383,10 @@ struct swim_event {
 	X(REFUSED_ADDR_HELD, "records refused: IPv4 held by another member")\
 	X(REFUSED_USED_UP, "records refused: invite used up (race lost)")\
 	X(USES_LOST, "members dropped: lost a use-limit race")         \
-	X(ADDR_LOST, "our IPv4 lost to a winning admission")
+	X(ADDR_LOST, "our IPv4 lost to a winning admission")         \
+	X(EVIDENCE_HELD, "suspicions re-armed: authenticated traffic from the suspect")\
+	X(CONTROL_IN, "sealed messages of other types passed to the control hook")\
+	X(CONTROL_OUT, "sealed messages of other types sent (swim_send_control)")
 
 enum swim_stat {
 #define SWIM_STAT_ENUM(n, s) SWIM_STAT_##n,
@@ -374,6 +422,10 @@ struct swim_config {
 	const struct seal_memo *seal_memo; /* X25519 memo, may be NULL */
 	void (*event)(void *ctx, const struct swim_event *ev); /* may be NULL */
 	void *event_ctx;
+	/* The node core's hooks (see "for the node core" below); each may be NULL. */
+	void (*addr_changed)(void *ctx, const struct swim_addr_change *c);
+	int (*control)(void *ctx, const struct swim_control *msg, struct mn_time now);
+	void *hook_ctx;
 };
 
 /* Verifies our own record (its key must be cfg->key). Emits SWIM_EV_BOOT.
@@ -403,8 +455,15 @@ int swim_publish(struct swim *s, const uint8_t *rec, size_t len, struct mn_time 
 /* Where a member is, from a source the caller trusts (e.g. a signed endpoint
  * announcement). MN_ENOENT for a non-member. */
 int swim_set_addr(struct swim *s, const uint8_t pk[REC_PK_LEN], const struct mn_addr *addr);
-/* Authenticated traffic from the member (e.g. a WireGuard packet) counts as
- * an ack of a running probe of it (DESIGN.md §5). */
+/* Authenticated traffic from the member (e.g. a WireGuard packet) is
+ * evidence that it lives (DESIGN.md §5): it acks a running probe of it, and
+ * a suspicion of it that runs out after such evidence is re-armed for the
+ * full suspicion timeout instead of becoming a death or a last call
+ * (SWIM_STAT_EVIDENCE_HELD). Evidence does not make a suspect alive: only
+ * its refutation does (a higher incarnation), so the view stays the one
+ * SWIM agrees on; it only keeps this node from declaring the death while
+ * the member's traffic still arrives. Cheap (one hash lookup): call it for
+ * each authenticated packet, or rate-limit it per member. */
 void swim_heard_from(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now);
 /* Drop a member and every member whose chain holds this key (revocation).
  * Returns the number removed. */
@@ -454,11 +513,27 @@ bool swim_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
 /* ---- events from the driver ---- */
 
 /* A datagram (any datagram starting with the seal magic) from `from`.
- * MN_OK when processed, else the reason it was dropped (also counted). */
+ * MN_OK when processed, else the reason it was dropped (also counted). A
+ * sealed message of a type swim does not own, once authenticated, answers
+ * what the control hook answers. */
 int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, size_t len,
 	      struct mn_time now);
 /* Take one queued datagram: 1 with buf[0 .. *len) for *dst, 0 when none. */
 int swim_poll_tx(struct swim *s, uint8_t *buf, size_t cap, size_t *len, struct mn_addr *dst);
+/* The same, and *to names the member the datagram is for (borrowed, valid
+ * until the next call into s); NULL when it is for no member or for one
+ * removed since it was queued. */
+int swim_poll_tx_to(struct swim *s, uint8_t *buf, size_t cap, size_t *len, struct mn_addr *dst,
+		    const struct swim_rec **to);
+/* Seal pt[0 .. len) as a message of a type swim does not own for the member
+ * pk, on the pair's channel (its keys and counters), and queue it for
+ * swim_poll_tx to dst, or to the member's address when dst is NULL.
+ * MN_EINVAL a type swim owns; MN_EMSGSIZE len > SWIM_PT_MAX; MN_ENOENT not
+ * a member (or ourselves); MN_ENOROUTE no dst and no address known;
+ * MN_ECRYPTO its key does not convert; MN_EFULL the output queue is full
+ * (counted in DROP_TX_FULL). */
+int swim_send_control(struct swim *s, const uint8_t pk[REC_PK_LEN], uint8_t type,
+		      const uint8_t *pt, size_t len, const struct mn_addr *dst);
 /* Earliest mono time swim_on_timer has work; MN_NEVER for none. */
 mn_ns swim_next_deadline(const struct swim *s);
 void swim_on_timer(struct swim *s, struct mn_time now);
@@ -476,6 +551,21 @@ struct swim_member_info {
 
 /* MN_ENOENT for a non-member. Our own entry is always alive. */
 int swim_member(const struct swim *s, const uint8_t pk[REC_PK_LEN], struct swim_member_info *out);
+
+/* What the data plane reads of a member record: the addresses it owns in
+ * the overlay and the routes it advertises (verified with the record). */
+struct swim_rec_info {
+	uint8_t ipv4[4];       /* from its admission */
+	uint8_t ipv6[16];      /* derived from its key (rec_ipv6) */
+	uint8_t flags;         /* REC_MEM_* */
+	uint8_t nroutes;
+	struct mn_prefix routes[REC_MAX_ROUTES];
+	char name[REC_NAME_MAX + 1];
+};
+/* Decode r (a record swim verified) under net. MN_EPROTO only if r's bytes
+ * are not a record (never for one swim handed out). */
+int swim_rec_info(const struct rec_network *net, const struct swim_rec *r,
+		  struct swim_rec_info *out);
 
 struct swim_counts {
 	uint32_t members; /* including ourselves */

@@ -328,14 +328,14 @@ void dissem_apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32
 		if (rx && rx->from == i)
 			inc_note(s, rx, i, inc);
 		if (hint && hint->family && m->addr.family == 0)
-			m->addr = *hint;
+			hook_addr_put(s, i, hint, false);
 		return;
 	}
 	if (!jump_ok(s, rx, i, inc))
 		return;
 	inc_note(s, rx, i, inc);
 	if (hint && hint->family && !(m->flags & M_ADDR_DIRECT))
-		m->addr = *hint;
+		hook_addr_put(s, i, hint, false);
 	susp_end(s, i);
 	member_set_state(s, i, SWIM_ALIVE, inc);
 	/* An update carries the version we hold: while we fetch a newer one we

@@ -128,6 +128,7 @@ enum member_flags {
 	M_INC_KNOWN = 0x02,   /* inc came from the network, not a default 0 */
 	M_HELLO_SENT = 0x04,  /* we sent it our record in a HELLO this boot */
 	M_LOST = 0x08,        /* lost a use-limit race: uncounted, removal due (swim_trust.c) */
+	M_RECORD_TOLD = 0x10, /* SWIM_EV_RECORD was emitted for it (ev.first is false from then on) */
 };
 
 /* An underlay address, compact: 20 bytes instead of a 28-byte sockaddr.
@@ -163,6 +164,8 @@ struct susp {
 	uint8_t naccusers;          /* accusers counted: confirmations = naccusers - 1 */
 	bool last_call;             /* the timeout ran out once: a final ping went out */
 	uint32_t accusers[SWIM_MAX_CONFIRM + 1]; /* their member indices (0: our own probe) */
+	bool evidence;              /* authenticated traffic from it since start or re-arm
+				     * (swim_heard_from): the timeout re-arms, no death */
 };
 
 /* An update about a member, queued for piggybacking (swim_dissem.c). */
@@ -205,6 +208,7 @@ struct tx_dgram {
 	struct mn_addr dst;
 	uint16_t len;
 	uint8_t buf[SWIM_MTU];
+	uint32_t to;        /* the member it is for, or NONE (swim_poll_tx_to) */
 };
 
 /* A member's seal keys, computed once (direct-mapped by member index). */
@@ -364,6 +368,10 @@ struct swim {
 	uint64_t stats[SWIM_STAT__COUNT];
 
 	struct trust trust;
+	/* the node core's hooks (swim_node.c) */
+	void (*addr_changed)(void *ctx, const struct swim_addr_change *c);
+	int (*control)(void *ctx, const struct swim_control *msg, struct mn_time now);
+	void *hook_ctx;
 };
 
 /* The context of one received message. */
@@ -458,6 +466,18 @@ static inline uint64_t prefix_mask(uint32_t bits)
 {
 	return bits == 0 ? 0 : bits >= 64 ? UINT64_MAX : ~(UINT64_MAX >> bits);
 }
+
+/* ---- swim_node.c ---- */
+
+/* Set member i's address to w (direct: seen on its own traffic there and
+ * proven, which marks it M_ADDR_DIRECT) and, when the address changed or
+ * just became direct, tell the node core (swim_config.addr_changed). Every
+ * write of a member's address goes here. */
+void hook_addr_put(struct swim *s, uint32_t i, const struct waddr *w, bool direct);
+/* A sealed datagram of a type swim does not own, from member i, opened into
+ * pt[0 .. ptlen): to the control hook. */
+int hook_control_in(struct swim *s, uint32_t i, const struct mn_addr *from, uint8_t type,
+		    const uint8_t *pt, size_t ptlen, struct mn_time now);
 
 /* ---- swim_scale.c ---- */
 

@@ -15,6 +15,10 @@ void member_emit(struct swim *s, enum swim_event_kind kind, uint32_t i)
 	ev.inc = s->m[i].inc;
 	ev.boot = s->boot;
 	ev.at = s->now;
+	if (kind == SWIM_EV_RECORD) {
+		ev.first = !(s->m[i].flags & M_RECORD_TOLD);
+		s->m[i].flags |= M_RECORD_TOLD;
+	}
 	s->event(s->event_ctx, &ev);
 }
 
@@ -321,8 +325,6 @@ void member_set_addr(struct swim *s, uint32_t i, const struct mn_addr *addr, boo
 	if (i == 0 || w.family == 0)
 		return;
 	if (direct || !(s->m[i].flags & M_ADDR_DIRECT) || s->m[i].addr.family == 0) {
-		s->m[i].addr = w;
-		if (direct)
-			s->m[i].flags |= M_ADDR_DIRECT;
+		hook_addr_put(s, i, &w, direct);
 	}
 }

@@ -523,7 +523,7 @@ int pp_on_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n
 		else
 			dissem_apply_suspect(s, rx, member_id(s, i), inc, member_id(s, rx->from));
 		if (i != 0 && s->m[i].addr.family == 0 && wire_hint_ok(&w))
-			s->m[i].addr = w;
+			hook_addr_put(s, i, &w, false);
 	}
 	return MN_OK;
 }

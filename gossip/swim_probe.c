@@ -182,6 +182,7 @@ static void send_hello(struct swim *s, uint32_t i)
 	mn_put_be64(t->buf + SEAL_O_TO, member_id(s, i));
 	memcpy(t->buf + SWIM_HELLO_HDR, me->bytes, me->len);
 	t->len = (uint16_t)(SWIM_HELLO_HDR + me->len);
+	t->to = i;
 	wire_addr_to(&m->addr, &t->dst);
 	bump(s, SWIM_STAT_HELLOS, 1);
 	bump(s, SWIM_STAT_TX_DGRAMS, 1);

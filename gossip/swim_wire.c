@@ -174,9 +174,10 @@ void wire_out_pad(struct out *o, size_t dgram_len)
 
 struct tx_dgram *wire_tx_slot(struct swim *s)
 {
+	struct tx_dgram *t;
+
 	if (s->tx_n == s->tx_cap) {
 		uint32_t cap = s->tx_cap ? s->tx_cap * 2 : 4;
-		struct tx_dgram *t;
 		if (cap > SWIM_MAX_TXQ || !(t = malloc(cap * sizeof(*t))))
 			return NULL;
 		for (uint32_t j = 0; j < s->tx_n; j++)
@@ -186,7 +187,9 @@ struct tx_dgram *wire_tx_slot(struct swim *s)
 		s->tx_head = 0;
 		s->tx_cap = cap;
 	}
-	return &s->tx[(s->tx_head + s->tx_n++) % s->tx_cap];
+	t = &s->tx[(s->tx_head + s->tx_n++) % s->tx_cap];
+	t->to = NONE;
+	return t;
 }
 
 void wire_out_send(struct swim *s, struct out *o)
@@ -211,6 +214,7 @@ void wire_out_send(struct swim *s, struct out *o)
 		return;
 	}
 	t->len = (uint16_t)len;
+	t->to = o->to;
 	wire_addr_to(&o->dst, &t->dst);
 	bump(s, SWIM_STAT_TX_DGRAMS, 1);
 	bump(s, SWIM_STAT_TX_BYTES, len);

@@ -161,7 +161,17 @@ void wg_peer_set_endpoint(struct wg_peer *peer, const struct mn_addr *ep);
  * session exists (wireguard-go does the same). */
 void wg_peer_set_persistent_keepalive(struct wg_peer *peer, uint16_t secs, mn_ns now);
 int wg_peer_allowedip_add(struct wg_peer *peer, const struct mn_prefix *p);
+/* Remove one prefix if the peer owns it: O(its length). MN_ENOENT if not. */
+int wg_peer_allowedip_remove(struct wg_peer *peer, const struct mn_prefix *p);
 void wg_peer_allowedips_clear(struct wg_peer *peer);
+/* The peer whose allowed IPs hold the address (family AF_INET with 4 bytes,
+ * AF_INET6 with 16) by longest prefix, as cryptokey routing picks it; NULL
+ * when none. */
+struct wg_peer *wg_dev_allowedips_lookup(const struct wg_dev *dev, int family,
+					 const uint8_t *addr);
+/* A pointer the device's owner keeps with the peer (NULL until set). */
+void wg_peer_set_user(struct wg_peer *peer, void *user);
+void *wg_peer_user(const struct wg_peer *peer);
 /* Calls fn for each allowed prefix of the peer, in the order they were added
  * (as the kernel and wireguard-go list them); stops early when fn returns
  * false. Adding, clearing and listing cost O(the peer's prefixes). */
@@ -200,6 +210,22 @@ int wg_dev_tun_in(struct wg_dev *dev, uint8_t *buf, size_t cap, size_t len,
  * The datagram may be modified in place either way. */
 int wg_dev_udp_in(struct wg_dev *dev, const struct mn_addr *src, uint8_t *buf, size_t len,
 		  struct mn_time now, size_t *pkt_off, size_t *pkt_len);
+
+/* For a caller that owns its peers' paths (the mesh node core: relays,
+ * path choice): what it tells wg_dev_udp_in_ex about a datagram and what
+ * it learns back. */
+struct wg_rx_meta {
+	bool no_roam;          /* in: keep the peer's endpoint (WireGuard's roaming
+				* moves it to every authenticated source; the
+				* caller sets endpoints itself) */
+	struct wg_peer *peer;  /* out: the peer the datagram authenticated as (a
+				* handshake message or a data packet, keepalive or
+				* not, whatever the return value); NULL when none */
+};
+/* wg_dev_udp_in, with meta (which may be NULL). */
+int wg_dev_udp_in_ex(struct wg_dev *dev, const struct mn_addr *src, uint8_t *buf, size_t len,
+		     struct mn_time now, size_t *pkt_off, size_t *pkt_len,
+		     struct wg_rx_meta *meta);
 
 /* Take one queued outgoing datagram. Returns 1 and fills buf/len/dst, or 0
  * when the queue is empty. cap must be at least the largest queued datagram:

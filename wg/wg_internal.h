@@ -108,6 +108,8 @@ struct wg_peer {
 
 	struct wg_staged staged[WG_MAX_STAGED_PER_PEER];
 	unsigned staged_head, staged_count;
+
+	void *user; /* the device owner's (wg_peer_set_user) */
 };
 
 struct wg_tx {

@@ -191,6 +191,27 @@ int wg_peer_allowedip_add(struct wg_peer *peer, const struct mn_prefix *p)
 	return allowedips_insert(&peer->dev->table, p, &peer->allowedips);
 }
 
+int wg_peer_allowedip_remove(struct wg_peer *peer, const struct mn_prefix *p)
+{
+	return allowedips_remove(&peer->dev->table, p, &peer->allowedips);
+}
+
+struct wg_peer *wg_dev_allowedips_lookup(const struct wg_dev *dev, int family,
+					 const uint8_t *addr)
+{
+	return allowedips_lookup(&dev->table, family, addr);
+}
+
+void wg_peer_set_user(struct wg_peer *peer, void *user)
+{
+	peer->user = user;
+}
+
+void *wg_peer_user(const struct wg_peer *peer)
+{
+	return peer->user;
+}
+
 void wg_peer_allowedips_clear(struct wg_peer *peer)
 {
 	allowedips_remove_owner(&peer->dev->table, &peer->allowedips);

@@ -19,18 +19,22 @@ static void set_endpoint_from(struct wg_peer *peer, const struct mn_addr *src)
 		peer->endpoint = *src;
 }
 
-/* Authenticated packet from peer: roaming, counters, timers. */
+/* Authenticated packet from peer: roaming (unless the caller owns the
+ * peer's path), counters, timers; the caller learns who it was. */
 static void authenticated_from(struct wg_peer *peer, const struct mn_addr *src, size_t len,
-			       mn_ns now)
+			       mn_ns now, struct wg_rx_meta *meta)
 {
-	set_endpoint_from(peer, src);
+	if (meta)
+		meta->peer = peer;
+	if (!meta || !meta->no_roam)
+		set_endpoint_from(peer, src);
 	peer->rx_bytes += len;
 	wg_timers_any_authenticated_received(peer);
 	wg_timers_traversal(peer, now);
 }
 
 static int handle_handshake(struct wg_dev *dev, const struct mn_addr *src, uint8_t *buf,
-			    size_t len, struct mn_time now)
+			    size_t len, struct mn_time now, struct wg_rx_meta *meta)
 {
 	struct wg_peer *peer = NULL;
 	int rc;
@@ -64,7 +68,7 @@ static int handle_handshake(struct wg_dev *dev, const struct mn_addr *src, uint8
 							WG_DROP_BAD_HANDSHAKE);
 			return rc;
 		}
-		authenticated_from(peer, src, len, now.mono);
+		authenticated_from(peer, src, len, now.mono, meta);
 		if (wg_noise_create_response(peer, resp) < 0) {
 			wg_drop(dev, WG_DROP_BAD_HANDSHAKE);
 			return MN_ECRYPTO;
@@ -85,7 +89,7 @@ static int handle_handshake(struct wg_dev *dev, const struct mn_addr *src, uint8
 		wg_drop(dev, rc == MN_ENOKEY ? WG_DROP_UNKNOWN_INDEX : WG_DROP_BAD_HANDSHAKE);
 		return rc;
 	}
-	authenticated_from(peer, src, len, now.mono);
+	authenticated_from(peer, src, len, now.mono, meta);
 	if ((rc = wg_noise_begin_session(peer, now)) < 0) {
 		wg_drop(dev, WG_DROP_BAD_HANDSHAKE);
 		return rc;
@@ -122,7 +126,8 @@ static int ip_src(const uint8_t *p, size_t len, size_t *ip_len, int *family, con
 }
 
 static int handle_data(struct wg_dev *dev, const struct mn_addr *src, uint8_t *buf, size_t len,
-		       struct mn_time now, size_t *pkt_off, size_t *pkt_len)
+		       struct mn_time now, size_t *pkt_off, size_t *pkt_len,
+		       struct wg_rx_meta *meta)
 {
 	struct wg_index *e = wg_index_find(dev, mn_get_le32(buf + 4));
 	uint64_t counter = mn_get_le64(buf + 8);
@@ -171,7 +176,7 @@ static int handle_data(struct wg_dev *dev, const struct mn_addr *src, uint8_t *b
 		peer->sent_lastminute_handshake = true;
 		wg_send_initiation(peer, now, false);
 	}
-	authenticated_from(peer, src, len, now.mono);
+	authenticated_from(peer, src, len, now.mono, meta);
 
 	if (plain_len == 0)
 		return 0; /* keepalive */
@@ -192,6 +197,15 @@ static int handle_data(struct wg_dev *dev, const struct mn_addr *src, uint8_t *b
 int wg_dev_udp_in(struct wg_dev *dev, const struct mn_addr *src, uint8_t *buf, size_t len,
 		  struct mn_time now, size_t *pkt_off, size_t *pkt_len)
 {
+	return wg_dev_udp_in_ex(dev, src, buf, len, now, pkt_off, pkt_len, NULL);
+}
+
+int wg_dev_udp_in_ex(struct wg_dev *dev, const struct mn_addr *src, uint8_t *buf, size_t len,
+		     struct mn_time now, size_t *pkt_off, size_t *pkt_len,
+		     struct wg_rx_meta *meta)
+{
+	if (meta)
+		meta->peer = NULL;
 	if (!dev->has_key) {
 		wg_drop(dev, WG_DROP_NO_KEY);
 		return MN_ENOKEY;
@@ -209,7 +223,7 @@ int wg_dev_udp_in(struct wg_dev *dev, const struct mn_addr *src, uint8_t *buf, s
 	case WG_MSG_RESPONSE:
 		if (len != (buf[0] == WG_MSG_INITIATION ? WG_INITIATION_LEN : WG_RESPONSE_LEN))
 			break;
-		return handle_handshake(dev, src, buf, len, now);
+		return handle_handshake(dev, src, buf, len, now, meta);
 	case WG_MSG_COOKIE:
 		if (len != WG_COOKIE_LEN)
 			break;
@@ -221,7 +235,7 @@ int wg_dev_udp_in(struct wg_dev *dev, const struct mn_addr *src, uint8_t *buf, s
 	case WG_MSG_DATA:
 		if (len < WG_DATA_MIN_LEN)
 			break;
-		return handle_data(dev, src, buf, len, now, pkt_off, pkt_len);
+		return handle_data(dev, src, buf, len, now, pkt_off, pkt_len, meta);
 	default:
 		wg_drop(dev, WG_DROP_BAD_TYPE);
 		return MN_EPROTO;

@@ -1,0 +1,63 @@
+/* node_internal.h - what the node core's files share:
+ *   node.c       lifecycle, the one-port dispatcher, the transmit batch, timers
+ *   node_peer.c  members -> WireGuard peers: prefixes, routes, paths, evidence
+ * Not an API: everything outside node/node*.c uses node.h. */
+#ifndef NODE_INTERNAL_H
+#define NODE_INTERNAL_H
+
+#include "node.h"
+
+/* A member that is a WireGuard peer. Allocated when the member appears,
+ * freed when it is torn down; the wg_peer's user pointer leads here. */
+struct node_peer {
+	uint8_t pk[REC_PK_LEN];      /* its node key (Ed25519) */
+	uint8_t wg_pk[WG_KEY_LEN];   /* converted (X25519): the WireGuard peer's key */
+	struct wg_peer *wp;
+	struct path path;
+	mn_ns evidence_at;           /* last swim_heard_from for it */
+	bool evidence_told;          /* evidence_at is meaningful */
+	uint32_t nprefixes;          /* installed in wp, in order */
+	struct mn_prefix prefixes[NODE_PREFIXES_MAX];
+};
+
+struct node {
+	struct swim *swim;
+	struct wg_dev *wg;
+	const struct rec_network *net;
+	uint8_t self_pk[REC_PK_LEN];
+	uint32_t mtu;
+	uint32_t npeers;
+
+	/* the driver's callbacks */
+	void (*event)(void *ctx, const struct swim_event *ev);
+	void *event_ctx;
+	void (*action)(void *ctx, const struct node_action *a);
+	void *action_ctx;
+	int (*unsealed)(void *ctx, const struct mn_addr *from, const uint8_t *buf, size_t len,
+			struct mn_time now);
+	int (*control)(void *ctx, const struct swim_control *msg, struct mn_time now);
+	void *hook_ctx;
+
+	uint64_t stats[NODE_STAT__COUNT];
+};
+
+static inline void node_bump(struct node *n, enum node_stat st)
+{
+	n->stats[st]++;
+}
+
+/* ---- node_peer.c ---- */
+
+/* swim's hooks, pointed at the node. */
+void peer_on_event(void *ctx, const struct swim_event *ev);
+void peer_on_addr(void *ctx, const struct swim_addr_change *c);
+/* An authenticated WireGuard datagram from wp (its source from, where it
+ * arrived local, through relay or directly when relay is NULL). */
+void peer_on_auth(struct node *n, struct wg_peer *wp, const struct mn_addr *from,
+		  const struct mn_addr *local, const struct mn_addr *relay, struct mn_time now);
+/* Free every peer's state (node_del; the device goes with it). */
+void peer_free_all(struct node *n);
+/* The peer of member pk, NULL when none. */
+struct node_peer *peer_find(const struct node *n, const uint8_t pk[REC_PK_LEN]);
+
+#endif
