@@ -21,13 +21,15 @@
 #include "uapi_server.h"
 
 enum mesh_limits {
-	MESH_ADDRS_MAX = 2, /* our overlay /32 and /128 */
+	MESH_ADDRS_MAX = 2,        /* our overlay /32 and /128 */
+	MESH_PATH_SAVE_MS = 5000,  /* how often proven paths are compared with the store */
 };
 
 struct mesh {
 	uv_loop_t loop;
 	uv_signal_t sigint, sigterm;
 	uv_check_t check; /* after every loop turn: commit what swim wrote */
+	uv_timer_t path_timer; /* saves the last known good paths */
 	bool handles_init;
 	struct mesh_opts opts;
 	struct mesh_meta meta;
@@ -44,6 +46,7 @@ struct mesh {
 	struct mn_prefix addrs[MESH_ADDRS_MAX];
 	size_t n_addrs;
 	uint8_t (*members)[REC_PK_LEN]; /* every member but us (swim has no iterator) */
+	struct mn_addr *saved;          /* members[i]'s path as in STORE_PATHS (or unset) */
 	uint32_t n_members, cap_members;
 	int exit_code;
 	bool stopping;
@@ -67,6 +70,8 @@ int mesh_lock(const char *dir, int *fd)
 	return MN_OK;
 }
 
+static void save_paths(struct mesh *m);
+
 static void mesh_stop(struct mesh *m, int code)
 {
 	if (m->stopping)
@@ -77,6 +82,8 @@ static void mesh_stop(struct mesh *m, int code)
 		uv_close((uv_handle_t *)&m->sigint, NULL);
 		uv_close((uv_handle_t *)&m->sigterm, NULL);
 		uv_close((uv_handle_t *)&m->check, NULL);
+		uv_close((uv_handle_t *)&m->path_timer, NULL);
+		save_paths(m);
 	}
 	if (m->ctl)
 		control_server_close(m->ctl);
@@ -101,14 +108,18 @@ static void members_add(struct mesh *m, const uint8_t *pk)
 	if (m->n_members == m->cap_members) {
 		uint32_t cap = m->cap_members ? 2 * m->cap_members : 16;
 		void *v = cap > SWIM_MAX_MEMBERS ? NULL : realloc(m->members, cap * sizeof(*m->members));
+		void *w = v ? realloc(m->saved, cap * sizeof(*m->saved)) : NULL;
 
-		if (!v) {
+		if (v)
+			m->members = v;
+		if (!w) {
 			fprintf(stderr, "meshnode: member list full or out of memory\n");
 			return;
 		}
-		m->members = v;
+		m->saved = w;
 		m->cap_members = cap;
 	}
+	memset(&m->saved[m->n_members], 0, sizeof(*m->saved));
 	memcpy(m->members[m->n_members++], pk, REC_PK_LEN);
 }
 
@@ -116,12 +127,51 @@ static void members_del(struct mesh *m, const uint8_t *pk)
 {
 	for (uint32_t i = 0; i < m->n_members; i++) {
 		if (!memcmp(m->members[i], pk, REC_PK_LEN)) {
+			struct store_txn *t;
+
 			memmove(m->members[i], m->members[i + 1],
 				(m->n_members - i - 1) * sizeof(*m->members));
+			memmove(&m->saved[i], &m->saved[i + 1],
+				(m->n_members - i - 1) * sizeof(*m->saved));
 			m->n_members--;
+			if (store_txn_begin(swim_persist_store(m->sp), &t) == MN_OK) {
+				mesh_path_del(t, pk);
+				store_txn_commit(t);
+			}
 			return;
 		}
 	}
+}
+
+/* Every member's proven direct address that differs from the stored one
+ * into STORE_PATHS, in one transaction. */
+static void save_paths(struct mesh *m)
+{
+	struct store_txn *t = NULL;
+	int rc = MN_OK;
+
+	for (uint32_t i = 0; i < m->n_members && rc == MN_OK; i++) {
+		struct node_peer_info pi;
+
+		if (node_peer(m->node, m->members[i], &pi) < 0 || pi.path.src != PATH_SRC_PROVEN ||
+		    !mn_addr_is_set(&pi.path.remote) || mn_addr_eq(&pi.path.remote, &m->saved[i]))
+			continue;
+		if (!t && (rc = store_txn_begin(swim_persist_store(m->sp), &t)) < 0)
+			break;
+		if ((rc = mesh_path_put(t, m->members[i], &pi.path.remote)) == MN_OK)
+			m->saved[i] = pi.path.remote;
+	}
+	if (t && rc == MN_OK)
+		rc = store_txn_commit(t);
+	else if (t)
+		store_txn_abort(t);
+	if (rc < 0)
+		fprintf(stderr, "meshnode: cannot save the members' paths: %s\n", mn_strerror(rc));
+}
+
+static void on_path_timer(uv_timer_t *h)
+{
+	save_paths(h->data);
 }
 
 static void on_swim_event(void *ctx, const struct swim_event *ev)
@@ -238,11 +288,18 @@ static int restore_record(void *ctx, const uint8_t *pk, size_t pklen, const uint
 			  size_t len)
 {
 	struct mesh *m = ctx;
+	struct mn_addr addr;
+	bool has_addr;
 	int rc;
 
-	if (pklen == REC_PK_LEN && !memcmp(pk, m->meta.node_pk, REC_PK_LEN))
+	if (pklen != REC_PK_LEN || !memcmp(pk, m->meta.node_pk, REC_PK_LEN))
 		return 0;
-	rc = swim_restore(node_swim(m->node), rec, len, NULL, driver_now());
+	/* its last known good address: reached at once, not after gossip */
+	has_addr = mesh_path_get(swim_persist_store(m->sp), pk, &addr) == MN_OK;
+	rc = swim_restore(node_swim(m->node), rec, len, has_addr ? &addr : NULL, driver_now());
+	if (rc == MN_OK && has_addr && m->n_members &&
+	    !memcmp(m->members[m->n_members - 1], pk, REC_PK_LEN))
+		m->saved[m->n_members - 1] = addr;
 	if (rc < 0 && rc != MN_EEXIST)
 		fprintf(stderr, "meshnode: a stored record was refused: %s\n", mn_strerror(rc));
 	return 0;
@@ -352,11 +409,13 @@ static int start_io(struct mesh *m)
 	uv_signal_init(&m->loop, &m->sigint);
 	uv_signal_init(&m->loop, &m->sigterm);
 	uv_check_init(&m->loop, &m->check);
-	m->sigint.data = m->sigterm.data = m->check.data = m;
+	uv_timer_init(&m->loop, &m->path_timer);
+	m->sigint.data = m->sigterm.data = m->check.data = m->path_timer.data = m;
 	m->handles_init = true;
 	uv_signal_start(&m->sigint, on_signal, SIGINT);
 	uv_signal_start(&m->sigterm, on_signal, SIGTERM);
 	uv_check_start(&m->check, on_check);
+	uv_timer_start(&m->path_timer, on_path_timer, MESH_PATH_SAVE_MS, MESH_PATH_SAVE_MS);
 	/* the routes of members restored before the interface existed */
 	for (uint32_t i = 0; i < m->n_members; i++) {
 		struct node_peer_info pi;
@@ -406,6 +465,7 @@ int mesh_run(const struct mesh_opts *opts)
 	rec_key_wipe(&m->key);
 	free(m->memo_slots);
 	free(m->members);
+	free(m->saved);
 	free(m);
 	return code;
 }

@@ -2,6 +2,7 @@
 #include "mesh_meta.h"
 
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "mn_err.h"
@@ -87,4 +88,77 @@ int mesh_meta_get(struct store *s, struct mesh_meta *m)
 	if (rc < 0)
 		return rc;
 	return mesh_meta_decode(m, buf, len);
+}
+
+/* ---- last known good paths ---- */
+
+int mesh_path_encode(const struct mn_addr *a, uint8_t buf[MESH_PATH_LEN])
+{
+	memset(buf, 0, MESH_PATH_LEN);
+	if (a->sa.sa_family == AF_INET) {
+		buf[MESH_PATH_OFF_FAMILY] = MESH_PATH_FAMILY_V4;
+		memcpy(buf + MESH_PATH_OFF_ADDR, &a->in4.sin_addr, 4);
+		memcpy(buf + MESH_PATH_OFF_PORT, &a->in4.sin_port, 2); /* network order */
+	} else if (a->sa.sa_family == AF_INET6) {
+		buf[MESH_PATH_OFF_FAMILY] = MESH_PATH_FAMILY_V6;
+		memcpy(buf + MESH_PATH_OFF_ADDR, &a->in6.sin6_addr, 16);
+		memcpy(buf + MESH_PATH_OFF_PORT, &a->in6.sin6_port, 2);
+	} else {
+		return MN_EINVAL;
+	}
+	return MN_OK;
+}
+
+int mesh_path_decode(struct mn_addr *a, const uint8_t *buf, size_t len)
+{
+	if (len < MESH_PATH_LEN)
+		return MN_ETRUNC;
+	if (len > MESH_PATH_LEN)
+		return MN_EPROTO;
+	memset(a, 0, sizeof(*a));
+	switch (buf[MESH_PATH_OFF_FAMILY]) {
+	case MESH_PATH_FAMILY_V4:
+		for (int i = 4; i < 16; i++)
+			if (buf[MESH_PATH_OFF_ADDR + i])
+				return MN_EPROTO;
+		a->in4.sin_family = AF_INET;
+		memcpy(&a->in4.sin_addr, buf + MESH_PATH_OFF_ADDR, 4);
+		memcpy(&a->in4.sin_port, buf + MESH_PATH_OFF_PORT, 2);
+		return MN_OK;
+	case MESH_PATH_FAMILY_V6:
+		a->in6.sin6_family = AF_INET6;
+		memcpy(&a->in6.sin6_addr, buf + MESH_PATH_OFF_ADDR, 16);
+		memcpy(&a->in6.sin6_port, buf + MESH_PATH_OFF_PORT, 2);
+		return MN_OK;
+	default:
+		return MN_EPROTO;
+	}
+}
+
+int mesh_path_put(struct store_txn *t, const uint8_t pk[REC_PK_LEN], const struct mn_addr *a)
+{
+	uint8_t buf[MESH_PATH_LEN];
+	int rc = mesh_path_encode(a, buf);
+
+	if (rc < 0)
+		return rc;
+	return store_put(t, STORE_PATHS, pk, REC_PK_LEN, buf, sizeof(buf));
+}
+
+int mesh_path_del(struct store_txn *t, const uint8_t pk[REC_PK_LEN])
+{
+	return store_del(t, STORE_PATHS, pk, REC_PK_LEN);
+}
+
+int mesh_path_get(struct store *s, const uint8_t pk[REC_PK_LEN], struct mn_addr *a)
+{
+	uint8_t buf[MESH_PATH_LEN + 1];
+	size_t len;
+	int rc = store_get(s, STORE_PATHS, pk, REC_PK_LEN, buf, sizeof(buf), &len);
+
+	if (rc == MN_EMSGSIZE)
+		return MN_EPROTO;
+	if (rc < 0)
+		return rc;
+	return mesh_path_decode(a, buf, len);
 }

@@ -64,4 +64,30 @@ int mesh_meta_put(struct store_txn *t, const struct mesh_meta *m);
 /* Read it back: MN_ENOENT when the directory is not initialized. */
 int mesh_meta_get(struct store *s, struct mesh_meta *m);
 
+/* ---- last known good paths (STORE_PATHS) ----
+ *
+ * Member node key -> the direct address that last proved good (the
+ * member's own authenticated traffic came from it), so a restart reaches
+ * the members at once, without waiting for gossip. The value, 19 bytes:
+ *   family (1: 4 or 6) | address (16; IPv4 in the first 4, rest zero) |
+ *   port (2, big-endian)
+ * (an IPv6 scope id is not kept). */
+enum mesh_path_layout {
+	MESH_PATH_OFF_FAMILY = 0,
+	MESH_PATH_OFF_ADDR = 1,
+	MESH_PATH_OFF_PORT = MESH_PATH_OFF_ADDR + 16,
+	MESH_PATH_LEN = MESH_PATH_OFF_PORT + 2,
+};
+#define MESH_PATH_FAMILY_V4 4
+#define MESH_PATH_FAMILY_V6 6
+
+/* MN_EINVAL for an address that is neither IPv4 nor IPv6. */
+int mesh_path_encode(const struct mn_addr *a, uint8_t buf[MESH_PATH_LEN]);
+/* MN_ETRUNC / MN_EPROTO for anything mesh_path_encode did not write. */
+int mesh_path_decode(struct mn_addr *a, const uint8_t *buf, size_t len);
+int mesh_path_put(struct store_txn *t, const uint8_t pk[REC_PK_LEN], const struct mn_addr *a);
+int mesh_path_del(struct store_txn *t, const uint8_t pk[REC_PK_LEN]);
+/* MN_ENOENT when none is stored for pk. */
+int mesh_path_get(struct store *s, const uint8_t pk[REC_PK_LEN], struct mn_addr *a);
+
 #endif

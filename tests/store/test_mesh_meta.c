@@ -1,6 +1,7 @@
 /* Tests for store/mesh_meta: the value round-trips through its encoding
  * and a store, every truncation and a bad format byte are refused, and
- * bad fields are refused on both sides. */
+ * bad fields are refused on both sides; the same for a last known good
+ * path (IPv4, IPv6), which a delete removes. */
 #include <string.h>
 #include <sys/socket.h>
 
@@ -91,6 +92,50 @@ START_TEST(test_through_store)
 }
 END_TEST
 
+START_TEST(test_paths)
+{
+	const char *addrs[] = { "198.18.0.7:51820", "[2001:2::7]:65535" };
+	uint8_t pk[REC_PK_LEN] = { 7 }, other[REC_PK_LEN] = { 8 };
+	uint8_t buf[MESH_PATH_LEN];
+	struct mn_addr a, back;
+	char text[MN_ADDR_STRLEN];
+	struct store *s;
+	struct store_txn *t;
+
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		ck_assert_int_eq(mn_addr_parse(&a, addrs[i]), MN_OK);
+		ck_assert_int_eq(mesh_path_encode(&a, buf), MN_OK);
+		ck_assert_int_eq(mesh_path_decode(&back, buf, sizeof(buf)), MN_OK);
+		ck_assert_str_eq(mn_addr_format(&back, text, sizeof(text)), addrs[i]);
+		for (size_t len = 0; len < sizeof(buf); len++)
+			ck_assert_int_eq(mesh_path_decode(&back, buf, len), MN_ETRUNC);
+	}
+	memset(&a, 0, sizeof(a));
+	ck_assert_int_eq(mesh_path_encode(&a, buf), MN_EINVAL);
+	ck_assert_int_eq(mn_addr_parse(&a, addrs[0]), MN_OK);
+	ck_assert_int_eq(mesh_path_encode(&a, buf), MN_OK);
+	buf[MESH_PATH_OFF_ADDR + 5] = 1; /* IPv4 with bytes past its 4 */
+	ck_assert_int_eq(mesh_path_decode(&back, buf, sizeof(buf)), MN_EPROTO);
+	buf[MESH_PATH_OFF_ADDR + 5] = 0;
+	buf[MESH_PATH_OFF_FAMILY] = 5;
+	ck_assert_int_eq(mesh_path_decode(&back, buf, sizeof(buf)), MN_EPROTO);
+
+	ck_assert_int_eq(store_open_memory(&s), MN_OK);
+	ck_assert_int_eq(mesh_path_get(s, pk, &back), MN_ENOENT);
+	ck_assert_int_eq(store_txn_begin(s, &t), MN_OK);
+	ck_assert_int_eq(mesh_path_put(t, pk, &a), MN_OK);
+	ck_assert_int_eq(store_txn_commit(t), MN_OK);
+	ck_assert_int_eq(mesh_path_get(s, pk, &back), MN_OK);
+	ck_assert(mn_addr_eq(&a, &back));
+	ck_assert_int_eq(mesh_path_get(s, other, &back), MN_ENOENT);
+	ck_assert_int_eq(store_txn_begin(s, &t), MN_OK);
+	ck_assert_int_eq(mesh_path_del(t, pk), MN_OK);
+	ck_assert_int_eq(store_txn_commit(t), MN_OK);
+	ck_assert_int_eq(mesh_path_get(s, pk, &back), MN_ENOENT);
+	store_close(s);
+}
+END_TEST
+
 static Suite *mesh_meta_suite(void)
 {
 	Suite *s = suite_create("mesh_meta");
@@ -99,6 +144,7 @@ static Suite *mesh_meta_suite(void)
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_bad_fields);
 	tcase_add_test(tc, test_through_store);
+	tcase_add_test(tc, test_paths);
 	suite_add_tcase(s, tc);
 	return s;
 }
