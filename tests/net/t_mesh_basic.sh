@@ -19,6 +19,7 @@
 #   kill9     kill -9 the daemon, then up again opens the store: same
 #             identity; down
 #   fg        up --foreground runs until SIGTERM (exit 0 within 10 s)
+#   logs      no sanitizer report in the daemon's logs (for a san build)
 #
 # Underlay: none needed (one node); overlay 100.64.0.0/10 and fd00::/8.
 # Environment: MESHNODE, MN_TIME_SCALE (lib.sh).
@@ -149,5 +150,8 @@ check "fg: logs to stderr" grep -q "up: network testnet" "${MN_LOG[fg]}"
 stop fg 10 TERM
 check "fg: SIGTERM ends it with 0" test "${MN_RC[fg]}" = 0
 check "fg: no interface left" no_iface
+# a sanitizer build (MESHNODE=build-san/meshnode) reports into the logs
+no_reports() { ! grep -l 'runtime error\|AddressSanitizer\|LeakSanitizer' "$ST/meshnode.log" "${MN_LOG[fg]}"; }
+check "logs: no sanitizer report" no_reports
 
 mn_summary
