@@ -155,16 +155,19 @@ static int parse_common(const char *cmd, const char *usage, struct opt *opts, in
 	return -1;
 }
 
-/* --iface and --port against the stored values. */
-static bool stored_match(const char *cmd, const struct mesh_args *a)
+/* --iface and --port against the stored values; always (need_init) or
+ * only when one is given. Creates nothing in a directory without a store. */
+static bool stored_match(const char *cmd, const struct mesh_args *a, bool need_init)
 {
 	struct store *st;
 	struct mesh_meta meta;
+	char data[MESH_PATH_MAX];
 	int rc;
 
-	if (!a->iface && !a->port_text)
+	if (!need_init && !a->iface && !a->port_text)
 		return true;
-	if ((rc = store_open_lmdb(&st, a->state, 0)) < 0) {
+	if (mesh_state_path(data, sizeof(data), a->state, MESH_STORE_FILE) < 0 ||
+	    access(data, F_OK) != 0 || (rc = store_open_lmdb(&st, a->state, 0)) < 0) {
 		fprintf(stderr, PROG " %s: %s: not initialized (" PROG " init)\n", cmd, a->state);
 		return false;
 	}
@@ -339,7 +342,7 @@ int cmd_up(int argc, char **argv)
 	opts[3] = (struct opt){ "--foreground", NULL, &a.foreground };
 	if ((rc = parse_common("up", up_usage, opts, argc, argv, &a)) >= 0)
 		return rc;
-	if (!stored_match("up", &a))
+	if (!stored_match("up", &a, true))
 		return 1;
 	if ((rc = mesh_lock(a.state, &lock_fd)) < 0) {
 		if (rc == MN_EBUSY)
@@ -378,7 +381,7 @@ int cmd_down(int argc, char **argv)
 
 	if ((rc = parse_common("down", down_usage, opts, argc, argv, &a)) >= 0)
 		return rc;
-	if (!stored_match("down", &a))
+	if (!stored_match("down", &a, false))
 		return 1;
 	mesh_state_sock_path(sock, a.state);
 	deadline = ms_now() + MESH_DOWN_TIMEOUT_MS;
@@ -414,7 +417,7 @@ int cmd_status(int argc, char **argv)
 	opts[3] = (struct opt){ "--json", NULL, &a.json };
 	if ((rc = parse_common("status", status_usage, opts, argc, argv, &a)) >= 0)
 		return rc;
-	if (!stored_match("status", &a))
+	if (!stored_match("status", &a, false))
 		return 1;
 	mesh_state_sock_path(sock, a.state);
 	rc = control_call(sock, a.json ? "status json" : "status", CONTROL_TIMEOUT_MS, &body);

@@ -26,6 +26,7 @@
 #define MESH_IFACE_DEFAULT "mesh0"
 #define MESH_PORT_DEFAULT 51820
 #define MESH_PREFIX_DEFAULT "100.64.0.0/10"
+#define MESH_STORE_FILE "data.mdb" /* LMDB's data file: there once a store was made */
 #define MESH_CONTROL_FILE "control.sock"
 #define MESH_LOCK_FILE "meshnode.lock"
 #define MESH_LOG_FILE "meshnode.log"

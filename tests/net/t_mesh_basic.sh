@@ -7,7 +7,8 @@
 #   init      a new network in a state directory: 0700 directory, 0600 root
 #             key and store; a second init refused; a --state path too long
 #             for the control socket refused with the reason
-#   up        returns with the interface up (MTU 1380, the overlay /32 and
+#   up        refused (1) on a directory init did not make, creating nothing;
+#             returns with the interface up (MTU 1380, the overlay /32 and
 #             /128) and the control socket answering; `wg show IFACE` works;
 #             status --json valid against doc/status-json.md (python3 when
 #             present), no members; status text; another --iface or --port
@@ -72,6 +73,11 @@ check "init: ... saying why" eval "grep -q 'too long' <<<\"\$err\""
 check "init: ... and creates nothing" test ! -e "$long"
 
 # ---- up ----
+mkdir -p "$MN_TMP/empty"
+err=$(mnx up --state "$MN_TMP/empty" 2>&1)
+check "up: an uninitialized directory is refused (1)" test $? -eq 1
+check "up: ... saying why" eval "grep -q 'not initialized' <<<\"\$err\""
+check "up: ... creating nothing there" test -z "$(ls -A "$MN_TMP/empty")"
 err=$(mnx status --state "$ST" 2>&1)
 rc=$?
 check "status before up: exit 1" test $rc -eq 1
