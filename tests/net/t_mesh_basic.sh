@@ -20,6 +20,9 @@
 #   kill9     kill -9 the daemon, then up again opens the store: same
 #             identity; down
 #   fg        up --foreground runs until SIGTERM (exit 0 within 10 s)
+#   two       a second network's node in a second namespace, beside the
+#             first: each answers for itself, both interfaces work, one
+#             stops without the other
 #   logs      no sanitizer report in the daemon's logs (for a san build)
 #
 # Underlay: none needed (one node); overlay 100.64.0.0/10 and fd00::/8.
@@ -156,8 +159,27 @@ check "fg: logs to stderr" grep -q "up: network testnet" "${MN_LOG[fg]}"
 stop fg 10 TERM
 check "fg: SIGTERM ends it with 0" test "${MN_RC[fg]}" = 0
 check "fg: no interface left" no_iface
+# ---- two nodes side by side: own namespaces, state directories, interfaces ----
+NS2=$(nsname mesh2)
+IF2=mc$MN_RUN
+IF2=${IF2:0:15}
+ST2=$MN_TMP/state2
+MN_IFS+=("$IF2")
+rec "if $IF2"
+ns_add "$NS2" || fail "second namespace"
+mnx2() { ip netns exec "$NS2" timeout 30 "$MESHNODE" "$@"; }
+check "two: init a second network" mnx2 init --network other --name beta --iface "$IF2" --state "$ST2"
+check "two: up the first" mnx up --state "$ST"
+check "two: up the second beside it" mnx2 up --state "$ST2"
+check "two: each answers for itself" eval "mnx status --state $ST | grep '^node alpha' >/dev/null && mnx2 status --state $ST2 | grep '^node beta' >/dev/null"
+check "two: each has its interface in its namespace" eval "ip -n $NS link show $IF >/dev/null && ip -n $NS2 link show $IF2 >/dev/null"
+check "two: wg show works on both (one UAPI directory)" eval "wgn $NS show $IF >/dev/null && wgn $NS2 show $IF2 >/dev/null"
+check "two: down the first" mnx down --state "$ST"
+check "two: the second still answers" eval "mnx2 status --state $ST2 >/dev/null"
+check "two: down the second" mnx2 down --state "$ST2"
+
 # a sanitizer build (MESHNODE=build-san/meshnode) reports into the logs
-no_reports() { ! grep -l 'runtime error\|AddressSanitizer\|LeakSanitizer' "$ST/meshnode.log" "${MN_LOG[fg]}"; }
+no_reports() { ! grep -l 'runtime error\|AddressSanitizer\|LeakSanitizer' "$ST/meshnode.log" "$ST2/meshnode.log" "${MN_LOG[fg]}"; }
 check "logs: no sanitizer report" no_reports
 
 mn_summary
