@@ -258,28 +258,56 @@ static void on_uapi_request(void *ctx)
 		driver_kick(m->drv);
 }
 
+/* ---- control requests (control.h): one function per request word ---- */
+
+static void req_status(struct mesh *m, int argc, char **argv, struct control_reply *r)
+{
+	struct mesh_status_in in = {
+		.node = m->node, .net = &m->net, .meta = &m->meta,
+		.members = (const uint8_t (*)[REC_PK_LEN])m->members,
+		.n_members = m->n_members, .iface = m->meta.iface,
+		.port = m->drv ? driver_listen_port(m->drv) : m->meta.port,
+	};
+
+	if (argc == 2 && strcmp(argv[1], "json")) {
+		control_reply_error(r, "status: unknown argument %s", argv[1]);
+		return;
+	}
+	mesh_status_write(r, argc == 2, &in);
+}
+
+static void req_down(struct mesh *m, int argc, char **argv, struct control_reply *r)
+{
+	(void)argc;
+	(void)argv;
+	(void)r;
+	fprintf(stderr, "meshnode: stop requested (meshnode down), shutting down\n");
+	mesh_stop(m, 0);
+}
+
+/* The requests: word, words allowed with it (min, max), handler. invite,
+ * join, ping and kick come here next. */
+static const struct {
+	const char *word;
+	int min_args, max_args;
+	void (*fn)(struct mesh *m, int argc, char **argv, struct control_reply *r);
+} requests[] = {
+	{ "status", 1, 2, req_status },
+	{ "down", 1, 1, req_down },
+};
+
 static void on_control(void *ctx, int argc, char **argv, struct control_reply *r)
 {
-	struct mesh *m = ctx;
-
-	if (!strcmp(argv[0], "status") && argc <= 2) {
-		struct mesh_status_in in = {
-			.node = m->node, .net = &m->net, .meta = &m->meta,
-			.members = (const uint8_t (*)[REC_PK_LEN])m->members,
-			.n_members = m->n_members, .iface = m->meta.iface,
-			.port = m->drv ? driver_listen_port(m->drv) : m->meta.port,
-		};
-		if (argc == 2 && strcmp(argv[1], "json")) {
-			control_reply_error(r, "status: unknown argument %s", argv[1]);
-			return;
-		}
-		mesh_status_write(r, argc == 2, &in);
-	} else if (!strcmp(argv[0], "down") && argc == 1) {
-		fprintf(stderr, "meshnode: stop requested (meshnode down), shutting down\n");
-		mesh_stop(m, 0);
-	} else {
-		control_reply_error(r, "unknown request %s", argv[0]);
+	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+		if (strcmp(argv[0], requests[i].word))
+			continue;
+		if (argc < requests[i].min_args || argc > requests[i].max_args)
+			control_reply_error(r, "%s: wrong number of arguments", argv[0]);
+		else
+			requests[i].fn(ctx, argc, argv, r);
+		return;
 	}
+	control_reply_error(r, "unknown request %s", argv[0]);
 }
 
 /* ---- start ---- */
