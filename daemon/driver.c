@@ -364,6 +364,55 @@ static void tun_deliver(struct driver *drv, uint8_t *pkt, size_t len)
 		drv->stats.tun_tx++;
 }
 
+/* The received datagrams drv->bufs[0 .. n), one udp_in each. */
+static void udp_in_each(struct driver *drv, unsigned n, struct mn_time now)
+{
+	for (unsigned i = 0; i < n; i++) {
+		size_t off, len;
+		int rc;
+
+		if (drv->rx.msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			drv->stats.udp_rx_trunc++;
+			continue;
+		}
+		rc = drv->core.udp_in(drv->cctx, &drv->rx.addr[i], drv->bufs[i],
+				     drv->rx.msg[i].msg_len, now, &off, &len);
+		if (rc < 0) {
+			drv->stats.core_drop++;
+			continue;
+		}
+		if (rc == 0 || drv->dead)
+			continue;
+		tun_deliver(drv, drv->bufs[i] + off, len);
+	}
+}
+
+/* The same as one batch for the core (udp_in_batch). */
+static void udp_in_batch(struct driver *drv, unsigned n, struct mn_time now)
+{
+	struct driver_rx rx[DRIVER_BATCH];
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (drv->rx.msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			drv->stats.udp_rx_trunc++;
+			continue;
+		}
+		rx[m] = (struct driver_rx){ .src = &drv->rx.addr[i], .buf = drv->bufs[i],
+					    .len = drv->rx.msg[i].msg_len };
+		m++;
+	}
+	if (!m)
+		return;
+	drv->core.udp_in_batch(drv->cctx, rx, m, now);
+	for (unsigned i = 0; i < m; i++) {
+		if (rx[i].rc < 0)
+			drv->stats.core_drop++;
+		else if (rx[i].rc == 1 && !drv->dead)
+			tun_deliver(drv, rx[i].buf + rx[i].pkt_off, rx[i].pkt_len);
+	}
+}
+
 static void on_udp(uv_poll_t *h, int status, int events)
 {
 	struct driver_sock *s = h->data;
@@ -388,24 +437,10 @@ static void on_udp(uv_poll_t *h, int status, int events)
 		if (n <= 0)
 			break;
 		drv->stats.udp_rx += (unsigned)n;
-		for (int i = 0; i < n; i++) {
-			size_t off, len;
-			int rc;
-
-			if (drv->rx.msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
-				drv->stats.udp_rx_trunc++;
-				continue;
-			}
-			rc = drv->core.udp_in(drv->cctx, &drv->rx.addr[i], drv->bufs[i],
-					     drv->rx.msg[i].msg_len, now, &off, &len);
-			if (rc < 0) {
-				drv->stats.core_drop++;
-				continue;
-			}
-			if (rc == 0 || drv->dead)
-				continue;
-			tun_deliver(drv, drv->bufs[i] + off, len);
-		}
+		if (drv->core.udp_in_batch)
+			udp_in_batch(drv, (unsigned)n, now);
+		else
+			udp_in_each(drv, (unsigned)n, now);
 		gro_flush(drv);
 		drain_tx(drv);
 		if (n < DRIVER_BATCH)

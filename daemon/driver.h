@@ -57,6 +57,15 @@ enum driver_limits {
 	DRIVER_MAX_ADDRESSES = 256       /* interface addresses */
 };
 
+/* One received datagram of a batch (driver_core.udp_in_batch). */
+struct driver_rx {
+	const struct mn_addr *src;
+	uint8_t *buf;
+	size_t len;
+	int rc;                 /* out, as udp_in's result */
+	size_t pkt_off, pkt_len; /* out, when rc == 1 */
+};
+
 /* What the driver runs: by default the wg_dev given to driver_new (its
  * wg_dev_* calls); a daemon that wraps the device in something larger (the
  * mesh node core, node/node.h) passes these instead, with the same
@@ -70,6 +79,12 @@ struct driver_core {
 		      struct mn_time now, size_t *pkt_off, size_t *pkt_len);
 	int (*tun_in)(void *ctx, uint8_t *buf, size_t cap, size_t len, struct mn_time now,
 		      struct mn_addr *dst, size_t *out_len);
+	/* Optional (NULL: udp_in for each): a whole receive batch at once,
+	 * for a core that orders it (the node core handles control before
+	 * data). Each entry as udp_in: rc, and the packet for the TUN at
+	 * buf[pkt_off .. pkt_off + pkt_len) when rc == 1; delivered in
+	 * arrival order. */
+	void (*udp_in_batch)(void *ctx, struct driver_rx *rx, unsigned n, struct mn_time now);
 };
 
 struct driver_opts {

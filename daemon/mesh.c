@@ -27,7 +27,7 @@ enum mesh_limits {
 
 struct mesh {
 	uv_loop_t loop;
-	uv_signal_t sigint, sigterm;
+	uv_signal_t sigint, sigterm, sigusr1;
 	uv_check_t check; /* after every loop turn: commit what swim wrote */
 	uv_timer_t path_timer; /* saves the last known good paths */
 	bool handles_init;
@@ -71,6 +71,7 @@ int mesh_lock(const char *dir, int *fd)
 }
 
 static void save_paths(struct mesh *m);
+static void print_counters(const struct mesh *m);
 
 static void mesh_stop(struct mesh *m, int code)
 {
@@ -78,9 +79,11 @@ static void mesh_stop(struct mesh *m, int code)
 		return;
 	m->stopping = true;
 	m->exit_code = code;
+	print_counters(m);
 	if (m->handles_init) {
 		uv_close((uv_handle_t *)&m->sigint, NULL);
 		uv_close((uv_handle_t *)&m->sigterm, NULL);
+		uv_close((uv_handle_t *)&m->sigusr1, NULL);
 		uv_close((uv_handle_t *)&m->check, NULL);
 		uv_close((uv_handle_t *)&m->path_timer, NULL);
 		save_paths(m);
@@ -226,10 +229,38 @@ static void on_action(void *ctx, const struct node_action *a)
 
 /* ---- loop handles ---- */
 
+/* The driver's counters and every nonzero one of the node (SIGUSR1, and
+ * at the end). */
+static void print_counters(const struct mesh *m)
+{
+	struct driver_stats st;
+
+	if (m->drv) {
+		driver_get_stats(m->drv, &st);
+		fprintf(stderr, "meshnode: %s: udp rx %llu tx %llu (tx dropped %llu, truncated "
+			"%llu); tun rx %llu tx %llu (tx dropped %llu); core dropped %llu\n",
+			m->meta.iface, (unsigned long long)st.udp_rx, (unsigned long long)st.udp_tx,
+			(unsigned long long)st.udp_tx_drop, (unsigned long long)st.udp_rx_trunc,
+			(unsigned long long)st.tun_rx, (unsigned long long)st.tun_tx,
+			(unsigned long long)st.tun_tx_drop, (unsigned long long)st.core_drop);
+	}
+	for (int i = 0; m->node && i < NODE_STAT__COUNT; i++) {
+		uint64_t n = node_stat(m->node, (enum node_stat)i);
+
+		if (n)
+			fprintf(stderr, "meshnode: %s:   %llu %s\n", m->meta.iface,
+				(unsigned long long)n, node_stat_name((enum node_stat)i));
+	}
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct mesh *m = h->data;
 
+	if (signum == SIGUSR1) {
+		print_counters(m);
+		return;
+	}
 	fprintf(stderr, "meshnode: %s, shutting down\n", signum == SIGINT ? "SIGINT" : "SIGTERM");
 	mesh_stop(m, 0);
 }
@@ -436,12 +467,15 @@ static int start_io(struct mesh *m)
 	}
 	uv_signal_init(&m->loop, &m->sigint);
 	uv_signal_init(&m->loop, &m->sigterm);
+	uv_signal_init(&m->loop, &m->sigusr1);
 	uv_check_init(&m->loop, &m->check);
 	uv_timer_init(&m->loop, &m->path_timer);
-	m->sigint.data = m->sigterm.data = m->check.data = m->path_timer.data = m;
+	m->sigint.data = m->sigterm.data = m->sigusr1.data = m;
+	m->check.data = m->path_timer.data = m;
 	m->handles_init = true;
 	uv_signal_start(&m->sigint, on_signal, SIGINT);
 	uv_signal_start(&m->sigterm, on_signal, SIGTERM);
+	uv_signal_start(&m->sigusr1, on_signal, SIGUSR1);
 	uv_check_start(&m->check, on_check);
 	uv_timer_start(&m->path_timer, on_path_timer, MESH_PATH_SAVE_MS, MESH_PATH_SAVE_MS);
 	/* the routes of members restored before the interface existed */

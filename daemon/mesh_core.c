@@ -70,6 +70,24 @@ static int core_udp_in(void *ctx, const struct mn_addr *src, uint8_t *buf, size_
 	return node_recv(c->node, src, buf, len, now, pkt_off, pkt_len);
 }
 
+static void core_udp_in_batch(void *ctx, struct driver_rx *rx, unsigned n, struct mn_time now)
+{
+	struct mesh_core *c = ctx;
+
+	for (unsigned i = 0; i < n; i++) {
+		memset(&c->rx[i], 0, sizeof(c->rx[i])); /* local: AF_UNSPEC, unknown */
+		c->rx[i].from = *rx[i].src;
+		c->rx[i].buf = rx[i].buf;
+		c->rx[i].len = rx[i].len;
+	}
+	node_recv_batch(c->node, c->rx, n, now);
+	for (unsigned i = 0; i < n; i++) {
+		rx[i].rc = c->rx[i].rc;
+		rx[i].pkt_off = c->rx[i].pkt_off;
+		rx[i].pkt_len = c->rx[i].pkt_len;
+	}
+}
+
 static int core_tun_in(void *ctx, uint8_t *buf, size_t cap, size_t len, struct mn_time now,
 		       struct mn_addr *dst, size_t *out_len)
 {
@@ -101,4 +119,5 @@ const struct driver_core mesh_core_calls = {
 	.poll_tx = core_poll_tx,
 	.udp_in = core_udp_in,
 	.tun_in = core_tun_in,
+	.udp_in_batch = core_udp_in_batch,
 };

@@ -14,6 +14,8 @@
 #             present), no members; status text; another --iface or --port
 #             than the stored ones refused, the same accepted; a second up
 #             refused
+#   port      a junk, a control and a WireGuard datagram on the port are
+#             counted by the node core (SIGUSR1 prints the counters)
 #   down      stops it within 10 s: no interface, no UAPI socket, status
 #             says "not running" (exit 1); down again exits 0
 #   restart   up again from the store: the same identity (name, addresses)
@@ -120,6 +122,16 @@ err=$(mnx up --state "$ST" 2>&1)
 check "up: a second up is refused (1)" test $? -eq 1
 check "up: ... saying it is running" eval "grep -q 'already running' <<<\"\$err\""
 check "up: ... and the first still answers" answers
+
+# ---- the one port: datagrams of each kind reach the node core ----
+udp_send() { ip netns exec "$NS" bash -c 'printf "$@" >/dev/udp/127.0.0.1/'"$PORT" _ "$@"; }
+udp_send 'hello, nobody'                    # no kind
+udp_send 'MN\x01junk'                       # control magic, not a message
+udp_send '\x04\x00\x00\x00%028d' 0          # WireGuard data, 32 bytes, no session
+counted() { kill -USR1 "$(daemon_pid)" && grep -q "$1" "$ST/meshnode.log"; }
+check "port: junk counted (SIGUSR1 prints the counters)" wait_for 5 "the junk count" counted "1 datagrams of no kind"
+check "port: control counted" wait_for 5 "the control count" counted "1 control datagrams received"
+check "port: WireGuard counted and dropped" wait_for 5 "the WireGuard count" counted "1 WireGuard datagrams the core dropped"
 
 # ---- down ----
 t0=$(now_us)
