@@ -24,6 +24,12 @@ int cmd_wg(int argc, char **argv);
 /* argv: the arguments after the program name meshnode-wg. */
 int cmd_wg_userspace(int argc, char **argv);
 
+/* The mesh (cmd_mesh.c): argv the arguments after the command's name. */
+int cmd_init(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+
 /* Shared by wg and meshnode-wg: the interface ifname configured from the
  * file path (NULL: no key, no peers, no address), run by iface_run with
  * opts (NULL: defaults). Returns the exit status. */

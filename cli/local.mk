@@ -9,7 +9,8 @@ meshnode_SOURCES = \
 	cli/main.c cli/cmd.h \
 	cli/cmd_key.c \
 	cli/cmd_wg.c \
-	cli/cmd_wg_userspace.c
+	cli/cmd_wg_userspace.c \
+	cli/cmd_mesh.c
 
 all-local: meshnode-wg
 meshnode-wg: meshnode$(EXEEXT)

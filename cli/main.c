@@ -3,6 +3,7 @@
  *   meshnode genkey                      private key, base64 (like `wg genkey`)
  *   meshnode pubkey                      base64 private key on stdin -> public key
  *   meshnode wg IFACE [--config FILE]    a WireGuard interface, in the foreground
+ *   meshnode init | up | down | status   the mesh (cmd_mesh.c)
  *   meshnode version | help
  *   meshnode-wg [-f] IFACE               (the same binary under that name) the
  *                                        userspace WireGuard wg-quick runs
@@ -32,6 +33,10 @@ static const char usage_text[] =
 	"                            style config (scripts and DNS are ignored); `wg show\n"
 	"                            IFACE` and `wg set IFACE ...` work on it; SIGUSR1\n"
 	"                            prints the packet and drop counters\n"
+	"  init --network NAME       create a mesh network, this node its first member\n"
+	"  up [--foreground]         start the mesh daemon (state in --state DIR)\n"
+	"  down                      stop it\n"
+	"  status [--json]           this node and every member\n"
 	"  version                   print the version\n"
 	"  help                      this text\n"
 	"\n"
@@ -134,6 +139,14 @@ int main(int argc, char **argv)
 		return cmd_pubkey();
 	if (!strcmp(cmd, "wg"))
 		return cmd_wg(argc - 2, argv + 2);
+	if (!strcmp(cmd, "init"))
+		return cmd_init(argc - 2, argv + 2);
+	if (!strcmp(cmd, "up"))
+		return cmd_up(argc - 2, argv + 2);
+	if (!strcmp(cmd, "down"))
+		return cmd_down(argc - 2, argv + 2);
+	if (!strcmp(cmd, "status"))
+		return cmd_status(argc - 2, argv + 2);
 	if (cmd[0] == '-')
 		fprintf(stderr, PROG ": unknown option %s\n\n", cmd);
 	else

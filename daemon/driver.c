@@ -31,6 +31,8 @@ struct driver_sock {
 struct driver {
 	uv_loop_t *loop;
 	struct wg_dev *dev;
+	struct driver_core core; /* the wg_dev's calls, or opts.core's */
+	void *cctx;
 	struct driver_opts opts;
 	char ifname[TUN_NAME_MAX + 1];
 	uint32_t mtu;
@@ -138,6 +140,43 @@ static mn_ns mono_now(void)
 
 static void on_timer(uv_timer_t *t);
 
+/* ---- the default core: the wg_dev itself ---- */
+
+static mn_ns dev_next_deadline(void *ctx)
+{
+	return wg_dev_next_deadline(ctx);
+}
+
+static void dev_on_timer(void *ctx, struct mn_time now)
+{
+	wg_dev_on_timer(ctx, now);
+}
+
+static int dev_poll_tx(void *ctx, uint8_t *buf, size_t cap, size_t *len, struct mn_addr *dst)
+{
+	return wg_dev_poll_tx(ctx, buf, cap, len, dst);
+}
+
+static int dev_udp_in(void *ctx, const struct mn_addr *src, uint8_t *buf, size_t len,
+		      struct mn_time now, size_t *pkt_off, size_t *pkt_len)
+{
+	return wg_dev_udp_in(ctx, src, buf, len, now, pkt_off, pkt_len);
+}
+
+static int dev_tun_in(void *ctx, uint8_t *buf, size_t cap, size_t len, struct mn_time now,
+		      struct mn_addr *dst, size_t *out_len)
+{
+	return wg_dev_tun_in(ctx, buf, cap, len, now, dst, out_len);
+}
+
+static const struct driver_core dev_core = {
+	.next_deadline = dev_next_deadline,
+	.on_timer = dev_on_timer,
+	.poll_tx = dev_poll_tx,
+	.udp_in = dev_udp_in,
+	.tun_in = dev_tun_in,
+};
+
 static void rearm(struct driver *drv)
 {
 	mn_ns d, now;
@@ -145,7 +184,7 @@ static void rearm(struct driver *drv)
 
 	if (!drv->timer_init || drv->closing)
 		return;
-	d = wg_dev_next_deadline(drv->dev);
+	d = drv->core.next_deadline(drv->cctx);
 	if (d == MN_NEVER) {
 		if (drv->armed != MN_NEVER) {
 			uv_timer_stop(&drv->timer);
@@ -221,7 +260,7 @@ static void drain_tx(struct driver *drv)
 		while (used < DRIVER_BATCH && polled < 2 * DRIVER_BATCH) {
 			struct mn_addr dst;
 			size_t len;
-			int rc = wg_dev_poll_tx(drv->dev, drv->bufs[used], drv->buf_size, &len, &dst);
+			int rc = drv->core.poll_tx(drv->cctx, drv->bufs[used], drv->buf_size, &len, &dst);
 
 			polled++;
 			if (rc == 0)
@@ -257,11 +296,11 @@ static void on_timer(uv_timer_t *t)
 {
 	struct driver *drv = t->data;
 	struct mn_time now = driver_now();
-	mn_ns d = wg_dev_next_deadline(drv->dev);
+	mn_ns d = drv->core.next_deadline(drv->cctx);
 
 	drv->armed = MN_NEVER;
 	if (d != MN_NEVER && mn_time_after_eq(now.mono, d))
-		wg_dev_on_timer(drv->dev, now);
+		drv->core.on_timer(drv->cctx, now);
 	drain_tx(drv);
 	rearm(drv);
 }
@@ -325,6 +364,55 @@ static void tun_deliver(struct driver *drv, uint8_t *pkt, size_t len)
 		drv->stats.tun_tx++;
 }
 
+/* The received datagrams drv->bufs[0 .. n), one udp_in each. */
+static void udp_in_each(struct driver *drv, unsigned n, struct mn_time now)
+{
+	for (unsigned i = 0; i < n; i++) {
+		size_t off, len;
+		int rc;
+
+		if (drv->rx.msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			drv->stats.udp_rx_trunc++;
+			continue;
+		}
+		rc = drv->core.udp_in(drv->cctx, &drv->rx.addr[i], drv->bufs[i],
+				     drv->rx.msg[i].msg_len, now, &off, &len);
+		if (rc < 0) {
+			drv->stats.core_drop++;
+			continue;
+		}
+		if (rc == 0 || drv->dead)
+			continue;
+		tun_deliver(drv, drv->bufs[i] + off, len);
+	}
+}
+
+/* The same as one batch for the core (udp_in_batch). */
+static void udp_in_batch(struct driver *drv, unsigned n, struct mn_time now)
+{
+	struct driver_rx rx[DRIVER_BATCH];
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (drv->rx.msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			drv->stats.udp_rx_trunc++;
+			continue;
+		}
+		rx[m] = (struct driver_rx){ .src = &drv->rx.addr[i], .buf = drv->bufs[i],
+					    .len = drv->rx.msg[i].msg_len };
+		m++;
+	}
+	if (!m)
+		return;
+	drv->core.udp_in_batch(drv->cctx, rx, m, now);
+	for (unsigned i = 0; i < m; i++) {
+		if (rx[i].rc < 0)
+			drv->stats.core_drop++;
+		else if (rx[i].rc == 1 && !drv->dead)
+			tun_deliver(drv, rx[i].buf + rx[i].pkt_off, rx[i].pkt_len);
+	}
+}
+
 static void on_udp(uv_poll_t *h, int status, int events)
 {
 	struct driver_sock *s = h->data;
@@ -349,24 +437,10 @@ static void on_udp(uv_poll_t *h, int status, int events)
 		if (n <= 0)
 			break;
 		drv->stats.udp_rx += (unsigned)n;
-		for (int i = 0; i < n; i++) {
-			size_t off, len;
-			int rc;
-
-			if (drv->rx.msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
-				drv->stats.udp_rx_trunc++;
-				continue;
-			}
-			rc = wg_dev_udp_in(drv->dev, &drv->rx.addr[i], drv->bufs[i],
-					   drv->rx.msg[i].msg_len, now, &off, &len);
-			if (rc < 0) {
-				drv->stats.core_drop++;
-				continue;
-			}
-			if (rc == 0 || drv->dead)
-				continue;
-			tun_deliver(drv, drv->bufs[i] + off, len);
-		}
+		if (drv->core.udp_in_batch)
+			udp_in_batch(drv, (unsigned)n, now);
+		else
+			udp_in_each(drv, (unsigned)n, now);
 		gro_flush(drv);
 		drain_tx(drv);
 		if (n < DRIVER_BATCH)
@@ -384,7 +458,8 @@ static void tun_segments_out(struct driver *drv, unsigned first, int n, const si
 		uint8_t *buf = drv->bufs[first + (unsigned)i];
 		struct mn_addr dst;
 		size_t out_len;
-		int rc = wg_dev_tun_in(drv->dev, buf, drv->buf_size, seg_len[i], now, &dst, &out_len);
+		int rc = drv->core.tun_in(drv->cctx, buf, drv->buf_size, seg_len[i], now, &dst,
+					  &out_len);
 
 		if (rc < 0)
 			drv->stats.core_drop++;
@@ -689,6 +764,15 @@ int driver_sync_routes(struct driver *drv)
 	return first_err;
 }
 
+int driver_route(struct driver *drv, bool add, const struct mn_prefix *dst)
+{
+	struct mn_prefix q = *dst;
+
+	mn_prefix_normalize(&q);
+	return add ? netlink_route_add(&drv->nl, drv->ifindex, &q)
+		   : netlink_route_del(&drv->nl, drv->ifindex, &q);
+}
+
 /* ---- UAPI host callbacks ---- */
 
 static uint16_t host_get_port(void *ctx)
@@ -906,6 +990,8 @@ int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev,
 		return MN_ENOMEM;
 	drv->loop = loop;
 	drv->dev = dev;
+	drv->core = opts->core ? *opts->core : dev_core;
+	drv->cctx = opts->core ? opts->core_ctx : (void *)dev;
 	drv->opts = *opts;
 	snprintf(drv->ifname, sizeof(drv->ifname), "%s", opts->ifname);
 	drv->mtu = opts->mtu ? opts->mtu : DRIVER_DEFAULT_MTU;

@@ -1,4 +1,5 @@
-/* driver.h - the real driver: a libuv loop driving a wg_dev.
+/* driver.h - the real driver: a libuv loop driving a wg_dev (or a core that
+ * wraps one, struct driver_core: the mesh node core).
  *
  * The driver owns the I/O the core never touches: a Linux TUN device with
  * its MTU, addresses and routes (rtnetlink), one non-blocking UDP socket per
@@ -56,6 +57,36 @@ enum driver_limits {
 	DRIVER_MAX_ADDRESSES = 256       /* interface addresses */
 };
 
+/* One received datagram of a batch (driver_core.udp_in_batch). */
+struct driver_rx {
+	const struct mn_addr *src;
+	uint8_t *buf;
+	size_t len;
+	int rc;                 /* out, as udp_in's result */
+	size_t pkt_off, pkt_len; /* out, when rc == 1 */
+};
+
+/* What the driver runs: by default the wg_dev given to driver_new (its
+ * wg_dev_* calls); a daemon that wraps the device in something larger (the
+ * mesh node core, node/node.h) passes these instead, with the same
+ * contracts as the wg_dev calls they stand for (wg.h). The wg_dev is still
+ * the driver's for its MTU, the routes of driver_sync_routes and the UAPI. */
+struct driver_core {
+	mn_ns (*next_deadline)(void *ctx);
+	void (*on_timer)(void *ctx, struct mn_time now);
+	int (*poll_tx)(void *ctx, uint8_t *buf, size_t cap, size_t *len, struct mn_addr *dst);
+	int (*udp_in)(void *ctx, const struct mn_addr *src, uint8_t *buf, size_t len,
+		      struct mn_time now, size_t *pkt_off, size_t *pkt_len);
+	int (*tun_in)(void *ctx, uint8_t *buf, size_t cap, size_t len, struct mn_time now,
+		      struct mn_addr *dst, size_t *out_len);
+	/* Optional (NULL: udp_in for each): a whole receive batch at once,
+	 * for a core that orders it (the node core handles control before
+	 * data). Each entry as udp_in: rc, and the packet for the TUN at
+	 * buf[pkt_off .. pkt_off + pkt_len) when rc == 1; delivered in
+	 * arrival order. */
+	void (*udp_in_batch)(void *ctx, struct driver_rx *rx, unsigned n, struct mn_time now);
+};
+
 struct driver_opts {
 	const char *ifname;                 /* TUN device to create */
 	uint32_t mtu;                       /* 0 = DRIVER_DEFAULT_MTU */
@@ -71,6 +102,8 @@ struct driver_opts {
 	 * May be NULL. */
 	void (*on_dead)(void *ctx, bool deleted, const char *why);
 	void *ctx;
+	const struct driver_core *core; /* NULL: the wg_dev itself; else copied */
+	void *core_ctx;                 /* the core's calls get this */
 };
 
 /* Counters of what the driver saw (the device counts its own drops by
@@ -117,6 +150,12 @@ void driver_kick(struct driver *drv);
  * Returns the first error (the other routes are still tried). Nothing with
  * the no_routes option. */
 int driver_sync_routes(struct driver *drv);
+
+/* Add (add) or remove one route through the interface, whatever
+ * no_routes says: for a daemon that decides its routes itself (the mesh's
+ * route actions). Not remembered by driver_sync_routes. MN_OK, MN_EEXIST
+ * (add: there already), MN_ENOENT (remove: not there), MN_EIO (errno set). */
+int driver_route(struct driver *drv, bool add, const struct mn_prefix *dst);
 
 uint16_t driver_listen_port(const struct driver *drv);
 /* Rebind both sockets to port (0 = random). MN_EBUSY when it is in use; the

@@ -12,5 +12,26 @@ libmndaemon_a_SOURCES = \
 	daemon/uapi_server.c daemon/uapi_server.h \
 	daemon/os_rng.c daemon/os_rng.h \
 	daemon/resolve.c daemon/resolve.h \
-	daemon/iface.c daemon/iface.h
-DAEMON_LIBS = libmndaemon.a $(CORE_LIBS) $(UV_LIBS)
+	daemon/iface.c daemon/iface.h \
+	daemon/control.c daemon/control.h \
+	daemon/mesh_state.c daemon/mesh_state.h \
+	daemon/mesh_core.c daemon/mesh_core.h \
+	daemon/mesh_status.c daemon/mesh_status.h \
+	daemon/mesh.c daemon/mesh.h
+DAEMON_LIBS = libmndaemon.a $(STORE_LIBS) $(CORE_LIBS) $(UV_LIBS)
+
+# The systemd unit: `meshnode up --foreground` on /var/lib/meshnode, its
+# ExecStart pointing at the installed binary.
+systemdunitdir = $(prefix)/lib/systemd/system
+systemdunit_DATA = meshnode.service
+meshnode.service: $(srcdir)/dist/meshnode.service.in Makefile
+	$(AM_V_GEN)sed -e 's|@bindir[@]|$(bindir)|g' $(srcdir)/dist/meshnode.service.in > $@
+MOSTLYCLEANFILES = meshnode.service
+EXTRA_DIST += dist/meshnode.service.in
+
+check_PROGRAMS += tests/test_daemon
+TESTS += tests/test_daemon
+tests_test_daemon_CFLAGS = $(TEST_CFLAGS) $(UV_CFLAGS)
+tests_test_daemon_LDADD = $(DAEMON_LIBS) $(TEST_LIBS)
+tests_test_daemon_SOURCES = tests/check_main.c tests/check_main.h \
+	tests/daemon/test_mesh_state.c

@@ -403,7 +403,6 @@ int uapi_server_new(struct uapi_server **out, uv_loop_t *loop, const char *ifnam
 		    void (*after)(void *ctx), void *after_ctx)
 {
 	struct uapi_server *srv;
-	mode_t old_mask;
 	int rc;
 
 	*out = NULL;
@@ -422,23 +421,37 @@ int uapi_server_new(struct uapi_server **out, uv_loop_t *loop, const char *ifnam
 		errno = e;
 		return rc;
 	}
-	uv_pipe_init(loop, &srv->listener, 0);
-	srv->listener.data = srv;
 	srv->open_handles = 1;
-	/* The socket file gets mode 0777 & ~umask at bind(); set the umask
-	 * around it (the loop thread is the only thread at start-up). */
-	old_mask = umask(UAPI_SOCK_UMASK);
-	rc = uv_pipe_bind(&srv->listener, srv->path);
-	umask(old_mask);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&srv->listener, UAPI_SERVER_BACKLOG, on_connection);
-	if (rc < 0) {
-		errno = -rc;
+	if ((rc = uapi_pipe_listen(loop, &srv->listener, srv, srv->path, UAPI_SOCK_UMASK,
+				   UAPI_SERVER_BACKLOG, on_connection, listener_closed)) < 0) {
 		srv->closing = true;
-		uv_close((uv_handle_t *)&srv->listener, listener_closed);
-		return rc == UV_EADDRINUSE ? MN_EBUSY : MN_EIO;
+		return rc;
 	}
 	*out = srv;
+	return MN_OK;
+}
+
+int uapi_pipe_listen(uv_loop_t *loop, uv_pipe_t *listener, void *data, const char *path,
+		     mode_t mask, int backlog, uv_connection_cb on_conn,
+		     uv_close_cb on_close)
+{
+	mode_t old_mask;
+	int rc;
+
+	uv_pipe_init(loop, listener, 0);
+	listener->data = data;
+	/* The socket file gets mode 0777 & ~umask at bind(); set the umask
+	 * around it (the loop thread is the only thread at start-up). */
+	old_mask = umask(mask);
+	rc = uv_pipe_bind(listener, path);
+	umask(old_mask);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)listener, backlog, on_conn);
+	if (rc < 0) {
+		uv_close((uv_handle_t *)listener, on_close);
+		errno = -rc;
+		return rc == UV_EADDRINUSE ? MN_EBUSY : MN_EIO;
+	}
 	return MN_OK;
 }
 

@@ -13,6 +13,7 @@
 #define UAPI_SERVER_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #include "uapi.h"
@@ -44,6 +45,14 @@ int uapi_server_claim(const char *path);
 int uapi_server_new(struct uapi_server **out, uv_loop_t *loop, const char *ifname,
 		    struct wg_dev *dev, const struct uapi_host *host,
 		    void (*after)(void *ctx), void *after_ctx);
+
+/* Bind a unix socket server at path (mode 0777 & ~mask) and listen
+ * (listener->data = data). On failure the listener is being closed
+ * (on_close), errno is set and MN_EBUSY (the path is taken) or MN_EIO
+ * returned. Shared with the control socket (control.h). */
+int uapi_pipe_listen(uv_loop_t *loop, uv_pipe_t *listener, void *data, const char *path,
+		     mode_t mask, int backlog, uv_connection_cb on_conn,
+		     uv_close_cb on_close);
 
 const char *uapi_server_sock_path(const struct uapi_server *srv);
 

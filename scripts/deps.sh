@@ -21,3 +21,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+# python3: tests/net/t_mesh_basic.sh checks `meshnode status --json` with its
+# json module (the test falls back to patterns without it).
+if ! command -v python3 >/dev/null; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: need root to apt-get install python3" >&2
+		exit 1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3
+fi

@@ -105,6 +105,11 @@ static void count(struct swim_persist *sp, enum swim_persist_count what)
 		sp->hooks.count(sp->hooks.ctx, what);
 }
 
+struct store *swim_persist_store(struct swim_persist *sp)
+{
+	return sp->st;
+}
+
 void swim_persist_commit(struct swim_persist *sp)
 {
 	int rc;

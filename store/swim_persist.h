@@ -96,6 +96,9 @@ int swim_persist_open(struct swim_persist **out, const char *dir, size_t map_byt
 		      unsigned flags, bool make_dir, const struct swim_persist_hooks *hooks);
 /* Close: what no swim_persist_commit committed is lost. NULL is a no-op. */
 void swim_persist_close(struct swim_persist *sp);
+/* The store underneath, for the driver's own tables and keys (mesh_meta.h):
+ * its transactions are separate from the ones swim_persist_commit makes. */
+struct store *swim_persist_store(struct swim_persist *sp);
 /* The end of a driver call: commit what it wrote (nothing: no-op). */
 void swim_persist_commit(struct swim_persist *sp);
 /* The first failure's error, MN_OK if none (sp NULL: MN_OK). */

@@ -1,0 +1,533 @@
+/* mesh.c - the mesh daemon (mesh.h). */
+#include "mesh.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "control.h"
+#include "driver.h"
+#include "mesh_core.h"
+#include "mesh_status.h"
+#include "mn_err.h"
+#include "os_rng.h"
+#include "swim_persist.h"
+#include "uapi_server.h"
+
+enum mesh_limits {
+	MESH_ADDRS_MAX = 2,        /* our overlay /32 and /128 */
+	MESH_PATH_SAVE_MS = 5000,  /* how often proven paths are compared with the store */
+};
+
+struct mesh {
+	uv_loop_t loop;
+	uv_signal_t sigint, sigterm, sigusr1;
+	uv_check_t check; /* after every loop turn: commit what swim wrote */
+	uv_timer_t path_timer; /* saves the last known good paths */
+	bool handles_init;
+	struct mesh_opts opts;
+	struct mesh_meta meta;
+	struct rec_network net;
+	struct rec_key key;
+	struct rec_memo memo;
+	uint8_t (*memo_slots)[REC_MEMO_KEY_LEN];
+	struct swim_persist *sp;
+	struct node *node;
+	struct mesh_core core;
+	struct driver *drv;
+	struct uapi_server *uapi;
+	struct control_server *ctl;
+	struct mn_prefix addrs[MESH_ADDRS_MAX];
+	size_t n_addrs;
+	uint8_t (*members)[REC_PK_LEN]; /* every member but us (swim has no iterator) */
+	struct mn_addr *saved;          /* members[i]'s path as in STORE_PATHS (or unset) */
+	uint32_t n_members, cap_members;
+	int exit_code;
+	bool stopping;
+};
+
+int mesh_lock(const char *dir, int *fd)
+{
+	char path[MESH_PATH_MAX];
+
+	*fd = -1;
+	if (mesh_state_path(path, sizeof(path), dir, MESH_LOCK_FILE) < 0)
+		return MN_EMSGSIZE;
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return MN_EIO;
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		int rc = errno == EWOULDBLOCK ? MN_EBUSY : MN_EIO;
+		close(*fd);
+		*fd = -1;
+		return rc;
+	}
+	return MN_OK;
+}
+
+static void save_paths(struct mesh *m);
+static void print_counters(const struct mesh *m);
+
+static void mesh_stop(struct mesh *m, int code)
+{
+	if (m->stopping)
+		return;
+	m->stopping = true;
+	m->exit_code = code;
+	print_counters(m);
+	if (m->handles_init) {
+		uv_close((uv_handle_t *)&m->sigint, NULL);
+		uv_close((uv_handle_t *)&m->sigterm, NULL);
+		uv_close((uv_handle_t *)&m->sigusr1, NULL);
+		uv_close((uv_handle_t *)&m->check, NULL);
+		uv_close((uv_handle_t *)&m->path_timer, NULL);
+		save_paths(m);
+	}
+	if (m->ctl)
+		control_server_close(m->ctl);
+	if (m->uapi)
+		uapi_server_close(m->uapi);
+	if (m->drv)
+		driver_close(m->drv, NULL, NULL);
+	m->ctl = NULL;
+	m->uapi = NULL;
+	m->drv = NULL;
+}
+
+/* ---- the member list, from swim's events ---- */
+
+static void members_add(struct mesh *m, const uint8_t *pk)
+{
+	if (!memcmp(pk, m->meta.node_pk, REC_PK_LEN))
+		return;
+	for (uint32_t i = 0; i < m->n_members; i++)
+		if (!memcmp(m->members[i], pk, REC_PK_LEN))
+			return;
+	if (m->n_members == m->cap_members) {
+		uint32_t cap = m->cap_members ? 2 * m->cap_members : 16;
+		void *v = cap > SWIM_MAX_MEMBERS ? NULL : realloc(m->members, cap * sizeof(*m->members));
+		void *w = v ? realloc(m->saved, cap * sizeof(*m->saved)) : NULL;
+
+		if (v)
+			m->members = v;
+		if (!w) {
+			fprintf(stderr, "meshnode: member list full or out of memory\n");
+			return;
+		}
+		m->saved = w;
+		m->cap_members = cap;
+	}
+	memset(&m->saved[m->n_members], 0, sizeof(*m->saved));
+	memcpy(m->members[m->n_members++], pk, REC_PK_LEN);
+}
+
+static void members_del(struct mesh *m, const uint8_t *pk)
+{
+	for (uint32_t i = 0; i < m->n_members; i++) {
+		if (!memcmp(m->members[i], pk, REC_PK_LEN)) {
+			struct store_txn *t;
+
+			memmove(m->members[i], m->members[i + 1],
+				(m->n_members - i - 1) * sizeof(*m->members));
+			memmove(&m->saved[i], &m->saved[i + 1],
+				(m->n_members - i - 1) * sizeof(*m->saved));
+			m->n_members--;
+			if (store_txn_begin(swim_persist_store(m->sp), &t) == MN_OK) {
+				mesh_path_del(t, pk);
+				store_txn_commit(t);
+			}
+			return;
+		}
+	}
+}
+
+/* Every member's proven direct address that differs from the stored one
+ * into STORE_PATHS, in one transaction. */
+static void save_paths(struct mesh *m)
+{
+	struct store_txn *t = NULL;
+	int rc = MN_OK;
+
+	for (uint32_t i = 0; i < m->n_members && rc == MN_OK; i++) {
+		struct node_peer_info pi;
+
+		if (node_peer(m->node, m->members[i], &pi) < 0 || pi.path.src != PATH_SRC_PROVEN ||
+		    !mn_addr_is_set(&pi.path.remote) || mn_addr_eq(&pi.path.remote, &m->saved[i]))
+			continue;
+		if (!t && (rc = store_txn_begin(swim_persist_store(m->sp), &t)) < 0)
+			break;
+		if ((rc = mesh_path_put(t, m->members[i], &pi.path.remote)) == MN_OK)
+			m->saved[i] = pi.path.remote;
+	}
+	if (t && rc == MN_OK)
+		rc = store_txn_commit(t);
+	else if (t)
+		store_txn_abort(t);
+	if (rc < 0)
+		fprintf(stderr, "meshnode: cannot save the members' paths: %s\n", mn_strerror(rc));
+}
+
+static void on_path_timer(uv_timer_t *h)
+{
+	save_paths(h->data);
+}
+
+static void on_swim_event(void *ctx, const struct swim_event *ev)
+{
+	struct mesh *m = ctx;
+
+	swim_persist_event(m->sp, ev);
+	if (ev->kind == SWIM_EV_RECORD && ev->rec)
+		members_add(m, ev->rec->pk);
+	else if (ev->kind == SWIM_EV_REMOVED && ev->rec)
+		members_del(m, ev->rec->pk);
+}
+
+static void on_store_fail(void *ctx, int err, const char *why)
+{
+	struct mesh *m = ctx;
+
+	(void)err;
+	fprintf(stderr, "meshnode: %s: stopping\n", why);
+	mesh_stop(m, 1);
+}
+
+/* ---- the node's actions ---- */
+
+static void on_action(void *ctx, const struct node_action *a)
+{
+	struct mesh *m = ctx;
+	char pbuf[MN_PREFIX_STRLEN];
+	int rc;
+
+	switch (a->kind) {
+	case NODE_ACT_ADDR:
+		if (m->n_addrs < MESH_ADDRS_MAX)
+			m->addrs[m->n_addrs++] = a->prefix;
+		break;
+	case NODE_ACT_ROUTE_ADD:
+	case NODE_ACT_ROUTE_DEL:
+		if (!m->drv)
+			break; /* before the interface: none at start (restore follows it) */
+		rc = driver_route(m->drv, a->kind == NODE_ACT_ROUTE_ADD, &a->prefix);
+		if (rc < 0 && rc != MN_EEXIST && rc != MN_ENOENT)
+			fprintf(stderr, "meshnode: route %s %s: %s\n",
+				a->kind == NODE_ACT_ROUTE_ADD ? "add" : "del",
+				mn_prefix_format(&a->prefix, pbuf, sizeof(pbuf)), strerror(errno));
+		break;
+	case NODE_ACT_REVOKED:
+		fprintf(stderr, "meshnode: this node was revoked from the network: stopping\n");
+		mesh_stop(m, 1);
+		break;
+	}
+}
+
+/* ---- loop handles ---- */
+
+/* The driver's counters and every nonzero one of the node (SIGUSR1, and
+ * at the end). */
+static void print_counters(const struct mesh *m)
+{
+	struct driver_stats st;
+
+	if (m->drv) {
+		driver_get_stats(m->drv, &st);
+		fprintf(stderr, "meshnode: %s: udp rx %llu tx %llu (tx dropped %llu, truncated "
+			"%llu); tun rx %llu tx %llu (tx dropped %llu); core dropped %llu\n",
+			m->meta.iface, (unsigned long long)st.udp_rx, (unsigned long long)st.udp_tx,
+			(unsigned long long)st.udp_tx_drop, (unsigned long long)st.udp_rx_trunc,
+			(unsigned long long)st.tun_rx, (unsigned long long)st.tun_tx,
+			(unsigned long long)st.tun_tx_drop, (unsigned long long)st.core_drop);
+	}
+	for (int i = 0; m->node && i < NODE_STAT__COUNT; i++) {
+		uint64_t n = node_stat(m->node, (enum node_stat)i);
+
+		if (n)
+			fprintf(stderr, "meshnode: %s:   %llu %s\n", m->meta.iface,
+				(unsigned long long)n, node_stat_name((enum node_stat)i));
+	}
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct mesh *m = h->data;
+
+	if (signum == SIGUSR1) {
+		print_counters(m);
+		return;
+	}
+	fprintf(stderr, "meshnode: %s, shutting down\n", signum == SIGINT ? "SIGINT" : "SIGTERM");
+	mesh_stop(m, 0);
+}
+
+static void on_check(uv_check_t *h)
+{
+	struct mesh *m = h->data;
+
+	swim_persist_commit(m->sp);
+}
+
+static void on_tun_dead(void *ctx, bool deleted, const char *why)
+{
+	struct mesh *m = ctx;
+
+	fprintf(stderr, "meshnode: %s: %s, shutting down\n", m->meta.iface,
+		deleted ? "interface deleted" : why);
+	mesh_stop(m, 1);
+}
+
+static void on_uapi_request(void *ctx)
+{
+	struct mesh *m = ctx;
+
+	if (m->drv)
+		driver_kick(m->drv);
+}
+
+/* ---- control requests (control.h): one function per request word ---- */
+
+static void req_status(struct mesh *m, int argc, char **argv, struct control_reply *r)
+{
+	struct mesh_status_in in = {
+		.node = m->node, .net = &m->net, .meta = &m->meta,
+		.members = (const uint8_t (*)[REC_PK_LEN])m->members,
+		.n_members = m->n_members, .iface = m->meta.iface,
+		.port = m->drv ? driver_listen_port(m->drv) : m->meta.port,
+	};
+
+	if (argc == 2 && strcmp(argv[1], "json")) {
+		control_reply_error(r, "status: unknown argument %s", argv[1]);
+		return;
+	}
+	mesh_status_write(r, argc == 2, &in);
+}
+
+static void req_down(struct mesh *m, int argc, char **argv, struct control_reply *r)
+{
+	(void)argc;
+	(void)argv;
+	(void)r;
+	fprintf(stderr, "meshnode: stop requested (meshnode down), shutting down\n");
+	mesh_stop(m, 0);
+}
+
+/* The requests: word, words allowed with it (min, max), handler. invite,
+ * join, ping and kick come here next. */
+static const struct {
+	const char *word;
+	int min_args, max_args;
+	void (*fn)(struct mesh *m, int argc, char **argv, struct control_reply *r);
+} requests[] = {
+	{ "status", 1, 2, req_status },
+	{ "down", 1, 1, req_down },
+};
+
+static void on_control(void *ctx, int argc, char **argv, struct control_reply *r)
+{
+	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+		if (strcmp(argv[0], requests[i].word))
+			continue;
+		if (argc < requests[i].min_args || argc > requests[i].max_args)
+			control_reply_error(r, "%s: wrong number of arguments", argv[0]);
+		else
+			requests[i].fn(ctx, argc, argv, r);
+		return;
+	}
+	control_reply_error(r, "unknown request %s", argv[0]);
+}
+
+/* ---- start ---- */
+
+static int restore_record(void *ctx, const uint8_t *pk, size_t pklen, const uint8_t *rec,
+			  size_t len)
+{
+	struct mesh *m = ctx;
+	struct mn_addr addr;
+	bool has_addr;
+	int rc;
+
+	if (pklen != REC_PK_LEN || !memcmp(pk, m->meta.node_pk, REC_PK_LEN))
+		return 0;
+	/* its last known good address: reached at once, not after gossip */
+	has_addr = mesh_path_get(swim_persist_store(m->sp), pk, &addr) == MN_OK;
+	rc = swim_restore(node_swim(m->node), rec, len, has_addr ? &addr : NULL, driver_now());
+	if (rc == MN_OK && has_addr && m->n_members &&
+	    !memcmp(m->members[m->n_members - 1], pk, REC_PK_LEN))
+		m->saved[m->n_members - 1] = addr;
+	if (rc < 0 && rc != MN_EEXIST)
+		fprintf(stderr, "meshnode: a stored record was refused: %s\n", mn_strerror(rc));
+	return 0;
+}
+
+/* The store into the node: identity, own record, then tombstones and
+ * records (swim_persist.h "Restore"). */
+static int start_node(struct mesh *m)
+{
+	struct swim_persist_hooks hooks = { .ctx = m, .fail = on_store_fail };
+	struct swim_persist_tombs tombs = { 0 };
+	struct node_config cfg;
+	uint8_t self[REC_MEMBER_MAX];
+	size_t self_len;
+	uint32_t inc, boot;
+	bool inc_lost;
+	int rc;
+
+	if ((rc = swim_persist_open(&m->sp, m->opts.dir, 0, 0, false, &hooks)) < 0)
+		return rc;
+	if ((rc = mesh_meta_get(swim_persist_store(m->sp), &m->meta)) < 0) {
+		fprintf(stderr, "meshnode: %s: %s\n", m->opts.dir,
+			rc == MN_ENOENT ? "not initialized (meshnode init)" : mn_strerror(rc));
+		return rc;
+	}
+	if ((rc = rec_network_init(&m->net, m->meta.root_pk, &m->meta.v4)) < 0 ||
+	    (rc = swim_persist_load_meta(m->sp, m->meta.node_pk, &m->key, &inc, &inc_lost,
+					 &boot)) < 0 ||
+	    (rc = swim_persist_load_self(m->sp, m->meta.node_pk, self, sizeof(self),
+					 &self_len)) < 0) {
+		fprintf(stderr, "meshnode: %s: the store does not hold this node's identity and "
+			"record: %s\n", m->opts.dir, mn_strerror(rc));
+		return rc;
+	}
+	if (!(m->memo_slots = calloc(MESH_MEMO_SLOTS, sizeof(*m->memo_slots))))
+		return MN_ENOMEM;
+	rec_memo_init(&m->memo, m->memo_slots, MESH_MEMO_SLOTS);
+	memset(&cfg, 0, sizeof(cfg));
+	mesh_state_params(&cfg.swim.params);
+	cfg.swim.net = &m->net;
+	cfg.swim.key = &m->key;
+	cfg.swim.record = self;
+	cfg.swim.record_len = self_len;
+	cfg.swim.incarnation = inc;
+	cfg.swim.incarnation_lost = inc_lost;
+	cfg.swim.boot = boot;
+	cfg.swim.rng = os_rng();
+	cfg.swim.memo = &m->memo;
+	cfg.swim.event = on_swim_event;
+	cfg.swim.event_ctx = m;
+	cfg.action = on_action;
+	cfg.action_ctx = m;
+	if ((rc = node_new(&m->node, &cfg, driver_now())) < 0) {
+		fprintf(stderr, "meshnode: cannot start the node: %s\n", mn_strerror(rc));
+		return rc;
+	}
+	swim_persist_commit(m->sp); /* the boot number, before any datagram leaves */
+	swim_persist_restoring(m->sp, true);
+	if ((rc = swim_persist_read_tombs(m->sp, &tombs)) == MN_OK) {
+		swim_persist_restore_tombs(node_swim(m->node), &tombs, driver_now());
+		rc = swim_persist_foreach_record(m->sp, restore_record, m);
+	}
+	swim_persist_tombs_free(&tombs);
+	swim_persist_restoring(m->sp, false);
+	swim_persist_commit(m->sp);
+	return rc < 0 ? rc : swim_persist_failed(m->sp);
+}
+
+static int start_io(struct mesh *m)
+{
+	struct driver_opts dopts;
+	struct uapi_host host;
+	char sock[MESH_SOCK_PATH_MAX];
+	int rc;
+
+	if ((rc = mesh_core_init(&m->core, m->node)) < 0)
+		return rc;
+	memset(&dopts, 0, sizeof(dopts));
+	dopts.ifname = m->meta.iface;
+	dopts.mtu = node_mtu(m->node);
+	dopts.listen_port = m->meta.port;
+	dopts.addresses = m->addrs;
+	dopts.n_addresses = m->n_addrs;
+	dopts.no_routes = true; /* the node's route actions make them */
+	dopts.on_dead = on_tun_dead;
+	dopts.ctx = m;
+	dopts.core = &mesh_core_calls;
+	dopts.core_ctx = &m->core;
+	if ((rc = driver_new(&m->drv, &m->loop, node_wg(m->node), &dopts)) < 0) {
+		fprintf(stderr, "meshnode: %s: cannot set up the interface on port %u: %s\n",
+			m->meta.iface, (unsigned)m->meta.port, mn_strerror(rc));
+		return rc;
+	}
+	driver_uapi_host(m->drv, &host);
+	if ((rc = uapi_server_new(&m->uapi, &m->loop, m->meta.iface, node_wg(m->node), &host,
+				  on_uapi_request, m)) < 0) {
+		fprintf(stderr, "meshnode: %s: cannot serve the UAPI socket: %s\n", m->meta.iface,
+			rc == MN_EBUSY ? "another process serves it" : strerror(errno));
+		return rc;
+	}
+	mesh_state_sock_path(sock, m->opts.dir);
+	if ((rc = control_server_new(&m->ctl, &m->loop, sock, on_control, m)) < 0) {
+		fprintf(stderr, "meshnode: %s: %s\n", sock,
+			rc == MN_EBUSY ? "another daemon answers there" : strerror(errno));
+		return rc;
+	}
+	uv_signal_init(&m->loop, &m->sigint);
+	uv_signal_init(&m->loop, &m->sigterm);
+	uv_signal_init(&m->loop, &m->sigusr1);
+	uv_check_init(&m->loop, &m->check);
+	uv_timer_init(&m->loop, &m->path_timer);
+	m->sigint.data = m->sigterm.data = m->sigusr1.data = m;
+	m->check.data = m->path_timer.data = m;
+	m->handles_init = true;
+	uv_signal_start(&m->sigint, on_signal, SIGINT);
+	uv_signal_start(&m->sigterm, on_signal, SIGTERM);
+	uv_signal_start(&m->sigusr1, on_signal, SIGUSR1);
+	uv_check_start(&m->check, on_check);
+	uv_timer_start(&m->path_timer, on_path_timer, MESH_PATH_SAVE_MS, MESH_PATH_SAVE_MS);
+	/* the routes of members restored before the interface existed */
+	for (uint32_t i = 0; i < m->n_members; i++) {
+		struct node_peer_info pi;
+
+		if (node_peer(m->node, m->members[i], &pi) == MN_OK)
+			for (uint32_t j = 0; j < pi.nprefixes; j++)
+				driver_route(m->drv, true, &pi.prefixes[j]);
+	}
+	driver_kick(m->drv);
+	return MN_OK;
+}
+
+int mesh_run(const struct mesh_opts *opts)
+{
+	struct mesh *m = calloc(1, sizeof(*m));
+	int rc, code;
+
+	if (!m) {
+		fprintf(stderr, "meshnode: out of memory\n");
+		return 1;
+	}
+	m->opts = *opts;
+	m->exit_code = 1;
+	if ((rc = uv_loop_init(&m->loop)) < 0) {
+		fprintf(stderr, "meshnode: uv_loop_init: %s\n", uv_strerror(rc));
+		free(m);
+		return 1;
+	}
+	if ((rc = start_node(m)) == MN_OK && (rc = start_io(m)) == MN_OK && !m->stopping) {
+		fprintf(stderr, "meshnode: %s up: network %s, UDP port %u\n", m->meta.iface,
+			m->meta.network, (unsigned)driver_listen_port(m->drv));
+		m->exit_code = 0;
+		if (m->opts.on_ready)
+			m->opts.on_ready(m->opts.ctx);
+		uv_run(&m->loop, UV_RUN_DEFAULT);
+	}
+	if (!m->stopping)
+		mesh_stop(m, 1);
+	uv_run(&m->loop, UV_RUN_DEFAULT); /* let closing handles finish */
+	if (uv_loop_close(&m->loop) < 0)
+		fprintf(stderr, "meshnode: warning: event loop closed with open handles\n");
+	swim_persist_commit(m->sp);
+	code = m->exit_code;
+	node_del(m->node);
+	mesh_core_free(&m->core);
+	swim_persist_close(m->sp);
+	rec_key_wipe(&m->key);
+	free(m->memo_slots);
+	free(m->members);
+	free(m->saved);
+	free(m);
+	return code;
+}

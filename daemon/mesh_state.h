@@ -1,0 +1,75 @@
+/* mesh_state.h - a mesh node's state directory: its files, and `meshnode
+ * init` (a new network with this node its first member and admin).
+ *
+ * DIR (0700, root's):
+ *   data.mdb, lock.mdb   the LMDB store (0600): swim's state (swim_persist.h:
+ *                        identity seed, incarnation, boot, records,
+ *                        tombstones) and the mesh metadata (mesh_meta.h)
+ *   root.key             the network's root key seed, base64 (0600): only
+ *                        on the node that created the network
+ *   control.sock         the daemon's control socket (control.h), 0600
+ *   meshnode.lock        flock'd by the running daemon: one per directory
+ *   meshnode.log         the background daemon's log
+ */
+#ifndef MESH_STATE_H
+#define MESH_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mesh_meta.h"
+#include "mn_addr.h"
+#include "record.h"
+#include "swim.h"
+
+#define MESH_STATE_DIR_DEFAULT "/var/lib/meshnode"
+#define MESH_IFACE_DEFAULT "mesh0"
+#define MESH_PORT_DEFAULT 51820
+#define MESH_PREFIX_DEFAULT "100.64.0.0/10"
+#define MESH_STORE_FILE "data.mdb" /* LMDB's data file: there once a store was made */
+#define MESH_CONTROL_FILE "control.sock"
+#define MESH_LOCK_FILE "meshnode.lock"
+#define MESH_LOG_FILE "meshnode.log"
+#define MESH_ROOT_KEY_FILE "root.key"
+
+enum mesh_state_limits {
+	MESH_SOCK_PATH_MAX = 108,    /* sizeof(sun_path), with its NUL */
+	MESH_PATH_MAX = 4096,        /* PATH_MAX */
+	MESH_WHY_MAX = 256,          /* an error message */
+	MESH_INVITE_TTL_MS = 60000,  /* the genesis invite: used once, at once */
+	MESH_MEMO_SLOTS = 1024,      /* signature memo of a daemon */
+};
+
+/* DIR/file into buf; MN_EMSGSIZE when it does not fit. */
+int mesh_state_path(char *buf, size_t cap, const char *dir, const char *file);
+/* DIR/control.sock into buf[MESH_SOCK_PATH_MAX]; MN_EMSGSIZE when the path is
+ * too long to be a unix socket's. */
+int mesh_state_sock_path(char buf[MESH_SOCK_PATH_MAX], const char *dir);
+
+/* The swim parameters a daemon runs with (swim_params_wan: the mesh spans
+ * the internet). */
+void mesh_state_params(struct swim_params *p);
+
+struct mesh_init {
+	const char *dir;
+	const char *network;  /* a rec_name_ok name */
+	const char *name;     /* this node's name; NULL: from the host name */
+	const char *iface;
+	uint16_t port;
+	struct mn_prefix v4;  /* the overlay IPv4 prefix */
+};
+
+/* Create the state directory (its parent must exist) and a new network in
+ * it: the root key (root.key), this node's identity, an invite signed by
+ * the root and this node's admission by the root at the prefix's first
+ * host address, its signed member record, the metadata. MN_EEXIST when dir
+ * holds an initialized (or half-initialized) store. On failure why says
+ * what failed (one line). */
+int mesh_state_init(const struct mesh_init *in, char why[MESH_WHY_MAX]);
+
+/* This host's name as a member name: lower case, anything outside
+ * [a-z0-9-] made '-', trimmed of '-' at the ends, at most REC_NAME_MAX;
+ * "node" when nothing is left. */
+void mesh_state_default_name(char out[REC_NAME_MAX + 1], const char *host);
+
+#endif
