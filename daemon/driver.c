@@ -17,70 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "driver_internal.h"
 #include "mn_err.h"
 #include "netlink.h"
 #include "offload.h"
 #include "tun.h"
-
-struct driver_sock {
-	uv_poll_t poll;
-	struct driver *drv;
-	int fd;
-};
-
-struct driver {
-	uv_loop_t *loop;
-	struct wg_dev *dev;
-	struct driver_core core; /* the wg_dev's calls, or opts.core's */
-	void *cctx;
-	struct driver_opts opts;
-	char ifname[TUN_NAME_MAX + 1];
-	uint32_t mtu;
-
-	int tun_fd;
-	int ifindex;
-	bool offload;   /* TSO/GRO with the TUN (tun_open) */
-	uint8_t *super; /* one TUN read: vnet header + up to 64 KiB */
-	uint8_t *gro_arena;
-	struct offload_gro gro;
-	uv_poll_t tun_poll;
-	bool tun_poll_init;
-	bool dead; /* the TUN went away; on_dead was called */
-
-	uv_timer_t timer;
-	bool timer_init;
-	mn_ns armed; /* deadline the timer is armed for, MN_NEVER when stopped */
-
-	uv_idle_t idle; /* continues a drain that hit DRIVER_DRAIN_BATCHES */
-	bool idle_init;
-
-	struct driver_sock *sock4, *sock6;
-	uint16_t port;
-	uint32_t fwmark;
-
-	struct netlink_sock nl;
-	struct netlink_sock mon; /* link monitor: deletion, MTU changes */
-	uv_poll_t mon_poll;
-	bool mon_poll_init;
-
-	/* The packet path: DRIVER_BATCH buffers of buf_size bytes, one arena. */
-	size_t buf_size;
-	uint8_t *arena;
-	uint8_t *bufs[DRIVER_BATCH];
-	struct udp_batch rx;
-	struct udp_batch tx4, tx6;
-
-	/* Routes this driver installed, sorted (prefix_cmp). */
-	struct mn_prefix *routes;
-	size_t n_routes;
-	bool warned_default[2]; /* 0.0.0.0/0, ::/0 */
-
-	unsigned closing; /* handles whose close callback is pending */
-	void (*done)(void *ctx);
-	void *done_ctx;
-
-	struct driver_stats stats;
-};
 
 static void vlog(const struct driver *drv, const char *fmt, va_list ap)
 {
@@ -89,14 +30,7 @@ static void vlog(const struct driver *drv, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
-/* driver_log: errors and warnings, always; driver_info: what was set up,
- * unless the quiet option is on. */
-static void driver_log(const struct driver *drv, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void driver_info(const struct driver *drv, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void driver_log(const struct driver *drv, const char *fmt, ...)
+void driver__log(const struct driver *drv, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -105,7 +39,7 @@ static void driver_log(const struct driver *drv, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void driver_info(const struct driver *drv, const char *fmt, ...)
+void driver__info(const struct driver *drv, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -328,7 +262,7 @@ static void tun_dead(struct driver *drv, bool deleted, const char *why)
 	if (drv->mon_poll_init)
 		uv_poll_stop(&drv->mon_poll);
 	if (!deleted)
-		driver_log(drv, "TUN device gone (%s): was the interface deleted?", why);
+		driver__log(drv, "TUN device gone (%s): was the interface deleted?", why);
 	if (drv->opts.on_dead)
 		drv->opts.on_dead(drv->opts.ctx, deleted, why);
 }
@@ -567,7 +501,7 @@ static int sock_new(struct driver *drv, int fd, struct driver_sock **out)
 	s->drv = drv;
 	s->fd = fd;
 	if ((rc = uv_poll_init(drv->loop, &s->poll, fd)) < 0) {
-		driver_log(drv, "uv_poll_init(udp): %s", uv_strerror(rc));
+		driver__log(drv, "uv_poll_init(udp): %s", uv_strerror(rc));
 		close(fd);
 		free(s);
 		return MN_EIO;
@@ -596,9 +530,9 @@ int driver_set_listen_port(struct driver *drv, uint16_t port)
 	rc = udp_open_pair(port, drv->fwmark, &fd4, &fd6, &bound);
 	if (rc < 0) {
 		if (rc == MN_EBUSY)
-			driver_log(drv, "UDP port %u is in use", port);
+			driver__log(drv, "UDP port %u is in use", port);
 		else
-			driver_log(drv, "cannot bind UDP port %u: %s", port, strerror(errno));
+			driver__log(drv, "cannot bind UDP port %u: %s", port, strerror(errno));
 		return rc;
 	}
 	if ((rc = sock_new(drv, fd6, &s6)) < 0) {
@@ -615,7 +549,7 @@ int driver_set_listen_port(struct driver *drv, uint16_t port)
 	drv->sock4 = s4;
 	drv->sock6 = s6;
 	drv->port = bound;
-	driver_info(drv, "listening on UDP port %u (%s)", bound, families(drv));
+	driver__info(drv, "listening on UDP port %u (%s)", bound, families(drv));
 	return MN_OK;
 }
 
@@ -639,176 +573,6 @@ int driver_set_fwmark(struct driver *drv, uint32_t mark)
 uint32_t driver_fwmark(const struct driver *drv)
 {
 	return drv->fwmark;
-}
-
-/* ---- routes ---- */
-
-static int prefix_cmp(const void *pa, const void *pb)
-{
-	const struct mn_prefix *a = pa, *b = pb;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	if (a->bits != b->bits)
-		return a->bits < b->bits ? -1 : 1;
-	return memcmp(a->addr, b->addr, sizeof(a->addr));
-}
-
-struct route_collect {
-	struct driver *drv;
-	struct mn_prefix *v;
-	size_t n, cap;
-	int err;
-};
-
-static bool collect_prefix(void *ctx, const struct mn_prefix *p)
-{
-	struct route_collect *c = ctx;
-	struct mn_prefix q = *p;
-
-	if (q.family != AF_INET && q.family != AF_INET6)
-		return true;
-	if (q.bits == 0) {
-		bool *warned = &c->drv->warned_default[q.family == AF_INET6];
-		if (!*warned) {
-			driver_log(c->drv, "AllowedIPs %s: default routes are not installed by "
-				"`meshnode wg`; route it yourself (and keep the endpoints "
-				"reachable outside the tunnel)",
-				q.family == AF_INET ? "0.0.0.0/0" : "::/0");
-			*warned = true;
-		}
-		return true;
-	}
-	mn_prefix_normalize(&q);
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct mn_prefix *v;
-
-		if (c->cap >= DRIVER_MAX_ROUTES) {
-			c->err = MN_EFULL;
-			return false;
-		}
-		if (cap > DRIVER_MAX_ROUTES)
-			cap = DRIVER_MAX_ROUTES;
-		v = realloc(c->v, cap * sizeof(*v));
-		if (!v) {
-			c->err = MN_ENOMEM;
-			return false;
-		}
-		c->v = v;
-		c->cap = cap;
-	}
-	c->v[c->n++] = q;
-	return true;
-}
-
-int driver_sync_routes(struct driver *drv)
-{
-	struct route_collect c = { .drv = drv };
-	struct wg_peer *peer = NULL;
-	size_t i = 0, j = 0, kept = 0, n;
-	char pbuf[MN_PREFIX_STRLEN];
-	int first_err = MN_OK;
-
-	if (drv->opts.no_routes)
-		return MN_OK;
-	while ((peer = wg_dev_peer_next(drv->dev, peer)) && !c.err)
-		wg_peer_allowedips_foreach(peer, collect_prefix, &c);
-	if (c.err) {
-		driver_log(drv, "routes not synced: %s (limit %d routes)", mn_strerror(c.err),
-			DRIVER_MAX_ROUTES);
-		free(c.v);
-		return c.err;
-	}
-	if (c.n)
-		qsort(c.v, c.n, sizeof(*c.v), prefix_cmp);
-	/* Dedupe in place: two peers may list the same prefix (the device
-	 * keeps one owner; a route is a route). */
-	for (n = 0, i = 0; i < c.n; i++)
-		if (n == 0 || prefix_cmp(&c.v[n - 1], &c.v[i]) != 0)
-			c.v[n++] = c.v[i];
-
-	/* Merge the wanted list against what is installed; compact the
-	 * wanted list in place into the new installed list. */
-	i = 0;
-	while (i < n || j < drv->n_routes) {
-		int cmp = i == n ? 1 : j == drv->n_routes ? -1 : prefix_cmp(&c.v[i], &drv->routes[j]);
-
-		if (cmp == 0) {
-			c.v[kept++] = c.v[i++];
-			j++;
-		} else if (cmp < 0) {
-			int rc = netlink_route_add(&drv->nl, drv->ifindex, &c.v[i]);
-			if (rc == MN_OK || rc == MN_EEXIST) {
-				c.v[kept++] = c.v[i];
-			} else {
-				driver_log(drv, "cannot add route %s: %s",
-					mn_prefix_format(&c.v[i], pbuf, sizeof(pbuf)),
-					strerror(errno));
-				if (first_err == MN_OK)
-					first_err = rc;
-			}
-			i++;
-		} else {
-			int rc = netlink_route_del(&drv->nl, drv->ifindex, &drv->routes[j]);
-			if (rc < 0 && rc != MN_ENOENT)
-				driver_log(drv, "cannot remove route %s: %s",
-					mn_prefix_format(&drv->routes[j], pbuf, sizeof(pbuf)),
-					strerror(errno));
-			j++;
-		}
-	}
-	free(drv->routes);
-	drv->routes = c.v;
-	drv->n_routes = kept;
-	return first_err;
-}
-
-int driver_route(struct driver *drv, bool add, const struct mn_prefix *dst)
-{
-	struct mn_prefix q = *dst;
-
-	mn_prefix_normalize(&q);
-	return add ? netlink_route_add(&drv->nl, drv->ifindex, &q)
-		   : netlink_route_del(&drv->nl, drv->ifindex, &q);
-}
-
-/* ---- UAPI host callbacks ---- */
-
-static uint16_t host_get_port(void *ctx)
-{
-	return driver_listen_port(ctx);
-}
-
-static int host_set_port(void *ctx, uint16_t port)
-{
-	return driver_set_listen_port(ctx, port);
-}
-
-static uint32_t host_get_fwmark(void *ctx)
-{
-	return driver_fwmark(ctx);
-}
-
-static int host_set_fwmark(void *ctx, uint32_t mark)
-{
-	return driver_set_fwmark(ctx, mark);
-}
-
-static void host_peers_changed(void *ctx)
-{
-	(void)driver_sync_routes(ctx); /* failures are logged; the device keeps its peers */
-}
-
-void driver_uapi_host(struct driver *drv, struct uapi_host *host)
-{
-	memset(host, 0, sizeof(*host));
-	host->ctx = drv;
-	host->get_listen_port = host_get_port;
-	host->set_listen_port = host_set_port;
-	host->get_fwmark = host_get_fwmark;
-	host->set_fwmark = host_set_fwmark;
-	host->peers_changed = host_peers_changed;
 }
 
 const char *driver_ifname(const struct driver *drv)
@@ -840,14 +604,14 @@ static void follow_mtu(struct driver *drv, uint32_t mtu)
 	size_t size = buf_size_for(mtu);
 
 	if (mtu < DRIVER_MTU_MIN || mtu > DRIVER_MTU_FOLLOW_MAX) {
-		driver_log(drv, "MTU set to %u; keeping buffers for %u", mtu, drv->mtu);
+		driver__log(drv, "MTU set to %u; keeping buffers for %u", mtu, drv->mtu);
 		return;
 	}
 	if (size > drv->buf_size) {
 		uint8_t *arena = aligned_alloc(64, size * DRIVER_BATCH);
 
 		if (!arena) {
-			driver_log(drv, "MTU set to %u: out of memory for the buffers; "
+			driver__log(drv, "MTU set to %u: out of memory for the buffers; "
 				"larger packets will be dropped", mtu);
 			return;
 		}
@@ -859,7 +623,7 @@ static void follow_mtu(struct driver *drv, uint32_t mtu)
 	}
 	drv->mtu = mtu;
 	wg_dev_set_mtu(drv->dev, mtu);
-	driver_info(drv, "MTU now %u", mtu);
+	driver__info(drv, "MTU now %u", mtu);
 }
 
 static void on_monitor(uv_poll_t *h, int status, int events)
@@ -871,7 +635,7 @@ static void on_monitor(uv_poll_t *h, int status, int events)
 	(void)events;
 	memset(&news, 0, sizeof(news));
 	if (status < 0 || netlink_monitor_read(&drv->mon, drv->ifindex, &news) < 0) {
-		driver_log(drv, "link monitor failed (%s); interface deletion is now only "
+		driver__log(drv, "link monitor failed (%s); interface deletion is now only "
 			"seen through the TUN", status < 0 ? uv_strerror(status) : strerror(errno));
 		uv_poll_stop(h);
 		return;
@@ -952,7 +716,7 @@ static int setup_link(struct driver *drv)
 	int rc;
 
 	if ((rc = netlink_link_set_mtu(&drv->nl, drv->ifindex, drv->mtu)) < 0) {
-		driver_log(drv, "cannot set MTU %u: %s", drv->mtu, strerror(errno));
+		driver__log(drv, "cannot set MTU %u: %s", drv->mtu, strerror(errno));
 		return rc;
 	}
 	for (size_t i = 0; i < drv->opts.n_addresses; i++) {
@@ -960,16 +724,16 @@ static int setup_link(struct driver *drv)
 
 		rc = netlink_addr_add(&drv->nl, drv->ifindex, a);
 		if (rc < 0 && rc != MN_EEXIST) {
-			driver_log(drv, "cannot add address %s: %s",
+			driver__log(drv, "cannot add address %s: %s",
 				mn_prefix_format(a, pbuf, sizeof(pbuf)), strerror(errno));
 			return rc;
 		}
 	}
 	if ((rc = netlink_link_set_up(&drv->nl, drv->ifindex)) < 0) {
-		driver_log(drv, "cannot bring the interface up: %s", strerror(errno));
+		driver__log(drv, "cannot bring the interface up: %s", strerror(errno));
 		return rc;
 	}
-	driver_info(drv, "interface up (mtu %u, %zu address%s)", drv->mtu, drv->opts.n_addresses,
+	driver__info(drv, "interface up (mtu %u, %zu address%s)", drv->mtu, drv->opts.n_addresses,
 		drv->opts.n_addresses == 1 ? "" : "es");
 	return MN_OK;
 }
@@ -1018,16 +782,16 @@ int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev,
 	drv->tx4.gso = drv->tx6.gso = true;
 
 	if ((rc = netlink_open(&drv->nl)) < 0 || (rc = netlink_monitor_open(&drv->mon)) < 0) {
-		driver_log(drv, "rtnetlink socket: %s", strerror(errno));
+		driver__log(drv, "rtnetlink socket: %s", strerror(errno));
 		goto fail;
 	}
 	if ((rc = tun_open(drv->ifname, &drv->tun_fd, &drv->ifindex, &drv->offload)) < 0) {
 		if (rc == MN_EBUSY)
-			driver_log(drv, "interface exists and is in use by another process");
+			driver__log(drv, "interface exists and is in use by another process");
 		else if (rc == MN_EEXIST)
-			driver_log(drv, "an interface of another kind has this name");
+			driver__log(drv, "an interface of another kind has this name");
 		else
-			driver_log(drv, "cannot create TUN device: %s", strerror(errno));
+			driver__log(drv, "cannot create TUN device: %s", strerror(errno));
 		goto fail;
 	}
 	if ((rc = setup_link(drv)) < 0)
@@ -1044,12 +808,12 @@ int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev,
 			gbufs[i] = drv->gro_arena + i * one;
 		offload_gro_init(&drv->gro, gbufs);
 	} else {
-		driver_info(drv, "TUN offloads unavailable: one packet per read and write");
+		driver__info(drv, "TUN offloads unavailable: one packet per read and write");
 	}
 
 	/* From here on handles exist: failures go through driver_close(). */
 	if ((uvrc = uv_poll_init(loop, &drv->tun_poll, drv->tun_fd)) < 0) {
-		driver_log(drv, "uv_poll_init(tun): %s", uv_strerror(uvrc));
+		driver__log(drv, "uv_poll_init(tun): %s", uv_strerror(uvrc));
 		rc = MN_EIO;
 		goto fail;
 	}
@@ -1062,7 +826,7 @@ int driver_new(struct driver **out, uv_loop_t *loop, struct wg_dev *dev,
 	drv->idle.data = drv;
 	drv->idle_init = true;
 	if ((uvrc = uv_poll_init(loop, &drv->mon_poll, drv->mon.fd)) < 0) {
-		driver_log(drv, "uv_poll_init(netlink): %s", uv_strerror(uvrc));
+		driver__log(drv, "uv_poll_init(netlink): %s", uv_strerror(uvrc));
 		rc = MN_EIO;
 		goto fail;
 	}

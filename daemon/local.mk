@@ -5,7 +5,7 @@
 noinst_LIBRARIES += libmndaemon.a
 libmndaemon_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
 libmndaemon_a_SOURCES = \
-	daemon/driver.c daemon/driver.h \
+	daemon/driver.c daemon/driver.h daemon/driver_internal.h daemon/driver_routes.c \
 	daemon/tun.c daemon/tun.h \
 	daemon/netlink.c daemon/netlink.h \
 	daemon/udp.c daemon/udp.h \
