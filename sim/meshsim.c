@@ -256,6 +256,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'm':
 			for (uint32_t i = 0; i < sim_metric_count(); i++)
 				printf("%-22s %s\n", sim_metric_name(i), sim_metric_help(i));
+			for (const char *const *nm = simcore_names(); *nm; nm++) {
+				const struct sim_core_ops *ops = simcore_find(*nm);
+				for (uint32_t i = 0; ops->metric && i < ops->nmetrics; i++)
+					printf("%-22s (core %s) %s\n", ops->metric_names[i], ops->name,
+					       ops->metric_helps[i]);
+			}
 			exit(0);
 		case 'h':
 			usage(stdout);

@@ -240,6 +240,17 @@ int64_t simtest_metric(const struct sim *s, const char *name)
 	return v;
 }
 
+uint64_t simtest_counter(const struct sim *s, const char *name)
+{
+	const struct sim_core_ops *ops = sim_ops(s);
+
+	for (uint32_t i = 0; i < ops->ncounters; i++)
+		if (strcmp(ops->counter_names[i], name) == 0)
+			return sim_core_counter(s, i);
+	ck_abort_msg("no counter %s", name);
+	return 0;
+}
+
 void simtest_assert_passed(const struct sim *s, const char *name)
 {
 	const struct scn *scn = sim_scn(s);

@@ -54,17 +54,6 @@ static int64_t core_metric(const struct sim *s, const char *name)
 	return v;
 }
 
-static uint64_t counter(const struct sim *s, const char *name)
-{
-	const struct sim_core_ops *ops = sim_ops(s);
-
-	for (uint32_t i = 0; i < ops->ncounters; i++)
-		if (strcmp(ops->counter_names[i], name) == 0)
-			return sim_core_counter(s, i);
-	ck_abort_msg("no counter %s", name);
-	return 0;
-}
-
 START_TEST(join_ci)
 {
 	uint64_t seed = (uint64_t)_i + 1;
@@ -77,16 +66,16 @@ START_TEST(join_ci)
 	ck_assert_int_eq(core_metric(s, "pings_delivered"), 4 * 1000);
 	/* the churn ran and members came back from what they kept */
 	ck_assert_int_gt(simtest_metric(s, "crashes"), 0);
-	ck_assert_uint_gt(counter(s, "restarts"), 0);
-	ck_assert_uint_ge(counter(s, "admissions"), 99);
+	ck_assert_uint_gt(simtest_counter(s, "restarts"), 0);
+	ck_assert_uint_ge(simtest_counter(s, "admissions"), 99);
 	/* every node is up at the end, with 99 peers each */
 	ck_assert_int_eq(simtest_metric(s, "up"), 100 * 1000);
 	printf("mesh-join-ci seed=%llu: full view p50 %lld ms, p99 %lld ms; ping max %lld us; "
 	       "%llu join retries, %llu restarts\n",
 	       (unsigned long long)seed, (long long)core_metric(s, "full_view_p50_ms") / 1000,
 	       (long long)core_metric(s, "full_view_p99_ms") / 1000,
-	       (long long)core_metric(s, "ping_ms_max"), (unsigned long long)counter(s, "join_retries"),
-	       (unsigned long long)counter(s, "restarts"));
+	       (long long)core_metric(s, "ping_ms_max"), (unsigned long long)simtest_counter(s, "join_retries"),
+	       (unsigned long long)simtest_counter(s, "restarts"));
 	sim_del(s);
 }
 END_TEST
