@@ -18,30 +18,6 @@
 #include "sim.h"
 #include "simtest.h"
 
-/* The scenario file name, then extra lines (NULL: none). */
-static struct sim *run_file(const char *name, uint64_t seed, const char *extra)
-{
-	struct scn *s = malloc(sizeof(*s));
-	char path[1024], err[SCN_ERR_LEN + 64];
-	struct sim *sim;
-
-	ck_assert_ptr_nonnull(s);
-	snprintf(path, sizeof(path), "%s/%s", SIM_SCENARIO_DIR, name);
-	scn_init(s, NULL);
-	ck_assert_msg(scn_load(s, path, err, sizeof(err)) == 0, "%s", err);
-	if (extra)
-		ck_assert_msg(scn_feed(s, extra, "test", 1, err, sizeof(err)) == 0, "%s", err);
-	s->seed = seed;
-	ck_assert_msg(scn_finish(s, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_msg(sim_new(&sim, s, NULL, err, sizeof(err)) == 0, "%s", err);
-	free(s);
-	printf("scenario %s seed=%llu%s%s\n", name, (unsigned long long)seed, extra ? " + " : "",
-	       extra ? extra : "");
-	fflush(stdout);
-	sim_run(sim);
-	return sim;
-}
-
 /* One of the core's own metrics (x1000), failing the test without a value. */
 static int64_t core_metric(const struct sim *s, const char *name)
 {
@@ -57,7 +33,7 @@ static int64_t core_metric(const struct sim *s, const char *name)
 START_TEST(join_ci)
 {
 	uint64_t seed = (uint64_t)_i + 1;
-	struct sim *s = run_file("mesh-join-ci.scn", seed, NULL);
+	struct sim *s = simtest_run_file("mesh-join-ci.scn", NULL, seed);
 
 	simtest_assert_passed(s, "mesh-join-ci");
 	ck_assert_int_eq(core_metric(s, "joins"), 99 * 1000);
@@ -68,13 +44,14 @@ START_TEST(join_ci)
 	ck_assert_int_gt(simtest_metric(s, "crashes"), 0);
 	ck_assert_uint_gt(simtest_counter(s, "restarts"), 0);
 	ck_assert_uint_ge(simtest_counter(s, "admissions"), 99);
-	/* every node is up at the end, with 99 peers each */
+	/* every node is up at the end (and, by the verdict, a peer of every other) */
 	ck_assert_int_eq(simtest_metric(s, "up"), 100 * 1000);
 	printf("mesh-join-ci seed=%llu: full view p50 %lld ms, p99 %lld ms; ping max %lld us; "
 	       "%llu join retries, %llu restarts\n",
 	       (unsigned long long)seed, (long long)core_metric(s, "full_view_p50_ms") / 1000,
 	       (long long)core_metric(s, "full_view_p99_ms") / 1000,
-	       (long long)core_metric(s, "ping_ms_max"), (unsigned long long)simtest_counter(s, "join_retries"),
+	       (long long)core_metric(s, "ping_ms_max"),
+	       (unsigned long long)simtest_counter(s, "join_retries"),
 	       (unsigned long long)simtest_counter(s, "restarts"));
 	sim_del(s);
 }
@@ -85,13 +62,13 @@ START_TEST(join_ci_determinism)
 	char a[TRACE_HEX_LEN], b[TRACE_HEX_LEN], c[TRACE_HEX_LEN];
 	struct sim *s;
 
-	s = run_file("mesh-join-ci.scn", 1, NULL);
+	s = simtest_run_file("mesh-join-ci.scn", NULL, 1);
 	sim_trace_hex(s, a);
 	sim_del(s);
-	s = run_file("mesh-join-ci.scn", 1, NULL);
+	s = simtest_run_file("mesh-join-ci.scn", NULL, 1);
 	sim_trace_hex(s, b);
 	sim_del(s);
-	s = run_file("mesh-join-ci.scn", 2, NULL);
+	s = simtest_run_file("mesh-join-ci.scn", NULL, 2);
 	sim_trace_hex(s, c);
 	sim_del(s);
 	ck_assert_str_eq(a, b);
@@ -130,7 +107,7 @@ END_TEST
 /* An expectation that cannot hold fails the real scenario. */
 START_TEST(verdict_fails_on_bound)
 {
-	struct sim *s = run_file("mesh-join-ci.scn", 1, "expect full_view_p50_ms <= 1ms\n");
+	struct sim *s = simtest_run_file("mesh-join-ci.scn", "expect full_view_p50_ms <= 1ms\n", 1);
 	const struct scn *scn = sim_scn(s);
 	int64_t v;
 	bool has;
