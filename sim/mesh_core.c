@@ -312,9 +312,9 @@ static void restore(struct msc *c, struct mn_time now)
 				now);
 }
 
-/* Start the node core with our record; on a restart, restore the members
- * we held. admitter: the record of the member that admitted us (first
- * start after a join), learned at the address that answered. */
+/* Start the node core with our record, and the admitter answering through
+ * it; then, on a restart, the members we held, else (after the join) the
+ * member that admitted us. The genesis starts alone. */
 static int start_node(struct msc *c, struct mn_time now, bool restart)
 {
 	struct msc_shared *sh = c->sh;
@@ -347,9 +347,8 @@ static int start_node(struct msc *c, struct mn_time now, bool restart)
 		return rc;
 	if (restart)
 		restore(c, now);
-	else if (c->id != 0) {
+	else if (c->id != 0)
 		learn_first(c, now);
-	}
 	return MN_OK;
 }
 
