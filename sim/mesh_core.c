@@ -74,6 +74,7 @@ static void shared_del(void *p)
 static int params(struct msc_shared *sh, const struct sim_core_args *a, char *err, size_t errlen)
 {
 	const char *prof = a->profile ? a->profile : "lan";
+	uint32_t nrandom = 0;
 
 	for (uint32_t i = 0; i < a->nparams; i++) {
 		const struct sim_param *p = &a->params[i];
@@ -85,7 +86,18 @@ static int params(struct msc_shared *sh, const struct sim_core_args *a, char *er
 		} else if (strcmp(p->key, "pings") == 0) {
 			if (scn_parse_u64(p->value, &v) || v > MSC_MAX_PINGS)
 				return simcore_param_err(err, errlen, p, "want 0..64");
-			sh->npings = (uint32_t)v;
+			nrandom = (uint32_t)v;
+		} else if (strcmp(p->key, "ping_pair") == 0) {
+			unsigned src, dst;
+			char end;
+			if (sscanf(p->value, "%u:%u%c", &src, &dst, &end) != 2 || src == dst ||
+			    src >= sh->nodes || dst >= sh->nodes)
+				return simcore_param_err(err, errlen, p, "want A:B, two node ids");
+			if (sh->npairs == MSC_MAX_PINGS)
+				return simcore_param_err(err, errlen, p, "too many pings");
+			sh->ping[sh->npairs].src = src;
+			sh->ping[sh->npairs].dst = dst;
+			sh->npairs++;
 		} else if (strcmp(p->key, "ping_at") == 0) {
 			if (scn_parse_duration(p->value, &sh->ping_at))
 				return simcore_param_err(err, errlen, p, "want a duration");
@@ -93,6 +105,10 @@ static int params(struct msc_shared *sh, const struct sim_core_args *a, char *er
 			return simcore_param_err(err, errlen, p, "unknown key (see sim/mesh_core.h)");
 		}
 	}
+	if (sh->npairs + nrandom > MSC_MAX_PINGS)
+		return simcore_param_err(err, errlen, &a->params[a->nparams - 1],
+					 "more than 64 pings in all");
+	sh->npings = sh->npairs + nrandom;
 	if (strcmp(prof, "wan") == 0)
 		swim_params_wan(&sh->params);
 	else
@@ -134,7 +150,7 @@ static int shared_new(void **out, const struct sim_core_args *a, char *err, size
 		sh->full_at[i] = MN_NEVER;
 	}
 	for (uint32_t k = 0; k < MSC_MAX_PINGS; k++)
-		sh->ping[k].delivered = MN_NEVER;
+		sh->ping[k].sent = sh->ping[k].delivered = MN_NEVER;
 	if ((rc = msc_network_new(sh, a->seed, err, errlen)))
 		goto fail;
 	*out = sh;

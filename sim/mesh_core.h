@@ -14,10 +14,11 @@
  *
  * core_param:
  *   profile lan|wan  swim's parameters (default: the scenario's profile)
- *   pings N          N pings between random pairs of running members ...
+ *   ping_pair A:B    a ping from node A to node B (repeat for more) ...
+ *   pings N          ... and N more between random pairs of running members
  *   ping_at T        ... at run time T: A writes an IPv4 packet to its TUN
  *                    side for B's overlay address; delivered when B's node
- *                    core hands it out decrypted
+ *                    core hands it out decrypted (64 pings in all at most)
  *
  * Metrics of its own (sim_core_ops.metric): joins, joins_incomplete,
  * full_view_p50_ms / p99 / max (join start to every live member holding the

@@ -101,7 +101,8 @@ mn_ns msc_ping_deadline(const struct msc *c)
 	return (mn_ns)(SIM_WALL_EPOCH_NS + sh->ping_at) - c->wall_off;
 }
 
-/* The first node past ping_at draws the pairs among the running members. */
+/* The first node past ping_at draws the random pairs among the running
+ * members (after the chosen ones). */
 static void plan(struct msc_shared *sh)
 {
 	uint32_t *ids = malloc(sh->nodes * sizeof(*ids)), n = 0;
@@ -113,11 +114,10 @@ static void plan(struct msc_shared *sh)
 		if (running(sh, i))
 			ids[n++] = i;
 	}
-	for (uint32_t k = 0; k < sh->npings && n >= 2; k++) {
+	for (uint32_t k = sh->npairs; k < sh->npings && n >= 2; k++) {
 		uint32_t a = mn_rng_uniform(&sh->rng, n), b = mn_rng_uniform(&sh->rng, n - 1);
 		sh->ping[k].src = ids[a];
 		sh->ping[k].dst = ids[b >= a ? b + 1 : b];
-		sh->ping[k].sent = MN_NEVER;
 	}
 	free(ids);
 }

@@ -103,8 +103,9 @@ struct msc_shared {
 	uint32_t txb_pos;
 	uint8_t rx[SIM_MAX_DGRAM];
 	mn_ns next_check;            /* run time of the next full-view check */
-	/* pings (core_param pings, ping_at) */
-	uint32_t npings;
+	/* pings (core_param ping_pair, pings, ping_at) */
+	uint32_t npings;             /* npairs chosen (ping_pair), then random ones */
+	uint32_t npairs;
 	mn_ns ping_at;               /* run time */
 	bool ping_planned;
 	struct msc_ping ping[MSC_MAX_PINGS];

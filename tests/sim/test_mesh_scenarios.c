@@ -39,7 +39,7 @@ START_TEST(join_ci)
 	ck_assert_int_eq(core_metric(s, "joins"), 99 * 1000);
 	ck_assert_int_eq(core_metric(s, "view_missing"), 0);
 	ck_assert_int_eq(core_metric(s, "ipv4_dup"), 0);
-	ck_assert_int_eq(core_metric(s, "pings_delivered"), 4 * 1000);
+	ck_assert_int_eq(core_metric(s, "pings_delivered"), 6 * 1000);
 	/* the churn ran and members came back from what they kept */
 	ck_assert_int_gt(simtest_metric(s, "crashes"), 0);
 	ck_assert_uint_gt(simtest_counter(s, "restarts"), 0);
@@ -149,6 +149,12 @@ START_TEST(metrics_and_params)
 	ck_assert_ptr_nonnull(strstr(err, "pings 65"));
 	ck_assert_int_eq(load("core mesh\ncore_param ping_at soon\n", err, sizeof(err)),
 			 MN_EINVAL);
+	ck_assert_int_eq(load("core mesh\nnodes 4\ncore_param ping_pair 1:4\n", err, sizeof(err)),
+			 MN_EINVAL);
+	ck_assert_int_eq(load("core mesh\nnodes 4\ncore_param ping_pair 2:2\n", err, sizeof(err)),
+			 MN_EINVAL);
+	ck_assert_int_eq(load("core mesh\nnodes 4\ncore_param ping_pair 1:3\n", err, sizeof(err)),
+			 0);
 	ck_assert_int_eq(load("core mesh\ncore_param bootstrap 3\n", err, sizeof(err)),
 			 MN_EINVAL);
 	ck_assert_int_eq(load("core mesh\ncore_param profile wan\ncore_param pings 2\n", err,
