@@ -46,6 +46,7 @@ RUNS=(
 	"swim-loss-1k-1h|swim-loss-1k-1h.scn|"
 	"swim-partition-1k|swim-partition-1k.scn|"
 	"swim-partition-1k (wan)|swim-partition-1k.scn|profile wan"
+	"mesh-join-1k|mesh-join-1k.scn|"
 )
 if [ $# -gt 0 ]; then
 	RUNS=()
@@ -99,6 +100,10 @@ if bad:
     verdict += " (" + ", ".join(bad) + ")"
 if d.get("error"):
     verdict += " [" + d["error"] + "]"
+cm = d.get("core_metrics") or {}
+if cm.get("full_view_p50_ms") is not None:
+    # the mesh core: join start to full view (sim/mesh_core.h)
+    verdict += f"; full view p50/p99 {cm['full_view_p50_ms']:.0f}/{cm['full_view_p99_ms']:.0f} ms"
 sim_s = d["duration_ms"] / 1000
 print(f"| {name} | {d['nodes']} | {sim_s:.0f} s | {verdict} | "
       f"{f('reach50_ms')}/{f('reach99_ms')}/{f('reach9999_ms')}/{f('reach100_ms')} | "

@@ -18,7 +18,9 @@ libmnsim_a_SOURCES = \
 	sim/swim_core.c sim/swim_core.h sim/swim_core_params.c \
 	sim/swim_core_node.h sim/swim_core_store.c \
 	sim/swim_fixture.c sim/swim_fixture.h \
-	sim/xmemo.c sim/xmemo.h
+	sim/xmemo.c sim/xmemo.h \
+	sim/mesh_core.c sim/mesh_core.h sim/mesh_core_node.h \
+	sim/mesh_core_join.c sim/mesh_core_metrics.c
 SIM_LIBS = libmnsim.a libmnstore.a $(LMDB_LIBS) $(CORE_LIBS)
 
 bin_PROGRAMS += meshsim
@@ -41,7 +43,8 @@ tests_test_sim_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/sim/test_scenarios.c \
 	tests/sim/test_swim_scenarios.c \
 	tests/sim/test_swim_store.c \
-	tests/sim/test_swim_revoke.c
+	tests/sim/test_swim_revoke.c \
+	tests/sim/test_mesh_scenarios.c
 
 # simbench: the engine's own speed (event queue, null core); not a test.
 noinst_PROGRAMS += simbench

@@ -256,6 +256,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'm':
 			for (uint32_t i = 0; i < sim_metric_count(); i++)
 				printf("%-22s %s\n", sim_metric_name(i), sim_metric_help(i));
+			for (const char *const *nm = simcore_names(); *nm; nm++) {
+				const struct sim_core_ops *ops = simcore_find(*nm);
+				for (uint32_t i = 0; ops->metric && i < ops->nmetrics; i++)
+					printf("%-22s (core %s) %s\n", ops->metric_names[i], ops->name,
+					       ops->metric_helps[i]);
+			}
 			exit(0);
 		case 'h':
 			usage(stdout);
@@ -314,6 +320,12 @@ static void print_text(const struct sim *sim, const struct scn *s, bool pass, mn
 				printf("  %-22s -\n", sim_metric_name(i));
 		}
 		const struct sim_core_ops *ops = sim_ops(sim);
+		for (uint32_t i = 0; ops->metric && i < ops->nmetrics; i++) {
+			if (sim_metric(sim, sim_metric_count() + i, &v))
+				printf("  %-22s %s\n", ops->metric_names[i], milli_str(v, a));
+			else
+				printf("  %-22s -\n", ops->metric_names[i]);
+		}
 		for (uint32_t i = 0; i < ops->ncounters; i++)
 			printf("  %s.%-17s %" PRIu64 "\n", ops->name, ops->counter_names[i],
 			       sim_core_counter(sim, i));
@@ -375,6 +387,11 @@ static void print_json(const struct sim *sim, const struct scn *s, bool pass, mn
 		       sim_metric(sim, i, &v) ? milli_str(v, a) : "null");
 	}
 	const struct sim_core_ops *ops = sim_ops(sim);
+	printf("},\"core_metrics\":{");
+	for (uint32_t i = 0; ops->metric && i < ops->nmetrics; i++) {
+		printf("%s\"%s\":%s", i ? "," : "", ops->metric_names[i],
+		       sim_metric(sim, sim_metric_count() + i, &v) ? milli_str(v, a) : "null");
+	}
 	printf("},\"core_counters\":{");
 	for (uint32_t i = 0; i < ops->ncounters; i++)
 		printf("%s\"%s\":%" PRIu64, i ? "," : "", ops->counter_names[i],

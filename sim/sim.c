@@ -505,7 +505,8 @@ int sim_new(struct sim **out, const struct scn *scn, const struct sim_core_ops *
 		return MN_EINVAL;
 	}
 	for (uint32_t i = 0; i < scn->nexpects; i++) {
-		if (sim_metric_find(scn->expects[i].metric) < 0) {
+		if (sim_metric_find(scn->expects[i].metric) < 0 &&
+		    sim_core_metric_find(ops, scn->expects[i].metric) < 0) {
 			snprintf(err, errlen, "%s:%u: unknown metric '%s'", scn->source,
 				 scn->expects[i].line, scn->expects[i].metric);
 			return MN_EINVAL;
@@ -531,7 +532,10 @@ int sim_new(struct sim **out, const struct scn *scn, const struct sim_core_ops *
 	s->nnodes = scn->nodes + scn->standby;
 	s->converged_at = MN_NEVER;
 	for (uint32_t i = 0; i < scn->nexpects; i++)
-		s->expect_metric[i] = sim_metric_find(scn->expects[i].metric);
+		s->expect_metric[i] = sim_metric_find(scn->expects[i].metric) >= 0 ?
+					      sim_metric_find(scn->expects[i].metric) :
+					      (int)sim_metric_count() +
+						      sim_core_metric_find(ops, scn->expects[i].metric);
 	pool_init(&s->pool, SIM_MAX_INFLIGHT);
 	mn_seeded_rng_init(&s->net_rng, derive_seed(scn->seed, STREAM_NET, 0));
 	mn_seeded_rng_init(&s->fault_rng, derive_seed(scn->seed, STREAM_FAULT, 0));

@@ -133,6 +133,9 @@ const char *sim_metric_help(uint32_t i);
 bool sim_metric(const struct sim *s, uint32_t i, int64_t *milli);
 /* Index of a metric by name, or -1. */
 int sim_metric_find(const char *name);
+/* Index of one of the core's own metrics (ops->metric_names) by name, or
+ * -1. sim_metric answers it as metric sim_metric_count() + index. */
+int sim_core_metric_find(const struct sim_core_ops *ops, const char *name);
 
 /* After sim_run: whether expectation i held, and the value it saw. */
 bool sim_expect_ok(const struct sim *s, uint32_t i, int64_t *milli, bool *has_value);

@@ -173,6 +173,15 @@ int sim_metric_find(const char *name)
 	return -1;
 }
 
+int sim_core_metric_find(const struct sim_core_ops *ops, const char *name)
+{
+	for (uint32_t i = 0; ops->metric && i < ops->nmetrics; i++) {
+		if (strcmp(ops->metric_names[i], name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
 static int64_t ns_to_milli_ms(mn_ns ns)
 {
 	return (int64_t)(ns / MN_NS_PER_US);
@@ -249,6 +258,11 @@ bool sim_metric(const struct sim *s, uint32_t i, int64_t *v)
 {
 	struct sim_totals t;
 	const struct stats *st = &s->st;
+	if (i >= M__COUNT) {
+		/* the core's own (sim_core_metric_find) */
+		uint32_t j = i - M__COUNT;
+		return s->ops->metric && j < s->ops->nmetrics && s->ops->metric(s->shared, j, v);
+	}
 	sim_totals(s, &t);
 	mn_ns dur = s->now;
 	switch ((enum metric)i) {

@@ -7,16 +7,19 @@
 #include "mn_err.h"
 
 #include "demo_core.h"
+#include "mesh_core.h"
 #include "swim_core.h"
 
 static const struct sim_core_ops *const cores[] = {
 	&demo_core_ops,
 	&swim_core_ops,
+	&mesh_core_ops,
 };
 
 static const char *const names[] = {
 	"demo",
 	"swim",
+	"mesh",
 	NULL,
 };
 

@@ -197,6 +197,17 @@ struct sim_core_ops {
 	 * live nodes agree when their digests are equal. Must not change
 	 * state. May be NULL: `converge` expectations then fail. */
 	uint64_t (*view_digest)(const void *core);
+
+	/* Metrics of the core's own, beside the engine's (expectations may
+	 * name them; meshsim prints them as "core_metrics"): nmetrics names
+	 * and one-line meanings. metric answers metric idx (< nmetrics) at
+	 * the end of the run from the shared object, fixed point x1000 as
+	 * the engine's; false when it has no value. Must not change state.
+	 * May be NULL (nmetrics 0). */
+	const char *const *metric_names;
+	const char *const *metric_helps;
+	uint32_t nmetrics;
+	bool (*metric)(const void *shared, uint32_t idx, int64_t *milli);
 };
 
 /* The cores built into meshsim; NULL for an unknown name. */

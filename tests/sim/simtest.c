@@ -240,6 +240,40 @@ int64_t simtest_metric(const struct sim *s, const char *name)
 	return v;
 }
 
+struct sim *simtest_run_file(const char *name, const char *extra, uint64_t seed)
+{
+	struct scn *s = malloc(sizeof(*s));
+	char path[1024], err[SCN_ERR_LEN + 64];
+	struct sim *sim;
+
+	ck_assert_ptr_nonnull(s);
+	snprintf(path, sizeof(path), "%s/%s", SIM_SCENARIO_DIR, name);
+	scn_init(s, NULL);
+	ck_assert_msg(scn_load(s, path, err, sizeof(err)) == 0, "%s", err);
+	if (extra)
+		ck_assert_msg(scn_feed(s, extra, "--set", 1, err, sizeof(err)) == 0, "%s", err);
+	s->seed = seed;
+	ck_assert_msg(scn_finish(s, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(sim_new(&sim, s, NULL, err, sizeof(err)) == 0, "%s", err);
+	free(s);
+	printf("scenario %s seed=%llu%s%s\n", name, (unsigned long long)seed, extra ? " + " : "",
+	       extra ? extra : "");
+	fflush(stdout);
+	sim_run(sim);
+	return sim;
+}
+
+uint64_t simtest_counter(const struct sim *s, const char *name)
+{
+	const struct sim_core_ops *ops = sim_ops(s);
+
+	for (uint32_t i = 0; i < ops->ncounters; i++)
+		if (strcmp(ops->counter_names[i], name) == 0)
+			return sim_core_counter(s, i);
+	ck_abort_msg("no counter %s", name);
+	return 0;
+}
+
 void simtest_assert_passed(const struct sim *s, const char *name)
 {
 	const struct scn *scn = sim_scn(s);

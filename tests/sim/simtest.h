@@ -72,6 +72,13 @@ void simtest_node_dir(uint32_t node, char *out, size_t cap);
 
 /* A metric's value (x1000, as sim_metric), failing the test if it has none. */
 int64_t simtest_metric(const struct sim *s, const char *name);
+/* Load the shipped scenario SIM_SCENARIO_DIR/name, feed extra lines (NULL:
+ * none), set the seed, run it (printing "scenario NAME seed=N"); the caller
+ * frees. Fails the test on a scenario error. */
+struct sim *simtest_run_file(const char *name, const char *extra, uint64_t seed);
+/* A core counter's value by name (ops->counter_names), failing the test
+ * if the core has no such counter. */
+uint64_t simtest_counter(const struct sim *s, const char *name);
 /* The run's verdict passed; a failed expectation is named (name: the
  * scenario) in the failure message. */
 void simtest_assert_passed(const struct sim *s, const char *name);

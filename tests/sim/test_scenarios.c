@@ -10,30 +10,10 @@
 #include "sim.h"
 #include "simtest.h"
 
-/* Load a shipped scenario, feed extra lines, run it; the caller frees. */
-static struct sim *run_file(const char *name, const char *extra, uint64_t seed)
-{
-	struct scn *s = malloc(sizeof(*s));
-	char path[1024], err[SCN_ERR_LEN + 64];
-	snprintf(path, sizeof(path), "%s/%s", SIM_SCENARIO_DIR, name);
-	scn_init(s, NULL);
-	ck_assert_msg(scn_load(s, path, err, sizeof(err)) == 0, "%s", err);
-	if (extra)
-		ck_assert_msg(scn_feed(s, extra, "--set", 1, err, sizeof(err)) == 0, "%s", err);
-	s->seed = seed;
-	ck_assert_msg(scn_finish(s, err, sizeof(err)) == 0, "%s", err);
-	struct sim *sim;
-	ck_assert_msg(sim_new(&sim, s, NULL, err, sizeof(err)) == 0, "%s", err);
-	free(s);
-	printf("scenario %s seed=%llu\n", name, (unsigned long long)seed);
-	sim_run(sim);
-	return sim;
-}
-
 START_TEST(smoke_passes_and_replays)
 {
 	char a[TRACE_HEX_LEN], b[TRACE_HEX_LEN];
-	struct sim *s = run_file("smoke.scn", NULL, 1);
+	struct sim *s = simtest_run_file("smoke.scn", NULL, 1);
 	ck_assert_msg(sim_passed(s), "smoke failed: %s", sim_error(s) ? sim_error(s) : "expectation");
 	sim_trace_hex(s, a);
 	int64_t v;
@@ -44,7 +24,7 @@ START_TEST(smoke_passes_and_replays)
 	ck_assert(sim_metric(s, (uint32_t)sim_metric_find("dup_pkts"), &v));
 	ck_assert_int_gt(v, 0);
 	sim_del(s);
-	s = run_file("smoke.scn", NULL, 1);
+	s = simtest_run_file("smoke.scn", NULL, 1);
 	sim_trace_hex(s, b);
 	ck_assert_str_eq(a, b);
 	sim_del(s);
@@ -54,7 +34,7 @@ END_TEST
 START_TEST(smoke_passes_with_other_seeds)
 {
 	for (uint64_t seed = 2; seed <= 4; seed++) {
-		struct sim *s = run_file("smoke.scn", NULL, seed);
+		struct sim *s = simtest_run_file("smoke.scn", NULL, seed);
 		ck_assert_msg(sim_passed(s), "smoke seed=%llu failed", (unsigned long long)seed);
 		sim_del(s);
 	}
@@ -63,7 +43,7 @@ END_TEST
 
 START_TEST(a_broken_expectation_fails_the_verdict)
 {
-	struct sim *s = run_file("smoke.scn", "expect reach99_ms <= 1us", 1);
+	struct sim *s = simtest_run_file("smoke.scn", "expect reach99_ms <= 1us", 1);
 	ck_assert(!sim_passed(s));
 	int64_t v;
 	bool has;
@@ -74,7 +54,7 @@ START_TEST(a_broken_expectation_fails_the_verdict)
 
 	/* a run that never converges has no value to compare: from 25 s the
 	 * network loses everything and a new datum is stuck at its origin */
-	s = run_file("smoke.scn", "at 25s loss 100%\nat 25s inject\ncalm 25s\n", 1);
+	s = simtest_run_file("smoke.scn", "at 25s loss 100%\nat 25s inject\ncalm 25s\n", 1);
 	ck_assert(!sim_expect_ok(s, 0, &v, &has));
 	ck_assert(!has);
 	ck_assert(!sim_passed(s));
@@ -84,7 +64,7 @@ END_TEST
 
 START_TEST(partition_heal)
 {
-	struct sim *s = run_file("partition-heal.scn", NULL, 1);
+	struct sim *s = simtest_run_file("partition-heal.scn", NULL, 1);
 	ck_assert_msg(sim_passed(s), "partition-heal failed");
 	sim_del(s);
 }

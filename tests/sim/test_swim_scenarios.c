@@ -23,37 +23,6 @@
 #include "swim.h"
 #include "swim_core.h"
 
-static struct sim *run_file(const char *name, uint64_t seed)
-{
-	struct scn *s = malloc(sizeof(*s));
-	char path[1024], err[SCN_ERR_LEN + 64];
-	struct sim *sim;
-
-	ck_assert_ptr_nonnull(s);
-	snprintf(path, sizeof(path), "%s/%s", SIM_SCENARIO_DIR, name);
-	scn_init(s, NULL);
-	ck_assert_msg(scn_load(s, path, err, sizeof(err)) == 0, "%s", err);
-	s->seed = seed;
-	ck_assert_msg(scn_finish(s, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_msg(sim_new(&sim, s, NULL, err, sizeof(err)) == 0, "%s", err);
-	free(s);
-	printf("scenario %s seed=%llu\n", name, (unsigned long long)seed);
-	fflush(stdout);
-	sim_run(sim);
-	return sim;
-}
-
-static uint64_t counter(const struct sim *s, const char *name)
-{
-	const struct sim_core_ops *ops = sim_ops(s);
-
-	for (uint32_t i = 0; i < ops->ncounters; i++)
-		if (strcmp(ops->counter_names[i], name) == 0)
-			return sim_core_counter(s, i);
-	ck_abort_msg("no counter %s", name);
-	return 0;
-}
-
 /* No Ed25519 check per (node, member): the run verifies each distinct
  * record once (a join proof, an admission and a member signature), plus the
  * grant and the invite. */
@@ -63,22 +32,22 @@ static void assert_linear_crypto(const struct sim *s)
 
 	uint64_t records = nodes + (uint64_t)simtest_metric(s, "datums") / 1000;
 
-	ck_assert_uint_le(counter(s, "ed25519_verified"), 3 * records + 8);
+	ck_assert_uint_le(simtest_counter(s, "ed25519_verified"), 3 * records + 8);
 	/* about one X25519 per pair, however many datagrams the pair sends (the
 	 * memo is bounded: a rare eviction costs a second one) */
-	ck_assert_uint_le(counter(s, "x25519_computed"), nodes * (nodes - 1) / 2 * 101 / 100);
+	ck_assert_uint_le(simtest_counter(s, "x25519_computed"), nodes * (nodes - 1) / 2 * 101 / 100);
 }
 
 START_TEST(lan_ci)
 {
-	struct sim *s = run_file("swim-lan-ci.scn", 1);
+	struct sim *s = simtest_run_file("swim-lan-ci.scn", NULL, 1);
 
 	simtest_assert_passed(s, "swim-lan-ci");
 	assert_linear_crypto(s);
 	ck_assert_int_eq(simtest_metric(s, "datums"), 17 * 1000);
 	/* the cold join ran the join path */
-	ck_assert_uint_gt(counter(s, "hellos"), 0);
-	ck_assert_uint_gt(counter(s, "pushpulls"), 0);
+	ck_assert_uint_gt(simtest_counter(s, "hellos"), 0);
+	ck_assert_uint_gt(simtest_counter(s, "pushpulls"), 0);
 	printf("swim-lan-ci: join %lld ms, reach 50/99/99.99%% %lld/%lld/%lld ms, "
 	       "%lld.%03lld pkts and %lld B per node per s, %lld false suspicions\n",
 	       (long long)simtest_metric(s, "converge_ms") / 1000,
@@ -96,7 +65,7 @@ END_TEST
 START_TEST(loss_ci_and_determinism)
 {
 	char a[TRACE_HEX_LEN], b[TRACE_HEX_LEN], c[TRACE_HEX_LEN];
-	struct sim *s = run_file("swim-loss-ci.scn", 1);
+	struct sim *s = simtest_run_file("swim-loss-ci.scn", NULL, 1);
 
 	simtest_assert_passed(s, "swim-loss-ci");
 	ck_assert_int_gt(simtest_metric(s, "pauses"), 0);
@@ -104,22 +73,22 @@ START_TEST(loss_ci_and_determinism)
 	/* Lifeguard's case: suspicions happen and are refuted, nobody dies */
 	ck_assert_int_gt(simtest_metric(s, "false_suspicions"), 0);
 	ck_assert_int_eq(simtest_metric(s, "false_deaths"), 0);
-	ck_assert_uint_gt(counter(s, "refutes"), 0);
+	ck_assert_uint_gt(simtest_counter(s, "refutes"), 0);
 	printf("swim-loss-ci: %lld false suspicions, %llu refutations, reach 99.99%% %lld ms\n",
 	       (long long)simtest_metric(s, "false_suspicions") / 1000,
-	       (unsigned long long)counter(s, "refutes"),
+	       (unsigned long long)simtest_counter(s, "refutes"),
 	       (long long)simtest_metric(s, "reach9999_ms") / 1000);
 	sim_trace_hex(s, a);
 	sim_del(s);
 
 	/* same scenario and seed: the same run, bit for bit */
-	s = run_file("swim-loss-ci.scn", 1);
+	s = simtest_run_file("swim-loss-ci.scn", NULL, 1);
 	sim_trace_hex(s, b);
 	ck_assert_str_eq(a, b);
 	sim_del(s);
 	/* and the seed matters; seed 2 passes too (seeds 2 and 3 of the other
 	 * scenarios: more_seeds) */
-	s = run_file("swim-loss-ci.scn", 2);
+	s = simtest_run_file("swim-loss-ci.scn", NULL, 2);
 	simtest_assert_passed(s, "swim-loss-ci");
 	sim_trace_hex(s, c);
 	ck_assert_str_ne(a, c);
@@ -129,7 +98,7 @@ END_TEST
 
 START_TEST(crash_ci_within_bound)
 {
-	struct sim *s = run_file("swim-crash-ci.scn", 1);
+	struct sim *s = simtest_run_file("swim-crash-ci.scn", NULL, 1);
 	const struct scn *scn = sim_scn(s);
 	struct swim_params p;
 	char err[256];
@@ -153,7 +122,7 @@ START_TEST(crash_ci_within_bound)
 	ck_assert_int_eq(simtest_metric(s, "crashes"), 4 * 1000);
 	ck_assert_int_eq(simtest_metric(s, "restarts"), 2 * 1000);
 	ck_assert_int_eq(simtest_metric(s, "up"), 98 * 1000);
-	ck_assert_uint_gt(counter(s, "refutes"), 0); /* the restarted refuted their deaths */
+	ck_assert_uint_gt(simtest_counter(s, "refutes"), 0); /* the restarted refuted their deaths */
 	printf("swim-crash-ci: detection max %lld ms mean %lld ms (bound %llu ms)\n",
 	       (long long)simtest_metric(s, "detect_ms_max") / 1000,
 	       (long long)simtest_metric(s, "detect_ms_mean") / 1000,
@@ -164,14 +133,14 @@ END_TEST
 
 START_TEST(partition_ci_heals)
 {
-	struct sim *s = run_file("swim-partition-ci.scn", 1);
+	struct sim *s = simtest_run_file("swim-partition-ci.scn", NULL, 1);
 
 	simtest_assert_passed(s, "swim-partition-ci");
 	ck_assert_int_gt(simtest_metric(s, "drop_partition"), 0);
 	/* each side declared the other dead while it lasted (and the metric
 	 * counts those as false: the subjects were up) */
 	ck_assert_int_gt(simtest_metric(s, "deaths"), 0);
-	ck_assert_uint_gt(counter(s, "dead_probes"), 0);
+	ck_assert_uint_gt(simtest_counter(s, "dead_probes"), 0);
 	printf("swim-partition-ci: agreement %lld ms after the heal\n",
 	       (long long)simtest_metric(s, "converge_ms") / 1000);
 	sim_del(s);
@@ -361,7 +330,7 @@ static const struct {
 
 START_TEST(more_seeds)
 {
-	struct sim *s = run_file(more_seeds_runs[_i].file, more_seeds_runs[_i].seed);
+	struct sim *s = simtest_run_file(more_seeds_runs[_i].file, NULL, more_seeds_runs[_i].seed);
 
 	simtest_assert_passed(s, more_seeds_runs[_i].file);
 	sim_del(s);

@@ -122,17 +122,6 @@ static const struct swim *node_swim(const struct sim *s, uint32_t node)
 	return swim_core_swim(sim_core(s, node));
 }
 
-static uint64_t counter(const struct sim *s, const char *name)
-{
-	const struct sim_core_ops *ops = sim_ops(s);
-
-	for (uint32_t i = 0; i < ops->ncounters; i++)
-		if (strcmp(ops->counter_names[i], name) == 0)
-			return sim_core_counter(s, i);
-	ck_abort_msg("no counter %s", name);
-	return 0;
-}
-
 START_TEST(lmdb_restart_from_store)
 {
 	struct sim *s = simtest_sim(small_lmdb, NULL);
@@ -183,7 +172,7 @@ START_TEST(lmdb_restart_from_store)
 	ck_assert_int_eq(sim_restart(s, K), MN_OK);
 	ck_assert_int_eq(sim_run(s), MN_OK);
 	ck_assert_ptr_null(sim_error(s));
-	ck_assert_uint_gt(counter(s, "store_commits"), NODES);
+	ck_assert_uint_gt(simtest_counter(s, "store_commits"), NODES);
 	sim_del(s);
 	assert_cleaned_up();
 	free(a);
@@ -347,13 +336,13 @@ START_TEST(crash_ci_store_modes)
 	struct sim *s;
 
 	s = run_crash_ci("memory", 1);
-	ck_assert_uint_eq(counter(s, "store_commits"), 0);
+	ck_assert_uint_eq(simtest_counter(s, "store_commits"), 0);
 	sim_trace_hex(s, mem);
 	sim_del(s);
 
 	s = run_crash_ci("lmdb", 1);
 	/* one commit per boot and per preload at least; two restarts */
-	ck_assert_uint_ge(counter(s, "store_commits"), 2 * 100 + 2);
+	ck_assert_uint_ge(simtest_counter(s, "store_commits"), 2 * 100 + 2);
 	sim_trace_hex(s, l1);
 	sim_del(s);
 	s = run_crash_ci("lmdb", 1);
