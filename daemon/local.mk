@@ -15,7 +15,7 @@ libmndaemon_a_SOURCES = \
 	daemon/iface.c daemon/iface.h \
 	daemon/control.c daemon/control.h \
 	daemon/mesh_state.c daemon/mesh_state.h \
-	daemon/mesh_core.c daemon/mesh_core.h \
+	daemon/driver_node.c daemon/driver_node.h \
 	daemon/mesh_status.c daemon/mesh_status.h \
 	daemon/mesh.c daemon/mesh.h
 DAEMON_LIBS = libmndaemon.a $(STORE_LIBS) $(CORE_LIBS) $(UV_LIBS)

@@ -13,7 +13,7 @@
 
 #include "control.h"
 #include "driver.h"
-#include "mesh_core.h"
+#include "driver_node.h"
 #include "mesh_status.h"
 #include "mn_err.h"
 #include "os_rng.h"
@@ -39,7 +39,7 @@ struct mesh {
 	uint8_t (*memo_slots)[REC_MEMO_KEY_LEN];
 	struct swim_persist *sp;
 	struct node *node;
-	struct mesh_core core;
+	struct driver_node core;
 	struct driver *drv;
 	struct uapi_server *uapi;
 	struct control_server *ctl;
@@ -434,7 +434,7 @@ static int start_io(struct mesh *m)
 	char sock[MESH_SOCK_PATH_MAX];
 	int rc;
 
-	if ((rc = mesh_core_init(&m->core, m->node)) < 0)
+	if ((rc = driver_node_init(&m->core, m->node)) < 0)
 		return rc;
 	memset(&dopts, 0, sizeof(dopts));
 	dopts.ifname = m->meta.iface;
@@ -445,7 +445,7 @@ static int start_io(struct mesh *m)
 	dopts.no_routes = true; /* the node's route actions make them */
 	dopts.on_dead = on_tun_dead;
 	dopts.ctx = m;
-	dopts.core = &mesh_core_calls;
+	dopts.core = &driver_node_calls;
 	dopts.core_ctx = &m->core;
 	if ((rc = driver_new(&m->drv, &m->loop, node_wg(m->node), &dopts)) < 0) {
 		fprintf(stderr, "meshnode: %s: cannot set up the interface on port %u: %s\n",
@@ -522,7 +522,7 @@ int mesh_run(const struct mesh_opts *opts)
 	swim_persist_commit(m->sp);
 	code = m->exit_code;
 	node_del(m->node);
-	mesh_core_free(&m->core);
+	driver_node_free(&m->core);
 	swim_persist_close(m->sp);
 	rec_key_wipe(&m->key);
 	free(m->memo_slots);

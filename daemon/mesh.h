@@ -1,6 +1,6 @@
 /* mesh.h - the mesh daemon: one node (node/node.h) run from its state
  * directory (mesh_state.h) on a libuv loop: the driver (TUN, the one UDP
- * port, timers) carrying the node core (mesh_core.h), netlink for the
+ * port, timers) carrying the node core (driver_node.h), netlink for the
  * node's address and route actions, the UAPI socket (`wg show IFACE`),
  * the control socket (control.h), and swim's events persisted in one
  * transaction per loop turn (store/swim_persist.h). Messages go to stderr

@@ -1,19 +1,19 @@
-/* mesh_core.c - the node core behind the driver (mesh_core.h). */
-#include "mesh_core.h"
+/* driver_node.c - the node core behind the driver (driver_node.h). */
+#include "driver_node.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "mn_err.h"
 
-int mesh_core_init(struct mesh_core *c, struct node *node)
+int driver_node_init(struct driver_node *c, struct node *node)
 {
 	memset(c, 0, sizeof(*c));
 	c->node = node;
 	c->tun_b = malloc(sizeof(*c->tun_b));
 	c->out_b = malloc(sizeof(*c->out_b));
 	if (!c->tun_b || !c->out_b) {
-		mesh_core_free(c);
+		driver_node_free(c);
 		return MN_ENOMEM;
 	}
 	node_txb_reset(c->tun_b);
@@ -21,7 +21,7 @@ int mesh_core_init(struct mesh_core *c, struct node *node)
 	return MN_OK;
 }
 
-void mesh_core_free(struct mesh_core *c)
+void driver_node_free(struct driver_node *c)
 {
 	free(c->tun_b);
 	free(c->out_b);
@@ -30,21 +30,21 @@ void mesh_core_free(struct mesh_core *c)
 
 static mn_ns core_next_deadline(void *ctx)
 {
-	struct mesh_core *c = ctx;
+	struct driver_node *c = ctx;
 
 	return node_next_deadline(c->node);
 }
 
 static void core_on_timer(void *ctx, struct mn_time now)
 {
-	struct mesh_core *c = ctx;
+	struct driver_node *c = ctx;
 
 	node_on_timer(c->node, now);
 }
 
 static int core_poll_tx(void *ctx, uint8_t *buf, size_t cap, size_t *len, struct mn_addr *dst)
 {
-	struct mesh_core *c = ctx;
+	struct driver_node *c = ctx;
 	const struct node_tx *tx;
 
 	if (c->out_next == c->out_b->n) {
@@ -65,14 +65,14 @@ static int core_poll_tx(void *ctx, uint8_t *buf, size_t cap, size_t *len, struct
 static int core_udp_in(void *ctx, const struct mn_addr *src, uint8_t *buf, size_t len,
 		       struct mn_time now, size_t *pkt_off, size_t *pkt_len)
 {
-	struct mesh_core *c = ctx;
+	struct driver_node *c = ctx;
 
 	return node_recv(c->node, src, buf, len, now, pkt_off, pkt_len);
 }
 
 static void core_udp_in_batch(void *ctx, struct driver_rx *rx, unsigned n, struct mn_time now)
 {
-	struct mesh_core *c = ctx;
+	struct driver_node *c = ctx;
 
 	for (unsigned i = 0; i < n; i++) {
 		memset(&c->rx[i], 0, sizeof(c->rx[i])); /* local: AF_UNSPEC, unknown */
@@ -91,7 +91,7 @@ static void core_udp_in_batch(void *ctx, struct driver_rx *rx, unsigned n, struc
 static int core_tun_in(void *ctx, uint8_t *buf, size_t cap, size_t len, struct mn_time now,
 		       struct mn_addr *dst, size_t *out_len)
 {
-	struct mesh_core *c = ctx;
+	struct driver_node *c = ctx;
 	uint8_t *slot;
 	const struct node_tx *tx;
 	int rc;
@@ -113,7 +113,7 @@ static int core_tun_in(void *ctx, uint8_t *buf, size_t cap, size_t len, struct m
 	return 1;
 }
 
-const struct driver_core mesh_core_calls = {
+const struct driver_core driver_node_calls = {
 	.next_deadline = core_next_deadline,
 	.on_timer = core_on_timer,
 	.poll_tx = core_poll_tx,

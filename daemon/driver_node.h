@@ -1,4 +1,4 @@
-/* mesh_core.h - the node core (node/node.h) as the driver's core
+/* driver_node.h - the node core (node/node.h) as the driver's core
  * (driver.h, struct driver_core): the driver's buffers in, the node's
  * transmit batch underneath.
  *
@@ -10,13 +10,13 @@
  * datagram side works in place, a receive batch at a time
  * (node_recv_batch: control and handshakes before data). (Next: the
  * driver filling a node_txb itself, without the copies.) */
-#ifndef MESH_CORE_H
-#define MESH_CORE_H
+#ifndef DAEMON_DRIVER_NODE_H
+#define DAEMON_DRIVER_NODE_H
 
 #include "driver.h"
 #include "node.h"
 
-struct mesh_core {
+struct driver_node {
 	struct node *node;   /* borrowed */
 	struct node_txb *tun_b;   /* node_tun_in's batch (one packet at a time) */
 	struct node_txb *out_b;   /* node_poll_tx's batch, handed out in order */
@@ -25,8 +25,8 @@ struct mesh_core {
 };
 
 /* MN_ENOMEM; else c is ready and *core its calls (ctx: c). */
-int mesh_core_init(struct mesh_core *c, struct node *node);
-void mesh_core_free(struct mesh_core *c);
-extern const struct driver_core mesh_core_calls;
+int driver_node_init(struct driver_node *c, struct node *node);
+void driver_node_free(struct driver_node *c);
+extern const struct driver_core driver_node_calls;
 
 #endif
