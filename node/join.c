@@ -6,9 +6,9 @@
  * or REQUEST) is sent up to JOIN_TRIES times to one endpoint, waiting
  * JOIN_RTO_NS << round, then twice as long each time, never longer than
  * JOIN_RTO_MAX_NS; then the next endpoint starts over with a HELLO and a
- * fresh nonce. A REFUSE
- * that another member would not give (BUSY, OWN_INVITE) moves on at once;
- * a final one ends the join. Replies are matched by the nonce of the
+ * fresh nonce. A REFUSE that another member would not give (BUSY,
+ * OWN_INVITE) moves on to the next endpoint at once, or, past the last one,
+ * starts the next round after that round's wait; a final one ends the join. Replies are matched by the nonce of the
  * current attempt (16 random bytes: only a party that saw our HELLO knows
  * it). An ACCEPT is believed only once its admission and the admitter's
  * record verify against the root key of the link; one that does not is
@@ -36,6 +36,13 @@ static void send_step(struct join *j, mn_ns now)
 	j->rto = j->rto * 2 < JOIN_RTO_MAX_NS ? j->rto * 2 : JOIN_RTO_MAX_NS;
 }
 
+static mn_ns round_rto(const struct join *j)
+{
+	mn_ns rto = j->round < JOIN_ROUNDS_TO_MAX ? JOIN_RTO_NS << j->round : JOIN_RTO_MAX_NS;
+
+	return rto < JOIN_RTO_MAX_NS ? rto : JOIN_RTO_MAX_NS;
+}
+
 /* A step starts at JOIN_RTO_NS doubled once per completed round over the
  * endpoints, capped: a joiner left running against dead members slows down
  * to one datagram per JOIN_RTO_MAX_NS. */
@@ -43,9 +50,7 @@ static void begin_step(struct join *j, enum join_state step, mn_ns now)
 {
 	j->state = step;
 	j->tries = 0;
-	j->rto = j->round < JOIN_ROUNDS_TO_MAX ? JOIN_RTO_NS << j->round : JOIN_RTO_MAX_NS;
-	if (j->rto > JOIN_RTO_MAX_NS)
-		j->rto = JOIN_RTO_MAX_NS;
+	j->rto = round_rto(j);
 	send_step(j, now);
 }
 
@@ -57,6 +62,27 @@ static void begin_target(struct join *j, unsigned target, mn_ns now)
 	mn_rng_bytes(j->rng, j->nonce, JOIN_NONCE_LEN);
 	memset(j->cookie, 0, JOIN_COOKIE_LEN);
 	begin_step(j, JOIN_HELLO_SENT, now);
+}
+
+/* After a refusal another member might not give: the next endpoint at
+ * once, but a new round over the endpoints only after the round's wait, so
+ * members that all answer BUSY at once are not asked again and again at
+ * the speed of the network. */
+static void next_target_after_refusal(struct join *j, mn_ns now)
+{
+	if (j->target + 1 < j->ntargets) {
+		begin_target(j, j->target + 1, now);
+		return;
+	}
+	j->round++;
+	j->target = 0;
+	mn_rng_bytes(j->rng, j->nonce, JOIN_NONCE_LEN);
+	memset(j->cookie, 0, JOIN_COOKIE_LEN);
+	j->state = JOIN_HELLO_SENT;
+	j->tries = 0;
+	j->rto = round_rto(j);
+	j->tx_pending = false;
+	j->retry_at = now + j->rto; /* join_on_timer sends the HELLO then */
 }
 
 int join_start(struct join *j, const struct invite_link *link,
@@ -186,7 +212,7 @@ static int on_reply(struct join *j, const struct mn_addr *from, const uint8_t *b
 			j->state = JOIN_REFUSED;
 			j->tx_pending = false;
 		} else {
-			begin_target(j, j->target + 1, now);
+			next_target_after_refusal(j, now);
 		}
 		return MN_OK;
 	default:

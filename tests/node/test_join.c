@@ -385,6 +385,28 @@ START_TEST(busy_member_passed_over)
 }
 END_TEST
 
+/* The only member listed answers BUSY to every request: the joiner must not
+ * ask again at the speed of the network (each round waits its backoff),
+ * and it ends at its timeout. */
+START_TEST(busy_alone_backs_off)
+{
+	struct fix f;
+
+	fix_init(&f, 31, 1);
+	f.m[0].table.busy = true;
+	start(&f);
+	run(&f);
+	ck_assert_int_eq(f.j.state, JOIN_TIMEOUT);
+	ck_assert_int_eq(f.j.reason, JOIN_R_BUSY);
+	printf("busy_alone_backs_off: %u HELLOs, %u requests in %llu s\n", f.hellos, f.requests,
+	       (unsigned long long)(TIMEOUT_NS / MN_NS_PER_SEC));
+	/* rounds wait 0.5, 1, 2, 4, 4, ... s: about 17 rounds in 60 s */
+	ck_assert_uint_le(f.hellos, TIMEOUT_NS / JOIN_RTO_NS);
+	ck_assert_uint_ge(f.hellos, 5);
+	fix_free(&f);
+}
+END_TEST
+
 /* A REQUEST as the joiner would send it, with the given cookie. */
 static size_t request_with(struct fix *f, const uint8_t cookie[JOIN_COOKIE_LEN],
 			   const uint8_t nonce[JOIN_NONCE_LEN], uint8_t *buf)
@@ -785,6 +807,7 @@ static Suite *join_suite(void)
 	tcase_add_test(tc, success);
 	tcase_add_test(tc, first_down_second_answers);
 	tcase_add_test(tc, busy_member_passed_over);
+	tcase_add_test(tc, busy_alone_backs_off);
 	tcase_add_test(tc, cookie_required);
 	tcase_add_test(tc, no_amplification);
 	tcase_add_test(tc, replay_idempotent);
