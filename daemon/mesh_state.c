@@ -152,8 +152,6 @@ out:
 static int check_fresh(struct swim_persist *sp, char *why)
 {
 	struct mesh_meta meta;
-	uint8_t seed[REC_SEED_LEN];
-	size_t len;
 	int rc = mesh_meta_get(swim_persist_store(sp), &meta);
 
 	if (rc != MN_ENOENT) {
@@ -161,10 +159,7 @@ static int check_fresh(struct swim_persist *sp, char *why)
 			 rc == MN_OK ? meta.network : "unreadable");
 		return MN_EEXIST;
 	}
-	rc = store_get(swim_persist_store(sp), STORE_META, "identity", strlen("identity"), seed,
-		       sizeof(seed), &len);
-	sodium_memzero(seed, sizeof(seed));
-	if (rc != MN_ENOENT) {
+	if (swim_persist_has_identity(sp) != MN_ENOENT) {
 		snprintf(why, MESH_WHY_MAX, "holds a node identity but no network "
 			 "(an interrupted init?): remove it first");
 		return MN_EEXIST;

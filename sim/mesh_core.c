@@ -297,29 +297,29 @@ static void learn_first(struct msc *c, struct mn_time now)
 static void restore(struct msc *c, struct mn_time now)
 {
 	struct msc_shared *sh = c->sh;
-	uint8_t *todo = malloc(sh->nodes);
+	uint8_t *pending = malloc(sh->nodes);
 	bool more = true;
 	uint32_t a;
 
-	if (!todo) {
+	if (!pending) {
 		halt_rc(c, MN_ENOMEM, "restart");
 		return;
 	}
-	memcpy(todo, c->ps->held, sh->nodes);
+	memcpy(pending, c->ps->held, sh->nodes);
 	memset(c->ps->held, 0, sh->nodes); /* SWIM_EV_RECORD sets what swim takes back */
 	while (more) {
 		more = false;
 		for (uint32_t i = 0; i < sh->nodes; i++) {
-			if (!todo[i] || !sh->rec[i])
+			if (!pending[i] || !sh->rec[i])
 				continue;
 			if (swim_restore(node_swim(c->n), sh->rec[i]->bytes, sh->rec[i]->len,
 					 &sh->addr[i], now) != MN_ENOENT) {
-				todo[i] = 0;
+				pending[i] = 0;
 				more = true;
 			}
 		}
 	}
-	free(todo);
+	free(pending);
 	/* crashed before it held anyone (its admitter had not answered yet):
 	 * its admitter again, else nobody would ever know it */
 	a = c->ps->admitter;

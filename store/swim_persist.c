@@ -264,6 +264,17 @@ static int meta_u32(struct swim_persist *sp, const char *key, uint32_t *out)
 	return rc;
 }
 
+int swim_persist_has_identity(struct swim_persist *sp)
+{
+	uint8_t seed[REC_SEED_LEN];
+	size_t len;
+	int rc = store_get(sp->st, STORE_META, meta_identity, strlen(meta_identity), seed,
+			   sizeof(seed), &len);
+
+	sodium_memzero(seed, sizeof(seed));
+	return rc;
+}
+
 int swim_persist_load_meta(struct swim_persist *sp, const uint8_t *expect_pk,
 			   struct rec_key *key, uint32_t *inc, bool *inc_lost, uint32_t *boot)
 {

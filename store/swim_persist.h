@@ -115,6 +115,9 @@ void swim_persist_event(struct swim_persist *sp, const struct swim_event *ev);
 /* A new node: its identity and incarnation 0 (committed with the next
  * swim_persist_commit, with SWIM_EV_BOOT and its own record). */
 int swim_persist_first_boot(struct swim_persist *sp, const struct rec_key *key);
+/* Whether the store holds a node identity (MN_OK), none (MN_ENOENT), or
+ * cannot be read (another error). Reads no secret out. */
+int swim_persist_has_identity(struct swim_persist *sp);
 /* Restart: the identity into *key, the incarnation (*inc_lost and *inc 0
  * when none is stored: swim_config.incarnation_lost) and the boot number.
  * A store without its identity or boot number is a lost store (the node
