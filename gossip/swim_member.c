@@ -196,6 +196,15 @@ static void keycache_forget(struct swim *s, uint32_t i)
 
 /* Verify (unless the store vouches for these exact bytes) and adopt a record.
  * *out gets the member index on MN_OK and MN_EEXIST. */
+/* r is the member that admitted us (our record is member-admitted). */
+static bool own_admitter(const struct swim *s, const struct swim_rec *r)
+{
+	const struct swim_rec *me = s->n ? s->m[0].rec : NULL;
+
+	return me && me->admitter_kind == REC_BY_MEMBER &&
+	       memcmp(me->admitter_pk, r->pk, REC_PK_LEN) == 0;
+}
+
 int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
 {
 	const struct swim_rec *r = NULL;
@@ -226,9 +235,12 @@ int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
 		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
 		return MN_EREVOKED;
 	}
-	/* A member-admitted record holds while its admitter is a member. */
+	/* A member-admitted record holds while its admitter is a member. Our
+	 * own admitter is exempt: our record stands or falls with it, and a
+	 * newcomer must reach it before it can learn the admitter's own chain
+	 * (doc/join.md "After the ACCEPT"). */
 	if (r->admitter_kind == REC_BY_MEMBER && memcmp(r->pk, s->self.pk, REC_PK_LEN) != 0 &&
-	    (s->n == 0 || member_find_pk(s, r->admitter_pk) == NONE)) {
+	    (s->n == 0 || member_find_pk(s, r->admitter_pk) == NONE) && !own_admitter(s, r)) {
 		member_release(s, r);
 		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
 		return MN_ENOENT;

@@ -1209,6 +1209,47 @@ START_TEST(test_inc_inflation)
 }
 END_TEST
 
+START_TEST(test_own_admitter_first)
+{
+	/* node 3 was admitted by node 2, node 2 by node 1 (members both): node
+	 * 3 holds node 2 before node 1 (a newcomer knows only its admitter),
+	 * but no other record whose admitter it lacks */
+	struct tnet *t = tn_new("test_own_admitter_first", 0x5012, 4, NULL);
+	struct tnode *n2 = &t->n[2], *n3 = &t->n[3];
+	uint8_t other[REC_MEMBER_MAX];
+	size_t other_len;
+	struct swim_member_info mi;
+
+	gfix_record(&t->f, &n2->key, 2, n2->version, &t->n[1].key, n2->rec, sizeof(n2->rec),
+		    &n2->rec_len);
+	ck_assert_int_eq(rtab_add_verified(t->rt, &t->f.net, n2->rec, n2->rec_len, 3, NULL,
+					   &t->memo, NULL), MN_OK);
+	gfix_record(&t->f, &n3->key, 3, n3->version, &n2->key, n3->rec, sizeof(n3->rec),
+		    &n3->rec_len);
+	ck_assert_int_eq(rtab_add_verified(t->rt, &t->f.net, n3->rec, n3->rec_len, 4, NULL,
+					   &t->memo, NULL), MN_OK);
+	/* node 0's record admitted by node 1 too: not ours, refused */
+	gfix_record(&t->f, &t->n[0].key, 0, t->n[0].version + 1, &t->n[1].key, other,
+		    sizeof(other), &other_len);
+	tn_boot(t, 3, (const uint32_t[]){ 2 }, 1, 0);
+	ck_assert_int_eq(swim_member(n3->s, n2->key.pk, &mi), MN_OK);
+	ck_assert_int_eq(swim_learn(n3->s, other, other_len, &t->n[0].addr, node_time(n3)),
+			 MN_ENOENT);
+	/* node 1 arrives: now node 0's record is taken */
+	ck_assert_int_eq(swim_learn(n3->s, t->n[1].rec, t->n[1].rec_len, &t->n[1].addr,
+				    node_time(n3)), MN_OK);
+	ck_assert_int_eq(swim_learn(n3->s, other, other_len, &t->n[0].addr, node_time(n3)),
+			 MN_OK);
+	/* the same chain at node 0 (booted alone): node 2 is not its admitter */
+	tn_boot(t, 0, (const uint32_t[]){ 0 }, 1, 0);
+	ck_assert_int_eq(swim_learn(t->n[0].s, n2->rec, n2->rec_len, &n2->addr,
+				    node_time(&t->n[0])), MN_ENOENT);
+	drain(t, 0);
+	drain(t, 3);
+	tn_free(t);
+}
+END_TEST
+
 START_TEST(test_remove_revoked)
 {
 	/* node 3 was admitted by node 2 (a member); revoking 2 removes both */
@@ -2536,6 +2577,7 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_amplification);
 	tcase_add_test(tc, test_inc_inflation);
 	tcase_add_test(tc, test_remove_revoked);
+	tcase_add_test(tc, test_own_admitter_first);
 	tcase_add_test(tc, test_buddy_no_storm);
 	tcase_add_test(tc, test_hello_junk_budget);
 	tcase_add_test(tc, test_hint_scope);
