@@ -106,6 +106,10 @@ int node_new(struct node **out, const struct node_config *cfg, struct mn_time no
 	n->unsealed = cfg->unsealed;
 	n->control = cfg->control;
 	n->hook_ctx = cfg->hook_ctx;
+	n->unsealed_q = calloc(NODE_UNSEALED_QUEUE, sizeof(*n->unsealed_q));
+	err = MN_ENOMEM;
+	if (!n->unsealed_q)
+		goto fail;
 
 	/* WireGuard first: swim's events, from swim_new on, program it. Its
 	 * key is our identity key converted, as every member converts ours. */
@@ -146,6 +150,7 @@ void node_del(struct node *n)
 	peer_free_all(n);
 	wg_dev_del(n->wg);
 	swim_del(n->swim);
+	free(n->unsealed_q);
 	free(n);
 }
 
@@ -308,9 +313,19 @@ uint32_t node_poll_tx(struct node *n, struct node_txb *b)
 	size_t len;
 	int rc;
 
-	/* Gossip first. swim names the member each datagram is for: the seam
+	/* Unsealed replies first (a joiner waits on them), then gossip.
+	 * swim names the member each datagram is for: the seam
 	 * where gossip to a member without a direct path will go through its
 	 * relay (DESIGN.md §5); today every datagram goes to swim's address. */
+	while (n->unsealed_n && (slot = node_txb_slot(b))) {
+		const struct node_unsealed *u = &n->unsealed_q[n->unsealed_head];
+
+		memcpy(slot, u->buf, u->len);
+		txb_commit(b, &u->dst, u->len);
+		n->unsealed_head = (n->unsealed_head + 1) % NODE_UNSEALED_QUEUE;
+		n->unsealed_n--;
+		added++;
+	}
 	while ((slot = node_txb_slot(b)) &&
 	       (rc = swim_poll_tx_to(n->swim, slot, NODE_TX_SLOT, &len, &dst, &to)) != 0) {
 		if (rc != 1)
@@ -328,6 +343,24 @@ uint32_t node_poll_tx(struct node *n, struct node_txb *b)
 		added++;
 	}
 	return added;
+}
+
+int node_send_unsealed(struct node *n, const struct mn_addr *dst, const uint8_t *buf,
+		       size_t len)
+{
+	struct node_unsealed *u;
+
+	if (len > NODE_UNSEALED_MAX || n->unsealed_n == NODE_UNSEALED_QUEUE) {
+		node_bump(n, NODE_STAT_TX_UNSEALED_DROPPED);
+		return len > NODE_UNSEALED_MAX ? MN_EMSGSIZE : MN_EFULL;
+	}
+	u = &n->unsealed_q[(n->unsealed_head + n->unsealed_n) % NODE_UNSEALED_QUEUE];
+	u->dst = *dst;
+	u->len = (uint16_t)len;
+	memcpy(u->buf, buf, len);
+	n->unsealed_n++;
+	node_bump(n, NODE_STAT_TX_UNSEALED);
+	return MN_OK;
 }
 
 /* ---- timers ---- */

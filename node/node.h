@@ -25,8 +25,9 @@
  *     channel the node's own sealed types), STUN and anything else counted
  *     and dropped. In a batch, urgent kinds (everything but WireGuard data)
  *     are handled first.
- *   - one transmit batch (struct node_txb) filled by gossip and WireGuard
- *     alike, and by node_tun_in in place.
+ *   - one transmit batch (struct node_txb) filled by unsealed replies
+ *     (node_send_unsealed), gossip and WireGuard alike, and by node_tun_in
+ *     in place.
  *
  * The driver:
  *   datagrams      node_recv_batch (or node_recv): IP packets to write to
@@ -70,6 +71,8 @@ enum node_limits {
 	NODE_MTU_MAX = 1420,            /* 1420 + 80 = 1500 over IPv6, unrelayed */
 	NODE_TX_SLOT = WG_HEADROOM + NODE_MTU_MAX + WG_TAILROOM, /* 1468 */
 	NODE_PREFIXES_MAX = 2 + REC_MAX_ROUTES, /* a peer's /32, /128 and routes */
+	NODE_UNSEALED_QUEUE = 16,       /* unsealed replies waiting to be sent */
+	NODE_UNSEALED_MAX = REC_DGRAM_MAX, /* 1200: an unsealed datagram at most */
 };
 _Static_assert((int)NODE_TX_SLOT >= (int)SWIM_MTU, "a gossip datagram fits a slot");
 
@@ -130,6 +133,8 @@ struct node_action {
 	X(TUN_IN_DROPPED, "TUN packets dropped")                      \
 	X(TX_WG, "WireGuard datagrams queued for sending")             \
 	X(TX_CONTROL, "control datagrams queued for sending")         \
+	X(TX_UNSEALED, "unsealed datagrams queued (join replies)")    \
+	X(TX_UNSEALED_DROPPED, "unsealed datagrams dropped: queue full or too long") \
 	X(PEERS_ADDED, "members made WireGuard peers")                \
 	X(PEERS_REMOVED, "peers torn down")                           \
 	X(PEER_NO_KEY, "members whose key does not convert to X25519") \
@@ -237,6 +242,17 @@ void node_on_timer(struct node *n, struct mn_time now);
  * with the next node_poll_tx. */
 int node_send_control(struct node *n, const uint8_t pk[REC_PK_LEN], uint8_t type,
 		      const uint8_t *pt, size_t len);
+
+/* ---- unsealed datagrams ---- */
+
+/* Queue an unsealed datagram (a join reply: doc/join.md) for dst: copied
+ * into a ring of NODE_UNSEALED_QUEUE datagrams of at most
+ * NODE_UNSEALED_MAX bytes, sent first by the next node_poll_tx. MN_EFULL
+ * when the ring is full, MN_EMSGSIZE when buf is too long (both counted:
+ * TX_UNSEALED_DROPPED). The one call that may be made from inside a
+ * callback (the unsealed hook answers through it). */
+int node_send_unsealed(struct node *n, const struct mn_addr *dst, const uint8_t *buf,
+		       size_t len);
 
 /* ---- queries ---- */
 

@@ -38,6 +38,14 @@ struct node {
 	int (*control)(void *ctx, const struct swim_control *msg, struct mn_time now);
 	void *hook_ctx;
 
+	/* node_send_unsealed's ring */
+	struct node_unsealed {
+		struct mn_addr dst;
+		uint16_t len;
+		uint8_t buf[NODE_UNSEALED_MAX];
+	} *unsealed_q;
+	uint32_t unsealed_head, unsealed_n;
+
 	uint64_t stats[NODE_STAT__COUNT];
 };
 

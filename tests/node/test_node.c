@@ -207,6 +207,50 @@ START_TEST(test_node_config)
 }
 END_TEST
 
+START_TEST(test_node_send_unsealed)
+{
+	/* replies queued (also from inside the unsealed hook's caller) leave
+	 * first, in order; the ring's bound and the length cap are counted */
+	struct tnet *t = tn_new("test_node_send_unsealed", 29, 1);
+	struct node_config c;
+	struct node *nd;
+	struct node_txb *b = malloc(sizeof(*b));
+	uint8_t big[NODE_UNSEALED_MAX + 1], msg[8];
+	struct mn_addr dst;
+
+	ck_assert_ptr_nonnull(b);
+	node_config_for(&c, &t->f.net, &t->n[0].key, t->n[0].rec, t->n[0].rec_len, &t->n[0].srng,
+			5);
+	ck_assert_int_eq(node_new(&nd, &c, at(t)), MN_OK);
+	ck_assert_int_eq(mn_addr_parse(&dst, "198.18.0.9:4000"), MN_OK);
+	memset(big, 0xab, sizeof(big));
+	ck_assert_int_eq(node_send_unsealed(nd, &dst, big, sizeof(big)), MN_EMSGSIZE);
+	for (uint32_t i = 0; i < NODE_UNSEALED_QUEUE; i++) {
+		memset(msg, (int)i, sizeof(msg));
+		ck_assert_int_eq(node_send_unsealed(nd, &dst, msg, sizeof(msg)), MN_OK);
+	}
+	ck_assert_int_eq(node_send_unsealed(nd, &dst, msg, sizeof(msg)), MN_EFULL);
+	ck_assert_uint_eq(node_stat(nd, NODE_STAT_TX_UNSEALED), NODE_UNSEALED_QUEUE);
+	ck_assert_uint_eq(node_stat(nd, NODE_STAT_TX_UNSEALED_DROPPED), 2);
+	node_txb_reset(b);
+	ck_assert_uint_ge(node_poll_tx(nd, b), NODE_UNSEALED_QUEUE);
+	for (uint32_t i = 0; i < NODE_UNSEALED_QUEUE; i++) {
+		memset(msg, (int)i, sizeof(msg));
+		ck_assert_uint_eq(b->tx[i].len, sizeof(msg));
+		ck_assert_mem_eq(b->tx[i].buf, msg, sizeof(msg));
+		ck_assert(mn_addr_eq(&b->tx[i].dst, &dst));
+	}
+	/* drained: room again, and the ring wraps */
+	ck_assert_int_eq(node_send_unsealed(nd, &dst, big, NODE_UNSEALED_MAX), MN_OK);
+	node_txb_reset(b);
+	ck_assert_uint_ge(node_poll_tx(nd, b), 1);
+	ck_assert_uint_eq(b->tx[0].len, NODE_UNSEALED_MAX);
+	node_del(nd);
+	free(b);
+	tn_free(t);
+}
+END_TEST
+
 static Suite *node_suite(void)
 {
 	Suite *s = suite_create("node");
@@ -217,6 +261,7 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, test_node_revoked_torn_down);
 	tcase_add_test(tc, test_node_record_update_routes);
 	tcase_add_test(tc, test_node_config);
+	tcase_add_test(tc, test_node_send_unsealed);
 	suite_add_tcase(s, tc);
 	return s;
 }
