@@ -29,6 +29,9 @@ int cmd_init(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+/* cmd_join.c */
+int cmd_invite(int argc, char **argv);
+int cmd_join(int argc, char **argv);
 
 /* Shared by wg and meshnode-wg: the interface ifname configured from the
  * file path (NULL: no key, no peers, no address), run by iface_run with

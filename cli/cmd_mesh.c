@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd_mesh.h"
 #include "control.h"
 #include "mesh.h"
 #include "mesh_state.h"
@@ -24,14 +25,8 @@ enum cmd_mesh_limits {
 	MESH_UP_TIMEOUT_MS = 20000,   /* `up` waits this long for the daemon to answer */
 	MESH_DOWN_TIMEOUT_MS = 10000, /* `down` waits this long for it to exit */
 	MESH_DOWN_POLL_MS = 50,
-	MESH_OPT_MAX = 8,             /* options one command takes */
 	MESH_LOG_TAIL = 512,          /* what `up` shows of the log on failure */
 };
-
-#define COMMON_OPTS                                                            \
-	"  --state DIR     state directory (default " MESH_STATE_DIR_DEFAULT ")\n" \
-	"  --iface NAME    interface name (default " MESH_IFACE_DEFAULT ")\n"      \
-	"  --port N        UDP port (default 51820)\n"
 
 static const char init_usage[] =
 	"usage: " PROG " init --network NAME [--prefix CIDR] [--name NODENAME] [--state DIR]\n"
@@ -57,20 +52,6 @@ static const char status_usage[] =
 	"This node, then every member: addresses, liveness, path, handshake, bytes.\n"
 	"--json prints the JSON of doc/status-json.md.\n\n"
 	"  --json          JSON output\n" COMMON_OPTS;
-
-struct mesh_args {
-	const char *state, *iface, *port_text;
-	uint16_t port;
-	/* command options */
-	const char *network, *prefix, *name;
-	bool foreground, json;
-};
-
-struct opt {
-	const char *name;
-	const char **value; /* NULL: a flag */
-	bool *flag;
-};
 
 /* Parse argv against opts; -1 to go on, else the exit status. */
 static int parse(const char *cmd, const char *usage, const struct opt *opts, int argc,
@@ -113,8 +94,7 @@ static int parse(const char *cmd, const char *usage, const struct opt *opts, int
 	return -1;
 }
 
-/* Parse and check the common options; -1 to go on, else the exit status. */
-static int parse_common(const char *cmd, const char *usage, struct opt *opts, int argc,
+int mesh_parse_common(const char *cmd, const char *usage, struct opt *opts, int argc,
 			char **argv, struct mesh_args *a)
 {
 	int rc;
@@ -155,9 +135,7 @@ static int parse_common(const char *cmd, const char *usage, struct opt *opts, in
 	return -1;
 }
 
-/* --iface and --port against the stored values; always (need_init) or
- * only when one is given. Creates nothing in a directory without a store. */
-static bool stored_match(const char *cmd, const struct mesh_args *a, bool need_init)
+bool mesh_stored_match(const char *cmd, const struct mesh_args *a, bool need_init)
 {
 	struct store *st;
 	struct mesh_meta meta;
@@ -202,7 +180,7 @@ int cmd_init(int argc, char **argv)
 	opts[3] = (struct opt){ "--network", &a.network, NULL };
 	opts[4] = (struct opt){ "--prefix", &a.prefix, NULL };
 	opts[5] = (struct opt){ "--name", &a.name, NULL };
-	if ((rc = parse_common("init", init_usage, opts, argc, argv, &a)) >= 0)
+	if ((rc = mesh_parse_common("init", init_usage, opts, argc, argv, &a)) >= 0)
 		return rc;
 	if (!a.network) {
 		fprintf(stderr, PROG " init: --network NAME is required\n");
@@ -333,32 +311,40 @@ static int up_background(const struct mesh_args *a, int lock_fd)
 	return 0;
 }
 
-int cmd_up(int argc, char **argv)
+int mesh_up(const struct mesh_args *a, const char *cmd)
 {
-	struct mesh_args a = { 0 };
-	struct opt opts[MESH_OPT_MAX] = { 0 };
 	int rc, lock_fd;
 
-	opts[3] = (struct opt){ "--foreground", NULL, &a.foreground };
-	if ((rc = parse_common("up", up_usage, opts, argc, argv, &a)) >= 0)
-		return rc;
-	if (!stored_match("up", &a, true))
-		return 1;
-	if ((rc = mesh_lock(a.state, &lock_fd)) < 0) {
+	if ((rc = mesh_lock(a->state, &lock_fd)) < 0) {
 		if (rc == MN_EBUSY)
-			fprintf(stderr, PROG " up: already running (state directory %s)\n", a.state);
+			fprintf(stderr, PROG " %s: already running (state directory %s)\n", cmd,
+				a->state);
 		else
-			fprintf(stderr, PROG " up: %s: %s\n", a.state,
+			fprintf(stderr, PROG " %s: %s: %s\n", cmd, a->state,
 				errno == ENOENT ? "no such state directory (" PROG " init)" :
 				strerror(errno));
 		return 1;
 	}
-	if (!a.foreground)
-		return up_background(&a, lock_fd);
-	struct mesh_opts mo = { .dir = a.state };
+	if (!a->foreground)
+		return up_background(a, lock_fd);
+	struct mesh_opts mo = { .dir = a->state, .on_ready = a->on_ready, .ctx = a->ready_ctx };
 	rc = mesh_run(&mo);
 	close(lock_fd);
 	return rc;
+}
+
+int cmd_up(int argc, char **argv)
+{
+	struct mesh_args a = { 0 };
+	struct opt opts[MESH_OPT_MAX] = { 0 };
+	int rc;
+
+	opts[3] = (struct opt){ "--foreground", NULL, &a.foreground };
+	if ((rc = mesh_parse_common("up", up_usage, opts, argc, argv, &a)) >= 0)
+		return rc;
+	if (!mesh_stored_match("up", &a, true))
+		return 1;
+	return mesh_up(&a, "up");
 }
 
 /* ---- down, status ---- */
@@ -379,9 +365,9 @@ int cmd_down(int argc, char **argv)
 	int64_t deadline;
 	int rc, fd;
 
-	if ((rc = parse_common("down", down_usage, opts, argc, argv, &a)) >= 0)
+	if ((rc = mesh_parse_common("down", down_usage, opts, argc, argv, &a)) >= 0)
 		return rc;
-	if (!stored_match("down", &a, false))
+	if (!mesh_stored_match("down", &a, false))
 		return 1;
 	mesh_state_sock_path(sock, a.state);
 	deadline = ms_now() + MESH_DOWN_TIMEOUT_MS;
@@ -415,9 +401,9 @@ int cmd_status(int argc, char **argv)
 	int rc;
 
 	opts[3] = (struct opt){ "--json", NULL, &a.json };
-	if ((rc = parse_common("status", status_usage, opts, argc, argv, &a)) >= 0)
+	if ((rc = mesh_parse_common("status", status_usage, opts, argc, argv, &a)) >= 0)
 		return rc;
-	if (!stored_match("status", &a, false))
+	if (!mesh_stored_match("status", &a, false))
 		return 1;
 	mesh_state_sock_path(sock, a.state);
 	rc = control_call(sock, a.json ? "status json" : "status", CONTROL_TIMEOUT_MS, &body);

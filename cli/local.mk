@@ -3,14 +3,15 @@
 # program behaves by the name it was run as. The build makes the link beside
 # the binary too, so tests find it without installing.
 bin_PROGRAMS += meshnode
-meshnode_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
-meshnode_LDADD = $(DAEMON_LIBS)
+meshnode_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(QRENCODE_CFLAGS)
+meshnode_LDADD = $(DAEMON_LIBS) $(QRENCODE_LIBS)
 meshnode_SOURCES = \
 	cli/main.c cli/cmd.h \
 	cli/cmd_key.c \
 	cli/cmd_wg.c \
 	cli/cmd_wg_userspace.c \
-	cli/cmd_mesh.c
+	cli/cmd_mesh.c cli/cmd_mesh.h \
+	cli/cmd_join.c
 
 all-local: meshnode-wg
 meshnode-wg: meshnode$(EXEEXT)

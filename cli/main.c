@@ -4,6 +4,7 @@
  *   meshnode pubkey                      base64 private key on stdin -> public key
  *   meshnode wg IFACE [--config FILE]    a WireGuard interface, in the foreground
  *   meshnode init | up | down | status   the mesh (cmd_mesh.c)
+ *   meshnode invite | join               admission (cmd_join.c)
  *   meshnode version | help
  *   meshnode-wg [-f] IFACE               (the same binary under that name) the
  *                                        userspace WireGuard wg-quick runs
@@ -37,6 +38,10 @@ static const char usage_text[] =
 	"  up [--foreground]         start the mesh daemon (state in --state DIR)\n"
 	"  down                      stop it\n"
 	"  status [--json]           this node and every member\n"
+	"  invite [--uses N] [--expires D] [--qr]\n"
+	"                            make an invite link (root or admin)\n"
+	"  join LINK [--name NAME]   become a member with an invite link, and start\n"
+	"                            the daemon\n"
 	"  version                   print the version\n"
 	"  help                      this text\n"
 	"\n"
@@ -147,6 +152,10 @@ int main(int argc, char **argv)
 		return cmd_down(argc - 2, argv + 2);
 	if (!strcmp(cmd, "status"))
 		return cmd_status(argc - 2, argv + 2);
+	if (!strcmp(cmd, "invite"))
+		return cmd_invite(argc - 2, argv + 2);
+	if (!strcmp(cmd, "join"))
+		return cmd_join(argc - 2, argv + 2);
 	if (cmd[0] == '-')
 		fprintf(stderr, PROG ": unknown option %s\n\n", cmd);
 	else

@@ -17,7 +17,10 @@ libmndaemon_a_SOURCES = \
 	daemon/mesh_state.c daemon/mesh_state.h \
 	daemon/driver_node.c daemon/driver_node.h \
 	daemon/mesh_status.c daemon/mesh_status.h \
-	daemon/mesh.c daemon/mesh.h
+	daemon/mesh.c daemon/mesh.h \
+	daemon/mesh_admit.c daemon/mesh_admit.h \
+	daemon/mesh_invite.c daemon/mesh_invite.h \
+	daemon/mesh_join.c daemon/mesh_join.h
 DAEMON_LIBS = libmndaemon.a $(STORE_LIBS) $(CORE_LIBS) $(UV_LIBS)
 
 # The systemd unit: `meshnode up --foreground` on /var/lib/meshnode, its

@@ -14,6 +14,8 @@
 #include "control.h"
 #include "driver.h"
 #include "driver_node.h"
+#include "mesh_admit.h"
+#include "mesh_invite.h"
 #include "mesh_status.h"
 #include "mn_err.h"
 #include "os_rng.h"
@@ -36,6 +38,7 @@ struct mesh {
 	struct rec_network net;
 	struct rec_key key;
 	struct rec_memo memo;
+	struct mn_rng rng;          /* the OS generator (cookie secrets, invite keys) */
 	uint8_t (*memo_slots)[REC_MEMO_KEY_LEN];
 	struct swim_persist *sp;
 	struct node *node;
@@ -43,6 +46,8 @@ struct mesh {
 	struct driver *drv;
 	struct uapi_server *uapi;
 	struct control_server *ctl;
+	struct mesh_admit admit;
+	bool admit_ready;
 	struct mn_prefix addrs[MESH_ADDRS_MAX];
 	size_t n_addrs;
 	uint8_t (*members)[REC_PK_LEN]; /* every member but us (swim has no iterator) */
@@ -227,6 +232,24 @@ static void on_action(void *ctx, const struct node_action *a)
 	}
 }
 
+/* ---- join requests (unsealed, before swim) ---- */
+
+static int on_unsealed(void *ctx, const struct mn_addr *from, const uint8_t *buf, size_t len,
+		       struct mn_time now)
+{
+	struct mesh *m = ctx;
+	uint8_t out[JOIN_DGRAM_MAX];
+	size_t outlen;
+	int rc;
+
+	if (!m->admit_ready)
+		return join_is_join(buf, len) ? MN_EBUSY : MN_ENOENT;
+	rc = mesh_admit_recv(&m->admit, from, buf, len, now, out, sizeof(out), &outlen);
+	if (rc == MN_OK && outlen)
+		node_send_unsealed(m->node, from, out, outlen);
+	return rc;
+}
+
 /* ---- loop handles ---- */
 
 /* The driver's counters and every nonzero one of the node (SIGUSR1, and
@@ -250,6 +273,13 @@ static void print_counters(const struct mesh *m)
 		if (n)
 			fprintf(stderr, "meshnode: %s:   %llu %s\n", m->meta.iface,
 				(unsigned long long)n, node_stat_name((enum node_stat)i));
+	}
+	for (int i = 0; m->node && i < SWIM_STAT__COUNT; i++) {
+		uint64_t n = swim_stat(node_swim(m->node), (enum swim_stat)i);
+
+		if (n)
+			fprintf(stderr, "meshnode: %s:   gossip: %llu %s\n", m->meta.iface,
+				(unsigned long long)n, swim_stat_name((enum swim_stat)i));
 	}
 }
 
@@ -307,6 +337,25 @@ static void req_status(struct mesh *m, int argc, char **argv, struct control_rep
 	mesh_status_write(r, argc == 2, &in);
 }
 
+static void req_invite(struct mesh *m, int argc, char **argv, struct control_reply *r)
+{
+	struct mesh_invite_env e = {
+		.net = &m->net, .network = m->meta.network, .dir = m->opts.dir,
+		.swim = node_swim(m->node), .store = swim_persist_store(m->sp),
+		.admit = &m->admit, .members = (const uint8_t (*)[REC_PK_LEN])m->members,
+		.n_members = m->n_members, .self_pk = m->meta.node_pk, .iface = m->meta.iface,
+		.port = m->drv ? driver_listen_port(m->drv) : m->meta.port, .rng = &m->rng,
+		.now = driver_now(),
+	};
+
+	if (!m->admit_ready) {
+		control_reply_error(r, "invite: the join admitter did not start (see the log)");
+		return;
+	}
+	mesh_invite_request(&e, argc, argv, r);
+	swim_persist_commit(m->sp); /* a revocation: stored before the answer */
+}
+
 static void req_down(struct mesh *m, int argc, char **argv, struct control_reply *r)
 {
 	(void)argc;
@@ -325,6 +374,7 @@ static const struct {
 } requests[] = {
 	{ "status", 1, 2, req_status },
 	{ "down", 1, 1, req_down },
+	{ "invite", 2, 5, req_invite },
 };
 
 static void on_control(void *ctx, int argc, char **argv, struct control_reply *r)
@@ -362,6 +412,18 @@ static int restore_record(void *ctx, const uint8_t *pk, size_t pklen, const uint
 	if (rc < 0 && rc != MN_EEXIST)
 		fprintf(stderr, "meshnode: a stored record was refused: %s\n", mn_strerror(rc));
 	return 0;
+}
+
+/* A newcomer's first start knows only the member that admitted it: our
+ * HELLO goes first so that the join sync's push-pull opens there (after
+ * a restart the admitter knows us and drops it: one datagram). */
+static void introduce(struct mesh *m)
+{
+	struct swim_member_info mi;
+
+	if (swim_member(node_swim(m->node), m->meta.node_pk, &mi) == MN_OK && mi.rec &&
+	    mi.rec->admitter_kind == REC_BY_MEMBER)
+		swim_introduce(node_swim(m->node), mi.rec->admitter_pk, driver_now());
 }
 
 /* The store into the node: identity, own record, then tombstones and
@@ -405,12 +467,15 @@ static int start_node(struct mesh *m)
 	cfg.swim.incarnation = inc;
 	cfg.swim.incarnation_lost = inc_lost;
 	cfg.swim.boot = boot;
-	cfg.swim.rng = os_rng();
+	m->rng = os_rng();
+	cfg.swim.rng = m->rng;
 	cfg.swim.memo = &m->memo;
 	cfg.swim.event = on_swim_event;
 	cfg.swim.event_ctx = m;
 	cfg.action = on_action;
 	cfg.action_ctx = m;
+	cfg.unsealed = on_unsealed;
+	cfg.hook_ctx = m;
 	if ((rc = node_new(&m->node, &cfg, driver_now())) < 0) {
 		fprintf(stderr, "meshnode: cannot start the node: %s\n", mn_strerror(rc));
 		return rc;
@@ -424,7 +489,19 @@ static int start_node(struct mesh *m)
 	swim_persist_tombs_free(&tombs);
 	swim_persist_restoring(m->sp, false);
 	swim_persist_commit(m->sp);
-	return rc < 0 ? rc : swim_persist_failed(m->sp);
+	if (rc == MN_OK && (rc = swim_persist_failed(m->sp)) == MN_OK) {
+		introduce(m);
+		rc = mesh_admit_init(&m->admit, &(struct mesh_admit_cfg){
+			.net = &m->net, .key = &m->key, .swim = node_swim(m->node),
+			.store = swim_persist_store(m->sp), .memo = &m->memo, .rng = &m->rng,
+			.members = &m->members, .n_members = &m->n_members,
+		});
+		m->admit_ready = rc == MN_OK;
+		if (rc < 0)
+			fprintf(stderr, "meshnode: cannot start the join admitter: %s\n",
+				mn_strerror(rc));
+	}
+	return rc;
 }
 
 static int start_io(struct mesh *m)
@@ -521,6 +598,8 @@ int mesh_run(const struct mesh_opts *opts)
 		fprintf(stderr, "meshnode: warning: event loop closed with open handles\n");
 	swim_persist_commit(m->sp);
 	code = m->exit_code;
+	if (m->admit_ready)
+		mesh_admit_free(&m->admit);
 	node_del(m->node);
 	driver_node_free(&m->core);
 	swim_persist_close(m->sp);

@@ -76,6 +76,30 @@ static void init_event(void *ctx, const struct swim_event *ev)
 	swim_persist_event(c->sp, ev);
 }
 
+int mesh_state_read_root_key(const char *dir, struct rec_key *root)
+{
+	char path[MESH_PATH_MAX], b64[WGKEY_B64_LEN + 1];
+	uint8_t seed[REC_SEED_LEN];
+	ssize_t n;
+	int fd, rc;
+
+	if (mesh_state_path(path, sizeof(path), dir, MESH_ROOT_KEY_FILE) < 0)
+		return MN_EMSGSIZE;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? MN_ENOENT : MN_EIO;
+	n = read(fd, b64, sizeof(b64) - 1);
+	close(fd);
+	if (n < WGKEY_B64_LEN - 1)
+		return MN_EPROTO;
+	b64[WGKEY_B64_LEN - 1] = 0;
+	rc = wgkey_from_base64(seed, b64) == 0 ? MN_OK : MN_EPROTO;
+	if (rc == MN_OK)
+		rec_key_from_seed(root, seed);
+	sodium_memzero(seed, sizeof(seed));
+	sodium_memzero(b64, sizeof(b64));
+	return rc;
+}
+
 /* The root key's seed, base64, in a new file of mode 0600. */
 static int write_root_key(const char *dir, const struct rec_key *root, char *why)
 {
@@ -167,19 +191,32 @@ static int check_fresh(struct swim_persist *sp, char *why)
 	return MN_OK;
 }
 
-int mesh_state_init(const struct mesh_init *in, char why[MESH_WHY_MAX])
+/* What a new state directory gets: init's and join's common part. */
+struct state_new {
+	const struct mesh_init *in;
+	const struct rec_network *net;
+	const struct rec_key *node;
+	const struct rec_key *root;        /* NULL: not the root holder */
+	const uint8_t *rec;                /* our record */
+	size_t rec_len;
+	const uint8_t *admitter;           /* join: the admitter's record, or NULL */
+	size_t admitter_len;
+	const uint8_t *admitter_pk;        /* its key */
+	const struct mn_addr *admitter_at; /* and where it answered */
+};
+
+/* The directory (made if missing), then in the store: identity and
+ * incarnation, swim's boot, our record (and the admitter's with its
+ * address), the root key file if any, the metadata last. */
+static int state_create(const struct state_new *n, char why[MESH_WHY_MAX])
 {
+	const struct mesh_init *in = n->in;
 	struct init_ctx c = { .why = why };
 	struct swim_persist_hooks hooks = { .ctx = &c, .fail = init_fail };
-	struct mn_rng rng = os_rng();
-	struct rec_key root, node;
-	struct rec_network net;
 	struct swim_config cfg;
 	struct swim *s = NULL;
 	struct mesh_meta meta;
 	struct store_txn *t;
-	uint8_t rec[REC_MEMBER_MAX];
-	size_t rec_len;
 	char sock[MESH_SOCK_PATH_MAX];
 	int rc;
 
@@ -202,61 +239,87 @@ int mesh_state_init(const struct mesh_init *in, char why[MESH_WHY_MAX])
 		return rc;
 	if ((rc = check_fresh(c.sp, why)) < 0)
 		goto close;
-
-	rec_key_generate(&root, &rng);
-	rec_key_generate(&node, &rng);
-	memset(&meta, 0, sizeof(meta));
-	if ((rc = rec_network_init(&net, root.pk, &in->v4)) < 0) {
-		snprintf(why, MESH_WHY_MAX, "bad overlay prefix (IPv4, 1 to 30 bits)");
-		goto wipe;
-	}
-	if ((rc = genesis_record(&net, &root, &node, in, &rng, rec, sizeof(rec), &rec_len)) < 0) {
-		snprintf(why, MESH_WHY_MAX, "cannot sign this node's record: %s", mn_strerror(rc));
-		goto wipe;
-	}
-	/* identity and incarnation, then swim's boot and our record */
-	if ((rc = swim_persist_first_boot(c.sp, &node)) < 0)
-		goto wipe;
+	if ((rc = swim_persist_first_boot(c.sp, n->node)) < 0)
+		goto close;
 	memset(&cfg, 0, sizeof(cfg));
 	mesh_state_params(&cfg.params);
-	cfg.net = &net;
-	cfg.key = &node;
-	cfg.record = rec;
-	cfg.record_len = rec_len;
-	cfg.rng = rng;
+	cfg.net = n->net;
+	cfg.key = n->node;
+	cfg.record = n->rec;
+	cfg.record_len = n->rec_len;
+	cfg.rng = os_rng();
 	cfg.event = init_event;
 	cfg.event_ctx = &c;
 	if ((rc = swim_new(&s, &cfg, driver_now())) < 0) {
 		snprintf(why, MESH_WHY_MAX, "cannot start membership: %s", mn_strerror(rc));
-		goto wipe;
+		goto close;
 	}
+	if (n->admitter &&
+	    (rc = swim_learn(s, n->admitter, n->admitter_len, n->admitter_at, driver_now())) < 0)
+		snprintf(why, MESH_WHY_MAX, "the admitting member's record is refused: %s",
+			 mn_strerror(rc));
 	swim_persist_commit(c.sp);
 	swim_del(s);
-	if ((rc = swim_persist_failed(c.sp)) < 0)
-		goto wipe;
-	if ((rc = write_root_key(in->dir, &root, why)) < 0)
-		goto wipe;
+	if (rc < 0 || (rc = swim_persist_failed(c.sp)) < 0)
+		goto close;
+	if (n->root && (rc = write_root_key(in->dir, n->root, why)) < 0)
+		goto close;
 	/* last: the metadata makes the directory initialized */
-	memcpy(meta.root_pk, root.pk, REC_PK_LEN);
-	memcpy(meta.node_pk, node.pk, REC_PK_LEN);
-	meta.v4 = net.v4;
+	memset(&meta, 0, sizeof(meta));
+	memcpy(meta.root_pk, n->net->root_pk, REC_PK_LEN);
+	memcpy(meta.node_pk, n->node->pk, REC_PK_LEN);
+	meta.v4 = n->net->v4;
 	meta.port = in->port;
 	snprintf(meta.iface, sizeof(meta.iface), "%s", in->iface);
 	snprintf(meta.network, sizeof(meta.network), "%s", in->network);
 	if ((rc = store_txn_begin(swim_persist_store(c.sp), &t)) == MN_OK) {
-		if ((rc = mesh_meta_put(t, &meta)) == MN_OK)
+		if (n->admitter)
+			rc = mesh_path_put(t, n->admitter_pk, n->admitter_at);
+		if (rc == MN_OK && (rc = mesh_meta_put(t, &meta)) == MN_OK)
 			rc = store_txn_commit(t);
 		else
 			store_txn_abort(t);
 	}
-	if (rc < 0)
+	if (rc < 0 && !why[0])
 		snprintf(why, MESH_WHY_MAX, "cannot write the network metadata: %s", mn_strerror(rc));
-wipe:
-	rec_key_wipe(&root);
-	rec_key_wipe(&node);
 close:
 	swim_persist_close(c.sp);
 	if (rc < 0 && !why[0])
 		snprintf(why, MESH_WHY_MAX, "%s", mn_strerror(rc));
 	return rc;
+}
+
+int mesh_state_init(const struct mesh_init *in, char why[MESH_WHY_MAX])
+{
+	struct mn_rng rng = os_rng();
+	struct rec_key root, node;
+	struct rec_network net;
+	uint8_t rec[REC_MEMBER_MAX];
+	size_t rec_len;
+	int rc;
+
+	why[0] = 0;
+	rec_key_generate(&root, &rng);
+	rec_key_generate(&node, &rng);
+	if ((rc = rec_network_init(&net, root.pk, &in->v4)) < 0)
+		snprintf(why, MESH_WHY_MAX, "bad overlay prefix (IPv4, 1 to 30 bits)");
+	else if ((rc = genesis_record(&net, &root, &node, in, &rng, rec, sizeof(rec),
+				      &rec_len)) < 0)
+		snprintf(why, MESH_WHY_MAX, "cannot sign this node's record: %s", mn_strerror(rc));
+	else
+		rc = state_create(&(struct state_new){ .in = in, .net = &net, .node = &node,
+						       .root = &root, .rec = rec,
+						       .rec_len = rec_len }, why);
+	rec_key_wipe(&root);
+	rec_key_wipe(&node);
+	return rc;
+}
+
+int mesh_state_join(const struct mesh_init *in, const struct mesh_state_joined *j,
+		    char why[MESH_WHY_MAX])
+{
+	return state_create(&(struct state_new){
+		.in = in, .net = j->net, .node = j->node, .rec = j->rec, .rec_len = j->rec_len,
+		.admitter = j->admitter, .admitter_len = j->admitter_len,
+		.admitter_pk = j->admitter_pk, .admitter_at = j->admitter_at }, why);
 }

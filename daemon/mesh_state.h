@@ -67,6 +67,30 @@ struct mesh_init {
  * what failed (one line). */
 int mesh_state_init(const struct mesh_init *in, char why[MESH_WHY_MAX]);
 
+/* What `meshnode join` brings home (daemon/mesh_join.h). */
+struct mesh_state_joined {
+	const struct rec_network *net;
+	const struct rec_key *node;    /* our new identity */
+	const uint8_t *rec;            /* our record, signed, with the admission */
+	size_t rec_len;
+	const uint8_t *admitter;       /* the admitting member's record */
+	size_t admitter_len;
+	const uint8_t *admitter_pk;
+	const struct mn_addr *admitter_at; /* where it answered */
+};
+
+/* The state directory of a node that was just admitted: as init, without
+ * a root key, with the admitter's record and address stored (the daemon
+ * reaches it at once). in->name is unused (the record has it); in->v4 is
+ * the network's. MN_EEXIST when dir is initialized already. */
+int mesh_state_join(const struct mesh_init *in, const struct mesh_state_joined *j,
+		    char why[MESH_WHY_MAX]);
+
+/* DIR/root.key into *root: MN_ENOENT when this node does not hold the
+ * root key, MN_EPROTO when the file is not one init wrote, MN_EIO. Wipe
+ * *root after use (rec_key_wipe). */
+int mesh_state_read_root_key(const char *dir, struct rec_key *root);
+
 /* This host's name as a member name: lower case, anything outside
  * [a-z0-9-] made '-', trimmed of '-' at the ends, at most REC_NAME_MAX;
  * "node" when nothing is left. */

@@ -465,6 +465,13 @@ int swim_set_addr(struct swim *s, const uint8_t pk[REC_PK_LEN], const struct mn_
  * the member's traffic still arrives. Cheap (one hash lookup): call it for
  * each authenticated packet, or rate-limit it per member. */
 void swim_heard_from(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now);
+/* Send our record (an unsealed HELLO) to member pk now, so that its next
+ * datagram from us opens there: a newcomer introduces itself to the
+ * member that admitted it before the join sync's push-pull reaches it.
+ * Once per member per boot (a HELLO the probe path would send counts).
+ * MN_ENOENT: not a member, or no address; MN_EEXIST: already sent or the
+ * member has spoken to us this boot. */
+int swim_introduce(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now);
 /* Drop a member and every member whose chain holds this key (revocation).
  * Returns the number removed. */
 uint32_t swim_remove(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now);

@@ -189,6 +189,19 @@ static void send_hello(struct swim *s, uint32_t i)
 	bump(s, SWIM_STAT_TX_BYTES, t->len);
 }
 
+int swim_introduce(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now)
+{
+	uint32_t i = member_find_pk(s, pk);
+
+	s->now = now.mono;
+	if (i == NONE || i == 0 || s->m[i].addr.family == 0)
+		return MN_ENOENT;
+	if ((s->m[i].flags & M_HELLO_SENT) || s->m[i].tok != 0)
+		return MN_EEXIST;
+	send_hello(s, i);
+	return MN_OK;
+}
+
 void probe_finish(struct swim *s, bool acked)
 {
 	uint32_t i = s->probe.member, missed = 0;

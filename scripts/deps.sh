@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS=(
 	build-essential autoconf automake libtool pkg-config
-	libsodium-dev libuv1-dev liblmdb-dev libminiupnpc-dev libnatpmp-dev libb2-dev check
+	libsodium-dev libuv1-dev liblmdb-dev libminiupnpc-dev libnatpmp-dev libb2-dev libqrencode-dev check
 	clang libclang-rt-14-dev
 	iproute2 nftables iputils-ping iperf3 wireguard-go wireguard-tools procps
 )

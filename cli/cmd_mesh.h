@@ -1,0 +1,48 @@
+/* cmd_mesh.h - what the mesh commands share (cmd_mesh.c: init, up,
+ * down, status; cmd_join.c: invite, join): the common options --state,
+ * --iface, --port, their parsing, and starting the daemon. */
+#ifndef CMD_MESH_H
+#define CMD_MESH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mesh_state.h"
+
+enum { MESH_OPT_MAX = 12 /* options one command takes */ };
+
+#define COMMON_OPTS                                                            \
+	"  --state DIR     state directory (default " MESH_STATE_DIR_DEFAULT ")\n" \
+	"  --iface NAME    interface name (default " MESH_IFACE_DEFAULT ")\n"      \
+	"  --port N        UDP port (default 51820)\n"
+
+struct mesh_args {
+	const char *state, *iface, *port_text;
+	uint16_t port;
+	/* command options */
+	const char *network, *prefix, *name;
+	bool foreground, json;
+	/* mesh_up --foreground: called once the daemon is up (join prints then) */
+	void (*on_ready)(void *ctx);
+	void *ready_ctx;
+};
+
+struct opt {
+	const char *name;
+	const char **value; /* NULL: a flag */
+	bool *flag;
+};
+
+/* Parse argv: opts[0..2] are set here to the common options, the caller's
+ * from opts[3] on (a zeroed array of MESH_OPT_MAX). -1 to go on, else the
+ * exit status (usage printed or an error said). */
+int mesh_parse_common(const char *cmd, const char *usage, struct opt *opts, int argc,
+		      char **argv, struct mesh_args *a);
+/* --iface and --port against the stored values; always (need_init) or
+ * only when one is given. Creates nothing in a directory without a store. */
+bool mesh_stored_match(const char *cmd, const struct mesh_args *a, bool need_init);
+/* Start the daemon of a->state as `up` does (a->foreground: run it here;
+ * a->on_ready then called once it is up). The exit status. */
+int mesh_up(const struct mesh_args *a, const char *cmd);
+
+#endif
