@@ -467,8 +467,10 @@ int swim_set_addr(struct swim *s, const uint8_t pk[REC_PK_LEN], const struct mn_
 void swim_heard_from(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now);
 /* Send our record (an unsealed HELLO) to member pk now, so that its next
  * datagram from us opens there: a newcomer introduces itself to the
- * member that admitted it before the join sync's push-pull reaches it.
- * Once per member per boot (a HELLO the probe path would send counts).
+ * member that admitted it, and the join sync's push-pull (if it has not
+ * run yet) follows at the next swim_on_timer instead of at a random point
+ * of the first probe interval. Once per member per boot (a HELLO the
+ * probe path would send counts).
  * MN_ENOENT: not a member, or no address; MN_EEXIST: already sent or the
  * member has spoken to us this boot. */
 int swim_introduce(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now);

@@ -199,6 +199,8 @@ int swim_introduce(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time 
 	if ((s->m[i].flags & M_HELLO_SENT) || s->m[i].tok != 0)
 		return MN_EEXIST;
 	send_hello(s, i);
+	if (s->pp_rounds == 0)
+		s->next_pp = s->now; /* the join sync right behind it */
 	return MN_OK;
 }
 

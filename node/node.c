@@ -176,8 +176,27 @@ static int wg_in(struct node *n, struct node_rx *rx, const struct mn_addr *relay
 	int rc;
 
 	node_bump(n, NODE_STAT_RX_WG);
-	rc = wg_dev_udp_in_ex(n->wg, &rx->from, rx->buf, rx->len, now, &rx->pkt_off,
-			      &rx->pkt_len, &meta);
+	if (rx->kind == DEMUX_WG_INITIATION && rx->len == WG_INITIATION_LEN) {
+		/* copied first: the core may work in place */
+		uint8_t copy[WG_INITIATION_LEN];
+
+		memcpy(copy, rx->buf, WG_INITIATION_LEN);
+		rc = wg_dev_udp_in_ex(n->wg, &rx->from, rx->buf, rx->len, now, &rx->pkt_off,
+				      &rx->pkt_len, &meta);
+		if (rc == MN_ENOKEY && !relay) {
+			struct node_stashed *st = &n->stash[n->stash_next];
+
+			memcpy(st->buf, copy, WG_INITIATION_LEN);
+			st->from = rx->from;
+			st->local = rx->local;
+			st->at = now.mono;
+			n->stash_next = (n->stash_next + 1) % NODE_STASH;
+			node_bump(n, NODE_STAT_STASHED);
+		}
+	} else {
+		rc = wg_dev_udp_in_ex(n->wg, &rx->from, rx->buf, rx->len, now, &rx->pkt_off,
+				      &rx->pkt_len, &meta);
+	}
 	if (meta.peer)
 		peer_on_auth(n, meta.peer, &rx->from, local, relay, now);
 	if (rc < 0)
@@ -206,6 +225,7 @@ static int control_in(struct node *n, struct node_rx *rx, struct mn_time now)
 static int dispatch(struct node *n, struct node_rx *rx, const struct mn_addr *relay,
 		    struct mn_time now)
 {
+	n->now = now;
 	switch (rx->kind) {
 	case DEMUX_WG_INITIATION:
 	case DEMUX_WG_RESPONSE:
@@ -280,6 +300,33 @@ int node_recv_relayed(struct node *n, const struct mn_addr *relay, uint8_t *buf,
 		      struct mn_time now, size_t *pkt_off, size_t *pkt_len)
 {
 	return recv_one(n, relay, relay, buf, len, now, pkt_off, pkt_len);
+}
+
+void node_replay_stash(struct node *n)
+{
+	for (uint32_t k = 0; k < NODE_STASH; k++) {
+		struct node_stashed *st = &n->stash[k];
+		struct node_rx rx;
+
+		if (!st->at || n->now.mono - st->at > WG_REKEY_TIMEOUT)
+			continue;
+		st->at = 0; /* once: a replay that fails again is not kept again */
+		memset(&rx, 0, sizeof(rx));
+		rx.from = st->from;
+		rx.local = st->local;
+		rx.buf = st->buf;
+		rx.len = WG_INITIATION_LEN;
+		rx.kind = DEMUX_WG_INITIATION;
+		/* not through wg_in: a failure must not stash it again */
+		struct wg_rx_meta meta = { 0 };
+		int rc = wg_dev_udp_in_ex(n->wg, &rx.from, rx.buf, rx.len, n->now, &rx.pkt_off,
+					  &rx.pkt_len, &meta);
+		if (meta.peer)
+			peer_on_auth(n, meta.peer, &rx.from,
+				     mn_addr_is_set(&rx.local) ? &rx.local : NULL, NULL, n->now);
+		if (rc >= 0)
+			node_bump(n, NODE_STAT_REPLAYED);
+	}
 }
 
 /* ---- the transmit side ---- */
@@ -377,6 +424,7 @@ static bool due(mn_ns deadline, mn_ns now)
 
 void node_on_timer(struct node *n, struct mn_time now)
 {
+	n->now = now;
 	if (due(swim_next_deadline(n->swim), now.mono))
 		swim_on_timer(n->swim, now);
 	if (due(wg_dev_next_deadline(n->wg), now.mono))

@@ -73,6 +73,7 @@ enum node_limits {
 	NODE_PREFIXES_MAX = 2 + REC_MAX_ROUTES, /* a peer's /32, /128 and routes */
 	NODE_UNSEALED_QUEUE = 16,       /* unsealed replies waiting to be sent */
 	NODE_UNSEALED_MAX = REC_DGRAM_MAX, /* 1200: an unsealed datagram at most */
+	NODE_STASH = 8,                 /* initiations from unknown keys kept (node_internal.h) */
 };
 _Static_assert((int)NODE_TX_SLOT >= (int)SWIM_MTU, "a gossip datagram fits a slot");
 
@@ -142,7 +143,9 @@ struct node_action {
 	X(PREFIX_CONFLICT, "prefixes not installed: held by another member") \
 	X(PREFIX_FAILED, "prefixes not installed: no memory")         \
 	X(PATH_CHANGES, "WireGuard endpoints moved by the path chooser") \
-	X(EVIDENCE, "authenticated WireGuard traffic told to swim")
+	X(EVIDENCE, "authenticated WireGuard traffic told to swim")  \
+	X(STASHED, "initiations from no peer kept for its record")    \
+	X(REPLAYED, "kept initiations accepted once the record came")
 
 enum node_stat {
 #define NODE_STAT_ENUM(n, s) NODE_STAT_##n,

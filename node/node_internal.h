@@ -46,6 +46,18 @@ struct node {
 	} *unsealed_q;
 	uint32_t unsealed_head, unsealed_n;
 
+	/* WireGuard initiations from keys that are no peer yet, kept a
+	 * moment: a newcomer's first handshake often reaches a member just
+	 * before its record does; when the record comes, the initiation is
+	 * replayed instead of waiting out the initiator's 5 s retry */
+	struct node_stashed {
+		struct mn_addr from, local;
+		mn_ns at;
+		uint8_t buf[WG_INITIATION_LEN];
+	} stash[NODE_STASH];
+	uint32_t stash_next;
+	struct mn_time now;          /* of the call into the node that runs */
+
 	uint64_t stats[NODE_STAT__COUNT];
 };
 
@@ -53,6 +65,10 @@ static inline void node_bump(struct node *n, enum node_stat st)
 {
 	n->stats[st]++;
 }
+
+/* Replay the stashed initiations younger than WG_REKEY_TIMEOUT (a peer
+ * was just added: one of them may be its). node.c. */
+void node_replay_stash(struct node *n);
 
 /* ---- node_peer.c ---- */
 

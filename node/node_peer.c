@@ -208,9 +208,14 @@ static void on_record(struct node *n, const struct swim_rec *r)
 	if (swim_rec_info(n->net, r, &ri) != MN_OK)
 		return;
 	np = peer_of_rec(n, r);
-	if (!np && !(np = peer_add(n, r)))
+	if (np) {
+		sync_prefixes(n, np, want, record_prefixes(&ri, want));
+		return;
+	}
+	if (!(np = peer_add(n, r)))
 		return;
 	sync_prefixes(n, np, want, record_prefixes(&ri, want));
+	node_replay_stash(n);
 }
 
 void peer_on_event(void *ctx, const struct swim_event *ev)

@@ -1250,6 +1250,36 @@ START_TEST(test_own_admitter_first)
 }
 END_TEST
 
+START_TEST(test_introduce)
+{
+	/* node 0 boots knowing node 1 only (a newcomer and its admitter): its
+	 * HELLO leaves first, the join sync's push-pull right behind it */
+	struct tnet *t = tn_new("test_introduce", 0x5013, 2, NULL);
+	struct tnode *n0 = &t->n[0];
+	uint8_t buf[SWIM_MTU], stranger[REC_PK_LEN];
+	struct mn_addr dst;
+	size_t len;
+
+	tn_boot(t, 0, (const uint32_t[]){ 1 }, 1, 0);
+	while (swim_poll_tx(n0->s, buf, sizeof(buf), &len, &dst) == 1)
+		;
+	memset(stranger, 9, sizeof(stranger));
+	ck_assert_int_eq(swim_introduce(n0->s, stranger, node_time(n0)), MN_ENOENT);
+	ck_assert_int_eq(swim_introduce(n0->s, n0->key.pk, node_time(n0)), MN_ENOENT);
+	ck_assert_int_eq(swim_introduce(n0->s, t->n[1].key.pk, node_time(n0)), MN_OK);
+	ck_assert_int_eq(swim_introduce(n0->s, t->n[1].key.pk, node_time(n0)), MN_EEXIST);
+	ck_assert_int_eq(swim_poll_tx(n0->s, buf, sizeof(buf), &len, &dst), 1);
+	ck_assert_uint_eq(buf[SEAL_O_TYPE], SWIM_T_HELLO);
+	ck_assert(mn_addr_eq(&dst, &t->n[1].addr));
+	ck_assert_uint_eq(swim_stat(n0->s, SWIM_STAT_PUSHPULLS), 0);
+	swim_on_timer(n0->s, node_time(n0));
+	ck_assert_uint_eq(swim_stat(n0->s, SWIM_STAT_PUSHPULLS), 1);
+	while (swim_poll_tx(n0->s, buf, sizeof(buf), &len, &dst) == 1)
+		;
+	tn_free(t);
+}
+END_TEST
+
 START_TEST(test_remove_revoked)
 {
 	/* node 3 was admitted by node 2 (a member); revoking 2 removes both */
@@ -2578,6 +2608,7 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_inc_inflation);
 	tcase_add_test(tc, test_remove_revoked);
 	tcase_add_test(tc, test_own_admitter_first);
+	tcase_add_test(tc, test_introduce);
 	tcase_add_test(tc, test_buddy_no_storm);
 	tcase_add_test(tc, test_hello_junk_budget);
 	tcase_add_test(tc, test_hint_scope);

@@ -251,6 +251,38 @@ START_TEST(test_node_send_unsealed)
 }
 END_TEST
 
+START_TEST(test_node_initiation_replayed)
+{
+	/* node 1 knows node 0, node 0 does not know node 1 yet (gossip is
+	 * cut): node 1's handshake reaches node 0 before its record does. Once
+	 * node 0 learns the record, the kept initiation is answered at once,
+	 * not after node 1's 5 s retry. */
+	struct tnet *t = tn_new("test_node_initiation_replayed", 30, 2);
+	uint8_t pkt[PKT_MAX];
+	size_t len;
+
+	t->cut_control = true;
+	tn_boot(t, 0);
+	tn_boot(t, 1);
+	ck_assert_int_eq(swim_learn(node_swim(t->n[1].nd), t->n[0].rec, t->n[0].rec_len,
+				    &t->n[0].addr, at(t)), MN_OK);
+	len = ip4(pkt, t->n[1].v4, t->n[0].v4, 1);
+	ck_assert_int_ge(tun_write(t, 1, pkt, len), 0);
+	tn_run(t, t->v.now + 100 * MS);
+	ck_assert_uint_eq(node_stat(t->n[0].nd, NODE_STAT_STASHED), 1);
+	ck_assert_uint_eq(t->n[0].ntun, 0);
+	ck_assert_int_eq(swim_learn(node_swim(t->n[0].nd), t->n[1].rec, t->n[1].rec_len,
+				    &t->n[1].addr, at(t)), MN_OK);
+	flush(t, 0);
+	tn_run(t, t->v.now + 200 * MS);
+	ck_assert_uint_eq(node_stat(t->n[0].nd, NODE_STAT_REPLAYED), 1);
+	ck_assert_uint_eq(t->n[0].ntun, 1);
+	ck_assert_uint_eq(t->n[0].tun_len, len);
+	ck_assert_mem_eq(t->n[0].tun, pkt, len);
+	tn_free(t);
+}
+END_TEST
+
 static Suite *node_suite(void)
 {
 	Suite *s = suite_create("node");
@@ -262,6 +294,7 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, test_node_record_update_routes);
 	tcase_add_test(tc, test_node_config);
 	tcase_add_test(tc, test_node_send_unsealed);
+	tcase_add_test(tc, test_node_initiation_replayed);
 	suite_add_tcase(s, tc);
 	return s;
 }
