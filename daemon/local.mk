@@ -17,7 +17,8 @@ libmndaemon_a_SOURCES = \
 	daemon/mesh_state.c daemon/mesh_state.h \
 	daemon/driver_node.c daemon/driver_node.h \
 	daemon/mesh_status.c daemon/mesh_status.h \
-	daemon/mesh.c daemon/mesh.h
+	daemon/mesh.c daemon/mesh.h \
+	daemon/icmp_ping.c daemon/icmp_ping.h
 DAEMON_LIBS = libmndaemon.a $(STORE_LIBS) $(CORE_LIBS) $(UV_LIBS)
 
 # The systemd unit: `meshnode up --foreground` on /var/lib/meshnode, its
@@ -34,4 +35,6 @@ TESTS += tests/test_daemon
 tests_test_daemon_CFLAGS = $(TEST_CFLAGS) $(UV_CFLAGS)
 tests_test_daemon_LDADD = $(DAEMON_LIBS) $(TEST_LIBS)
 tests_test_daemon_SOURCES = tests/check_main.c tests/check_main.h \
-	tests/daemon/test_mesh_state.c
+	tests/daemon/test_mesh_state.c \
+	tests/daemon/test_icmp_ping.c \
+	tests/daemon/test_mesh_peer.c
