@@ -37,4 +37,7 @@ int cmd_wg_run(const char *ifname, const char *path, const struct iface_opts *op
 /* true if ifname is a usable interface name; else says why, as prog. */
 bool cmd_wg_name_ok(const char *prog, const char *ifname);
 
+/* The mesh's ping (cmd_ping.c): argv the arguments after its name. */
+int cmd_ping(int argc, char **argv);
+
 #endif

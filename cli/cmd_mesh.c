@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd_mesh.h"
 #include "control.h"
 #include "mesh.h"
 #include "mesh_state.h"
@@ -27,11 +28,6 @@ enum cmd_mesh_limits {
 	MESH_OPT_MAX = 8,             /* options one command takes */
 	MESH_LOG_TAIL = 512,          /* what `up` shows of the log on failure */
 };
-
-#define COMMON_OPTS                                                            \
-	"  --state DIR     state directory (default " MESH_STATE_DIR_DEFAULT ")\n" \
-	"  --iface NAME    interface name (default " MESH_IFACE_DEFAULT ")\n"      \
-	"  --port N        UDP port (default 51820)\n"
 
 static const char init_usage[] =
 	"usage: " PROG " init --network NAME [--prefix CIDR] [--name NODENAME] [--state DIR]\n"
@@ -57,20 +53,6 @@ static const char status_usage[] =
 	"This node, then every member: addresses, liveness, path, handshake, bytes.\n"
 	"--json prints the JSON of doc/status-json.md.\n\n"
 	"  --json          JSON output\n" COMMON_OPTS;
-
-struct mesh_args {
-	const char *state, *iface, *port_text;
-	uint16_t port;
-	/* command options */
-	const char *network, *prefix, *name;
-	bool foreground, json;
-};
-
-struct opt {
-	const char *name;
-	const char **value; /* NULL: a flag */
-	bool *flag;
-};
 
 /* Parse argv against opts; -1 to go on, else the exit status. */
 static int parse(const char *cmd, const char *usage, const struct opt *opts, int argc,
@@ -114,8 +96,8 @@ static int parse(const char *cmd, const char *usage, const struct opt *opts, int
 }
 
 /* Parse and check the common options; -1 to go on, else the exit status. */
-static int parse_common(const char *cmd, const char *usage, struct opt *opts, int argc,
-			char **argv, struct mesh_args *a)
+int parse_common(const char *cmd, const char *usage, struct opt *opts, int argc,
+		 char **argv, struct mesh_args *a)
 {
 	int rc;
 	char sock[MESH_SOCK_PATH_MAX];
@@ -157,7 +139,7 @@ static int parse_common(const char *cmd, const char *usage, struct opt *opts, in
 
 /* --iface and --port against the stored values; always (need_init) or
  * only when one is given. Creates nothing in a directory without a store. */
-static bool stored_match(const char *cmd, const struct mesh_args *a, bool need_init)
+bool stored_match(const char *cmd, const struct mesh_args *a, bool need_init)
 {
 	struct store *st;
 	struct mesh_meta meta;

@@ -10,7 +10,9 @@ meshnode_SOURCES = \
 	cli/cmd_key.c \
 	cli/cmd_wg.c \
 	cli/cmd_wg_userspace.c \
-	cli/cmd_mesh.c
+	cli/cmd_mesh.c \
+	cli/cmd_mesh.h \
+	cli/cmd_ping.c
 
 all-local: meshnode-wg
 meshnode-wg: meshnode$(EXEEXT)

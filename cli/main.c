@@ -4,6 +4,7 @@
  *   meshnode pubkey                      base64 private key on stdin -> public key
  *   meshnode wg IFACE [--config FILE]    a WireGuard interface, in the foreground
  *   meshnode init | up | down | status   the mesh (cmd_mesh.c)
+ *   meshnode ping NODE [-c N]            through the mesh (cmd_ping.c)
  *   meshnode version | help
  *   meshnode-wg [-f] IFACE               (the same binary under that name) the
  *                                        userspace WireGuard wg-quick runs
@@ -37,6 +38,7 @@ static const char usage_text[] =
 	"  up [--foreground]         start the mesh daemon (state in --state DIR)\n"
 	"  down                      stop it\n"
 	"  status [--json]           this node and every member\n"
+	"  ping NODE [-c N]          ping a member through the mesh, showing its path\n"
 	"  version                   print the version\n"
 	"  help                      this text\n"
 	"\n"
@@ -145,6 +147,8 @@ int main(int argc, char **argv)
 		return cmd_up(argc - 2, argv + 2);
 	if (!strcmp(cmd, "down"))
 		return cmd_down(argc - 2, argv + 2);
+	if (!strcmp(cmd, "ping"))
+		return cmd_ping(argc - 2, argv + 2);
 	if (!strcmp(cmd, "status"))
 		return cmd_status(argc - 2, argv + 2);
 	if (cmd[0] == '-')
