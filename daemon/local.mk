@@ -18,7 +18,8 @@ libmndaemon_a_SOURCES = \
 	daemon/driver_node.c daemon/driver_node.h \
 	daemon/mesh_status.c daemon/mesh_status.h \
 	daemon/mesh.c daemon/mesh.h \
-	daemon/icmp_ping.c daemon/icmp_ping.h
+	daemon/icmp_ping.c daemon/icmp_ping.h \
+	daemon/root_backup.c daemon/root_backup.h
 DAEMON_LIBS = libmndaemon.a $(STORE_LIBS) $(CORE_LIBS) $(UV_LIBS)
 
 # The systemd unit: `meshnode up --foreground` on /var/lib/meshnode, its
@@ -37,4 +38,5 @@ tests_test_daemon_LDADD = $(DAEMON_LIBS) $(TEST_LIBS)
 tests_test_daemon_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/daemon/test_mesh_state.c \
 	tests/daemon/test_icmp_ping.c \
-	tests/daemon/test_mesh_peer.c
+	tests/daemon/test_mesh_peer.c \
+	tests/daemon/test_root_backup.c
