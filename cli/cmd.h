@@ -40,4 +40,10 @@ int cmd_wg_run(const char *ifname, const char *path, const struct iface_opts *op
 /* true if ifname is a usable interface name; else says why, as prog. */
 bool cmd_wg_name_ok(const char *prog, const char *ifname);
 
+/* The mesh's ping (cmd_ping.c) and the root key's backup (cmd_backup.c):
+ * argv the arguments after the command's name. */
+int cmd_ping(int argc, char **argv);
+int cmd_backup_root(int argc, char **argv);
+int cmd_restore_root(int argc, char **argv);
+
 #endif

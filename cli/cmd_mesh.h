@@ -1,6 +1,8 @@
 /* cmd_mesh.h - what the mesh commands share (cmd_mesh.c: init, up,
- * down, status; cmd_join.c: invite, join): the common options --state,
- * --iface, --port, their parsing, and starting the daemon. */
+ * down, status; cmd_join.c: invite, join; cmd_ping.c: ping; cmd_backup.c:
+ * backup-root, restore-root): the options every one takes (--state,
+ * --iface, --port), their parsing and check against the state directory,
+ * and starting the daemon. */
 #ifndef CMD_MESH_H
 #define CMD_MESH_H
 
@@ -11,6 +13,7 @@
 
 enum { MESH_OPT_MAX = 12 /* options one command takes */ };
 
+/* The usage lines of the common options. */
 #define COMMON_OPTS                                                            \
 	"  --state DIR     state directory (default " MESH_STATE_DIR_DEFAULT ")\n" \
 	"  --iface NAME    interface name (default " MESH_IFACE_DEFAULT ")\n"      \
@@ -27,6 +30,7 @@ struct mesh_args {
 	void *ready_ctx;
 };
 
+/* An option: "--name VALUE", "--name=VALUE" (value) or a flag. */
 struct opt {
 	const char *name;
 	const char **value; /* NULL: a flag */
@@ -44,5 +48,6 @@ bool mesh_stored_match(const char *cmd, const struct mesh_args *a, bool need_ini
 /* Start the daemon of a->state as `up` does (a->foreground: run it here;
  * a->on_ready then called once it is up). The exit status. */
 int mesh_up(const struct mesh_args *a, const char *cmd);
+/* The usage lines of the common options. */
 
 #endif

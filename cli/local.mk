@@ -11,7 +11,9 @@ meshnode_SOURCES = \
 	cli/cmd_wg.c \
 	cli/cmd_wg_userspace.c \
 	cli/cmd_mesh.c cli/cmd_mesh.h \
-	cli/cmd_join.c
+	cli/cmd_join.c \
+	cli/cmd_ping.c \
+	cli/cmd_backup.c
 
 all-local: meshnode-wg
 meshnode-wg: meshnode$(EXEEXT)

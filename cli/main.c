@@ -5,6 +5,8 @@
  *   meshnode wg IFACE [--config FILE]    a WireGuard interface, in the foreground
  *   meshnode init | up | down | status   the mesh (cmd_mesh.c)
  *   meshnode invite | join               admission (cmd_join.c)
+ *   meshnode ping NODE [-c N]            through the mesh (cmd_ping.c)
+ *   meshnode backup-root | restore-root  the root key, encrypted (cmd_backup.c)
  *   meshnode version | help
  *   meshnode-wg [-f] IFACE               (the same binary under that name) the
  *                                        userspace WireGuard wg-quick runs
@@ -42,6 +44,9 @@ static const char usage_text[] =
 	"                            make an invite link (root or admin)\n"
 	"  join LINK [--name NAME]   become a member with an invite link, and start\n"
 	"                            the daemon\n"
+	"  ping NODE [-c N]          ping a member through the mesh, showing its path\n"
+	"  backup-root --out FILE    the root key, encrypted with a passphrase\n"
+	"  restore-root --in FILE    put a backed-up root key into this node's state\n"
 	"  version                   print the version\n"
 	"  help                      this text\n"
 	"\n"
@@ -150,6 +155,12 @@ int main(int argc, char **argv)
 		return cmd_up(argc - 2, argv + 2);
 	if (!strcmp(cmd, "down"))
 		return cmd_down(argc - 2, argv + 2);
+	if (!strcmp(cmd, "ping"))
+		return cmd_ping(argc - 2, argv + 2);
+	if (!strcmp(cmd, "backup-root"))
+		return cmd_backup_root(argc - 2, argv + 2);
+	if (!strcmp(cmd, "restore-root"))
+		return cmd_restore_root(argc - 2, argv + 2);
 	if (!strcmp(cmd, "status"))
 		return cmd_status(argc - 2, argv + 2);
 	if (!strcmp(cmd, "invite"))

@@ -12,6 +12,7 @@
  *   status          the human-readable status
  *   status json     the JSON status
  *   down            stop the daemon (answered "ok" before it stops)
+ *   peer NODE       one member by name or overlay address, one line (mesh_status.h)
  * Next: "invite ...", "join LINK", "ping NAME", "kick NAME": words the
  * same way, the answer's body their output.
  */

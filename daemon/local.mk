@@ -20,7 +20,9 @@ libmndaemon_a_SOURCES = \
 	daemon/mesh.c daemon/mesh.h \
 	daemon/mesh_admit.c daemon/mesh_admit.h \
 	daemon/mesh_invite.c daemon/mesh_invite.h \
-	daemon/mesh_join.c daemon/mesh_join.h
+	daemon/mesh_join.c daemon/mesh_join.h \
+	daemon/icmp_ping.c daemon/icmp_ping.h \
+	daemon/root_backup.c daemon/root_backup.h
 DAEMON_LIBS = libmndaemon.a $(STORE_LIBS) $(CORE_LIBS) $(UV_LIBS)
 
 # The systemd unit: `meshnode up --foreground` on /var/lib/meshnode, its
@@ -37,4 +39,7 @@ TESTS += tests/test_daemon
 tests_test_daemon_CFLAGS = $(TEST_CFLAGS) $(UV_CFLAGS)
 tests_test_daemon_LDADD = $(DAEMON_LIBS) $(TEST_LIBS)
 tests_test_daemon_SOURCES = tests/check_main.c tests/check_main.h \
-	tests/daemon/test_mesh_state.c
+	tests/daemon/test_mesh_state.c \
+	tests/daemon/test_icmp_ping.c \
+	tests/daemon/test_mesh_peer.c \
+	tests/daemon/test_root_backup.c

@@ -321,14 +321,20 @@ static void on_uapi_request(void *ctx)
 
 /* ---- control requests (control.h): one function per request word ---- */
 
-static void req_status(struct mesh *m, int argc, char **argv, struct control_reply *r)
+/* What status and peer read. */
+static struct mesh_status_in status_in(const struct mesh *m)
 {
-	struct mesh_status_in in = {
+	return (struct mesh_status_in){
 		.node = m->node, .net = &m->net, .meta = &m->meta,
 		.members = (const uint8_t (*)[REC_PK_LEN])m->members,
 		.n_members = m->n_members, .iface = m->meta.iface,
 		.port = m->drv ? driver_listen_port(m->drv) : m->meta.port,
 	};
+}
+
+static void req_status(struct mesh *m, int argc, char **argv, struct control_reply *r)
+{
+	struct mesh_status_in in = status_in(m);
 
 	if (argc == 2 && strcmp(argv[1], "json")) {
 		control_reply_error(r, "status: unknown argument %s", argv[1]);
@@ -356,6 +362,14 @@ static void req_invite(struct mesh *m, int argc, char **argv, struct control_rep
 	swim_persist_commit(m->sp); /* a revocation: stored before the answer */
 }
 
+static void req_peer(struct mesh *m, int argc, char **argv, struct control_reply *r)
+{
+	struct mesh_status_in in = status_in(m);
+
+	(void)argc;
+	mesh_status_peer(r, &in, argv[1]);
+}
+
 static void req_down(struct mesh *m, int argc, char **argv, struct control_reply *r)
 {
 	(void)argc;
@@ -373,6 +387,7 @@ static const struct {
 	void (*fn)(struct mesh *m, int argc, char **argv, struct control_reply *r);
 } requests[] = {
 	{ "status", 1, 2, req_status },
+	{ "peer", 2, 2, req_peer },
 	{ "down", 1, 1, req_down },
 	{ "invite", 2, 5, req_invite },
 };

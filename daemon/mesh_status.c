@@ -140,3 +140,94 @@ void mesh_status_write(struct control_reply *r, bool json, const struct mesh_sta
 	else
 		write_text(r, in);
 }
+
+/* ---- peer NODE ---- */
+
+/* node in the form member_view prints: an address canonical (inet_ntop),
+ * anything else (a name) as it is. */
+static void node_key(char out[INET6_ADDRSTRLEN], const char *node)
+{
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET, node, a) == 1)
+		inet_ntop(AF_INET, a, out, INET6_ADDRSTRLEN);
+	else if (inet_pton(AF_INET6, node, a) == 1)
+		inet_ntop(AF_INET6, a, out, INET6_ADDRSTRLEN);
+	else
+		snprintf(out, INET6_ADDRSTRLEN, "%s", node);
+}
+
+static bool view_is(const struct member_view *v, const char *key)
+{
+	return !strcmp(v->name, key) || !strcmp(v->ipv4, key) || !strcmp(v->ipv6, key);
+}
+
+static void write_peer(struct control_reply *r, const struct member_view *v, const char *path)
+{
+	control_reply_printf(r, "%s %s %s %s %s\n", v->name, v->ipv4, v->ipv6, path,
+			     v->endpoint[0] ? v->endpoint : "-");
+}
+
+void mesh_status_peer(struct control_reply *r, const struct mesh_status_in *in, const char *node)
+{
+	struct member_view v;
+	char key[INET6_ADDRSTRLEN];
+
+	node_key(key, node);
+	if (member_view(in, in->meta->node_pk, &v) && view_is(&v, key)) {
+		v.endpoint[0] = 0;
+		write_peer(r, &v, "self");
+		return;
+	}
+	for (uint32_t i = 0; i < in->n_members; i++) {
+		if (member_view(in, in->members[i], &v) && view_is(&v, key)) {
+			write_peer(r, &v, v.path);
+			return;
+		}
+	}
+	control_reply_error(r, "no member %s", node);
+}
+
+/* The next word of *s (ended by ' ' or '\n') into out[cap]; false when
+ * there is none or it does not fit. */
+static bool next_word(const char **s, char *out, size_t cap)
+{
+	size_t n = strcspn(*s, " \n");
+
+	if (n == 0 || n >= cap)
+		return false;
+	memcpy(out, *s, n);
+	out[n] = 0;
+	*s += n;
+	return true;
+}
+
+int mesh_status_peer_parse(struct mesh_peer *out, const char *body)
+{
+	struct {
+		char *buf;
+		size_t cap;
+	} words[] = {
+		{ out->name, sizeof(out->name) },   { out->ipv4, sizeof(out->ipv4) },
+		{ out->ipv6, sizeof(out->ipv6) },   { out->path, sizeof(out->path) },
+		{ out->endpoint, sizeof(out->endpoint) },
+	};
+	static const char *const paths[] = { "self", "direct", "relay", "none" };
+	const char *s = body;
+	uint8_t a[16];
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (i && *s++ != ' ')
+			return MN_EPROTO;
+		if (!next_word(&s, words[i].buf, words[i].cap))
+			return MN_EPROTO;
+	}
+	if (strcmp(s, "\n") || inet_pton(AF_INET, out->ipv4, a) != 1 ||
+	    inet_pton(AF_INET6, out->ipv6, a) != 1)
+		return MN_EPROTO;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (!strcmp(out->path, paths[i]))
+			return MN_OK;
+	return MN_EPROTO;
+}
