@@ -1,21 +1,16 @@
 #!/usr/bin/env bash
-# The README's main job, from a fresh clone, as root: install what is missing,
-# build, then join two network namespaces with a meshnode WireGuard tunnel and
-# show it as it happens: keys, configs, `wg show`, a ping and a short iperf3
-# transfer through the tunnel. Everything it creates is removed on exit.
-#
-# MN_IMPL=wgo runs wireguard-go (+ wg setconf + ip) in place of meshnode, to
-# develop the demo itself. MN_DEMO_SECONDS sets the transfer length (3).
+# The README's main job, from a fresh clone, as root: install what is
+# missing, build, then build a mesh of four nodes from invite links, each
+# node in its own network namespace on one LAN (198.18.0.0/24), and show it:
+# init, invite (a link and its QR code), join (one while the inviter is
+# down), status, ping across it, `wg show`. Everything it creates is
+# removed on exit. (scripts/demo-wg.sh is the older two-node WireGuard demo.)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
 step() { printf '\n==> %s\n' "$*"; }
 die() { printf '\ndemo: %s\n' "$*" >&2; exit 1; }
-# show CMD...: print the command, then run it; showin SIDE CMD...: the same
-# inside SIDE's namespace.
-show() { printf '$ %s\n' "$*"; "$@"; }
-showin() { local s=$1; shift; show ip netns exec "${S_NS[$s]}" "$@"; }
 
 [ "$(id -u)" -eq 0 ] || die "run me as root (network namespaces, TUN devices, apt-get)"
 step "scripts/deps.sh: install what is missing"
@@ -26,67 +21,68 @@ scripts/build.sh plain || die "build failed"
 export MESHNODE="$top/build/meshnode"
 # shellcheck source-path=SCRIPTDIR source=../tests/net/lib.sh
 . "$top/tests/net/lib.sh"
-IMPL=$(impl_norm "${MN_IMPL:-mn}") || die "MN_IMPL is mn or wgo"
-NAME=$(impl_name "$IMPL")
-SECS=${MN_DEMO_SECONDS:-3}
-impl_ok "$IMPL" || die "$NAME is not available ($MESHNODE was not built)"
 mn_init || die "cannot set up (see above)"
 
-side_init a 1 "$IMPL"
-side_init b 2 "$IMPL"
+NODES=(a b c d)
+declare -A NAME=([a]=homeserver [b]=laptop [c]=cloudbox [d]=raspi)
+i=0
+for s in "${NODES[@]}"; do
+	i=$((i + 1))
+	side_init "$s" "$i" mn || die "names"
+	MN_IFS+=("${S_IF[$s]}")
+done
+step "underlay: four namespaces on a bridge, 198.18.0.1-4 and 2001:2::1-4"
+lan_up "${NODES[@]}" || die "could not build the namespaces"
 
-NAME_KEY=$NAME
-[ "$IMPL" = wgo ] && NAME_KEY=wg
-step "keys: '$NAME_KEY genkey' and '$NAME_KEY pubkey'"
-for s in a b; do
-	side_keys "$s" "$IMPL" || die "key generation failed"
-	printf '%s: private %s\n   public  %s   (%s genkey | %s pubkey)\n' "$s" "$(key "$s")" "$(pub "$s")" "$NAME_KEY" "$NAME_KEY"
+# on SIDE ARGS...: show and run `meshnode ARGS` inside SIDE's namespace, with
+# its own state directory (several nodes share this machine)
+on() {
+	local s=$1; shift
+	printf '%s$ meshnode %s\n' "${NAME[$s]}" "$*" >&2
+	ip netns exec "${S_NS[$s]}" timeout 60 "$MESHNODE" "$@" --state "$MN_TMP/st-$s"
+}
+quiet() { local s=$1; shift; ip netns exec "${S_NS[$s]}" timeout 60 "$MESHNODE" "$@" --state "$MN_TMP/st-$s"; }
+
+step "homeserver creates the network and starts"
+on a init --network demo --name homeserver --iface "${S_IF[a]}" || die "init failed"
+on a up || die "up failed"
+
+step "homeserver makes an invite link for three nodes (and its QR code, on stderr)"
+L1=$(on a invite --uses 3 --qr) || die "invite failed"
+echo "$L1"
+
+step "laptop and cloudbox join with it"
+on b join "$L1" --name laptop --iface "${S_IF[b]}" || die "laptop did not join"
+on c join "$L1" --name cloudbox --iface "${S_IF[c]}" || die "cloudbox did not join"
+wait_for 20 "homeserver to hold both" eval "[ \$(quiet a status --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[\"members\"]))') = 2 ]"
+
+step "a second link (it lists homeserver, laptop, cloudbox); then homeserver goes down"
+L2=$(on a invite) || die "invite failed"
+on a down || die "down failed"
+step "raspi joins while the inviter is down: another member it lists admits it"
+on d join "$L2" --name raspi --iface "${S_IF[d]}" || die "raspi did not join"
+step "homeserver comes back"
+on a up || die "up failed"
+
+holds3() { [ "$(quiet "$1" status --json | python3 -c 'import json,sys; m=json.load(sys.stdin)["members"]; print(sum(x["liveness"]=="alive" for x in m))')" = 3 ]; }
+for s in "${NODES[@]}"; do wait_for 30 "${NAME[$s]} to see the three others" holds3 "$s" || die "the mesh did not form"; done
+
+step "status, on raspi"
+on d status || die "status failed"
+
+step "every node pings every other, by name, through the mesh"
+for s in "${NODES[@]}"; do
+	for t in "${NODES[@]}"; do
+		[ "$s" = "$t" ] && continue
+		on "$s" ping "${NAME[$t]}" -c 1 || die "${NAME[$s]} cannot reach ${NAME[$t]}"
+	done
 done
 
-conf_iface a 1420
-conf_iface b 1420
-conf_peer a b 4 "" 25
-conf_peer b a 4 "" 25
-for s in a b; do
-	step "config of $s: ${S_CONF[$s]}"
-	cat "${S_CONF[$s]}"
-done
+step "the kernel's view: ip addr and wg show on laptop"
+ip -n "${S_NS[b]}" -br addr show dev "${S_IF[b]}"
+ip netns exec "${S_NS[b]}" wg show "${S_IF[b]}"
 
-step "underlay: namespaces ${S_NS[a]} (${S_U4[a]}, ${S_U6[a]}) and ${S_NS[b]} (${S_U4[b]}, ${S_U6[b]}) on a bridge"
-lan_up a b || die "could not build the namespaces"
-show ip -n "${S_NS[a]}" -br addr show dev u0
-
-for s in a b; do
-	step "start $s: $([ "$IMPL" = mn ] && echo "meshnode wg ${S_IF[$s]} --config ${S_CONF[$s]}" ||
-		echo "wireguard-go -f ${S_IF[$s]}; wg setconf; ip addr/link/route") in ${S_NS[$s]}"
-	side_up "$s" || die "$NAME did not come up on $s"
-	show ip -n "${S_NS[$s]}" -br addr show dev "${S_IF[$s]}"
-	show ip -n "${S_NS[$s]}" route show dev "${S_IF[$s]}"
-	show ip -n "${S_NS[$s]}" -6 route show dev "${S_IF[$s]}"
-done
-
-step "ping through the tunnel, a -> b"
-wait_for 20 "the handshake" ping_ok a "${S_O4[b]}" || die "no handshake within 20 s"
-showin a ping -c 3 -i 0.3 "${S_O4[b]}" || die "ping failed"
-showin a ping -c 3 -i 0.3 "${S_O6[b]}" || die "ping over IPv6 failed"
-
-step "wg show, both sides"
-showin a wg show "${S_IF[a]}" || die "wg show failed"
-echo
-showin b wg show "${S_IF[b]}" || die "wg show failed"
-
-step "iperf3: ${SECS} s of TCP from a to b through the tunnel"
-iperf_server iperfd b 5201 || die "iperf3 server did not start"
-showin a timeout $((SECS + 20)) iperf3 -c "${S_O4[b]}" -t "$SECS" || die "iperf3 failed"
-waitexit iperfd 5 || stop iperfd 2
-
-step "wg show ${S_IF[a]} transfer"
-showin a wg show "${S_IF[a]}" transfer
-
-step "stop (SIGTERM) and clean up"
-for s in a b; do
-	side_down "$s"
-	echo "$s: $NAME exited with status $(side_rc "$s")"
-done
+step "stop and clean up"
+for s in "${NODES[@]}"; do on "$s" down; done
 lan_down
-printf '\ndemo finished: two namespaces talked through a %s tunnel.\n' "$NAME"
+printf '\ndemo finished: four nodes, one invite each way, a mesh with no server.\n'
