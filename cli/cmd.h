@@ -32,6 +32,8 @@ int cmd_status(int argc, char **argv);
 /* cmd_join.c */
 int cmd_invite(int argc, char **argv);
 int cmd_join(int argc, char **argv);
+/* cmd_kick.c */
+int cmd_kick(int argc, char **argv);
 
 /* Shared by wg and meshnode-wg: the interface ifname configured from the
  * file path (NULL: no key, no peers, no address), run by iface_run with

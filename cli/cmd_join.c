@@ -106,26 +106,6 @@ static void print_qr(const char *link)
 	QRcode_free(q);
 }
 
-/* Send request to the daemon; its body to stdout. The exit status. */
-static int call(const char *cmd, const struct mesh_args *a, const char *request, char **body)
-{
-	char sock[MESH_SOCK_PATH_MAX];
-	int rc;
-
-	*body = NULL;
-	mesh_state_sock_path(sock, a->state);
-	rc = control_call(sock, request, CONTROL_TIMEOUT_MS, body);
-	if (rc == MN_ENOENT) {
-		fprintf(stderr, PROG " %s: not running (" PROG " up)\n", cmd);
-		return 1;
-	}
-	if (rc < 0) {
-		fprintf(stderr, PROG " %s: %s\n", cmd, *body ? *body : mn_strerror(rc));
-		return 1;
-	}
-	return 0;
-}
-
 int cmd_invite(int argc, char **argv)
 {
 	struct mesh_args a = { 0 };
@@ -181,7 +161,7 @@ int cmd_invite(int argc, char **argv)
 	else
 		snprintf(req, sizeof(req), "invite make %lu %lld%s%s", uses, secs, via ? " " : "",
 			 via ? via : "");
-	if ((rc = call("invite", &a, req, &body)) == 0) {
+	if ((rc = mesh_call("invite", &a, req, &body)) == 0) {
 		fputs(body, stdout);
 		fflush(stdout);
 		if (qr && body[0]) {

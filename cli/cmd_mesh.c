@@ -393,11 +393,30 @@ int cmd_down(int argc, char **argv)
 	return 1;
 }
 
+int mesh_call(const char *cmd, const struct mesh_args *a, const char *request, char **body)
+{
+	char sock[MESH_SOCK_PATH_MAX];
+	int rc;
+
+	*body = NULL;
+	mesh_state_sock_path(sock, a->state);
+	rc = control_call(sock, request, CONTROL_TIMEOUT_MS, body);
+	if (rc == MN_ENOENT) {
+		fprintf(stderr, PROG " %s: not running (" PROG " up)\n", cmd);
+		return 1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, PROG " %s: %s\n", cmd, *body ? *body : mn_strerror(rc));
+		return 1;
+	}
+	return 0;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct mesh_args a = { 0 };
 	struct opt opts[MESH_OPT_MAX] = { 0 };
-	char sock[MESH_SOCK_PATH_MAX], *body = NULL;
+	char *body = NULL;
 	int rc;
 
 	opts[3] = (struct opt){ "--json", NULL, &a.json };
@@ -405,16 +424,9 @@ int cmd_status(int argc, char **argv)
 		return rc;
 	if (!mesh_stored_match("status", &a, false))
 		return 1;
-	mesh_state_sock_path(sock, a.state);
-	rc = control_call(sock, a.json ? "status json" : "status", CONTROL_TIMEOUT_MS, &body);
-	if (rc == MN_ENOENT) {
-		fprintf(stderr, PROG " status: not running\n");
-		return 1;
-	}
-	if (rc < 0) {
-		fprintf(stderr, PROG " status: %s\n", body ? body : mn_strerror(rc));
+	if ((rc = mesh_call("status", &a, a.json ? "status json" : "status", &body)) != 0) {
 		free(body);
-		return 1;
+		return rc;
 	}
 	fputs(body, stdout);
 	free(body);

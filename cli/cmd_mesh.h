@@ -50,4 +50,9 @@ bool mesh_stored_match(const char *cmd, const struct mesh_args *a, bool need_ini
 int mesh_up(const struct mesh_args *a, const char *cmd);
 /* The usage lines of the common options. */
 
+/* Send request to the daemon of a->state: MN_OK (0) with its answer's body
+ * in *body (free it), else the exit status after saying why on stderr as
+ * cmd ("not running", the daemon's reason); *body may still need free. */
+int mesh_call(const char *cmd, const struct mesh_args *a, const char *request, char **body);
+
 #endif

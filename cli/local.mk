@@ -12,6 +12,7 @@ meshnode_SOURCES = \
 	cli/cmd_wg_userspace.c \
 	cli/cmd_mesh.c cli/cmd_mesh.h \
 	cli/cmd_join.c \
+	cli/cmd_kick.c \
 	cli/cmd_ping.c \
 	cli/cmd_backup.c
 

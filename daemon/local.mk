@@ -21,6 +21,9 @@ libmndaemon_a_SOURCES = \
 	daemon/mesh_admit.c daemon/mesh_admit.h \
 	daemon/mesh_invite.c daemon/mesh_invite.h \
 	daemon/mesh_join.c daemon/mesh_join.h \
+	daemon/mesh_lookup.c daemon/mesh_lookup.h \
+	daemon/mesh_kick.c daemon/mesh_kick.h \
+	daemon/mesh_root.c daemon/mesh_root.h \
 	daemon/icmp_ping.c daemon/icmp_ping.h \
 	daemon/root_backup.c daemon/root_backup.h
 DAEMON_LIBS = libmndaemon.a $(STORE_LIBS) $(CORE_LIBS) $(UV_LIBS)

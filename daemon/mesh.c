@@ -16,6 +16,7 @@
 #include "driver_node.h"
 #include "mesh_admit.h"
 #include "mesh_invite.h"
+#include "mesh_kick.h"
 #include "mesh_status.h"
 #include "mn_err.h"
 #include "os_rng.h"
@@ -55,6 +56,7 @@ struct mesh {
 	uint32_t n_members, cap_members;
 	int exit_code;
 	bool stopping;
+	const char *why;   /* a stop's reason, said last (`up` shows the log's last line) */
 };
 
 int mesh_lock(const char *dir, int *fd)
@@ -78,19 +80,17 @@ int mesh_lock(const char *dir, int *fd)
 static void save_paths(struct mesh *m);
 static void print_counters(const struct mesh *m);
 
-static void mesh_stop(struct mesh *m, int code)
+/* Close every handle that is open (again and again: a stop during start
+ * leaves handles that start_io makes after it). */
+static void close_handles(struct mesh *m)
 {
-	if (m->stopping)
-		return;
-	m->stopping = true;
-	m->exit_code = code;
-	print_counters(m);
 	if (m->handles_init) {
 		uv_close((uv_handle_t *)&m->sigint, NULL);
 		uv_close((uv_handle_t *)&m->sigterm, NULL);
 		uv_close((uv_handle_t *)&m->sigusr1, NULL);
 		uv_close((uv_handle_t *)&m->check, NULL);
 		uv_close((uv_handle_t *)&m->path_timer, NULL);
+		m->handles_init = false;
 		save_paths(m);
 	}
 	if (m->ctl)
@@ -102,6 +102,16 @@ static void mesh_stop(struct mesh *m, int code)
 	m->ctl = NULL;
 	m->uapi = NULL;
 	m->drv = NULL;
+}
+
+static void mesh_stop(struct mesh *m, int code)
+{
+	if (m->stopping)
+		return;
+	m->stopping = true;
+	m->exit_code = code;
+	print_counters(m);
+	close_handles(m);
 }
 
 /* ---- the member list, from swim's events ---- */
@@ -226,7 +236,7 @@ static void on_action(void *ctx, const struct node_action *a)
 				mn_prefix_format(&a->prefix, pbuf, sizeof(pbuf)), strerror(errno));
 		break;
 	case NODE_ACT_REVOKED:
-		fprintf(stderr, "meshnode: this node was revoked from the network: stopping\n");
+		m->why = "this node was revoked from the network";
 		mesh_stop(m, 1);
 		break;
 	}
@@ -370,6 +380,49 @@ static void req_peer(struct mesh *m, int argc, char **argv, struct control_reply
 	mesh_status_peer(r, &in, argv[1]);
 }
 
+static struct mesh_kick_env kick_env(struct mesh *m)
+{
+	return (struct mesh_kick_env){
+		.look = { .net = &m->net, .swim = node_swim(m->node), .self_pk = m->meta.node_pk,
+			  .members = (const uint8_t (*)[REC_PK_LEN])m->members,
+			  .n_members = m->n_members },
+		.dir = m->opts.dir, .node = m->node, .key = &m->key, .memo = &m->memo,
+		.now = driver_now(),
+	};
+}
+
+static void req_kick(struct mesh *m, int argc, char **argv, struct control_reply *r)
+{
+	struct mesh_kick_env e = kick_env(m);
+
+	mesh_kick_request(&e, argc, argv, r);
+	swim_persist_commit(m->sp); /* a tombstone: stored before the answer */
+	driver_kick(m->drv);        /* re-admissions and the tombstone leave now */
+}
+
+/* ---- the node's own sealed messages ---- */
+
+static int on_node_msg(void *ctx, const struct swim_control *msg, struct mn_time now)
+{
+	struct mesh *m = ctx;
+	struct mesh_kick_env e;
+	int rc;
+
+	e = kick_env(m);
+	e.now = now;
+	switch (msg->type) {
+	case NODE_T_READMIT:
+		if ((rc = mesh_kick_on_readmit(&e, msg->pt, msg->len)) < 0)
+			fprintf(stderr, "meshnode: a re-admission was refused: %s\n",
+				mn_strerror(rc));
+		return rc;
+	case NODE_T_REVOKED:
+		return mesh_kick_on_revoked(&e, msg->pt, msg->len);
+	default:
+		return MN_EPROTO;
+	}
+}
+
 static void req_down(struct mesh *m, int argc, char **argv, struct control_reply *r)
 {
 	(void)argc;
@@ -390,6 +443,7 @@ static const struct {
 	{ "peer", 2, 2, req_peer },
 	{ "down", 1, 1, req_down },
 	{ "invite", 2, 5, req_invite },
+	{ "kick", 3, 3, req_kick },
 };
 
 static void on_control(void *ctx, int argc, char **argv, struct control_reply *r)
@@ -424,7 +478,7 @@ static int restore_record(void *ctx, const uint8_t *pk, size_t pklen, const uint
 	if (rc == MN_OK && has_addr && m->n_members &&
 	    !memcmp(m->members[m->n_members - 1], pk, REC_PK_LEN))
 		m->saved[m->n_members - 1] = addr;
-	if (rc < 0 && rc != MN_EEXIST)
+	if (rc < 0 && rc != MN_EEXIST && rc != MN_ENOENT) /* ENOENT: kept for its admitter */
 		fprintf(stderr, "meshnode: a stored record was refused: %s\n", mn_strerror(rc));
 	return 0;
 }
@@ -490,6 +544,7 @@ static int start_node(struct mesh *m)
 	cfg.action = on_action;
 	cfg.action_ctx = m;
 	cfg.unsealed = on_unsealed;
+	cfg.control = on_node_msg;
 	cfg.hook_ctx = m;
 	if ((rc = node_new(&m->node, &cfg, driver_now())) < 0) {
 		fprintf(stderr, "meshnode: cannot start the node: %s\n", mn_strerror(rc));
@@ -598,7 +653,8 @@ int mesh_run(const struct mesh_opts *opts)
 		free(m);
 		return 1;
 	}
-	if ((rc = start_node(m)) == MN_OK && (rc = start_io(m)) == MN_OK && !m->stopping) {
+	if ((rc = start_node(m)) == MN_OK && !m->stopping && (rc = start_io(m)) == MN_OK &&
+	    !m->stopping) {
 		fprintf(stderr, "meshnode: %s up: network %s, UDP port %u\n", m->meta.iface,
 			m->meta.network, (unsigned)driver_listen_port(m->drv));
 		m->exit_code = 0;
@@ -608,7 +664,10 @@ int mesh_run(const struct mesh_opts *opts)
 	}
 	if (!m->stopping)
 		mesh_stop(m, 1);
+	close_handles(m); /* what start_io made after a stop during the start */
 	uv_run(&m->loop, UV_RUN_DEFAULT); /* let closing handles finish */
+	if (m->why)
+		fprintf(stderr, "meshnode: stopped: %s\n", m->why);
 	if (uv_loop_close(&m->loop) < 0)
 		fprintf(stderr, "meshnode: warning: event loop closed with open handles\n");
 	swim_persist_commit(m->sp);

@@ -11,34 +11,18 @@
 #include <string.h>
 
 #include "invite_link.h"
+#include "mesh_lookup.h"
+#include "mesh_root.h"
 #include "mesh_state.h"
 #include "mn_err.h"
 
-/* ---- members by name or address ---- */
-
-/* pk of the member (us included) named by text: its name or its overlay
- * IPv4 or IPv6 address. */
 static int find_member(const struct mesh_invite_env *e, const char *text,
 		       uint8_t pk[REC_PK_LEN])
 {
-	uint8_t a4[4], a6[16];
-	bool is4 = inet_pton(AF_INET, text, a4) == 1, is6 = inet_pton(AF_INET6, text, a6) == 1;
+	struct mesh_lookup l = { .net = e->net, .swim = e->swim, .self_pk = e->self_pk,
+				 .members = e->members, .n_members = e->n_members };
 
-	for (uint32_t k = 0; k <= e->n_members; k++) {
-		const uint8_t *cand = k == 0 ? e->self_pk : e->members[k - 1];
-		struct swim_member_info mi;
-		struct swim_rec_info ri;
-
-		if (swim_member(e->swim, cand, &mi) != MN_OK || !mi.rec ||
-		    swim_rec_info(e->net, mi.rec, &ri) != MN_OK)
-			continue;
-		if ((is4 && !memcmp(ri.ipv4, a4, 4)) || (is6 && !memcmp(ri.ipv6, a6, 16)) ||
-		    (!is4 && !is6 && !strcmp(ri.name, text))) {
-			memcpy(pk, cand, REC_PK_LEN);
-			return MN_OK;
-		}
-	}
-	return MN_ENOENT;
+	return mesh_lookup_find(&l, text, pk);
 }
 
 /* ---- endpoints ---- */
@@ -154,23 +138,6 @@ static int link_members(const struct mesh_invite_env *e, const char *via, struct
 
 /* ---- requests ---- */
 
-static int root_key(const struct mesh_invite_env *e, struct rec_key *root, struct control_reply *r)
-{
-	int rc = mesh_state_read_root_key(e->dir, root);
-
-	if (rc == MN_OK && memcmp(root->pk, e->net->root_pk, REC_PK_LEN)) {
-		rec_key_wipe(root);
-		rc = MN_EAUTH;
-	}
-	if (rc == MN_ENOENT)
-		control_reply_error(r, "only the root or an admin may do this: this node holds "
-				    "neither key (%s is on the node that ran init)", MESH_ROOT_KEY_FILE);
-	else if (rc < 0)
-		control_reply_error(r, "%s: %s", MESH_ROOT_KEY_FILE,
-				    rc == MN_EAUTH ? "not this network's root key" : mn_strerror(rc));
-	return rc;
-}
-
 static uint64_t now_ms(const struct mesh_invite_env *e)
 {
 	return (uint64_t)e->now.wall / MN_NS_PER_MS;
@@ -204,7 +171,8 @@ static void req_make(const struct mesh_invite_env *e, int argc, char **argv,
 		return;
 	}
 	memset(&l, 0, sizeof(l));
-	if (link_members(e, argc == 5 ? argv[4] : NULL, &l, r) < 0 || root_key(e, &root, r) < 0)
+	if (link_members(e, argc == 5 ? argv[4] : NULL, &l, r) < 0 ||
+	    mesh_root_key(e->dir, e->net, &root, r) < 0)
 		return;
 	rec_key_generate(&ik, e->rng);
 	l.invite.signer = REC_BY_ROOT;
@@ -294,11 +262,6 @@ static int match_one(void *ctx, const uint8_t *key, size_t klen, const uint8_t *
 static void req_revoke(const struct mesh_invite_env *e, const char *id, struct control_reply *r)
 {
 	struct walk w = { .e = e, .r = r, .id = id };
-	struct rec_revoke t;
-	struct rec_key root;
-	uint8_t buf[REC_REVOKE_MAX];
-	size_t len;
-	int rc;
 
 	if (strlen(id) < MESH_INVITE_ID_MIN_HEX || strspn(id, "0123456789abcdef") != strlen(id)) {
 		control_reply_error(r, "invite: an id is at least %d hex digits",
@@ -311,17 +274,7 @@ static void req_revoke(const struct mesh_invite_env *e, const char *id, struct c
 				    w.nfound ? "more than one" : "no", id);
 		return;
 	}
-	if (root_key(e, &root, r) < 0)
-		return;
-	memset(&t, 0, sizeof(t));
-	t.signer = REC_BY_ROOT;
-	memcpy(t.target_pk, w.found, REC_PK_LEN);
-	t.revoked_ms = now_ms(e);
-	if ((rc = rec_revoke_sign(e->net, &root, &t)) < 0 ||
-	    (rc = rec_revoke_encode(&t, buf, sizeof(buf), &len)) < 0 ||
-	    ((rc = swim_revoke(e->swim, buf, len, e->now)) < 0 && rc != MN_EEXIST))
-		control_reply_error(r, "invite: cannot revoke: %s", mn_strerror(rc));
-	rec_key_wipe(&root);
+	mesh_root_revoke(e->dir, e->net, e->swim, w.found, e->now, r);
 }
 
 void mesh_invite_request(const struct mesh_invite_env *e, int argc, char **argv,

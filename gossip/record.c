@@ -782,6 +782,13 @@ out:
 	return err;
 }
 
+bool rec_admission_reanchors(const struct rec_admission *a, const struct rec_admission *b)
+{
+	return (b->admitter == REC_BY_ROOT || b->admitter == REC_BY_ADMIN) &&
+	       !memcmp(a->node_pk, b->node_pk, REC_PK_LEN) && !memcmp(a->ipv4, b->ipv4, 4) &&
+	       !memcmp(a->proof, b->proof, REC_SIG_LEN) && a->admitted_ms == b->admitted_ms;
+}
+
 /* ---- member record ---- */
 
 static int put_route(struct wr *w, const struct mn_prefix *rt)

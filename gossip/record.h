@@ -330,6 +330,13 @@ int rec_admit(const struct rec_network *net, const struct rec_invite *inv,
 	      const uint8_t node_pk[REC_PK_LEN], const uint8_t proof[REC_SIG_LEN],
 	      const uint8_t ipv4[4], uint64_t now_ms, const struct rec_revoked *rv,
 	      struct rec_memo *memo, struct rec_admission *out);
+/* b re-anchors the join that a records: the same node key, IPv4, join
+ * proof and admitted_ms, countersigned by the root or an admin (not a
+ * member). A member whose admitter is revoked keeps its membership by
+ * carrying b instead of a (doc/membership.md "Kick"): sign b with
+ * rec_admit(net, inv, root or admin, kind, a->node_pk, a->proof, a->ipv4,
+ * a->admitted_ms, ...). Structural only: verify b as usual. */
+bool rec_admission_reanchors(const struct rec_admission *a, const struct rec_admission *b);
 /* Fill invite, adm, flags, version, name (name_len = strlen), routes first.
  * node must be adm.node_pk's key. */
 int rec_member_sign(const struct rec_network *net, const struct rec_key *node,

@@ -196,6 +196,22 @@ static void keycache_forget(struct swim *s, uint32_t i)
 
 /* Verify (unless the store vouches for these exact bytes) and adopt a record.
  * *out gets the member index on MN_OK and MN_EEXIST. */
+/* b re-anchors a's join: the same invite, and an admission by the root or
+ * an admin of the same node key, IPv4, proof and time (verified with b). */
+static bool reanchored(const struct swim_rec *a, const struct swim_rec *b)
+{
+	struct rec_member ma, mb;
+	size_t inv_len = a->chain_len - REC_ADMISSION_LEN;
+
+	if (b->chain_len != a->chain_len || a->chain_len < REC_ADMISSION_LEN ||
+	    b->admitter_kind == REC_BY_MEMBER ||
+	    memcmp(b->bytes + CHAIN_OFF, a->bytes + CHAIN_OFF, inv_len) != 0)
+		return false;
+	return rec_member_decode(&ma, a->bytes, a->len) == MN_OK &&
+	       rec_member_decode(&mb, b->bytes, b->len) == MN_OK &&
+	       rec_admission_reanchors(&ma.adm, &mb.adm);
+}
+
 /* r is the member that admitted us (our record is member-admitted). */
 static bool own_admitter(const struct swim *s, const struct swim_rec *r)
 {
@@ -283,9 +299,11 @@ int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
 	/* A member's admission is pinned: every later version carries the
 	 * invite and admission bytes of the one we hold (doc/membership.md,
 	 * "Versions"), or a second invite could swap its chain (another IPv4,
-	 * route rights, an admitter that was never revoked). */
-	if (r->chain_len != s->m[i].rec->chain_len ||
-	    memcmp(r->bytes + CHAIN_OFF, s->m[i].rec->bytes + CHAIN_OFF, r->chain_len) != 0) {
+	 * route rights, an admitter that was never revoked). One exception:
+	 * the same join countersigned by the root or an admin ("Kick"). */
+	if ((r->chain_len != s->m[i].rec->chain_len ||
+	     memcmp(r->bytes + CHAIN_OFF, s->m[i].rec->bytes + CHAIN_OFF, r->chain_len) != 0) &&
+	    !reanchored(s->m[i].rec, r)) {
 		member_release(s, r);
 		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
 		return MN_EAUTH;

@@ -240,6 +240,16 @@ void node_on_timer(struct node *n, struct mn_time now);
 
 /* ---- the node's own sealed messages ---- */
 
+/* Their types (swim owns SWIM_T_OWN_FIRST .. SWIM_T_OWN_LAST; NAT discovery
+ * and relay control take the next numbers). */
+enum node_msg_type {
+	NODE_T_READMIT = 0x20, /* an admission countersigned by the root for the
+				* receiver's own join (doc/membership.md "Kick") */
+	NODE_T_REVOKED = 0x21, /* a tombstone against the receiver, from the node
+				* that signed it */
+};
+_Static_assert((int)NODE_T_READMIT > (int)SWIM_T_OWN_LAST, "not a type swim owns");
+
 /* Send a sealed message of a type swim does not own to member pk, over
  * the pair's gossip channel (swim_send_control; its errors). It leaves
  * with the next node_poll_tx. */

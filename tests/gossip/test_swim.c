@@ -1280,6 +1280,56 @@ START_TEST(test_introduce)
 }
 END_TEST
 
+START_TEST(test_reanchor)
+{
+	/* node 3 was admitted by node 2 (a member); the root countersigns the
+	 * same join: a newer version carrying it replaces the pinned chain,
+	 * and revoking node 2 then leaves node 3 in place. Another address, or
+	 * a member's countersignature, is no re-anchoring. */
+	struct tnet *t = tn_new("test_reanchor", 0x5014, 4, NULL);
+	struct tnode *n3 = &t->n[3];
+	const uint8_t ip3[4] = { 100, 64, 0, 4 }, other_ip[4] = { 100, 64, 0, 99 };
+	uint8_t buf[REC_MEMBER_MAX];
+	size_t len;
+	struct swim_member_info mi;
+	struct swim_counts c;
+
+	gfix_record(&t->f, &n3->key, 3, n3->version, &t->n[2].key, n3->rec, sizeof(n3->rec),
+		    &n3->rec_len);
+	tn_boot(t, 0, (const uint32_t[]){ 1, 2 }, 2, 0);
+	ck_assert_int_eq(swim_learn(t->n[0].s, n3->rec, n3->rec_len, &n3->addr,
+				    node_time(&t->n[0])), MN_OK);
+	/* another IPv4, root-signed: refused */
+	gfix_record_ex(&t->f, &t->f.inv2, &t->f.invkey2, &n3->key, 3, n3->version + 1,
+		       &t->f.root, REC_BY_ROOT, other_ip, buf, sizeof(buf), &len);
+	ck_assert_int_eq(swim_learn(t->n[0].s, buf, len, &n3->addr, node_time(&t->n[0])),
+			 MN_EAUTH);
+	/* countersigned by another member: refused */
+	gfix_record_ex(&t->f, &t->f.inv2, &t->f.invkey2, &n3->key, 3, n3->version + 1,
+		       &t->n[1].key, REC_BY_MEMBER, ip3, buf, sizeof(buf), &len);
+	ck_assert_int_eq(swim_learn(t->n[0].s, buf, len, &n3->addr, node_time(&t->n[0])),
+			 MN_EAUTH);
+	/* the root's: taken */
+	gfix_record_ex(&t->f, &t->f.inv2, &t->f.invkey2, &n3->key, 3, n3->version + 2,
+		       &t->f.root, REC_BY_ROOT, ip3, buf, sizeof(buf), &len);
+	ck_assert_int_eq(swim_learn(t->n[0].s, buf, len, &n3->addr, node_time(&t->n[0])),
+			 MN_OK);
+	ck_assert_int_eq(swim_member(t->n[0].s, n3->key.pk, &mi), MN_OK);
+	ck_assert_uint_eq(mi.rec->admitter_kind, REC_BY_ROOT);
+	/* and back to the member's admission: refused */
+	gfix_record(&t->f, &n3->key, 3, n3->version + 3, &t->n[2].key, buf, sizeof(buf), &len);
+	ck_assert_int_eq(swim_learn(t->n[0].s, buf, len, &n3->addr, node_time(&t->n[0])),
+			 MN_EAUTH);
+	/* node 2 goes: node 3 stays */
+	ck_assert_uint_eq(swim_remove(t->n[0].s, t->n[2].key.pk, node_time(&t->n[0])), 1);
+	swim_counts(t->n[0].s, &c);
+	ck_assert_uint_eq(c.members, 3);
+	ck_assert_int_eq(swim_member(t->n[0].s, n3->key.pk, &mi), MN_OK);
+	drain(t, 0);
+	tn_free(t);
+}
+END_TEST
+
 START_TEST(test_remove_revoked)
 {
 	/* node 3 was admitted by node 2 (a member); revoking 2 removes both */
@@ -2609,6 +2659,7 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_remove_revoked);
 	tcase_add_test(tc, test_own_admitter_first);
 	tcase_add_test(tc, test_introduce);
+	tcase_add_test(tc, test_reanchor);
 	tcase_add_test(tc, test_buddy_no_storm);
 	tcase_add_test(tc, test_hello_junk_budget);
 	tcase_add_test(tc, test_hint_scope);

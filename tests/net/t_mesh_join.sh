@@ -35,31 +35,9 @@ for s in "${NODES[@]}" g h; do
 done
 lan_up "${NODES[@]}" g h || { fail "mesh_join: underlay"; exit 1; }
 
-PORT=51820
-st() { echo "$MN_TMP/st-$1"; }
-# mx SIDE ARGS...: meshnode in SIDE's namespace on SIDE's state directory
-mx() {
-	local s=$1; shift
-	ip netns exec "${S_NS[$s]}" timeout "$((40 * ${MN_TIME_SCALE:-1}))" "$MESHNODE" "$@" \
-		--state "$(st "$s")"
-}
-up() { mx "$1" up; }
-down() { mx "$1" down; }
-join() { # SIDE LINK [ARGS...]
-	local s=$1 link=$2; shift 2
-	mx "$s" join "$link" --name "${NAME[$s]}" --iface "${S_IF[$s]}" --port "$PORT" "$@"
-}
-json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["self"][sys.argv[1]])' "$1"; }
-v4_of() { mx "$1" status --json | json_field ipv4; }
-v6_of() { mx "$1" status --json | json_field ipv6; }
-# SIDE holds N members, every one alive
-holds_alive() {
-	mx "$1" status --json 2>/dev/null | python3 -c '
-import json, sys
-m = json.load(sys.stdin)["members"]
-sys.exit(0 if len(m) == int(sys.argv[1]) and all(x["liveness"] == "alive" for x in m) else 1)
-' "$2"
-}
+# shellcheck source-path=SCRIPTDIR source=mesh_lib.sh
+. "$here/mesh_lib.sh"
+PORT=$MESH_PORT
 
 # ---- the mesh ----
 check "mesh: a init" mx a init --network demo --name alpha --iface "${S_IF[a]}" --port "$PORT"

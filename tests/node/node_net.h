@@ -24,7 +24,7 @@
 #define QCAP 4096
 #define LATENCY (1 * MS)
 #define ACT_LOG 64
-#define T_NODE 0x21 /* a sealed type swim does not own */
+#define T_NODE 0x70 /* a sealed type neither swim nor the node owns */
 #define T_JOIN 0x30 /* an unsealed control type: the test's stand-in for join */
 #define PKT_MAX 128
 

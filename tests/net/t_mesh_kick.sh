@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# meshnode kick, on four nodes from invite links (tests/net/lib.sh,
+# mesh_lib.sh; a..d on one bridged LAN, 198.18.0.1-4):
+#
+#   setup    a: init, up (the root). b joins through a. d joins through a.
+#            Then a is down and c joins with a link listing a and b: b
+#            admits c (c's chain holds b's key). a up again.
+#   kick     a kicks b: the members b admitted are countersigned first (c's
+#            record now names the root as admitter), then b's key is
+#            revoked. Within the gossip bound every member drops b from
+#            its status and its WireGuard peers; b's daemon stops (it was
+#            revoked); c keeps its membership: a, c and d still ping each
+#            other over the mesh.
+#   back     b cannot come back: `up` on its old state directory fails
+#            (its own tombstone is in its store), no member lists it, and
+#            its old link is used up.
+#   refused  kick of an unknown member, of the node itself, and from a
+#            node without the root key: exit 1 with a reason.
+#
+# Environment: MESHNODE, MN_TIME_SCALE (lib.sh).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+mn_init || { echo "FAIL: mesh_kick setup (needs root and the tools of scripts/deps.sh)"; exit 1; }
+
+NODES=(a b c d)
+declare -A NAME=([a]=alpha [b]=beta [c]=gamma [d]=delta)
+i=0
+for s in "${NODES[@]}"; do
+	i=$((i + 1))
+	side_init "$s" "$i" mn || { echo "FAIL: mesh_kick names"; exit 1; }
+	MN_IFS+=("${S_IF[$s]}")
+done
+lan_up "${NODES[@]}" || { fail "mesh_kick: underlay"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=mesh_lib.sh
+. "$here/mesh_lib.sh"
+daemon_running() { ip netns pids "${S_NS[$1]}" 2>/dev/null | grep -q .; }
+
+# ---- setup ----
+check "setup: a init" mx a init --network kicknet --name alpha --iface "${S_IF[a]}" --port "$MESH_PORT"
+check "setup: a up" up a
+LB=$(mx a invite)
+check "setup: b joins" join b "$LB"
+check "setup: d joins" join d "$(mx a invite)"
+wait_for 20 "a holds b and d" holds_alive a 2
+LC=$(mx a invite --via alpha,beta)
+check "setup: a down" down a
+check "setup: c joins through b (a is down)" join c "$LC"
+check "setup: a up again" up a
+for s in "${NODES[@]}"; do
+	check "setup: $s holds the three others" wait_for 30 "$s holds 3" holds_alive "$s" 3
+done
+declare -A V4
+for s in a c d; do V4[$s]=$(v4_of "$s"); done
+
+# ---- kick ----
+out=$(mx a kick beta 2>&1)
+check "kick: a kicks b (exit 0)" test $? -eq 0
+check "kick: ... re-anchoring gamma, which b admitted" eval "grep -q '^gamma alive' <<<\"\$out\""
+check "kick: ... and says kicked" eval "grep -q '^kicked beta' <<<\"\$out\""
+for s in a c d; do
+	check "kick: $s drops beta" wait_for 20 "$s drops beta" lacks "$s" beta
+	check "kick: $s has no WireGuard peer for beta" wait_for 20 "$s peers" \
+		eval "[ \"\$(wgn ${S_NS[$s]} show ${S_IF[$s]} peers | wc -l)\" -eq 2 ]"
+done
+check "kick: beta's daemon stops (revoked)" wait_for 20 "b to stop" eval "! daemon_running b"
+for s in a c d; do
+	check "kick: $s still holds the others but beta" holds_alive "$s" 2
+done
+for s in a c d; do
+	for t in a c d; do
+		[ "$s" = "$t" ] && continue
+		check "kick: $s -> $t still pings" wait_for 10 "$s->$t" ping_ok "$s" "${V4[$t]}"
+	done
+done
+
+# ---- back ----
+err=$(up b 2>&1)
+check "back: up on b's old state directory fails (exit 1)" test $? -eq 1
+check "back: ... saying it was revoked" eval "grep -q 'revoked' <<<\"\$err\""
+check "back: no member lists beta" eval "lacks a beta && lacks c beta && lacks d beta"
+rm -rf "$(st b)"
+err=$(join b "$LB" --timeout 5 2>&1)
+check "back: b's old link is refused (exit 1)" test $? -eq 1
+check "back: ... saying why" eval "grep -q 'used up' <<<\"\$err\""
+
+# ---- refused ----
+err=$(mx a kick nosuch 2>&1)
+check "refused: an unknown member (exit 1)" test $? -eq 1
+check "refused: ... saying so" eval "grep -q 'no member nosuch' <<<\"\$err\""
+err=$(mx a kick alpha 2>&1)
+check "refused: the node itself (exit 1)" test $? -eq 1
+err=$(mx c kick delta 2>&1)
+check "refused: a node without the root key (exit 1)" test $? -eq 1
+check "refused: ... saying so" eval "grep -q 'root key' <<<\"\$err\""
+check "refused: ... and delta stays" holds a delta
+
+for s in a c d; do down "$s"; done
+if grep -l "ERROR: AddressSanitizer\|runtime error:" "$MN_TMP"/st-*/meshnode.log 2>/dev/null; then
+	fail "logs: sanitizer reports"
+else
+	pass "logs: no sanitizer report"
+fi
+mn_summary
