@@ -36,7 +36,8 @@
  *                start, then every dead_probe_interval +-10% (re-armed while
  *                no member is dead too, so it keeps its phase): ping one
  *                random dead member, telling it it is dead; if it lives it
- *                refutes in its ack. Nodes started together must not probe
+ *                refutes in its ack. A HELLO of ours it never answered
+ *                goes first, again (probe_hello_again). Nodes started together must not probe
  *                and push-pull in network-wide waves (doc/gossip.md §6).
  *   want retry   a record request unanswered for probe_interval (the WANT
  *                or the RECORD was lost), or one that did not fit the WANT
@@ -312,6 +313,7 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 		uint32_t i = s->ndead ? probe_pick(s, PICK_DEAD, NULL, 0) : NONE;
 		s->next_dead = t + rnd_period(s, s->p.dead_probe_interval_ns);
 		if (i != NONE) {
+			probe_hello_again(s, i);
 			probe_send_ping(s, i, ++s->seq, SWIM_MTU);
 			bump(s, SWIM_STAT_DEAD_PROBES, 1);
 		}

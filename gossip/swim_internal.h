@@ -597,6 +597,7 @@ void probe_health_sub(struct swim *s);
 void probe_send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap);
 uint32_t probe_pick(struct swim *s, enum pick_kind k, const uint32_t *excl, uint32_t nexcl);
 void probe_finish(struct swim *s, bool acked);
+void probe_hello_again(struct swim *s, uint32_t i);
 void probe_start(struct swim *s);
 void probe_indirect(struct swim *s);
 void probe_last_call(struct swim *s, uint32_t i);

@@ -1252,6 +1252,34 @@ START_TEST(test_own_admitter_first)
 }
 END_TEST
 
+/* A member that never heard our HELLO (down when it came) learns us from
+ * the next one: node 0 holds node 1, node 1 (down at first) does not hold
+ * node 0. Node 0's first failed probe sends its HELLO into the void, its
+ * later probes fail and it declares node 1 dead. Node 1 comes up knowing
+ * nobody: node 0's dead probes repeat the HELLO that went unanswered, node
+ * 1 learns node 0 and both agree. With one HELLO per boot, node 0 stayed
+ * unknown for good (mesh-join-ci, a newcomer that holds only its
+ * admitter, which crashed before it learned the newcomer: half the seeds
+ * of 1-20 never converged). */
+START_TEST(test_hello_again)
+{
+	struct tnet *t = tn_new("test_hello_again", 0x5013, 2, NULL);
+	mn_ns took;
+
+	tn_boot(t, 0, (const uint32_t[]){ 1 }, 1, 0);
+	tn_run_for(t, 60 * SEC);
+	ck_assert_int_eq(view(t, 0, 1), SWIM_DEAD);
+	ck_assert_uint_ge(swim_stat(t->n[0].s, SWIM_STAT_HELLOS), 1);
+	tn_boot(t, 1, (const uint32_t[]){ 1 }, 1, 0); /* knows nobody */
+	took = run_until_agreed(t, 60 * SEC);
+	printf("test_hello_again: agreed %" PRIu64 " ms after node 1 came up\n",
+	       took == MN_NEVER ? UINT64_MAX : took / MS);
+	ck_assert_uint_ne(took, MN_NEVER);
+	ck_assert_uint_le(took, 2 * t->p.dead_probe_interval_ns);
+	tn_free(t);
+}
+END_TEST
+
 START_TEST(test_remove_revoked)
 {
 	/* node 3 was admitted by node 2 (a member); revoking 2 removes both */
@@ -2580,6 +2608,7 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_inc_inflation);
 	tcase_add_test(tc, test_remove_revoked);
 	tcase_add_test(tc, test_own_admitter_first);
+	tcase_add_test(tc, test_hello_again);
 	tcase_add_test(tc, test_buddy_no_storm);
 	tcase_add_test(tc, test_hello_junk_budget);
 	tcase_add_test(tc, test_hint_scope);
