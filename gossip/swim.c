@@ -588,13 +588,14 @@ uint32_t swim_remove(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_tim
 		}
 	}
 	orphan_drop_key(s, pk); /* and the orphans it would have unlocked */
-	/* Then, transitively, members whose member-admitter is gone. */
+	/* Then, transitively, members whose member-admitter is gone (not our
+	 * own admitter: it is held without its admitter). */
 	do {
 		pass = 0;
 		for (uint32_t i = 1; i < s->n; i++) {
 			const struct swim_rec *r = s->m[i].rec;
 			if (present(&s->m[i]) && r->admitter_kind == REC_BY_MEMBER &&
-			    member_find_pk(s, r->admitter_pk) == NONE) {
+			    member_find_pk(s, r->admitter_pk) == NONE && !member_own_admitter(s, r)) {
 				member_remove(s, i);
 				pass++;
 			}

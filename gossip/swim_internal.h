@@ -522,6 +522,7 @@ bool member_key_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
 bool member_rec_revoked(const struct swim *s, const struct swim_rec *r);
 bool member_rec_names(const struct swim_rec *r, const uint8_t pk[REC_PK_LEN]);
 bool member_rec_newer(const struct swim_rec *a, const struct swim_rec *b);
+bool member_own_admitter(const struct swim *s, const struct swim_rec *r);
 void member_release(struct swim *s, const struct swim_rec *r);
 int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out);
 int member_learn_at(struct swim *s, const uint8_t *b, size_t len, const struct waddr *addr,

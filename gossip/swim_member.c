@@ -202,8 +202,9 @@ static void keycache_forget(struct swim *s, uint32_t i)
 	}
 }
 
-/* r is the member that admitted us (our record is member-admitted). */
-static bool own_admitter(const struct swim *s, const struct swim_rec *r)
+/* r is the member that admitted us (our record is member-admitted): held
+ * without its own admitter (doc/join.md "After the ACCEPT"). */
+bool member_own_admitter(const struct swim *s, const struct swim_rec *r)
 {
 	const struct swim_rec *me = s->n ? s->m[0].rec : NULL;
 
@@ -270,7 +271,7 @@ int member_adopt(struct swim *s, const struct swim_rec *r, const struct waddr *a
 	 * (doc/join.md "After the ACCEPT"). Any other waits in the orphan
 	 * pool for its admitter (swim_orphan.c). */
 	if (r->admitter_kind == REC_BY_MEMBER && memcmp(r->pk, s->self.pk, REC_PK_LEN) != 0 &&
-	    (s->n == 0 || member_find_pk(s, r->admitter_pk) == NONE) && !own_admitter(s, r)) {
+	    (s->n == 0 || member_find_pk(s, r->admitter_pk) == NONE) && !member_own_admitter(s, r)) {
 		orphan_keep(s, r, addr, announce);
 		return MN_ENOENT;
 	}

@@ -3627,6 +3627,28 @@ START_TEST(test_orphan_wants)
 }
 END_TEST
 
+/* Our own admitter, held without its own admitter, is not swept out by
+ * swim_remove's transitive pass (members whose member admitter is gone):
+ * its admitter was never held here, nothing of its chain was removed.
+ * Node 3 (admitted by 2, admitted by 1) holds node 2 alone; removing an
+ * unrelated key (node 0) must leave node 2; removing node 2 removes it. */
+START_TEST(test_own_admitter_kept)
+{
+	struct tnet *t = tn_new("test_own_admitter_kept", 0x5014, 4, NULL);
+	struct tnode *n3 = &t->n[3];
+
+	tb_rerecord(t, 2, &t->f.inv2, &t->f.invkey2, &t->n[1].key, REC_BY_MEMBER);
+	tb_rerecord(t, 3, &t->f.inv, &t->f.invkey, &t->n[2].key, REC_BY_MEMBER);
+	tn_boot(t, 3, (const uint32_t[]){ 2 }, 1, 0);
+	ck_assert(holds(t, 3, t->n[2].key.pk));
+	ck_assert_uint_eq(swim_remove(n3->s, t->n[0].key.pk, node_time(n3)), 0);
+	ck_assert(holds(t, 3, t->n[2].key.pk));
+	ck_assert_uint_eq(swim_remove(n3->s, t->n[2].key.pk, node_time(n3)), 1);
+	ck_assert(!holds(t, 3, t->n[2].key.pk));
+	tn_free(t);
+}
+END_TEST
+
 static Suite *orphan_suite(void)
 {
 	Suite *s = suite_create("orphan");
@@ -3638,6 +3660,7 @@ static Suite *orphan_suite(void)
 	tcase_add_test(tc, test_orphan_revoked);
 	tcase_add_test(tc, test_orphan_expiry);
 	tcase_add_test(tc, test_orphan_wants);
+	tcase_add_test(tc, test_own_admitter_kept);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
