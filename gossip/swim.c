@@ -36,7 +36,8 @@
  *                start, then every dead_probe_interval +-10% (re-armed while
  *                no member is dead too, so it keeps its phase): ping one
  *                random dead member, telling it it is dead; if it lives it
- *                refutes in its ack. Nodes started together must not probe
+ *                refutes in its ack. A HELLO of ours it never answered
+ *                goes first, again (probe_hello_again). Nodes started together must not probe
  *                and push-pull in network-wide waves (doc/gossip.md §6).
  *   want retry   a record request unanswered for probe_interval (the WANT
  *                or the RECORD was lost), or one that did not fit the WANT
@@ -47,6 +48,9 @@
  *                divided by TOK_EPOCH and accepted for two epochs.
  *   (tombstones) no timer of their own: queued ones ride the gossip timer
  *                (piggybacked, retransmit limit), the rest push-pull.
+ *   (orphans)    no deadline of their own: at every timer call, those kept
+ *                3 x max(suspicion timeout, push-pull interval) ago are
+ *                dropped (swim_orphan.c).
  *
  * Mono instants may wrap: they are compared only with mn_time.h's helpers
  * (mn_time_before, mn_time_after_eq, mn_min_deadline), never with < or >.
@@ -309,6 +313,7 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 		uint32_t i = s->ndead ? probe_pick(s, PICK_DEAD, NULL, 0) : NONE;
 		s->next_dead = t + rnd_period(s, s->p.dead_probe_interval_ns);
 		if (i != NONE) {
+			probe_hello_again(s, i);
 			probe_send_ping(s, i, ++s->seq, SWIM_MTU);
 			bump(s, SWIM_STAT_DEAD_PROBES, 1);
 		}
@@ -327,6 +332,7 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 	}
 	if (s->want_next != MN_NEVER && mn_time_after_eq(t, s->want_next))
 		pp_want_retry(s);
+	orphan_expire(s);
 }
 
 /* ---- lifecycle and API ---- */
@@ -494,6 +500,7 @@ void swim_del(struct swim *s)
 	free(s->susps);
 	free(s->heap);
 	free(s->tx);
+	orphan_free(s);
 	tomb_free(s);
 	trust_free(s);
 	sodium_memzero(s, sizeof(*s)); /* seal secret, token key, pair keys */
@@ -503,15 +510,15 @@ void swim_del(struct swim *s)
 static int learn_at(struct swim *s, const uint8_t *rec, size_t len, const struct mn_addr *addr,
 		    struct mn_time now, bool announce)
 {
+	struct waddr w;
 	uint32_t i;
 	int err;
 
 	s->now = now.mono;
-	err = member_learn(s, rec, len, &i);
-	if (i != NONE && addr)
-		member_set_addr(s, i, addr, false);
-	if (announce && err == MN_OK && i != 0 && s->m[i].state == SWIM_ALIVE)
-		dissem_queue_alive(s, i);
+	if (addr)
+		wire_addr_from(&w, addr);
+	err = member_learn_at(s, rec, len, addr ? &w : NULL, announce, &i);
+	member_took(s, err, i, addr ? &w : NULL, announce);
 	return err;
 }
 
@@ -575,23 +582,20 @@ uint32_t swim_remove(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_tim
 
 	s->now = now.mono;
 	for (uint32_t i = 1; i < s->n; i++) {
-		const struct swim_rec *r = s->m[i].rec;
-		if (!present(&s->m[i]))
-			continue;
-		if (memcmp(r->pk, pk, REC_PK_LEN) == 0 || memcmp(r->invite_pk, pk, REC_PK_LEN) == 0 ||
-		    memcmp(r->admitter_pk, pk, REC_PK_LEN) == 0 ||
-		    memcmp(r->admin_pk, pk, REC_PK_LEN) == 0) {
+		if (present(&s->m[i]) && member_rec_names(s->m[i].rec, pk)) {
 			member_remove(s, i);
 			removed++;
 		}
 	}
-	/* Then, transitively, members whose member-admitter is gone. */
+	orphan_drop_key(s, pk); /* and the orphans it would have unlocked */
+	/* Then, transitively, members whose member-admitter is gone (not our
+	 * own admitter: it is held without its admitter). */
 	do {
 		pass = 0;
 		for (uint32_t i = 1; i < s->n; i++) {
 			const struct swim_rec *r = s->m[i].rec;
 			if (present(&s->m[i]) && r->admitter_kind == REC_BY_MEMBER &&
-			    member_find_pk(s, r->admitter_pk) == NONE) {
+			    member_find_pk(s, r->admitter_pk) == NONE && !member_own_admitter(s, r)) {
 				member_remove(s, i);
 				pass++;
 			}

@@ -60,11 +60,13 @@
  * any number of swim instances of one network (the simulator interns each
  * distinct record once per run; see gossip/rtab.h). Suspicions, queued
  * updates and output datagrams live in small bounded pools; tombstones
- * (about 330 bytes each) in a table grown on demand up to SWIM_MAX_TOMBS.
+ * (about 330 bytes each) in a table grown on demand up to SWIM_MAX_TOMBS;
+ * orphans in a pool of SWIM_ORPHANS_MAX slots (about 14 KB) allocated only
+ * while one is held.
  *
  * Ownership: the swim instance owns its tables; it holds one store
- * reference per member record (released on replacement, removal and
- * swim_del). Buffers passed in stay the caller's. net, the store, memo,
+ * reference per member record and per orphan (released on replacement,
+ * removal, adoption or drop, and swim_del). Buffers passed in stay the caller's. net, the store, memo,
  * revoked and seal_memo are borrowed and must outlive the instance.
  * Not thread-safe; callbacks run synchronously inside the calls above and
  * must not call back into the same instance.
@@ -80,7 +82,9 @@
  *                those of the version held (admissions are pinned)
  *   MN_EREVOKED  a key in the record's chain is revoked
  *   MN_ENOENT    unknown member; or a member-admitted record whose admitter
- *                is not (yet) a member
+ *                is not (yet) a member: not a member now, but kept as an
+ *                orphan and adopted when the admitter arrives (see
+ *                swim_learn)
  *   MN_EEXIST    the record is not newer than the one held
  *   MN_EFULL     SWIM_MAX_MEMBERS reached; or the record's invite is used
  *                up and its admission lost the race (doc/membership.md
@@ -127,6 +131,7 @@ enum swim_limits {
 	SWIM_MAX_TOMB_BCAST = 64,     /* tombstones queued for piggybacking */
 	SWIM_TOMB_PER_MSG = 2,        /* tombstones piggybacked per message */
 	SWIM_TLIST_MAX = 32,          /* tombstone ids listed per digest range */
+	SWIM_ORPHANS_MAX = 256,       /* records kept until their admitter is held */
 };
 
 /* Message types (the seal header's type byte). */
@@ -386,7 +391,12 @@ static inline bool swim_type_own(uint8_t type)
 	X(ADDR_LOST, "our IPv4 lost to a winning admission")         \
 	X(EVIDENCE_HELD, "suspicions re-armed: authenticated traffic from the suspect")\
 	X(CONTROL_IN, "sealed messages of other types passed to the control hook")\
-	X(CONTROL_OUT, "sealed messages of other types sent (swim_send_control)")
+	X(CONTROL_OUT, "sealed messages of other types sent (swim_send_control)")\
+	X(ORPHANS_KEPT, "orphans kept: records waiting for their admitter")\
+	X(ORPHANS_ADOPTED, "orphans adopted once their admitter was held")\
+	X(ORPHANS_EVICTED, "orphans dropped: the pool was full (the oldest)")\
+	X(ORPHANS_EXPIRED, "orphans dropped: their admitter did not come in time")\
+	X(ORPHANS_REVOKED, "orphans dropped: a key of their chain was removed")
 
 enum swim_stat {
 #define SWIM_STAT_ENUM(n, s) SWIM_STAT_##n,
@@ -440,11 +450,23 @@ void swim_del(struct swim *s);
  * list, the join protocol). addr, when not NULL, is where to reach it.
  * MN_OK when added or replaced by a newer version (SWIM_EV_RECORD), MN_EEXIST
  * when not newer (addr is still taken if we had none), or a verification
- * error. */
+ * error.
+ *
+ * Orphans (doc/gossip.md "Orphans"): a verified member-admitted record
+ * whose admitter is not a member yet answers MN_ENOENT and is not a member,
+ * but it is kept (with addr, and whether it was learned or restored) in a
+ * pool of SWIM_ORPHANS_MAX, the oldest evicted when full. When its admitter
+ * becomes a member, by any path, it is adopted as if learned (or restored)
+ * then: SWIM_EV_RECORD, addr taken, an alive update queued for a learned
+ * one; what it admitted follows in the same call. So records may come in
+ * any order (a store in key order, a chain newest first). Orphans are
+ * dropped when a key of their chain is removed (swim_remove, tombstones),
+ * or when their admitter has not come within a few push-pull intervals. */
 int swim_learn(struct swim *s, const uint8_t *rec, size_t len, const struct mn_addr *addr,
 	       struct mn_time now);
 /* The same for a record from our own store (a restart): adopted, but not
- * announced, since the other members already hold it. (swim_learn queues
+ * announced, since the other members already hold it (an orphan too, when
+ * adopted later). Any order: an orphan waits for its admitter. (swim_learn queues
  * an alive update per record: restoring a store of N members would send N
  * updates times the retransmit limit, pushing out real news.) */
 int swim_restore(struct swim *s, const uint8_t *rec, size_t len, const struct mn_addr *addr,

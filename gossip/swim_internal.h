@@ -279,6 +279,30 @@ struct trust {
 	uint32_t lost;              /* SWIM_LOST_*: races our own admission lost */
 };
 
+/* Records kept until their member admitter is held (swim_orphan.c): slots
+ * linked in the order they were kept (oldest first), indexed by node key
+ * id. The slots are allocated with the first orphan and freed once none is
+ * left. */
+#define ORPHAN_NIL UINT16_MAX
+_Static_assert(SWIM_ORPHANS_MAX < ORPHAN_NIL, "orphan slots fit uint16_t");
+
+struct orphan {
+	const struct swim_rec *rec; /* a store reference; NULL: a free slot */
+	mn_ns at;                   /* when it was kept: the list is in this order */
+	struct waddr addr;          /* where to reach it (family 0: not known) */
+	uint16_t prev, next;        /* the list; a free slot's next links the free list */
+	bool announce;              /* learned, not restored: announced when adopted */
+};
+
+struct orphans {
+	struct orphan *o;           /* SWIM_ORPHANS_MAX slots, or NULL */
+	struct oatab by_id;         /* slots by node key id */
+	uint32_t n;                 /* held */
+	uint16_t head, tail, free;  /* oldest, newest, a free slot (ORPHAN_NIL: none) */
+	bool adopting;              /* orphan_adopt is running: no nested adoption */
+	const struct swim_rec *kept;/* what the last member_learn_at kept, or NULL */
+};
+
 struct swim {
 	struct swim_params p;
 	const struct rec_network *net;
@@ -368,6 +392,7 @@ struct swim {
 	uint64_t stats[SWIM_STAT__COUNT];
 
 	struct trust trust;
+	struct orphans orphans;
 	/* the node core's hooks (swim_node.c) */
 	void (*addr_changed)(void *ctx, const struct swim_addr_change *c);
 	int (*control)(void *ctx, const struct swim_control *msg, struct mn_time now);
@@ -495,10 +520,19 @@ uint32_t member_find_pk(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
 void member_set_state(struct swim *s, uint32_t i, uint8_t state, uint32_t inc);
 bool member_key_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN]);
 bool member_rec_revoked(const struct swim *s, const struct swim_rec *r);
+bool member_rec_names(const struct swim_rec *r, const uint8_t pk[REC_PK_LEN]);
+bool member_rec_newer(const struct swim_rec *a, const struct swim_rec *b);
+bool member_own_admitter(const struct swim *s, const struct swim_rec *r);
 void member_release(struct swim *s, const struct swim_rec *r);
 int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out);
+int member_learn_at(struct swim *s, const uint8_t *b, size_t len, const struct waddr *addr,
+		    bool announce, uint32_t *out);
+int member_adopt(struct swim *s, const struct swim_rec *r, const struct waddr *addr,
+		 bool announce, uint32_t *out);
 void member_remove(struct swim *s, uint32_t i);
 void member_set_addr(struct swim *s, uint32_t i, const struct mn_addr *addr, bool direct);
+void member_set_waddr(struct swim *s, uint32_t i, const struct waddr *w, bool direct);
+void member_took(struct swim *s, int err, uint32_t i, const struct waddr *addr, bool announce);
 
 /* ---- swim_digest.c ---- */
 
@@ -564,6 +598,7 @@ void probe_health_sub(struct swim *s);
 void probe_send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap);
 uint32_t probe_pick(struct swim *s, enum pick_kind k, const uint32_t *excl, uint32_t nexcl);
 void probe_finish(struct swim *s, bool acked);
+void probe_hello_again(struct swim *s, uint32_t i);
 void probe_start(struct swim *s);
 void probe_indirect(struct swim *s);
 void probe_last_call(struct swim *s, uint32_t i);
@@ -617,5 +652,15 @@ bool tomb_pp_kind(uint8_t kind);
 size_t tomb_pp_len(const uint8_t *p, size_t avail);
 size_t tomb_pp(struct swim *s, struct pp_reply *w, const uint8_t *p, uint32_t *work);
 void tomb_pp_open(struct swim *s, struct out *o);
+
+/* ---- swim_orphan.c ---- */
+
+void orphan_free(struct swim *s);
+void orphan_keep(struct swim *s, const struct swim_rec *r, const struct waddr *addr,
+		 bool announce);
+bool orphan_held(const struct swim *s, uint64_t id);
+void orphan_adopt(struct swim *s);
+void orphan_drop_key(struct swim *s, const uint8_t pk[REC_PK_LEN]);
+void orphan_expire(struct swim *s);
 
 #endif

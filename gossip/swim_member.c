@@ -168,9 +168,17 @@ bool member_rec_revoked(const struct swim *s, const struct swim_rec *r)
 	       (memcmp(r->admin_pk, zero, REC_PK_LEN) != 0 && member_key_revoked(s, r->admin_pk));
 }
 
+/* The key is r's node, invite, admitter or admin key. */
+bool member_rec_names(const struct swim_rec *r, const uint8_t pk[REC_PK_LEN])
+{
+	return memcmp(r->pk, pk, REC_PK_LEN) == 0 || memcmp(r->invite_pk, pk, REC_PK_LEN) == 0 ||
+	       memcmp(r->admitter_pk, pk, REC_PK_LEN) == 0 ||
+	       memcmp(r->admin_pk, pk, REC_PK_LEN) == 0;
+}
+
 /* a replaces b: higher version, or on equal versions the lower signature
  * (rec_member_cmp's rule; the signature is a record's last 64 bytes). */
-static bool rec_newer(const struct swim_rec *a, const struct swim_rec *b)
+bool member_rec_newer(const struct swim_rec *a, const struct swim_rec *b)
 {
 	if (a->version != b->version)
 		return a->version > b->version;
@@ -194,8 +202,6 @@ static void keycache_forget(struct swim *s, uint32_t i)
 	}
 }
 
-/* Verify (unless the store vouches for these exact bytes) and adopt a record.
- * *out gets the member index on MN_OK and MN_EEXIST. */
 /* b re-anchors a's join: the same invite, and an admission by the root or
  * an admin of the same node key, IPv4, proof and time (verified with b). */
 static bool reanchored(const struct swim_rec *a, const struct swim_rec *b)
@@ -212,8 +218,9 @@ static bool reanchored(const struct swim_rec *a, const struct swim_rec *b)
 	       rec_admission_reanchors(&ma.adm, &mb.adm);
 }
 
-/* r is the member that admitted us (our record is member-admitted). */
-static bool own_admitter(const struct swim *s, const struct swim_rec *r)
+/* r is the member that admitted us (our record is member-admitted): held
+ * without its own admitter (doc/join.md "After the ACCEPT"). */
+bool member_own_admitter(const struct swim *s, const struct swim_rec *r)
 {
 	const struct swim_rec *me = s->n ? s->m[0].rec : NULL;
 
@@ -221,14 +228,17 @@ static bool own_admitter(const struct swim *s, const struct swim_rec *r)
 	       memcmp(me->admitter_pk, r->pk, REC_PK_LEN) == 0;
 }
 
-int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
+/* Verify (unless the store vouches for these exact bytes) and adopt a record
+ * (member_adopt). *out gets the member index on MN_OK and MN_EEXIST. */
+int member_learn_at(struct swim *s, const uint8_t *b, size_t len, const struct waddr *addr,
+		    bool announce, uint32_t *out)
 {
 	const struct swim_rec *r = NULL;
 	struct rec_member dm;
-	uint32_t i;
 	int err;
 
 	*out = NONE;
+	s->orphans.kept = NULL;
 	if (len < REC_MEMBER_MIN || len > REC_MEMBER_MAX)
 		return MN_EPROTO;
 	if (s->store.find)
@@ -245,6 +255,26 @@ int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
 		if (!r)
 			return MN_ENOMEM;
 	}
+	return member_adopt(s, r, addr, announce, out);
+}
+
+/* Learned or restored, no address; only our own record and HELLOs, whose
+ * admitters are checked before. */
+int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
+{
+	return member_learn_at(s, b, len, NULL, true, out);
+}
+
+/* A verified record (r: a store reference, consumed) into the table: a new
+ * member, a newer version, or, when its member admitter is not held, an
+ * orphan kept with addr and announce for its adoption (MN_ENOENT). */
+int member_adopt(struct swim *s, const struct swim_rec *r, const struct waddr *addr,
+		 bool announce, uint32_t *out)
+{
+	uint32_t i;
+	int err;
+
+	*out = NONE;
 	tomb_settle(s, r);
 	if (member_rec_revoked(s, r)) {
 		member_release(s, r);
@@ -254,11 +284,11 @@ int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
 	/* A member-admitted record holds while its admitter is a member. Our
 	 * own admitter is exempt: our record stands or falls with it, and a
 	 * newcomer must reach it before it can learn the admitter's own chain
-	 * (doc/join.md "After the ACCEPT"). */
+	 * (doc/join.md "After the ACCEPT"). Any other waits in the orphan
+	 * pool for its admitter (swim_orphan.c). */
 	if (r->admitter_kind == REC_BY_MEMBER && memcmp(r->pk, s->self.pk, REC_PK_LEN) != 0 &&
-	    (s->n == 0 || member_find_pk(s, r->admitter_pk) == NONE) && !own_admitter(s, r)) {
-		member_release(s, r);
-		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+	    (s->n == 0 || member_find_pk(s, r->admitter_pk) == NONE) && !member_own_admitter(s, r)) {
+		orphan_keep(s, r, addr, announce);
 		return MN_ENOENT;
 	}
 	i = s->n ? member_find(s, seal_key_id(r->pk)) : NONE;
@@ -277,6 +307,7 @@ int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
 		bump(s, SWIM_STAT_RECORDS_LEARNED, 1);
 		member_emit(s, SWIM_EV_RECORD, i);
 		trust_flush(s);
+		orphan_adopt(s); /* what waited for it as its admitter */
 		if (!present(&s->m[i])) {
 			/* dropped at once: it was admitted (through others) by
 			 * a member that just lost a use race */
@@ -292,7 +323,7 @@ int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
 		member_release(s, r);
 		return MN_EEXIST;
 	}
-	if (s->m[i].rec == r || !rec_newer(r, s->m[i].rec)) {
+	if (s->m[i].rec == r || !member_rec_newer(r, s->m[i].rec)) {
 		member_release(s, r);
 		return MN_EEXIST;
 	}
@@ -352,9 +383,25 @@ void member_set_addr(struct swim *s, uint32_t i, const struct mn_addr *addr, boo
 	struct waddr w;
 
 	wire_addr_from(&w, addr);
-	if (i == 0 || w.family == 0)
+	member_set_waddr(s, i, &w, direct);
+}
+
+void member_set_waddr(struct swim *s, uint32_t i, const struct waddr *w, bool direct)
+{
+	if (i == 0 || w->family == 0)
 		return;
 	if (direct || !(s->m[i].flags & M_ADDR_DIRECT) || s->m[i].addr.family == 0) {
-		hook_addr_put(s, i, &w, direct);
+		hook_addr_put(s, i, w, direct);
 	}
+}
+
+/* After member_learn_at or member_adopt answered err with member i: where
+ * it is (unless we know better), and, learned rather than restored, an
+ * alive update for a new member or a newer record. */
+void member_took(struct swim *s, int err, uint32_t i, const struct waddr *addr, bool announce)
+{
+	if (i != NONE && addr)
+		member_set_waddr(s, i, addr, false);
+	if (announce && err == MN_OK && i != 0 && s->m[i].state == SWIM_ALIVE)
+		dissem_queue_alive(s, i);
 }

@@ -8,11 +8,16 @@
 /* Fetch the record of id, from whoever told us (rx: the sender; NULL: a
  * random alive member on retry). Up to SWIM_WANT_BATCH ids go in this
  * datagram's WANT (pp_flush_wants); the rest wait in the table, asked one
- * probe interval later of the same member (pp_want_retry). */
+ * probe interval later of the same member (pp_want_retry). Not while an
+ * orphan of that id waits for its admitter: it is adopted then (and a
+ * newer version fetched as for any member); evicted, it is asked for again
+ * at the next mention. */
 void pp_want(struct swim *s, const struct rx *rx, uint64_t id)
 {
 	struct want *w = NULL, *oldest = &s->wants[0];
 
+	if (orphan_held(s, id))
+		return;
 	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++) {
 		struct want *x = &s->wants[j];
 		if (x->used && x->id == id) {
@@ -510,7 +515,15 @@ int pp_on_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n
 		uint32_t i;
 		wire_addr_get(&w, p + RE_ADDR);
 		off += RE_RECORD + len;
-		int err = member_learn(s, p + RE_RECORD, len, &i);
+		int err = member_learn_at(s, p + RE_RECORD, len, wire_hint_ok(&w) ? &w : NULL, true,
+					  &i);
+		if (err == MN_ENOENT && s->orphans.kept) {
+			/* kept until its admitter is held: asked no more, and
+			 * its admitter asked of the sender, who holds it */
+			want_done(s, seal_key_id(s->orphans.kept->pk));
+			pp_want(s, rx, seal_key_id(s->orphans.kept->admitter_pk));
+			continue;
+		}
 		if (err != MN_OK && err != MN_EEXIST)
 			continue;
 		if (i == NONE)

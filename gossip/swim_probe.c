@@ -204,6 +204,19 @@ int swim_introduce(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time 
 	return MN_OK;
 }
 
+/* A dead probe of a member that never spoke to us this boot although our
+ * HELLO went out: the HELLO again first. It was down when the first came,
+ * or has lost our record since; our sealed pings are undecryptable there,
+ * so without it we would never be heard of again (a newcomer that holds
+ * only its admitter, which crashed before it learned the newcomer). */
+void probe_hello_again(struct swim *s, uint32_t i)
+{
+	if (s->m[i].tok == 0 && (s->m[i].flags & M_HELLO_SENT)) {
+		s->m[i].flags &= (uint8_t)~M_HELLO_SENT;
+		send_hello(s, i);
+	}
+}
+
 void probe_finish(struct swim *s, bool acked)
 {
 	uint32_t i = s->probe.member, missed = 0;

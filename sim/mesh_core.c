@@ -254,32 +254,11 @@ static void halt_rc(struct msc *c, int rc, const char *what)
 	sim_env_halt(c->env, rc, why);
 }
 
-/* After the join: the member that admitted us, from its record in the
- * ACCEPT, at the address that answered. A member-admitted record is only
- * taken once its admitter is a member, and the ACCEPT carries one record,
- * so the admitter's own admitters (up to the root-admitted genesis) are
- * learned first from the run's table: the stand-in for an ACCEPT that
- * would carry the chain (reported as a needed addition). */
-static void learn_admitters(struct msc *c, uint32_t admitter, const uint8_t *rec, size_t len,
-			    const struct mn_addr *addr, struct mn_time now)
-{
-	struct msc_shared *sh = c->sh;
-	uint32_t chain[SIM_MAX_CHAIN], n = 0, id = admitter;
-
-	while (id != MSC_NONE && sh->rec[id] && n < SIM_MAX_CHAIN &&
-	       sh->rec[id]->admitter_kind == REC_BY_MEMBER) {
-		id = msc_id_of(sh, sh->rec[id]->admitter_pk);
-		if (id != MSC_NONE && sh->rec[id])
-			chain[n++] = id;
-	}
-	while (n-- > 0)
-		swim_learn(node_swim(c->n), sh->rec[chain[n]]->bytes, sh->rec[chain[n]]->len,
-			   &sh->addr[chain[n]], now);
-	swim_learn(node_swim(c->n), rec, len, addr, now);
-}
-
 /* The first start after the join: the admitter's record from the ACCEPT,
- * at the address that answered (kept, as a daemon keeps it in its store). */
+ * at the address that answered (kept, as a daemon keeps it in its store).
+ * swim holds it without its own admitter (it admitted us); the rest of its
+ * chain comes by push-pull, and records that come before their admitter
+ * wait in swim's orphan pool. */
 static void learn_first(struct msc *c, struct mn_time now)
 {
 	uint8_t buf[REC_MEMBER_MAX];
@@ -288,44 +267,35 @@ static void learn_first(struct msc *c, struct mn_time now)
 	c->ps->admitter = msc_id_of(c->sh, c->j.admitter.adm.node_pk);
 	c->ps->admitter_addr = c->j.admitted_by;
 	if (rec_member_encode(&c->j.admitter, buf, sizeof(buf), &len) == MN_OK)
-		learn_admitters(c, c->ps->admitter, buf, len, &c->ps->admitter_addr, now);
+		swim_learn(node_swim(c->n), buf, len, &c->ps->admitter_addr, now);
 }
 
-/* A restart: the members we held, back into swim. A member-admitted
- * record is refused (MN_ENOENT) until its admitter is back, so the records
- * go in passes, by node id, until a pass takes none. */
+/* A restart: the members we held, back into swim in one pass, in store
+ * (node id) order; a record whose admitter comes later waits in swim's
+ * orphan pool and is adopted with it. */
 static void restore(struct msc *c, struct mn_time now)
 {
 	struct msc_shared *sh = c->sh;
-	uint8_t *pending = malloc(sh->nodes);
-	bool more = true;
+	uint8_t *held = malloc(sh->nodes);
 	uint32_t a;
 
-	if (!pending) {
+	if (!held) {
 		halt_rc(c, MN_ENOMEM, "restart");
 		return;
 	}
-	memcpy(pending, c->ps->held, sh->nodes);
+	memcpy(held, c->ps->held, sh->nodes);
 	memset(c->ps->held, 0, sh->nodes); /* SWIM_EV_RECORD sets what swim takes back */
-	while (more) {
-		more = false;
-		for (uint32_t i = 0; i < sh->nodes; i++) {
-			if (!pending[i] || !sh->rec[i])
-				continue;
-			if (swim_restore(node_swim(c->n), sh->rec[i]->bytes, sh->rec[i]->len,
-					 &sh->addr[i], now) != MN_ENOENT) {
-				pending[i] = 0;
-				more = true;
-			}
-		}
-	}
-	free(pending);
+	for (uint32_t i = 0; i < sh->nodes; i++)
+		if (held[i] && sh->rec[i])
+			swim_restore(node_swim(c->n), sh->rec[i]->bytes, sh->rec[i]->len,
+				     &sh->addr[i], now);
+	free(held);
 	/* crashed before it held anyone (its admitter had not answered yet):
 	 * its admitter again, else nobody would ever know it */
 	a = c->ps->admitter;
 	if (a != MSC_NONE && sh->rec[a] && !c->ps->held[a])
-		learn_admitters(c, a, sh->rec[a]->bytes, sh->rec[a]->len, &c->ps->admitter_addr,
-				now);
+		swim_learn(node_swim(c->n), sh->rec[a]->bytes, sh->rec[a]->len,
+			   &c->ps->admitter_addr, now);
 }
 
 /* Start the node core with our record, and the admitter answering through

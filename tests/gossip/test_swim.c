@@ -1235,11 +1235,13 @@ START_TEST(test_own_admitter_first)
 	ck_assert_int_eq(swim_member(n3->s, n2->key.pk, &mi), MN_OK);
 	ck_assert_int_eq(swim_learn(n3->s, other, other_len, &t->n[0].addr, node_time(n3)),
 			 MN_ENOENT);
-	/* node 1 arrives: now node 0's record is taken */
+	/* node 1 arrives: node 0's record, kept meanwhile, is taken with it */
 	ck_assert_int_eq(swim_learn(n3->s, t->n[1].rec, t->n[1].rec_len, &t->n[1].addr,
 				    node_time(n3)), MN_OK);
+	ck_assert_int_eq(swim_member(n3->s, t->n[0].key.pk, &mi), MN_OK);
+	ck_assert_uint_eq(mi.version, t->n[0].version + 1);
 	ck_assert_int_eq(swim_learn(n3->s, other, other_len, &t->n[0].addr, node_time(n3)),
-			 MN_OK);
+			 MN_EEXIST);
 	/* the same chain at node 0 (booted alone): node 2 is not its admitter */
 	tn_boot(t, 0, (const uint32_t[]){ 0 }, 1, 0);
 	ck_assert_int_eq(swim_learn(t->n[0].s, n2->rec, n2->rec_len, &n2->addr,
@@ -1330,6 +1332,34 @@ START_TEST(test_reanchor)
 }
 END_TEST
 
+/* A member that never heard our HELLO (down when it came) learns us from
+ * the next one: node 0 holds node 1, node 1 (down at first) does not hold
+ * node 0. Node 0's first failed probe sends its HELLO into the void, its
+ * later probes fail and it declares node 1 dead. Node 1 comes up knowing
+ * nobody: node 0's dead probes repeat the HELLO that went unanswered, node
+ * 1 learns node 0 and both agree. With one HELLO per boot, node 0 stayed
+ * unknown for good (mesh-join-ci, a newcomer that holds only its
+ * admitter, which crashed before it learned the newcomer: half the seeds
+ * of 1-20 never converged). */
+START_TEST(test_hello_again)
+{
+	struct tnet *t = tn_new("test_hello_again", 0x5013, 2, NULL);
+	mn_ns took;
+
+	tn_boot(t, 0, (const uint32_t[]){ 1 }, 1, 0);
+	tn_run_for(t, 60 * SEC);
+	ck_assert_int_eq(view(t, 0, 1), SWIM_DEAD);
+	ck_assert_uint_ge(swim_stat(t->n[0].s, SWIM_STAT_HELLOS), 1);
+	tn_boot(t, 1, (const uint32_t[]){ 1 }, 1, 0); /* knows nobody */
+	took = run_until_agreed(t, 60 * SEC);
+	printf("test_hello_again: agreed %" PRIu64 " ms after node 1 came up\n",
+	       took == MN_NEVER ? UINT64_MAX : took / MS);
+	ck_assert_uint_ne(took, MN_NEVER);
+	ck_assert_uint_le(took, 2 * t->p.dead_probe_interval_ns);
+	tn_free(t);
+}
+END_TEST
+
 START_TEST(test_remove_revoked)
 {
 	/* node 3 was admitted by node 2 (a member); revoking 2 removes both */
@@ -1341,14 +1371,14 @@ START_TEST(test_remove_revoked)
 		    &n3->rec_len);
 	ck_assert_int_eq(rtab_add_verified(t->rt, &t->f.net, n3->rec, n3->rec_len, 4, NULL,
 					   &t->memo, NULL), MN_OK);
-	/* learned before its admitter: not yet */
+	/* learned before its admitter: not yet, then adopted with it */
 	tn_boot(t, 0, (const uint32_t[]){ 1 }, 1, 0);
 	ck_assert_int_eq(swim_learn(t->n[0].s, n3->rec, n3->rec_len, &n3->addr,
 				    node_time(&t->n[0])), MN_ENOENT);
 	ck_assert_int_eq(swim_learn(t->n[0].s, t->n[2].rec, t->n[2].rec_len, &t->n[2].addr,
 				    node_time(&t->n[0])), MN_OK);
 	ck_assert_int_eq(swim_learn(t->n[0].s, n3->rec, n3->rec_len, &n3->addr,
-				    node_time(&t->n[0])), MN_OK);
+				    node_time(&t->n[0])), MN_EEXIST);
 	swim_counts(t->n[0].s, &c);
 	ck_assert_uint_eq(c.members, 4);
 	ck_assert_uint_eq(swim_remove(t->n[0].s, t->n[2].key.pk, node_time(&t->n[0])), 2);
@@ -2660,6 +2690,7 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_own_admitter_first);
 	tcase_add_test(tc, test_introduce);
 	tcase_add_test(tc, test_reanchor);
+	tcase_add_test(tc, test_hello_again);
 	tcase_add_test(tc, test_buddy_no_storm);
 	tcase_add_test(tc, test_hello_junk_budget);
 	tcase_add_test(tc, test_hint_scope);
@@ -3370,3 +3401,350 @@ static Suite *tomb_suite(void)
 	return s;
 }
 MN_TEST_SUITE(tomb_suite)
+
+/* ---- orphans (doc/gossip.md "Orphans") ---- */
+
+/* Re-sign node n's record as admitted by node `by` (a member key), under
+ * inv2 when alt, else inv: a member may not admit under the invite it was
+ * admitted with, so the links of a chain alternate. */
+static void or_rerecord(struct tnet *t, uint32_t n, uint32_t by, bool alt)
+{
+	tb_rerecord(t, n, alt ? &t->f.inv2 : &t->f.inv, alt ? &t->f.invkey2 : &t->f.invkey,
+		    &t->n[by].key, REC_BY_MEMBER);
+}
+
+/* n records of fresh keys admitted by node `by`, learned by node obs (no
+ * address) in order: each an orphan there. */
+struct or_fill {
+	uint32_t n;
+	struct rec_key *key;
+	uint8_t (*rec)[REC_MEMBER_MAX];
+	size_t *len;
+};
+
+static void or_fill(struct tnet *t, uint32_t obs, uint32_t by, uint32_t n, struct or_fill *f)
+{
+	f->n = n;
+	f->key = calloc(n, sizeof(*f->key));
+	f->rec = calloc(n, sizeof(*f->rec));
+	f->len = calloc(n, sizeof(*f->len));
+	ck_assert(f->key && f->rec && f->len);
+	for (uint32_t j = 0; j < n; j++) {
+		const uint8_t ip[4] = { 100, 64, (uint8_t)((TN_MAX + j) >> 8), (uint8_t)(TN_MAX + j) };
+		rec_key_generate(&f->key[j], &t->f.rng);
+		gfix_record_ex(&t->f, &t->f.inv2, &t->f.invkey2, &f->key[j], TN_MAX + j,
+			       GF_T0_MS + 5000, &t->n[by].key, REC_BY_MEMBER, ip, f->rec[j],
+			       REC_MEMBER_MAX, &f->len[j]);
+		ck_assert_int_eq(swim_learn(t->n[obs].s, f->rec[j], f->len[j], NULL,
+					    node_time(&t->n[obs])), MN_ENOENT);
+	}
+}
+
+static void or_fill_free(struct or_fill *f)
+{
+	for (uint32_t j = 0; j < f->n; j++)
+		rec_key_wipe(&f->key[j]);
+	free(f->key);
+	free(f->rec);
+	free(f->len);
+}
+
+/* A RECORD carrying one record, from member `from` (its key; it need not
+ * run) to node `to`. */
+static void or_send_record(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *rec,
+			   size_t len, uint64_t *boot)
+{
+	uint8_t body[SWIM_PT_MAX], dg[SWIM_MTU];
+	size_t bl = SWIM_BODY_HDR, dl;
+
+	memset(body, 0, sizeof(body));
+	body[bl++] = 1;
+	body[bl + 4] = SWIM_ALIVE; /* inc 0, no address */
+	mn_put_be16(body + bl + 5 + SWIM_ADDR_LEN, (uint16_t)len);
+	memcpy(body + bl + 7 + SWIM_ADDR_LEN, rec, len);
+	bl += 7 + SWIM_ADDR_LEN + len;
+	dl = craft(t, &t->n[from].key, to, (*boot)++, SWIM_T_RECORD, body, bl, dg);
+	ck_assert_int_eq(swim_recv(t->n[to].s, &t->n[from].addr, dg, dl, node_time(&t->n[to])),
+			 MN_OK);
+	drain(t, to);
+}
+
+/* A chain learned leaf first: node 4 admitted by 3, 3 by 2, 2 by 1, node 1
+ * by the root. Each waits as an orphan (MN_ENOENT, not a member); node 1's
+ * arrival adopts the three in the same call, each with SWIM_EV_RECORD, the
+ * address it came with and an alive update. Restored in the same order at
+ * node 5, they are adopted too, and not announced. Without the pool only
+ * node 1 is held. */
+START_TEST(test_orphan_chain)
+{
+	struct tnet *t = tn_new("test_orphan_chain", 0x7601, 6, NULL);
+	struct swim_member_info mi;
+	struct swim_counts c0, c5, c;
+	struct swim *s0, *s5;
+
+	or_rerecord(t, 2, 1, true);
+	or_rerecord(t, 3, 2, false);
+	or_rerecord(t, 4, 3, true);
+	tn_boot(t, 0, (const uint32_t[]){ 0 }, 1, 0);
+	tn_boot(t, 5, (const uint32_t[]){ 5 }, 1, 0);
+	s0 = t->n[0].s;
+	s5 = t->n[5].s;
+	swim_counts(s0, &c0);
+	swim_counts(s5, &c5);
+	for (uint32_t k = 4; k >= 2; k--) {
+		ck_assert_int_eq(swim_learn(s0, t->n[k].rec, t->n[k].rec_len, &t->n[k].addr,
+					    node_time(&t->n[0])), MN_ENOENT);
+		ck_assert_int_eq(swim_restore(s5, t->n[k].rec, t->n[k].rec_len, &t->n[k].addr,
+					      node_time(&t->n[5])), MN_ENOENT);
+		ck_assert(!holds(t, 0, t->n[k].key.pk));
+		ck_assert(!holds(t, 5, t->n[k].key.pk));
+	}
+	ck_assert_int_eq(swim_learn(s0, t->n[1].rec, t->n[1].rec_len, &t->n[1].addr,
+				    node_time(&t->n[0])), MN_OK);
+	ck_assert_int_eq(swim_restore(s5, t->n[1].rec, t->n[1].rec_len, &t->n[1].addr,
+				      node_time(&t->n[5])), MN_OK);
+	for (uint32_t k = 1; k <= 4; k++) {
+		ck_assert_int_eq(swim_member(s0, t->n[k].key.pk, &mi), MN_OK);
+		ck_assert_uint_eq(mi.state, SWIM_ALIVE);
+		ck_assert(mn_addr_eq(&mi.addr, &t->n[k].addr));
+		ck_assert_uint_eq(t->n[0].rec_version[k], t->n[k].version);
+		ck_assert_int_eq(swim_member(s5, t->n[k].key.pk, &mi), MN_OK);
+		ck_assert(mn_addr_eq(&mi.addr, &t->n[k].addr));
+		ck_assert_uint_eq(t->n[5].rec_version[k], t->n[k].version);
+	}
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_KEPT), 3);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_RECORDS_REFUSED), 0);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_ADOPTED), 3);
+	ck_assert_uint_eq(swim_stat(s5, SWIM_STAT_ORPHANS_ADOPTED), 3);
+	swim_counts(s0, &c);
+	ck_assert_uint_eq(c.members, 5);
+	ck_assert_uint_eq(c.queued, c0.queued + 4); /* node 1 and the three adopted */
+	swim_counts(s5, &c);
+	ck_assert_uint_eq(c.members, 5);
+	ck_assert_uint_eq(c.queued, c5.queued); /* restored: nothing announced */
+	tn_free(t);
+}
+END_TEST
+
+/* The pool holds SWIM_ORPHANS_MAX: two more evict the two oldest. An update
+ * naming a held orphan asks for nothing; one naming an evicted one is
+ * answered with a WANT, as for any unknown member. When their admitter
+ * (node 1) arrives the held ones are adopted, the evicted are not; they
+ * come back as any record whose admitter is held. */
+START_TEST(test_orphan_bound)
+{
+	enum { EXTRA = 2, N = SWIM_ORPHANS_MAX + EXTRA };
+	struct tnet *t = tn_new("test_orphan_bound", 0x7602, 3, NULL);
+	uint8_t item[SWIM_ITEM_ALIVE_LEN];
+	uint64_t boot = CRAFT_BOOT, wants;
+	struct swim_counts c;
+	struct or_fill f;
+	struct swim *s0;
+
+	tn_boot(t, 0, (const uint32_t[]){ 2 }, 1, 0); /* node 2: a member that gossips */
+	s0 = t->n[0].s;
+	or_fill(t, 0, 1, N, &f);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_KEPT), N);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_EVICTED), EXTRA);
+	wants = swim_stat(s0, SWIM_STAT_WANTS);
+	item_alive(item, f.key[N - 1].pk, 1, GF_T0_MS + 5000, NULL);
+	tell(t, 2, 0, item, sizeof(item), &boot);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_WANTS), wants);
+	item_alive(item, f.key[0].pk, 1, GF_T0_MS + 5000, NULL);
+	tell(t, 2, 0, item, sizeof(item), &boot);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_WANTS), wants + 1);
+	ck_assert_int_eq(swim_learn(s0, t->n[1].rec, t->n[1].rec_len, NULL, node_time(&t->n[0])),
+			 MN_OK);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_ADOPTED), SWIM_ORPHANS_MAX);
+	for (uint32_t j = 0; j < N; j++)
+		ck_assert(holds(t, 0, f.key[j].pk) == (j >= EXTRA));
+	for (uint32_t j = 0; j < EXTRA; j++)
+		ck_assert_int_eq(swim_learn(s0, f.rec[j], f.len[j], NULL, node_time(&t->n[0])),
+				 MN_OK);
+	swim_counts(s0, &c);
+	ck_assert_uint_eq(c.members, N + 3);
+	or_fill_free(&f);
+	tn_free(t);
+}
+END_TEST
+
+/* Duplicates take one slot: node 2's record twice (the second time with an
+ * address, which the kept one takes), then a newer version of it (which
+ * replaces it), then the older again (nothing). Filled up to the bound
+ * after that, the pool evicts nothing, and node 1's arrival adopts all,
+ * node 2 at the newer version and at the address. */
+START_TEST(test_orphan_duplicate)
+{
+	struct tnet *t = tn_new("test_orphan_duplicate", 0x7604, 3, NULL);
+	struct tnode *n2 = &t->n[2];
+	uint8_t newer[REC_MEMBER_MAX];
+	size_t newer_len;
+	struct swim_member_info mi;
+	struct or_fill f;
+	struct swim *s0;
+
+	or_rerecord(t, 2, 1, true);
+	tb_record(&t->f, &n2->key, 2, n2->version + 1, &t->f.inv2, &t->f.invkey2, &t->n[1].key,
+		  REC_BY_MEMBER, newer, &newer_len);
+	tn_boot(t, 0, (const uint32_t[]){ 0 }, 1, 0);
+	s0 = t->n[0].s;
+	ck_assert_int_eq(swim_learn(s0, n2->rec, n2->rec_len, NULL, node_time(&t->n[0])),
+			 MN_ENOENT);
+	ck_assert_int_eq(swim_learn(s0, n2->rec, n2->rec_len, &n2->addr, node_time(&t->n[0])),
+			 MN_ENOENT);
+	ck_assert_int_eq(swim_learn(s0, newer, newer_len, NULL, node_time(&t->n[0])), MN_ENOENT);
+	ck_assert_int_eq(swim_learn(s0, n2->rec, n2->rec_len, NULL, node_time(&t->n[0])),
+			 MN_ENOENT);
+	or_fill(t, 0, 1, SWIM_ORPHANS_MAX - 1, &f);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_EVICTED), 0);
+	ck_assert_int_eq(swim_learn(s0, t->n[1].rec, t->n[1].rec_len, NULL, node_time(&t->n[0])),
+			 MN_OK);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_ADOPTED), SWIM_ORPHANS_MAX);
+	ck_assert_int_eq(swim_member(s0, n2->key.pk, &mi), MN_OK);
+	ck_assert_uint_eq(mi.version, n2->version + 1);
+	ck_assert(mn_addr_eq(&mi.addr, &n2->addr));
+	or_fill_free(&f);
+	tn_free(t);
+}
+END_TEST
+
+/* A removed key drops the orphans whose chain holds it, and what they
+ * admitted: node 3 (admitted by 2) and node 2 (admitted by 1) wait for
+ * node 1; a root tombstone against node 1 drops both (node 3's chain does
+ * not name node 1). Nodes 1 and 2 are refused from then on; node 3 learned
+ * again is kept again (its slot was freed, it is no duplicate). */
+START_TEST(test_orphan_revoked)
+{
+	struct tnet *t = tn_new("test_orphan_revoked", 0x7603, 4, NULL);
+	uint8_t tomb[REC_REVOKE_MAX];
+	size_t tlen;
+	struct swim *s0;
+
+	or_rerecord(t, 2, 1, true);
+	or_rerecord(t, 3, 2, false);
+	tn_boot(t, 0, (const uint32_t[]){ 0 }, 1, 0);
+	s0 = t->n[0].s;
+	for (uint32_t k = 3; k >= 2; k--)
+		ck_assert_int_eq(swim_learn(s0, t->n[k].rec, t->n[k].rec_len, &t->n[k].addr,
+					    node_time(&t->n[0])), MN_ENOENT);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_KEPT), 2);
+	tlen = tb_tomb(&t->f, &t->f.root, NULL, t->n[1].key.pk, tomb);
+	ck_assert_int_eq(swim_revoke(s0, tomb, tlen, node_time(&t->n[0])), MN_OK);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_REVOKED), 2);
+	for (uint32_t k = 1; k <= 2; k++) {
+		ck_assert_int_eq(swim_learn(s0, t->n[k].rec, t->n[k].rec_len, &t->n[k].addr,
+					    node_time(&t->n[0])), MN_EREVOKED);
+		ck_assert(!holds(t, 0, t->n[k].key.pk));
+	}
+	ck_assert_int_eq(swim_learn(s0, t->n[3].rec, t->n[3].rec_len, &t->n[3].addr,
+				    node_time(&t->n[0])), MN_ENOENT);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_KEPT), 3);
+	ck_assert(!holds(t, 0, t->n[3].key.pk));
+	tn_free(t);
+}
+END_TEST
+
+/* An orphan whose admitter does not come is dropped once it was kept
+ * 3 x max(suspicion timeout, push-pull interval) ago; the admitter coming
+ * later adopts nothing. */
+START_TEST(test_orphan_expiry)
+{
+	struct tnet *t = tn_new("test_orphan_expiry", 0x7605, 3, NULL);
+	struct swim_scaled sc;
+	mn_ns ttl;
+
+	swim_scale(&t->p, 1, &sc);
+	ttl = 3 * (sc.susp_max_ns > sc.pushpull_interval_ns ? sc.susp_max_ns :
+							       sc.pushpull_interval_ns);
+	or_rerecord(t, 2, 1, true);
+	tn_boot(t, 0, (const uint32_t[]){ 0 }, 1, 0);
+	ck_assert_int_eq(swim_learn(t->n[0].s, t->n[2].rec, t->n[2].rec_len, NULL,
+				    node_time(&t->n[0])), MN_ENOENT);
+	tn_run_for(t, ttl - 2 * SEC);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_ORPHANS_EXPIRED), 0);
+	tn_run_for(t, 4 * SEC);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_ORPHANS_EXPIRED), 1);
+	ck_assert_int_eq(swim_learn(t->n[0].s, t->n[1].rec, t->n[1].rec_len, NULL,
+				    node_time(&t->n[0])), MN_OK);
+	ck_assert(!holds(t, 0, t->n[2].key.pk));
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_ORPHANS_ADOPTED), 0);
+	tn_free(t);
+}
+END_TEST
+
+/* Push-pull's side: node 1 answers node 0's WANT for node 3 (admitted by
+ * 2, admitted by 1) with its record. Node 0 keeps it, asks node 1 for node
+ * 2 at once (the sender holds its admitter), and asks for node 3 no more:
+ * not on a new update naming it, not on retries. Node 2's record then
+ * brings both in. Without the pool node 2 is asked for only when an
+ * update names it, and node 3 again and again. */
+START_TEST(test_orphan_wants)
+{
+	struct tnet *t = tn_new("test_orphan_wants", 0x7606, 4, NULL);
+	uint8_t item[SWIM_ITEM_ALIVE_LEN];
+	uint64_t boot = CRAFT_BOOT, wants;
+	struct swim *s0;
+
+	or_rerecord(t, 2, 1, true);
+	or_rerecord(t, 3, 2, false);
+	tn_boot(t, 0, (const uint32_t[]){ 1 }, 1, 0);
+	s0 = t->n[0].s;
+	wants = swim_stat(s0, SWIM_STAT_WANTS);
+	item_alive(item, t->n[3].key.pk, 1, t->n[3].version, NULL);
+	tell(t, 1, 0, item, sizeof(item), &boot);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_WANTS), wants + 1);
+	or_send_record(t, 1, 0, t->n[3].rec, t->n[3].rec_len, &boot);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_WANTS), wants + 2); /* node 2 */
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_KEPT), 1);
+	tell(t, 1, 0, item, sizeof(item), &boot);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_WANTS), wants + 2);
+	or_send_record(t, 1, 0, t->n[2].rec, t->n[2].rec_len, &boot);
+	ck_assert(holds(t, 0, t->n[2].key.pk));
+	ck_assert(holds(t, 0, t->n[3].key.pk));
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_ADOPTED), 1);
+	/* nothing left to ask for: no retry of either */
+	tn_run_for(t, 5 * t->p.probe_interval_ns);
+	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_WANTS), wants + 2);
+	tn_free(t);
+}
+END_TEST
+
+/* Our own admitter, held without its own admitter, is not swept out by
+ * swim_remove's transitive pass (members whose member admitter is gone):
+ * its admitter was never held here, nothing of its chain was removed.
+ * Node 3 (admitted by 2, admitted by 1) holds node 2 alone; removing an
+ * unrelated key (node 0) must leave node 2; removing node 2 removes it. */
+START_TEST(test_own_admitter_kept)
+{
+	struct tnet *t = tn_new("test_own_admitter_kept", 0x5014, 4, NULL);
+	struct tnode *n3 = &t->n[3];
+
+	tb_rerecord(t, 2, &t->f.inv2, &t->f.invkey2, &t->n[1].key, REC_BY_MEMBER);
+	tb_rerecord(t, 3, &t->f.inv, &t->f.invkey, &t->n[2].key, REC_BY_MEMBER);
+	tn_boot(t, 3, (const uint32_t[]){ 2 }, 1, 0);
+	ck_assert(holds(t, 3, t->n[2].key.pk));
+	ck_assert_uint_eq(swim_remove(n3->s, t->n[0].key.pk, node_time(n3)), 0);
+	ck_assert(holds(t, 3, t->n[2].key.pk));
+	ck_assert_uint_eq(swim_remove(n3->s, t->n[2].key.pk, node_time(n3)), 1);
+	ck_assert(!holds(t, 3, t->n[2].key.pk));
+	tn_free(t);
+}
+END_TEST
+
+static Suite *orphan_suite(void)
+{
+	Suite *s = suite_create("orphan");
+	TCase *tc = tcase_create("orphan");
+
+	tcase_add_test(tc, test_orphan_chain);
+	tcase_add_test(tc, test_orphan_bound);
+	tcase_add_test(tc, test_orphan_duplicate);
+	tcase_add_test(tc, test_orphan_revoked);
+	tcase_add_test(tc, test_orphan_expiry);
+	tcase_add_test(tc, test_orphan_wants);
+	tcase_add_test(tc, test_own_admitter_kept);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return s;
+}
+MN_TEST_SUITE(orphan_suite)
