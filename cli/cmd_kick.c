@@ -1,6 +1,8 @@
-/* cmd_kick.c - `meshnode kick NODE` (the root): re-anchor the members NODE
- * admitted, then revoke it (daemon/mesh_kick.h has the three requests and
- * doc/membership.md "Kick" the reasons). */
+/* cmd_kick.c - a member goes: `meshnode kick NODE` (the root): re-anchor
+ * the members NODE admitted, then revoke it (daemon/mesh_kick.h has the
+ * three requests and doc/membership.md "Kick" the reasons); `meshnode
+ * leave`: this node's last record, then the keys wiped
+ * (daemon/mesh_leave.h, doc/membership.md "Leave"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include "cmd.h"
 #include "cmd_mesh.h"
 #include "control.h"
+#include "mesh_state.h"
 
 enum cmd_kick_limits {
 	KICK_WAIT_MS = 10000,  /* for the members NODE admitted to re-anchor */
@@ -86,4 +89,44 @@ int cmd_kick(int argc, char **argv)
 out:
 	free(body);
 	return rc;
+}
+
+static const char leave_usage[] =
+	"usage: " PROG " leave [--force] [--state DIR] [--iface NAME] [--port N]\n\n"
+	"Leave the network for good: a last record signed by this node tells every\n"
+	"member it left (they drop it from their lists; the members it admitted\n"
+	"stay), then the daemon stops and the keys are wiped from the state\n"
+	"directory. A node holding the root key refuses unless --force (back the\n"
+	"root key up first: " PROG " backup-root).\n\n"
+	"  --force         leave even with the root key here (it is wiped too)\n" COMMON_OPTS;
+
+int cmd_leave(int argc, char **argv)
+{
+	struct mesh_args a = { 0 };
+	struct opt opts[MESH_OPT_MAX] = { 0 };
+	bool force = false;
+	char *body = NULL;
+	int rc;
+
+	opts[3] = (struct opt){ "--force", NULL, &force };
+	if ((rc = mesh_parse_common("leave", leave_usage, opts, argc, argv, &a)) >= 0)
+		return rc;
+	if (!mesh_stored_match("leave", &a, true))
+		return 1;
+	rc = mesh_call("leave", &a, force ? "leave force" : "leave", &body);
+	free(body);
+	if (rc != 0)
+		return rc;
+	if (!mesh_wait_exit(a.state, ms_now() + MESH_DOWN_TIMEOUT_MS)) {
+		fprintf(stderr, PROG " leave: left, but the daemon did not exit within %d s; "
+			"the keys are still in %s\n", MESH_DOWN_TIMEOUT_MS / 1000, a.state);
+		return 1;
+	}
+	if (mesh_state_wipe(a.state, force) < 0) {
+		fprintf(stderr, PROG " leave: left, but the keys could not all be wiped from %s\n",
+			a.state);
+		return 1;
+	}
+	printf("left the network; keys wiped from %s\n", a.state);
+	return 0;
 }

@@ -23,7 +23,6 @@
 
 enum cmd_mesh_limits {
 	MESH_UP_TIMEOUT_MS = 20000,   /* `up` waits this long for the daemon to answer */
-	MESH_DOWN_TIMEOUT_MS = 10000, /* `down` waits this long for it to exit */
 	MESH_DOWN_POLL_MS = 50,
 	MESH_LOG_TAIL = 512,          /* what `up` shows of the log on failure */
 };
@@ -349,7 +348,7 @@ int cmd_up(int argc, char **argv)
 
 /* ---- down, status ---- */
 
-static int64_t ms_now(void)
+int64_t ms_now(void)
 {
 	struct timespec ts;
 
@@ -363,7 +362,7 @@ int cmd_down(int argc, char **argv)
 	struct opt opts[MESH_OPT_MAX] = { 0 };
 	char sock[MESH_SOCK_PATH_MAX], *body = NULL;
 	int64_t deadline;
-	int rc, fd;
+	int rc;
 
 	if ((rc = mesh_parse_common("down", down_usage, opts, argc, argv, &a)) >= 0)
 		return rc;
@@ -380,17 +379,26 @@ int cmd_down(int argc, char **argv)
 		return 1;
 	}
 	free(body);
-	/* gone once its lock is free */
-	while (ms_now() < deadline) {
-		if (mesh_lock(a.state, &fd) == MN_OK) {
-			close(fd);
-			return 0;
-		}
-		usleep(MESH_DOWN_POLL_MS * 1000);
-	}
+	if (mesh_wait_exit(a.state, deadline))
+		return 0;
 	fprintf(stderr, PROG " down: the daemon did not exit within %d s\n",
 		MESH_DOWN_TIMEOUT_MS / 1000);
 	return 1;
+}
+
+bool mesh_wait_exit(const char *state, int64_t deadline_ms)
+{
+	int fd;
+
+	/* gone once its lock is free */
+	while (ms_now() < deadline_ms) {
+		if (mesh_lock(state, &fd) == MN_OK) {
+			close(fd);
+			return true;
+		}
+		usleep(MESH_DOWN_POLL_MS * 1000);
+	}
+	return false;
 }
 
 int mesh_call(const char *cmd, const struct mesh_args *a, const char *request, char **body)

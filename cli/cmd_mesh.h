@@ -55,4 +55,11 @@ int mesh_up(const struct mesh_args *a, const char *cmd);
  * cmd ("not running", the daemon's reason); *body may still need free. */
 int mesh_call(const char *cmd, const struct mesh_args *a, const char *request, char **body);
 
+/* CLOCK_MONOTONIC in ms. */
+int64_t ms_now(void);
+/* Wait (polling) until no daemon holds state's lock, at most until
+ * deadline_ms (ms_now's clock): true once it is gone. */
+bool mesh_wait_exit(const char *state, int64_t deadline_ms);
+enum { MESH_DOWN_TIMEOUT_MS = 10000 /* `down` and `leave` wait this long for the exit */ };
+
 #endif

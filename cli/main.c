@@ -5,7 +5,7 @@
  *   meshnode wg IFACE [--config FILE]    a WireGuard interface, in the foreground
  *   meshnode init | up | down | status   the mesh (cmd_mesh.c)
  *   meshnode invite | join               admission (cmd_join.c)
- *   meshnode kick NODE                   revocation (cmd_kick.c)
+ *   meshnode kick NODE | leave           a member goes (cmd_kick.c)
  *   meshnode ping NODE [-c N]            through the mesh (cmd_ping.c)
  *   meshnode backup-root | restore-root  the root key, encrypted (cmd_backup.c)
  *   meshnode version | help
@@ -46,6 +46,7 @@ static const char usage_text[] =
 	"  join LINK [--name NAME]   become a member with an invite link, and start\n"
 	"                            the daemon\n"
 	"  kick NODE                 revoke a member (root); those it admitted stay\n"
+	"  leave [--force]           leave the network for good; keys wiped\n"
 	"  ping NODE [-c N]          ping a member through the mesh, showing its path\n"
 	"  backup-root --out FILE    the root key, encrypted with a passphrase\n"
 	"  restore-root --in FILE    put a backed-up root key into this node's state\n"
@@ -171,6 +172,8 @@ int main(int argc, char **argv)
 		return cmd_join(argc - 2, argv + 2);
 	if (!strcmp(cmd, "kick"))
 		return cmd_kick(argc - 2, argv + 2);
+	if (!strcmp(cmd, "leave"))
+		return cmd_leave(argc - 2, argv + 2);
 	if (cmd[0] == '-')
 		fprintf(stderr, PROG ": unknown option %s\n\n", cmd);
 	else

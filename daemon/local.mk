@@ -24,6 +24,7 @@ libmndaemon_a_SOURCES = \
 	daemon/mesh_lookup.c daemon/mesh_lookup.h \
 	daemon/mesh_kick.c daemon/mesh_kick.h \
 	daemon/mesh_root.c daemon/mesh_root.h \
+	daemon/mesh_leave.c daemon/mesh_leave.h \
 	daemon/icmp_ping.c daemon/icmp_ping.h \
 	daemon/root_backup.c daemon/root_backup.h
 DAEMON_LIBS = libmndaemon.a $(STORE_LIBS) $(CORE_LIBS) $(UV_LIBS)

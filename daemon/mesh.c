@@ -17,6 +17,8 @@
 #include "mesh_admit.h"
 #include "mesh_invite.h"
 #include "mesh_kick.h"
+#include "mesh_leave.h"
+#include "mesh_state.h"
 #include "mesh_status.h"
 #include "mn_err.h"
 #include "os_rng.h"
@@ -33,6 +35,7 @@ struct mesh {
 	uv_signal_t sigint, sigterm, sigusr1;
 	uv_check_t check; /* after every loop turn: commit what swim wrote */
 	uv_timer_t path_timer; /* saves the last known good paths */
+	uv_timer_t leave_timer; /* after `leave`: the stop */
 	bool handles_init;
 	struct mesh_opts opts;
 	struct mesh_meta meta;
@@ -90,6 +93,7 @@ static void close_handles(struct mesh *m)
 		uv_close((uv_handle_t *)&m->sigusr1, NULL);
 		uv_close((uv_handle_t *)&m->check, NULL);
 		uv_close((uv_handle_t *)&m->path_timer, NULL);
+		uv_close((uv_handle_t *)&m->leave_timer, NULL);
 		m->handles_init = false;
 		save_paths(m);
 	}
@@ -418,9 +422,49 @@ static int on_node_msg(void *ctx, const struct swim_control *msg, struct mn_time
 		return rc;
 	case NODE_T_REVOKED:
 		return mesh_kick_on_revoked(&e, msg->pt, msg->len);
+	case NODE_T_LEFT:
+		return mesh_leave_on_left(node_swim(m->node), msg->from->pk, msg->pt, msg->len, now);
 	default:
 		return MN_EPROTO;
 	}
+}
+
+static void on_leave_timer(uv_timer_t *h)
+{
+	struct mesh *m = h->data;
+
+	fprintf(stderr, "meshnode: left the network, shutting down\n");
+	mesh_stop(m, 0);
+}
+
+static void req_leave(struct mesh *m, int argc, char **argv, struct control_reply *r)
+{
+	struct mesh_kick_env e = kick_env(m);
+	struct rec_key root;
+	char path[MESH_PATH_MAX];
+	int rc;
+
+	if ((argc == 1 || strcmp(argv[1], "force")) &&
+	    mesh_state_read_root_key(m->opts.dir, &root) == MN_OK) {
+		rec_key_wipe(&root);
+		mesh_state_path(path, sizeof(path), m->opts.dir, MESH_ROOT_KEY_FILE);
+		control_reply_error(r, "this node holds the network's root key (%s): without it "
+				    "nobody can invite or kick; back it up (meshnode backup-root) "
+				    "and restore it on another member first, or leave with --force",
+				    path);
+		return;
+	}
+	if (argc == 2 && strcmp(argv[1], "force")) {
+		control_reply_error(r, "leave: unknown argument %s", argv[1]);
+		return;
+	}
+	if ((rc = mesh_leave(&e.look, m->node, &m->key, driver_now())) < 0) {
+		control_reply_error(r, "leave: %s", mn_strerror(rc));
+		return;
+	}
+	swim_persist_commit(m->sp);
+	driver_kick(m->drv);
+	uv_timer_start(&m->leave_timer, on_leave_timer, MESH_LEAVE_LINGER_MS, 0);
 }
 
 static void req_down(struct mesh *m, int argc, char **argv, struct control_reply *r)
@@ -444,6 +488,7 @@ static const struct {
 	{ "down", 1, 1, req_down },
 	{ "invite", 2, 5, req_invite },
 	{ "kick", 3, 3, req_kick },
+	{ "leave", 1, 2, req_leave },
 };
 
 static void on_control(void *ctx, int argc, char **argv, struct control_reply *r)
@@ -617,8 +662,9 @@ static int start_io(struct mesh *m)
 	uv_signal_init(&m->loop, &m->sigusr1);
 	uv_check_init(&m->loop, &m->check);
 	uv_timer_init(&m->loop, &m->path_timer);
+	uv_timer_init(&m->loop, &m->leave_timer);
 	m->sigint.data = m->sigterm.data = m->sigusr1.data = m;
-	m->check.data = m->path_timer.data = m;
+	m->check.data = m->path_timer.data = m->leave_timer.data = m;
 	m->handles_init = true;
 	uv_signal_start(&m->sigint, on_signal, SIGINT);
 	uv_signal_start(&m->sigterm, on_signal, SIGTERM);

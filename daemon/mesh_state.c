@@ -323,3 +323,47 @@ int mesh_state_join(const struct mesh_init *in, const struct mesh_state_joined *
 		.admitter = j->admitter, .admitter_len = j->admitter_len,
 		.admitter_pk = j->admitter_pk, .admitter_at = j->admitter_at }, why);
 }
+
+/* path overwritten with zeros (its whole length), synced, removed. */
+static int wipe_file(const char *dir, const char *file)
+{
+	char path[MESH_PATH_MAX];
+	uint8_t zero[4096] = { 0 };
+	struct stat st;
+	int fd, rc = MN_OK;
+
+	if (mesh_state_path(path, sizeof(path), dir, file) < 0)
+		return MN_EMSGSIZE;
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? MN_OK : MN_EIO;
+	if (fstat(fd, &st) == 0) {
+		for (off_t off = 0; off < st.st_size && rc == MN_OK; off += (off_t)sizeof(zero)) {
+			size_t n = (size_t)(st.st_size - off) < sizeof(zero) ?
+					   (size_t)(st.st_size - off) : sizeof(zero);
+			if (pwrite(fd, zero, n, off) != (ssize_t)n)
+				rc = MN_EIO;
+		}
+		if (fsync(fd) != 0)
+			rc = MN_EIO;
+	}
+	close(fd);
+	if (unlink(path) != 0)
+		rc = MN_EIO;
+	return rc;
+}
+
+int mesh_state_wipe(const char *dir, bool root_too)
+{
+	static const char *const files[] = { MESH_STORE_FILE, "lock.mdb", MESH_ROOT_KEY_FILE };
+	int rc = MN_OK;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		int r;
+
+		if (!root_too && !strcmp(files[i], MESH_ROOT_KEY_FILE))
+			continue;
+		if ((r = wipe_file(dir, files[i])) < 0)
+			rc = r;
+	}
+	return rc;
+}

@@ -14,6 +14,7 @@
 #ifndef MESH_STATE_H
 #define MESH_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -90,6 +91,11 @@ int mesh_state_join(const struct mesh_init *in, const struct mesh_state_joined *
  * root key, MN_EPROTO when the file is not one init wrote, MN_EIO. Wipe
  * *root after use (rec_key_wipe). */
 int mesh_state_read_root_key(const char *dir, struct rec_key *root);
+
+/* After `leave`: the store (identity, records: every key of this node) and,
+ * with root_too, the root key, overwritten with zeros and removed; the
+ * log stays. MN_EIO when a file could not be wiped. */
+int mesh_state_wipe(const char *dir, bool root_too);
 
 /* This host's name as a member name: lower case, anything outside
  * [a-z0-9-] made '-', trimmed of '-' at the ends, at most REC_NAME_MAX;

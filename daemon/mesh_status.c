@@ -37,8 +37,9 @@ static bool member_view(const struct mesh_status_in *in, const uint8_t *pk, stru
 	struct node_peer_info pi;
 
 	memset(v, 0, sizeof(*v));
-	if (swim_member(s, pk, &mi) < 0 || swim_rec_info(in->net, mi.rec, &ri) < 0)
-		return false;
+	if (swim_member(s, pk, &mi) < 0 || swim_rec_info(in->net, mi.rec, &ri) < 0 ||
+	    (ri.flags & REC_MEM_LEFT))
+		return false; /* departed members are not listed */
 	snprintf(v->name, sizeof(v->name), "%s", ri.name);
 	inet_ntop(AF_INET, ri.ipv4, v->ipv4, sizeof(v->ipv4));
 	inet_ntop(AF_INET6, ri.ipv6, v->ipv6, sizeof(v->ipv6));

@@ -78,7 +78,8 @@ enum rec_signer {
 
 /* Member record flags. */
 #define REC_MEM_RELAY 0x01 /* volunteers as a relay */
-#define REC_MEM_FLAGS_ALL 0x01
+#define REC_MEM_LEFT 0x02  /* the node's last record: it left for good (doc/membership.md "Leave") */
+#define REC_MEM_FLAGS_ALL 0x03
 
 #define REC_PK_LEN 32
 #define REC_SK_LEN 64

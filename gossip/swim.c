@@ -376,6 +376,7 @@ struct swim_rec *swim_rec_new(const uint8_t *b, size_t len, const struct rec_mem
 		memset(r->admin_pk, 0, REC_PK_LEN);
 	r->version = m->version;
 	r->admitter_kind = m->adm.admitter;
+	r->flags = m->flags;
 	r->chain_len = (uint16_t)((m->invite.signer == REC_BY_ADMIN ? REC_INVITE_ADMIN_LEN :
 				   REC_INVITE_ROOT_LEN) + REC_ADMISSION_LEN);
 	/* Once per record, not per pair key: the 64-slot pair-key cache

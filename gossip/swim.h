@@ -246,6 +246,7 @@ struct swim_rec {
 	uint64_t user;                   /* free for the store's owner (the simulator: node id) */
 	uint32_t store_ref;              /* the store's own bookkeeping */
 	uint8_t admitter_kind;           /* enum rec_signer */
+	uint8_t flags;                   /* the record's REC_MEM_* */
 	uint16_t len;
 	uint16_t chain_len;              /* invite + admission: bytes[2 .. 2 + chain_len) */
 	uint8_t bytes[];                 /* the canonical encoding, len bytes */
@@ -396,7 +397,8 @@ static inline bool swim_type_own(uint8_t type)
 	X(ORPHANS_ADOPTED, "orphans adopted once their admitter was held")\
 	X(ORPHANS_EVICTED, "orphans dropped: the pool was full (the oldest)")\
 	X(ORPHANS_EXPIRED, "orphans dropped: their admitter did not come in time")\
-	X(ORPHANS_REVOKED, "orphans dropped: a key of their chain was removed")
+	X(ORPHANS_REVOKED, "orphans dropped: a key of their chain was removed")\
+	X(LEFT, "members whose record says they left")
 
 enum swim_stat {
 #define SWIM_STAT_ENUM(n, s) SWIM_STAT_##n,

@@ -129,6 +129,7 @@ enum member_flags {
 	M_HELLO_SENT = 0x04,  /* we sent it our record in a HELLO this boot */
 	M_LOST = 0x08,        /* lost a use-limit race: uncounted, removal due (swim_trust.c) */
 	M_RECORD_TOLD = 0x10, /* SWIM_EV_RECORD was emitted for it (ev.first is false from then on) */
+	M_LEFT = 0x20,        /* its record says it left (REC_MEM_LEFT): dead for good, never probed */
 };
 
 /* An underlay address, compact: 20 bytes instead of a 28-byte sockaddr.

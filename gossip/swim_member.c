@@ -96,6 +96,8 @@ void member_set_state(struct swim *s, uint32_t i, uint8_t state, uint32_t inc)
 
 	if (old == state && m->inc == inc)
 		return;
+	if ((m->flags & M_LEFT) && state != SWIM_DEAD)
+		return; /* it left: nothing brings it back */
 	digest_toggle(s, i);
 	count_state(s, old, -1);
 	m->state = state;
@@ -202,6 +204,23 @@ static void keycache_forget(struct swim *s, uint32_t i)
 	}
 }
 
+/* A record that says its node left (REC_MEM_LEFT): dead for good, no
+ * suspicion, no probe, no gossip to it; the record stays (an older version
+ * must not bring it back). Not for ourselves: the leaving node publishes
+ * it and stops. */
+static void member_depart(struct swim *s, uint32_t i)
+{
+	struct member *m = &s->m[i];
+
+	if (i == 0 || !present(m) || !(m->rec->flags & REC_MEM_LEFT) || (m->flags & M_LEFT))
+		return;
+	susp_end(s, i);
+	dissem_drop(s, i);
+	member_set_state(s, i, SWIM_DEAD, m->inc);
+	m->flags |= M_LEFT;
+	bump(s, SWIM_STAT_LEFT, 1);
+}
+
 /* b re-anchors a's join: the same invite, and an admission by the root or
  * an admin of the same node key, IPv4, proof and time (verified with b). */
 static bool reanchored(const struct swim_rec *a, const struct swim_rec *b)
@@ -306,6 +325,7 @@ int member_adopt(struct swim *s, const struct swim_rec *r, const struct waddr *a
 		*out = i;
 		bump(s, SWIM_STAT_RECORDS_LEARNED, 1);
 		member_emit(s, SWIM_EV_RECORD, i);
+		member_depart(s, i);
 		trust_flush(s);
 		orphan_adopt(s); /* what waited for it as its admitter */
 		if (!present(&s->m[i])) {
@@ -346,6 +366,7 @@ int member_adopt(struct swim *s, const struct swim_rec *r, const struct waddr *a
 	member_release(s, old);
 	bump(s, SWIM_STAT_RECORDS_LEARNED, 1);
 	member_emit(s, SWIM_EV_RECORD, i);
+	member_depart(s, i);
 	return MN_OK;
 }
 

@@ -113,7 +113,7 @@ static bool pick_ok(const struct swim *s, uint32_t i, enum pick_kind k)
 {
 	const struct member *m = &s->m[i];
 
-	if (m->addr.family == 0)
+	if (m->addr.family == 0 || (m->flags & M_LEFT))
 		return false;
 	switch (k) {
 	case PICK_ALIVE:

@@ -247,6 +247,7 @@ enum node_msg_type {
 				* receiver's own join (doc/membership.md "Kick") */
 	NODE_T_REVOKED = 0x21, /* a tombstone against the receiver, from the node
 				* that signed it */
+	NODE_T_LEFT = 0x22,    /* the sender's last record: it left (REC_MEM_LEFT) */
 };
 _Static_assert((int)NODE_T_READMIT > (int)SWIM_T_OWN_LAST, "not a type swim owns");
 

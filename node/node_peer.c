@@ -208,6 +208,12 @@ static void on_record(struct node *n, const struct swim_rec *r)
 	if (swim_rec_info(n->net, r, &ri) != MN_OK)
 		return;
 	np = peer_of_rec(n, r);
+	if (ri.flags & REC_MEM_LEFT) {
+		/* it left for good (doc/membership.md "Leave") */
+		if (np)
+			peer_remove(n, np);
+		return;
+	}
 	if (np) {
 		sync_prefixes(n, np, want, record_prefixes(&ri, want));
 		return;

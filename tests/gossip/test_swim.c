@@ -1360,6 +1360,46 @@ START_TEST(test_hello_again)
 }
 END_TEST
 
+/* Node 1 leaves: its last record (REC_MEM_LEFT) makes it dead for good at
+ * node 0, with no probe of it afterwards; an older version does not bring
+ * it back, nor does its (replayed) alive. */
+START_TEST(test_left)
+{
+	struct tnet *t = tn_new("test_left", 0x5015, 3, NULL);
+	struct tnode *n1 = &t->n[1];
+	struct swim_member_info mi;
+	struct rec_member m;
+	uint8_t buf[REC_MEMBER_MAX];
+	size_t len;
+	uint64_t dead_probes;
+
+	tn_boot_all(t);
+	tn_run_for(t, 5 * SEC);
+	ck_assert_int_eq(rec_member_decode(&m, n1->rec, n1->rec_len), MN_OK);
+	m.flags |= REC_MEM_LEFT;
+	m.version++;
+	ck_assert_int_eq(rec_member_sign(&t->f.net, &n1->key, &m), MN_OK);
+	ck_assert_int_eq(rec_member_encode(&m, buf, sizeof(buf), &len), MN_OK);
+	ck_assert_int_eq(swim_learn(t->n[0].s, buf, len, NULL, node_time(&t->n[0])), MN_OK);
+	ck_assert_int_eq(swim_member(t->n[0].s, n1->key.pk, &mi), MN_OK);
+	ck_assert_int_eq(mi.state, SWIM_DEAD);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_LEFT), 1);
+	ck_assert_int_eq(swim_learn(t->n[0].s, n1->rec, n1->rec_len, &n1->addr,
+				    node_time(&t->n[0])), MN_EEXIST);
+	tn_crash(t, 1);
+	dead_probes = swim_stat(t->n[0].s, SWIM_STAT_DEAD_PROBES);
+	tn_run_for(t, 120 * SEC);
+	ck_assert_int_eq(swim_member(t->n[0].s, n1->key.pk, &mi), MN_OK);
+	ck_assert_int_eq(mi.state, SWIM_DEAD);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_DEAD_PROBES), dead_probes);
+	/* the record reached node 2 through node 0 (push-pull) */
+	ck_assert_int_eq(swim_member(t->n[2].s, n1->key.pk, &mi), MN_OK);
+	ck_assert_int_eq(mi.state, SWIM_DEAD);
+	ck_assert_uint_eq(mi.rec->flags & REC_MEM_LEFT, REC_MEM_LEFT);
+	tn_free(t);
+}
+END_TEST
+
 START_TEST(test_remove_revoked)
 {
 	/* node 3 was admitted by node 2 (a member); revoking 2 removes both */
@@ -2690,6 +2730,7 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_own_admitter_first);
 	tcase_add_test(tc, test_introduce);
 	tcase_add_test(tc, test_reanchor);
+	tcase_add_test(tc, test_left);
 	tcase_add_test(tc, test_hello_again);
 	tcase_add_test(tc, test_buddy_no_storm);
 	tcase_add_test(tc, test_hello_junk_budget);

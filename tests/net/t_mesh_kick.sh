@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# meshnode kick, on four nodes from invite links (tests/net/lib.sh,
+# meshnode kick and leave, on four nodes from invite links (tests/net/lib.sh,
 # mesh_lib.sh; a..d on one bridged LAN, 198.18.0.1-4):
 #
 #   setup    a: init, up (the root). b joins through a. d joins through a.
@@ -16,6 +16,10 @@
 #            its old link is used up.
 #   refused  kick of an unknown member, of the node itself, and from a
 #            node without the root key: exit 1 with a reason.
+#   leave    the root holder refuses to leave without --force; d leaves:
+#            its daemon stops, its keys are wiped, a and c drop it from
+#            their status and WireGuard peers within the gossip bound, and
+#            still reach each other.
 #
 # Environment: MESHNODE, MN_TIME_SCALE (lib.sh).
 set -uo pipefail
@@ -96,7 +100,24 @@ check "refused: a node without the root key (exit 1)" test $? -eq 1
 check "refused: ... saying so" eval "grep -q 'root key' <<<\"\$err\""
 check "refused: ... and delta stays" holds a delta
 
-for s in a c d; do down "$s"; done
+# ---- leave ----
+err=$(mx a leave 2>&1)
+check "leave: the root holder refuses without --force (exit 1)" test $? -eq 1
+check "leave: ... saying why" eval "grep -q 'root key' <<<\"\$err\""
+out=$(mx d leave 2>&1)
+check "leave: d leaves (exit 0)" test $? -eq 0
+check "leave: ... and says so" eval "grep -q '^left the network' <<<\"\$out\""
+check "leave: d's daemon stopped" eval "! daemon_running d"
+check "leave: d's keys are wiped" eval "[ ! -e $(st d)/data.mdb ] && [ ! -e $(st d)/lock.mdb ]"
+for s in a c; do
+	check "leave: $s drops delta" wait_for 20 "$s drops delta" lacks "$s" delta
+	check "leave: $s has no peer for delta" wait_for 20 "$s peers" \
+		eval "[ \"\$(wgn ${S_NS[$s]} show ${S_IF[$s]} peers | wc -l)\" -eq 1 ]"
+done
+check "leave: a and c still ping each other" wait_for 10 "a->c" ping_ok a "${V4[c]}"
+check "leave: status on d says not initialized" eval "! mx d status >/dev/null 2>&1"
+
+for s in a c; do down "$s"; done
 if grep -l "ERROR: AddressSanitizer\|runtime error:" "$MN_TMP"/st-*/meshnode.log 2>/dev/null; then
 	fail "logs: sanitizer reports"
 else

@@ -107,6 +107,34 @@ START_TEST(test_node_revoked_torn_down)
 }
 END_TEST
 
+START_TEST(test_node_left_torn_down)
+{
+	/* node 2's last record says it left: node 0 tears its peer down */
+	struct tnet *t = tn_new("test_node_left_torn_down", 31, 3);
+	struct rec_member m;
+	uint8_t buf[REC_MEMBER_MAX], pkt[PKT_MAX];
+	size_t len;
+	uint32_t mark;
+
+	tn_boot_all(t, 2);
+	tn_run(t, 5 * SEC);
+	ck_assert(ping4(t, 0, 2, 1));
+	mark = t->n[0].nacts;
+	ck_assert_int_eq(rec_member_decode(&m, t->n[2].rec, t->n[2].rec_len), MN_OK);
+	m.flags |= REC_MEM_LEFT;
+	m.version++;
+	ck_assert_int_eq(rec_member_sign(&t->f.net, &t->n[2].key, &m), MN_OK);
+	ck_assert_int_eq(rec_member_encode(&m, buf, sizeof(buf), &len), MN_OK);
+	ck_assert_int_eq(swim_learn(node_swim(t->n[0].nd), buf, len, NULL, at(t)), MN_OK);
+	ck_assert_uint_eq(node_peer_count(t->n[0].nd), 1);
+	ck_assert_uint_eq(count_acts(&t->n[0], mark, NODE_ACT_ROUTE_DEL), 2);
+	len = ip4(pkt, t->n[0].v4, t->n[2].v4, 2);
+	ck_assert_int_eq(tun_write(t, 0, pkt, len), MN_ENOROUTE);
+	ck_assert(ping4(t, 0, 1, 3));
+	tn_free(t);
+}
+END_TEST
+
 /* Node i signs and publishes a new version of its record; it spreads. */
 static void publish(struct tnet *t, uint32_t i, uint64_t version, const struct mn_prefix *routes,
 		    uint8_t nroutes)
@@ -291,6 +319,7 @@ static Suite *node_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_node_mesh_forms);
 	tcase_add_test(tc, test_node_revoked_torn_down);
+	tcase_add_test(tc, test_node_left_torn_down);
 	tcase_add_test(tc, test_node_record_update_routes);
 	tcase_add_test(tc, test_node_config);
 	tcase_add_test(tc, test_node_send_unsealed);
