@@ -35,6 +35,7 @@ int cmd_join(int argc, char **argv);
 /* cmd_kick.c */
 int cmd_kick(int argc, char **argv);
 int cmd_leave(int argc, char **argv);
+int cmd_admin(int argc, char **argv);
 
 /* Shared by wg and meshnode-wg: the interface ifname configured from the
  * file path (NULL: no key, no peers, no address), run by iface_run with

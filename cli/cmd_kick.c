@@ -130,3 +130,60 @@ int cmd_leave(int argc, char **argv)
 	printf("left the network; keys wiped from %s\n", a.state);
 	return 0;
 }
+
+static const char admin_usage[] =
+	"usage: " PROG " admin add NODE [--state DIR] [--iface NAME] [--port N]\n\n"
+	"Make a member an admin (the root only): it can then invite, so the network\n"
+	"does not depend on the machine that ran init. NODE is a name, an overlay\n"
+	"address or a key. Waits (at most 10 s) until NODE confirms.\n\n" COMMON_OPTS;
+
+int cmd_admin(int argc, char **argv)
+{
+	struct mesh_args a = { 0 };
+	struct opt opts[MESH_OPT_MAX] = { 0 };
+	char req[CONTROL_REQ_MAX], *body = NULL;
+	const char *node = NULL;
+	int rc;
+
+	if (argc >= 1 && !strcmp(argv[0], "add")) {
+		argc--;
+		argv++;
+		if (argc >= 1 && argv[0][0] != '-') {
+			node = argv[0];
+			argc--;
+			argv++;
+		}
+	} else if (argc >= 1 && argv[0][0] != '-') {
+		fprintf(stderr, PROG " admin: unknown subcommand %s (add)\n", argv[0]);
+		return CMD_EXIT_USAGE;
+	}
+	if ((rc = mesh_parse_common("admin", admin_usage, opts, argc, argv, &a)) >= 0)
+		return rc;
+	if (!node || !node[0] || strchr(node, ' ')) {
+		fprintf(stderr, PROG " admin: admin add NODE\n");
+		return CMD_EXIT_USAGE;
+	}
+	if (!mesh_stored_match("admin", &a, false))
+		return 1;
+	snprintf(req, sizeof(req), "admin add %s", node);
+	if ((rc = mesh_call("admin", &a, req, &body)) != 0)
+		goto out;
+	snprintf(req, sizeof(req), "admin check %s", node);
+	for (int waited = 0; waited < KICK_WAIT_MS; waited += KICK_POLL_MS) {
+		usleep(KICK_POLL_MS * 1000);
+		free(body);
+		body = NULL;
+		if ((rc = mesh_call("admin", &a, req, &body)) != 0)
+			goto out;
+		if (!strncmp(body, "acked", 5)) {
+			printf("%s is an admin\n", node);
+			goto out;
+		}
+	}
+	fprintf(stderr, PROG " admin: %s did not confirm within %d s (is it up?)\n", node,
+		KICK_WAIT_MS / 1000);
+	rc = 1;
+out:
+	free(body);
+	return rc;
+}

@@ -24,6 +24,7 @@
 enum cmd_mesh_limits {
 	MESH_UP_TIMEOUT_MS = 20000,   /* `up` waits this long for the daemon to answer */
 	MESH_DOWN_POLL_MS = 50,
+	MESH_EXIT_REAP_MS = 2000,     /* a daemon that closed its ready pipe is exiting */
 	MESH_LOG_TAIL = 512,          /* what `up` shows of the log on failure */
 };
 
@@ -291,6 +292,10 @@ static int up_background(const struct mesh_args *a, int lock_fd)
 	p = (struct pollfd){ .fd = fds[0], .events = POLLIN };
 	if (poll(&p, 1, MESH_UP_TIMEOUT_MS) <= 0 || read(fds[0], &c, 1) != 1 || c != '1') {
 		close(fds[0]);
+		/* the pipe closes as the daemon exits, a moment before waitpid sees it */
+		for (int k = 0; k < MESH_EXIT_REAP_MS / MESH_DOWN_POLL_MS &&
+				waitpid(pid, &status, WNOHANG) == 0; k++)
+			usleep(MESH_DOWN_POLL_MS * 1000);
 		if (waitpid(pid, &status, WNOHANG) == 0)
 			fprintf(stderr, PROG " up: the daemon did not come up within %d s (pid %d; "
 				"log: %s)\n", MESH_UP_TIMEOUT_MS / 1000, (int)pid, path);

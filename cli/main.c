@@ -5,7 +5,7 @@
  *   meshnode wg IFACE [--config FILE]    a WireGuard interface, in the foreground
  *   meshnode init | up | down | status   the mesh (cmd_mesh.c)
  *   meshnode invite | join               admission (cmd_join.c)
- *   meshnode kick NODE | leave           a member goes (cmd_kick.c)
+ *   meshnode kick NODE | leave | admin   members' roles (cmd_kick.c)
  *   meshnode ping NODE [-c N]            through the mesh (cmd_ping.c)
  *   meshnode backup-root | restore-root  the root key, encrypted (cmd_backup.c)
  *   meshnode version | help
@@ -47,6 +47,7 @@ static const char usage_text[] =
 	"                            the daemon\n"
 	"  kick NODE                 revoke a member (root); those it admitted stay\n"
 	"  leave [--force]           leave the network for good; keys wiped\n"
+	"  admin add NODE            make a member an admin (root): it can invite\n"
 	"  ping NODE [-c N]          ping a member through the mesh, showing its path\n"
 	"  backup-root --out FILE    the root key, encrypted with a passphrase\n"
 	"  restore-root --in FILE    put a backed-up root key into this node's state\n"
@@ -174,6 +175,8 @@ int main(int argc, char **argv)
 		return cmd_kick(argc - 2, argv + 2);
 	if (!strcmp(cmd, "leave"))
 		return cmd_leave(argc - 2, argv + 2);
+	if (!strcmp(cmd, "admin"))
+		return cmd_admin(argc - 2, argv + 2);
 	if (cmd[0] == '-')
 		fprintf(stderr, PROG ": unknown option %s\n\n", cmd);
 	else

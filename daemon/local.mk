@@ -25,6 +25,7 @@ libmndaemon_a_SOURCES = \
 	daemon/mesh_kick.c daemon/mesh_kick.h \
 	daemon/mesh_root.c daemon/mesh_root.h \
 	daemon/mesh_leave.c daemon/mesh_leave.h \
+	daemon/mesh_admin.c daemon/mesh_admin.h \
 	daemon/icmp_ping.c daemon/icmp_ping.h \
 	daemon/root_backup.c daemon/root_backup.h
 DAEMON_LIBS = libmndaemon.a $(STORE_LIBS) $(CORE_LIBS) $(UV_LIBS)

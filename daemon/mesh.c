@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "control.h"
 #include "driver.h"
 #include "driver_node.h"
+#include "mesh_admin.h"
 #include "mesh_admit.h"
 #include "mesh_invite.h"
 #include "mesh_kick.h"
@@ -52,6 +54,7 @@ struct mesh {
 	struct control_server *ctl;
 	struct mesh_admit admit;
 	bool admit_ready;
+	struct mesh_admin_sent admin_sent; /* the last grant sent (admin add) */
 	struct mn_prefix addrs[MESH_ADDRS_MAX];
 	size_t n_addrs;
 	uint8_t (*members)[REC_PK_LEN]; /* every member but us (swim has no iterator) */
@@ -406,14 +409,33 @@ static void req_kick(struct mesh *m, int argc, char **argv, struct control_reply
 
 /* ---- the node's own sealed messages ---- */
 
+static struct mesh_admin_env admin_env(struct mesh *m)
+{
+	struct mesh_kick_env k = kick_env(m);
+
+	return (struct mesh_admin_env){ .look = k.look, .dir = m->opts.dir, .node = m->node,
+					.rng = &m->rng, .sent = &m->admin_sent, .now = k.now };
+}
+
+static void req_admin(struct mesh *m, int argc, char **argv, struct control_reply *r)
+{
+	struct mesh_admin_env e = admin_env(m);
+
+	mesh_admin_request(&e, argc, argv, r);
+	driver_kick(m->drv);
+}
+
 static int on_node_msg(void *ctx, const struct swim_control *msg, struct mn_time now)
 {
 	struct mesh *m = ctx;
+	struct mesh_admin_env ae;
 	struct mesh_kick_env e;
 	int rc;
 
 	e = kick_env(m);
 	e.now = now;
+	ae = admin_env(m);
+	ae.now = now;
 	switch (msg->type) {
 	case NODE_T_READMIT:
 		if ((rc = mesh_kick_on_readmit(&e, msg->pt, msg->len)) < 0)
@@ -424,6 +446,16 @@ static int on_node_msg(void *ctx, const struct swim_control *msg, struct mn_time
 		return mesh_kick_on_revoked(&e, msg->pt, msg->len);
 	case NODE_T_LEFT:
 		return mesh_leave_on_left(node_swim(m->node), msg->from->pk, msg->pt, msg->len, now);
+	case NODE_T_ADMIN:
+		if ((rc = mesh_admin_on_grant(&ae, msg->from->pk, msg->pt, msg->len)) < 0)
+			fprintf(stderr, "meshnode: a grant was refused: %s\n", mn_strerror(rc));
+		else
+			fprintf(stderr, "meshnode: this node is an admin now (%s)\n",
+				MESH_ADMIN_KEY_FILE);
+		return rc;
+	case NODE_T_ADMIN_ACK:
+		mesh_admin_on_ack(&ae, msg->from->pk, msg->pt, msg->len);
+		return MN_OK;
 	default:
 		return MN_EPROTO;
 	}
@@ -489,6 +521,7 @@ static const struct {
 	{ "invite", 2, 5, req_invite },
 	{ "kick", 3, 3, req_kick },
 	{ "leave", 1, 2, req_leave },
+	{ "admin", 3, 3, req_admin },
 };
 
 static void on_control(void *ctx, int argc, char **argv, struct control_reply *r)
@@ -724,6 +757,7 @@ int mesh_run(const struct mesh_opts *opts)
 	driver_node_free(&m->core);
 	swim_persist_close(m->sp);
 	rec_key_wipe(&m->key);
+	sodium_memzero(&m->admin_sent, sizeof(m->admin_sent));
 	free(m->memo_slots);
 	free(m->members);
 	free(m->saved);

@@ -242,9 +242,18 @@ void mesh_admit_free(struct mesh_admit *a)
 int mesh_admit_recv(struct mesh_admit *a, const struct mn_addr *from, const uint8_t *buf,
 		    size_t len, struct mn_time now, uint8_t *out, size_t cap, size_t *outlen)
 {
+	struct swim_member_info mi;
+
 	*outlen = 0;
 	if (!join_is_join(buf, len))
 		return MN_ENOENT;
+	/* our record as it is now (a kick may have re-anchored it since) */
+	if (swim_member(a->swim, a->self_pk, &mi) == MN_OK && mi.rec &&
+	    mi.rec->len <= sizeof(a->record)) {
+		memcpy(a->record, mi.rec->bytes, mi.rec->len);
+		a->record_len = mi.rec->len;
+		a->adm.cfg.record_len = mi.rec->len;
+	}
 	return join_admitter_recv(&a->adm, from, buf, len, now.mono,
 				  (uint64_t)now.wall / MN_NS_PER_MS, out, cap, outlen);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "invite_link.h"
+#include "mesh_admin.h"
 #include "mesh_lookup.h"
 #include "mesh_root.h"
 #include "mesh_state.h"
@@ -143,6 +144,28 @@ static uint64_t now_ms(const struct mesh_invite_env *e)
 	return (uint64_t)e->now.wall / MN_NS_PER_MS;
 }
 
+/* The key invites are signed with: the root key if this node holds it,
+ * else its admin key (the grant goes into the invite). */
+static int signing_key(const struct mesh_invite_env *e, struct rec_key *key,
+		       struct rec_invite *inv, struct control_reply *r)
+{
+	int rc = mesh_state_read_root_key(e->dir, key);
+
+	if (rc == MN_OK && !memcmp(key->pk, e->net->root_pk, REC_PK_LEN)) {
+		inv->signer = REC_BY_ROOT;
+		return MN_OK;
+	}
+	if (rc == MN_OK)
+		rec_key_wipe(key);
+	if ((rc = mesh_admin_key(e->dir, e->net, key, &inv->grant)) == MN_OK) {
+		inv->signer = REC_BY_ADMIN;
+		return MN_OK;
+	}
+	control_reply_error(r, "only the root or an admin may invite: this node holds neither "
+			    "key (meshnode admin add NODE, on the root, makes a member an admin)");
+	return rc < 0 ? rc : MN_ENOENT;
+}
+
 static void req_make(const struct mesh_invite_env *e, int argc, char **argv,
 		     struct control_reply *r)
 {
@@ -172,10 +195,9 @@ static void req_make(const struct mesh_invite_env *e, int argc, char **argv,
 	}
 	memset(&l, 0, sizeof(l));
 	if (link_members(e, argc == 5 ? argv[4] : NULL, &l, r) < 0 ||
-	    mesh_root_key(e->dir, e->net, &root, r) < 0)
+	    signing_key(e, &root, &l.invite, r) < 0)
 		return;
 	rec_key_generate(&ik, e->rng);
-	l.invite.signer = REC_BY_ROOT;
 	l.invite.flags = 0; /* routes: a later issue (subnet routes) */
 	memcpy(l.invite.invite_pk, ik.pk, REC_PK_LEN);
 	l.invite.expires_ms = (uint64_t)((int64_t)now_ms(e) + secs * 1000);

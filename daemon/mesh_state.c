@@ -354,7 +354,8 @@ static int wipe_file(const char *dir, const char *file)
 
 int mesh_state_wipe(const char *dir, bool root_too)
 {
-	static const char *const files[] = { MESH_STORE_FILE, "lock.mdb", MESH_ROOT_KEY_FILE };
+	static const char *const files[] = { MESH_STORE_FILE, "lock.mdb", MESH_ADMIN_KEY_FILE,
+					     MESH_ROOT_KEY_FILE };
 	int rc = MN_OK;
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {

@@ -7,6 +7,8 @@
  *                        tombstones) and the mesh metadata (mesh_meta.h)
  *   root.key             the network's root key seed, base64 (0600): only
  *                        on the node that created the network
+ *   admin.key            an admin's grant and key seed, hex (0600): only on
+ *                        members the root made admins (mesh_admin.h)
  *   control.sock         the daemon's control socket (control.h), 0600
  *   meshnode.lock        flock'd by the running daemon: one per directory
  *   meshnode.log         the background daemon's log
@@ -32,6 +34,7 @@
 #define MESH_LOCK_FILE "meshnode.lock"
 #define MESH_LOG_FILE "meshnode.log"
 #define MESH_ROOT_KEY_FILE "root.key"
+#define MESH_ADMIN_KEY_FILE "admin.key" /* an admin's key and grant (mesh_admin.h) */
 
 enum mesh_state_limits {
 	MESH_SOCK_PATH_MAX = 108,    /* sizeof(sun_path), with its NUL */
@@ -92,8 +95,8 @@ int mesh_state_join(const struct mesh_init *in, const struct mesh_state_joined *
  * *root after use (rec_key_wipe). */
 int mesh_state_read_root_key(const char *dir, struct rec_key *root);
 
-/* After `leave`: the store (identity, records: every key of this node) and,
- * with root_too, the root key, overwritten with zeros and removed; the
+/* After `leave`: the store (identity, records: every key of this node),
+ * the admin key if any, and, with root_too, the root key, overwritten with zeros and removed; the
  * log stays. MN_EIO when a file could not be wiped. */
 int mesh_state_wipe(const char *dir, bool root_too);
 

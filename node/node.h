@@ -248,6 +248,8 @@ enum node_msg_type {
 	NODE_T_REVOKED = 0x21, /* a tombstone against the receiver, from the node
 				* that signed it */
 	NODE_T_LEFT = 0x22,    /* the sender's last record: it left (REC_MEM_LEFT) */
+	NODE_T_ADMIN = 0x23,   /* from the root: a grant and its admin key's seed */
+	NODE_T_ADMIN_ACK = 0x24, /* the grant was kept: the admin key */
 };
 _Static_assert((int)NODE_T_READMIT > (int)SWIM_T_OWN_LAST, "not a type swim owns");
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# meshnode kick and leave, on four nodes from invite links (tests/net/lib.sh,
+# meshnode kick, leave and admin add, on five nodes from invite links (tests/net/lib.sh,
 # mesh_lib.sh; a..d on one bridged LAN, 198.18.0.1-4):
 #
 #   setup    a: init, up (the root). b joins through a. d joins through a.
@@ -16,6 +16,9 @@
 #            its old link is used up.
 #   refused  kick of an unknown member, of the node itself, and from a
 #            node without the root key: exit 1 with a reason.
+#   admin    gamma may not invite; a makes it an admin (confirmed, its
+#            admin.key 0600); gamma invites, and epsilon joins with that
+#            link while the root node is down; all reach it.
 #   leave    the root holder refuses to leave without --force; d leaves:
 #            its daemon stops, its keys are wiped, a and c drop it from
 #            their status and WireGuard peers within the gossip bound, and
@@ -28,8 +31,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 mn_init || { echo "FAIL: mesh_kick setup (needs root and the tools of scripts/deps.sh)"; exit 1; }
 
-NODES=(a b c d)
-declare -A NAME=([a]=alpha [b]=beta [c]=gamma [d]=delta)
+NODES=(a b c d e)
+declare -A NAME=([a]=alpha [b]=beta [c]=gamma [d]=delta [e]=epsilon)
 i=0
 for s in "${NODES[@]}"; do
 	i=$((i + 1))
@@ -52,7 +55,7 @@ LC=$(mx a invite --via alpha,beta)
 check "setup: a down" down a
 check "setup: c joins through b (a is down)" join c "$LC"
 check "setup: a up again" up a
-for s in "${NODES[@]}"; do
+for s in a b c d; do
 	check "setup: $s holds the three others" wait_for 30 "$s holds 3" holds_alive "$s" 3
 done
 declare -A V4
@@ -82,7 +85,7 @@ done
 # ---- back ----
 err=$(up b 2>&1)
 check "back: up on b's old state directory fails (exit 1)" test $? -eq 1
-check "back: ... saying it was revoked" eval "grep -q 'revoked' <<<\"\$err\""
+check "back: ... saying it was revoked" eval "grep -q revoked <<<\"\$err\""
 check "back: no member lists beta" eval "lacks a beta && lacks c beta && lacks d beta"
 rm -rf "$(st b)"
 err=$(join b "$LB" --timeout 5 2>&1)
@@ -117,7 +120,26 @@ done
 check "leave: a and c still ping each other" wait_for 10 "a->c" ping_ok a "${V4[c]}"
 check "leave: status on d says not initialized" eval "! mx d status >/dev/null 2>&1"
 
-for s in a c; do down "$s"; done
+# ---- admin ----
+err=$(mx c invite 2>&1)
+check "admin: gamma may not invite yet (exit 1)" test $? -eq 1
+out=$(mx a admin add gamma 2>&1)
+check "admin: a makes gamma an admin (exit 0)" test $? -eq 0
+check "admin: ... confirmed" eval "grep -q '^gamma is an admin' <<<\"\$out\""
+check "admin: gamma's admin key is 0600" test "$(stat -c %a "$(st c)/admin.key")" = 600
+LE=$(mx c invite)
+check "admin: gamma invites" eval "[[ \"$LE\" == mn1.kicknet.* ]]"
+check "admin: the root node goes down" down a
+check "admin: epsilon joins with gamma's link while the root is down" join e "$LE"
+check "admin: the root node comes back" up a
+for s in a c; do
+	check "admin: $s holds epsilon" wait_for 30 "$s holds epsilon" holds "$s" epsilon
+done
+V4[e]=$(v4_of e)
+check "admin: gamma -> epsilon pings" wait_for 10 "c->e" ping_ok c "${V4[e]}"
+check "admin: alpha -> epsilon pings" wait_for 10 "a->e" ping_ok a "${V4[e]}"
+
+for s in a c e; do down "$s"; done
 if grep -l "ERROR: AddressSanitizer\|runtime error:" "$MN_TMP"/st-*/meshnode.log 2>/dev/null; then
 	fail "logs: sanitizer reports"
 else
