@@ -563,7 +563,8 @@ static int restore_record(void *ctx, const uint8_t *pk, size_t pklen, const uint
 
 /* A newcomer's first start knows only the member that admitted it: our
  * HELLO goes first so that the join sync's push-pull opens there (after
- * a restart the admitter knows us and drops it: one datagram). */
+ * a restart the admitter knows us and drops it: one datagram). Every start
+ * runs the join sync at once. */
 static void introduce(struct mesh *m)
 {
 	struct swim_member_info mi;
@@ -571,6 +572,7 @@ static void introduce(struct mesh *m)
 	if (swim_member(node_swim(m->node), m->meta.node_pk, &mi) == MN_OK && mi.rec &&
 	    mi.rec->admitter_kind == REC_BY_MEMBER)
 		swim_introduce(node_swim(m->node), mi.rec->admitter_pk, driver_now());
+	swim_sync_soon(node_swim(m->node)); /* a restart catches up at once */
 }
 
 /* The store into the node: identity, own record, then tombstones and

@@ -498,6 +498,11 @@ void swim_heard_from(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_tim
  * MN_ENOENT: not a member, or no address; MN_EEXIST: already sent or the
  * member has spoken to us this boot. */
 int swim_introduce(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now);
+/* The join sync's push-pull (with a random member) at the next
+ * swim_on_timer rather than at a random point of the first probe
+ * interval, if it has not run yet: a daemon restarting from its store
+ * catches up on what it missed at once. */
+void swim_sync_soon(struct swim *s);
 /* Drop a member and every member whose chain holds this key (revocation).
  * Returns the number removed. */
 uint32_t swim_remove(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now);

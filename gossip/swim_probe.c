@@ -189,6 +189,12 @@ static void send_hello(struct swim *s, uint32_t i)
 	bump(s, SWIM_STAT_TX_BYTES, t->len);
 }
 
+void swim_sync_soon(struct swim *s)
+{
+	if (s->pp_rounds == 0)
+		s->next_pp = s->now;
+}
+
 int swim_introduce(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now)
 {
 	uint32_t i = member_find_pk(s, pk);
@@ -199,8 +205,7 @@ int swim_introduce(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time 
 	if ((s->m[i].flags & M_HELLO_SENT) || s->m[i].tok != 0)
 		return MN_EEXIST;
 	send_hello(s, i);
-	if (s->pp_rounds == 0)
-		s->next_pp = s->now; /* the join sync right behind it */
+	swim_sync_soon(s); /* the join sync right behind it */
 	return MN_OK;
 }
 

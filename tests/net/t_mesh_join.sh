@@ -46,7 +46,7 @@ L1=$(mx a invite --uses 3)
 check "mesh: invite prints a link" eval "[[ \"$L1\" == mn1.demo.* ]]"
 check "mesh: b joins" join b "$L1"
 check "mesh: c joins" join c "$L1"
-wait_for 20 "a holds b and c" holds_alive a 2
+check "mesh: a holds b and c" wait_for 30 "a holds b and c" holds_alive a 2
 L2=$(mx a invite)
 check "mesh: a second link lists more members (a, b, c)" eval "[ ${#L2} -gt ${#L1} ]"
 check "mesh: a down" down a
@@ -54,7 +54,9 @@ out=$(join d "$L2")
 check "mesh: d joins while the inviter is down" test $? -eq 0
 check "mesh: ... and prints its name and addresses" eval "[[ \"$out\" == 'delta 100.'* ]]"
 check "mesh: a up again" up a
-wait_for 20 "c holds d" holds_alive c 3
+for s in a c; do
+	check "mesh: $s holds delta" wait_for 30 "$s holds delta" holds "$s" delta
+done
 L3=$(mx a invite --via gamma,delta)
 check "mesh: c down" down c
 check "mesh: e joins through a link naming c (down) and d" join e "$L3"
@@ -64,7 +66,7 @@ out=$(join f "$L4" --json)
 check "mesh: f joins (--json)" eval "python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d[\"name\"] == \"zeta\" and d[\"network\"] == \"demo\"' '$out'"
 
 for s in "${NODES[@]}"; do
-	check "mesh: $s holds the five others, alive" wait_for 30 "$s holds 5" holds_alive "$s" 5
+	check "mesh: $s holds the five others, alive" wait_for 60 "$s holds 5" holds_alive "$s" 5
 done
 declare -A V4 V6
 for s in "${NODES[@]}"; do V4[$s]=$(v4_of "$s"); V6[$s]=$(v6_of "$s"); done
