@@ -45,14 +45,18 @@
  *     locked peer holds: the owner's routes win, never "last set wins". A
  *     wider prefix (0.0.0.0/0 to an exit peer) is allowed: cryptokey
  *     routing still sends the locked peer's longer prefix to it;
- *   - change or clear the private key while a peer is locked (it is the
- *     owner's identity; the same key again is fine).
+ *   - change or clear the private key, or change the listen port, while a
+ *     peer is locked: the owner's identity and the address its peers know
+ *     (the same value again is fine).
  * replace_peers=true (wg setconf) removes the unlocked peers only and keeps
- * the locked ones, so a config of one's own peers applies over the mesh's.
- * wg syncconf sends an explicit remove for every peer missing from the
- * file, so on a device with locked peers it is refused unless the file
- * names them without settings. None of these depend on what the request
- * itself changes, so the check pass decides them for the apply pass.
+ * the locked ones. wg(8)'s setconf sends a private key and a listen port
+ * even when the file has none (zero: clear the key, any port), so its file
+ * must carry the device's own (`wg showconf` prints them); `wg addconf`
+ * needs neither. wg syncconf sends an explicit remove for every peer
+ * missing from the file, so on a device with locked peers it is refused
+ * unless the file names them without settings. None of these depend on what
+ * the request itself changes, so the check pass decides them for the apply
+ * pass.
  */
 #include "uapi.h"
 
@@ -322,6 +326,9 @@ static int set_device_key(struct set_state *st, const char *key, const char *val
 	if (strcmp(key, "listen_port") == 0) {
 		if (!parse_dec(value, UINT16_MAX, &v))
 			return -EINVAL;
+		if (wg_dev_has_locked(st->dev) &&
+		    v != (h && h->get_listen_port ? h->get_listen_port(h->ctx) : 0))
+			return -EPERM;
 		if (!st->apply)
 			return 0;
 		if (!h || !h->set_listen_port)

@@ -32,6 +32,7 @@ struct lfx {
 	struct wg_dev *dev;
 	struct mn_time now;
 	struct wg_peer *mesh, *phone;
+	const struct uapi_host *host; /* NULL: none */
 };
 
 static struct wg_peer *peer(const struct lfx *fx, const char *hex)
@@ -57,7 +58,7 @@ static int req(struct lfx *fx, const char *r)
 	size_t n;
 	int err = 1;
 
-	ck_assert_int_eq(uapi_handle(fx->dev, NULL, r, strlen(r), fx->now, &resp, &n), MN_OK);
+	ck_assert_int_eq(uapi_handle(fx->dev, fx->host, r, strlen(r), fx->now, &resp, &n), MN_OK);
 	ck_assert_int_eq(sscanf(resp, "errno=%d", &err), 1);
 	sodium_memzero(resp, n);
 	free(resp);
@@ -291,11 +292,33 @@ START_TEST(test_replace_peers_keeps_locked)
 }
 END_TEST
 
-START_TEST(test_private_key_with_locked_peers)
+static uint16_t port_of(void *ctx)
 {
+	return *(uint16_t *)ctx;
+}
+
+static int set_port(void *ctx, uint16_t port)
+{
+	*(uint16_t *)ctx = port;
+	return MN_OK;
+}
+
+START_TEST(test_identity_with_locked_peers)
+{
+	uint16_t port = 51820;
+	struct uapi_host host = { .ctx = &port, .get_listen_port = port_of,
+				  .set_listen_port = set_port };
 	struct lfx fx;
 
 	lfx_init(&fx);
+	fx.host = &host;
+	ck_assert_int_eq(req(&fx, "set=1\nlisten_port=51820\n\n"), 0);
+	refused_changes_nothing(&fx, "set=1\nlisten_port=51821\n\n");
+	refused_changes_nothing(&fx, "set=1\nlisten_port=0\n\n");
+	ck_assert_uint_eq(port, 51820);
+	/* what wg setconf sends for a file without [Interface] keys */
+	refused_changes_nothing(&fx, "set=1\nprivate_key=" ZERO "\nlisten_port=0\nfwmark=0\n"
+				     "replace_peers=true\npublic_key=" NEW "\n\n");
 	/* the same key again (as `wg showconf | wg setconf` sends it): fine */
 	ck_assert_int_eq(req(&fx, "set=1\nprivate_key=" A_PRIV "\n\n"), 0);
 	refused_changes_nothing(&fx, "set=1\nprivate_key=" B_PRIV "\n\n");
@@ -303,7 +326,8 @@ START_TEST(test_private_key_with_locked_peers)
 	ck_assert(wg_dev_has_locked(fx.dev));
 	wg_peer_set_locked(fx.mesh, false);
 	ck_assert(!wg_dev_has_locked(fx.dev));
-	ck_assert_int_eq(req(&fx, "set=1\nprivate_key=" B_PRIV "\n\n"), 0);
+	ck_assert_int_eq(req(&fx, "set=1\nprivate_key=" B_PRIV "\nlisten_port=0\n\n"), 0);
+	ck_assert_uint_eq(port, 0);
 	wg_dev_del(fx.dev);
 }
 END_TEST
@@ -317,7 +341,7 @@ static Suite *uapi_locked_suite(void)
 	tcase_add_test(tc, test_allowed_ip_conflicts);
 	tcase_add_test(tc, test_refused_request_is_atomic);
 	tcase_add_test(tc, test_replace_peers_keeps_locked);
-	tcase_add_test(tc, test_private_key_with_locked_peers);
+	tcase_add_test(tc, test_identity_with_locked_peers);
 	suite_add_tcase(s, tc);
 	return s;
 }
