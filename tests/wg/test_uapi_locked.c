@@ -132,6 +132,17 @@ static void refused_changes_nothing(struct lfx *fx, const char *r)
 	sodium_memzero(&after, sizeof(after));
 }
 
+/* refused_changes_nothing for fmt (one %s) with each of v[0 .. n). */
+static void refused_each(struct lfx *fx, const char *fmt, const char *const *v, size_t n)
+{
+	char r[256];
+
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_lt(snprintf(r, sizeof(r), fmt, v[i]), (int)sizeof(r));
+		refused_changes_nothing(fx, r);
+	}
+}
+
 START_TEST(test_locked_peer_settings_refused)
 {
 	static const char *const lines[] = {
@@ -144,13 +155,10 @@ START_TEST(test_locked_peer_settings_refused)
 		"allowed_ip=192.0.2.0/24",
 	};
 	struct lfx fx;
-	char r[256];
 
 	lfx_init(&fx);
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		snprintf(r, sizeof(r), "set=1\npublic_key=" MESH "\n%s\n\n", lines[i]);
-		refused_changes_nothing(&fx, r);
-	}
+	refused_each(&fx, "set=1\npublic_key=" MESH "\n%s\n\n", lines,
+		     sizeof(lines) / sizeof(lines[0]));
 	ck_assert_ptr_eq(peer(&fx, MESH), fx.mesh);
 	ck_assert_ptr_eq(route(&fx, "100.64.0.1"), fx.mesh);
 	/* naming it with nothing to change is fine */
@@ -214,14 +222,12 @@ START_TEST(test_allowed_ip_conflicts)
 	char r[256];
 
 	lfx_init(&fx);
-	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
-		/* on an existing unlocked peer, and on a new one (not created) */
-		snprintf(r, sizeof(r), "set=1\npublic_key=" PHONE "\nallowed_ip=%s\n\n", taken[i]);
-		refused_changes_nothing(&fx, r);
-		snprintf(r, sizeof(r), "set=1\npublic_key=" NEW "\nallowed_ip=%s\n\n", taken[i]);
-		refused_changes_nothing(&fx, r);
-		ck_assert_ptr_null(peer(&fx, NEW));
-	}
+	/* on an existing unlocked peer, and on a new one (not created) */
+	refused_each(&fx, "set=1\npublic_key=" PHONE "\nallowed_ip=%s\n\n", taken,
+		     sizeof(taken) / sizeof(taken[0]));
+	refused_each(&fx, "set=1\npublic_key=" NEW "\nallowed_ip=%s\n\n", taken,
+		     sizeof(taken) / sizeof(taken[0]));
+	ck_assert_ptr_null(peer(&fx, NEW));
 	for (size_t i = 0; i < sizeof(free_ok) / sizeof(free_ok[0]); i++) {
 		snprintf(r, sizeof(r), "set=1\npublic_key=" PHONE "\nallowed_ip=%s\n\n", free_ok[i]);
 		ck_assert_msg(req(&fx, r) == 0, "refused: %s", free_ok[i]);
