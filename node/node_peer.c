@@ -181,6 +181,7 @@ static struct node_peer *peer_add(struct node *n, const struct swim_rec *r)
 	np->wp = wp;
 	path_init(&np->path);
 	wg_peer_set_user(wp, np);
+	wg_peer_set_locked(wp, true); /* `wg set` may not change it (wg.h) */
 	n->npeers++;
 	node_bump(n, NODE_STAT_PEERS_ADDED);
 	return np;

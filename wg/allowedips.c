@@ -333,6 +333,29 @@ void *allowedips_lookup(const struct allowedips *t, int family, const uint8_t *a
 	return best ? best->value : NULL;
 }
 
+void *allowedips_covering(const struct allowedips *t, const struct mn_prefix *p,
+			  bool (*match)(const void *value))
+{
+	const struct allowedips_node *n;
+	uint64_t key[2];
+
+	if (!prefix_valid(p))
+		return NULL;
+	load_key(key, p->family, p->addr);
+	mask_key(key, p->bits);
+	n = p->family == AF_INET ? t->root4 : t->root6;
+	/* Every node on the path that covers key is a prefix containing p as
+	 * long as it is no longer than p. */
+	while (n && n->bits <= p->bits && node_covers(n, key)) {
+		if (n->owner && match(n->owner->value))
+			return n->owner->value;
+		if (n->bits == p->bits)
+			break;
+		n = n->child[key_bit(key, n->bits)];
+	}
+	return NULL;
+}
+
 void allowedips_foreach(const struct allowedips_owner *owner,
 			bool (*fn)(void *ctx, const struct mn_prefix *p), void *ctx)
 {

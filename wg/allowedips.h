@@ -55,6 +55,11 @@ void allowedips_remove_owner(struct allowedips *t, struct allowedips_owner *owne
 /* Longest-prefix match of a 4- or 16-byte address: the owner's value, NULL
  * when none. */
 void *allowedips_lookup(const struct allowedips *t, int family, const uint8_t *addr);
+/* The value of the shortest prefix that equals or contains p and whose
+ * value passes match, NULL when none: O(p's length). (For a policy on
+ * prefixes, as "a locked peer's prefixes are not taken", not for routing.) */
+void *allowedips_covering(const struct allowedips *t, const struct mn_prefix *p,
+			  bool (*match)(const void *value));
 /* Each prefix of owner in the order of its list (insertion, as `wg` shows
  * them from the kernel and wireguard-go); stop when fn returns false. */
 void allowedips_foreach(const struct allowedips_owner *owner,

@@ -33,6 +33,7 @@ tests_test_wg_SOURCES = tests/check_main.c tests/check_main.h tests/wg/wg_fixtur
 	tests/wg/test_wgkey.c \
 	tests/wg/test_wgconf.c \
 	tests/wg/test_uapi.c \
+	tests/wg/test_uapi_locked.c \
 	tests/wg/failmalloc.c tests/wg/failmalloc.h \
 	tests/wg/test_wg.c tests/wg/wg_pair.h \
 	tests/wg/test_wg_limits.c \

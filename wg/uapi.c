@@ -33,6 +33,30 @@
  * first checked whole: a request with any malformed line changes nothing.
  * Failures only the device can report (peer table full, out of memory,
  * port in use) stop the request where they happen, as in wireguard-go.
+ *
+ * Locked peers (wg_peer_set_locked: the mesh node core's members) belong to
+ * the device's owner; the UAPI lists them but may not change them. The
+ * check pass refuses the whole request, errno=-EPERM (wg(8): "Operation not
+ * permitted"), when it would
+ *   - set anything on a locked peer: remove, preshared_key, endpoint,
+ *     persistent_keepalive_interval, replace_allowed_ips, allowed_ip (a
+ *     section naming one with only update_only or protocol_version is fine);
+ *   - give any other peer an allowed_ip equal to or inside a prefix a
+ *     locked peer holds: the owner's routes win, never "last set wins". A
+ *     wider prefix (0.0.0.0/0 to an exit peer) is allowed: cryptokey
+ *     routing still sends the locked peer's longer prefix to it;
+ *   - change or clear the private key, or change the listen port, while a
+ *     peer is locked: the owner's identity and the address its peers know
+ *     (the same value again is fine).
+ * replace_peers=true (wg setconf) removes the unlocked peers only and keeps
+ * the locked ones. wg(8)'s setconf sends a private key and a listen port
+ * even when the file has none (zero: clear the key, any port), so its file
+ * must carry the device's own (`wg showconf` prints them); `wg addconf`
+ * needs neither. wg syncconf sends an explicit remove for every peer
+ * missing from the file, so on a device with locked peers it is refused
+ * unless the file names them without settings. None of these depend on what
+ * the request itself changes, so the check pass decides them for the apply
+ * pass.
  */
 #include "uapi.h"
 
@@ -46,6 +70,7 @@
 #include <sodium.h>
 
 #include "mn_err.h"
+#include "wg_crypto.h"
 #include "wgkey.h"
 
 /* Longest line we accept; the longest valid one ("preshared_key=" and 64 hex
@@ -202,6 +227,7 @@ struct set_state {
 	bool in_peer;        /* a public_key line has been seen */
 	struct wg_peer *peer; /* NULL in a peer section: the dummy (ignored) peer */
 	bool created;        /* the current peer was created by this section */
+	bool locked;         /* the current section names a locked peer */
 	bool changed;        /* peers or allowed IPs changed */
 };
 
@@ -240,6 +266,38 @@ static int dev_errno(int rc)
 	}
 }
 
+/* Would setting sk (all zero: none) change the private key of a device with
+ * locked peers? */
+static bool private_key_locked(const struct wg_dev *dev, uint8_t sk[WG_KEY_LEN])
+{
+	uint8_t cur[WG_KEY_LEN];
+	bool has, same;
+
+	if (!wg_dev_has_locked(dev))
+		return false;
+	has = wg_dev_private_key(dev, cur);
+	if (sodium_is_zero(sk, WG_KEY_LEN)) {
+		same = !has;
+	} else {
+		wg_clamp(sk); /* as wg_dev_set_private_key compares it */
+		same = has && sodium_memcmp(cur, sk, WG_KEY_LEN) == 0;
+	}
+	sodium_memzero(cur, sizeof(cur));
+	return !same;
+}
+
+/* replace_peers: every peer but the locked ones. */
+static void remove_unlocked(struct wg_dev *dev)
+{
+	struct wg_peer *p = wg_dev_peer_next(dev, NULL), *next;
+
+	for (; p; p = next) {
+		next = wg_dev_peer_next(dev, p);
+		if (!wg_peer_locked(p))
+			wg_dev_peer_remove(dev, p);
+	}
+}
+
 static int set_device_key(struct set_state *st, const char *key, const char *value)
 {
 	const struct uapi_host *h = st->host;
@@ -250,6 +308,10 @@ static int set_device_key(struct set_state *st, const char *key, const char *val
 		uint8_t sk[WG_KEY_LEN];
 		if (wgkey_from_hex(sk, value) < 0)
 			return -EINVAL;
+		if (private_key_locked(st->dev, sk)) {
+			sodium_memzero(sk, sizeof(sk));
+			return -EPERM;
+		}
 		rc = MN_OK;
 		if (st->apply) {
 			/* All zero removes the key; a new key may also remove
@@ -264,6 +326,9 @@ static int set_device_key(struct set_state *st, const char *key, const char *val
 	if (strcmp(key, "listen_port") == 0) {
 		if (!parse_dec(value, UINT16_MAX, &v))
 			return -EINVAL;
+		if (wg_dev_has_locked(st->dev) &&
+		    v != (h && h->get_listen_port ? h->get_listen_port(h->ctx) : 0))
+			return -EPERM;
 		if (!st->apply)
 			return 0;
 		if (!h || !h->set_listen_port)
@@ -286,7 +351,7 @@ static int set_device_key(struct set_state *st, const char *key, const char *val
 		if (!is_true(value))
 			return -EINVAL;
 		if (st->apply) {
-			wg_dev_peer_remove_all(st->dev);
+			remove_unlocked(st->dev);
 			st->changed = true;
 		}
 		return 0;
@@ -302,14 +367,20 @@ static int open_peer(struct set_state *st, const char *value)
 	if (wgkey_from_hex(pk, value) < 0)
 		return -EINVAL;
 	st->in_peer = true;
-	st->peer = NULL;
-	st->created = false;
-	if (!st->apply)
-		return 0;
-	/* Our own public key: the section is read and ignored (wireguard-go). */
-	if (wg_dev_public_key(st->dev, own) && sodium_memcmp(own, pk, WG_KEY_LEN) == 0)
-		return 0;
 	st->peer = wg_dev_peer_find(st->dev, pk);
+	st->created = false;
+	/* Locked peers stay as they are through the request, so both passes
+	 * see the same mark. */
+	st->locked = st->peer && wg_peer_locked(st->peer);
+	if (!st->apply) {
+		st->peer = NULL;
+		return 0;
+	}
+	/* Our own public key: the section is read and ignored (wireguard-go). */
+	if (wg_dev_public_key(st->dev, own) && sodium_memcmp(own, pk, WG_KEY_LEN) == 0) {
+		st->peer = NULL;
+		return 0;
+	}
 	if (st->peer)
 		return 0;
 	rc = wg_dev_peer_add(st->dev, pk, &st->peer);
@@ -322,6 +393,20 @@ static int open_peer(struct set_state *st, const char *value)
 	st->created = true;
 	st->changed = true;
 	return 0;
+}
+
+/* The peer keys that change a peer: all but update_only and protocol_version. */
+static bool changes_peer(const char *key)
+{
+	static const char *const keys[] = {
+		"remove", "preshared_key", "endpoint", "persistent_keepalive_interval",
+		"replace_allowed_ips", "allowed_ip",
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(key, keys[i]) == 0)
+			return true;
+	return false;
 }
 
 static int set_peer_key(struct set_state *st, const char *key, const char *value)
@@ -339,6 +424,10 @@ static int set_peer_key(struct set_state *st, const char *key, const char *value
 		}
 		return 0;
 	}
+	if (strcmp(key, "protocol_version") == 0)
+		return strcmp(value, "1") == 0 ? 0 : -EINVAL;
+	if (st->locked && changes_peer(key))
+		return -EPERM;
 	if (strcmp(key, "remove") == 0) {
 		if (!is_true(value))
 			return -EINVAL;
@@ -402,6 +491,8 @@ static int set_peer_key(struct set_state *st, const char *key, const char *value
 		/* address/length, the length required (Go's netip.ParsePrefix) */
 		if (!strchr(value, '/') || mn_prefix_parse(&pfx, value) < 0)
 			return -EINVAL;
+		if (wg_dev_locked_covering(st->dev, &pfx))
+			return -EPERM;
 		if (peer) {
 			rc = wg_peer_allowedip_add(peer, &pfx);
 			st->changed = true;
@@ -410,8 +501,6 @@ static int set_peer_key(struct set_state *st, const char *key, const char *value
 		}
 		return 0;
 	}
-	if (strcmp(key, "protocol_version") == 0)
-		return strcmp(value, "1") == 0 ? 0 : -EINVAL;
 	return -EINVAL;
 }
 

@@ -172,6 +172,23 @@ struct wg_peer *wg_dev_allowedips_lookup(const struct wg_dev *dev, int family,
 /* A pointer the device's owner keeps with the peer (NULL until set). */
 void wg_peer_set_user(struct wg_peer *peer, void *user);
 void *wg_peer_user(const struct wg_peer *peer);
+/* The locked mark: the peer belongs to the device's owner (the mesh node
+ * core marks its members' peers), and the UAPI may list it but not remove
+ * it, change its settings or allowed IPs, nor give another peer a prefix
+ * equal to or inside one of its own (uapi.c "Locked peers"). The device
+ * itself treats a locked peer like any other; the owner still sets and
+ * removes it with the calls above. A new peer is unlocked. A mark of its
+ * own, not "has a user pointer": the pointer is the owner's bookkeeping,
+ * the mark is a rule the UAPI enforces. */
+void wg_peer_set_locked(struct wg_peer *peer, bool locked);
+bool wg_peer_locked(const struct wg_peer *peer);
+/* Whether any peer is locked: O(1). */
+bool wg_dev_has_locked(const struct wg_dev *dev);
+/* A locked peer holding p or a prefix containing it (the shortest such
+ * prefix), NULL when none: O(p's length). A longer prefix of a locked peer
+ * inside p does not count (cryptokey routing still picks it, as the
+ * longest match). */
+struct wg_peer *wg_dev_locked_covering(const struct wg_dev *dev, const struct mn_prefix *p);
 /* Calls fn for each allowed prefix of the peer, in the order they were added
  * (as the kernel and wireguard-go list them); stops early when fn returns
  * false. Adding, clearing and listing cost O(the peer's prefixes). */

@@ -110,6 +110,7 @@ struct wg_peer {
 	unsigned staged_head, staged_count;
 
 	void *user; /* the device owner's (wg_peer_set_user) */
+	bool locked; /* the device owner's, not the UAPI's (wg_peer_set_locked) */
 };
 
 struct wg_tx {
@@ -140,6 +141,7 @@ struct wg_dev {
 
 	struct wg_peer *peers_first, *peers_last;
 	size_t n_peers;
+	size_t n_locked; /* peers with the locked mark */
 	struct wg_peer **peer_buckets; /* 1 << peer_bits of them */
 	unsigned peer_bits;
 	uint8_t peer_hash_key[16];

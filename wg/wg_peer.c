@@ -121,6 +121,7 @@ int wg_dev_peer_add(struct wg_dev *dev, const uint8_t pk[WG_KEY_LEN], struct wg_
 
 void wg_dev_peer_remove(struct wg_dev *dev, struct wg_peer *peer)
 {
+	wg_peer_set_locked(peer, false);
 	allowedips_remove_owner(&dev->table, &peer->allowedips);
 	wg_peer_clear_sessions(peer);
 	wg_send_staged_purge(peer);
@@ -210,6 +211,37 @@ void wg_peer_set_user(struct wg_peer *peer, void *user)
 void *wg_peer_user(const struct wg_peer *peer)
 {
 	return peer->user;
+}
+
+void wg_peer_set_locked(struct wg_peer *peer, bool locked)
+{
+	if (peer->locked == locked)
+		return;
+	peer->locked = locked;
+	if (locked)
+		peer->dev->n_locked++;
+	else
+		peer->dev->n_locked--;
+}
+
+bool wg_peer_locked(const struct wg_peer *peer)
+{
+	return peer->locked;
+}
+
+bool wg_dev_has_locked(const struct wg_dev *dev)
+{
+	return dev->n_locked > 0;
+}
+
+static bool value_locked(const void *value)
+{
+	return ((const struct wg_peer *)value)->locked;
+}
+
+struct wg_peer *wg_dev_locked_covering(const struct wg_dev *dev, const struct mn_prefix *p)
+{
+	return allowedips_covering(&dev->table, p, value_locked);
 }
 
 void wg_peer_allowedips_clear(struct wg_peer *peer)

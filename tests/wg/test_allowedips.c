@@ -344,6 +344,51 @@ START_TEST(test_foreach_order)
 }
 END_TEST
 
+/* allowedips_covering's predicate: only the owner in match_only, or any
+ * owner when it is NULL. */
+static const void *match_only;
+
+static bool match_fn(const void *value)
+{
+	return !match_only || value == match_only;
+}
+
+static void *covering(const struct allowedips *t, const char *s, const void *only)
+{
+	struct mn_prefix p = pfx(s);
+	match_only = only;
+	return allowedips_covering(t, &p, match_fn);
+}
+
+START_TEST(test_covering)
+{
+	struct allowedips t;
+
+	allowedips_init(&t);
+	ck_assert_int_eq(ins(&t, "10.0.0.0/8", A), MN_OK);
+	ck_assert_int_eq(ins(&t, "10.1.0.0/16", B), MN_OK);
+	ck_assert_int_eq(ins(&t, "10.1.2.3/32", C), MN_OK);
+	ck_assert_int_eq(ins(&t, "fd00::1/128", D), MN_OK);
+	/* equal, inside, the shortest that matches */
+	ck_assert_ptr_eq(covering(&t, "10.1.2.3/32", C), C);
+	ck_assert_ptr_eq(covering(&t, "10.1.2.3/32", NULL), A);
+	ck_assert_ptr_eq(covering(&t, "10.1.2.3/32", B), B);
+	ck_assert_ptr_eq(covering(&t, "10.1.9.0/24", B), B);
+	ck_assert_ptr_eq(covering(&t, "10.1.0.0/16", B), B);
+	ck_assert_ptr_eq(covering(&t, "fd00::1/128", D), D);
+	/* wider than the prefix, or beside it: not covered */
+	ck_assert_ptr_null(covering(&t, "10.1.0.0/15", B));
+	ck_assert_ptr_null(covering(&t, "10.1.2.0/24", C));
+	ck_assert_ptr_null(covering(&t, "0.0.0.0/0", NULL));
+	ck_assert_ptr_null(covering(&t, "11.0.0.0/8", NULL));
+	ck_assert_ptr_null(covering(&t, "10.2.0.0/16", B));
+	ck_assert_ptr_null(covering(&t, "fd00::/64", D));
+	ck_assert_ptr_null(covering(&t, "fd00::2/128", D));
+	ck_assert_ptr_null(covering(&t, "10.1.2.3/32", D));
+	allowedips_free(&t);
+}
+END_TEST
+
 /* The reference: a flat list, longest match by scanning all of it. */
 #define RANDOM_SEED UINT64_C(0x6d6e616970730001)
 #define MAX_REF 8192
@@ -426,6 +471,20 @@ static void *ref_lookup(const struct ref *r, int family, const uint8_t *addr)
 		const struct ref_entry *e = &r->e[i];
 		if (e->p.family == family && ref_covers(&e->p, addr) &&
 		    (!best || e->p.bits > best->p.bits))
+			best = e;
+	}
+	return best ? best->value : NULL;
+}
+
+/* The shortest entry equal to or containing p whose value matches. */
+static void *ref_covering(const struct ref *r, const struct mn_prefix *p)
+{
+	const struct ref_entry *best = NULL;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct ref_entry *e = &r->e[i];
+		if (e->p.family == p->family && e->p.bits <= p->bits &&
+		    ref_covers(&e->p, p->addr) && match_fn(e->value) &&
+		    (!best || e->p.bits < best->p.bits))
 			best = e;
 	}
 	return best ? best->value : NULL;
@@ -568,6 +627,15 @@ START_TEST(test_random_vs_reference)
 				      "lookup mismatch at step %d", step);
 			lookups++;
 			hits += want != NULL;
+			/* A prefix ending anywhere on that address's path, owned
+			 * by anyone or by one owner. */
+			memset(&p, 0, sizeof(p));
+			p.family = (uint8_t)family;
+			p.bits = (uint8_t)mn_rng_uniform(&rng, (family == AF_INET ? 32 : 128) + 1);
+			memcpy(p.addr, addr, 16);
+			match_only = mn_rng_uniform(&rng, 2) ? value : NULL;
+			ck_assert_msg(allowedips_covering(&t, &p, match_fn) == ref_covering(r, &p),
+				      "covering mismatch at step %d", step);
 		}
 		ck_assert_uint_eq(t.count, r->n);
 		if (r->n > peak)
@@ -595,6 +663,7 @@ static Suite *allowedips_suite(void)
 	TCase *tc = tcase_create("known");
 	tcase_add_checked_fixture(tc, owners_setup, NULL);
 	tcase_add_test(tc, test_longest_match);
+	tcase_add_test(tc, test_covering);
 	tcase_add_test(tc, test_default_and_host_routes);
 	tcase_add_test(tc, test_repoint_and_host_bits);
 	tcase_add_test(tc, test_invalid);
