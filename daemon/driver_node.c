@@ -98,7 +98,7 @@ static int core_tun_in(void *ctx, uint8_t *buf, size_t cap, size_t len, struct m
 
 	node_txb_reset(c->tun_b);
 	slot = node_txb_slot(c->tun_b);
-	if (len > NODE_TX_SLOT - WG_HEADROOM - WG_TAILROOM)
+	if (len > NODE_SLOT_CAP - WG_HEADROOM - WG_TAILROOM)
 		return MN_EMSGSIZE;
 	memcpy(slot + WG_HEADROOM, buf + WG_HEADROOM, len);
 	rc = node_tun_in(c->node, c->tun_b, len, now);

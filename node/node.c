@@ -34,7 +34,7 @@ void node_txb_reset(struct node_txb *b)
 
 uint8_t *node_txb_slot(struct node_txb *b)
 {
-	return b->n < NODE_TX_BATCH ? b->slot[b->n] : NULL;
+	return b->n < NODE_TX_BATCH ? b->slot[b->n] + NODE_RELAY_HEADROOM : NULL;
 }
 
 static void txb_commit(struct node_txb *b, const struct mn_addr *dst, size_t len)
@@ -42,7 +42,7 @@ static void txb_commit(struct node_txb *b, const struct mn_addr *dst, size_t len
 	struct node_tx *t = &b->tx[b->n];
 
 	t->dst = *dst;
-	t->buf = b->slot[b->n];
+	t->buf = b->slot[b->n] + NODE_RELAY_HEADROOM;
 	t->len = len;
 	b->n++;
 }
@@ -343,7 +343,7 @@ int node_tun_in(struct node *n, struct node_txb *b, size_t len, struct mn_time n
 	else if (len > n->mtu)
 		rc = MN_EMSGSIZE;
 	else
-		rc = wg_dev_tun_in(n->wg, slot, NODE_TX_SLOT, len, now, &dst, &out_len);
+		rc = wg_dev_tun_in(n->wg, slot, NODE_SLOT_CAP, len, now, &dst, &out_len);
 	if (rc == 1)
 		txb_commit(b, &dst, out_len);
 	else if (rc < 0)
@@ -374,7 +374,7 @@ uint32_t node_poll_tx(struct node *n, struct node_txb *b)
 		added++;
 	}
 	while ((slot = node_txb_slot(b)) &&
-	       (rc = swim_poll_tx_to(n->swim, slot, NODE_TX_SLOT, &len, &dst, &to)) != 0) {
+	       (rc = swim_poll_tx_to(n->swim, slot, NODE_SLOT_CAP, &len, &dst, &to)) != 0) {
 		if (rc != 1)
 			continue;
 		txb_commit(b, &dst, len);
@@ -382,7 +382,7 @@ uint32_t node_poll_tx(struct node *n, struct node_txb *b)
 		added++;
 	}
 	while ((slot = node_txb_slot(b)) &&
-	       (rc = wg_dev_poll_tx(n->wg, slot, NODE_TX_SLOT, &len, &dst)) != 0) {
+	       (rc = wg_dev_poll_tx(n->wg, slot, NODE_SLOT_CAP, &len, &dst)) != 0) {
 		if (rc != 1)
 			continue;
 		txb_commit(b, &dst, len);

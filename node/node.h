@@ -69,13 +69,18 @@ enum node_limits {
 	NODE_MTU_DEFAULT = 1380,        /* doc/mesh-design.md "MTU: 1380 by default" */
 	NODE_MTU_MIN = 1280,            /* IPv6 inside the tunnel needs it */
 	NODE_MTU_MAX = 1420,            /* 1420 + 80 = 1500 over IPv6, unrelayed */
-	NODE_TX_SLOT = WG_HEADROOM + NODE_MTU_MAX + WG_TAILROOM, /* 1468 */
+	/* Room in front of every datagram of a transmit batch for a relay
+	 * header, prepended in place when a peer's path goes through a relay
+	 * (doc/mesh-design.md "MTU: 1380 by default": 16 bytes) */
+	NODE_RELAY_HEADROOM = 16,
+	NODE_SLOT_CAP = WG_HEADROOM + NODE_MTU_MAX + WG_TAILROOM, /* 1468: a slot's usable bytes */
+	NODE_TX_SLOT = NODE_RELAY_HEADROOM + NODE_SLOT_CAP,       /* 1484: its storage */
 	NODE_PREFIXES_MAX = 2 + REC_MAX_ROUTES, /* a peer's /32, /128 and routes */
 	NODE_UNSEALED_QUEUE = 16,       /* unsealed replies waiting to be sent */
 	NODE_UNSEALED_MAX = REC_DGRAM_MAX, /* 1200: an unsealed datagram at most */
 	NODE_STASH = 8,                 /* initiations from unknown keys kept (node_internal.h) */
 };
-_Static_assert((int)NODE_TX_SLOT >= (int)SWIM_MTU, "a gossip datagram fits a slot");
+_Static_assert((int)NODE_SLOT_CAP >= (int)SWIM_MTU, "a gossip datagram fits a slot");
 
 /* Authenticated WireGuard traffic from a peer is told to swim at most this
  * often: well under a probe timeout (500 ms LAN), so a probe running
@@ -87,7 +92,8 @@ _Static_assert((int)NODE_TX_SLOT >= (int)SWIM_MTU, "a gossip datagram fits a slo
 
 struct node_tx {
 	struct mn_addr dst;
-	uint8_t *buf;               /* a slot of the batch */
+	uint8_t *buf;               /* a slot of the batch (NODE_RELAY_HEADROOM bytes free
+				     * in front) */
 	size_t len;
 };
 
@@ -100,7 +106,8 @@ struct node_txb {
 };
 
 void node_txb_reset(struct node_txb *b);
-/* The next free slot (NODE_TX_SLOT bytes), NULL when the batch is full. A
+/* The next free slot (NODE_SLOT_CAP bytes, with NODE_RELAY_HEADROOM more in
+ * front of it that a relayed send may use), NULL when the batch is full. A
  * TUN packet for node_tun_in is read to slot + WG_HEADROOM. */
 uint8_t *node_txb_slot(struct node_txb *b);
 

@@ -204,7 +204,7 @@ START_TEST(test_node_batch_full)
 		memcpy(node_txb_slot(t->txb) + WG_HEADROOM, pkt, len);
 		ck_assert_int_eq(node_tun_in(t->n[0].nd, t->txb, len, at(t)), 1);
 		ck_assert_uint_eq(t->txb->n, k + 1);
-		ck_assert_ptr_eq(t->txb->tx[k].buf, t->txb->slot[k]);
+		ck_assert_ptr_eq(t->txb->tx[k].buf, t->txb->slot[k] + NODE_RELAY_HEADROOM);
 		ck_assert(mn_addr_eq(&t->txb->tx[k].dst, &t->n[1].addr));
 	}
 	ck_assert_ptr_null(node_txb_slot(t->txb));
