@@ -20,6 +20,7 @@ struct member_view {
 	char endpoint[MN_ADDR_STRLEN]; /* "" for none */
 	bool has_handshake;
 	uint64_t last_handshake;       /* epoch seconds */
+	mn_ns rtt;                     /* the last handshake's round trip, 0 unknown */
 	uint64_t rx, tx;
 };
 
@@ -58,6 +59,7 @@ static bool member_view(const struct mesh_status_in *in, const uint8_t *pk, stru
 			wg_peer_info(p, &wi);
 			v->has_handshake = wi.last_handshake_wall != 0;
 			v->last_handshake = (uint64_t)(wi.last_handshake_wall / MN_NS_PER_SEC);
+			v->rtt = wi.handshake_rtt;
 			v->rx = wi.rx_bytes;
 			v->tx = wi.tx_bytes;
 		}
@@ -95,7 +97,11 @@ static void write_json(struct control_reply *r, const struct mesh_status_in *in)
 			control_reply_printf(r, "\"endpoint\": \"%s\", ", v.endpoint);
 		else
 			control_reply_printf(r, "\"endpoint\": null, ");
-		control_reply_printf(r, "\"via\": null, \"rtt_ms\": null, ");
+		control_reply_printf(r, "\"via\": null, ");
+		if (v.rtt)
+			control_reply_printf(r, "\"rtt_ms\": %.3f, ", (double)v.rtt / MN_NS_PER_MS);
+		else
+			control_reply_printf(r, "\"rtt_ms\": null, ");
 		if (v.has_handshake)
 			control_reply_printf(r, "\"last_handshake\": %llu, ",
 					     (unsigned long long)v.last_handshake);
@@ -127,6 +133,8 @@ static void write_text(struct control_reply *r, const struct mesh_status_in *in)
 		if (v.has_handshake)
 			control_reply_printf(r, "  handshake at %llu",
 					     (unsigned long long)v.last_handshake);
+		if (v.rtt)
+			control_reply_printf(r, "  rtt %.3f ms", (double)v.rtt / MN_NS_PER_MS);
 		control_reply_printf(r, "  rx %llu tx %llu bytes\n", (unsigned long long)v.rx,
 				     (unsigned long long)v.tx);
 	}

@@ -202,6 +202,12 @@ struct wg_peer_info {
 	mn_ns last_handshake_wall;          /* 0 when never */
 	uint64_t rx_bytes, tx_bytes;        /* whole datagrams, as wireguard-go counts */
 	uint16_t persistent_keepalive_secs;
+	/* The last completed handshake's round trip, 0 when none yet: on the
+	 * initiator from its initiation to the response, on the responder from
+	 * its response to the initiator's first message under the new session
+	 * (data or the confirming keepalive, sent at once). Both include the
+	 * other side's handshake work (one DH-heavy step, well under 1 ms). */
+	mn_ns handshake_rtt;
 };
 void wg_peer_info(const struct wg_peer *peer, struct wg_peer_info *out);
 

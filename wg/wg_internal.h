@@ -101,6 +101,7 @@ struct wg_peer {
 	bool sent_lastminute_handshake;
 	bool sent_any_handshake;
 	mn_ns last_sent_handshake;
+	mn_ns handshake_rtt; /* the last handshake's round trip, 0 unknown (wg_peer_info) */
 
 	mn_ns last_handshake_wall;
 	uint16_t keepalive_secs;

@@ -265,4 +265,5 @@ void wg_peer_info(const struct wg_peer *peer, struct wg_peer_info *out)
 	out->rx_bytes = peer->rx_bytes;
 	out->tx_bytes = peer->tx_bytes;
 	out->persistent_keepalive_secs = peer->keepalive_secs;
+	out->handshake_rtt = peer->handshake_rtt;
 }

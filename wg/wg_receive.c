@@ -33,6 +33,14 @@ static void authenticated_from(struct wg_peer *peer, const struct mn_addr *src, 
 	wg_timers_traversal(peer, now);
 }
 
+/* Since our last handshake message: the one this message answers (an
+ * initiation or response sent since would have replaced the session it
+ * completes). At least 1 ns: 0 means unknown. */
+static mn_ns handshake_rtt(const struct wg_peer *peer, mn_ns now)
+{
+	return now > peer->last_sent_handshake ? now - peer->last_sent_handshake : 1;
+}
+
 static int handle_handshake(struct wg_dev *dev, const struct mn_addr *src, uint8_t *buf,
 			    size_t len, struct mn_time now, struct wg_rx_meta *meta)
 {
@@ -94,6 +102,9 @@ static int handle_handshake(struct wg_dev *dev, const struct mn_addr *src, uint8
 		wg_drop(dev, WG_DROP_BAD_HANDSHAKE);
 		return rc;
 	}
+	/* A response answers our latest initiation only (a retransmission
+	 * made a new one, and the old one's index is gone). */
+	peer->handshake_rtt = handshake_rtt(peer, now.mono);
 	wg_timers_session_derived(peer, now.mono);
 	wg_timers_handshake_complete(peer, now);
 	/* Confirm the session to the responder: staged data, or a keepalive. */
@@ -167,6 +178,7 @@ static int handle_data(struct wg_dev *dev, const struct mn_addr *src, uint8_t *b
 		peer->prev = peer->cur;
 		peer->cur = kp;
 		peer->next = NULL;
+		peer->handshake_rtt = handshake_rtt(peer, now.mono);
 		wg_timers_handshake_complete(peer, now);
 		wg_send_staged(peer, now);
 	}

@@ -8,13 +8,14 @@
 #             through a link naming c and d while c is down. f joins with a
 #             fresh link. Then: every node holds the five others alive;
 #             every node pings every other overlay IPv4 and IPv6 address;
-#             status --json of every node valid against doc/status-json.md;
+#             status --json of every node valid against doc/status-json.md
+#             (an RTT for every member: all pairs have handshaken);
 #             `wg show` on a's interface lists the five members
 #   refused   from a seventh namespace g (its state directory must stay as
 #             it was: absent): a single-use link used twice (the second is
 #             refused: used up), an expired link, a withdrawn link (invite
 #             --revoke), malformed links (truncated, one character changed,
-#             garbage, empty); and a link for another network into a state
+#             garbage, empty), a name another member holds; and a link for another network into a state
 #             directory of another network (h: nothing changes there)
 #   list      invite --list shows usable invites only
 #
@@ -95,7 +96,8 @@ for m in d["members"]:
     assert m["path"] in ("direct", "relay", "none")
     assert m["endpoint"] is None or isinstance(m["endpoint"], str)
     assert m["via"] is None or isinstance(m["via"], str)
-    assert m["rtt_ms"] is None or isinstance(m["rtt_ms"], (int, float))
+    # every pair pinged: a handshake measured the round trip on both sides
+    assert isinstance(m["rtt_ms"], (int, float)) and 0 < m["rtt_ms"] < 1000, m
     assert m["last_handshake"] is None or isinstance(m["last_handshake"], int)
     assert isinstance(m["rx_bytes"], int) and isinstance(m["tx_bytes"], int)
     assert m["name"] != s["name"]
@@ -116,6 +118,12 @@ refused() { # WHAT PATTERN LINK
 	check "refused: $what: writes nothing" gone g
 }
 refused "a single-use link used twice" "used up" "$L4"
+# a taken name, through a link with a use left (L1: 2 of 3): refused, and
+# the use is not spent (list below still says 2/3)
+err=$(mx g join "$L1" --name beta --iface "${S_IF[g]}" --port "$PORT" --timeout 5 2>&1)
+check "refused: a taken name (exit 1)" test $? -eq 1
+check "refused: a taken name: says why" eval "grep -q -- 'already has this name' <<<\"\$err\""
+check "refused: a taken name: writes nothing" gone g
 refused "an expired link" "expired" "$(mx a invite --expired-for-test)"
 before=$(mx a invite --list | awk '{print $1}' | sort)
 L5=$(mx a invite)
@@ -123,7 +131,7 @@ id=$(comm -13 <(echo "$before") <(mx a invite --list | awk '{print $1}' | sort))
 check "list: the new invite is listed" test -n "$id"
 check "list: withdraw it" mx a invite --revoke "$id"
 check "list: no longer listed" eval "! mx a invite --list | grep -q '^$id '"
-# usable now: L1 only (2 of 3 uses); L2, L3, L4 used up, one expired, L5 withdrawn
+# usable now: L1 only (2 of 3 uses: the taken name spent none); L2, L3, L4 used up, one expired, L5 withdrawn
 check "list: used-up, expired and withdrawn invites are not listed" \
 	eval "[ \"\$(mx a invite --list | awk '{print \$2}')\" = 2/3 ]"
 refused "a withdrawn link" "revoked" "$L5"

@@ -295,6 +295,35 @@ START_TEST(test_handshake_and_data)
 }
 END_TEST
 
+/* Each side's handshake round trip: the initiator's from its initiation to
+ * the response (here 7 + 11 ms), the responder's from its response to the
+ * first data under the session (11 + 13 ms); unknown before. */
+START_TEST(test_handshake_rtt)
+{
+	struct dgram d, q[4];
+	struct wg_peer_info info;
+
+	wg_peer_info(A.peer, &info);
+	ck_assert_uint_eq(info.handshake_rtt, 0);
+	ck_assert_int_eq(tun_send(&A, "100.64.0.1", "100.64.0.2", 100, &d), 0);
+	ck_assert_int_eq(drain(&A, q, 4), 1);
+	advance(7 * MN_NS_PER_MS);
+	ck_assert_int_eq(deliver(&B, &A, &q[0], NULL, NULL), 0);
+	ck_assert_int_eq(drain(&B, q, 4), 1);
+	advance(11 * MN_NS_PER_MS);
+	ck_assert_int_eq(deliver(&A, &B, &q[0], NULL, NULL), 0);
+	wg_peer_info(A.peer, &info);
+	ck_assert_uint_eq(info.handshake_rtt, 18 * MN_NS_PER_MS);
+	wg_peer_info(B.peer, &info);
+	ck_assert_uint_eq(info.handshake_rtt, 0); /* not confirmed yet */
+	ck_assert_int_eq(drain(&A, q, 4), 1);
+	advance(13 * MN_NS_PER_MS);
+	ck_assert_int_eq(deliver(&B, &A, &q[0], NULL, NULL), 1);
+	wg_peer_info(B.peer, &info);
+	ck_assert_uint_eq(info.handshake_rtt, 24 * MN_NS_PER_MS);
+}
+END_TEST
+
 START_TEST(test_no_route_and_bad_input)
 {
 	struct dgram d;
@@ -882,6 +911,7 @@ static Suite *wg_suite(void)
 	tc = tcase_create("device");
 	tcase_add_checked_fixture(tc, pair_setup, pair_teardown);
 	tcase_add_test(tc, test_handshake_and_data);
+	tcase_add_test(tc, test_handshake_rtt);
 	tcase_add_test(tc, test_no_route_and_bad_input);
 	tcase_add_test(tc, test_unknown_peer_and_timestamp_replay);
 	tcase_add_test(tc, test_psk_mismatch_and_match);
