@@ -649,6 +649,8 @@ static void on_monitor(uv_poll_t *h, int status, int events)
 	}
 	if (news.mtu && news.mtu != drv->mtu)
 		follow_mtu(drv, news.mtu);
+	if ((news.addrs || news.overrun) && drv->opts.on_addrs_changed)
+		drv->opts.on_addrs_changed(drv->opts.ctx);
 }
 
 /* ---- life cycle ---- */

@@ -101,6 +101,10 @@ struct driver_opts {
 	 * del`, what `wg-quick down` does), as opposed to a TUN read error.
 	 * May be NULL. */
 	void (*on_dead)(void *ctx, bool deleted, const char *why);
+	/* Called when a global address of another interface came or went (or
+	 * notifications were lost): the host may have moved. May be NULL; a
+	 * burst of changes calls it once per monitor read. */
+	void (*on_addrs_changed)(void *ctx);
 	void *ctx;
 	const struct driver_core *core; /* NULL: the wg_dev itself; else copied */
 	void *core_ctx;                 /* the core's calls get this */

@@ -1,6 +1,7 @@
 /* mesh.c - the mesh daemon (mesh.h). */
 #include "mesh.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -30,6 +31,7 @@
 enum mesh_limits {
 	MESH_ADDRS_MAX = 2,        /* our overlay /32 and /128 */
 	MESH_PATH_SAVE_MS = 5000,  /* how often proven paths are compared with the store */
+	MESH_MOVE_SETTLE_MS = 300, /* quiet after the last address change before we act */
 };
 
 struct mesh {
@@ -38,6 +40,7 @@ struct mesh {
 	uv_check_t check; /* after every loop turn: commit what swim wrote */
 	uv_timer_t path_timer; /* saves the last known good paths */
 	uv_timer_t leave_timer; /* after `leave`: the stop */
+	uv_timer_t move_timer;  /* the host's addresses changed: tell once they settle */
 	bool handles_init;
 	struct mesh_opts opts;
 	struct mesh_meta meta;
@@ -97,6 +100,7 @@ static void close_handles(struct mesh *m)
 		uv_close((uv_handle_t *)&m->check, NULL);
 		uv_close((uv_handle_t *)&m->path_timer, NULL);
 		uv_close((uv_handle_t *)&m->leave_timer, NULL);
+		uv_close((uv_handle_t *)&m->move_timer, NULL);
 		m->handles_init = false;
 		save_paths(m);
 	}
@@ -199,6 +203,23 @@ static void on_path_timer(uv_timer_t *h)
 	save_paths(h->data);
 }
 
+/* A member's liveness changed: one log line, as `meshnode status` would
+ * now show it. */
+static void log_liveness(const struct mesh *m, const struct swim_event *ev)
+{
+	static const char *const said[] = {
+		[SWIM_EV_ALIVE] = "alive again", [SWIM_EV_SUSPECT] = "suspect",
+		[SWIM_EV_DEAD] = "dead",
+	};
+	struct swim_rec_info ri;
+	char v4[INET_ADDRSTRLEN];
+
+	if (swim_rec_info(&m->net, ev->rec, &ri) != MN_OK)
+		return;
+	inet_ntop(AF_INET, ri.ipv4, v4, sizeof(v4));
+	fprintf(stderr, "meshnode: member %s (%s) is %s\n", ri.name, v4, said[ev->kind]);
+}
+
 static void on_swim_event(void *ctx, const struct swim_event *ev)
 {
 	struct mesh *m = ctx;
@@ -208,6 +229,9 @@ static void on_swim_event(void *ctx, const struct swim_event *ev)
 		members_add(m, ev->rec->pk);
 	else if (ev->kind == SWIM_EV_REMOVED && ev->rec)
 		members_del(m, ev->rec->pk);
+	else if ((ev->kind == SWIM_EV_ALIVE || ev->kind == SWIM_EV_SUSPECT ||
+		  ev->kind == SWIM_EV_DEAD) && ev->rec && !m->stopping)
+		log_liveness(m, ev);
 }
 
 static void on_store_fail(void *ctx, int err, const char *why)
@@ -326,6 +350,30 @@ static void on_tun_dead(void *ctx, bool deleted, const char *why)
 	fprintf(stderr, "meshnode: %s: %s, shutting down\n", m->meta.iface,
 		deleted ? "interface deleted" : why);
 	mesh_stop(m, 1);
+}
+
+/* The host's addresses settled after a change (a laptop on another
+ * network, a DHCP renewal, an address removed and another added): the
+ * members learn where we are now (node_local_addrs_changed). */
+static void on_move_timer(uv_timer_t *h)
+{
+	struct mesh *m = h->data;
+
+	if (m->stopping || !m->drv)
+		return;
+	fprintf(stderr, "meshnode: local addresses changed: telling the members\n");
+	node_local_addrs_changed(m->node, driver_now());
+	driver_kick(m->drv);
+}
+
+/* Changes come in bursts (a removal then an addition; IPv6 addresses
+ * twice, tentative then after duplicate detection): act once they pause. */
+static void on_addrs_changed(void *ctx)
+{
+	struct mesh *m = ctx;
+
+	if (m->handles_init)
+		uv_timer_start(&m->move_timer, on_move_timer, MESH_MOVE_SETTLE_MS, 0);
 }
 
 static void on_uapi_request(void *ctx)
@@ -671,6 +719,7 @@ static int start_io(struct mesh *m)
 	dopts.n_addresses = m->n_addrs;
 	dopts.no_routes = true; /* the node's route actions make them */
 	dopts.on_dead = on_tun_dead;
+	dopts.on_addrs_changed = on_addrs_changed;
 	dopts.ctx = m;
 	dopts.core = &driver_node_calls;
 	dopts.core_ctx = &m->core;
@@ -698,8 +747,9 @@ static int start_io(struct mesh *m)
 	uv_check_init(&m->loop, &m->check);
 	uv_timer_init(&m->loop, &m->path_timer);
 	uv_timer_init(&m->loop, &m->leave_timer);
+	uv_timer_init(&m->loop, &m->move_timer);
 	m->sigint.data = m->sigterm.data = m->sigusr1.data = m;
-	m->check.data = m->path_timer.data = m->leave_timer.data = m;
+	m->check.data = m->path_timer.data = m->leave_timer.data = m->move_timer.data = m;
 	m->handles_init = true;
 	uv_signal_start(&m->sigint, on_signal, SIGINT);
 	uv_signal_start(&m->sigterm, on_signal, SIGTERM);

@@ -270,7 +270,22 @@ int netlink_route_del(struct netlink_sock *nl, int ifindex, const struct mn_pref
 
 int netlink_monitor_open(struct netlink_sock *nl)
 {
-	return open_socket(nl, SOCK_NONBLOCK, RTMGRP_LINK);
+	return open_socket(nl, SOCK_NONBLOCK,
+			   RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR);
+}
+
+/* An address of another interface than ours, global in scope: link-local
+ * ones (fe80::/10, which every link up brings) and the loopback's say
+ * nothing about where the host is. */
+static void addr_news_fold(const struct nlmsghdr *h, int ifindex, struct netlink_link_news *news)
+{
+	const struct ifaddrmsg *ifa;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
+		return;
+	ifa = NLMSG_DATA(h);
+	if ((int)ifa->ifa_index != ifindex && ifa->ifa_scope == RT_SCOPE_UNIVERSE)
+		news->addrs = true;
 }
 
 static void link_news_fold(const struct nlmsghdr *h, int ifindex, struct netlink_link_news *news)
@@ -279,6 +294,10 @@ static void link_news_fold(const struct nlmsghdr *h, int ifindex, struct netlink
 	const struct rtattr *rta;
 	size_t left;
 
+	if (h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_DELADDR) {
+		addr_news_fold(h, ifindex, news);
+		return;
+	}
 	if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK)
 		return;
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))

@@ -42,24 +42,28 @@ int netlink_route_add(struct netlink_sock *nl, int ifindex, const struct mn_pref
 int netlink_route_del(struct netlink_sock *nl, int ifindex, const struct mn_prefix *dst);
 
 /* ---- link monitor ----
- * A second socket, subscribed to the kernel's link notifications
- * (RTMGRP_LINK), tells when our interface is deleted (`ip link del`, what
- * `wg-quick down` does) or its MTU changed (`ip link set mtu`). It is
- * non-blocking and read when it polls readable. */
+ * A second socket, subscribed to the kernel's link and address
+ * notifications (RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR),
+ * tells when our interface is deleted (`ip link del`, what `wg-quick down`
+ * does) or its MTU changed (`ip link set mtu`), and when a global address
+ * of another interface came or went (the host moved: the mesh re-proves
+ * its address). It is non-blocking and read when it polls readable. */
 
 /* What the queued notifications said about one interface. */
 struct netlink_link_news {
 	bool gone;      /* RTM_DELLINK seen, or the link no longer exists */
 	uint32_t mtu;   /* the last MTU announced, 0 if none */
 	bool overrun;   /* some were lost (ENOBUFS): check the link yourself */
+	bool addrs;     /* a global (scope universe) address of another
+			 * interface was added or removed */
 };
 
 /* Open a non-blocking, close-on-exec socket subscribed to link changes.
  * MN_EIO on failure (errno set). Close it with netlink_close(). */
 int netlink_monitor_open(struct netlink_sock *nl);
 
-/* Read every queued notification and fold those about ifindex into *news
- * (which the caller zeroes). MN_OK, or MN_EIO on a socket error (errno
+/* Read every queued notification and fold those about ifindex (and the
+ * other interfaces' addresses) into *news (which the caller zeroes). MN_OK, or MN_EIO on a socket error (errno
  * set). */
 int netlink_monitor_read(struct netlink_sock *nl, int ifindex, struct netlink_link_news *news);
 

@@ -243,6 +243,8 @@ mn_ns swim_next_deadline(const struct swim *s)
 		d = mn_min_deadline(d, s->next_pp);
 	if (s->ndead && s->p.dead_probe_interval_ns)
 		d = mn_min_deadline(d, s->next_dead);
+	if (s->reprove_left)
+		d = mn_min_deadline(d, s->reprove_at);
 	return mn_min_deadline(d, s->want_next);
 }
 
@@ -332,6 +334,8 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 	}
 	if (s->want_next != MN_NEVER && mn_time_after_eq(t, s->want_next))
 		pp_want_retry(s);
+	if (s->reprove_left && mn_time_after_eq(t, s->reprove_at))
+		probe_reprove_round(s);
 	orphan_expire(s);
 }
 

@@ -398,7 +398,8 @@ static inline bool swim_type_own(uint8_t type)
 	X(ORPHANS_EVICTED, "orphans dropped: the pool was full (the oldest)")\
 	X(ORPHANS_EXPIRED, "orphans dropped: their admitter did not come in time")\
 	X(ORPHANS_REVOKED, "orphans dropped: a key of their chain was removed")\
-	X(LEFT, "members whose record says they left")
+	X(LEFT, "members whose record says they left")                \
+	X(REPROVE_PINGS, "pings after our own address changed")
 
 enum swim_stat {
 #define SWIM_STAT_ENUM(n, s) SWIM_STAT_##n,
@@ -503,6 +504,19 @@ int swim_introduce(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time 
  * interval, if it has not run yet: a daemon restarting from its store
  * catches up on what it missed at once. */
 void swim_sync_soon(struct swim *s);
+/* Our own address changed (the daemon saw it on the host: a laptop moved
+ * to another network, a DHCP renewal). Members still send to the old
+ * address and believe only an address we prove we receive on (an echoed
+ * token), so: a ping to every member we probe, now, outside the probe
+ * schedule. Its ack carries a token for the new address, which one more
+ * ping echoes as soon as the ack arrives, and the member moves us there
+ * (swim_config.addr_changed, direct): two round trips. Members whose ack
+ * did not come are pinged again one probe timeout later. Acks match no
+ * probe: they count only for what they carry. 2 datagrams per member
+ * (3 with a loss), each at most SWIM_PING_PAD bytes. A call during the
+ * rounds starts them over. (Issue 10's signed, versioned announcement
+ * replaces this.) */
+void swim_local_addr_changed(struct swim *s, struct mn_time now);
 /* Drop a member and every member whose chain holds this key (revocation).
  * Returns the number removed. */
 uint32_t swim_remove(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now);

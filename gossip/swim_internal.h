@@ -130,6 +130,7 @@ enum member_flags {
 	M_LOST = 0x08,        /* lost a use-limit race: uncounted, removal due (swim_trust.c) */
 	M_RECORD_TOLD = 0x10, /* SWIM_EV_RECORD was emitted for it (ev.first is false from then on) */
 	M_LEFT = 0x20,        /* its record says it left (REC_MEM_LEFT): dead for good, never probed */
+	M_REPROVE = 0x40,     /* our address changed: its ack's token is to be echoed at once */
 };
 
 /* An underlay address, compact: 20 bytes instead of a 28-byte sockaddr.
@@ -355,6 +356,8 @@ struct swim {
 	uint32_t seq;
 	uint32_t health;
 	mn_ns next_probe, next_gossip, next_pp, next_dead;
+	mn_ns reprove_at;       /* swim_local_addr_changed: the next round, or MN_NEVER */
+	uint8_t reprove_left;   /* rounds still to send */
 	uint32_t pp_rounds;
 
 	struct relay relay[SWIM_MAX_RELAY];
@@ -600,6 +603,9 @@ void probe_send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap);
 uint32_t probe_pick(struct swim *s, enum pick_kind k, const uint32_t *excl, uint32_t nexcl);
 void probe_finish(struct swim *s, bool acked);
 void probe_hello_again(struct swim *s, uint32_t i);
+/* swim_local_addr_changed's rounds, and the echo of a marked member's ack. */
+void probe_reprove_round(struct swim *s);
+void probe_reprove_ack(struct swim *s, uint32_t i);
 void probe_start(struct swim *s);
 void probe_indirect(struct swim *s);
 void probe_last_call(struct swim *s, uint32_t i);

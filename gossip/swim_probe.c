@@ -189,6 +189,51 @@ static void send_hello(struct swim *s, uint32_t i)
 	bump(s, SWIM_STAT_TX_BYTES, t->len);
 }
 
+void swim_local_addr_changed(struct swim *s, struct mn_time now)
+{
+	s->now = now.mono;
+	s->reprove_left = 2;
+	probe_reprove_round(s);
+}
+
+/* The first round pings every member we probe and marks it; an ack from
+ * a marked member (probe_reprove_ack) brings a token for our new address,
+ * echoed at once by one more ping, which proves the address there. The
+ * second round, a probe timeout later, pings the members still marked
+ * (their ack was lost), and the marks go. */
+void probe_reprove_round(struct swim *s)
+{
+	uint32_t seq = ++s->seq;
+	bool first = s->reprove_left == 2;
+
+	for (uint32_t i = 1; i < s->n; i++) {
+		struct member *m = &s->m[i];
+
+		if (!first && !(m->flags & M_REPROVE))
+			continue;
+		if (!first || !probe_ok(m)) {
+			m->flags &= (uint8_t)~M_REPROVE;
+			if (!probe_ok(m))
+				continue;
+		} else {
+			m->flags |= M_REPROVE;
+		}
+		probe_send_ping(s, i, seq, SWIM_PING_PAD);
+		bump(s, SWIM_STAT_REPROVE_PINGS, 1);
+	}
+	s->reprove_left--;
+	s->reprove_at = s->now + s->p.probe_timeout_ns;
+}
+
+void probe_reprove_ack(struct swim *s, uint32_t i)
+{
+	if (!(s->m[i].flags & M_REPROVE))
+		return;
+	s->m[i].flags &= (uint8_t)~M_REPROVE;
+	probe_send_ping(s, i, ++s->seq, SWIM_PING_PAD);
+	bump(s, SWIM_STAT_REPROVE_PINGS, 1);
+}
+
 void swim_sync_soon(struct swim *s)
 {
 	if (s->pp_rounds == 0)
@@ -396,6 +441,7 @@ int probe_on_ack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n
 		return MN_EPROTO;
 	seq = mn_get_be32(b + MSG_SEQ);
 	dissem_items_apply(s, rx, b + ACK_ITEMS, n - ACK_ITEMS);
+	probe_reprove_ack(s, rx->from);
 	if (pr->member != NONE && seq == pr->seq) {
 		if (rx->from == pr->member) {
 			probe_finish(s, true);

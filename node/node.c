@@ -431,6 +431,18 @@ void node_on_timer(struct node *n, struct mn_time now)
 		wg_dev_on_timer(n->wg, now);
 }
 
+void node_local_addrs_changed(struct node *n, struct mn_time now)
+{
+	struct wg_peer *wp = NULL;
+
+	n->now = now;
+	node_bump(n, NODE_STAT_LOCAL_MOVES);
+	while ((wp = wg_dev_peer_next(n->wg, wp)))
+		if (wg_peer_user(wp) && wg_peer_keepalive_now(wp, now))
+			node_bump(n, NODE_STAT_MOVE_KEEPALIVES);
+	swim_local_addr_changed(n->swim, now);
+}
+
 /* ---- the node's own sealed messages, queries ---- */
 
 int node_send_control(struct node *n, const uint8_t pk[REC_PK_LEN], uint8_t type,

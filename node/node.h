@@ -152,7 +152,9 @@ struct node_action {
 	X(PATH_CHANGES, "WireGuard endpoints moved by the path chooser") \
 	X(EVIDENCE, "authenticated WireGuard traffic told to swim")  \
 	X(STASHED, "initiations from no peer kept for its record")    \
-	X(REPLAYED, "kept initiations accepted once the record came")
+	X(REPLAYED, "kept initiations accepted once the record came") \
+	X(LOCAL_MOVES, "our own addresses changed (node_local_addrs_changed)") \
+	X(MOVE_KEEPALIVES, "keepalives sent because our address changed")
 
 enum node_stat {
 #define NODE_STAT_ENUM(n, s) NODE_STAT_##n,
@@ -244,6 +246,12 @@ uint32_t node_poll_tx(struct node *n, struct node_txb *b);
 /* Earliest mono time node_on_timer has work; MN_NEVER for none. */
 mn_ns node_next_deadline(const struct node *n);
 void node_on_timer(struct node *n, struct mn_time now);
+/* The host's addresses changed (the daemon watches them; a laptop moved, a
+ * DHCP renewal): a WireGuard keepalive to every member with a session, so
+ * it roams to where the keepalive came from at once, and
+ * swim_local_addr_changed for gossip (which re-proves our address to every
+ * member, those without a session too). Poll both cores' output after. */
+void node_local_addrs_changed(struct node *n, struct mn_time now);
 
 /* ---- the node's own sealed messages ---- */
 

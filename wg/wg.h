@@ -160,6 +160,10 @@ void wg_peer_set_endpoint(struct wg_peer *peer, const struct mn_addr *ep);
 /* 0 disables. Setting a nonzero interval sends a keepalive at once when a
  * session exists (wireguard-go does the same). */
 void wg_peer_set_persistent_keepalive(struct wg_peer *peer, uint16_t secs, mn_ns now);
+/* A keepalive now if a session can send (no handshake is started for it):
+ * after our own address changed, the peer roams to where it came from.
+ * true if one was queued (poll_tx). */
+bool wg_peer_keepalive_now(struct wg_peer *peer, struct mn_time now);
 int wg_peer_allowedip_add(struct wg_peer *peer, const struct mn_prefix *p);
 /* Remove one prefix if the peer owns it: O(its length). MN_ENOENT if not. */
 int wg_peer_allowedip_remove(struct wg_peer *peer, const struct mn_prefix *p);

@@ -240,6 +240,14 @@ void wg_send_staged(struct wg_peer *peer, struct mn_time now)
 	}
 }
 
+bool wg_peer_keepalive_now(struct wg_peer *peer, struct mn_time now)
+{
+	if (!keypair_can_send(peer->cur, now.mono) || !mn_addr_is_set(&peer->endpoint))
+		return false;
+	wg_send_keepalive(peer, now);
+	return true;
+}
+
 void wg_send_keepalive(struct wg_peer *peer, struct mn_time now)
 {
 	if (peer->staged_count == 0 && stage_packet(peer, NULL, 0) < 0)

@@ -1714,6 +1714,71 @@ START_TEST(test_replay_after_restart)
 }
 END_TEST
 
+/* Our own address changes (swim_local_addr_changed, what the daemon calls
+ * when the host's addresses change): every member sends to the new address
+ * within two round trips (a ping, its ack with a token for the new
+ * address, a ping echoing it), long before its next probe of us would have
+ * found out, and nobody suspects us meanwhile.
+ * WAN parameters, as the daemon runs. The control: a node that moves
+ * without the call is still at its old address at most members after as
+ * long. */
+static uint32_t holding_at(struct tnet *t, uint32_t who, const struct mn_addr *a)
+{
+	struct swim_member_info mi;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < t->nn; i++)
+		if (i != who && swim_member(t->n[i].s, t->n[who].key.pk, &mi) == MN_OK &&
+		    mn_addr_eq(&mi.addr, a))
+			n++;
+	return n;
+}
+
+START_TEST(test_local_addr_changed)
+{
+	struct swim_params p;
+	struct tnet *t;
+	uint32_t susp0[TN_MAX];
+	struct mn_addr old;
+	mn_ns window, fast;
+
+	swim_params_wan(&p);
+	t = tn_new("test_local_addr_changed", 0x7110, 6, &p);
+	window = 2 * p.probe_timeout_ns + 10 * t->latency;
+	fast = 5 * t->latency; /* two round trips and some */
+	tn_boot_all(t);
+	ck_assert_uint_lt(run_until_agreed(t, 60 * SEC), 60 * SEC);
+	tn_run_for(t, 10 * SEC);
+	/* control: node 4 moves and says nothing */
+	old = t->n[4].addr;
+	t->n[4].addr.in4.sin_addr.s_addr = htonl(0xC6120063u); /* 198.18.0.99 */
+	tn_run_for(t, window);
+	ck_assert_uint_lt(holding_at(t, 4, &t->n[4].addr), 3);
+	/* back, and this time it says so (members that proved it at .99
+	 * meanwhile would otherwise send there) */
+	t->n[4].addr = old;
+	swim_local_addr_changed(t->n[4].s, node_time(&t->n[4]));
+	drain(t, 4);
+	tn_run_for(t, fast);
+	ck_assert_uint_eq(holding_at(t, 4, &t->n[4].addr), t->nn - 1);
+	tn_run_for(t, window);
+	/* node 5 moves and calls swim_local_addr_changed */
+	for (uint32_t i = 0; i < t->nn; i++)
+		susp0[i] = t->n[i].n_suspect[5];
+	t->n[5].addr.in4.sin_addr.s_addr = htonl(0xC6120064u); /* 198.18.0.100 */
+	swim_local_addr_changed(t->n[5].s, node_time(&t->n[5]));
+	drain(t, 5);
+	tn_run_for(t, fast);
+	ck_assert_uint_eq(holding_at(t, 5, &t->n[5].addr), t->nn - 1);
+	/* a ping and its echo per member; the second round finds none left */
+	tn_run_for(t, window);
+	ck_assert_uint_eq(swim_stat(t->n[5].s, SWIM_STAT_REPROVE_PINGS), 2 * (t->nn - 1));
+	for (uint32_t i = 0; i < t->nn; i++)
+		ck_assert_uint_eq(t->n[i].n_suspect[5], susp0[i]);
+	tn_free(t);
+}
+END_TEST
+
 /* Review 5: junk HELLOs from non-members are refused before they use the
  * verification budget, so a genuine newcomer's HELLO still gets in. */
 START_TEST(test_hello_junk_budget)
@@ -2734,6 +2799,7 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_hello_again);
 	tcase_add_test(tc, test_buddy_no_storm);
 	tcase_add_test(tc, test_hello_junk_budget);
+	tcase_add_test(tc, test_local_addr_changed);
 	tcase_add_test(tc, test_hint_scope);
 	tcase_add_test(tc, test_scale_no_wrap);
 	tcase_add_test(tc, test_pp_root_once);

@@ -311,6 +311,40 @@ START_TEST(test_node_initiation_replayed)
 }
 END_TEST
 
+/* Node 2's address changes and it says so (node_local_addrs_changed):
+ * node 0, which has a WireGuard session with it, moves its path at once
+ * (the keepalive from the new address roams it); node 1, which has none,
+ * moves once gossip re-proved the address (two probe timeouts), and
+ * packets get through both ways. */
+START_TEST(test_node_local_move)
+{
+	struct tnet *t = tn_new("test_node_local_move", 41, 3);
+	struct node_peer_info pi;
+	struct swim_params p;
+
+	tn_boot_all(t, 2);
+	tn_run(t, 10 * SEC);
+	ck_assert(ping4(t, 0, 2, 1));
+	ck_assert(ping4(t, 2, 0, 2));
+	t->n[2].addr.in4.sin_addr.s_addr = htonl(0xC6120063u); /* 198.18.0.99 */
+	node_local_addrs_changed(t->n[2].nd, at(t));
+	flush(t, 2);
+	ck_assert_uint_eq(node_stat(t->n[2].nd, NODE_STAT_LOCAL_MOVES), 1);
+	ck_assert_uint_eq(node_stat(t->n[2].nd, NODE_STAT_MOVE_KEEPALIVES), 1);
+	tn_run(t, t->v.now + 20 * MS);
+	ck_assert_int_eq(node_peer(t->n[0].nd, t->n[2].key.pk, &pi), MN_OK);
+	ck_assert(mn_addr_eq(&pi.choice.dst, &t->n[2].addr));
+	ck_assert(ping4(t, 0, 2, 3));
+	swim_params_lan(&p); /* node_config_for's */
+	tn_run(t, t->v.now + 2 * p.probe_timeout_ns + 20 * MS);
+	ck_assert_int_eq(node_peer(t->n[1].nd, t->n[2].key.pk, &pi), MN_OK);
+	ck_assert(mn_addr_eq(&pi.choice.dst, &t->n[2].addr));
+	ck_assert(ping4(t, 1, 2, 4));
+	ck_assert(ping4(t, 2, 1, 5));
+	tn_free(t);
+}
+END_TEST
+
 static Suite *node_suite(void)
 {
 	Suite *s = suite_create("node");
@@ -324,6 +358,7 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, test_node_config);
 	tcase_add_test(tc, test_node_send_unsealed);
 	tcase_add_test(tc, test_node_initiation_replayed);
+	tcase_add_test(tc, test_node_local_move);
 	suite_add_tcase(s, tc);
 	return s;
 }
