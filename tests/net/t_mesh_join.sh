@@ -105,6 +105,8 @@ for m in d["members"]:
 assert len(names) == 5
 ' "$json" "${NAME[$s]}"
 done
+check "state: b's state directory and its files are root's alone (0700, nothing group/other)" \
+	eval "[ \"\$(stat -c %a $(st b))\" = 700 ] && [ -z \"\$(find $(st b) -mindepth 1 -perm /077)\" ]"
 check "wg show: a's interface lists the five members" \
 	eval "[ \"\$(wgn ${S_NS[a]} show ${S_IF[a]} peers | wc -l)\" -eq 5 ]"
 
