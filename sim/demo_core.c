@@ -259,9 +259,11 @@ static int inject(void *core, uint32_t datum, struct mn_time now, uint64_t *key)
 	return MN_OK;
 }
 
-static void addr_changed(void *core, const struct mn_addr *addr, struct mn_time now)
+static void addr_changed(void *core, const struct mn_addr *addr, struct mn_time now,
+			 uint64_t *key)
 {
 	struct demo *d = core;
+	(void)key; /* the directory is global: nothing to time */
 	d->sh->dir[d->env->node_id] = *addr;
 }
 

@@ -307,10 +307,8 @@ static void on_resume(struct sim *s, const struct evq_ev *e)
 	trace_record(s->trace, TRACE_FAULT, s->now, F_RESUME, n->id, n->defer_len);
 	if (n->moved_while_paused) {
 		n->moved_while_paused = false;
-		if (s->ops->addr_changed) {
-			s->ops->addr_changed(n->core, &n->env.addr, sim__node_time(n, s->now));
-			sim__after(s, n);
-		}
+		if (s->ops->addr_changed)
+			sim__addr_changed(s, n);
 	}
 	/* one loop turn of the starved process: timers first, then the socket */
 	if (n->timer_due) {

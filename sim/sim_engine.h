@@ -110,6 +110,9 @@ int sim__push_aux(struct sim *s, mn_ns t, enum ev_kind kind, uint32_t ref, uint3
 int sim__push(struct sim *s, mn_ns t, enum ev_kind kind, uint32_t ref, uint64_t *seq);
 /* After any call into a core: send what it queued, re-arm its timer. */
 void sim__after(struct sim *s, struct node *n);
+/* Tell node n's core its address changed (sim_move, or at resume for a
+ * node moved while paused); a key it gives is timed as a STATS_MOVE datum. */
+void sim__addr_changed(struct sim *s, struct node *n);
 /* Drop what waits in a paused node's receive buffer (it went down). */
 void sim__drop_deferred(struct sim *s, struct node *n);
 /* EV_ACTION: run scenario action idx (and schedule its next turn). */

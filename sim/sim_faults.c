@@ -110,10 +110,19 @@ int sim_move(struct sim *s, uint32_t id)
 	if (n->paused) {
 		n->moved_while_paused = true;
 	} else if (s->ops->addr_changed) {
-		s->ops->addr_changed(n->core, &n->env.addr, sim__node_time(n, s->now));
-		sim__after(s, n);
+		sim__addr_changed(s, n);
 	}
 	return MN_OK;
+}
+
+void sim__addr_changed(struct sim *s, struct node *n)
+{
+	uint64_t key = 0;
+
+	s->ops->addr_changed(n->core, &n->env.addr, sim__node_time(n, s->now), &key);
+	if (key)
+		stats_datum_add(&s->st, STATS_MOVE, key, n->id, s->now);
+	sim__after(s, n);
 }
 
 int sim_inject(struct sim *s, uint32_t id)

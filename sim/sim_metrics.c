@@ -116,6 +116,9 @@ bool sim_passed(const struct sim *s)
 	X(revoke_reach99_ms, "slowest tombstone to reach 99% of nodes up")                \
 	X(revoke_reach100_ms, "slowest tombstone to reach every node up")                 \
 	X(revoked_held, "(node up, revoked node) pairs where it is still a member")        \
+	X(move_reach99_ms, "slowest move until 99% of nodes up send to the new address")  \
+	X(move_reach100_ms, "slowest move until every node up sends to the new address")  \
+	X(moves_incomplete, "moves whose new address some node up never adopted")        \
 	X(converge_ms, "calm phase start to every live node agreeing")                    \
 	X(suspicions, "suspicions reported")                                              \
 	X(false_suspicions, "suspicions of nodes that were up")                           \
@@ -325,6 +328,9 @@ bool sim_metric(const struct sim *s, uint32_t i, int64_t *v)
 	}
 	case M_revocations: *v = (int64_t)t.revocations; break;
 	case M_revocations_incomplete: *v = incomplete(st, STATS_REVOKE); break;
+	case M_move_reach99_ms: return reach_max(st, STATS_MOVE, 1, v);
+	case M_move_reach100_ms: return reach_max(st, STATS_MOVE, 3, v);
+	case M_moves_incomplete: *v = incomplete(st, STATS_MOVE); break;
 	case M_revoke_reach50_ms: return reach_max(st, STATS_REVOKE, 0, v);
 	case M_revoke_reach99_ms: return reach_max(st, STATS_REVOKE, 1, v);
 	case M_revoke_reach100_ms: return reach_max(st, STATS_REVOKE, 3, v);

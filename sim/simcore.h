@@ -191,8 +191,12 @@ struct sim_core_ops {
 	 * revoked. */
 	bool (*has_member)(const void *core, uint32_t subject);
 	/* The host's underlay address changed (env->addr is already the new
-	 * one). May be NULL. */
-	void (*addr_changed)(void *core, const struct mn_addr *addr, struct mn_time now);
+	 * one). *key (0 on entry): the key the core will report through
+	 * env->learned when a node sends to the new address, timed like a
+	 * datum by the move_* metrics; left 0, the move is not timed. May be
+	 * NULL. */
+	void (*addr_changed)(void *core, const struct mn_addr *addr, struct mn_time now,
+			     uint64_t *key);
 	/* A digest of what the node believes (membership, liveness, versions):
 	 * live nodes agree when their digests are equal. Must not change
 	 * state. May be NULL: `converge` expectations then fail. */

@@ -39,6 +39,7 @@ enum stats_limits {
 enum stats_kind {
 	STATS_INJECT, /* `inject`: a new record version */
 	STATS_REVOKE, /* `revoke`: a tombstone */
+	STATS_MOVE,   /* `move`: the mover's new address, held by a node that sends there */
 };
 
 struct stats_datum {

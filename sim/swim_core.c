@@ -52,6 +52,7 @@
  */
 #include "swim_core.h"
 
+#include <arpa/inet.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,15 @@ static uint64_t datum_key(uint32_t id, uint32_t seq)
 static uint64_t revoke_key(uint32_t id)
 {
 	return UINT64_C(1) << 63 | id;
+}
+
+/* The datum of node id sending from addr (a move, timed by the move_*
+ * metrics): bit 62 sets it apart from the two kinds above. */
+static uint64_t move_key(uint32_t id, const struct mn_addr *addr)
+{
+	uint32_t ip = addr->sa.sa_family == AF_INET ? ntohl(addr->in4.sin_addr.s_addr) : 0;
+
+	return UINT64_C(1) << 62 | (uint64_t)id << 32 | ip;
 }
 
 /* ---- the record store ---- */
@@ -256,6 +266,17 @@ static void on_revoked(struct swc *c, const struct swim_event *ev)
 	    (target = swim_fixture_id_of(&c->sh->fx, t.target_pk)) != NONE)
 		sim_env_learned(c->env, revoke_key(target));
 	swc_keep_tomb(c, ev);
+}
+
+/* swim moved a member to another address: where this node now sends it
+ * (a move's datum once it is the mover's new one). */
+static void on_addr(void *ctx, const struct swim_addr_change *ch)
+{
+	struct swc *c = ctx;
+	uint32_t subj = swim_fixture_subject(&c->sh->fx, ch->rec);
+
+	if (subj != NONE)
+		sim_env_learned(c->env, move_key(subj, &ch->addr));
 }
 
 static void on_event(void *ctx, const struct swim_event *ev)
@@ -476,6 +497,8 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 	cfg.seal_memo = &c->xmemo;
 	cfg.event = on_event;
 	cfg.event_ctx = c;
+	cfg.addr_changed = on_addr;
+	cfg.hook_ctx = c;
 	sh->hint = me;
 	swc_set_restoring(c, !first); /* our own record, from the store */
 	rc = swim_new(&c->s, &cfg, now);
@@ -585,18 +608,21 @@ static int inject(void *core, uint32_t datum, struct mn_time now, uint64_t *key)
 	return MN_OK;
 }
 
-/* The host moved. Peers learn a member's address from its own
- * authenticated traffic (roaming), so the node announces itself: a new
- * record version raises its incarnation and is gossiped from the new
- * address. (swim_set_addr is for what a node learns about others, e.g. from
- * a signed endpoint announcement, which doc/gossip.md §13 leaves to do.) */
-static void addr_changed(void *core, const struct mn_addr *addr, struct mn_time now)
+/* The host moved, as the daemon sees it (its address watch): peers learn a
+ * member's address from its own authenticated traffic once it proves it
+ * receives there, so the node re-proves it to every member at once
+ * (swim_local_addr_changed, as the daemon's node_local_addrs_changed does),
+ * and publishes a new record version. The move is timed until each node
+ * sends to the new address (on_addr). */
+static void addr_changed(void *core, const struct mn_addr *addr, struct mn_time now,
+			 uint64_t *key)
 {
 	struct swc *c = core;
 	uint32_t seq;
 
-	(void)addr;
 	publish(c, now, &seq);
+	swim_local_addr_changed(c->s, now);
+	*key = move_key(c->env->node_id, addr);
 	swc_call_end(c);
 }
 

@@ -104,9 +104,11 @@ static void t_on_timer(void *core, struct mn_time now)
 	c->deadline = c->period ? c->deadline + c->period : MN_NEVER;
 }
 
-static void t_addr_changed(void *core, const struct mn_addr *addr, struct mn_time now)
+static void t_addr_changed(void *core, const struct mn_addr *addr, struct mn_time now,
+			   uint64_t *key)
 {
 	struct tcore *c = core;
+	(void)key;
 	c->addr_changes++;
 }
 
