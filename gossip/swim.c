@@ -468,6 +468,18 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 		s->m[0].flags |= M_INC_KNOWN;
 	dissem_queue_alive(s, 0);
 	member_emit(s, SWIM_EV_BOOT, 0);
+	/* A restart says so to every member it restores, directly, at the
+	 * first timer (after the restore): the re-proving pings of
+	 * swim_local_addr_changed (which also cover a reboot onto another
+	 * address), our own alive leading. A member that suspected us while
+	 * we were down, or declared us dead, answers with that (the buddy
+	 * system), and we refute at once instead of when its gossip reaches
+	 * us. (Raising our incarnation at boot instead made swim-crash-ci
+	 * miss its agreement bound on 2 seeds of 20; not understood yet.) */
+	if (cfg->boot > 0) {
+		s->reprove_left = 2;
+		s->reprove_at = s->now;
+	}
 
 	s->seq = mn_rng_u32(&s->rng);
 	s->next_probe = s->now + rnd(s, (uint32_t)(s->p.probe_interval_ns / MN_NS_PER_MS) + 1) *

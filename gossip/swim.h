@@ -399,7 +399,7 @@ static inline bool swim_type_own(uint8_t type)
 	X(ORPHANS_EXPIRED, "orphans dropped: their admitter did not come in time")\
 	X(ORPHANS_REVOKED, "orphans dropped: a key of their chain was removed")\
 	X(LEFT, "members whose record says they left")                \
-	X(REPROVE_PINGS, "pings after our own address changed")
+	X(REPROVE_PINGS, "pings after our own address changed or a restart")
 
 enum swim_stat {
 #define SWIM_STAT_ENUM(n, s) SWIM_STAT_##n,

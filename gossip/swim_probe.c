@@ -196,6 +196,27 @@ void swim_local_addr_changed(struct swim *s, struct mn_time now)
 	probe_reprove_round(s);
 }
 
+/* A ping of swim_local_addr_changed (and of a restart): our own alive
+ * leads, so a member that suspects us (or declared us dead while we were
+ * down) hears our incarnation from us at once, whatever the piggyback
+ * queue holds. */
+static void send_reprove_ping(struct swim *s, uint32_t i, uint32_t seq)
+{
+	struct out o;
+	uint8_t *p = begin_seq(s, &o, i, SWIM_T_PING, SWIM_PING_PAD, PING_ITEMS, seq);
+
+	if (!p)
+		return;
+	p[PING_FLAGS] = 0;
+	if ((p = wire_out_put(&o, SWIM_ITEM_ALIVE_LEN)) != NULL)
+		dissem_put_alive_item(s, p, 0, s->m[0].inc);
+	dissem_piggyback(s, &o);
+	if (s->m[i].tok == 0)
+		wire_out_pad(&o, SWIM_PING_PAD);
+	wire_out_send(s, &o);
+	bump(s, SWIM_STAT_REPROVE_PINGS, 1);
+}
+
 /* The first round pings every member we probe and marks it; an ack from
  * a marked member (probe_reprove_ack) brings a token for our new address,
  * echoed at once by one more ping, which proves the address there. The
@@ -218,8 +239,7 @@ void probe_reprove_round(struct swim *s)
 		} else {
 			m->flags |= M_REPROVE;
 		}
-		probe_send_ping(s, i, seq, SWIM_PING_PAD);
-		bump(s, SWIM_STAT_REPROVE_PINGS, 1);
+		send_reprove_ping(s, i, seq);
 	}
 	s->reprove_left--;
 	s->reprove_at = s->now + s->p.probe_timeout_ns;
@@ -230,8 +250,7 @@ void probe_reprove_ack(struct swim *s, uint32_t i)
 	if (!(s->m[i].flags & M_REPROVE))
 		return;
 	s->m[i].flags &= (uint8_t)~M_REPROVE;
-	probe_send_ping(s, i, ++s->seq, SWIM_PING_PAD);
-	bump(s, SWIM_STAT_REPROVE_PINGS, 1);
+	send_reprove_ping(s, i, ++s->seq);
 }
 
 void swim_sync_soon(struct swim *s)

@@ -56,7 +56,7 @@ enum sim_obs {
 enum sim_core_limits {
 	SIM_MAX_DGRAM = 1472,        /* largest UDP payload on a 1500-byte IPv4 path */
 	SIM_MAX_CORE_PARAMS = 16,    /* `core_param` lines in a scenario */
-	SIM_MAX_CORE_COUNTERS = 24,  /* named counters a core may export */
+	SIM_MAX_CORE_COUNTERS = 32,  /* named counters a core may export */
 	SIM_CORE_NAME_LEN = 32,
 	SIM_PARAM_LEN = 64,
 };

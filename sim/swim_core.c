@@ -68,7 +68,7 @@
 static const char *const counter_names[C__COUNT] = {
 	"pings", "acks", "ping_reqs", "indirect_acks", "nacks", "probes_failed",
 	"suspicions", "deaths", "last_calls", "refutes", "gossips", "pushpulls", "dead_probes",
-	"wants", "hellos", "records_learned", "capped_replies", "rx_dropped",
+	"wants", "hellos", "records_learned", "capped_replies", "reprove_pings", "rx_dropped",
 	"ed25519_verified", "x25519_computed", "x25519_memo_hits", "incarnation_max",
 	"store_commits", "store_writes",
 };
@@ -80,6 +80,7 @@ static const enum swim_stat stat_map[C_DROPS] = {
 	SWIM_STAT_NACKS, SWIM_STAT_PROBES_FAILED, SWIM_STAT_SUSPICIONS, SWIM_STAT_DEATHS,
 	SWIM_STAT_LAST_CALLS, SWIM_STAT_REFUTES, SWIM_STAT_GOSSIPS, SWIM_STAT_PUSHPULLS, SWIM_STAT_DEAD_PROBES,
 	SWIM_STAT_WANTS, SWIM_STAT_HELLOS, SWIM_STAT_RECORDS_LEARNED, SWIM_STAT_CAPPED_REPLY,
+	SWIM_STAT_REPROVE_PINGS,
 };
 
 static const enum swim_stat drop_stats[] = {
