@@ -29,8 +29,8 @@
 # For each: the members K reaches refuse it and count why (the swim
 # counters the daemon prints on SIGUSR1); over a window of several gossip
 # rounds no member lists K; the member whose address K claims is still
-# reached by ping from every other member, and is the only WireGuard peer
-# routing that address anywhere.
+# reached by ping from every other member (K's namespace answers no ping),
+# and its key is the only WireGuard peer routing that address anywhere.
 #
 # Environment: MESHNODE, MN_TIME_SCALE (lib.sh); FORGE (default: the
 # forge_admission built beside MESHNODE).
@@ -98,8 +98,14 @@ nobody_lists() {
 		sleep 1
 	done
 }
-# routes_once SIDE ADDR: exactly one WireGuard peer of SIDE routes ADDR/32.
-routes_once() { [ "$(wgs "$1" allowed-ips | grep -c "[[:space:]]$2/32")" -eq 1 ]; }
+# routes_to SIDE ADDR OWNER: SIDE's WireGuard routes ADDR/32 to OWNER's key
+# and to no other peer.
+routes_to() {
+	local owner_pk peers
+	owner_pk=$(wgs "$3" public-key) || return 1
+	peers=$(wgs "$1" allowed-ips | awk -v a="$2/32" '{ for (i = 2; i <= NF; i++) if ($i == a) print $1 }')
+	[ "$peers" = "$owner_pk" ]
+}
 routes_none() { ! wgs "$1" allowed-ips | grep -q "[[:space:]]$2/32"; }
 
 # forge K LINK IPV4: K's state directory, made in d's namespace from d's
@@ -140,6 +146,9 @@ run_variant() {
 	[ "$reason" = "$OWN" ] && other=$HELD || other=$OWN
 	check "$what: forge_admission writes ${NAME[$k]}'s state directory" \
 		wait_for 30 "d's store to hold every member's address" forge "$k" "$link" "$ip"
+	# K's namespace answers no ping: one answered comes from the real owner
+	check "$what: ${NAME[$k]}'s namespace ignores pings" \
+		inns "$k" sysctl -q -w net.ipv4.icmp_echo_ignore_all=1
 	check "$what: ${NAME[$k]}'s daemon starts" up "$k"
 	check "$what: no member lists ${NAME[$k]} for ${WINDOW}s" nobody_lists "${NAME[$k]}" "$WINDOW"
 	for s in "${MEMBERS[@]}"; do
@@ -160,7 +169,7 @@ run_variant() {
 		for s in "${MEMBERS[@]}"; do
 			[ "$s" = "$victim" ] && continue
 			check "$what: $s -> $victim pings $ip" wait_for 10 "$s->$victim" ping_ok "$s" "$ip"
-			check "$what: $s routes $ip to one peer" routes_once "$s" "$ip"
+			check "$what: $s routes $ip to $victim's key only" routes_to "$s" "$ip" "$victim"
 		done
 	else
 		for s in "${MEMBERS[@]}"; do
