@@ -48,3 +48,10 @@ tests_test_daemon_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/daemon/test_icmp_ping.c \
 	tests/daemon/test_mesh_peer.c \
 	tests/daemon/test_root_backup.c
+
+# A rogue member's forged admission, for tests/net/t_mesh_forge.sh (built
+# with the tests, never installed).
+check_PROGRAMS += tests/net/forge_admission
+tests_net_forge_admission_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
+tests_net_forge_admission_LDADD = $(DAEMON_LIBS)
+tests_net_forge_admission_SOURCES = tests/net/forge_admission.c

@@ -203,6 +203,8 @@ struct state_new {
 	size_t admitter_len;
 	const uint8_t *admitter_pk;        /* its key */
 	const struct mn_addr *admitter_at; /* and where it answered */
+	const struct mesh_state_known *known; /* join: more members */
+	size_t n_known;
 };
 
 /* The directory (made if missing), then in the store: identity and
@@ -258,6 +260,8 @@ static int state_create(const struct state_new *n, char why[MESH_WHY_MAX])
 	    (rc = swim_learn(s, n->admitter, n->admitter_len, n->admitter_at, driver_now())) < 0)
 		snprintf(why, MESH_WHY_MAX, "the admitting member's record is refused: %s",
 			 mn_strerror(rc));
+	for (size_t k = 0; rc >= 0 && k < n->n_known; k++)
+		swim_learn(s, n->known[k].rec, n->known[k].rec_len, n->known[k].at, driver_now());
 	swim_persist_commit(c.sp);
 	swim_del(s);
 	if (rc < 0 || (rc = swim_persist_failed(c.sp)) < 0)
@@ -275,6 +279,9 @@ static int state_create(const struct state_new *n, char why[MESH_WHY_MAX])
 	if ((rc = store_txn_begin(swim_persist_store(c.sp), &t)) == MN_OK) {
 		if (n->admitter)
 			rc = mesh_path_put(t, n->admitter_pk, n->admitter_at);
+		for (size_t k = 0; rc == MN_OK && k < n->n_known; k++)
+			if (n->known[k].at)
+				rc = mesh_path_put(t, n->known[k].pk, n->known[k].at);
 		if (rc == MN_OK && (rc = mesh_meta_put(t, &meta)) == MN_OK)
 			rc = store_txn_commit(t);
 		else
@@ -321,7 +328,8 @@ int mesh_state_join(const struct mesh_init *in, const struct mesh_state_joined *
 	return state_create(&(struct state_new){
 		.in = in, .net = j->net, .node = j->node, .rec = j->rec, .rec_len = j->rec_len,
 		.admitter = j->admitter, .admitter_len = j->admitter_len,
-		.admitter_pk = j->admitter_pk, .admitter_at = j->admitter_at }, why);
+		.admitter_pk = j->admitter_pk, .admitter_at = j->admitter_at,
+		.known = j->known, .n_known = j->n_known }, why);
 }
 
 /* path overwritten with zeros (its whole length), synced, removed. */

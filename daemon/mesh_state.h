@@ -71,6 +71,15 @@ struct mesh_init {
  * what failed (one line). */
 int mesh_state_init(const struct mesh_init *in, char why[MESH_WHY_MAX]);
 
+/* A member a new state directory starts out holding, beside its admitter:
+ * its record and its last known good address (NULL: none). */
+struct mesh_state_known {
+	const uint8_t *rec;
+	size_t rec_len;
+	const uint8_t *pk;
+	const struct mn_addr *at;
+};
+
 /* What `meshnode join` brings home (daemon/mesh_join.h). */
 struct mesh_state_joined {
 	const struct rec_network *net;
@@ -81,12 +90,18 @@ struct mesh_state_joined {
 	size_t admitter_len;
 	const uint8_t *admitter_pk;
 	const struct mn_addr *admitter_at; /* where it answered */
+	/* More members, learned in order after the admitter: `join` brings
+	 * none; a member's copy of the records it holds may (the test tool
+	 * tests/net/forge_admission.c). A record this node's own rules refuse
+	 * is not stored (its address is, and nothing reads it). */
+	const struct mesh_state_known *known;
+	size_t n_known;
 };
 
 /* The state directory of a node that was just admitted: as init, without
  * a root key, with the admitter's record and address stored (the daemon
- * reaches it at once). in->name is unused (the record has it); in->v4 is
- * the network's. MN_EEXIST when dir is initialized already. */
+ * reaches it at once), and j->known's. in->name is unused (the record has
+ * it); in->v4 is the network's. MN_EEXIST when dir is initialized already. */
 int mesh_state_join(const struct mesh_init *in, const struct mesh_state_joined *j,
 		    char why[MESH_WHY_MAX]);
 

@@ -170,6 +170,94 @@ START_TEST(test_init_refuses)
 }
 END_TEST
 
+/* A member's record under a fresh invite of the root: admitted at ip by
+ * admitter (kind), named name, into buf. */
+static size_t member_rec(const struct rec_network *net, const struct rec_key *root,
+			 const struct rec_key *admitter, enum rec_signer kind,
+			 const struct rec_key *node, uint8_t inv_seed, uint8_t last_ip,
+			 const char *name, uint8_t *buf)
+{
+	const uint64_t now_ms = UINT64_C(1700000000000);
+	uint8_t seed[REC_SEED_LEN], proof[REC_SIG_LEN], ip[4] = { 10, 20, 0, last_ip };
+	struct rec_key inv_key;
+	struct rec_member m;
+	size_t len;
+
+	memset(seed, inv_seed, sizeof(seed));
+	rec_key_from_seed(&inv_key, seed);
+	memset(&m, 0, sizeof(m));
+	m.invite.signer = REC_BY_ROOT;
+	memcpy(m.invite.invite_pk, inv_key.pk, REC_PK_LEN);
+	m.invite.expires_ms = now_ms + 60000;
+	m.invite.max_uses = 1;
+	ck_assert_int_eq(rec_invite_sign(net, root, &m.invite), MN_OK);
+	rec_join_proof(net, &inv_key, node->pk, proof);
+	ck_assert_int_eq(rec_admit(net, &m.invite, admitter, kind, node->pk, proof, ip, now_ms,
+				   NULL, NULL, &m.adm), MN_OK);
+	m.version = 1;
+	snprintf(m.name, sizeof(m.name), "%s", name);
+	m.name_len = (uint8_t)strlen(name);
+	ck_assert_int_eq(rec_member_sign(net, node, &m), MN_OK);
+	ck_assert_int_eq(rec_member_encode(&m, buf, REC_MEMBER_MAX, &len), MN_OK);
+	return len;
+}
+
+/* join with more members than the admitter: each stored with its address,
+ * unless this node's own rules refuse it (here: a taken IPv4). */
+START_TEST(test_join_stores_known)
+{
+	struct swim_persist_hooks hooks = { .fail = fail_hook };
+	struct swim_persist *sp;
+	struct rec_key k[5]; /* root, admitter, us, b, c */
+	struct rec_network net;
+	struct mesh_init in;
+	struct mn_addr at[3], got;
+	uint8_t rec[4][REC_MEMBER_MAX], seed[REC_SEED_LEN], buf[REC_MEMBER_MAX];
+	size_t len[4], n;
+	char why[MESH_WHY_MAX];
+
+	for (int i = 0; i < 5; i++) {
+		memset(seed, 0x40 + i, sizeof(seed));
+		rec_key_from_seed(&k[i], seed);
+	}
+	init_opts(&in);
+	ck_assert_int_eq(rec_network_init(&net, k[0].pk, &in.v4), MN_OK);
+	len[0] = member_rec(&net, &k[0], &k[0], REC_BY_ROOT, &k[1], 1, 1, "admitter", rec[0]);
+	len[1] = member_rec(&net, &k[0], &k[1], REC_BY_MEMBER, &k[2], 2, 5, "us", rec[1]);
+	len[2] = member_rec(&net, &k[0], &k[0], REC_BY_ROOT, &k[3], 3, 7, "b", rec[2]);
+	len[3] = member_rec(&net, &k[0], &k[0], REC_BY_ROOT, &k[4], 4, 7, "c", rec[3]);
+	ck_assert_int_eq(mn_addr_parse(&at[0], "198.18.0.1:51820"), MN_OK);
+	ck_assert_int_eq(mn_addr_parse(&at[1], "198.18.0.3:51820"), MN_OK);
+	ck_assert_int_eq(mn_addr_parse(&at[2], "198.18.0.4:51820"), MN_OK);
+	const struct mesh_state_known known[2] = {
+		{ .rec = rec[2], .rec_len = len[2], .pk = k[3].pk, .at = &at[1] },
+		{ .rec = rec[3], .rec_len = len[3], .pk = k[4].pk, .at = &at[2] },
+	};
+	mkdir_tmp();
+	ck_assert_int_eq(mesh_state_join(&in, &(struct mesh_state_joined){
+		.net = &net, .node = &k[2], .rec = rec[1], .rec_len = len[1],
+		.admitter = rec[0], .admitter_len = len[0], .admitter_pk = k[1].pk,
+		.admitter_at = &at[0], .known = known, .n_known = 2 }, why), MN_OK);
+
+	ck_assert_int_eq(swim_persist_open(&sp, dir, 0, 0, false, &hooks), MN_OK);
+	struct store *st = swim_persist_store(sp);
+	ck_assert_int_eq(swim_persist_load_self(sp, k[1].pk, buf, sizeof(buf), &n), MN_OK);
+	ck_assert_int_eq(swim_persist_load_self(sp, k[3].pk, buf, sizeof(buf), &n), MN_OK);
+	ck_assert_mem_eq(buf, rec[2], len[2]);
+	ck_assert_int_eq(mesh_path_get(st, k[1].pk, &got), MN_OK);
+	ck_assert(mn_addr_eq(&got, &at[0]));
+	ck_assert_int_eq(mesh_path_get(st, k[3].pk, &got), MN_OK);
+	ck_assert(mn_addr_eq(&got, &at[1]));
+	/* c's IPv4 is b's: refused (a held IPv4 is never taken), not stored */
+	ck_assert_int_eq(store_get(st, STORE_MEMBERS, k[4].pk, REC_PK_LEN, buf, sizeof(buf), &n),
+			 MN_ENOENT);
+	swim_persist_close(sp);
+	for (int i = 0; i < 5; i++)
+		rec_key_wipe(&k[i]);
+	rm_tmp();
+}
+END_TEST
+
 /* ---- the control socket ---- */
 
 struct ctl_fixture {
@@ -257,6 +345,7 @@ static Suite *mesh_state_suite(void)
 	tcase_add_test(tc, test_default_name);
 	tcase_add_test(tc, test_init_writes_a_network);
 	tcase_add_test(tc, test_init_refuses);
+	tcase_add_test(tc, test_join_stores_known);
 	tcase_add_test(tc, test_control_roundtrip);
 	suite_add_tcase(s, tc);
 	return s;
