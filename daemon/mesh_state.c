@@ -199,15 +199,33 @@ struct state_new {
 	const struct rec_key *root;        /* NULL: not the root holder */
 	const uint8_t *rec;                /* our record */
 	size_t rec_len;
-	const uint8_t *admitter;           /* join: the admitter's record, or NULL */
-	size_t admitter_len;
-	const uint8_t *admitter_pk;        /* its key */
-	const struct mn_addr *admitter_at; /* and where it answered */
+	const struct mesh_state_known *known; /* join: the admitter; make: every member */
+	size_t n_known;
 };
 
+/* The last known good paths of the known members, a transaction per
+ * STORE_MAX_OPS of them (before the metadata's own). */
+static int put_paths(struct store *st, const struct mesh_state_known *k, size_t n)
+{
+	struct store_txn *t;
+	int rc = MN_OK;
+
+	for (size_t i = 0; i < n && rc == MN_OK;) {
+		if ((rc = store_txn_begin(st, &t)) < 0)
+			break;
+		for (size_t ops = 0; i < n && ops < STORE_MAX_OPS && rc == MN_OK; i++, ops++)
+			rc = mesh_path_put(t, k[i].pk, k[i].at);
+		if (rc == MN_OK)
+			rc = store_txn_commit(t);
+		else
+			store_txn_abort(t);
+	}
+	return rc;
+}
+
 /* The directory (made if missing), then in the store: identity and
- * incarnation, swim's boot, our record (and the admitter's with its
- * address), the root key file if any, the metadata last. */
+ * incarnation, swim's boot, our record (and the known members' with their
+ * addresses), the root key file if any, the metadata last. */
 static int state_create(const struct state_new *n, char why[MESH_WHY_MAX])
 {
 	const struct mesh_init *in = n->in;
@@ -254,10 +272,12 @@ static int state_create(const struct state_new *n, char why[MESH_WHY_MAX])
 		snprintf(why, MESH_WHY_MAX, "cannot start membership: %s", mn_strerror(rc));
 		goto close;
 	}
-	if (n->admitter &&
-	    (rc = swim_learn(s, n->admitter, n->admitter_len, n->admitter_at, driver_now())) < 0)
-		snprintf(why, MESH_WHY_MAX, "the admitting member's record is refused: %s",
-			 mn_strerror(rc));
+	for (size_t i = 0; i < n->n_known && rc == MN_OK; i++)
+		if ((rc = swim_learn(s, n->known[i].rec, n->known[i].rec_len, n->known[i].at,
+				     driver_now())) < 0)
+			snprintf(why, MESH_WHY_MAX, "%s record is refused: %s",
+				 n->n_known == 1 ? "the admitting member's" : "a member's",
+				 mn_strerror(rc));
 	swim_persist_commit(c.sp);
 	swim_del(s);
 	if (rc < 0 || (rc = swim_persist_failed(c.sp)) < 0)
@@ -272,10 +292,9 @@ static int state_create(const struct state_new *n, char why[MESH_WHY_MAX])
 	meta.port = in->port;
 	snprintf(meta.iface, sizeof(meta.iface), "%s", in->iface);
 	snprintf(meta.network, sizeof(meta.network), "%s", in->network);
-	if ((rc = store_txn_begin(swim_persist_store(c.sp), &t)) == MN_OK) {
-		if (n->admitter)
-			rc = mesh_path_put(t, n->admitter_pk, n->admitter_at);
-		if (rc == MN_OK && (rc = mesh_meta_put(t, &meta)) == MN_OK)
+	if ((rc = put_paths(swim_persist_store(c.sp), n->known, n->n_known)) == MN_OK &&
+	    (rc = store_txn_begin(swim_persist_store(c.sp), &t)) == MN_OK) {
+		if ((rc = mesh_meta_put(t, &meta)) == MN_OK)
 			rc = store_txn_commit(t);
 		else
 			store_txn_abort(t);
@@ -318,10 +337,20 @@ int mesh_state_init(const struct mesh_init *in, char why[MESH_WHY_MAX])
 int mesh_state_join(const struct mesh_init *in, const struct mesh_state_joined *j,
 		    char why[MESH_WHY_MAX])
 {
+	struct mesh_state_known admitter = { .rec = j->admitter, .rec_len = j->admitter_len,
+					     .pk = j->admitter_pk, .at = j->admitter_at };
+
 	return state_create(&(struct state_new){
 		.in = in, .net = j->net, .node = j->node, .rec = j->rec, .rec_len = j->rec_len,
-		.admitter = j->admitter, .admitter_len = j->admitter_len,
-		.admitter_pk = j->admitter_pk, .admitter_at = j->admitter_at }, why);
+		.known = &admitter, .n_known = 1 }, why);
+}
+
+int mesh_state_make(const struct mesh_init *in, const struct mesh_state_member *self,
+		    const struct mesh_state_known *known, size_t n, char why[MESH_WHY_MAX])
+{
+	return state_create(&(struct state_new){
+		.in = in, .net = self->net, .node = self->node, .rec = self->rec,
+		.rec_len = self->rec_len, .known = known, .n_known = n }, why);
 }
 
 /* path overwritten with zeros (its whole length), synced, removed. */
