@@ -40,14 +40,17 @@ if [ -z "${MESHNODE:-}" ] || [ -z "${MESH_FILL:-}" ]; then
 fi
 MESHNODE=${MESHNODE:-$top/build/meshnode}
 MESH_FILL=${MESH_FILL:-$top/build/bench/mesh_fill}
-[ "$K" -ge 2 ] && [ "$K" -le 26 ] && [ "$N" -ge "$K" ] ||
-	{ echo "$me: needs 2 <= K <= 26 and N >= K" >&2; exit 2; }
+if [ "$K" -lt 2 ] || [ "$K" -gt 26 ] || [ "$N" -lt "$K" ]; then
+	echo "$me: needs 2 <= K <= 26 and N >= K" >&2
+	exit 2
+fi
 mn_init || { echo "$me: needs root and scripts/deps.sh's tools" >&2; exit 1; }
 
-SIDES=()
-for ((i = 1; i <= K; i++)); do
-	s=$(printf "\\x$(printf %x $((96 + i)))") # a, b, c...
-	SIDES+=("$s")
+LETTERS=({a..z})
+SIDES=("${LETTERS[@]:0:K}")
+i=0
+for s in "${SIDES[@]}"; do
+	i=$((i + 1))
 	side_init "$s" "$i" mn || exit 1
 	MN_IFS+=("${S_IF[$s]}")
 done

@@ -23,8 +23,11 @@ MN_IFS+=("${S_IF[a]}")
 ns_add "${S_NS[a]}" || { fail "mesh_restore: namespace"; exit 1; }
 # an underlay address on a veth pair going nowhere: no datagram needs to
 # arrive
-ip -n "${S_NS[a]}" link add u0 type veth peer name u1 && ip -n "${S_NS[a]}" addr add 198.18.0.1/24 dev u0 &&
-	ip -n "${S_NS[a]}" link set u0 up || { fail "mesh_restore: underlay"; exit 1; }
+if ! ip -n "${S_NS[a]}" link add u0 type veth peer name u1 ||
+	! ip -n "${S_NS[a]}" addr add 198.18.0.1/24 dev u0 || ! ip -n "${S_NS[a]}" link set u0 up; then
+	fail "mesh_restore: underlay"
+	exit 1
+fi
 # node-0001 (absent) and node-0002 (ours): node-0001's own directory would
 # not do, it holds the admitter at once
 "$MESH_FILL" -s 1 "$MN_TMP/fill" 1000 restore "x${S_IF[a]:1}@198.18.0.9:51820" \
