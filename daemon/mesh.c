@@ -609,6 +609,31 @@ static int restore_record(void *ctx, const uint8_t *pk, size_t pklen, const uint
 	return 0;
 }
 
+/* Every stored record, in passes. The store comes in key order, so a
+ * member-admitted record may come before its admitter: swim keeps it as
+ * an orphan until the admitter comes, but only SWIM_ORPHANS_MAX of them,
+ * evicting the oldest (a member that admitted 1,000 others, in a store
+ * where half of them sort before it, would lose hundreds). Another pass
+ * offers the evicted ones again (the held ones are found by their bytes,
+ * not verified again), as long as a pass evicts and adds members: at most
+ * one pass per record, in practice one per link of the longest chain that
+ * overflowed the pool. */
+static int restore_records(struct mesh *m)
+{
+	struct swim *s = node_swim(m->node);
+	uint64_t evicted;
+	uint32_t held;
+	int rc;
+
+	do {
+		evicted = swim_stat(s, SWIM_STAT_ORPHANS_EVICTED);
+		held = m->n_members;
+		rc = swim_persist_foreach_record(m->sp, restore_record, m);
+	} while (rc == MN_OK && swim_stat(s, SWIM_STAT_ORPHANS_EVICTED) != evicted &&
+		 m->n_members > held);
+	return rc;
+}
+
 /* A newcomer's first start knows only the member that admitted it: our
  * HELLO goes first so that the join sync's push-pull opens there (after
  * a restart the admitter knows us and drops it: one datagram). Every start
@@ -682,7 +707,7 @@ static int start_node(struct mesh *m)
 	swim_persist_restoring(m->sp, true);
 	if ((rc = swim_persist_read_tombs(m->sp, &tombs)) == MN_OK) {
 		swim_persist_restore_tombs(node_swim(m->node), &tombs, driver_now());
-		rc = swim_persist_foreach_record(m->sp, restore_record, m);
+		rc = restore_records(m);
 	}
 	swim_persist_tombs_free(&tombs);
 	swim_persist_restoring(m->sp, false);

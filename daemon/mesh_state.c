@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -199,17 +200,36 @@ struct state_new {
 	const struct rec_key *root;        /* NULL: not the root holder */
 	const uint8_t *rec;                /* our record */
 	size_t rec_len;
-	const uint8_t *admitter;           /* join: the admitter's record, or NULL */
-	size_t admitter_len;
-	const uint8_t *admitter_pk;        /* its key */
-	const struct mn_addr *admitter_at; /* and where it answered */
-	const struct mesh_state_known *known; /* join: more members */
+	const struct mesh_state_known *known; /* join: the admitter first; make: every member */
 	size_t n_known;
+	size_t n_strict; /* known[0 .. n_strict) must be accepted; the rest are
+			  * stored if this node's own rules accept them */
 };
 
+/* The last known good paths of the known members, a transaction per
+ * STORE_MAX_OPS of them (before the metadata's own). */
+static int put_paths(struct store *st, const struct mesh_state_known *k, size_t n)
+{
+	struct store_txn *t;
+	int rc = MN_OK;
+
+	for (size_t i = 0; i < n && rc == MN_OK;) {
+		if ((rc = store_txn_begin(st, &t)) < 0)
+			break;
+		for (size_t ops = 0; i < n && ops < STORE_MAX_OPS && rc == MN_OK; i++, ops++)
+			if (k[i].at)
+				rc = mesh_path_put(t, k[i].pk, k[i].at);
+		if (rc == MN_OK)
+			rc = store_txn_commit(t);
+		else
+			store_txn_abort(t);
+	}
+	return rc;
+}
+
 /* The directory (made if missing), then in the store: identity and
- * incarnation, swim's boot, our record (and the admitter's with its
- * address), the root key file if any, the metadata last. */
+ * incarnation, swim's boot, our record (and the known members' with their
+ * addresses), the root key file if any, the metadata last. */
 static int state_create(const struct state_new *n, char why[MESH_WHY_MAX])
 {
 	const struct mesh_init *in = n->in;
@@ -256,12 +276,16 @@ static int state_create(const struct state_new *n, char why[MESH_WHY_MAX])
 		snprintf(why, MESH_WHY_MAX, "cannot start membership: %s", mn_strerror(rc));
 		goto close;
 	}
-	if (n->admitter &&
-	    (rc = swim_learn(s, n->admitter, n->admitter_len, n->admitter_at, driver_now())) < 0)
-		snprintf(why, MESH_WHY_MAX, "the admitting member's record is refused: %s",
-			 mn_strerror(rc));
-	for (size_t k = 0; rc >= 0 && k < n->n_known; k++)
-		swim_learn(s, n->known[k].rec, n->known[k].rec_len, n->known[k].at, driver_now());
+	for (size_t i = 0; i < n->n_known && rc == MN_OK; i++) {
+		rc = swim_learn(s, n->known[i].rec, n->known[i].rec_len, n->known[i].at,
+				driver_now());
+		if (rc < 0 && i >= n->n_strict)
+			rc = MN_OK; /* refused here: not stored (its path is, unread) */
+		else if (rc < 0)
+			snprintf(why, MESH_WHY_MAX, "%s record is refused: %s",
+				 n->n_strict == 1 ? "the admitting member's" : "a member's",
+				 mn_strerror(rc));
+	}
 	swim_persist_commit(c.sp);
 	swim_del(s);
 	if (rc < 0 || (rc = swim_persist_failed(c.sp)) < 0)
@@ -276,13 +300,9 @@ static int state_create(const struct state_new *n, char why[MESH_WHY_MAX])
 	meta.port = in->port;
 	snprintf(meta.iface, sizeof(meta.iface), "%s", in->iface);
 	snprintf(meta.network, sizeof(meta.network), "%s", in->network);
-	if ((rc = store_txn_begin(swim_persist_store(c.sp), &t)) == MN_OK) {
-		if (n->admitter)
-			rc = mesh_path_put(t, n->admitter_pk, n->admitter_at);
-		for (size_t k = 0; rc == MN_OK && k < n->n_known; k++)
-			if (n->known[k].at)
-				rc = mesh_path_put(t, n->known[k].pk, n->known[k].at);
-		if (rc == MN_OK && (rc = mesh_meta_put(t, &meta)) == MN_OK)
+	if ((rc = put_paths(swim_persist_store(c.sp), n->known, n->n_known)) == MN_OK &&
+	    (rc = store_txn_begin(swim_persist_store(c.sp), &t)) == MN_OK) {
+		if ((rc = mesh_meta_put(t, &meta)) == MN_OK)
 			rc = store_txn_commit(t);
 		else
 			store_txn_abort(t);
@@ -325,11 +345,30 @@ int mesh_state_init(const struct mesh_init *in, char why[MESH_WHY_MAX])
 int mesh_state_join(const struct mesh_init *in, const struct mesh_state_joined *j,
 		    char why[MESH_WHY_MAX])
 {
-	return state_create(&(struct state_new){
+	struct mesh_state_known *known = calloc(1 + j->n_known, sizeof(*known));
+	int rc;
+
+	if (!known) {
+		snprintf(why, MESH_WHY_MAX, "out of memory");
+		return MN_ENOMEM;
+	}
+	known[0] = (struct mesh_state_known){ .rec = j->admitter, .rec_len = j->admitter_len,
+					      .pk = j->admitter_pk, .at = j->admitter_at };
+	for (size_t i = 0; i < j->n_known; i++)
+		known[1 + i] = j->known[i];
+	rc = state_create(&(struct state_new){
 		.in = in, .net = j->net, .node = j->node, .rec = j->rec, .rec_len = j->rec_len,
-		.admitter = j->admitter, .admitter_len = j->admitter_len,
-		.admitter_pk = j->admitter_pk, .admitter_at = j->admitter_at,
-		.known = j->known, .n_known = j->n_known }, why);
+		.known = known, .n_known = 1 + j->n_known, .n_strict = 1 }, why);
+	free(known);
+	return rc;
+}
+
+int mesh_state_make(const struct mesh_init *in, const struct mesh_state_member *self,
+		    const struct mesh_state_known *known, size_t n, char why[MESH_WHY_MAX])
+{
+	return state_create(&(struct state_new){
+		.in = in, .net = self->net, .node = self->node, .rec = self->rec,
+		.rec_len = self->rec_len, .known = known, .n_known = n, .n_strict = n }, why);
 }
 
 /* path overwritten with zeros (its whole length), synced, removed. */

@@ -71,8 +71,9 @@ struct mesh_init {
  * what failed (one line). */
 int mesh_state_init(const struct mesh_init *in, char why[MESH_WHY_MAX]);
 
-/* A member a new state directory starts out holding, beside its admitter:
- * its record and its last known good address (NULL: none). */
+/* A member a new state directory starts out holding (beside its admitter,
+ * for a join): its record, its key and its last known good address
+ * (STORE_PATHS, mesh_meta.h; NULL: none). */
 struct mesh_state_known {
 	const uint8_t *rec;
 	size_t rec_len;
@@ -104,6 +105,25 @@ struct mesh_state_joined {
  * it); in->v4 is the network's. MN_EEXIST when dir is initialized already. */
 int mesh_state_join(const struct mesh_init *in, const struct mesh_state_joined *j,
 		    char why[MESH_WHY_MAX]);
+
+/* Who a made state directory belongs to. */
+struct mesh_state_member {
+	const struct rec_network *net;
+	const struct rec_key *node;    /* its identity */
+	const uint8_t *rec;            /* its record, signed */
+	size_t rec_len;
+};
+
+/* The state directory of a member that has held known[0 .. n) for a
+ * while, as a restart finds it: as mesh_state_join, with every known
+ * member's record and address stored, no root key. For tools that build a
+ * network's members without running their joins (bench/mesh_fill.c).
+ * Records are learned in order: an admitter before what it admitted (or
+ * at most SWIM_ORPHANS_MAX records after it). MN_EEXIST when dir is
+ * initialized already; a record swim refuses fails the whole (why says
+ * so). */
+int mesh_state_make(const struct mesh_init *in, const struct mesh_state_member *self,
+		    const struct mesh_state_known *known, size_t n, char why[MESH_WHY_MAX]);
 
 /* DIR/root.key into *root: MN_ENOENT when this node does not hold the
  * root key, MN_EPROTO when the file is not one init wrote, MN_EIO. Wipe
