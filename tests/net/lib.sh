@@ -62,6 +62,15 @@ check() {
 	fail "$name"
 	return 1
 }
+# no_sanitizer_report LOG...: one check that no daemon log holds an
+# AddressSanitizer or UndefinedBehaviorSanitizer report (names the logs that do).
+no_sanitizer_report() {
+	if grep -l "ERROR: AddressSanitizer\|runtime error:" "$@" 2>/dev/null; then
+		fail "logs: sanitizer reports"
+	else
+		pass "logs: no sanitizer report"
+	fi
+}
 # Print the results line and return non-zero if anything failed.
 mn_summary() {
 	say "$MN_NPASS passed, $MN_NFAIL failed"

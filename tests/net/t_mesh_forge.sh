@@ -186,9 +186,5 @@ for s in "${MEMBERS[@]}"; do
 	check "end: $s still holds the three others" holds_alive "$s" 3
 done
 for s in "${MEMBERS[@]}"; do down "$s"; done
-if grep -l "ERROR: AddressSanitizer\|runtime error:" "$MN_TMP"/st-*/meshnode.log 2>/dev/null; then
-	fail "logs: sanitizer reports"
-else
-	pass "logs: no sanitizer report"
-fi
+no_sanitizer_report "$MN_TMP"/st-*/meshnode.log
 mn_summary

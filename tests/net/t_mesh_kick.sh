@@ -140,9 +140,5 @@ check "admin: gamma -> epsilon pings" wait_for 10 "c->e" ping_ok c "${V4[e]}"
 check "admin: alpha -> epsilon pings" wait_for 10 "a->e" ping_ok a "${V4[e]}"
 
 for s in a c e; do down "$s"; done
-if grep -l "ERROR: AddressSanitizer\|runtime error:" "$MN_TMP"/st-*/meshnode.log 2>/dev/null; then
-	fail "logs: sanitizer reports"
-else
-	pass "logs: no sanitizer report"
-fi
+no_sanitizer_report "$MN_TMP"/st-*/meshnode.log
 mn_summary

@@ -108,9 +108,5 @@ for s in a b c; do
 done
 
 for s in "${NODES[@]}"; do down "$s"; done
-if grep -l "ERROR: AddressSanitizer\|runtime error:" "$MN_TMP"/st-*/meshnode.log 2>/dev/null; then
-	fail "logs: sanitizer reports"
-else
-	pass "logs: no sanitizer report"
-fi
+no_sanitizer_report "$MN_TMP"/st-*/meshnode.log
 mn_summary

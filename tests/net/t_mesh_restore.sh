@@ -48,9 +48,5 @@ mx up >/dev/null || { fail "mesh_restore: up again"; exit 1; }
 wait_for 30 "999 members" holds 999
 check "again: after down and up, still 999 (holds $(held))" holds 999
 mx down >/dev/null
-if grep -l "ERROR: AddressSanitizer\|runtime error:" "$dir/meshnode.log" 2>/dev/null; then
-	fail "logs: sanitizer reports"
-else
-	pass "logs: no sanitizer report"
-fi
+no_sanitizer_report "$dir/meshnode.log"
 mn_summary
