@@ -356,6 +356,9 @@ struct swim {
 	uint32_t health;
 	mn_ns next_probe, next_gossip, next_pp, next_dead;
 	uint32_t pp_rounds;
+	bool heard;        /* a member spoke to us this boot: it holds our record */
+	bool pp_synced;    /* the join sync is done (swim.c, "push-pull") */
+	mn_ns pp_planned;  /* the push-pull after the join sync, as drawn */
 
 	struct relay relay[SWIM_MAX_RELAY];
 	struct want wants[SWIM_MAX_WANTS];
@@ -600,6 +603,7 @@ void probe_send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap);
 uint32_t probe_pick(struct swim *s, enum pick_kind k, const uint32_t *excl, uint32_t nexcl);
 void probe_finish(struct swim *s, bool acked);
 void probe_hello_again(struct swim *s, uint32_t i);
+void probe_hello_unheard(struct swim *s, uint32_t i);
 void probe_start(struct swim *s);
 void probe_indirect(struct swim *s);
 void probe_last_call(struct swim *s, uint32_t i);
