@@ -28,8 +28,12 @@
  *                to gossip_nodes random members (alive, suspect, or dead for
  *                less than gossip_to_dead).
  *   push-pull    once within a probe interval of start (the join sync),
+ *                again 1, 2, 4, 8, then every 16 probe intervals (our
+ *                HELLO first, a suspect member may be picked) until a
+ *                member has spoken to us this boot (so it holds us),
  *                then at a phase drawn uniformly in [0, pushpull_interval *
- *                scale(N)), then every pushpull_interval * scale(N) +-10%:
+ *                scale(N)) after the join sync, then every
+ *                pushpull_interval * scale(N) +-10%:
  *                a digest exchange with a random alive member, a dead one
  *                one time in pushpull_dead_one_in (partition healing).
  *   dead probe   first deadline uniform in [0, dead_probe_interval) after
@@ -170,6 +174,7 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	if (h.type == SWIM_T_WANT && rx.proven)
 		rx.burst = SWIM_RECORD_BURST;
 	m->tok = mn_get_be64(pt + BODY_TOK);
+	s->heard = true;
 	/* Roaming: its authenticated traffic says where it is now, once it
 	 * proved it receives there (echoed a token of this boot for that
 	 * address). Authenticated is not enough: after we restart, the replay
@@ -325,11 +330,23 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 		s->next_gossip = t + s->p.gossip_interval_ns;
 		dissem_round(s);
 	}
+	if (s->pp_rounds && !s->pp_synced && s->heard) {
+		/* the join sync was heard: the push-pull timer as drawn */
+		s->pp_synced = true;
+		s->next_pp = s->pp_planned;
+	}
 	if (s->p.pushpull_interval_ns && mn_time_after_eq(t, s->next_pp)) {
 		mn_ns iv = scale_pushpull(&s->p, scale_n(s));
 		/* after the join sync, a random phase (memberlist staggers its
 		 * push-pull timer at start the same way), then jittered periods */
 		s->next_pp = t + (s->pp_rounds == 0 ? rnd_span(s, iv) : rnd_period(s, iv));
+		if (!s->pp_synced) {
+			/* the join sync again until a member speaks to us, backing off */
+			uint32_t k = s->pp_rounds < SWIM_JOIN_SYNC_BACKOFF ? s->pp_rounds :
+								   SWIM_JOIN_SYNC_BACKOFF;
+			s->pp_planned = s->next_pp;
+			s->next_pp = mn_min_deadline(s->next_pp, t + (s->p.probe_interval_ns << k));
+		}
 		pp_start(s);
 	}
 	if (s->want_next != MN_NEVER && mn_time_after_eq(t, s->want_next))
@@ -489,6 +506,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	 * boots knowing a few members gets the rest in one exchange. */
 	s->next_pp = s->now + rnd(s, (uint32_t)(s->p.probe_interval_ns / MN_NS_PER_MS) + 1) *
 				 MN_NS_PER_MS;
+	s->pp_planned = s->next_pp;
 	s->next_dead = s->now + rnd_span(s, s->p.dead_probe_interval_ns);
 	s->hello_tokens = SWIM_HELLO_BURST;
 	s->hello_at = s->now;

@@ -127,6 +127,7 @@ enum swim_limits {
 	SWIM_INC_JUMP_DEFAULT = 1024,
 	SWIM_HELLO_PER_SEC = 10,      /* unknown-sender HELLOs verified per second */
 	SWIM_HELLO_BURST = 20,
+	SWIM_JOIN_SYNC_BACKOFF = 4,   /* an unanswered join sync again after 1, 2 .. 16 probe intervals */
 	SWIM_MAX_TOMBS = 4096,        /* tombstones kept (forever); more are refused */
 	SWIM_MAX_TOMB_BCAST = 64,     /* tombstones queued for piggybacking */
 	SWIM_TOMB_PER_MSG = 2,        /* tombstones piggybacked per message */

@@ -359,6 +359,9 @@ struct swim {
 	mn_ns reprove_at;       /* swim_local_addr_changed: the next round, or MN_NEVER */
 	uint8_t reprove_left;   /* rounds still to send */
 	uint32_t pp_rounds;
+	bool heard;        /* a member spoke to us this boot: it holds our record */
+	bool pp_synced;    /* the join sync is done (swim.c, "push-pull") */
+	mn_ns pp_planned;  /* the push-pull after the join sync, as drawn */
 
 	struct relay relay[SWIM_MAX_RELAY];
 	struct want wants[SWIM_MAX_WANTS];
@@ -606,6 +609,7 @@ void probe_hello_again(struct swim *s, uint32_t i);
 /* swim_local_addr_changed's rounds, and the echo of a marked member's ack. */
 void probe_reprove_round(struct swim *s);
 void probe_reprove_ack(struct swim *s, uint32_t i);
+void probe_hello_unheard(struct swim *s, uint32_t i);
 void probe_start(struct swim *s);
 void probe_indirect(struct swim *s);
 void probe_last_call(struct swim *s, uint32_t i);

@@ -411,10 +411,16 @@ void pp_start(struct swim *s)
 		i = probe_pick(s, PICK_DEAD, NULL, 0);
 	if (i == NONE)
 		i = probe_pick(s, PICK_ALIVE, NULL, 0);
+	if (i == NONE && !s->pp_synced) /* a join sync: a suspect member too */
+		i = probe_pick(s, PICK_GOSSIP, NULL, 0);
 	if (i == NONE)
 		i = probe_pick(s, PICK_DEAD, NULL, 0);
 	if (i == NONE)
 		return;
+	/* a join sync again: it may not hold us (it was down when our HELLO
+	 * came), so the HELLO goes first, again */
+	if (!s->pp_synced && s->pp_rounds > 1)
+		probe_hello_unheard(s, i);
 	wire_out_begin(s, &o, i, SWIM_T_PP, SWIM_MTU, NULL);
 	p = wire_out_put(&o, PP_ITEMS + SWIM_ITEM_RANGE_LEN);
 	if (!p)

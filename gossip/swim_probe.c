@@ -286,6 +286,16 @@ void probe_hello_again(struct swim *s, uint32_t i)
 	}
 }
 
+/* The HELLO to a member that has never spoken to us this boot, whether or
+ * not one went out before (a repeated join sync: pp_start). */
+void probe_hello_unheard(struct swim *s, uint32_t i)
+{
+	if (s->m[i].tok == 0) {
+		s->m[i].flags &= (uint8_t)~M_HELLO_SENT;
+		send_hello(s, i);
+	}
+}
+
 void probe_finish(struct swim *s, bool acked)
 {
 	uint32_t i = s->probe.member, missed = 0;

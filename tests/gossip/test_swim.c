@@ -1360,6 +1360,40 @@ START_TEST(test_hello_again)
 }
 END_TEST
 
+/* A newcomer (node 0) holds only its admitter (node 1), which is down when
+ * the newcomer starts: the HELLO and the join sync are lost. The admitter
+ * comes back 7 s later knowing node 2 (from its store) but not the newcomer. The join sync
+ * is repeated, HELLO first, until a push-pull is answered, so the three
+ * agree within a few probe intervals, not after node 1's death at node 0
+ * and a dead probe (WAN parameters: some 90 s). */
+START_TEST(test_join_sync_again)
+{
+	struct swim_params p;
+	struct tnet *t;
+	uint32_t inc;
+	mn_ns took;
+
+	swim_params_wan(&p);
+	t = tn_new("test_join_sync_again", 0x5016, 3, &p);
+	tn_boot(t, 1, (const uint32_t[]){ 2 }, 1, 0);
+	tn_boot(t, 2, (const uint32_t[]){ 1 }, 1, 0);
+	tn_run_for(t, 10 * SEC);
+	inc = swim_incarnation(t->n[1].s);
+	tn_crash(t, 1); /* right after it admitted node 0 */
+	tn_boot(t, 0, (const uint32_t[]){ 1 }, 1, 0);
+	ck_assert_int_eq(swim_introduce(t->n[0].s, t->n[1].key.pk, node_time(&t->n[0])), MN_OK);
+	swim_sync_soon(t->n[0].s);
+	tn_run_for(t, 7 * SEC);
+	tn_boot(t, 1, (const uint32_t[]){ 2 }, 1, inc);
+	took = run_until_agreed(t, 120 * SEC);
+	printf("test_join_sync_again: agreed %" PRIu64 " ms after node 1 came up\n",
+	       took == MN_NEVER ? UINT64_MAX : took / MS);
+	ck_assert_uint_ne(took, MN_NEVER);
+	ck_assert_uint_le(took, 4 * p.probe_interval_ns);
+	tn_free(t);
+}
+END_TEST
+
 /* Node 1 leaves: its last record (REC_MEM_LEFT) makes it dead for good at
  * node 0, with no probe of it afterwards; an older version does not bring
  * it back, nor does its (replayed) alive. */
@@ -2587,8 +2621,9 @@ END_TEST
  * sender one probe interval later. Before, they were forgotten until the
  * next push-pull (swim-lan-ci seed 4: 120 s). Node 0 holds 150 records
  * besides node 1's (restored: not announced, no address) and boots first:
- * its join sync goes to node 1, still down, and its next push-pull is hours
- * away. Node 1 boots, knows only node 0, and gets the rest from its one
+ * its join sync goes to node 1, still down, and so do its repeats (1, 2, 4,
+ * 8 probe intervals apart); the next is 16 probe intervals away when node 1
+ * boots, and none comes once node 1 spoke to it. Node 1 boots, knows only node 0, and gets the rest from its one
  * push-pull, whose LIST datagrams hold more ids than one WANT. A second
  * exchange would list the forgotten ids again and hide the fault. */
 START_TEST(test_want_overflow)
@@ -2602,6 +2637,7 @@ START_TEST(test_want_overflow)
 	struct tnet *t;
 	uint32_t zero = 0, one = 1;
 	mn_ns took = MN_NEVER, boot1;
+	uint64_t pp0;
 
 	swim_params_lan(&p);
 	p.pushpull_interval_ns = 3600 * SEC; /* the join sync, then none in this test */
@@ -2614,8 +2650,9 @@ START_TEST(test_want_overflow)
 		ck_assert_int_eq(swim_restore(t->n[0].s, recs[k], lens[k], NULL,
 					      node_time(&t->n[0])), MN_OK);
 	}
-	tn_run_for(t, 2 * p.probe_interval_ns); /* node 0's join sync, lost */
-	ck_assert_uint_eq(total_stat(t, SWIM_STAT_PUSHPULLS), 1);
+	tn_run_for(t, 16 * p.probe_interval_ns); /* node 0's join sync and repeats, lost */
+	pp0 = total_stat(t, SWIM_STAT_PUSHPULLS);
+	ck_assert_uint_eq(pp0, 5);
 	boot1 = t->now;
 	tn_boot(t, 1, &zero, 1, 0);
 	while (t->now < boot1 + 10 * SEC) {
@@ -2633,7 +2670,7 @@ START_TEST(test_want_overflow)
 	       total_stat(t, SWIM_STAT_PUSHPULLS));
 	ck_assert_uint_eq(c.members, EXTRA + 2);
 	ck_assert_uint_le(took, 6 * SEC);
-	ck_assert_uint_eq(total_stat(t, SWIM_STAT_PUSHPULLS), 2);
+	ck_assert_uint_eq(total_stat(t, SWIM_STAT_PUSHPULLS), pp0 + 1);
 	for (uint32_t k = 0; k < EXTRA; k++)
 		rec_key_wipe(&keys[k]);
 	tn_free(t);
@@ -2797,6 +2834,7 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_reanchor);
 	tcase_add_test(tc, test_left);
 	tcase_add_test(tc, test_hello_again);
+	tcase_add_test(tc, test_join_sync_again);
 	tcase_add_test(tc, test_buddy_no_storm);
 	tcase_add_test(tc, test_hello_junk_budget);
 	tcase_add_test(tc, test_local_addr_changed);

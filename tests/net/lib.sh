@@ -81,12 +81,14 @@ mn_summary() {
 
 now_us() { echo "${EPOCHREALTIME/./}"; }
 
-# wait_for [-p PID] SECONDS DESC CMD... : run CMD every 0.1 s until it succeeds
-# (return 0) or SECONDS * MN_TIME_SCALE have passed (return 1, saying what was
-# awaited). With -p, give up as soon as PID is gone.
+# wait_for [-p PID] [-i INTERVAL] SECONDS DESC CMD... : run CMD every INTERVAL
+# seconds (0.1) until it succeeds (return 0) or SECONDS * MN_TIME_SCALE have
+# passed (return 1, saying what was awaited). With -p, give up as soon as PID
+# is gone.
 wait_for() {
-	local pid=
+	local pid= every=0.1
 	if [ "$1" = -p ]; then pid=$2; shift 2; fi
+	if [ "$1" = -i ]; then every=$2; shift 2; fi
 	local secs=$1 desc=$2
 	shift 2
 	local end=$(($(now_us) + secs * MN_TIME_SCALE * 1000000))
@@ -100,7 +102,7 @@ wait_for() {
 			say "timed out after ${secs}s waiting for $desc"
 			return 1
 		fi
-		sleep 0.1
+		sleep "$every"
 	done
 }
 

@@ -37,3 +37,25 @@ sys.exit(0 if any(x["name"] == sys.argv[1] for x in json.load(sys.stdin)["member
 ' "$2"
 }
 lacks() { ! holds "$@"; }
+# view SIDE: "name ipv4" of SIDE and of every member it holds, sorted; fails
+# unless every member is alive
+view() {
+	mx "$1" status --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+if any(x["liveness"] != "alive" for x in d["members"]):
+    sys.exit(1)
+for x in sorted([d["self"]] + d["members"], key=lambda x: x["name"]):
+    print(x["name"], x["ipv4"])
+'
+}
+# daemon_pid SIDE: the PID of SIDE's daemon (the one meshnode process in its
+# namespace; fails if there is not exactly one)
+daemon_pid() {
+	local p n=0 pid=
+	for p in $(ip netns pids "${S_NS[$1]}" 2>/dev/null); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = meshnode ] || continue
+		pid=$p n=$((n + 1))
+	done
+	[ "$n" -eq 1 ] && echo "$pid"
+}
