@@ -142,6 +142,7 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	i = member_find(s, h.from);
 	if (i == NONE) {
 		bump(s, SWIM_STAT_DROP_NON_MEMBER, 1);
+		pp_want_unknown(s, h.from);
 		return MN_ENOKEY;
 	}
 	k = wire_keys(s, i);
@@ -494,6 +495,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	 * us. (Raising our incarnation at boot instead made swim-crash-ci
 	 * miss its agreement bound on 2 seeds of 20; not understood yet.) */
 	if (cfg->boot > 0) {
+		s->reprove_lead = true;
 		s->reprove_left = 2;
 		s->reprove_at = s->now;
 	}

@@ -116,6 +116,7 @@ enum swim_limits {
 	SWIM_MAX_RELAY = 32,          /* ping-reqs we serve at once */
 	SWIM_MAX_WANTS = 64,          /* records being fetched at once */
 	SWIM_WANT_BATCH = 32,         /* ids per WANT message */
+	SWIM_UNKNOWN_WANTS = 4,       /* unknown senders' records asked for per probe interval */
 	SWIM_MAX_CONFIRM = 4,         /* Lifeguard K is capped here */
 	SWIM_PP_LIST_MAX = 24,        /* entries listed per digest range */
 	SWIM_PP_BURST = 8,            /* datagrams per push-pull reply */
@@ -400,7 +401,8 @@ static inline bool swim_type_own(uint8_t type)
 	X(ORPHANS_EXPIRED, "orphans dropped: their admitter did not come in time")\
 	X(ORPHANS_REVOKED, "orphans dropped: a key of their chain was removed")\
 	X(LEFT, "members whose record says they left")                \
-	X(REPROVE_PINGS, "pings after our own address changed or a restart")
+	X(REPROVE_PINGS, "pings after our own address changed or a restart")  \
+	X(UNKNOWN_WANTS, "records asked for: a sealed datagram from an unknown id")
 
 enum swim_stat {
 #define SWIM_STAT_ENUM(n, s) SWIM_STAT_##n,

@@ -356,8 +356,11 @@ struct swim {
 	uint32_t seq;
 	uint32_t health;
 	mn_ns next_probe, next_gossip, next_pp, next_dead;
+	mn_ns unknown_at;       /* pp_want_unknown: this probe interval's start */
+	uint32_t unknown_n;     /* and the ids asked for in it */
 	mn_ns reprove_at;       /* swim_local_addr_changed: the next round, or MN_NEVER */
 	uint8_t reprove_left;   /* rounds still to send */
+	bool reprove_lead;      /* a restart's rounds: our own alive leads each ping */
 	uint32_t pp_rounds;
 	bool heard;        /* a member spoke to us this boot: it holds our record */
 	bool pp_synced;    /* the join sync is done (swim.c, "push-pull") */
@@ -610,6 +613,7 @@ void probe_hello_again(struct swim *s, uint32_t i);
 void probe_reprove_round(struct swim *s);
 void probe_reprove_ack(struct swim *s, uint32_t i);
 void probe_hello_unheard(struct swim *s, uint32_t i);
+void pp_want_unknown(struct swim *s, uint64_t id);
 void probe_start(struct swim *s);
 void probe_indirect(struct swim *s);
 void probe_last_call(struct swim *s, uint32_t i);

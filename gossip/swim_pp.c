@@ -58,6 +58,44 @@ void pp_want(struct swim *s, const struct rx *rx, uint64_t id)
 	s->want_ids[s->nwant++] = id;
 }
 
+/* A sealed datagram from an id we hold no record of: most likely a member
+ * whose alive updates all missed us (a newcomer in a small network, whose
+ * update is retransmitted only a few times), so its traffic is dropped here
+ * until it probes us and its HELLO follows (up to members x probe
+ * interval). Ask a random member for its record at the next timer, as a
+ * want retry does. Anyone can put any id in a header: at most
+ * SWIM_UNKNOWN_WANTS ids per probe interval, never one already wanted,
+ * never more than the want table holds (it takes a free slot only). */
+void pp_want_unknown(struct swim *s, uint64_t id)
+{
+	struct want *w = NULL;
+
+	if (mn_elapsed(s->now, s->unknown_at, s->p.probe_interval_ns)) {
+		s->unknown_at = s->now;
+		s->unknown_n = 0;
+	}
+	if (s->unknown_n >= SWIM_UNKNOWN_WANTS || orphan_held(s, id))
+		return;
+	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++) {
+		if (s->wants[j].used && s->wants[j].id == id)
+			return;
+		if (!s->wants[j].used && !w)
+			w = &s->wants[j];
+	}
+	if (!w)
+		return;
+	s->unknown_n++;
+	memset(w, 0, sizeof(*w));
+	w->used = true;
+	w->id = id;
+	w->from = NONE;
+	w->waiting = true;
+	/* due at once (want_due: a probe interval after `at`) */
+	w->at = s->now - s->p.probe_interval_ns;
+	s->want_next = mn_min_deadline(s->want_next, s->now);
+	bump(s, SWIM_STAT_UNKNOWN_WANTS, 1);
+}
+
 static void want_done(struct swim *s, uint64_t id)
 {
 	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++)
@@ -604,6 +642,10 @@ void pp_want_retry(struct swim *s)
 			continue;
 		}
 		p[WANT_N] = (uint8_t)n;
+		/* Unproven: pay for the RECORD up front (DESIGN.md §2), as a
+		 * push-pull opening does, or its reply is cut to this size. */
+		if (s->m[to].tok == 0)
+			wire_out_pad(&o, SWIM_MTU);
 		wire_out_send(s, &o);
 		bump(s, SWIM_STAT_WANTS, 1);
 		next = mn_min_deadline(next, s->now + s->p.probe_interval_ns);

@@ -193,6 +193,7 @@ void swim_local_addr_changed(struct swim *s, struct mn_time now)
 {
 	s->now = now.mono;
 	s->reprove_left = 2;
+	s->reprove_lead = false;
 	probe_reprove_round(s);
 }
 
@@ -208,7 +209,7 @@ static void send_reprove_ping(struct swim *s, uint32_t i, uint32_t seq)
 	if (!p)
 		return;
 	p[PING_FLAGS] = 0;
-	if ((p = wire_out_put(&o, SWIM_ITEM_ALIVE_LEN)) != NULL)
+	if (s->reprove_lead && (p = wire_out_put(&o, SWIM_ITEM_ALIVE_LEN)) != NULL)
 		dissem_put_alive_item(s, p, 0, s->m[0].inc);
 	dissem_piggyback(s, &o);
 	if (s->m[i].tok == 0)

@@ -12,6 +12,7 @@
 
 #include "check_main.h"
 #include "gossip_fixture.h"
+#include "mn_wire.h"
 #include "swim.h"
 #include "vnet.h"
 
@@ -352,6 +353,55 @@ START_TEST(test_api_control_channel)
 }
 END_TEST
 
+/* A sealed datagram from a member we hold no record of (its alive updates
+ * all missed us): we ask a member for its record at once, and hold it
+ * within a few round trips, long before its probe of us could fail and its
+ * HELLO follow (a probe interval at least) or gossip bring it (b's next
+ * round is 200 ms away). Junk ids are asked for at most SWIM_UNKNOWN_WANTS
+ * per probe interval. */
+START_TEST(test_api_unknown_sender)
+{
+	struct anet *t = an_new("test_api_unknown_sender", 17, 3, true);
+	struct anode *a = &t->n[0], *b = &t->n[1], *c = &t->n[2];
+	static const uint8_t msg[] = "hello from c";
+	struct swim_member_info mi;
+	struct vnet_pkt copy;
+	struct mn_addr dst;
+	size_t len;
+
+	for (uint32_t i = 0; i < 3; i++)
+		an_boot(t, i);
+	/* a knows b; b knows a and c; c knows a and b */
+	ck_assert_int_eq(swim_learn(a->s, b->rec, b->rec_len, &b->addr, at(t)), MN_OK);
+	ck_assert_int_eq(swim_learn(b->s, a->rec, a->rec_len, &a->addr, at(t)), MN_OK);
+	ck_assert_int_eq(swim_learn(b->s, c->rec, c->rec_len, &c->addr, at(t)), MN_OK);
+	ck_assert_int_eq(swim_learn(c->s, a->rec, a->rec_len, &a->addr, at(t)), MN_OK);
+	ck_assert_int_eq(swim_learn(c->s, b->rec, b->rec_len, &b->addr, at(t)), MN_OK);
+	for (uint32_t i = 0; i < 3; i++)
+		while (swim_poll_tx(t->n[i].s, copy.buf, sizeof(copy.buf), &len, &dst) == 1)
+			;
+	ck_assert_int_eq(swim_send_control(c->s, a->key.pk, T_NODE, msg, sizeof(msg), NULL),
+			 MN_OK);
+	ck_assert_int_eq(swim_poll_tx(c->s, copy.buf, sizeof(copy.buf), &len, &dst), 1);
+	ck_assert_int_eq(swim_recv(a->s, &c->addr, copy.buf, len, at(t)), MN_ENOKEY);
+	ck_assert_int_eq(swim_recv(a->s, &c->addr, copy.buf, len, at(t)), MN_ENOKEY);
+	ck_assert_uint_eq(swim_stat(a->s, SWIM_STAT_UNKNOWN_WANTS), 1);
+	drain(t, 0);
+	an_run(t, t->v.now + 50 * MN_NS_PER_MS);
+	ck_assert_int_eq(swim_member(a->s, c->key.pk, &mi), MN_OK);
+	/* made-up ids: SWIM_UNKNOWN_WANTS asked for in this probe interval */
+	for (uint32_t k = 0; k < 2 * SWIM_UNKNOWN_WANTS; k++) {
+		ck_assert_int_eq(swim_send_control(c->s, a->key.pk, T_NODE, msg, sizeof(msg), NULL),
+				 MN_OK);
+		ck_assert_int_eq(swim_poll_tx(c->s, copy.buf, sizeof(copy.buf), &len, &dst), 1);
+		mn_put_be64(copy.buf + SEAL_O_FROM, 0x5eed0000u + k);
+		swim_recv(a->s, &c->addr, copy.buf, len, at(t));
+	}
+	ck_assert_uint_eq(swim_stat(a->s, SWIM_STAT_UNKNOWN_WANTS), 1 + SWIM_UNKNOWN_WANTS - 1);
+	an_free(t);
+}
+END_TEST
+
 /* Without a control hook, other types are dropped as before. */
 START_TEST(test_api_control_no_hook)
 {
@@ -442,6 +492,7 @@ static Suite *swim_api_suite(void)
 	tcase_add_test(tc, test_api_addr_notice);
 	tcase_add_test(tc, test_api_control_channel);
 	tcase_add_test(tc, test_api_control_no_hook);
+	tcase_add_test(tc, test_api_unknown_sender);
 	tcase_add_test(tc, test_api_evidence_keeps_alive);
 	tcase_add_test(tc, test_api_rec_info);
 	suite_add_tcase(s, tc);
