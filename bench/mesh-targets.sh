@@ -57,7 +57,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	mx f join "$link" --name "n-f$r" --iface "${S_IF[f]}" --port 51820 >/dev/null || exit 1
 	pids=()
 	for s in a b c d e; do
-		(ping_until f "${V4[$s]}" && [ -n "${MN_VERBOSE:-}" ] && echo "  $s $(ms_since "$t0") ms") &
+		(ping_until f "${V4[$s]}" && { [ -z "${MN_VERBOSE:-}" ] || echo "  $s $(ms_since "$t0") ms"; }) &
 		pids+=($!)
 	done
 	ok=1
