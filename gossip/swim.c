@@ -176,6 +176,7 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 		rx.burst = SWIM_RECORD_BURST;
 	m->tok = mn_get_be64(pt + BODY_TOK);
 	s->heard = true;
+	s->last_from = i;
 	/* Roaming: its authenticated traffic says where it is now, once it
 	 * proved it receives there (echoed a token of this boot for that
 	 * address). Authenticated is not enough: after we restart, the replay
@@ -445,6 +446,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	s->probe.member = NONE;
 	s->susp_free = NONE;
 	s->want_next = MN_NEVER;
+	s->last_from = NONE;
 	for (uint32_t j = 0; j < SWIM_KEYCACHE; j++)
 		s->keycache[j].member = NONE;
 	/* The boot number, not the wall clock, keeps this boot's counters above

@@ -204,6 +204,8 @@ struct want {
 	uint8_t tries;      /* re-sends so far */
 	bool used;
 	bool waiting;       /* did not fit its datagram's WANT: not asked yet */
+	bool anyone;        /* an unknown sender's record: any member may hold it, so a
+			     * re-send goes to another member (pp_want_unknown) */
 };
 
 struct tx_dgram {
@@ -356,6 +358,7 @@ struct swim {
 	uint32_t seq;
 	uint32_t health;
 	mn_ns next_probe, next_gossip, next_pp, next_dead;
+	uint32_t last_from;     /* the member whose sealed datagram we opened last, or NONE */
 	mn_ns unknown_at;       /* pp_want_unknown: this probe interval's start */
 	uint32_t unknown_n;     /* and the ids asked for in it */
 	mn_ns reprove_at;       /* swim_local_addr_changed: the next round, or MN_NEVER */

@@ -88,7 +88,10 @@ void pp_want_unknown(struct swim *s, uint64_t id)
 	memset(w, 0, sizeof(*w));
 	w->used = true;
 	w->id = id;
-	w->from = NONE;
+	/* first the member we heard from last: it is up, and reachable (a
+	 * random one may be a departed member still held alive) */
+	w->from = s->last_from;
+	w->anyone = true;
 	w->waiting = true;
 	/* due at once (want_due: a probe interval after `at`) */
 	w->at = s->now - s->p.probe_interval_ns;
@@ -611,6 +614,12 @@ void pp_want_retry(struct swim *s)
 		if (w->tries >= WANT_TRIES) {
 			w->used = false;
 			continue;
+		}
+		if (w->anyone && w->tries > 0 && to != NONE) {
+			/* unanswered: another member (the same if it is the only one) */
+			uint32_t other = probe_pick(s, PICK_ALIVE, &to, 1);
+			if (other != NONE)
+				to = other;
 		}
 		if (to == NONE || to == 0 || to >= s->n || !present(&s->m[to]) ||
 		    s->m[to].state == SWIM_DEAD)
