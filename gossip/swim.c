@@ -494,8 +494,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	 * address), our own alive leading. A member that suspected us while
 	 * we were down, or declared us dead, answers with that (the buddy
 	 * system), and we refute at once instead of when its gossip reaches
-	 * us. (Raising our incarnation at boot instead made swim-crash-ci
-	 * miss its agreement bound on 2 seeds of 20; not understood yet.) */
+	 * us (doc/gossip.md §4, also on raising our incarnation instead). */
 	if (cfg->boot > 0) {
 		s->reprove_lead = true;
 		s->reprove_left = 2;

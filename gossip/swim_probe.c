@@ -48,7 +48,7 @@ static uint8_t *begin_seq(struct swim *s, struct out *o, uint32_t to, uint8_t ty
 /* cap bounds the datagram: SWIM_MTU for our own probes; for a ping we send
  * on someone's ping-req, that ping-req's reply cap (the target's address
  * may be a hint a third party gave us: it must not become an amplifier). */
-void probe_send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap)
+static void send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap, bool lead_self)
 {
 	struct out o;
 	uint8_t *p;
@@ -57,11 +57,18 @@ void probe_send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap)
 	if (!p)
 		return;
 	p[PING_FLAGS] = 0;
+	if (lead_self && (p = wire_out_put(&o, SWIM_ITEM_ALIVE_LEN)) != NULL)
+		dissem_put_alive_item(s, p, 0, s->m[0].inc);
 	dissem_piggyback(s, &o);
 	/* No token from it yet: pad, so its ack may carry as much as this. */
 	if (s->m[i].tok == 0 && cap >= SWIM_PING_PAD)
 		wire_out_pad(&o, SWIM_PING_PAD);
 	wire_out_send(s, &o);
+}
+
+void probe_send_ping(struct swim *s, uint32_t i, uint32_t seq, size_t cap)
+{
+	send_ping(s, i, seq, cap, false);
 }
 
 static bool probe_ok(const struct member *m)
@@ -197,24 +204,13 @@ void swim_local_addr_changed(struct swim *s, struct mn_time now)
 	probe_reprove_round(s);
 }
 
-/* A ping of swim_local_addr_changed (and of a restart): our own alive
- * leads, so a member that suspects us (or declared us dead while we were
- * down) hears our incarnation from us at once, whatever the piggyback
- * queue holds. */
+/* A ping of swim_local_addr_changed or of a restart. A restart's lead
+ * with our own alive, so a member that suspects us (or declared us dead
+ * while we were down) hears our incarnation from us at once, whatever the
+ * piggyback queue holds (a move's do not: doc/gossip.md §4). */
 static void send_reprove_ping(struct swim *s, uint32_t i, uint32_t seq)
 {
-	struct out o;
-	uint8_t *p = begin_seq(s, &o, i, SWIM_T_PING, SWIM_PING_PAD, PING_ITEMS, seq);
-
-	if (!p)
-		return;
-	p[PING_FLAGS] = 0;
-	if (s->reprove_lead && (p = wire_out_put(&o, SWIM_ITEM_ALIVE_LEN)) != NULL)
-		dissem_put_alive_item(s, p, 0, s->m[0].inc);
-	dissem_piggyback(s, &o);
-	if (s->m[i].tok == 0)
-		wire_out_pad(&o, SWIM_PING_PAD);
-	wire_out_send(s, &o);
+	send_ping(s, i, seq, SWIM_PING_PAD, s->reprove_lead);
 	bump(s, SWIM_STAT_REPROVE_PINGS, 1);
 }
 
@@ -230,16 +226,13 @@ void probe_reprove_round(struct swim *s)
 
 	for (uint32_t i = 1; i < s->n; i++) {
 		struct member *m = &s->m[i];
+		bool marked = m->flags & M_REPROVE;
 
-		if (!first && !(m->flags & M_REPROVE))
+		m->flags &= (uint8_t)~M_REPROVE;
+		if (!probe_ok(m) || (!first && !marked))
 			continue;
-		if (!first || !probe_ok(m)) {
-			m->flags &= (uint8_t)~M_REPROVE;
-			if (!probe_ok(m))
-				continue;
-		} else {
+		if (first)
 			m->flags |= M_REPROVE;
-		}
 		send_reprove_ping(s, i, seq);
 	}
 	s->reprove_left--;

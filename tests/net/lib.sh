@@ -519,6 +519,19 @@ lan_up() {
 		wait_for 10 "underlay6 $first->$s" ping_ok "$first" "${S_U6[$s]}" || return 1
 	done
 }
+# mesh_lan TEST SIDE...: each SIDE a meshnode side (side_init, numbered from
+# 1; its interface's UAPI socket reaped at exit) on one bridged LAN (lan_up).
+# Ends the test with a FAIL line naming TEST if that cannot be done.
+mesh_lan() {
+	local t=$1 s i=0
+	shift
+	for s in "$@"; do
+		i=$((i + 1))
+		side_init "$s" "$i" mn || { echo "FAIL: $t names"; exit 1; }
+		MN_IFS+=("${S_IF[$s]}")
+	done
+	lan_up "$@" || { fail "$t: underlay"; exit 1; }
+}
 # lan_down: stop every endpoint and delete every namespace of this run.
 lan_down() {
 	local n i

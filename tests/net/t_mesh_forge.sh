@@ -45,13 +45,7 @@ mn_init || { echo "FAIL: mesh_forge setup (needs root and the tools of scripts/d
 MEMBERS=(a b c d)
 NODES=(a b c d e f g)
 declare -A NAME=([a]=alpha [b]=beta [c]=gamma [d]=delta [e]=epsilon [f]=zeta [g]=eta)
-i=0
-for s in "${NODES[@]}"; do
-	i=$((i + 1))
-	side_init "$s" "$i" mn || { echo "FAIL: mesh_forge names"; exit 1; }
-	MN_IFS+=("${S_IF[$s]}")
-done
-lan_up "${NODES[@]}" || { fail "mesh_forge: underlay"; exit 1; }
+mesh_lan mesh_forge "${NODES[@]}"
 # shellcheck source-path=SCRIPTDIR source=mesh_lib.sh
 . "$here/mesh_lib.sh"
 

@@ -28,13 +28,7 @@ mn_init || { echo "FAIL: mesh_join setup (needs root and the tools of scripts/de
 
 NODES=(a b c d e f)
 declare -A NAME=([a]=alpha [b]=beta [c]=gamma [d]=delta [e]=epsilon [f]=zeta [g]=eta [h]=theta)
-i=0
-for s in "${NODES[@]}" g h; do
-	i=$((i + 1))
-	side_init "$s" "$i" mn || { echo "FAIL: mesh_join names"; exit 1; }
-	MN_IFS+=("${S_IF[$s]}")
-done
-lan_up "${NODES[@]}" g h || { fail "mesh_join: underlay"; exit 1; }
+mesh_lan mesh_join "${NODES[@]}" g h
 
 # shellcheck source-path=SCRIPTDIR source=mesh_lib.sh
 . "$here/mesh_lib.sh"

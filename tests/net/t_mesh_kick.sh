@@ -33,13 +33,7 @@ mn_init || { echo "FAIL: mesh_kick setup (needs root and the tools of scripts/de
 
 NODES=(a b c d e)
 declare -A NAME=([a]=alpha [b]=beta [c]=gamma [d]=delta [e]=epsilon)
-i=0
-for s in "${NODES[@]}"; do
-	i=$((i + 1))
-	side_init "$s" "$i" mn || { echo "FAIL: mesh_kick names"; exit 1; }
-	MN_IFS+=("${S_IF[$s]}")
-done
-lan_up "${NODES[@]}" || { fail "mesh_kick: underlay"; exit 1; }
+mesh_lan mesh_kick "${NODES[@]}"
 # shellcheck source-path=SCRIPTDIR source=mesh_lib.sh
 . "$here/mesh_lib.sh"
 daemon_running() { ip netns pids "${S_NS[$1]}" 2>/dev/null | grep -q .; }

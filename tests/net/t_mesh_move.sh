@@ -27,13 +27,7 @@ mn_init || { echo "FAIL: mesh_move setup (needs root and the tools of scripts/de
 
 NODES=(a b c d)
 declare -A NAME=([a]=alpha [b]=beta [c]=gamma [d]=delta)
-i=0
-for s in "${NODES[@]}"; do
-	i=$((i + 1))
-	side_init "$s" "$i" mn || { echo "FAIL: mesh_move names"; exit 1; }
-	MN_IFS+=("${S_IF[$s]}")
-done
-lan_up "${NODES[@]}" || { fail "mesh_move: underlay"; exit 1; }
+mesh_lan mesh_move "${NODES[@]}"
 
 # shellcheck source-path=SCRIPTDIR source=mesh_lib.sh
 . "$here/mesh_lib.sh"

@@ -36,13 +36,7 @@ mn_init || { echo "FAIL: mesh_restart setup (needs root and the tools of scripts
 NODES=(a b c d e f g h i j k l)
 declare -A NAME=([a]=alpha [b]=beta [c]=gamma [d]=delta [e]=epsilon [f]=zeta [g]=eta
 	[h]=theta [i]=iota [j]=kappa [k]=lambda [l]=mu)
-i=0
-for s in "${NODES[@]}"; do
-	i=$((i + 1))
-	side_init "$s" "$i" mn || { echo "FAIL: mesh_restart names"; exit 1; }
-	MN_IFS+=("${S_IF[$s]}")
-done
-lan_up "${NODES[@]}" || { fail "mesh_restart: underlay"; exit 1; }
+mesh_lan mesh_restart "${NODES[@]}"
 # shellcheck source-path=SCRIPTDIR source=mesh_lib.sh
 . "$here/mesh_lib.sh"
 
