@@ -48,13 +48,7 @@ mn_init || { echo "$me: needs root and scripts/deps.sh's tools" >&2; exit 1; }
 
 LETTERS=({a..z})
 SIDES=("${LETTERS[@]:0:K}")
-i=0
-for s in "${SIDES[@]}"; do
-	i=$((i + 1))
-	side_init "$s" "$i" mn || exit 1
-	MN_IFS+=("${S_IF[$s]}")
-done
-lan_up "${SIDES[@]}" || { echo "$me: underlay failed" >&2; exit 1; }
+mesh_lan "$me" "${SIDES[@]}"
 # the absent members' addresses: to the switch, which drops them
 ip -n "$(nsname sw)" addr add 198.18.0.254/24 dev sw0 || exit 1
 for s in "${SIDES[@]}"; do

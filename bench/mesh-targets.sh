@@ -18,13 +18,7 @@ ROUNDS=${1:-3}
 mn_init || { echo "mesh-targets: needs root and scripts/deps.sh's tools" >&2; exit 1; }
 
 NODES=(a b c d e f)
-i=0
-for s in "${NODES[@]}"; do
-	i=$((i + 1))
-	side_init "$s" "$i" mn || exit 1
-	MN_IFS+=("${S_IF[$s]}")
-done
-lan_up "${NODES[@]}" || { echo "mesh-targets: underlay failed" >&2; exit 1; }
+mesh_lan mesh-targets "${NODES[@]}"
 st() { echo "$MN_TMP/st-$1"; }
 mx() { local s=$1; shift; ip netns exec "${S_NS[$s]}" timeout 60 "$MESHNODE" "$@" --state "$(st "$s")"; }
 v4_of() { mx "$1" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["self"]["ipv4"])'; }
