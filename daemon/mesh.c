@@ -63,6 +63,7 @@ struct mesh {
 	uint8_t (*members)[REC_PK_LEN]; /* every member but us (swim has no iterator) */
 	struct mn_addr *saved;          /* members[i]'s path as in STORE_PATHS (or unset) */
 	uint32_t n_members, cap_members;
+	bool first_start;         /* the first since init or join created the store */
 	int exit_code;
 	bool stopping;
 	const char *why;   /* a stop's reason, said last (`up` shows the log's last line) */
@@ -634,17 +635,22 @@ static int restore_records(struct mesh *m)
 	return rc;
 }
 
-/* A newcomer's first start knows only the member that admitted it: our
- * HELLO goes first so that the join sync's push-pull opens there (after
- * a restart the admitter knows us and drops it: one datagram). Every start
- * runs the join sync at once. */
+/* A newcomer's first start knows its admitter and the members the link
+ * named, with their records: our HELLO to the admitter goes first so that
+ * the join sync's push-pull opens there (after a restart the admitter
+ * knows us and drops it: one datagram), then the announcement to every
+ * member as the sync brings them in (swim_announce). Every start runs the
+ * join sync at once. */
 static void introduce(struct mesh *m)
 {
 	struct swim_member_info mi;
 
 	if (swim_member(node_swim(m->node), m->meta.node_pk, &mi) == MN_OK && mi.rec &&
-	    mi.rec->admitter_kind == REC_BY_MEMBER)
+	    mi.rec->admitter_kind == REC_BY_MEMBER) {
 		swim_introduce(node_swim(m->node), mi.rec->admitter_pk, driver_now());
+		if (m->first_start)
+			swim_announce(node_swim(m->node), driver_now());
+	}
 	swim_sync_soon(node_swim(m->node)); /* a restart catches up at once */
 }
 
@@ -689,6 +695,9 @@ static int start_node(struct mesh *m)
 	cfg.swim.incarnation = inc;
 	cfg.swim.incarnation_lost = inc_lost;
 	cfg.swim.boot = boot;
+	/* init and join run swim once to write the store (mesh_state.c,
+	 * state_create): boot 1 */
+	m->first_start = boot <= 1;
 	m->rng = os_rng();
 	cfg.swim.rng = m->rng;
 	cfg.swim.memo = &m->memo;

@@ -252,6 +252,8 @@ mn_ns swim_next_deadline(const struct swim *s)
 		d = mn_min_deadline(d, s->next_dead);
 	if (s->reprove_left)
 		d = mn_min_deadline(d, s->reprove_at);
+	if (s->announce_until)
+		d = mn_min_deadline(d, s->announce_at);
 	return mn_min_deadline(d, s->want_next);
 }
 
@@ -355,6 +357,8 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 		pp_want_retry(s);
 	if (s->reprove_left && mn_time_after_eq(t, s->reprove_at))
 		probe_reprove_round(s);
+	if (s->announce_until && mn_time_after_eq(t, s->announce_at))
+		probe_announce(s);
 	orphan_expire(s);
 }
 

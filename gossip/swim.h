@@ -128,6 +128,8 @@ enum swim_limits {
 	SWIM_INC_JUMP_DEFAULT = 1024,
 	SWIM_HELLO_PER_SEC = 10,      /* unknown-sender HELLOs verified per second */
 	SWIM_HELLO_BURST = 20,
+	SWIM_ANNOUNCE_BATCH = 16,     /* a newcomer's HELLOs per gossip interval (probe_announce) */
+	SWIM_ANNOUNCE_IVS = 4,        /* for this many probe intervals after the join */
 	SWIM_JOIN_SYNC_BACKOFF = 4,   /* an unanswered join sync again after 1, 2 .. 16 probe intervals */
 	SWIM_MAX_TOMBS = 4096,        /* tombstones kept (forever); more are refused */
 	SWIM_MAX_TOMB_BCAST = 64,     /* tombstones queued for piggybacking */
@@ -402,7 +404,8 @@ static inline bool swim_type_own(uint8_t type)
 	X(ORPHANS_REVOKED, "orphans dropped: a key of their chain was removed")\
 	X(LEFT, "members whose record says they left")                \
 	X(REPROVE_PINGS, "pings after our own address changed or a restart")  \
-	X(UNKNOWN_WANTS, "records asked for: a sealed datagram from an unknown id")
+	X(UNKNOWN_WANTS, "records asked for: a sealed datagram from an unknown id") \
+	X(ANNOUNCE_HELLOS, "HELLOs of our announcement as a newcomer")
 
 enum swim_stat {
 #define SWIM_STAT_ENUM(n, s) SWIM_STAT_##n,
@@ -502,6 +505,12 @@ void swim_heard_from(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_tim
  * MN_ENOENT: not a member, or no address; MN_EEXIST: already sent or the
  * member has spoken to us this boot. */
 int swim_introduce(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now);
+/* A newcomer's announcement, on its first start after the join: for
+ * SWIM_ANNOUNCE_IVS probe intervals, our HELLO to every member we hold
+ * (and learn: the join sync's) that has not spoken to us,
+ * SWIM_ANNOUNCE_BATCH per gossip interval, so that no member depends on
+ * the epidemic alone to hear of us (doc/gossip.md §4). */
+void swim_announce(struct swim *s, struct mn_time now);
 /* The join sync's push-pull (with a random member) at the next
  * swim_on_timer rather than at a random point of the first probe
  * interval, if it has not run yet: a daemon restarting from its store

@@ -364,6 +364,8 @@ struct swim {
 	mn_ns reprove_at;       /* swim_local_addr_changed: the next round, or MN_NEVER */
 	uint8_t reprove_left;   /* rounds still to send */
 	bool reprove_lead;      /* a restart's rounds: our own alive leads each ping */
+	mn_ns announce_until;   /* a newcomer's HELLOs to every member (probe_announce), or 0 */
+	mn_ns announce_at;      /* and its next batch */
 	uint32_t pp_rounds;
 	bool heard;        /* a member spoke to us this boot: it holds our record */
 	bool pp_synced;    /* the join sync is done (swim.c, "push-pull") */
@@ -614,6 +616,8 @@ void probe_finish(struct swim *s, bool acked);
 void probe_hello_again(struct swim *s, uint32_t i);
 /* swim_local_addr_changed's rounds, and the echo of a marked member's ack. */
 void probe_reprove_round(struct swim *s);
+void probe_announce(struct swim *s);
+void pp_want_more(struct swim *s, uint32_t from);
 void probe_reprove_ack(struct swim *s, uint32_t i);
 void probe_hello_unheard(struct swim *s, uint32_t i);
 void pp_want_unknown(struct swim *s, uint64_t id);

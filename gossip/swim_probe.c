@@ -267,6 +267,41 @@ int swim_introduce(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time 
 	return MN_OK;
 }
 
+void swim_announce(struct swim *s, struct mn_time now)
+{
+	s->now = now.mono;
+	s->announce_until = s->now + SWIM_ANNOUNCE_IVS * s->p.probe_interval_ns;
+	s->announce_at = s->now;
+}
+
+/* A newcomer's announcement (swim_announce): our
+ * HELLO to every member that has not spoken to us, a batch per gossip
+ * interval, including those the join sync brings in. The epidemic alone
+ * misses a member now and then: a record is retransmitted only
+ * retransmit_mult x log N times, and departed members not yet found dead
+ * take their share of the sends (a newcomer then stayed unknown there for
+ * a push-pull interval; doc/gossip.md §4). One datagram per member, once;
+ * a member that knows us already drops it after one lookup. */
+void probe_announce(struct swim *s)
+{
+	uint32_t sent = 0;
+
+	for (uint32_t i = 1; i < s->n && sent < SWIM_ANNOUNCE_BATCH; i++) {
+		struct member *m = &s->m[i];
+
+		if (m->tok != 0 || (m->flags & M_HELLO_SENT) || m->addr.family == 0 ||
+		    m->state == SWIM_DEAD)
+			continue;
+		send_hello(s, i);
+		bump(s, SWIM_STAT_ANNOUNCE_HELLOS, 1);
+		sent++;
+	}
+	if (mn_time_after_eq(s->now, s->announce_until) && sent < SWIM_ANNOUNCE_BATCH)
+		s->announce_until = 0;
+	else
+		s->announce_at = s->now + s->p.gossip_interval_ns;
+}
+
 /* A dead probe of a member that never spoke to us this boot although our
  * HELLO went out: the HELLO again first. It was down when the first came,
  * or has lost our record since; our sealed pings are undecryptable there,

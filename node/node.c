@@ -346,6 +346,8 @@ int node_tun_in(struct node *n, struct node_txb *b, size_t len, struct mn_time n
 		rc = wg_dev_tun_in(n->wg, slot, NODE_SLOT_CAP, len, now, &dst, &out_len);
 	if (rc == 1)
 		txb_commit(b, &dst, out_len);
+	else if (rc == 0)
+		peer_on_staged(n, slot + WG_HEADROOM, len, now);
 	else if (rc < 0)
 		node_bump(n, NODE_STAT_TUN_IN_DROPPED);
 	return rc;

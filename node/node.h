@@ -154,7 +154,8 @@ struct node_action {
 	X(STASHED, "initiations from no peer kept for its record")    \
 	X(REPLAYED, "kept initiations accepted once the record came") \
 	X(LOCAL_MOVES, "our own addresses changed (node_local_addrs_changed)") \
-	X(MOVE_KEEPALIVES, "keepalives sent because our address changed")
+	X(MOVE_KEEPALIVES, "keepalives sent because our address changed") \
+	X(INTRODUCED, "HELLOs to a member our traffic waits on (peer_on_staged)")
 
 enum node_stat {
 #define NODE_STAT_ENUM(n, s) NODE_STAT_##n,

@@ -16,6 +16,7 @@ struct node_peer {
 	struct path path;
 	mn_ns evidence_at;           /* last swim_heard_from for it */
 	bool evidence_told;          /* evidence_at is meaningful */
+	bool introduced;             /* peer_on_staged asked swim to introduce us */
 	uint32_t nprefixes;          /* installed in wp, in order */
 	struct mn_prefix prefixes[NODE_PREFIXES_MAX];
 };
@@ -75,6 +76,8 @@ void node_replay_stash(struct node *n);
 /* swim's hooks, pointed at the node. */
 void peer_on_event(void *ctx, const struct swim_event *ev);
 void peer_on_addr(void *ctx, const struct swim_addr_change *c);
+/* A TUN packet (pkt, len) staged for a handshake: its peer. */
+void peer_on_staged(struct node *n, const uint8_t *pkt, size_t len, struct mn_time now);
 /* An authenticated WireGuard datagram from wp (its source from, where it
  * arrived local, through relay or directly when relay is NULL). */
 void peer_on_auth(struct node *n, struct wg_peer *wp, const struct mn_addr *from,

@@ -283,6 +283,28 @@ void peer_on_auth(struct node *n, struct wg_peer *wp, const struct mn_addr *from
 	}
 }
 
+/* Traffic waits on a handshake with this member: our record to it first
+ * (swim_introduce: once per boot, nothing if it has spoken to us), so its
+ * WireGuard does not drop our initiation for lack of our record while
+ * gossip brings it (a newcomer unheard of there: the epidemic can miss a
+ * member, doc/gossip.md §4). Once per peer, not per packet. */
+void peer_on_staged(struct node *n, const uint8_t *pkt, size_t len, struct mn_time now)
+{
+	struct wg_peer *wp = NULL;
+	struct node_peer *np;
+
+	if (len >= 20 && pkt[0] >> 4 == 4)
+		wp = wg_dev_allowedips_lookup(n->wg, AF_INET, pkt + 16);
+	else if (len >= 40 && pkt[0] >> 4 == 6)
+		wp = wg_dev_allowedips_lookup(n->wg, AF_INET6, pkt + 24);
+	np = wp ? wg_peer_user(wp) : NULL;
+	if (!np || np->introduced)
+		return;
+	np->introduced = true;
+	if (swim_introduce(n->swim, np->pk, now) == MN_OK)
+		node_bump(n, NODE_STAT_INTRODUCED);
+}
+
 void peer_free_all(struct node *n)
 {
 	struct wg_peer *wp = NULL;

@@ -266,8 +266,14 @@ static void learn_first(struct msc *c, struct mn_time now)
 
 	c->ps->admitter = msc_id_of(c->sh, c->j.admitter.adm.node_pk);
 	c->ps->admitter_addr = c->j.admitted_by;
-	if (rec_member_encode(&c->j.admitter, buf, sizeof(buf), &len) == MN_OK)
-		swim_learn(node_swim(c->n), buf, len, &c->ps->admitter_addr, now);
+	/* then as the daemon's first start (daemon/mesh.c, introduce): the
+	 * HELLO, the join sync at once, the announcement */
+	if (rec_member_encode(&c->j.admitter, buf, sizeof(buf), &len) == MN_OK &&
+	    swim_learn(node_swim(c->n), buf, len, &c->ps->admitter_addr, now) == MN_OK)
+	{
+		swim_introduce(node_swim(c->n), c->j.admitter.adm.node_pk, now);
+		swim_announce(node_swim(c->n), now);
+	}
 }
 
 /* A restart: the members we held, back into swim in one pass, in store

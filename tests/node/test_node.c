@@ -311,6 +311,35 @@ START_TEST(test_node_initiation_replayed)
 }
 END_TEST
 
+/* Node 1 knows node 0, node 0 has not heard of node 1 (the epidemic
+ * missed it, as it can: doc/gossip.md §4), and control traffic flows.
+ * Node 1's first packet for node 0 waits on a handshake: node 1 sends its
+ * HELLO first (peer_on_staged), so node 0 learns it and answers the
+ * initiation at once, not after node 1's probe of node 0 failed (a probe
+ * timeout at least, 500 ms here; minutes in a large mesh). */
+START_TEST(test_node_staged_introduces)
+{
+	struct tnet *t = tn_new("test_node_staged_introduces", 31, 2);
+	uint8_t pkt[PKT_MAX];
+	size_t len;
+
+	tn_boot(t, 0);
+	tn_boot(t, 1);
+	ck_assert_int_eq(swim_learn(node_swim(t->n[1].nd), t->n[0].rec, t->n[0].rec_len,
+				    &t->n[0].addr, at(t)), MN_OK);
+	len = ip4(pkt, t->n[1].v4, t->n[0].v4, 1);
+	ck_assert_int_ge(tun_write(t, 1, pkt, len), 0);
+	ck_assert_int_ge(tun_write(t, 1, pkt, len), 0); /* one HELLO, not one per packet */
+	tn_run(t, t->v.now + 100 * MS);
+	ck_assert_uint_eq(node_stat(t->n[1].nd, NODE_STAT_INTRODUCED), 1);
+	ck_assert_uint_eq(swim_stat(node_swim(t->n[1].nd), SWIM_STAT_HELLOS), 1);
+	ck_assert_uint_eq(node_stat(t->n[0].nd, NODE_STAT_STASHED), 0);
+	ck_assert_uint_eq(t->n[0].ntun, 2);
+	ck_assert_mem_eq(t->n[0].tun, pkt, len);
+	tn_free(t);
+}
+END_TEST
+
 /* Node 2's address changes and it says so (node_local_addrs_changed):
  * node 0, which has a WireGuard session with it, moves its path at once
  * (the keepalive from the new address roams it); node 1, which has none,
@@ -358,6 +387,7 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, test_node_config);
 	tcase_add_test(tc, test_node_send_unsealed);
 	tcase_add_test(tc, test_node_initiation_replayed);
+	tcase_add_test(tc, test_node_staged_introduces);
 	tcase_add_test(tc, test_node_local_move);
 	suite_add_tcase(s, tc);
 	return s;
