@@ -362,8 +362,11 @@ static void on_move_timer(uv_timer_t *h)
 
 	if (m->stopping || !m->drv)
 		return;
+	struct mn_addr own[2];
+	uint32_t n = mesh_own_endpoints(m->meta.iface, m->meta.port, own);
+
 	fprintf(stderr, "meshnode: local addresses changed: telling the members\n");
-	node_local_addrs_changed(m->node, driver_now());
+	node_local_addrs_changed(m->node, own, n, driver_now());
 	driver_kick(m->drv);
 }
 
@@ -722,6 +725,12 @@ static int start_node(struct mesh *m)
 	swim_persist_restoring(m->sp, false);
 	swim_persist_commit(m->sp);
 	if (rc == MN_OK && (rc = swim_persist_failed(m->sp)) == MN_OK) {
+		struct mn_addr own[2];
+		uint32_t n = mesh_own_endpoints(m->meta.iface, m->meta.port, own);
+
+		/* where we are: a move's announcement says we were here */
+		if (n)
+			swim_set_local_addrs(node_swim(m->node), own, n, false, driver_now());
 		introduce(m);
 		rc = mesh_admit_init(&m->admit, &(struct mesh_admit_cfg){
 			.net = &m->net, .key = &m->key, .swim = node_swim(m->node),

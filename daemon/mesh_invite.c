@@ -34,44 +34,43 @@ static bool usable_v6(const struct in6_addr *a)
 	       !IN6_IS_ADDR_UNSPECIFIED(a) && !IN6_IS_ADDR_MULTICAST(a) && !IN6_IS_ADDR_V4MAPPED(a);
 }
 
-/* Our own endpoints: the first IPv4 and the first IPv6 address of an
- * interface that is up, not loopback and not the mesh interface. */
-static void own_endpoints(const struct mesh_invite_env *e, struct invite_link_member *out)
+uint32_t mesh_own_endpoints(const char *iface, uint16_t port, struct mn_addr out[2])
 {
 	struct ifaddrs *ifa, *p;
 	bool have4 = false, have6 = false;
+	uint32_t n = 0;
 
-	out->nendpoints = 0;
 	if (getifaddrs(&ifa) != 0)
-		return;
+		return 0;
 	for (int want = AF_INET; want; want = want == AF_INET ? AF_INET6 : 0) {
 		for (p = ifa; p; p = p->ifa_next) {
 			struct mn_addr a;
 
 			if (!p->ifa_addr || p->ifa_addr->sa_family != want ||
 			    !(p->ifa_flags & IFF_UP) || (p->ifa_flags & IFF_LOOPBACK) ||
-			    !strcmp(p->ifa_name, e->iface))
+			    !strcmp(p->ifa_name, iface))
 				continue;
 			memset(&a, 0, sizeof(a));
 			if (want == AF_INET && !have4) {
 				a.in4 = *(const struct sockaddr_in *)p->ifa_addr;
-				a.in4.sin_port = htons(e->port);
+				a.in4.sin_port = htons(port);
 				have4 = true;
 			} else if (want == AF_INET6 && !have6 &&
 				   usable_v6(&((const struct sockaddr_in6 *)p->ifa_addr)->sin6_addr)) {
 				a.in6 = *(const struct sockaddr_in6 *)p->ifa_addr;
-				a.in6.sin6_port = htons(e->port);
+				a.in6.sin6_port = htons(port);
 				a.in6.sin6_scope_id = 0;
 				a.in6.sin6_flowinfo = 0;
 				have6 = true;
 			} else {
 				continue;
 			}
-			out->endpoints[out->nendpoints++] = a;
+			out[n++] = a;
 			break;
 		}
 	}
 	freeifaddrs(ifa);
+	return n;
 }
 
 /* Member pk into the link (us: our endpoints; another: where gossip
@@ -83,7 +82,7 @@ static bool link_member(const struct mesh_invite_env *e, const uint8_t pk[REC_PK
 
 	memset(out, 0, sizeof(*out));
 	if (!memcmp(pk, e->self_pk, REC_PK_LEN)) {
-		own_endpoints(e, out);
+		out->nendpoints = (uint8_t)mesh_own_endpoints(e->iface, e->port, out->endpoints);
 	} else if (swim_member(e->swim, pk, &mi) == MN_OK && mn_addr_is_set(&mi.addr)) {
 		out->endpoints[0] = mi.addr;
 		out->nendpoints = 1;

@@ -63,4 +63,11 @@ struct mesh_invite_env {
 void mesh_invite_request(const struct mesh_invite_env *e, int argc, char **argv,
 			 struct control_reply *r);
 
+/* This host's endpoints for members, port our UDP port: the first IPv4
+ * and the first IPv6 address (global or unique local) of an interface
+ * that is up, not loopback and not the mesh interface iface. Returns how
+ * many (0..2). What a link lists for us, and what we announce
+ * (swim_set_local_addrs). */
+uint32_t mesh_own_endpoints(const char *iface, uint16_t port, struct mn_addr out[2]);
+
 #endif

@@ -45,6 +45,7 @@ static const char tag_join[TAG_LEN] = "mn/v1/join";
 static const char tag_adm[TAG_LEN] = "mn/v1/admission";
 static const char tag_member[TAG_LEN] = "mn/v1/member";
 static const char tag_revoke[TAG_LEN] = "mn/v1/revoke";
+static const char tag_addr[TAG_LEN] = "mn/v1/addr";
 
 /* Offsets. */
 enum {
@@ -1142,4 +1143,31 @@ int rec_member_cmp(const struct rec_member *a, const struct rec_member *b)
 	/* Ed25519 signatures are deterministic: equal content, equal sig. */
 	c = memcmp(a->sig, b->sig, REC_SIG_LEN);
 	return c < 0 ? 1 : c > 0 ? -1 : 0;
+}
+
+/* ---- address announcements ---- */
+
+int rec_addr_sign(const struct rec_network *net, const struct rec_key *node, const uint8_t *body,
+		  size_t len, uint8_t sig[REC_SIG_LEN])
+{
+	uint8_t msg[MSG_MAX];
+	size_t mlen;
+
+	if (len > REC_ADDR_BODY_MAX)
+		return MN_EMSGSIZE;
+	mlen = sig_msg(msg, tag_addr, net, body, len, NULL, 0);
+	return make_sig(node, msg, mlen, sig);
+}
+
+int rec_addr_verify(const struct rec_network *net, const uint8_t pk[REC_PK_LEN],
+		    const uint8_t *body, size_t len, const uint8_t sig[REC_SIG_LEN],
+		    struct rec_memo *memo)
+{
+	uint8_t msg[MSG_MAX];
+	size_t mlen;
+
+	if (len > REC_ADDR_BODY_MAX)
+		return MN_EMSGSIZE;
+	mlen = sig_msg(msg, tag_addr, net, body, len, NULL, 0);
+	return check_sig(memo, pk, msg, mlen, sig);
 }

@@ -346,6 +346,18 @@ int rec_member_sign(const struct rec_network *net, const struct rec_key *node,
 int rec_revoke_sign(const struct rec_network *net, const struct rec_key *signer,
 		    struct rec_revoke *t);
 
+/* ---- address announcements ---- */
+
+/* A node's signed word on where it is (gossip/swim_ann.c owns the body's
+ * format, at most REC_ADDR_BODY_MAX bytes): signed by its node key over
+ * the tag "mn/v1/addr", the network id and the body. */
+#define REC_ADDR_BODY_MAX 256
+int rec_addr_sign(const struct rec_network *net, const struct rec_key *node, const uint8_t *body,
+		  size_t len, uint8_t sig[REC_SIG_LEN]);
+int rec_addr_verify(const struct rec_network *net, const uint8_t pk[REC_PK_LEN],
+		    const uint8_t *body, size_t len, const uint8_t sig[REC_SIG_LEN],
+		    struct rec_memo *memo);
+
 /* ---- versions ---- */
 
 /* The version for a node's next record: max(stored + 1, wall_ms), so it

@@ -244,7 +244,7 @@ mn_ns swim_next_deadline(const struct swim *s)
 		if (r->used)
 			d = mn_min_deadline(d, r->nacked ? r->expire : r->nack_at);
 	}
-	if ((s->nqueued || s->tombs.ntx) && s->p.gossip_nodes)
+	if ((s->nqueued || s->tombs.ntx || s->ann_ntx) && s->p.gossip_nodes)
 		d = mn_min_deadline(d, s->next_gossip);
 	if (s->p.pushpull_interval_ns)
 		d = mn_min_deadline(d, s->next_pp);
@@ -329,7 +329,7 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 			bump(s, SWIM_STAT_DEAD_PROBES, 1);
 		}
 	}
-	if ((s->nqueued || s->tombs.ntx) && s->p.gossip_nodes &&
+	if ((s->nqueued || s->tombs.ntx || s->ann_ntx) && s->p.gossip_nodes &&
 	    mn_time_after_eq(t, s->next_gossip)) {
 		s->next_gossip = t + s->p.gossip_interval_ns;
 		dissem_round(s);
@@ -460,6 +460,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	if (cfg->boot >= SEAL_BOOT_MAX)
 		goto fail;
 	s->boot = cfg->boot + 1;
+	s->sign = *cfg->key;
 	err = seal_self_init(&s->self, cfg->key, s->boot);
 	if (err)
 		goto fail;
@@ -545,6 +546,7 @@ void swim_del(struct swim *s)
 	orphan_free(s);
 	tomb_free(s);
 	trust_free(s);
+	ann_free(s);
 	sodium_memzero(s, sizeof(*s)); /* seal secret, token key, pair keys */
 	free(s);
 }

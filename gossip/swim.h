@@ -130,6 +130,7 @@ enum swim_limits {
 	SWIM_HELLO_BURST = 20,
 	SWIM_ANNOUNCE_BATCH = 16,     /* a newcomer's HELLOs per gossip interval (probe_announce) */
 	SWIM_ANNOUNCE_IVS = 4,        /* for this many probe intervals after the join */
+	SWIM_MAX_ANNS = 64,           /* address announcements held (swim_ann.c) */
 	SWIM_JOIN_SYNC_BACKOFF = 4,   /* an unanswered join sync again after 1, 2 .. 16 probe intervals */
 	SWIM_MAX_TOMBS = 4096,        /* tombstones kept (forever); more are refused */
 	SWIM_MAX_TOMB_BCAST = 64,     /* tombstones queued for piggybacking */
@@ -162,6 +163,7 @@ enum swim_item {
 	SWIM_I_SUSPECT = 2,
 	SWIM_I_DEAD = 3,
 	SWIM_I_REVOKE = 4,    /* a tombstone: in update lists and in push-pull */
+	SWIM_I_ADDR = 5,      /* a member's signed address announcement (swim_ann.c) */
 	SWIM_I_RANGE = 0x21,
 	SWIM_I_LIST = 0x22,
 	SWIM_I_TRANGE = 0x23, /* a range of tombstone ids (push-pull) */
@@ -178,6 +180,9 @@ enum swim_sizes {
 	SWIM_ITEM_LIST_HDR = 1 + 1 + 8 + 1 + 1,              /* 12 */
 	SWIM_ENTRY_LEN = 8 + 8 + 4 + 1,                      /* 21 */
 	SWIM_ITEM_REVOKE_HDR = 1 + 2,                        /* then the tombstone */
+	SWIM_ANN_ADDRS = 4,                                  /* addresses per list of an announcement */
+	SWIM_ITEM_ADDR_HDR = 1 + 8 + 8 + 1 + 1,              /* kind, id, seq, counts: 19 */
+	SWIM_ITEM_ADDR_MAX = SWIM_ITEM_ADDR_HDR + 2 * SWIM_ANN_ADDRS * SWIM_ADDR_LEN + 64, /* 235 */
 	SWIM_ITEM_TLIST_HDR = 1 + 1 + 8 + 1 + 1,             /* 12, then 8 per id */
 	SWIM_PING_LEN = SEAL_OVERHEAD + SWIM_BODY_HDR + 5,   /* 81 */
 	SWIM_ACK_LEN = SEAL_OVERHEAD + SWIM_BODY_HDR + 4,    /* 80 */
@@ -323,6 +328,8 @@ struct swim_addr_change {
 	bool direct;                /* seen on its own traffic at an address it proved it
 				     * receives on (an echoed token), or set by
 				     * swim_set_addr; false: a hint (learned, gossiped) */
+	bool announced;             /* the member's own signed announcement moved it
+				     * (swim_set_local_addrs): as strong as direct */
 	mn_ns at;
 };
 
@@ -405,7 +412,11 @@ static inline bool swim_type_own(uint8_t type)
 	X(LEFT, "members whose record says they left")                \
 	X(REPROVE_PINGS, "pings after our own address changed or a restart")  \
 	X(UNKNOWN_WANTS, "records asked for: a sealed datagram from an unknown id") \
-	X(ANNOUNCE_HELLOS, "HELLOs of our announcement as a newcomer")
+	X(ANNOUNCE_HELLOS, "HELLOs of our announcement as a newcomer")   \
+	X(ADDR_ANNOUNCED, "address announcements of our own signed")     \
+	X(ADDR_ADOPTED, "members' address announcements adopted")        \
+	X(ADDR_MOVED, "members moved to the address they announced")    \
+	X(DROP_ADDR, "address announcements dropped: bad signature or unknown member")
 
 enum swim_stat {
 #define SWIM_STAT_ENUM(n, s) SWIM_STAT_##n,
@@ -526,9 +537,23 @@ void swim_sync_soon(struct swim *s);
  * did not come are pinged again one probe timeout later. Acks match no
  * probe: they count only for what they carry. 2 datagrams per member
  * (3 with a loss), each at most SWIM_PING_PAD bytes. A call during the
- * rounds starts them over. (Issue 10's signed, versioned announcement
- * replaces this.) */
+ * rounds starts them over. Members the pings miss learn the address from
+ * our signed announcement (swim_set_local_addrs), passed on by gossip. */
 void swim_local_addr_changed(struct swim *s, struct mn_time now);
+/* Where members should send to us: n (1..SWIM_ANN_ADDRS) endpoints, the
+ * preferred first. announce false: only noted (at start: where we are),
+ * nothing sent. announce true: a signed address announcement (seq:
+ * max(wall ms, last + 1)) saying where we are and where we were (the set
+ * noted or announced before), which members pass on as they got it,
+ * newest wins; a member that sends to us where we were, or at an address
+ * we never proved to it, moves to the first of the new (doc/gossip.md §5,
+ * "Address announcements"); one that reaches us elsewhere (through a NAT)
+ * keeps that. Call swim_local_addr_changed after it, whose re-proving
+ * pings prove the address to every member directly.
+ * MN_EEXIST: the same endpoints as before (nothing sent);
+ * MN_EINVAL: none, too many, or one unset. */
+int swim_set_local_addrs(struct swim *s, const struct mn_addr *addrs, uint32_t n, bool announce,
+			 struct mn_time now);
 /* Drop a member and every member whose chain holds this key (revocation).
  * Returns the number removed. */
 uint32_t swim_remove(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time now);

@@ -163,6 +163,7 @@ void dissem_piggyback(struct swim *s, struct out *o)
 					 o->to, to->inc, s->self.id);
 	}
 	tomb_piggyback(s, o);
+	ann_piggyback(s, o);
 	for (uint32_t j = 0; j < s->nqueued && np < MAX_PICK; j++) {
 		struct update *b = &s->queue[s->queue_order[j]];
 		if (b->member == o->to)
@@ -422,6 +423,8 @@ static size_t update_len(const uint8_t *p, size_t avail)
 		return avail >= SWIM_ITEM_SUSPECT_LEN ? SWIM_ITEM_SUSPECT_LEN : 0;
 	case SWIM_I_REVOKE:
 		return tomb_item_len(p, avail);
+	case SWIM_I_ADDR:
+		return ann_item_len(p, avail);
 	default:
 		return 0;
 	}
@@ -447,6 +450,8 @@ void dissem_items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, s
 			off += SWIM_ITEM_ALIVE_LEN;
 		} else if (p[UPD_KIND] == SWIM_I_REVOKE) {
 			off += tomb_item_apply(s, p);
+		} else if (p[UPD_KIND] == SWIM_I_ADDR) {
+			off += ann_item_apply(s, p);
 		} else {
 			dissem_apply_suspect(s, rx, id, inc, mn_get_be64(p + UPD_ACCUSER));
 			off += SWIM_ITEM_SUSPECT_LEN;
@@ -469,7 +474,8 @@ void dissem_round(struct swim *s)
 	uint32_t excl[16];
 	uint32_t n = 0;
 
-	for (uint32_t j = 0; j < s->p.gossip_nodes && (s->nqueued || s->tombs.ntx); j++) {
+	for (uint32_t j = 0; j < s->p.gossip_nodes && (s->nqueued || s->tombs.ntx || s->ann_ntx);
+	     j++) {
 		uint32_t i = probe_pick(s, PICK_GOSSIP, excl, n);
 		struct out o;
 		if (i == NONE)

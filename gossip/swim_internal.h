@@ -170,6 +170,16 @@ struct susp {
 				     * (swim_heard_from): the timeout re-arms, no death */
 };
 
+/* A member's signed address announcement, the newest held (swim_ann.c):
+ * passed on as received, transmits times so far. */
+struct ann {
+	uint64_t id;
+	uint64_t seq;
+	uint16_t transmits;
+	uint8_t len;        /* of b, the whole item; 0: free */
+	uint8_t b[SWIM_ITEM_ADDR_MAX];
+};
+
 /* An update about a member, queued for piggybacking (swim_dissem.c). */
 struct update {
 	uint64_t order;     /* larger = newer */
@@ -364,6 +374,11 @@ struct swim {
 	mn_ns reprove_at;       /* swim_local_addr_changed: the next round, or MN_NEVER */
 	uint8_t reprove_left;   /* rounds still to send */
 	bool reprove_lead;      /* a restart's rounds: our own alive leads each ping */
+	struct ann *anns;       /* SWIM_MAX_ANNS, allocated at the first announcement */
+	uint32_t ann_ntx;       /* those still passed on */
+	struct rec_key sign;    /* secret: our node key, for our announcements */
+	struct waddr own_addrs[SWIM_ANN_ADDRS]; /* swim_set_local_addrs: where we are */
+	uint8_t own_naddrs;
 	mn_ns announce_until;   /* a newcomer's HELLOs to every member (probe_announce), or 0 */
 	mn_ns announce_at;      /* and its next batch */
 	uint32_t pp_rounds;
@@ -514,6 +529,7 @@ static inline uint64_t prefix_mask(uint32_t bits)
  * just became direct, tell the node core (swim_config.addr_changed). Every
  * write of a member's address goes here. */
 void hook_addr_put(struct swim *s, uint32_t i, const struct waddr *w, bool direct);
+void hook_addr_announced(struct swim *s, uint32_t i, const struct waddr *w);
 /* A sealed datagram of a type swim does not own, from member i, opened into
  * pt[0 .. ptlen): to the control hook. */
 int hook_control_in(struct swim *s, uint32_t i, const struct mn_addr *from, uint8_t type,
@@ -618,6 +634,11 @@ void probe_hello_again(struct swim *s, uint32_t i);
 void probe_reprove_round(struct swim *s);
 void probe_announce(struct swim *s);
 void pp_want_more(struct swim *s, uint32_t from);
+/* swim_ann.c */
+void ann_piggyback(struct swim *s, struct out *o);
+size_t ann_item_len(const uint8_t *p, size_t avail);
+size_t ann_item_apply(struct swim *s, const uint8_t *p);
+void ann_free(struct swim *s);
 void probe_reprove_ack(struct swim *s, uint32_t i);
 void probe_hello_unheard(struct swim *s, uint32_t i);
 void pp_want_unknown(struct swim *s, uint64_t id);

@@ -6,7 +6,8 @@
  */
 #include "swim_internal.h"
 
-void hook_addr_put(struct swim *s, uint32_t i, const struct waddr *w, bool direct)
+static void addr_put(struct swim *s, uint32_t i, const struct waddr *w, bool direct,
+		     bool announced)
 {
 	struct member *m = &s->m[i];
 	bool news = direct && !(m->flags & M_ADDR_DIRECT);
@@ -23,8 +24,22 @@ void hook_addr_put(struct swim *s, uint32_t i, const struct waddr *w, bool direc
 	c.rec = m->rec;
 	wire_addr_to(w, &c.addr);
 	c.direct = (m->flags & M_ADDR_DIRECT) != 0;
+	c.announced = announced;
 	c.at = s->now;
 	s->addr_changed(s->hook_ctx, &c);
+}
+
+void hook_addr_put(struct swim *s, uint32_t i, const struct waddr *w, bool direct)
+{
+	addr_put(s, i, w, direct, false);
+}
+
+/* A member's signed announcement moved it (swim_ann.c): not proven by us,
+ * but its own word, so the data plane follows at once. */
+void hook_addr_announced(struct swim *s, uint32_t i, const struct waddr *w)
+{
+	s->m[i].flags &= (uint8_t)~M_ADDR_DIRECT;
+	addr_put(s, i, w, false, true);
 }
 
 int hook_control_in(struct swim *s, uint32_t i, const struct mn_addr *from, uint8_t type,

@@ -433,7 +433,8 @@ void node_on_timer(struct node *n, struct mn_time now)
 		wg_dev_on_timer(n->wg, now);
 }
 
-void node_local_addrs_changed(struct node *n, struct mn_time now)
+void node_local_addrs_changed(struct node *n, const struct mn_addr *addrs, uint32_t naddrs,
+			      struct mn_time now)
 {
 	struct wg_peer *wp = NULL;
 
@@ -442,6 +443,8 @@ void node_local_addrs_changed(struct node *n, struct mn_time now)
 	while ((wp = wg_dev_peer_next(n->wg, wp)))
 		if (wg_peer_user(wp) && wg_peer_keepalive_now(wp, now))
 			node_bump(n, NODE_STAT_MOVE_KEEPALIVES);
+	if (naddrs)
+		swim_set_local_addrs(n->swim, addrs, naddrs, true, now);
 	swim_local_addr_changed(n->swim, now);
 }
 

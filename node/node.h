@@ -249,10 +249,14 @@ mn_ns node_next_deadline(const struct node *n);
 void node_on_timer(struct node *n, struct mn_time now);
 /* The host's addresses changed (the daemon watches them; a laptop moved, a
  * DHCP renewal): a WireGuard keepalive to every member with a session, so
- * it roams to where the keepalive came from at once, and
- * swim_local_addr_changed for gossip (which re-proves our address to every
- * member, those without a session too). Poll both cores' output after. */
-void node_local_addrs_changed(struct node *n, struct mn_time now);
+ * it roams to where the keepalive came from at once; our signed address
+ * announcement of addrs (naddrs endpoints where members should send to us,
+ * the preferred first; none: no announcement), gossip passes it on
+ * (swim_set_local_addrs); and swim_local_addr_changed (which re-proves our
+ * address to every member, those without a session too). Poll both cores'
+ * output after. */
+void node_local_addrs_changed(struct node *n, const struct mn_addr *addrs, uint32_t naddrs,
+			      struct mn_time now);
 
 /* ---- the node's own sealed messages ---- */
 

@@ -260,8 +260,10 @@ void peer_on_addr(void *ctx, const struct swim_addr_change *c)
 	struct node *n = ctx;
 	struct node_peer *np = peer_of_rec(n, c->rec);
 
-	if (np && path_offer(&np->path, &c->addr, c->direct ? PATH_SRC_PROVEN : PATH_SRC_HINT,
-			     c->at))
+	/* its own signed word that it moved counts as proof: the address we
+	 * proved is where it was (swim_ann.c) */
+	if (np && path_offer(&np->path, &c->addr,
+			     c->direct || c->announced ? PATH_SRC_PROVEN : PATH_SRC_HINT, c->at))
 		apply_path(n, np);
 }
 

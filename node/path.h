@@ -14,7 +14,9 @@
  *   PROVEN  the member showed it is there: its sealed gossip from that
  *           address with a token we sent there echoed (swim's "direct"),
  *           or authenticated WireGuard traffic that arrived from there
- *           directly (WireGuard's roaming)
+ *           directly (WireGuard's roaming); or it said so itself, in its
+ *           signed address announcement, naming where it was as the
+ *           address we held (swim's "announced", gossip/swim_ann.c)
  * A new address replaces the current one when it is at least as strong,
  * or when the current one was last confirmed PATH_STALE_NS ago or more (a
  * member that moved and sends nothing is still found through gossip).

@@ -507,6 +507,8 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 	sh->hint = NULL;
 	if (rc)
 		goto fail;
+	/* where we are: a move's announcement says we were here */
+	swim_set_local_addrs(c->s, &env->addr, 1, false, now);
 	sh->up[env->node_id] = 1;
 	if (first && sh->cfg.preload && env->node_id < sh->booted)
 		c->preload_due = true;
@@ -622,6 +624,7 @@ static void addr_changed(void *core, const struct mn_addr *addr, struct mn_time 
 	uint32_t seq;
 
 	publish(c, now, &seq);
+	swim_set_local_addrs(c->s, addr, 1, true, now);
 	swim_local_addr_changed(c->s, now);
 	*key = move_key(c->env->node_id, addr);
 	swc_call_end(c);

@@ -1125,6 +1125,38 @@ END_TEST
 
 /* ---- memo ---- */
 
+/* An address announcement's signature (gossip/swim_ann.c's body): good
+ * under the node's key in its network only; any changed byte, another
+ * key or another network fails; too long a body is refused. */
+START_TEST(test_addr_sig)
+{
+	struct fx f;
+	struct rec_network other;
+	uint8_t body[64], sig[REC_SIG_LEN], big[REC_ADDR_BODY_MAX + 1];
+
+	fx_init(&f, "addr_sig", NULL);
+	for (size_t k = 0; k < sizeof(body); k++)
+		body[k] = (uint8_t)(k * 7 + 1);
+	ck_assert_int_eq(rec_addr_sign(&f.net, &f.node, body, sizeof(body), sig), MN_OK);
+	ck_assert_int_eq(rec_addr_verify(&f.net, f.node.pk, body, sizeof(body), sig, NULL), MN_OK);
+	ck_assert_int_eq(rec_addr_verify(&f.net, f.peer.pk, body, sizeof(body), sig, NULL),
+			 MN_EAUTH);
+	for (size_t k = 0; k < sizeof(body); k += 13) {
+		body[k] ^= 1;
+		ck_assert_int_eq(rec_addr_verify(&f.net, f.node.pk, body, sizeof(body), sig, NULL),
+				 MN_EAUTH);
+		body[k] ^= 1;
+	}
+	ck_assert_int_eq(rec_network_init(&other, f.admin.pk, NULL), MN_OK);
+	ck_assert_int_eq(rec_addr_verify(&other, f.node.pk, body, sizeof(body), sig, NULL),
+			 MN_EAUTH);
+	memset(big, 1, sizeof(big));
+	ck_assert_int_eq(rec_addr_sign(&f.net, &f.node, big, sizeof(big), sig), MN_EMSGSIZE);
+	ck_assert_int_eq(rec_addr_verify(&f.net, f.node.pk, big, sizeof(big), sig, NULL),
+			 MN_EMSGSIZE);
+}
+END_TEST
+
 START_TEST(test_memo)
 {
 	struct fx f;
@@ -1337,6 +1369,7 @@ static Suite *record_suite(void)
 	tcase_add_test(tc, test_member_fields);
 	tcase_add_test(tc, test_version);
 	tcase_add_test(tc, test_memo);
+	tcase_add_test(tc, test_addr_sig);
 	tcase_add_test(tc, test_sizes);
 	tcase_add_test(tc, test_write_corpus);
 	tcase_set_timeout(tc, 60);

@@ -1813,6 +1813,73 @@ START_TEST(test_local_addr_changed)
 }
 END_TEST
 
+/* A member that moves signs an address announcement (swim_set_local_addrs)
+ * and members pass it on: nodes 3 and 4 never hear from node 5 directly
+ * (its datagrams to them are lost, and theirs go to its old address), yet
+ * they send to its new address within a few gossip rounds, and nobody
+ * suspects it. The control, node 4 moving with the re-proving pings alone
+ * under the same cut to nodes 2 and 3, is still at its old address there. */
+static bool cut_from(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *buf, size_t len)
+{
+	const uint32_t *c = t->drop_ctx;
+
+	(void)buf;
+	(void)len;
+	return from == c[0] && (to == c[1] || to == c[2]);
+}
+
+START_TEST(test_addr_announce)
+{
+	struct swim_params p;
+	struct tnet *t;
+	uint32_t cut[3], susp0[TN_MAX];
+	mn_ns spread;
+
+	swim_params_wan(&p);
+	t = tn_new("test_addr_announce", 0x7120, 6, &p);
+	spread = 4 * p.gossip_interval_ns + 10 * t->latency;
+	tn_boot_all(t);
+	for (uint32_t i = 0; i < t->nn; i++)
+		ck_assert_int_eq(swim_set_local_addrs(t->n[i].s, &t->n[i].addr, 1, false,
+						      node_time(&t->n[i])), MN_OK);
+	ck_assert_uint_lt(run_until_agreed(t, 60 * SEC), 60 * SEC);
+	tn_run_for(t, 10 * SEC);
+	t->drop = cut_from;
+	t->drop_ctx = cut;
+	/* control: node 4 moves, re-proving pings only */
+	cut[0] = 4, cut[1] = 2, cut[2] = 3;
+	t->n[4].addr.in4.sin_addr.s_addr = htonl(0xC6120063u); /* 198.18.0.99 */
+	swim_local_addr_changed(t->n[4].s, node_time(&t->n[4]));
+	drain(t, 4);
+	tn_run_for(t, spread);
+	ck_assert_uint_eq(holding_at(t, 4, &t->n[4].addr), t->nn - 3);
+	/* node 5 moves and announces it */
+	for (uint32_t i = 0; i < t->nn; i++)
+		susp0[i] = t->n[i].n_suspect[5];
+	cut[0] = 5, cut[1] = 3, cut[2] = 4;
+	t->n[5].addr.in4.sin_addr.s_addr = htonl(0xC6120064u); /* 198.18.0.100 */
+	ck_assert_int_eq(swim_set_local_addrs(t->n[5].s, &t->n[5].addr, 1, true,
+					      node_time(&t->n[5])), MN_OK);
+	ck_assert_int_eq(swim_set_local_addrs(t->n[5].s, &t->n[5].addr, 1, true,
+					      node_time(&t->n[5])), MN_EEXIST);
+	swim_local_addr_changed(t->n[5].s, node_time(&t->n[5]));
+	drain(t, 5);
+	tn_run_for(t, spread);
+	ck_assert_uint_eq(holding_at(t, 5, &t->n[5].addr), t->nn - 1);
+	ck_assert_uint_eq(swim_stat(t->n[3].s, SWIM_STAT_ADDR_MOVED), 1);
+	ck_assert_uint_eq(swim_stat(t->n[4].s, SWIM_STAT_ADDR_MOVED), 1);
+	ck_assert_uint_eq(swim_stat(t->n[5].s, SWIM_STAT_ADDR_ANNOUNCED), 1);
+	ck_assert_uint_eq(total_stat(t, SWIM_STAT_DROP_ADDR), 0);
+	for (uint32_t i = 0; i < t->nn; i++)
+		ck_assert_uint_eq(t->n[i].n_suspect[5], susp0[i]);
+	printf("test_addr_announce: every member at node 5's new address within %" PRIu64
+	       " ms; node 4 without an announcement at %u of %u\n", spread / MS,
+	       holding_at(t, 4, &t->n[4].addr), t->nn - 1);
+	t->drop = NULL;
+	tn_free(t);
+}
+END_TEST
+
 /* Review 5: junk HELLOs from non-members are refused before they use the
  * verification budget, so a genuine newcomer's HELLO still gets in. */
 START_TEST(test_hello_junk_budget)
@@ -2895,6 +2962,7 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_buddy_no_storm);
 	tcase_add_test(tc, test_hello_junk_budget);
 	tcase_add_test(tc, test_local_addr_changed);
+	tcase_add_test(tc, test_addr_announce);
 	tcase_add_test(tc, test_hint_scope);
 	tcase_add_test(tc, test_scale_no_wrap);
 	tcase_add_test(tc, test_pp_root_once);

@@ -15,6 +15,12 @@
 #   again    d moves a second time (to 198.18.0.45), this time while a
 #            pings it without pause: the pings get through again within the
 #            same bound
+#   told     c drops everything from 198.18.0.46 (nftables in its
+#            namespace), then d moves there: c never hears d at its new
+#            address, yet its status shows d there within 10 s, from d's
+#            signed address announcement that a and b pass on (without it
+#            c kept .45 until its path went stale, minutes); once the drop
+#            is gone everyone reaches d
 #   view     no member declared d dead: d is alive at every member
 #   logs     no sanitizer report
 #
@@ -88,6 +94,25 @@ check "again: a's pings get through again" wait_for 10 "a's pings" \
 say "move under traffic: a's pings through again after $((($(now_us) - t0) / 1000)) ms"
 kill "$pinger" 2>/dev/null; wait "$pinger" 2>/dev/null
 check "again: everyone reaches d" wait_for 10 "a, b, c <-> d" reach_all_d
+
+# ---- told: c hears of the move only from the others ----
+ip netns exec "${S_NS[c]}" nft -f - <<-EOF
+	table inet mnmove {
+		chain input {
+			type filter hook input priority 0;
+			ip saddr 198.18.0.46 drop
+		}
+	}
+EOF
+check "told: c drops everything from 198.18.0.46 (nft)" test $? -eq 0
+t0=$(now_us)
+check "told: d moves to 198.18.0.46" underlay_move d 198.18.0.46
+check "told: c's status shows d at .46 (the announcement, passed on)" \
+	wait_for 10 "c: d at .46" d_at c 198.18.0.46
+say "told: c had d's new address after $((($(now_us) - t0) / 1000)) ms"
+check "told: a and b too" wait_for 10 "a, b: d at .46" eval 'd_at a 198.18.0.46 && d_at b 198.18.0.46'
+ip netns exec "${S_NS[c]}" nft delete table inet mnmove
+check "told: everyone reaches d once c's drop is gone" wait_for 10 "a, b, c <-> d" reach_all_d
 
 # ---- view ----
 d_alive_at() {

@@ -356,7 +356,7 @@ START_TEST(test_node_local_move)
 	ck_assert(ping4(t, 0, 2, 1));
 	ck_assert(ping4(t, 2, 0, 2));
 	t->n[2].addr.in4.sin_addr.s_addr = htonl(0xC6120063u); /* 198.18.0.99 */
-	node_local_addrs_changed(t->n[2].nd, at(t));
+	node_local_addrs_changed(t->n[2].nd, &t->n[2].addr, 1, at(t));
 	flush(t, 2);
 	ck_assert_uint_eq(node_stat(t->n[2].nd, NODE_STAT_LOCAL_MOVES), 1);
 	ck_assert_uint_eq(node_stat(t->n[2].nd, NODE_STAT_MOVE_KEEPALIVES), 1);

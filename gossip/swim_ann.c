@@ -1,0 +1,234 @@
+/* swim_ann.c - address announcements: a member says where it is and where
+ * it was, signed by its node key and versioned, and members pass the newest
+ * on as they got it (doc/gossip.md §5, "Address announcements").
+ *
+ * Item (SWIM_I_ADDR), SWIM_ITEM_ADDR_HDR + (n + w) x SWIM_ADDR_LEN + 64:
+ *   kind, id (8), seq (8), n (1: 1..SWIM_ANN_ADDRS), w (1: 0..SWIM_ANN_ADDRS),
+ *   n addresses (where it is, the preferred first), w addresses (where it
+ *   was), signature
+ * The signature (rec_addr_sign) covers id .. the last address. seq is the
+ * announcer's max(wall ms, last + 1): newer wins everywhere, and a copy
+ * that comes late changes nothing.
+ */
+#include "swim_internal.h"
+
+#include <sodium.h>
+
+enum { ANN_ID = 1, ANN_SEQ = 9, ANN_N = 17, ANN_W = 18, ANN_ADDRS = SWIM_ITEM_ADDR_HDR };
+
+/* Our own announcement is passed on this many times the retransmit limit
+ * (a tombstone's factor): a member that misses it sends to where we were
+ * until it hears of us otherwise. */
+#define ANN_OWN_MULT 3
+
+static uint32_t ann_limit(const struct swim *s, const struct ann *a)
+{
+	return dissem_retransmit_limit(s) * (a->id == s->self.id ? ANN_OWN_MULT : 1);
+}
+
+static size_t ann_len(uint32_t n, uint32_t w)
+{
+	return SWIM_ITEM_ADDR_HDR + (size_t)(n + w) * SWIM_ADDR_LEN + REC_SIG_LEN;
+}
+
+size_t ann_item_len(const uint8_t *p, size_t avail)
+{
+	size_t len;
+
+	if (avail < SWIM_ITEM_ADDR_HDR || p[ANN_N] == 0 || p[ANN_N] > SWIM_ANN_ADDRS ||
+	    p[ANN_W] > SWIM_ANN_ADDRS)
+		return 0;
+	len = ann_len(p[ANN_N], p[ANN_W]);
+	if (avail < len)
+		return 0;
+	for (uint32_t j = 0; j < (uint32_t)p[ANN_N] + p[ANN_W]; j++) {
+		struct waddr w;
+		if (!wire_addr_get(&w, p + ANN_ADDRS + j * SWIM_ADDR_LEN) || w.family == 0)
+			return 0;
+	}
+	return len;
+}
+
+static struct ann *ann_find(struct swim *s, uint64_t id)
+{
+	for (uint32_t j = 0; s->anns && j < SWIM_MAX_ANNS; j++)
+		if (s->anns[j].len && s->anns[j].id == id)
+			return &s->anns[j];
+	return NULL;
+}
+
+/* The slot for id's newest announcement: its own, a free one, else the
+ * one passed on most with the oldest seq (its member then takes any
+ * announcement newer than none: a stale copy could move it back, until
+ * its probe fails there and it announces again). */
+static struct ann *ann_slot(struct swim *s, uint64_t id)
+{
+	struct ann *a = ann_find(s, id), *best = NULL;
+
+	if (a)
+		return a;
+	if (!s->anns && !(s->anns = calloc(SWIM_MAX_ANNS, sizeof(*s->anns))))
+		return NULL;
+	for (uint32_t j = 0; j < SWIM_MAX_ANNS; j++) {
+		struct ann *x = &s->anns[j];
+		if (!x->len)
+			return x;
+		if (x->id == s->self.id)
+			continue;
+		if (!best || x->transmits > best->transmits ||
+		    (x->transmits == best->transmits && x->seq < best->seq))
+			best = x;
+	}
+	return best;
+}
+
+/* s->ann_ntx: set here, counted again by ann_piggyback (the retransmit
+ * limit follows the member count) */
+static void ann_store(struct swim *s, struct ann *a, const uint8_t *p, size_t len)
+{
+	a->id = mn_get_be64(p + ANN_ID);
+	a->seq = mn_get_be64(p + ANN_SEQ);
+	a->transmits = 0;
+	a->len = (uint8_t)len;
+	memcpy(a->b, p, len);
+	s->ann_ntx++;
+}
+
+/* addr among the k addresses at p */
+static bool ann_has(const uint8_t *p, uint32_t k, const struct waddr *addr)
+{
+	for (uint32_t j = 0; j < k; j++) {
+		struct waddr x;
+		wire_addr_get(&x, p + j * SWIM_ADDR_LEN);
+		if (memcmp(&x, addr, sizeof(x)) == 0)
+			return true;
+	}
+	return false;
+}
+
+size_t ann_item_apply(struct swim *s, const uint8_t *p)
+{
+	size_t len = ann_len(p[ANN_N], p[ANN_W]);
+	struct member *m;
+	bool follow;
+	uint64_t id = mn_get_be64(p + ANN_ID), seq = mn_get_be64(p + ANN_SEQ);
+	uint32_t i = member_find(s, id);
+	struct ann *a;
+	struct waddr w;
+
+	if (i == 0)
+		return len;
+	if (i == NONE || !present(&s->m[i])) {
+		bump(s, SWIM_STAT_DROP_ADDR, 1);
+		return len;
+	}
+	a = ann_find(s, id);
+	if (a && a->seq >= seq)
+		return len;
+	if (rec_addr_verify(s->net, s->m[i].rec->pk, p + ANN_ID, len - ANN_ID - REC_SIG_LEN,
+			    p + len - REC_SIG_LEN, s->memo) != MN_OK) {
+		bump(s, SWIM_STAT_DROP_ADDR, 1);
+		return len;
+	}
+	m = &s->m[i];
+	/* Follow it if we send to it where it says it was (or where its last
+	 * announcement we held said it was), or where it never proved to us
+	 * it receives. A proven address it never announced is a NAT's
+	 * mapping of it: kept, and its own traffic moves it there. */
+	follow = m->addr.family == 0 || !(m->flags & M_ADDR_DIRECT) ||
+		 ann_has(p + ANN_ADDRS + p[ANN_N] * SWIM_ADDR_LEN, p[ANN_W], &m->addr) ||
+		 (a && ann_has(a->b + ANN_ADDRS, a->b[ANN_N], &m->addr));
+	if ((a = ann_slot(s, id)))
+		ann_store(s, a, p, len);
+	bump(s, SWIM_STAT_ADDR_ADOPTED, 1);
+	if (!follow || ann_has(p + ANN_ADDRS, p[ANN_N], &m->addr))
+		return len; /* behind a NAT for us, or where we send already */
+	/* ours to prove again (the token round trip) */
+	wire_addr_get(&w, p + ANN_ADDRS);
+	hook_addr_announced(s, i, &w);
+	bump(s, SWIM_STAT_ADDR_MOVED, 1);
+	return len;
+}
+
+/* Announcements still passed on ride after the tombstones, one per
+ * message, fewest transmissions first, each retransmit limit times (our
+ * own ANN_OWN_MULT times that). */
+void ann_piggyback(struct swim *s, struct out *o)
+{
+	uint32_t left = 0;
+	uint64_t to = member_id(s, o->to);
+	struct ann *best = NULL;
+	uint8_t *p;
+
+	if (!s->ann_ntx)
+		return;
+	for (uint32_t j = 0; j < SWIM_MAX_ANNS; j++) {
+		struct ann *x = &s->anns[j];
+		if (!x->len || x->transmits >= ann_limit(s, x))
+			continue;
+		left++;
+		if (x->id != to && (!best || x->transmits < best->transmits))
+			best = x;
+	}
+	/* one per message: it is big, and the updates behind it keep room */
+	if (best && (p = wire_out_put(o, best->len))) {
+		memcpy(p, best->b, best->len);
+		if (++best->transmits >= ann_limit(s, best))
+			left--;
+	}
+	s->ann_ntx = left;
+}
+
+int swim_set_local_addrs(struct swim *s, const struct mn_addr *addrs, uint32_t n, bool announce,
+			 struct mn_time now)
+{
+	uint8_t b[SWIM_ITEM_ADDR_MAX];
+	struct waddr cur[SWIM_ANN_ADDRS];
+	struct ann *a = ann_find(s, s->self.id);
+	size_t len = ann_len(n, s->own_naddrs);
+	uint64_t seq, wall_ms = now.wall / MN_NS_PER_MS;
+
+	s->now = now.mono;
+	if (n == 0 || n > SWIM_ANN_ADDRS)
+		return MN_EINVAL;
+	memset(cur, 0, sizeof(cur));
+	for (uint32_t j = 0; j < n; j++) {
+		wire_addr_from(&cur[j], &addrs[j]);
+		if (cur[j].family == 0)
+			return MN_EINVAL;
+	}
+	if (n == s->own_naddrs && memcmp(cur, s->own_addrs, n * sizeof(cur[0])) == 0)
+		return MN_EEXIST;
+	if (!announce)
+		goto noted;
+	memset(b, 0, sizeof(b));
+	b[0] = SWIM_I_ADDR;
+	mn_put_be64(b + ANN_ID, s->self.id);
+	seq = a && a->seq >= wall_ms ? a->seq + 1 : wall_ms;
+	mn_put_be64(b + ANN_SEQ, seq);
+	b[ANN_N] = (uint8_t)n;
+	b[ANN_W] = s->own_naddrs;
+	for (uint32_t j = 0; j < n; j++)
+		wire_addr_put(b + ANN_ADDRS + j * SWIM_ADDR_LEN, &cur[j]);
+	for (uint32_t j = 0; j < s->own_naddrs; j++)
+		wire_addr_put(b + ANN_ADDRS + (n + j) * SWIM_ADDR_LEN, &s->own_addrs[j]);
+	if (rec_addr_sign(s->net, &s->sign, b + ANN_ID, len - ANN_ID - REC_SIG_LEN,
+			  b + len - REC_SIG_LEN) != MN_OK)
+		return MN_EINVAL;
+	if (!(a = ann_slot(s, s->self.id)))
+		return MN_ENOMEM;
+	ann_store(s, a, b, len);
+	bump(s, SWIM_STAT_ADDR_ANNOUNCED, 1);
+noted:
+	memcpy(s->own_addrs, cur, sizeof(cur));
+	s->own_naddrs = (uint8_t)n;
+	return MN_OK;
+}
+
+void ann_free(struct swim *s)
+{
+	if (s->anns)
+		sodium_memzero(s->anns, SWIM_MAX_ANNS * sizeof(*s->anns));
+	free(s->anns);
+	s->anns = NULL;
+}
