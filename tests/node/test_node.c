@@ -279,6 +279,22 @@ START_TEST(test_node_send_unsealed)
 }
 END_TEST
 
+/* Nodes 0 and 1 up, node 1 knowing node 0 and not the other way round;
+ * node 1's first packet for node 0 (pkt, its length returned) into its
+ * TUN side. */
+static size_t one_way_known(struct tnet *t, uint8_t pkt[PKT_MAX])
+{
+	size_t len;
+
+	tn_boot(t, 0);
+	tn_boot(t, 1);
+	ck_assert_int_eq(swim_learn(node_swim(t->n[1].nd), t->n[0].rec, t->n[0].rec_len,
+				    &t->n[0].addr, at(t)), MN_OK);
+	len = ip4(pkt, t->n[1].v4, t->n[0].v4, 1);
+	ck_assert_int_ge(tun_write(t, 1, pkt, len), 0);
+	return len;
+}
+
 START_TEST(test_node_initiation_replayed)
 {
 	/* node 1 knows node 0, node 0 does not know node 1 yet (gossip is
@@ -290,12 +306,7 @@ START_TEST(test_node_initiation_replayed)
 	size_t len;
 
 	t->cut_control = true;
-	tn_boot(t, 0);
-	tn_boot(t, 1);
-	ck_assert_int_eq(swim_learn(node_swim(t->n[1].nd), t->n[0].rec, t->n[0].rec_len,
-				    &t->n[0].addr, at(t)), MN_OK);
-	len = ip4(pkt, t->n[1].v4, t->n[0].v4, 1);
-	ck_assert_int_ge(tun_write(t, 1, pkt, len), 0);
+	len = one_way_known(t, pkt);
 	tn_run(t, t->v.now + 100 * MS);
 	ck_assert_uint_eq(node_stat(t->n[0].nd, NODE_STAT_STASHED), 1);
 	ck_assert_uint_eq(t->n[0].ntun, 0);
@@ -323,12 +334,7 @@ START_TEST(test_node_staged_introduces)
 	uint8_t pkt[PKT_MAX];
 	size_t len;
 
-	tn_boot(t, 0);
-	tn_boot(t, 1);
-	ck_assert_int_eq(swim_learn(node_swim(t->n[1].nd), t->n[0].rec, t->n[0].rec_len,
-				    &t->n[0].addr, at(t)), MN_OK);
-	len = ip4(pkt, t->n[1].v4, t->n[0].v4, 1);
-	ck_assert_int_ge(tun_write(t, 1, pkt, len), 0);
+	len = one_way_known(t, pkt);
 	ck_assert_int_ge(tun_write(t, 1, pkt, len), 0); /* one HELLO, not one per packet */
 	tn_run(t, t->v.now + 100 * MS);
 	ck_assert_uint_eq(node_stat(t->n[1].nd, NODE_STAT_INTRODUCED), 1);
