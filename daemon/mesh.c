@@ -649,11 +649,10 @@ static void introduce(struct mesh *m)
 	struct swim_member_info mi;
 
 	if (swim_member(node_swim(m->node), m->meta.node_pk, &mi) == MN_OK && mi.rec &&
-	    mi.rec->admitter_kind == REC_BY_MEMBER) {
+	    mi.rec->admitter_kind == REC_BY_MEMBER)
 		swim_introduce(node_swim(m->node), mi.rec->admitter_pk, driver_now());
-		if (m->first_start)
-			swim_announce(node_swim(m->node), driver_now());
-	}
+	if (m->first_start)
+		swim_announce(node_swim(m->node), driver_now());
 	swim_sync_soon(node_swim(m->node)); /* a restart catches up at once */
 }
 

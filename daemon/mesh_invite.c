@@ -51,7 +51,9 @@ uint32_t mesh_own_endpoints(const char *iface, uint16_t port, struct mn_addr out
 			    !strcmp(p->ifa_name, iface))
 				continue;
 			memset(&a, 0, sizeof(a));
-			if (want == AF_INET && !have4) {
+			if (want == AF_INET && !have4 &&
+			    (ntohl(((const struct sockaddr_in *)p->ifa_addr)->sin_addr.s_addr) >>
+			     16) != 0xa9fe /* 169.254/16: link local */) {
 				a.in4 = *(const struct sockaddr_in *)p->ifa_addr;
 				a.in4.sin_port = htons(port);
 				have4 = true;

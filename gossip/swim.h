@@ -545,13 +545,14 @@ void swim_local_addr_changed(struct swim *s, struct mn_time now);
  * nothing sent. announce true: a signed address announcement (seq:
  * max(wall ms, last + 1)) saying where we are and where we were (the set
  * noted or announced before), which members pass on as they got it,
- * newest wins; a member that sends to us where we were, or at an address
- * we never proved to it, moves to the first of the new (doc/gossip.md §5,
+ * newest wins; a member that sends to us where we were, or nowhere yet,
+ * moves to the first of the new it may send to (doc/gossip.md §5,
  * "Address announcements"); one that reaches us elsewhere (through a NAT)
  * keeps that. Call swim_local_addr_changed after it, whose re-proving
  * pings prove the address to every member directly.
  * MN_EEXIST: the same endpoints as before (nothing sent);
- * MN_EINVAL: none, too many, or one unset. */
+ * MN_EINVAL: none, too many, or one members may not send to (unset, port
+ * 0, loopback, multicast, link local). */
 int swim_set_local_addrs(struct swim *s, const struct mn_addr *addrs, uint32_t n, bool announce,
 			 struct mn_time now);
 /* Drop a member and every member whose chain holds this key (revocation).

@@ -116,8 +116,12 @@ size_t ann_item_apply(struct swim *s, const uint8_t *p)
 	struct ann *a;
 	struct waddr w;
 
-	if (i == 0)
+	if (i == 0) {
+		/* ours, from before a restart: what we announce next must be newer */
+		if (seq > s->own_seq_seen)
+			s->own_seq_seen = seq;
 		return len;
+	}
 	if (i == NONE || !present(&s->m[i])) {
 		bump(s, SWIM_STAT_DROP_ADDR, 1);
 		return len;
@@ -132,10 +136,10 @@ size_t ann_item_apply(struct swim *s, const uint8_t *p)
 	}
 	m = &s->m[i];
 	/* Follow it if we send to it where it says it was (or where its last
-	 * announcement we held said it was), or where it never proved to us
-	 * it receives. A proven address it never announced is a NAT's
-	 * mapping of it: kept, and its own traffic moves it there. */
-	follow = m->addr.family == 0 || !(m->flags & M_ADDR_DIRECT) ||
+	 * announcement we held said it was), or nowhere yet. An address it
+	 * never announced is a NAT's mapping of it (proven, or a hint from
+	 * one who proved it): kept, and its own traffic moves it. */
+	follow = m->addr.family == 0 ||
 		 ann_has(p + ANN_ADDRS + p[ANN_N] * SWIM_ADDR_LEN, p[ANN_W], &m->addr) ||
 		 (a && ann_has(a->b + ANN_ADDRS, a->b[ANN_N], &m->addr));
 	if ((a = ann_slot(s, id)))
@@ -143,10 +147,17 @@ size_t ann_item_apply(struct swim *s, const uint8_t *p)
 	bump(s, SWIM_STAT_ADDR_ADOPTED, 1);
 	if (!follow || ann_has(p + ANN_ADDRS, p[ANN_N], &m->addr))
 		return len; /* behind a NAT for us, or where we send already */
-	/* ours to prove again (the token round trip) */
-	wire_addr_get(&w, p + ANN_ADDRS);
-	hook_addr_announced(s, i, &w);
-	bump(s, SWIM_STAT_ADDR_MOVED, 1);
+	/* the first address one may send to (not loopback, multicast, link
+	 * local: what a hint must be too); ours to prove again (the token
+	 * round trip) */
+	for (uint32_t j = 0; j < p[ANN_N]; j++) {
+		wire_addr_get(&w, p + ANN_ADDRS + j * SWIM_ADDR_LEN);
+		if (!wire_hint_ok(&w))
+			continue;
+		hook_addr_announced(s, i, &w);
+		bump(s, SWIM_STAT_ADDR_MOVED, 1);
+		break;
+	}
 	return len;
 }
 
@@ -194,7 +205,7 @@ int swim_set_local_addrs(struct swim *s, const struct mn_addr *addrs, uint32_t n
 	memset(cur, 0, sizeof(cur));
 	for (uint32_t j = 0; j < n; j++) {
 		wire_addr_from(&cur[j], &addrs[j]);
-		if (cur[j].family == 0)
+		if (!wire_hint_ok(&cur[j]) || cur[j].port == 0)
 			return MN_EINVAL;
 	}
 	if (n == s->own_naddrs && memcmp(cur, s->own_addrs, n * sizeof(cur[0])) == 0)
@@ -205,6 +216,8 @@ int swim_set_local_addrs(struct swim *s, const struct mn_addr *addrs, uint32_t n
 	b[0] = SWIM_I_ADDR;
 	mn_put_be64(b + ANN_ID, s->self.id);
 	seq = a && a->seq >= wall_ms ? a->seq + 1 : wall_ms;
+	if (seq <= s->own_seq_seen)
+		seq = s->own_seq_seen + 1;
 	mn_put_be64(b + ANN_SEQ, seq);
 	b[ANN_N] = (uint8_t)n;
 	b[ANN_W] = s->own_naddrs;

@@ -379,6 +379,7 @@ struct swim {
 	struct rec_key sign;    /* secret: our node key, for our announcements */
 	struct waddr own_addrs[SWIM_ANN_ADDRS]; /* swim_set_local_addrs: where we are */
 	uint8_t own_naddrs;
+	uint64_t own_seq_seen;  /* the newest announcement of ours heard (an earlier boot's) */
 	mn_ns announce_until;   /* a newcomer's HELLOs to every member (probe_announce), or 0 */
 	mn_ns announce_at;      /* and its next batch */
 	uint32_t pp_rounds;
@@ -633,7 +634,7 @@ void probe_hello_again(struct swim *s, uint32_t i);
 /* swim_local_addr_changed's rounds, and the echo of a marked member's ack. */
 void probe_reprove_round(struct swim *s);
 void probe_announce(struct swim *s);
-void pp_want_more(struct swim *s, uint32_t from);
+void pp_want_more(struct swim *s, const struct rx *rx);
 /* swim_ann.c */
 void ann_piggyback(struct swim *s, struct out *o);
 size_t ann_item_len(const uint8_t *p, size_t avail);

@@ -585,7 +585,7 @@ int pp_on_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n
 		if (i != 0 && s->m[i].addr.family == 0 && wire_hint_ok(&w))
 			hook_addr_put(s, i, &w, false);
 	}
-	pp_want_more(s, rx->from);
+	pp_want_more(s, rx);
 	return MN_OK;
 }
 
@@ -601,8 +601,9 @@ static bool want_due(const struct swim *s, const struct want *w)
  * one batch per probe interval (5 s on WAN: a 70-member mesh took over
  * 10 s to reach every member, doc/gossip.md §9). The sender proved its
  * address to send the RECORD; the pace is its own replies'. */
-void pp_want_more(struct swim *s, uint32_t from)
+void pp_want_more(struct swim *s, const struct rx *rx)
 {
+	uint32_t from = rx->from;
 	struct out o;
 	uint8_t *p = NULL;
 	uint32_t n = 0;
@@ -612,7 +613,7 @@ void pp_want_more(struct swim *s, uint32_t from)
 		if (!w->used || !w->waiting || w->from != from || w->tries >= WANT_TRIES)
 			continue;
 		if (n == 0) {
-			wire_out_begin(s, &o, from, SWIM_T_WANT, SWIM_MTU, NULL);
+			wire_out_begin(s, &o, from, SWIM_T_WANT, SWIM_MTU, &rx->addr);
 			p = wire_out_put(&o, WANT_IDS);
 			if (!p)
 				return;

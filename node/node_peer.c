@@ -302,9 +302,16 @@ void peer_on_staged(struct node *n, const uint8_t *pkt, size_t len, struct mn_ti
 	np = wp ? wg_peer_user(wp) : NULL;
 	if (!np || np->introduced)
 		return;
-	np->introduced = true;
-	if (swim_introduce(n->swim, np->pk, now) == MN_OK)
+	switch (swim_introduce(n->swim, np->pk, now)) {
+	case MN_OK:
 		node_bump(n, NODE_STAT_INTRODUCED);
+		/* fall through */
+	case MN_EEXIST: /* sent before, or it has spoken to us */
+		np->introduced = true;
+		break;
+	default: /* no address for it yet: again at the next staged packet */
+		break;
+	}
 }
 
 void peer_free_all(struct node *n)

@@ -11,7 +11,7 @@
 
 static const char *const op_names[SCN_OP__COUNT] = {
 	"partition", "heal", "crash", "restart", "pause", "move",
-	"inject", "join", "loss", "dup", "jitter", "revoke",
+	"inject", "join", "loss", "dup", "jitter", "revoke", "sleep",
 };
 
 const char *scn_op_name(enum scn_op op)
@@ -175,7 +175,7 @@ int scn_parse_milli(const char *w, int64_t *out)
 
 mn_ns scn_action_end(const struct scn_action *a, mn_ns t)
 {
-	if ((a->op == SCN_CRASH || a->op == SCN_PAUSE) && a->for_ns)
+	if ((a->op == SCN_CRASH || a->op == SCN_PAUSE || a->op == SCN_SLEEP) && a->for_ns)
 		return t + a->for_ns;
 	return t;
 }
@@ -352,13 +352,18 @@ static int parse_action(struct line *l, int i, struct scn_action *a)
 			i++;
 		}
 	}
-	if (a->op == SCN_CRASH || a->op == SCN_PAUSE) {
+	if (a->op == SCN_CRASH || a->op == SCN_PAUSE || a->op == SCN_SLEEP) {
 		used = parse_for(l, i, a);
 		if (used < 0)
 			return used;
-		if (used == 0 && a->op == SCN_PAUSE)
-			return fail(l, MN_ESYNTAX, "pause needs 'for T' or 'for up to T'");
+		if (used == 0 && a->op != SCN_CRASH)
+			return fail(l, MN_ESYNTAX, "%s needs 'for T' or 'for up to T'",
+				    scn_op_name(a->op));
 		i += used;
+	}
+	if (a->op == SCN_SLEEP && i < l->n && strcmp(l->w[i], "moving") == 0) {
+		a->moving = true;
+		i++;
 	}
 	return want_words(l, i, 0);
 }

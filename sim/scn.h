@@ -48,6 +48,8 @@ enum scn_op {
 	SCN_DUP,
 	SCN_JITTER,
 	SCN_REVOKE,    /* a signed tombstone against each picked node (stopped) */
+	SCN_SLEEP,     /* "for T" / "for up to T" [moving]: suspended, monotonic clock
+			* stopped, off the network; "moving": wakes on a new address */
 	SCN_OP__COUNT
 };
 
@@ -70,6 +72,7 @@ struct scn_action {
 	mn_ns for_ns;        /* crash and pause duration; 0: crash for good */
 	bool for_upto;       /* per node uniform in (0, for_ns] */
 	bool oneway;         /* partition: only traffic into the picked group */
+	bool moving;         /* sleep: a new underlay address on waking */
 	uint32_t ppm;        /* loss, dup */
 	mn_ns ns;            /* jitter */
 };

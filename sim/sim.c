@@ -224,6 +224,10 @@ static void on_deliver(struct sim *s, uint32_t h)
 		net_count_drop(s->net, NET_DROP_DOWN);
 		goto out_free;
 	}
+	if (n->paused && n->asleep) {
+		net_count_drop(s->net, NET_DROP_DOWN); /* suspended: off the network */
+		goto out_free;
+	}
 	if (n->paused) {
 		if (n->defer_len == SIM_MAX_DEFERRED) {
 			net_count_drop(s->net, NET_DROP_RCVBUF);
@@ -302,6 +306,12 @@ static void on_resume(struct sim *s, const struct evq_ev *e)
 		return;
 	n->resume_seq = 0;
 	n->paused = false;
+	if (n->asleep) {
+		/* its monotonic clock stood still: what was due before is due now */
+		n->asleep = false;
+		n->mono_base -= s->now - n->slept_at;
+		stats_node_up(&s->st, n->id);
+	}
 	if (n->state != NODE_UP)
 		return;
 	trace_record(s->trace, TRACE_FAULT, s->now, F_RESUME, n->id, n->defer_len);

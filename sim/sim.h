@@ -93,6 +93,7 @@ void sim_crash(struct sim *s, uint32_t node);
 int sim_restart(struct sim *s, uint32_t node); /* also boots a standby node */
 /* Pause for dur from now; pausing a paused node extends the pause. */
 void sim_pause(struct sim *s, uint32_t node, mn_ns dur);
+void sim_sleep(struct sim *s, uint32_t node, mn_ns dur, bool moving);
 int sim_move(struct sim *s, uint32_t node);
 /* Inject the next datum at node; MN_ESTATE if down or paused. */
 int sim_inject(struct sim *s, uint32_t node);
@@ -112,7 +113,7 @@ void sim_heal(struct sim *s);
 
 struct sim_totals {
 	uint64_t events, timers, delivered, tx_pkts, tx_bytes, rx_pkts, rx_bytes;
-	uint64_t crashes, restarts, pauses, moves, datums, revocations;
+	uint64_t crashes, restarts, pauses, sleeps, moves, datums, revocations;
 	uint64_t drops[NET_DROP__COUNT];
 	uint64_t stale_timers, spurious_timers;
 	size_t queue_peak, inflight_peak;

@@ -46,6 +46,8 @@ struct node {
 	bool paused;
 	bool timer_due;             /* a timer came due while paused */
 	bool moved_while_paused;
+	bool asleep;                /* the pause is a suspend (sim_sleep) */
+	mn_ns slept_at;
 	uint64_t timer_seq;         /* the live timer event, 0 when none */
 	mn_ns timer_at;
 	mn_ns mono_base;            /* mono = mono_base + virtual time */

@@ -96,6 +96,27 @@ void sim_pause(struct sim *s, uint32_t id, mn_ns dur)
 	sim__push(s, until, EV_RESUME, id, &n->resume_seq);
 }
 
+/* A suspend (a laptop's lid): paused, its monotonic clock stopped (the
+ * wall clock runs on), datagrams to it lost; with moving, it wakes on a
+ * new underlay address. */
+void sim_sleep(struct sim *s, uint32_t id, mn_ns dur, bool moving)
+{
+	struct node *n = &s->nodes[id];
+
+	if (n->state != NODE_UP || n->paused || dur == 0)
+		return;
+	sim_pause(s, id, dur);
+	n->asleep = true;
+	n->slept_at = s->now;
+	/* down for the statistics: declaring it dead is a detection, not a
+	 * false death (and it counts as not holding datums: scenarios that
+	 * put a node to sleep inject none) */
+	stats_node_down(&s->st, id, s->now);
+	s->tot.sleeps++;
+	if (moving && sim_move(s, id))
+		sim__die(s, MN_EFULL, "sleep: no free underlay address");
+}
+
 int sim_move(struct sim *s, uint32_t id)
 {
 	struct node *n = &s->nodes[id];
@@ -335,6 +356,11 @@ static void run_action(struct sim *s, const struct scn_action *a)
 		k = pick(s, a, can_run);
 		for (uint32_t i = 0; i < k; i++)
 			sim_pause(s, s->cand[i], draw_for(s, a));
+		break;
+	case SCN_SLEEP:
+		k = pick(s, a, can_run);
+		for (uint32_t i = 0; i < k && !s->err; i++)
+			sim_sleep(s, s->cand[i], draw_for(s, a), a->moving);
 		break;
 	case SCN_MOVE:
 		k = pick(s, a, is_member);

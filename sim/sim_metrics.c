@@ -130,6 +130,7 @@ bool sim_passed(const struct sim *s)
 	X(crashes, "node crashes")                                                        \
 	X(restarts, "node restarts")                                                      \
 	X(pauses, "node pauses")                                                          \
+	X(sleeps, "node suspends (sleep: monotonic clock stopped)")                       \
 	X(moves, "address changes")                                                       \
 	X(inflight_peak, "most datagrams in flight at once")                              \
 	X(queue_peak, "most events pending at once")
@@ -363,6 +364,7 @@ bool sim_metric(const struct sim *s, uint32_t i, int64_t *v)
 	case M_crashes: *v = (int64_t)t.crashes; break;
 	case M_restarts: *v = (int64_t)t.restarts; break;
 	case M_pauses: *v = (int64_t)t.pauses; break;
+	case M_sleeps: *v = (int64_t)t.sleeps; break;
 	case M_moves: *v = (int64_t)t.moves; break;
 	case M_inflight_peak: *v = (int64_t)t.inflight_peak; break;
 	case M_queue_peak: *v = (int64_t)t.queue_peak; break;

@@ -1818,7 +1818,9 @@ END_TEST
  * (its datagrams to them are lost, and theirs go to its old address), yet
  * they send to its new address within a few gossip rounds, and nobody
  * suspects it. The control, node 4 moving with the re-proving pings alone
- * under the same cut to nodes 2 and 3, is still at its old address there. */
+ * under the same cut to nodes 2 and 3, is still at its old address there.
+ * And node 3, which reaches node 5 at an address node 5 never announced
+ * (a NAT's mapping, set here with swim_set_addr), keeps it. */
 static bool cut_from(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *buf, size_t len)
 {
 	const uint32_t *c = t->drop_ctx;
@@ -1833,6 +1835,7 @@ START_TEST(test_addr_announce)
 	struct swim_params p;
 	struct tnet *t;
 	uint32_t cut[3], susp0[TN_MAX];
+	struct mn_addr nat;
 	mn_ns spread;
 
 	swim_params_wan(&p);
@@ -1857,6 +1860,9 @@ START_TEST(test_addr_announce)
 	for (uint32_t i = 0; i < t->nn; i++)
 		susp0[i] = t->n[i].n_suspect[5];
 	cut[0] = 5, cut[1] = 3, cut[2] = 4;
+	nat = t->n[5].addr;
+	nat.in4.sin_port = htons(40000);
+	ck_assert_int_eq(swim_set_addr(t->n[3].s, t->n[5].key.pk, &nat), MN_OK);
 	t->n[5].addr.in4.sin_addr.s_addr = htonl(0xC6120064u); /* 198.18.0.100 */
 	ck_assert_int_eq(swim_set_local_addrs(t->n[5].s, &t->n[5].addr, 1, true,
 					      node_time(&t->n[5])), MN_OK);
@@ -1865,8 +1871,10 @@ START_TEST(test_addr_announce)
 	swim_local_addr_changed(t->n[5].s, node_time(&t->n[5]));
 	drain(t, 5);
 	tn_run_for(t, spread);
-	ck_assert_uint_eq(holding_at(t, 5, &t->n[5].addr), t->nn - 1);
-	ck_assert_uint_eq(swim_stat(t->n[3].s, SWIM_STAT_ADDR_MOVED), 1);
+	ck_assert_uint_eq(holding_at(t, 5, &t->n[5].addr), t->nn - 2);
+	ck_assert_uint_eq(holding_at(t, 5, &nat), 1);
+	ck_assert_uint_eq(swim_stat(t->n[3].s, SWIM_STAT_ADDR_ADOPTED), 1);
+	ck_assert_uint_eq(swim_stat(t->n[3].s, SWIM_STAT_ADDR_MOVED), 0);
 	ck_assert_uint_eq(swim_stat(t->n[4].s, SWIM_STAT_ADDR_MOVED), 1);
 	ck_assert_uint_eq(swim_stat(t->n[5].s, SWIM_STAT_ADDR_ANNOUNCED), 1);
 	ck_assert_uint_eq(total_stat(t, SWIM_STAT_DROP_ADDR), 0);

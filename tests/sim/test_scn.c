@@ -83,6 +83,8 @@ static const char full[] =
 	"every 10s inject\n"
 	"at 50s inject 3\n"
 	"at 70s loss 0%\n"
+	"at 28s sleep 2 for 3s moving\n"
+	"at 29s sleep 1 for 1s\n"
 	"expect converge_within 60s\n"
 	"expect reach99_ms <= 3s\n"
 	"expect false_deaths == 0\n";
@@ -103,7 +105,7 @@ START_TEST(every_directive)
 	ck_assert_uint_eq(s->net.dup_ppm, 5000);
 	ck_assert_uint_eq(s->net.jitter_ns, 3 * MN_NS_PER_MS);
 	ck_assert_uint_eq(s->net.regions, 4); /* from the wan profile */
-	ck_assert_uint_eq(s->nactions, 13);
+	ck_assert_uint_eq(s->nactions, 15);
 
 	const struct scn_action *a = &s->actions[0];
 	ck_assert_int_eq(a->op, SCN_PARTITION);
@@ -128,6 +130,11 @@ START_TEST(every_directive)
 	ck_assert_uint_eq(s->actions[10].every_ns, 10 * MN_NS_PER_SEC);
 	ck_assert_uint_eq(s->actions[11].amount, 3);
 	ck_assert_uint_eq(s->actions[12].ppm, 0);
+	ck_assert_int_eq(s->actions[13].op, SCN_SLEEP);
+	ck_assert_uint_eq(s->actions[13].for_ns, 3 * MN_NS_PER_SEC);
+	ck_assert(s->actions[13].moving);
+	ck_assert_int_eq(s->actions[14].op, SCN_SLEEP);
+	ck_assert(!s->actions[14].moving);
 
 	/* calm: the last fault ends at 96s (pause at 95s for 1s) */
 	ck_assert_uint_eq(s->calm_ns, 96 * MN_NS_PER_SEC);
@@ -161,6 +168,8 @@ START_TEST(errors_name_the_line)
 	fails_with("# c\nloss 5\n", "t.scn:2: bad share '5' (want e.g. 5%, 0.5%)");
 	fails_with("loss 120%\n", "t.scn:1: share '120%' out of range (0% .. 100%)");
 	fails_with("at 5s pause 3%\n", "t.scn:1: pause needs 'for T' or 'for up to T'");
+	fails_with("at 5s sleep 3% moving\n", "t.scn:1: sleep needs 'for T' or 'for up to T'");
+	fails_with("at 5s pause 3% for 1s moving\n", "t.scn:1: unexpected 'moving'");
 	fails_with("at 5s partition all\n", "t.scn:1: partition needs a part of the nodes, not all");
 	fails_with("at 5s revoke all\n", "t.scn:1: revoke needs a part of the nodes, not all (a "
 		   "running node carries the tombstone)");

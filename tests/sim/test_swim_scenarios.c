@@ -330,6 +330,10 @@ static const struct {
 	{ "swim-crash-ci.scn", 2 },     { "swim-crash-ci.scn", 3 },
 	{ "swim-partition-ci.scn", 2 }, { "swim-partition-ci.scn", 3 },
 	{ "swim-revoke-ci.scn", 2 },    { "swim-revoke-ci.scn", 3 },
+	/* laptops asleep for an hour, some waking on another network: back
+	 * in every member's view within 5 s */
+	{ "swim-sleep.scn", 1 },        { "swim-sleep.scn", 2 },        { "swim-sleep.scn", 3 },
+	{ "swim-sleep-wan.scn", 1 },    { "swim-sleep-wan.scn", 2 },    { "swim-sleep-wan.scn", 3 },
 };
 
 /* A member's address changes (swim-move-ci, swim-move-wan-ci; five at
