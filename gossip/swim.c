@@ -191,6 +191,12 @@ int swim_recv(struct swim *s, const struct mn_addr *from, const uint8_t *buf, si
 	 * ping-req counts (doc/gossip.md §9, "Found by the simulator"). */
 	if (s->probe.member == i)
 		probe_finish(s, true);
+	/* and from a suspect, evidence: its suspicion re-arms at the timeout
+	 * instead of ending in a death, as for its WireGuard traffic
+	 * (swim_heard_from); a member back from a restart whose refutation
+	 * missed us is not declared dead while it talks to us */
+	if (m->susp != NONE)
+		s->susps[m->susp].evidence = true;
 	s->nwant = 0;
 	s->in_rx = true;
 	err = handlers[h.type - SWIM_T__FIRST](s, &rx, pt + SWIM_BODY_HDR, ptlen - SWIM_BODY_HDR);

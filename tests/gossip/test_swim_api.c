@@ -57,6 +57,7 @@ struct anet {
 	struct anode n[AN_MAX];
 	struct vnet v;
 	bool cut;       /* drop everything */
+	int32_t cut_to; /* drop everything to this node (-1: none) */
 	bool hooks;     /* boot with the node-core hooks */
 };
 
@@ -110,6 +111,7 @@ static struct anet *an_new(const char *name, uint64_t seed, uint32_t nn, bool ho
 	struct anet *t = calloc(1, sizeof(*t));
 
 	ck_assert_ptr_nonnull(t);
+	t->cut_to = -1;
 	gfix_init(&t->f, gfix_seed(name, seed));
 	vnet_init(&t->v, AQ_CAP, MONO0, LATENCY, nn,
 		  &(struct vnet){ .deadline = deadline_of, .timer = on_timer, .deliver = deliver,
@@ -220,7 +222,7 @@ static void deliver(void *ctx, struct vnet_pkt *p)
 	struct anet *t = ctx;
 	int32_t to = node_at(t, &p->dst);
 
-	if (to < 0 || t->cut)
+	if (to < 0 || t->cut || to == t->cut_to)
 		return;
 	swim_recv(t->n[to].s, &p->src, p->buf, p->len, at(t));
 	drain(t, (uint32_t)to);
@@ -445,6 +447,31 @@ static uint32_t cut_run(const char *name, uint64_t seed, mn_ns evidence_ns, uint
 	return dead;
 }
 
+/* The same through gossip itself: b receives nothing, a receives b's
+ * sealed pings (b probes a, its only member). a suspects b (its pings go
+ * unanswered) but does not declare it dead while b's datagrams arrive:
+ * they are evidence, as its WireGuard traffic is (a member back from a
+ * restart whose refutation missed a: swim-restart). b, which hears
+ * nothing, declares a dead. */
+START_TEST(test_api_sealed_evidence)
+{
+	struct anet *t = an_new("test_api_sealed_evidence", 16, 2, true);
+	struct anode *a = &t->n[0], *b = &t->n[1];
+
+	an_boot_all(t);
+	an_run(t, 5 * SEC);
+	t->cut_to = 1;
+	an_run(t, 180 * SEC);
+	ck_assert_uint_ge(swim_stat(a->s, SWIM_STAT_SUSPICIONS), 1);
+	ck_assert_uint_ge(swim_stat(a->s, SWIM_STAT_EVIDENCE_HELD), 1);
+	ck_assert_uint_eq(a->ndead, 0);
+	ck_assert_uint_ge(b->ndead, 1);
+	printf("test_api_sealed_evidence: %" PRIu64 " suspicions re-armed at a\n",
+	       swim_stat(a->s, SWIM_STAT_EVIDENCE_HELD));
+	an_free(t);
+}
+END_TEST
+
 START_TEST(test_api_evidence_keeps_alive)
 {
 	uint64_t held;
@@ -494,6 +521,7 @@ static Suite *swim_api_suite(void)
 	tcase_add_test(tc, test_api_control_no_hook);
 	tcase_add_test(tc, test_api_unknown_sender);
 	tcase_add_test(tc, test_api_evidence_keeps_alive);
+	tcase_add_test(tc, test_api_sealed_evidence);
 	tcase_add_test(tc, test_api_rec_info);
 	suite_add_tcase(s, tc);
 	return s;
