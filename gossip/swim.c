@@ -344,6 +344,15 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 		/* the join sync was heard: the push-pull timer as drawn */
 		s->pp_synced = true;
 		s->next_pp = s->pp_planned;
+		/* A newcomer (swim_announce) synced with one member, which may
+		 * itself be behind (a join storm: members that joined before us
+		 * but after its own view settled, known to nobody's gossip any
+		 * more, would wait for the periodic push-pull, minutes away):
+		 * a few more exchanges, each with another random member. */
+		if (s->announce_until) {
+			s->pp_more = SWIM_JOIN_SYNC_MORE;
+			s->next_pp = mn_min_deadline(s->next_pp, t + s->p.probe_interval_ns);
+		}
 	}
 	if (s->p.pushpull_interval_ns && mn_time_after_eq(t, s->next_pp)) {
 		mn_ns iv = scale_pushpull(&s->p, scale_n(s));
@@ -356,6 +365,11 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 								   SWIM_JOIN_SYNC_BACKOFF;
 			s->pp_planned = s->next_pp;
 			s->next_pp = mn_min_deadline(s->next_pp, t + (s->p.probe_interval_ns << k));
+		} else if (s->pp_more) {
+			s->pp_more--;
+			if (s->pp_more)
+				s->next_pp = mn_min_deadline(s->next_pp,
+							     t + 2 * s->p.probe_interval_ns);
 		}
 		pp_start(s);
 	}

@@ -131,6 +131,8 @@ enum member_flags {
 	M_RECORD_TOLD = 0x10, /* SWIM_EV_RECORD was emitted for it (ev.first is false from then on) */
 	M_LEFT = 0x20,        /* its record says it left (REC_MEM_LEFT): dead for good, never probed */
 	M_REPROVE = 0x40,     /* our address changed: its ack's token is to be echoed at once */
+	M_ANNOUNCED = 0x80,   /* our newcomer's announcement went to it (probe_announce): not
+			       * an introduction, its HELLO budget may have dropped it */
 };
 
 /* An underlay address, compact: 20 bytes instead of a 28-byte sockaddr.
@@ -386,6 +388,7 @@ struct swim {
 	bool heard;        /* a member spoke to us this boot: it holds our record */
 	bool pp_synced;    /* the join sync is done (swim.c, "push-pull") */
 	mn_ns pp_planned;  /* the push-pull after the join sync, as drawn */
+	uint8_t pp_more;   /* a newcomer's push-pulls still to run soon after its join sync */
 
 	struct relay relay[SWIM_MAX_RELAY];
 	struct want wants[SWIM_MAX_WANTS];

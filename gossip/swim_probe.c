@@ -163,19 +163,13 @@ uint32_t probe_pick(struct swim *s, enum pick_kind k, const uint32_t *excl, uint
 	return NONE;
 }
 
-/* Our own record, unsealed, to a member that may not know us yet (it has
- * never sent us anything this boot): its sealed traffic would be
- * undecryptable there. Once per member per boot. */
-static void send_hello(struct swim *s, uint32_t i)
+/* Our own record, unsealed, to member i. */
+static void hello_to(struct swim *s, uint32_t i)
 {
 	struct member *m = &s->m[i];
 	const struct swim_rec *me = s->m[0].rec;
 	struct tx_dgram *t;
 
-	if ((m->flags & M_HELLO_SENT) || m->tok != 0 || m->addr.family == 0)
-		return;
-	m->flags |= M_HELLO_SENT;
-	s->hello_sent_at = s->now;
 	t = wire_tx_slot(s);
 	if (!t) {
 		bump(s, SWIM_STAT_DROP_TX_FULL, 1);
@@ -194,6 +188,21 @@ static void send_hello(struct swim *s, uint32_t i)
 	bump(s, SWIM_STAT_HELLOS, 1);
 	bump(s, SWIM_STAT_TX_DGRAMS, 1);
 	bump(s, SWIM_STAT_TX_BYTES, t->len);
+}
+
+/* Our own record, unsealed, to a member that may not know us yet (it has
+ * never sent us anything this boot): its sealed traffic would be
+ * undecryptable there. Once per member per boot; from then on our pings
+ * count as ones it can open (probe_start). */
+static void send_hello(struct swim *s, uint32_t i)
+{
+	struct member *m = &s->m[i];
+
+	if ((m->flags & M_HELLO_SENT) || m->tok != 0 || m->addr.family == 0)
+		return;
+	m->flags |= M_HELLO_SENT;
+	s->hello_sent_at = s->now;
+	hello_to(s, i);
 }
 
 void swim_local_addr_changed(struct swim *s, struct mn_time now)
@@ -284,7 +293,10 @@ void swim_announce(struct swim *s, struct mn_time now)
  * retransmit_mult x log N times, and departed members not yet found dead
  * take their share of the sends (a newcomer then stayed unknown there for
  * a push-pull interval; doc/gossip.md §4). One datagram per member, once;
- * a member that knows us already drops it after one lookup. */
+ * a member that knows us already drops it after one lookup. Not an
+ * introduction (M_HELLO_SENT): in a join storm the receiver's HELLO budget
+ * drops some, and our failed probe of such a member must send the HELLO
+ * again, not suspect it (one false suspicion per join in a storm of 150). */
 void probe_announce(struct swim *s)
 {
 	uint32_t sent = 0;
@@ -292,10 +304,11 @@ void probe_announce(struct swim *s)
 	for (uint32_t i = 1; i < s->n && sent < SWIM_ANNOUNCE_BATCH; i++) {
 		struct member *m = &s->m[i];
 
-		if (m->tok != 0 || (m->flags & M_HELLO_SENT) || m->addr.family == 0 ||
-		    m->state == SWIM_DEAD)
+		if (m->tok != 0 || (m->flags & (M_HELLO_SENT | M_ANNOUNCED)) ||
+		    m->addr.family == 0 || m->state == SWIM_DEAD)
 			continue;
-		send_hello(s, i);
+		m->flags |= M_ANNOUNCED;
+		hello_to(s, i);
 		bump(s, SWIM_STAT_ANNOUNCE_HELLOS, 1);
 		sent++;
 	}

@@ -99,10 +99,10 @@ bool sim_passed(const struct sim *s)
 	X(drop_down, "dropped: receiver down")                                            \
 	X(drop_rcvbuf, "dropped: paused receiver's buffer full")                          \
 	X(pkts_per_node_s, "datagrams sent per node per second (mean)")                   \
-	X(bytes_per_node_s, "bytes sent per node per second (mean)")                      \
+	X(bytes_per_node_s, "bytes sent per node per second (mean; standby slots count)")  \
 	X(bytes_per_node_s_max, "bytes sent per second by the busiest node")              \
 	X(steady_pkts_per_node_s, "datagrams sent per node per second from `steady` on")  \
-	X(steady_bytes_per_node_s, "bytes sent per node per second from `steady` on")     \
+	X(steady_bytes_per_node_s, "bytes sent per node per second from `steady` on (mean)") \
 	X(datums, "datums injected")                                                      \
 	X(datums_incomplete, "datums that never reached every node up")                   \
 	X(reach50_ms, "slowest datum to reach 50% of nodes up")                           \
@@ -285,10 +285,10 @@ bool sim_metric(const struct sim *s, uint32_t i, int64_t *v)
 		*v = (int64_t)t.drops[i - M_drop_loss];
 		break;
 	case M_pkts_per_node_s:
-		*v = rate(t.tx_pkts, s->scn.nodes, dur);
+		*v = rate(t.tx_pkts, s->scn.nodes + s->scn.standby, dur);
 		return true;
 	case M_bytes_per_node_s:
-		*v = rate(t.tx_bytes, s->scn.nodes, dur);
+		*v = rate(t.tx_bytes, s->scn.nodes + s->scn.standby, dur);
 		return true;
 	case M_steady_pkts_per_node_s:
 	case M_steady_bytes_per_node_s:
@@ -296,7 +296,7 @@ bool sim_metric(const struct sim *s, uint32_t i, int64_t *v)
 			return false;
 		*v = rate(i == M_steady_pkts_per_node_s ? t.tx_pkts - s->steady_tx_pkts :
 							  t.tx_bytes - s->steady_tx_bytes,
-			  s->scn.nodes, dur - s->scn.steady_ns);
+			  s->scn.nodes + s->scn.standby, dur - s->scn.steady_ns);
 		return true;
 	case M_bytes_per_node_s_max: {
 		uint64_t most = 0;

@@ -2,8 +2,9 @@
  * the simulator: mesh-join-ci at seeds 1-3 (joins one at a time through
  * random members under crash/restart churn, full views, WireGuard peers,
  * no IPv4 twice, pings delivered), determinism, a verdict that fails when
- * it must (a partition that never heals), and the core's own metrics and
- * parameters as the scenario loader sees them.
+ * it must (a partition that never heals), the core's own metrics and
+ * parameters as the scenario loader sees them, and mesh-join-storm at
+ * seeds 1-3 (150 join 50 within 10 s).
  *
  * Seeds are printed; mesh-join-1k is a benchmark (bench/meshsim.sh). */
 #include <check.h>
@@ -53,6 +54,25 @@ START_TEST(join_ci)
 	       (long long)core_metric(s, "ping_ms_max"),
 	       (unsigned long long)simtest_counter(s, "join_retries"),
 	       (unsigned long long)simtest_counter(s, "restarts"));
+	sim_del(s);
+}
+END_TEST
+
+/* A join storm (mesh-join-storm): 150 join a mesh of 50 within 10 s;
+ * every view is full 30 s after the last join, at seeds 1-3. */
+START_TEST(join_storm)
+{
+	uint64_t seed = (uint64_t)_i + 1;
+	struct sim *s = simtest_run_file("mesh-join-storm.scn", NULL, seed);
+
+	simtest_assert_passed(s, "mesh-join-storm");
+	ck_assert_int_eq(core_metric(s, "joins"), 199 * 1000);
+	ck_assert_int_eq(simtest_metric(s, "up"), 200 * 1000);
+	printf("mesh-join-storm seed=%llu: full view p50 %lld ms, slowest %lld ms; busiest node "
+	       "%lld bytes/s\n", (unsigned long long)seed,
+	       (long long)core_metric(s, "full_view_p50_ms") / 1000,
+	       (long long)core_metric(s, "full_view_max_ms") / 1000,
+	       (long long)simtest_metric(s, "bytes_per_node_s_max") / 1000);
 	sim_del(s);
 }
 END_TEST
@@ -174,6 +194,7 @@ static Suite *mesh_scenarios_suite(void)
 	tcase_add_test(tc, metrics_and_params);
 	tcase_add_test(tc, verdict_fails_when_cut);
 	tcase_add_loop_test(tc, join_ci, 0, 3);
+	tcase_add_loop_test(tc, join_storm, 0, 3);
 	tcase_add_test(tc, join_ci_determinism);
 	tcase_add_test(tc, verdict_fails_on_bound);
 	suite_add_tcase(s, tc);
