@@ -349,10 +349,8 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 		 * but after its own view settled, known to nobody's gossip any
 		 * more, would wait for the periodic push-pull, minutes away):
 		 * a few more exchanges, each with another random member. */
-		if (s->announce_until) {
-			s->pp_more = SWIM_JOIN_SYNC_MORE;
+		if (s->pp_more)
 			s->next_pp = mn_min_deadline(s->next_pp, t + s->p.probe_interval_ns);
-		}
 	}
 	if (s->p.pushpull_interval_ns && mn_time_after_eq(t, s->next_pp)) {
 		mn_ns iv = scale_pushpull(&s->p, scale_n(s));

@@ -388,7 +388,8 @@ struct swim {
 	bool heard;        /* a member spoke to us this boot: it holds our record */
 	bool pp_synced;    /* the join sync is done (swim.c, "push-pull") */
 	mn_ns pp_planned;  /* the push-pull after the join sync, as drawn */
-	uint8_t pp_more;   /* a newcomer's push-pulls still to run soon after its join sync */
+	uint8_t pp_more;   /* a newcomer's push-pulls still to run soon after its join sync
+			    * (set by swim_announce) */
 
 	struct relay relay[SWIM_MAX_RELAY];
 	struct want wants[SWIM_MAX_WANTS];

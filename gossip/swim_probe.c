@@ -284,6 +284,7 @@ void swim_announce(struct swim *s, struct mn_time now)
 	s->now = now.mono;
 	s->announce_until = s->now + SWIM_ANNOUNCE_IVS * s->p.probe_interval_ns;
 	s->announce_at = s->now;
+	s->pp_more = SWIM_JOIN_SYNC_MORE; /* after the join sync (swim_on_timer) */
 }
 
 /* A newcomer's announcement (swim_announce): our

@@ -292,14 +292,9 @@ void peer_on_auth(struct node *n, struct wg_peer *wp, const struct mn_addr *from
  * member, doc/gossip.md §4). Once per peer, not per packet. */
 void peer_on_staged(struct node *n, const uint8_t *pkt, size_t len, struct mn_time now)
 {
-	struct wg_peer *wp = NULL;
-	struct node_peer *np;
+	struct wg_peer *wp = wg_dev_route(n->wg, pkt, len);
+	struct node_peer *np = wp ? wg_peer_user(wp) : NULL;
 
-	if (len >= 20 && pkt[0] >> 4 == 4)
-		wp = wg_dev_allowedips_lookup(n->wg, AF_INET, pkt + 16);
-	else if (len >= 40 && pkt[0] >> 4 == 6)
-		wp = wg_dev_allowedips_lookup(n->wg, AF_INET6, pkt + 24);
-	np = wp ? wg_peer_user(wp) : NULL;
 	if (!np || np->introduced)
 		return;
 	switch (swim_introduce(n->swim, np->pk, now)) {

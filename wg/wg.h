@@ -173,6 +173,9 @@ void wg_peer_allowedips_clear(struct wg_peer *peer);
  * when none. */
 struct wg_peer *wg_dev_allowedips_lookup(const struct wg_dev *dev, int family,
 					 const uint8_t *addr);
+/* The peer an IP packet (pkt, len bytes) is for, as wg_dev_tun_in routes
+ * it; NULL when none or not an IP packet. */
+struct wg_peer *wg_dev_route(const struct wg_dev *dev, const uint8_t *pkt, size_t len);
 /* A pointer the device's owner keeps with the peer (NULL until set). */
 void wg_peer_set_user(struct wg_peer *peer, void *user);
 void *wg_peer_user(const struct wg_peer *peer);

@@ -271,6 +271,16 @@ static int ip_dst(const uint8_t *pkt, size_t len, int *family, const uint8_t **a
 	return MN_EPROTO;
 }
 
+struct wg_peer *wg_dev_route(const struct wg_dev *dev, const uint8_t *pkt, size_t len)
+{
+	const uint8_t *daddr;
+	int family;
+
+	if (ip_dst(pkt, len, &family, &daddr) < 0)
+		return NULL;
+	return allowedips_lookup(&dev->table, family, daddr);
+}
+
 int wg_dev_tun_in(struct wg_dev *dev, uint8_t *buf, size_t cap, size_t len,
 		  struct mn_time now, struct mn_addr *dst, size_t *out_len)
 {
