@@ -352,6 +352,18 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 		if (s->pp_more)
 			s->next_pp = mn_min_deadline(s->next_pp, t + s->p.probe_interval_ns);
 	}
+	if (s->want_lost && s->pp_synced) {
+		/* Record requests were lost: they gave way in a full table
+		 * (a join sync or a storm names more members than it holds)
+		 * or were given up after WANT_TRIES re-sends (heavy loss).
+		 * Nothing else names those ids again once their updates are
+		 * over, and the periodic push-pull is minutes away at scale:
+		 * one with a random member a probe interval from now, when
+		 * the table has room again (at most one per probe interval
+		 * while requests keep being lost). */
+		s->want_lost = false;
+		s->next_pp = mn_min_deadline(s->next_pp, t + s->p.probe_interval_ns);
+	}
 	if (s->p.pushpull_interval_ns && mn_time_after_eq(t, s->next_pp)) {
 		mn_ns iv = scale_pushpull(&s->p, scale_n(s));
 		/* after the join sync, a random phase (memberlist staggers its
@@ -367,7 +379,7 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 			s->pp_more--;
 			if (s->pp_more)
 				s->next_pp = mn_min_deadline(s->next_pp,
-							     t + 2 * s->p.probe_interval_ns);
+							     t + s->p.probe_interval_ns);
 		}
 		pp_start(s);
 	}

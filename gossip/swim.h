@@ -131,8 +131,8 @@ enum swim_limits {
 	SWIM_ANNOUNCE_BATCH = 16,     /* a newcomer's HELLOs per gossip interval (probe_announce) */
 	SWIM_ANNOUNCE_IVS = 4,        /* for this many probe intervals after the join */
 	SWIM_MAX_ANNS = 64,           /* address announcements held (swim_ann.c) */
-	SWIM_JOIN_SYNC_MORE = 2,      /* a newcomer's push-pulls after its join sync, 1 and 2 probe
-				       * intervals apart, each with another random member */
+	SWIM_JOIN_SYNC_MORE = 3,      /* a newcomer's push-pulls after its join sync, a probe
+				       * interval apart, each with another random member */
 	SWIM_JOIN_SYNC_BACKOFF = 4,   /* an unanswered join sync again after 1, 2 .. 16 probe intervals */
 	SWIM_MAX_TOMBS = 4096,        /* tombstones kept (forever); more are refused */
 	SWIM_MAX_TOMB_BCAST = 64,     /* tombstones queued for piggybacking */

@@ -28,7 +28,9 @@
 #define NACK_PCT 80           /* helper nacks at this share of the probe timeout */
 #define MEMBERS_INIT 16
 #define ENTRY_LIST_MAX 48     /* entries accepted in one received LIST */
-#define WANT_TRIES 3          /* re-sends of an unanswered record request */
+#define WANT_TRIES 6          /* re-sends of an unanswered record request (5 s apart on WAN:
+			       * 30 s; at 15% loss a WANT and its RECORD both arrive 72%
+			       * of the time, and 3 left 1 request in 160 unanswered) */
 #define JITTER_PCT 10         /* periodic dead-probe and push-pull timers: +-10% */
 #define BUDDY_SLOTS 64        /* recent buddy GOSSIPs remembered */
 #define CHAIN_OFF 2           /* a record's invite + admission follow its format and type bytes */
@@ -396,6 +398,8 @@ struct swim {
 	uint64_t want_ids[SWIM_WANT_BATCH];
 	uint32_t nwant;
 	mn_ns want_next;            /* no want is due before this (MN_NEVER: none) */
+	bool want_lost;             /* a request gave way in a full table, or was given up:
+				     * a push-pull soon finds what it asked for again */
 
 	struct tx_dgram *tx;
 	uint32_t tx_head, tx_n, tx_cap;

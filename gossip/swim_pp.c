@@ -34,8 +34,12 @@ void pp_want(struct swim *s, const struct rx *rx, uint64_t id)
 				(oldest->waiting == x->waiting && mn_time_before(x->at, oldest->at))))
 			oldest = x;
 	}
-	if (!w)
+	if (!w) {
+		/* full: a request is lost; a push-pull soon finds it again
+		 * (want_lost, swim_on_timer) */
 		w = oldest;
+		s->want_lost = true;
+	}
 	for (uint32_t j = 0; j < s->nwant; j++)
 		if (s->want_ids[j] == id)
 			return;
@@ -656,6 +660,7 @@ void pp_want_retry(struct swim *s)
 		}
 		if (w->tries >= WANT_TRIES) {
 			w->used = false;
+			s->want_lost = true; /* a push-pull finds it again */
 			continue;
 		}
 		if (w->anyone && w->tries > 0 && to != NONE) {
