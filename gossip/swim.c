@@ -352,6 +352,18 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 		if (s->pp_more)
 			s->next_pp = mn_min_deadline(s->next_pp, t + s->p.probe_interval_ns);
 	}
+	if (s->pp_back != NONE && s->pp_synced &&
+	    mn_elapsed(t, s->pp_back_at, s->p.probe_interval_ns)) {
+		/* A member we held dead is alive: a cut between us healed (or
+		 * it restarted). What changed on either side while we held
+		 * each other dead went out in updates that did not cross, and
+		 * only a push-pull finds it, minutes away at scale: one with
+		 * that member now, at most one per probe interval
+		 * (swim-oneway: agreement 2-9 s after the heal, against
+		 * 130-190 s or never). */
+		s->pp_back_at = t;
+		s->next_pp = t;
+	}
 	if (s->want_lost && s->pp_synced) {
 		/* Record requests were lost: they gave way in a full table
 		 * (a join sync or a storm names more members than it holds)
@@ -481,6 +493,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	s->susp_free = NONE;
 	s->want_next = MN_NEVER;
 	s->last_from = NONE;
+	s->pp_back = NONE;
 	for (uint32_t j = 0; j < SWIM_KEYCACHE; j++)
 		s->keycache[j].member = NONE;
 	/* The boot number, not the wall clock, keeps this boot's counters above

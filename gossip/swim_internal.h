@@ -398,6 +398,8 @@ struct swim {
 	uint64_t want_ids[SWIM_WANT_BATCH];
 	uint32_t nwant;
 	mn_ns want_next;            /* no want is due before this (MN_NEVER: none) */
+	uint32_t pp_back;           /* a member back from the dead since our last push-pull, or NONE */
+	mn_ns pp_back_at;           /* when a push-pull was last brought forward for one */
 	bool want_lost;             /* a request gave way in a full table, or was given up:
 				     * a push-pull soon finds what it asked for again */
 

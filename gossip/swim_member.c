@@ -106,6 +106,10 @@ void member_set_state(struct swim *s, uint32_t i, uint8_t state, uint32_t inc)
 	digest_toggle(s, i);
 	if (old != state) {
 		m->since = s->now;
+		/* back from the dead: a cut between us healed, or it restarted;
+		 * our views went apart meanwhile (swim_on_timer) */
+		if (old == SWIM_DEAD && state == SWIM_ALIVE && i != 0)
+			s->pp_back = i;
 		if (state == SWIM_ALIVE)
 			member_emit(s, SWIM_EV_ALIVE, i);
 		else if (state == SWIM_SUSPECT)

@@ -451,7 +451,12 @@ void pp_start(struct swim *s)
 	uint8_t *p;
 
 	s->pp_rounds++;
-	if (s->ndead && s->p.pushpull_dead_one_in &&
+	/* a member back from the dead first (swim_on_timer) */
+	if (s->pp_back != NONE && s->pp_back < s->n && present(&s->m[s->pp_back]) &&
+	    s->m[s->pp_back].state == SWIM_ALIVE)
+		i = s->pp_back;
+	s->pp_back = NONE;
+	if (i == NONE && s->ndead && s->p.pushpull_dead_one_in &&
 	    s->pp_rounds % s->p.pushpull_dead_one_in == 0)
 		i = probe_pick(s, PICK_DEAD, NULL, 0);
 	if (i == NONE)
