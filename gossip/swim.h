@@ -135,6 +135,8 @@ enum swim_limits {
 				       * interval apart, each with another random member */
 	SWIM_JOIN_SYNC_BACKOFF = 4,   /* an unanswered join sync again after 1, 2 .. 16 probe intervals */
 	SWIM_MAX_TOMBS = 4096,        /* tombstones kept (forever); more are refused */
+	SWIM_TOMB_ROOT_RESERVE = 512, /* of them only the root's may use */
+	SWIM_TOMB_PENDING_MAX = 16,   /* pending tombstones (no record names the target yet) per admin */
 	SWIM_MAX_TOMB_BCAST = 64,     /* tombstones queued for piggybacking */
 	SWIM_TOMB_PER_MSG = 2,        /* tombstones piggybacked per message */
 	SWIM_TLIST_MAX = 32,          /* tombstone ids listed per digest range */

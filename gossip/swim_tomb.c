@@ -390,6 +390,38 @@ void tomb_settle(struct swim *s, const struct swim_rec *r)
 	}
 }
 
+/* Room for tombstone t (effective: in scope now). Bounds (doc/membership.md
+ * "Revocation"): admins' tombstones fill at most SWIM_MAX_TOMBS -
+ * SWIM_TOMB_ROOT_RESERVE slots, and each admin holds at most
+ * SWIM_TOMB_PENDING_MAX pending (against keys no record names yet: kept
+ * forever otherwise, and any admin can sign them for random keys); the
+ * root's always find room, a pending admin one giving way when the table
+ * is full, until the root's own fill it. So a rogue admin cannot make
+ * itself impossible to revoke by filling the table. */
+static bool tomb_room(struct tombs *tb, const struct rec_revoke *t, bool effective)
+{
+	if (t->signer == REC_BY_ADMIN) {
+		uint32_t pending = 0;
+		if (tb->nvalid >= SWIM_MAX_TOMBS - SWIM_TOMB_ROOT_RESERVE)
+			return false;
+		for (uint32_t k = 0; !effective && tb->pending && k < tb->n; k++) {
+			const struct tomb *e = &tb->t[k];
+			pending += (e->flags & (T_VOID | T_EFFECTIVE | T_ADMIN)) == T_ADMIN &&
+				   memcmp(e->admin, t->grant.admin_pk, REC_PK_LEN) == 0;
+		}
+		return pending < SWIM_TOMB_PENDING_MAX;
+	}
+	if (tb->nvalid < SWIM_MAX_TOMBS)
+		return true;
+	for (uint32_t k = 0; tb->pending && k < tb->n; k++) {
+		if ((tb->t[k].flags & (T_VOID | T_EFFECTIVE | T_ADMIN)) == T_ADMIN) {
+			tomb_void(tb, k);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Verify and keep a tombstone, apply it if effective, queue it (announce).
  * Cheap checks first: size, decoding, already held (no crypto at all for a
  * tombstone heard again); then rec_revoke_verify against our table (an
@@ -418,7 +450,7 @@ static int tomb_accept(struct swim *s, const uint8_t *b, size_t len, bool announ
 		err = MN_EAUTH;
 		goto refused;
 	}
-	if (tb->nvalid >= SWIM_MAX_TOMBS) {
+	if (!tomb_room(tb, &t, scope == MN_OK)) {
 		bump(s, SWIM_STAT_TOMBS_FULL, 1);
 		return MN_EFULL;
 	}

@@ -3682,24 +3682,88 @@ START_TEST(test_tomb_restore)
 END_TEST
 
 /* The table is bounded: SWIM_MAX_TOMBS kept, the next refused and counted. */
+/* The table's bounds (issue 11, hole 1): an admin holds at most
+ * SWIM_TOMB_PENDING_MAX pending tombstones (against keys no record names:
+ * before, any number, kept forever), admins' tombstones stop at
+ * SWIM_MAX_TOMBS - SWIM_TOMB_ROOT_RESERVE, and the root's always find room
+ * (a pending admin one gives way) until the root's own fill the table.
+ * Before, a rogue admin's 4,096 pending tombstones made every member refuse
+ * every further one, the root's against that admin included. */
 START_TEST(test_tomb_full)
 {
 	struct tnet *t = tn_new("test_tomb_full", 0x8007, 2, NULL);
 	uint8_t tomb[REC_REVOKE_MAX], target[REC_PK_LEN];
+	struct rec_key ka, kb;
+	struct rec_grant ga, gb;
 	size_t len;
+	uint64_t full;
+	uint32_t k;
 
+	tb_admin(&t->f, &ka, REC_RIGHT_INVITE | REC_RIGHT_REVOKE, &ga);
+	tb_admin(&t->f, &kb, REC_RIGHT_INVITE | REC_RIGHT_REVOKE, &gb);
 	tn_boot(t, 0, (const uint32_t[]){ 0 }, 1, 0); /* knows nobody */
-	for (uint32_t k = 0; k <= SWIM_MAX_TOMBS; k++) {
+	/* a rogue admin signs tombstones for random keys: SWIM_TOMB_PENDING_MAX kept */
+	for (k = 0; k < SWIM_TOMB_PENDING_MAX + 8; k++) {
+		mn_rng_bytes(&t->f.rng, target, sizeof(target));
+		len = tb_tomb_raw(&t->f, &ka, &ga, target, GF_T0_MS + k, false, tomb);
+		ck_assert_int_eq(swim_restore_revoke(t->n[0].s, tomb, len, node_time(&t->n[0])),
+				 k < SWIM_TOMB_PENDING_MAX ? MN_OK : MN_EFULL);
+	}
+	ck_assert_uint_eq(tombs_of(t, 0), SWIM_TOMB_PENDING_MAX);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_TOMBS_FULL), 8);
+	/* the root's up to the admins' share: then another admin's is refused */
+	for (k = SWIM_TOMB_PENDING_MAX; k < SWIM_MAX_TOMBS - SWIM_TOMB_ROOT_RESERVE; k++) {
 		mn_rng_bytes(&t->f.rng, target, sizeof(target));
 		len = tb_tomb_raw(&t->f, &t->f.root, NULL, target, GF_T0_MS + k, true, tomb);
 		ck_assert_int_eq(swim_restore_revoke(t->n[0].s, tomb, len, node_time(&t->n[0])),
-				 k < SWIM_MAX_TOMBS ? MN_OK : MN_EFULL);
+				 MN_OK);
+	}
+	mn_rng_bytes(&t->f.rng, target, sizeof(target));
+	len = tb_tomb_raw(&t->f, &kb, &gb, target, GF_T0_MS, false, tomb);
+	ck_assert_int_eq(swim_restore_revoke(t->n[0].s, tomb, len, node_time(&t->n[0])),
+			 MN_EFULL);
+	/* the root's fill the table, the admin's pending ones giving way, up
+	 * to SWIM_MAX_TOMBS of the root's own: then refused */
+	full = swim_stat(t->n[0].s, SWIM_STAT_TOMBS_FULL);
+	for (; k <= SWIM_MAX_TOMBS + SWIM_TOMB_PENDING_MAX; k++) {
+		mn_rng_bytes(&t->f.rng, target, sizeof(target));
+		len = tb_tomb_raw(&t->f, &t->f.root, NULL, target, GF_T0_MS + k, true, tomb);
+		ck_assert_int_eq(swim_restore_revoke(t->n[0].s, tomb, len, node_time(&t->n[0])),
+				 k < SWIM_MAX_TOMBS + SWIM_TOMB_PENDING_MAX ? MN_OK : MN_EFULL);
 	}
 	ck_assert_uint_eq(tombs_of(t, 0), SWIM_MAX_TOMBS);
-	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_TOMBS_FULL), 1);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_TOMBS_FULL), full + 1);
 	ck_assert(swim_revoked(t->n[0].s, target) == false);
 	ck_assert_int_eq(swim_learn(t->n[0].s, t->n[1].rec, t->n[1].rec_len, NULL,
 				    node_time(&t->n[0])), MN_OK);
+	tn_free(t);
+}
+END_TEST
+
+/* A root tombstone against a rogue admin that holds its pending maximum
+ * is taken, and the admin's tombstones count for nothing from then on. */
+START_TEST(test_tomb_pending_cap)
+{
+	struct tnet *t = tn_new("test_tomb_pending_cap", 0x8011, 2, NULL);
+	uint8_t tomb[REC_REVOKE_MAX], target[REC_PK_LEN];
+	struct rec_key ka;
+	struct rec_grant ga;
+	size_t len;
+
+	tb_admin(&t->f, &ka, REC_RIGHT_INVITE | REC_RIGHT_REVOKE, &ga);
+	tn_boot_all(t);
+	for (uint32_t k = 0; k < 100; k++) {
+		mn_rng_bytes(&t->f.rng, target, sizeof(target));
+		len = tb_tomb_raw(&t->f, &ka, &ga, target, GF_T0_MS + k, false, tomb);
+		swim_revoke(t->n[0].s, tomb, len, node_time(&t->n[0]));
+	}
+	ck_assert_uint_eq(tombs_of(t, 0), SWIM_TOMB_PENDING_MAX);
+	len = tb_tomb(&t->f, &t->f.root, NULL, ka.pk, tomb);
+	ck_assert_int_eq(swim_revoke(t->n[0].s, tomb, len, node_time(&t->n[0])), MN_OK);
+	ck_assert(swim_revoked(t->n[0].s, ka.pk));
+	ck_assert_uint_eq(tombs_of(t, 0), 1);
+	tn_run_for(t, 30 * SEC);
+	ck_assert(swim_revoked(t->n[1].s, ka.pk));
 	tn_free(t);
 }
 END_TEST
@@ -3713,6 +3777,7 @@ static Suite *tomb_suite(void)
 	tcase_add_test(tc, test_tomb_admin_scope);
 	tcase_add_test(tc, test_tomb_restore);
 	tcase_add_test(tc, test_tomb_full);
+	tcase_add_test(tc, test_tomb_pending_cap);
 	tcase_add_test(tc, test_tomb_spread);
 	tcase_add_test(tc, test_tomb_partition_pushpull);
 	tcase_add_test(tc, test_tomb_pushpull_union);
