@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run simulator scenarios over many seeds: a protocol target counts when it
 # holds on seeds it was not tuned on. Prints, per scenario, how many seeds
-# passed and, for each that failed, the expectations it missed.
+# passed and, for each that failed, the expectations it missed and the line
+# that replays it. Exits 1 when any seed failed.
 #
 #   bench/sweep.sh [-n SEEDS] SCENARIO...   (a name in sim/scenarios or a path; default 20 seeds)
 #
@@ -24,8 +25,11 @@ for scn in "$@"; do
 			pass=$((pass + 1))
 		else
 			failed+="  seed $seed: $(grep -E 'FAILED|^error' <<<"$out" | sed 's/ (line [0-9]*)//' | paste -sd ';' -)"$'\n'
+			failed+="    replay: $(grep '^replay:' <<<"$out" | sed 's/^replay: //')"$'\n'
 		fi
 	done
 	echo "$(basename "$f" .scn): $pass/$n seeds pass"
 	printf '%s' "$failed"
+	[ "$pass" -eq "$n" ] || bad=1
 done
+exit "${bad:-0}"
