@@ -260,8 +260,6 @@ mn_ns swim_next_deadline(const struct swim *s)
 		d = mn_min_deadline(d, s->reprove_at);
 	if (s->announce_until)
 		d = mn_min_deadline(d, s->announce_at);
-	if (s->refute_later)
-		d = mn_min_deadline(d, s->raised_at + s->p.probe_interval_ns);
 	return mn_min_deadline(d, s->want_next);
 }
 
@@ -397,8 +395,6 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 		}
 		pp_start(s);
 	}
-	if (s->refute_later && mn_elapsed(t, s->raised_at, s->p.probe_interval_ns))
-		dissem_refute(s, s->m[0].inc, false);
 	if (s->want_next != MN_NEVER && mn_time_after_eq(t, s->want_next))
 		pp_want_retry(s);
 	if (s->reprove_left && mn_time_after_eq(t, s->reprove_at))

@@ -283,33 +283,22 @@ void dissem_refute(struct swim *s, uint32_t inc, bool accused)
 		bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
 		return;
 	}
-	/* Our incarnation rises at most once per probe interval, whatever
-	 * arrives: a member could otherwise walk it up one per datagram it
-	 * sends (a SUSPECT at exactly ours is refuted, and the next names
-	 * the new one), toward the top of the range where we can no longer
-	 * refute, at a durable write per step. An accusation at our own
-	 * incarnation inside the interval is refuted when it ends (the
-	 * shortest suspicion is several probe intervals: an honest one is
-	 * refuted in time); a claim above ours is no honest member's (they
-	 * only repeat ours) unless our store lagged, and is dropped. */
-	if (s->raised && s->now - s->raised_at < s->p.probe_interval_ns) {
-		if (inc == s->m[0].inc) {
-			s->refute_later = true;
-			s->refute_later_accused |= accused;
-		} else {
+	/* A claim above our own incarnation is no honest member's (they only
+	 * repeat ours) unless our store lagged: refute one at most once per
+	 * probe interval, well inside the shortest suspicion, so a member
+	 * cannot walk us up inc_jump_max per datagram it sends. */
+	if (inc > s->m[0].inc && (s->m[0].flags & M_INC_KNOWN)) {
+		if (s->jumped && s->now - s->jump_at < s->p.probe_interval_ns) {
 			bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
+			return;
 		}
-		return;
+		s->jumped = true;
+		s->jump_at = s->now;
 	}
-	s->raised = true;
-	s->raised_at = s->now;
-	s->refute_later = false;
 	s->m[0].flags |= M_INC_KNOWN;
 	member_set_state(s, 0, SWIM_ALIVE, inc + 1);
 	dissem_queue_alive(s, 0);
 	member_emit(s, SWIM_EV_SELF_INC, 0);
-	accused |= s->refute_later_accused;
-	s->refute_later_accused = false;
 	if (accused) {
 		bump(s, SWIM_STAT_REFUTES, 1);
 		probe_health_add(s, 1); /* Lifeguard: being suspected hints at our own trouble */

@@ -418,10 +418,8 @@ struct swim {
 	bool in_rx;
 	bool refute_accused;
 	uint64_t refute_inc;        /* highest incarnation to refute, + 1; 0: none */
-	bool raised;                /* our incarnation rose at raised_at (dissem_refute) */
-	mn_ns raised_at;
-	bool refute_later;          /* an accusation at our own inside that probe interval: */
-	bool refute_later_accused;  /* refuted when it ends (swim_on_timer) */
+	bool jumped;                /* refuted a claim above our own incarnation at jump_at */
+	mn_ns jump_at;
 
 	/* Buddy GOSSIPs sent, direct-mapped by member: one per member per
 	 * probe interval (a collision only allows an extra one). */
