@@ -390,7 +390,14 @@ void tomb_settle(struct swim *s, const struct swim_rec *r)
 	}
 }
 
-/* Room for tombstone t (effective: in scope now). Bounds (doc/membership.md
+/* An admin's tombstone that is neither void nor in effect yet: against a key
+ * no record names (doc/membership.md "Revocation"). */
+static bool tomb_admin_pending(const struct tomb *e)
+{
+	return (e->flags & (T_VOID | T_EFFECTIVE | T_ADMIN)) == T_ADMIN;
+}
+
+/* Room for tombstone t (effective: in scope now), evicting if need be. Bounds (doc/membership.md
  * "Revocation"): admins' tombstones fill at most SWIM_MAX_TOMBS -
  * SWIM_TOMB_ROOT_RESERVE slots, and each admin holds at most
  * SWIM_TOMB_PENDING_MAX pending (against keys no record names yet: kept
@@ -398,7 +405,7 @@ void tomb_settle(struct swim *s, const struct swim_rec *r)
  * root's always find room, a pending admin one giving way when the table
  * is full, until the root's own fill it. So a rogue admin cannot make
  * itself impossible to revoke by filling the table. */
-static bool tomb_room(struct tombs *tb, const struct rec_revoke *t, bool effective)
+static bool tomb_make_room(struct tombs *tb, const struct rec_revoke *t, bool effective)
 {
 	if (t->signer == REC_BY_ADMIN) {
 		uint32_t pending = 0;
@@ -406,7 +413,7 @@ static bool tomb_room(struct tombs *tb, const struct rec_revoke *t, bool effecti
 			return false;
 		for (uint32_t k = 0; !effective && tb->pending && k < tb->n; k++) {
 			const struct tomb *e = &tb->t[k];
-			pending += (e->flags & (T_VOID | T_EFFECTIVE | T_ADMIN)) == T_ADMIN &&
+			pending += tomb_admin_pending(e) &&
 				   memcmp(e->admin, t->grant.admin_pk, REC_PK_LEN) == 0;
 		}
 		return pending < SWIM_TOMB_PENDING_MAX;
@@ -414,7 +421,7 @@ static bool tomb_room(struct tombs *tb, const struct rec_revoke *t, bool effecti
 	if (tb->nvalid < SWIM_MAX_TOMBS)
 		return true;
 	for (uint32_t k = 0; tb->pending && k < tb->n; k++) {
-		if ((tb->t[k].flags & (T_VOID | T_EFFECTIVE | T_ADMIN)) == T_ADMIN) {
+		if (tomb_admin_pending(&tb->t[k])) {
 			tomb_void(tb, k);
 			return true;
 		}
@@ -450,7 +457,7 @@ static int tomb_accept(struct swim *s, const uint8_t *b, size_t len, bool announ
 		err = MN_EAUTH;
 		goto refused;
 	}
-	if (!tomb_room(tb, &t, scope == MN_OK)) {
+	if (!tomb_make_room(tb, &t, scope == MN_OK)) {
 		bump(s, SWIM_STAT_TOMBS_FULL, 1);
 		return MN_EFULL;
 	}
