@@ -7,7 +7,9 @@
  * recover by themselves (timers and retries) and carry data both ways,
  * and every block allocated must be freed (failmalloc_live(); and
  * LeakSanitizer in the sanitizer build). And what must not allocate at
- * all, counted the same way: a cookie reply, a queued handshake message. */
+ * all, counted the same way: a cookie reply, a queued handshake message;
+ * and that a handshake message whose keypair cannot be allocated changes
+ * nothing. */
 #include <stdio.h>
 #include <string.h>
 
@@ -308,6 +310,74 @@ START_TEST(test_control_queue_allocates_nothing)
 }
 END_TEST
 
+/* ---- an allocation failure in the middle of a handshake ---- */
+
+/* The handshake message arrives from a new address while the keypair it
+ * would complete cannot be allocated: the message is refused as if it had
+ * not arrived (MN_ENOMEM, counted), so the peer's endpoint stays, nothing
+ * is sent, and the same message, delivered again once memory is back,
+ * completes the handshake. */
+static void refused_then_accepted(struct side *to, struct side *from, struct dgram *msg)
+{
+	struct side roamed = *from;
+	struct wg_peer_info info;
+	struct dgram d = *msg, q[4];
+
+	mn_addr_parse(&roamed.addr, "198.18.0.77:4242");
+	failmalloc_arm(0, false); /* the next allocation fails: the keypair */
+	int rc = deliver(to, &roamed, &d, NULL, NULL);
+	unsigned long failed = failmalloc_failed();
+	failmalloc_disarm();
+	ck_assert_uint_eq(failed, 1);
+	ck_assert_int_eq(rc, MN_ENOMEM);
+	ck_assert_uint_eq(wg_dev_drops(to->dev, WG_DROP_NO_MEMORY), 1);
+	wg_peer_info(to->peer, &info);
+	ck_assert(mn_addr_eq(&info.endpoint, &from->addr));
+	ck_assert_int_eq(drain(to, q, 4), 0);
+
+	d = *msg;
+	ck_assert_int_eq(deliver(to, from, &d, NULL, NULL), 0);
+}
+
+START_TEST(test_response_out_of_memory_changes_nothing)
+{
+	struct dgram d, q[4];
+	uint8_t pkt[BUFCAP];
+	size_t plen;
+
+	pair_setup();
+	ck_assert_int_eq(tun_send(&A, "100.64.0.1", "100.64.0.2", 40, &d), 0);
+	ck_assert_int_eq(drain(&A, q, 4), 1);
+	ck_assert_int_eq(deliver(&B, &A, &q[0], NULL, NULL), 0);
+	ck_assert_int_eq(drain(&B, q, 4), 1);
+	ck_assert_uint_eq(q[0].len, WG_RESPONSE_LEN);
+	refused_then_accepted(&A, &B, &q[0]);
+	/* A's staged packet goes out under the new session */
+	ck_assert_int_eq(drain(&A, q, 4), 1);
+	ck_assert_int_eq(deliver(&B, &A, &q[0], pkt, &plen), 1);
+	ck_assert_uint_eq(plen, 40);
+	pair_teardown();
+}
+END_TEST
+
+START_TEST(test_initiation_out_of_memory_changes_nothing)
+{
+	struct dgram d, q[4];
+
+	pair_setup();
+	ck_assert_int_eq(tun_send(&A, "100.64.0.1", "100.64.0.2", 40, &d), 0);
+	ck_assert_int_eq(drain(&A, q, 4), 1);
+	ck_assert_uint_eq(q[0].len, WG_INITIATION_LEN);
+	refused_then_accepted(&B, &A, &q[0]);
+	ck_assert_int_eq(drain(&B, q, 4), 1);
+	ck_assert_uint_eq(q[0].len, WG_RESPONSE_LEN);
+	ck_assert_int_eq(deliver(&A, &B, &q[0], NULL, NULL), 0);
+	ck_assert_int_eq(drain(&A, q, 4), 1);
+	ck_assert_int_eq(deliver(&B, &A, &q[0], NULL, NULL), 1);
+	pair_teardown();
+}
+END_TEST
+
 static Suite *wg_failmalloc_suite(void)
 {
 	Suite *s = suite_create("wg failmalloc");
@@ -321,6 +391,10 @@ static Suite *wg_failmalloc_suite(void)
 	tc = tcase_create("wg no allocation");
 	tcase_add_test(tc, test_cookie_reply_allocates_nothing);
 	tcase_add_test(tc, test_control_queue_allocates_nothing);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("wg handshake out of memory");
+	tcase_add_test(tc, test_response_out_of_memory_changes_nothing);
+	tcase_add_test(tc, test_initiation_out_of_memory_changes_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }
