@@ -87,6 +87,10 @@ static void control_push_owned(struct wg_dev *dev, uint8_t *buf, size_t len,
 void wg_send_control(struct wg_dev *dev, const uint8_t *data, size_t len,
 		     const struct mn_addr *dst)
 {
+	if (len > WG_MAX_CONTROL) { /* a caller's bug: the buffers hold no more */
+		wg_drop(dev, WG_DROP_BAD_SIZE);
+		return;
+	}
 	if (dev->tx_count == WG_MAX_TX_QUEUE) {
 		wg_drop(dev, WG_DROP_TX_FULL);
 		return;
