@@ -37,6 +37,7 @@ tests_test_wg_SOURCES = tests/check_main.c tests/check_main.h tests/wg/wg_fixtur
 	tests/wg/failmalloc.c tests/wg/failmalloc.h \
 	tests/wg/test_wg.c tests/wg/wg_pair.h \
 	tests/wg/test_wg_limits.c \
+	tests/wg/test_wg_ratelimit.c \
 	tests/wg/test_wg_scale.c \
 	tests/wg/test_wg_failmalloc.c \
 	tests/wg/test_offload.c

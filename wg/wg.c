@@ -41,7 +41,9 @@ int wg_dev_new(struct wg_dev **out, const struct mn_rng *rng)
 		return MN_ENOMEM;
 	dev->rng = *rng;
 	dev->mtu = DEFAULT_MTU;
-	if (wg_peer_table_init(dev) < 0 || wg_index_table_init(&dev->index) < 0) {
+	if (wg_peer_table_init(dev) < 0 || wg_index_table_init(&dev->index) < 0 ||
+	    wg_send_init(dev) < 0) {
+		wg_index_table_free(&dev->index);
 		wg_peer_table_free(dev);
 		free(dev);
 		return MN_ENOMEM;
@@ -59,7 +61,7 @@ void wg_dev_del(struct wg_dev *dev)
 	if (!dev)
 		return;
 	wg_dev_peer_remove_all(dev);
-	wg_send_control_clear(dev);
+	wg_send_free(dev);
 	allowedips_free(&dev->table);
 	wg_timerq_free(&dev->timerq);
 	wg_index_table_free(&dev->index);

@@ -77,7 +77,9 @@ enum wg_limits {
 	 * 1,420 bytes. Empty keepalives, one per peer at most, are not held
 	 * to it. */
 	WG_MAX_STAGED_BYTES = 16 << 20,
-	WG_MAX_TX_QUEUE = 1024,       /* control/released datagrams awaiting poll */
+	/* Datagrams awaiting poll: control messages (each in one of as many
+	 * preallocated WG_MAX_CONTROL-byte buffers) and released staged packets. */
+	WG_MAX_TX_QUEUE = 1024,
 	/* Above this rate of handshake messages the device is "under load" and
 	 * answers with cookies: ~10% of a core of X25519, and well above what
 	 * 65k peers rekeying every 120 s need (~550/s). */

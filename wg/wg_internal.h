@@ -115,9 +115,10 @@ struct wg_peer {
 };
 
 struct wg_tx {
-	uint8_t *buf;
+	uint8_t *buf; /* a released staged packet's own, or one of dev->control_bufs */
 	size_t len;
 	struct mn_addr dst;
+	bool control; /* buf is a control buffer: back to dev->control_free once sent */
 };
 
 /* The public-key table (wg_peer.c) starts with 1 << WG_PEER_MIN_BITS
@@ -152,6 +153,11 @@ struct wg_dev {
 
 	struct wg_tx txq[WG_MAX_TX_QUEUE];
 	unsigned tx_head, tx_count;
+	/* Control messages wait in these, WG_MAX_TX_QUEUE of them allocated
+	 * with the device, so queuing one never allocates (wg_send.c). */
+	uint8_t (*control_bufs)[WG_MAX_CONTROL];
+	uint16_t control_free[WG_MAX_TX_QUEUE]; /* indices of the free ones, a stack */
+	unsigned n_control_free;
 	size_t staged_bytes; /* all peers' staged buffers, <= WG_MAX_STAGED_BYTES + keepalives */
 
 	uint64_t drops[WG_DROP__COUNT];

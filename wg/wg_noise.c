@@ -118,6 +118,16 @@ struct secrets {
 	uint8_t dh[32];     /* the latest DH result */
 };
 
+/* The keypair of the session a message completes, allocated once the
+ * message proved itself and before it changes anything: running out of
+ * memory then leaves the handshake, the replay guard and (in the caller)
+ * the peer's endpoint as they were, and the same message can complete the
+ * handshake later. */
+static struct wg_keypair *keypair_new(void)
+{
+	return calloc(1, sizeof(struct wg_keypair));
+}
+
 static int new_ephemeral(struct wg_dev *dev, uint8_t priv[32], uint8_t pub[32])
 {
 	mn_rng_bytes(&dev->rng, priv, 32);
@@ -191,7 +201,8 @@ out:
 }
 
 int wg_noise_consume_initiation(struct wg_dev *dev, const uint8_t msg[WG_INITIATION_LEN],
-				struct mn_time now, struct wg_peer **peer_out)
+				struct mn_time now, struct wg_peer **peer_out,
+				struct wg_keypair **kp_out)
 {
 	struct secrets s;
 	uint8_t s_pub[32], ts[WG_TAI64N_LEN];
@@ -240,6 +251,9 @@ int wg_noise_consume_initiation(struct wg_dev *dev, const uint8_t msg[WG_INITIAT
 		goto out;
 	if (hs->have_consumed &&
 	    !mn_elapsed(now.mono, hs->last_initiation_consumption, MN_NS_PER_SEC / 50))
+		goto out;
+	rc = MN_ENOMEM;
+	if (!(*kp_out = keypair_new()))
 		goto out;
 
 	memcpy(hs->latest_timestamp, ts, WG_TAI64N_LEN);
@@ -306,7 +320,7 @@ out:
 }
 
 int wg_noise_consume_response(struct wg_dev *dev, const uint8_t msg[WG_RESPONSE_LEN],
-			      struct wg_peer **peer_out)
+			      struct wg_peer **peer_out, struct wg_keypair **kp_out)
 {
 	struct secrets s;
 	uint8_t empty[1];
@@ -348,6 +362,9 @@ int wg_noise_consume_response(struct wg_dev *dev, const uint8_t msg[WG_RESPONSE_
 	if ((rc = wg_aead_open(empty, msg + RESP_EMPTY, WG_AEAD_TAG_LEN, 0, s.k, s.h, 32)) < 0)
 		goto out;
 	mix_hash(s.h, msg + RESP_EMPTY, WG_AEAD_TAG_LEN);
+	rc = MN_ENOMEM;
+	if (!(*kp_out = keypair_new()))
+		goto out;
 
 	hs->remote_index = mn_get_le32(msg + RESP_SENDER);
 	memcpy(hs->chain, s.c, 32);
@@ -369,22 +386,20 @@ void wg_noise_keypair_free(struct wg_dev *dev, struct wg_keypair *kp)
 	free(kp);
 }
 
-int wg_noise_begin_session(struct wg_peer *peer, struct mn_time now)
+int wg_noise_begin_session(struct wg_peer *peer, struct wg_keypair *kp, struct mn_time now)
 {
 	struct wg_dev *dev = peer->dev;
 	struct wg_handshake *hs = &peer->hs;
-	struct wg_keypair *kp;
 	bool initiator;
 
-	if (hs->state == WG_HS_CONSUMED_RESPONSE)
+	if (hs->state == WG_HS_CONSUMED_RESPONSE) {
 		initiator = true;
-	else if (hs->state == WG_HS_CREATED_RESPONSE)
+	} else if (hs->state == WG_HS_CREATED_RESPONSE) {
 		initiator = false;
-	else
+	} else {
+		wg_noise_keypair_free(dev, kp);
 		return MN_ESTATE;
-	kp = calloc(1, sizeof(*kp));
-	if (!kp)
-		return MN_ENOMEM;
+	}
 
 	/* (T_send_i = T_recv_r, T_recv_i = T_send_r) = KDF2(C, ε) */
 	if (initiator)

@@ -45,6 +45,7 @@ static int handle_handshake(struct wg_dev *dev, const struct mn_addr *src, uint8
 			    size_t len, struct mn_time now, struct wg_rx_meta *meta)
 {
 	struct wg_peer *peer = NULL;
+	struct wg_keypair *kp;
 	int rc;
 
 	if (!wg_cookie_check_mac1(dev, buf, len)) {
@@ -67,23 +68,28 @@ static int handle_handshake(struct wg_dev *dev, const struct mn_addr *src, uint8
 		}
 	}
 
+	/* The keypair is allocated inside the consume step, before the
+	 * message changes anything: out of memory, it is refused whole (the
+	 * endpoint is not moved either), and a retransmission can succeed. */
 	if (buf[0] == WG_MSG_INITIATION) {
 		uint8_t resp[WG_RESPONSE_LEN];
-		rc = wg_noise_consume_initiation(dev, buf, now, &peer);
+		rc = wg_noise_consume_initiation(dev, buf, now, &peer, &kp);
 		if (rc < 0) {
 			wg_drop(dev, rc == MN_ENOKEY  ? WG_DROP_UNKNOWN_PEER :
 				     rc == MN_EREPLAY ? WG_DROP_REPLAY_TIMESTAMP :
+				     rc == MN_ENOMEM  ? WG_DROP_NO_MEMORY :
 							WG_DROP_BAD_HANDSHAKE);
 			return rc;
 		}
 		authenticated_from(peer, src, len, now.mono, meta);
 		if (wg_noise_create_response(peer, resp) < 0) {
+			wg_noise_keypair_free(dev, kp);
 			wg_drop(dev, WG_DROP_BAD_HANDSHAKE);
 			return MN_ECRYPTO;
 		}
 		wg_cookie_add_macs(peer, resp, sizeof(resp), now.mono);
 		/* Send the response only with a session behind it. */
-		if ((rc = wg_noise_begin_session(peer, now)) < 0) {
+		if ((rc = wg_noise_begin_session(peer, kp, now)) < 0) {
 			wg_drop(dev, WG_DROP_BAD_HANDSHAKE);
 			return rc;
 		}
@@ -92,13 +98,15 @@ static int handle_handshake(struct wg_dev *dev, const struct mn_addr *src, uint8
 		return 0;
 	}
 
-	rc = wg_noise_consume_response(dev, buf, &peer);
+	rc = wg_noise_consume_response(dev, buf, &peer, &kp);
 	if (rc < 0) {
-		wg_drop(dev, rc == MN_ENOKEY ? WG_DROP_UNKNOWN_INDEX : WG_DROP_BAD_HANDSHAKE);
+		wg_drop(dev, rc == MN_ENOKEY ? WG_DROP_UNKNOWN_INDEX :
+			     rc == MN_ENOMEM ? WG_DROP_NO_MEMORY :
+					       WG_DROP_BAD_HANDSHAKE);
 		return rc;
 	}
 	authenticated_from(peer, src, len, now.mono, meta);
-	if ((rc = wg_noise_begin_session(peer, now)) < 0) {
+	if ((rc = wg_noise_begin_session(peer, kp, now)) < 0) {
 		wg_drop(dev, WG_DROP_BAD_HANDSHAKE);
 		return rc;
 	}

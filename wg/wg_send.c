@@ -19,7 +19,59 @@
 #include "wg_noise.h"
 #include "wg_timers.h"
 
-/* ---- the outgoing control queue ---- */
+/* ---- the outgoing control queue ----
+ *
+ * One FIFO for wg_dev_poll_tx(): released staged packets, in the buffers
+ * they were staged in, and control messages, copied into one of the
+ * device's WG_MAX_TX_QUEUE control buffers. Anyone holding our public key
+ * can make us queue a cookie reply (mac1 is all it takes), so that must
+ * not cost an allocation (DESIGN.md §2); with a buffer per queue entry, a
+ * free one is there whenever the queue has room. The free buffers are a
+ * stack, and not zeroed (148 KiB a device, malloc'd): the one just sent is
+ * the next used, so a device that never has much queued touches a page of
+ * them, not all. */
+
+_Static_assert(WG_MAX_TX_QUEUE <= UINT16_MAX + 1, "control buffer indices are 16-bit");
+
+int wg_send_init(struct wg_dev *dev)
+{
+	dev->control_bufs = malloc(WG_MAX_TX_QUEUE * sizeof(*dev->control_bufs));
+	if (!dev->control_bufs)
+		return MN_ENOMEM;
+	for (unsigned i = 0; i < WG_MAX_TX_QUEUE; i++)
+		dev->control_free[i] = (uint16_t)(WG_MAX_TX_QUEUE - 1 - i);
+	dev->n_control_free = WG_MAX_TX_QUEUE;
+	return MN_OK;
+}
+
+static void push(struct wg_dev *dev, uint8_t *buf, size_t len, const struct mn_addr *dst,
+		 bool control)
+{
+	struct wg_tx *t = &dev->txq[(dev->tx_head + dev->tx_count++) % WG_MAX_TX_QUEUE];
+	t->buf = buf;
+	t->len = len;
+	t->dst = *dst;
+	t->control = control;
+}
+
+/* Take the oldest entry off the queue; the caller releases it. */
+static struct wg_tx *pop(struct wg_dev *dev)
+{
+	struct wg_tx *t = &dev->txq[dev->tx_head];
+	dev->tx_head = (dev->tx_head + 1) % WG_MAX_TX_QUEUE;
+	dev->tx_count--;
+	return t;
+}
+
+static void release(struct wg_dev *dev, struct wg_tx *t)
+{
+	if (t->control)
+		dev->control_free[dev->n_control_free++] =
+			(uint16_t)((size_t)(t->buf - dev->control_bufs[0]) / WG_MAX_CONTROL);
+	else
+		free(t->buf);
+	t->buf = NULL;
+}
 
 static void control_push_owned(struct wg_dev *dev, uint8_t *buf, size_t len,
 			       const struct mn_addr *dst)
@@ -29,31 +81,31 @@ static void control_push_owned(struct wg_dev *dev, uint8_t *buf, size_t len,
 		free(buf);
 		return;
 	}
-	struct wg_tx *t = &dev->txq[(dev->tx_head + dev->tx_count++) % WG_MAX_TX_QUEUE];
-	t->buf = buf;
-	t->len = len;
-	t->dst = *dst;
+	push(dev, buf, len, dst, false);
 }
 
 void wg_send_control(struct wg_dev *dev, const uint8_t *data, size_t len,
 		     const struct mn_addr *dst)
 {
-	uint8_t *buf = malloc(len);
-	if (!buf) {
-		wg_drop(dev, WG_DROP_NO_MEMORY);
+	if (len > WG_MAX_CONTROL) { /* a caller's bug: the buffers hold no more */
+		wg_drop(dev, WG_DROP_BAD_SIZE);
 		return;
 	}
+	if (dev->tx_count == WG_MAX_TX_QUEUE) {
+		wg_drop(dev, WG_DROP_TX_FULL);
+		return;
+	}
+	uint8_t *buf = dev->control_bufs[dev->control_free[--dev->n_control_free]];
 	memcpy(buf, data, len);
-	control_push_owned(dev, buf, len, dst);
+	push(dev, buf, len, dst, true);
 }
 
-void wg_send_control_clear(struct wg_dev *dev)
+void wg_send_free(struct wg_dev *dev)
 {
-	while (dev->tx_count) {
-		free(dev->txq[dev->tx_head].buf);
-		dev->tx_head = (dev->tx_head + 1) % WG_MAX_TX_QUEUE;
-		dev->tx_count--;
-	}
+	while (dev->tx_count)
+		release(dev, pop(dev));
+	free(dev->control_bufs);
+	dev->control_bufs = NULL;
 }
 
 int wg_dev_poll_tx(struct wg_dev *dev, uint8_t *buf, size_t cap, size_t *len,
@@ -61,9 +113,7 @@ int wg_dev_poll_tx(struct wg_dev *dev, uint8_t *buf, size_t cap, size_t *len,
 {
 	if (dev->tx_count == 0)
 		return 0;
-	struct wg_tx *t = &dev->txq[dev->tx_head];
-	dev->tx_head = (dev->tx_head + 1) % WG_MAX_TX_QUEUE;
-	dev->tx_count--;
+	struct wg_tx *t = pop(dev);
 	int rc = 1;
 	if (t->len > cap) {
 		rc = MN_EMSGSIZE;
@@ -72,8 +122,7 @@ int wg_dev_poll_tx(struct wg_dev *dev, uint8_t *buf, size_t cap, size_t *len,
 		*len = t->len;
 		*dst = t->dst;
 	}
-	free(t->buf);
-	t->buf = NULL;
+	release(dev, t);
 	return rc;
 }
 

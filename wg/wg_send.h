@@ -6,12 +6,15 @@
 
 #include "wg_internal.h"
 
-/* Queue a copy of a control message (handshake, cookie reply) to dst;
- * dropped and counted when the queue is full. */
+/* Allocate a new device's control buffers; MN_ENOMEM. */
+int wg_send_init(struct wg_dev *dev);
+/* Drop everything still queued and free the control buffers (teardown). */
+void wg_send_free(struct wg_dev *dev);
+/* Queue a copy of a control message (handshake, cookie reply; len <=
+ * WG_MAX_CONTROL) to dst, in a preallocated buffer: never allocates.
+ * Dropped and counted when the queue is full. */
 void wg_send_control(struct wg_dev *dev, const uint8_t *data, size_t len,
 		     const struct mn_addr *dst);
-/* Free everything still queued (device teardown). */
-void wg_send_control_clear(struct wg_dev *dev);
 /* Queue a finished handshake message (initiation or response) to the
  * peer's endpoint, with its timer events and the handshake rate limit. */
 void wg_send_handshake(struct wg_peer *peer, const uint8_t *msg, size_t len, mn_ns now);

@@ -6,7 +6,10 @@
  * calls. Afterwards, with allocations working again, the devices must
  * recover by themselves (timers and retries) and carry data both ways,
  * and every block allocated must be freed (failmalloc_live(); and
- * LeakSanitizer in the sanitizer build). */
+ * LeakSanitizer in the sanitizer build). And what must not allocate at
+ * all, counted the same way: a cookie reply, a queued handshake message;
+ * and that a handshake message whose keypair cannot be allocated changes
+ * nothing. */
 #include <stdio.h>
 #include <string.h>
 
@@ -150,8 +153,9 @@ START_TEST(test_failmalloc_handshake_and_data)
 	failmalloc_track(false);
 	printf("wg failmalloc (%s): handshake and data make %lu allocations\n",
 	       sticky ? "sticky" : "once", n);
-	/* the staged packet, the control datagrams, three keypairs... */
-	ck_assert_uint_ge(n, 6);
+	/* the staged packets and the keypairs (handshake messages wait in
+	 * the device's preallocated control buffers) */
+	ck_assert_uint_ge(n, 4);
 }
 END_TEST
 
@@ -211,6 +215,169 @@ START_TEST(test_failmalloc_configure)
 }
 END_TEST
 
+/* ---- what must not allocate ---- */
+
+/* Allocations made by fn, counted by failing every one of them (sticky,
+ * from the first): libcheck allocates too, so fn must not assert. */
+static unsigned long allocations_in(void (*fn)(void))
+{
+	failmalloc_arm(0, true);
+	fn();
+	unsigned long n = failmalloc_failed();
+	failmalloc_disarm();
+	return n;
+}
+
+static struct dgram held, out[8];
+static int rc_in, n_out;
+
+/* Deliver `held` to B from 8 source ports, then take what B queued. */
+static void flood_b(void)
+{
+	struct side from = A;
+	n_out = 0;
+	for (int i = 0; i < 8; i++) {
+		struct dgram d = held;
+		from.addr.in4.sin_port = htons((uint16_t)(40000 + i));
+		rc_in = deliver(&B, &from, &d, NULL, NULL);
+	}
+	while (n_out < 8 && wg_dev_poll_tx(B.dev, out[n_out].buf, BUFCAP, &out[n_out].len,
+					   &out[n_out].dst) == 1)
+		n_out++;
+}
+
+/* Under load, an initiation without mac2 costs B a cookie reply (DESIGN.md
+ * §2: no allocation before the sender proved its address): any member can
+ * send those, from any source. */
+START_TEST(test_cookie_reply_allocates_nothing)
+{
+	struct dgram d;
+
+	pair_setup();
+	wg_dev_force_under_load(B.dev, true);
+	ck_assert_int_eq(tun_send(&A, "100.64.0.1", "100.64.0.2", 40, &d), 0);
+	ck_assert_int_eq(drain(&A, &held, 1), 1);
+	ck_assert_uint_eq(held.len, WG_INITIATION_LEN);
+	unsigned long n = allocations_in(flood_b);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(rc_in, MN_EBUSY);
+	ck_assert_int_eq(n_out, 8); /* a cookie reply to each source */
+	for (int i = 0; i < n_out; i++) {
+		ck_assert_uint_eq(out[i].len, WG_COOKIE_LEN);
+		ck_assert_uint_eq(ntohs(out[i].dst.in4.sin_port), 40000 + i);
+	}
+	ck_assert_uint_eq(wg_dev_drops(B.dev, WG_DROP_NEED_COOKIE), 8);
+	ck_assert_uint_eq(wg_dev_drops(B.dev, WG_DROP_NO_MEMORY), 0);
+	pair_teardown();
+}
+END_TEST
+
+static void retransmit_a(void)
+{
+	wg_dev_on_timer(A.dev, now);
+	n_out = wg_dev_poll_tx(A.dev, out[0].buf, BUFCAP, &out[0].len, &out[0].dst);
+}
+
+/* Handshake messages go through the control queue: queueing one allocates
+ * nothing (the initiator's retry), and the responder's answer allocates
+ * its keypair only. */
+START_TEST(test_control_queue_allocates_nothing)
+{
+	struct dgram d;
+
+	pair_setup();
+	ck_assert_int_eq(tun_send(&A, "100.64.0.1", "100.64.0.2", 40, &d), 0);
+	ck_assert_int_eq(drain(&A, &held, 1), 1); /* lost */
+	advance(wg_dev_next_deadline(A.dev) - now.mono);
+	ck_assert_uint_eq(allocations_in(retransmit_a), 0);
+	ck_assert_int_eq(n_out, 1);
+	ck_assert_uint_eq(out[0].len, WG_INITIATION_LEN);
+	ck_assert_uint_eq(wg_dev_drops(A.dev, WG_DROP_NO_MEMORY), 0);
+
+	/* B's keypair may be allocated; nothing after it */
+	held = out[0];
+	failmalloc_arm(1, true);
+	rc_in = deliver(&B, &A, &held, NULL, NULL);
+	n_out = wg_dev_poll_tx(B.dev, out[0].buf, BUFCAP, &out[0].len, &out[0].dst);
+	unsigned long failed = failmalloc_failed();
+	failmalloc_disarm();
+	ck_assert_uint_eq(failed, 0);
+	ck_assert_int_eq(rc_in, 0);
+	ck_assert_int_eq(n_out, 1);
+	ck_assert_uint_eq(out[0].len, WG_RESPONSE_LEN);
+	ck_assert_int_eq(deliver(&A, &B, &out[0], NULL, NULL), 0);
+	pair_teardown();
+}
+END_TEST
+
+/* ---- an allocation failure in the middle of a handshake ---- */
+
+/* The handshake message arrives from a new address while the keypair it
+ * would complete cannot be allocated: the message is refused as if it had
+ * not arrived (MN_ENOMEM, counted), so the peer's endpoint stays, nothing
+ * is sent, and the same message, delivered again once memory is back,
+ * completes the handshake. */
+static void refused_then_accepted(struct side *to, struct side *from, struct dgram *msg)
+{
+	struct side roamed = *from;
+	struct wg_peer_info info;
+	struct dgram d = *msg, q[4];
+
+	mn_addr_parse(&roamed.addr, "198.18.0.77:4242");
+	failmalloc_arm(0, false); /* the next allocation fails: the keypair */
+	int rc = deliver(to, &roamed, &d, NULL, NULL);
+	unsigned long failed = failmalloc_failed();
+	failmalloc_disarm();
+	ck_assert_uint_eq(failed, 1);
+	ck_assert_int_eq(rc, MN_ENOMEM);
+	ck_assert_uint_eq(wg_dev_drops(to->dev, WG_DROP_NO_MEMORY), 1);
+	wg_peer_info(to->peer, &info);
+	ck_assert(mn_addr_eq(&info.endpoint, &from->addr));
+	ck_assert_int_eq(drain(to, q, 4), 0);
+
+	d = *msg;
+	ck_assert_int_eq(deliver(to, from, &d, NULL, NULL), 0);
+}
+
+START_TEST(test_response_out_of_memory_changes_nothing)
+{
+	struct dgram d, q[4];
+	uint8_t pkt[BUFCAP];
+	size_t plen;
+
+	pair_setup();
+	ck_assert_int_eq(tun_send(&A, "100.64.0.1", "100.64.0.2", 40, &d), 0);
+	ck_assert_int_eq(drain(&A, q, 4), 1);
+	ck_assert_int_eq(deliver(&B, &A, &q[0], NULL, NULL), 0);
+	ck_assert_int_eq(drain(&B, q, 4), 1);
+	ck_assert_uint_eq(q[0].len, WG_RESPONSE_LEN);
+	refused_then_accepted(&A, &B, &q[0]);
+	/* A's staged packet goes out under the new session */
+	ck_assert_int_eq(drain(&A, q, 4), 1);
+	ck_assert_int_eq(deliver(&B, &A, &q[0], pkt, &plen), 1);
+	ck_assert_uint_eq(plen, 40);
+	pair_teardown();
+}
+END_TEST
+
+START_TEST(test_initiation_out_of_memory_changes_nothing)
+{
+	struct dgram d, q[4];
+
+	pair_setup();
+	ck_assert_int_eq(tun_send(&A, "100.64.0.1", "100.64.0.2", 40, &d), 0);
+	ck_assert_int_eq(drain(&A, q, 4), 1);
+	ck_assert_uint_eq(q[0].len, WG_INITIATION_LEN);
+	refused_then_accepted(&B, &A, &q[0]);
+	ck_assert_int_eq(drain(&B, q, 4), 1);
+	ck_assert_uint_eq(q[0].len, WG_RESPONSE_LEN);
+	ck_assert_int_eq(deliver(&A, &B, &q[0], NULL, NULL), 0);
+	ck_assert_int_eq(drain(&A, q, 4), 1);
+	ck_assert_int_eq(deliver(&B, &A, &q[0], NULL, NULL), 1);
+	pair_teardown();
+}
+END_TEST
+
 static Suite *wg_failmalloc_suite(void)
 {
 	Suite *s = suite_create("wg failmalloc");
@@ -220,6 +387,14 @@ static Suite *wg_failmalloc_suite(void)
 	tcase_add_loop_test(tc, test_failmalloc_configure, 0, 2);
 	/* some 30 short runs each: 0.02 s plain; virtual time throughout */
 	tcase_set_timeout(tc, 10);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("wg no allocation");
+	tcase_add_test(tc, test_cookie_reply_allocates_nothing);
+	tcase_add_test(tc, test_control_queue_allocates_nothing);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("wg handshake out of memory");
+	tcase_add_test(tc, test_response_out_of_memory_changes_nothing);
+	tcase_add_test(tc, test_initiation_out_of_memory_changes_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }
