@@ -364,6 +364,11 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 		s->pp_back_at = t;
 		s->next_pp = t;
 	}
+	if (s->pp_view != NONE && s->pp_synced) {
+		/* a settled view differs from ours (view_item_apply, at most one
+		 * per settle time): a push-pull with its member, now */
+		s->next_pp = t;
+	}
 	if (s->want_lost && s->pp_synced) {
 		/* Record requests were lost: they gave way in a full table
 		 * (a join sync or a storm names more members than it holds)
@@ -402,6 +407,7 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 	if (s->announce_until && mn_time_after_eq(t, s->announce_at))
 		probe_announce(s);
 	orphan_expire(s);
+	view_note(s);
 }
 
 /* ---- lifecycle and API ---- */
@@ -494,6 +500,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	s->want_next = MN_NEVER;
 	s->last_from = NONE;
 	s->pp_back = NONE;
+	s->pp_view = NONE;
 	for (uint32_t j = 0; j < SWIM_KEYCACHE; j++)
 		s->keycache[j].member = NONE;
 	/* The boot number, not the wall clock, keeps this boot's counters above

@@ -168,6 +168,7 @@ enum swim_item {
 	SWIM_I_DEAD = 3,
 	SWIM_I_REVOKE = 4,    /* a tombstone: in update lists and in push-pull */
 	SWIM_I_ADDR = 5,      /* a member's signed address announcement (swim_ann.c) */
+	SWIM_I_VIEW = 6,      /* our view digest, settled (in ACKs: swim_digest.c) */
 	SWIM_I_RANGE = 0x21,
 	SWIM_I_LIST = 0x22,
 	SWIM_I_TRANGE = 0x23, /* a range of tombstone ids (push-pull) */
@@ -188,6 +189,7 @@ enum swim_sizes {
 	SWIM_ITEM_ADDR_HDR = 1 + 8 + 8 + 1 + 1,              /* kind, id, seq, counts: 19 */
 	SWIM_ITEM_ADDR_MAX = SWIM_ITEM_ADDR_HDR + 2 * SWIM_ANN_ADDRS * SWIM_ADDR_LEN + 64, /* 235 */
 	SWIM_ITEM_TLIST_HDR = 1 + 1 + 8 + 1 + 1,             /* 12, then 8 per id */
+	SWIM_ITEM_VIEW_LEN = 1 + 8,                          /* kind, view digest: 9 */
 	SWIM_PING_LEN = SEAL_OVERHEAD + SWIM_BODY_HDR + 5,   /* 81 */
 	SWIM_ACK_LEN = SEAL_OVERHEAD + SWIM_BODY_HDR + 4,    /* 80 */
 	SWIM_PING_REQ_LEN = SEAL_OVERHEAD + SWIM_BODY_HDR + 12, /* 88 */
@@ -420,7 +422,8 @@ static inline bool swim_type_own(uint8_t type)
 	X(ADDR_ANNOUNCED, "address announcements of our own signed")     \
 	X(ADDR_ADOPTED, "members' address announcements adopted")        \
 	X(ADDR_MOVED, "members moved to the address they announced")    \
-	X(DROP_ADDR, "address announcements dropped: bad signature or unknown member")
+	X(DROP_ADDR, "address announcements dropped: bad signature or unknown member")\
+	X(VIEW_PUSHPULLS, "push-pulls brought forward: a settled view differed from ours")
 
 enum swim_stat {
 #define SWIM_STAT_ENUM(n, s) SWIM_STAT_##n,

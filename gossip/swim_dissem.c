@@ -425,6 +425,8 @@ static size_t update_len(const uint8_t *p, size_t avail)
 		return tomb_item_len(p, avail);
 	case SWIM_I_ADDR:
 		return ann_item_len(p, avail);
+	case SWIM_I_VIEW:
+		return avail >= SWIM_ITEM_VIEW_LEN ? SWIM_ITEM_VIEW_LEN : 0;
 	default:
 		return 0;
 	}
@@ -437,6 +439,7 @@ int dissem_items_check(const uint8_t *b, size_t n)
 
 void dissem_items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 {
+	const uint8_t *view = NULL;
 	size_t off = 0;
 
 	while (off < n && b[off] != SWIM_I_PAD) {
@@ -452,6 +455,9 @@ void dissem_items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, s
 			off += tomb_item_apply(s, p);
 		} else if (p[UPD_KIND] == SWIM_I_ADDR) {
 			off += ann_item_apply(s, p);
+		} else if (p[UPD_KIND] == SWIM_I_VIEW) {
+			view = p; /* compared once the updates beside it are in */
+			off += SWIM_ITEM_VIEW_LEN;
 		} else {
 			dissem_apply_suspect(s, rx, id, inc, mn_get_be64(p + UPD_ACCUSER));
 			off += SWIM_ITEM_SUSPECT_LEN;
@@ -459,6 +465,8 @@ void dissem_items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, s
 	}
 	/* a message has one item list: refute now, so the reply carries it */
 	dissem_refute_flush(s);
+	if (view)
+		view_item_apply(s, rx, view);
 }
 
 int dissem_on_gossip(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)

@@ -348,6 +348,11 @@ struct swim {
 	uint32_t *leaf_count;
 	uint32_t *leaf_head;
 	uint64_t view;
+	uint64_t view_seen;         /* the view when view_at was taken (view_note) */
+	mn_ns view_at;              /* when we last saw our view change */
+	uint32_t pp_view;           /* a member whose settled view differs from ours, or NONE */
+	mn_ns view_pp_at;           /* one last brought a push-pull forward */
+	bool view_pp;               /* ... at all */
 
 	uint8_t tok_key[crypto_shorthash_KEYBYTES]; /* secret */
 
@@ -579,6 +584,9 @@ void member_took(struct swim *s, int err, uint32_t i, const struct waddr *addr, 
 /* ---- swim_digest.c ---- */
 
 void digest_toggle(struct swim *s, uint32_t i);
+void view_note(struct swim *s);
+void view_put_item(struct swim *s, struct out *o);
+void view_item_apply(struct swim *s, const struct rx *rx, const uint8_t *p);
 void digest_link(struct swim *s, uint32_t i);
 void digest_unlink(struct swim *s, uint32_t i);
 int digest_resize(struct swim *s, uint32_t leaf_bits);

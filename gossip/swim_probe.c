@@ -500,6 +500,7 @@ int probe_on_ping(struct swim *s, const struct rx *rx, const uint8_t *b, size_t 
 	if (!p)
 		return MN_OK;
 	memcpy(p + MSG_SEQ, b + MSG_SEQ, 4);
+	view_put_item(s, &o);
 	dissem_piggyback(s, &o);
 	if (!rx->proven)
 		bump(s, SWIM_STAT_CAPPED_REPLY, 1);

@@ -788,6 +788,63 @@ START_TEST(test_record_spread)
 }
 END_TEST
 
+static bool drop_to_3(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *b, size_t l)
+{
+	return to == 3;
+}
+
+START_TEST(test_view_settled)
+{
+	/* Node 3 hears nothing while a new version of node 7's record spreads,
+	 * so every copy of its announcement is lost to it; then it hears again.
+	 * Nothing names that version to it any more, and the periodic
+	 * push-pull is an hour away here. Settled views that differ (the
+	 * digest in ACKs) bring a push-pull within a few probe intervals
+	 * (doc/gossip.md §2, "Settled views that differ"). Before: node 3 was
+	 * still on the old version 30 s later. */
+	const uint32_t N = 20, origin = 7, deaf = 3;
+	struct swim_params p;
+	uint8_t rec[REC_MEMBER_MAX];
+	size_t len;
+	uint64_t v2;
+	mn_ns t0;
+	uint32_t have = 0;
+
+	swim_params_lan(&p);
+	p.pushpull_interval_ns = 3600 * SEC;
+	struct tnet *t = tn_new("test_view_settled", 0x5031, N, &p);
+	tn_boot_all(t);
+	tn_run_for(t, 10 * SEC);
+	v2 = t->n[origin].version + 1000;
+	gfix_record(&t->f, &t->n[origin].key, origin, v2, NULL, rec, sizeof(rec), &len);
+	ck_assert_int_eq(rtab_add_verified(t->rt, &t->f.net, rec, len, origin + 1, NULL, &t->memo,
+					   NULL), MN_OK);
+	t->drop = drop_to_3;
+	ck_assert_int_eq(swim_publish(t->n[origin].s, rec, len, node_time(&t->n[origin])),
+			 MN_OK);
+	drain(t, origin);
+	/* the announcement's retransmissions at N = 20: 8 x 200 ms */
+	tn_run_for(t, 3 * SEC);
+	t->drop = NULL;
+	for (uint32_t i = 0; i < N; i++)
+		have += view_version(t, i, origin) == v2;
+	ck_assert_uint_eq(have, N - 1);
+	ck_assert_uint_ne(view_version(t, deaf, origin), v2);
+	t0 = t->now;
+	for (int step = 0; step < 300 && view_version(t, deaf, origin) != v2; step++)
+		tn_run_for(t, 100 * MS);
+	ck_assert_uint_eq(view_version(t, deaf, origin), v2);
+	ck_assert_uint_le(t->now - t0, 15 * SEC);
+	ck_assert_uint_gt(total_stat(t, SWIM_STAT_VIEW_PUSHPULLS), 0);
+	for (uint32_t i = 0; i < N; i++)
+		ck_assert_uint_eq(t->n[i].n_dead[deaf], 0);
+	printf("test_view_settled: node %u got the version it missed %" PRIu64
+	       " ms after it heard again (%" PRIu64 " push-pulls brought forward)\n", deaf,
+	       (t->now - t0) / MS, total_stat(t, SWIM_STAT_VIEW_PUSHPULLS));
+	tn_free(t);
+}
+END_TEST
+
 START_TEST(test_join_via_one)
 {
 	/* Node 0 knows everyone (it admitted them); each other node knows only
@@ -4087,6 +4144,7 @@ static Suite *orphan_suite(void)
 	tcase_add_test(tc, test_orphan_expiry);
 	tcase_add_test(tc, test_orphan_wants);
 	tcase_add_test(tc, test_own_admitter_kept);
+	tcase_add_test(tc, test_view_settled);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
