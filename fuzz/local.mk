@@ -3,7 +3,7 @@ FUZZER_FLAGS = -fsanitize=fuzzer,address,undefined -g
 
 if FUZZ
 noinst_PROGRAMS += fuzz/fuzz_wg_recv
-fuzz_fuzz_wg_recv_SOURCES = fuzz/fuzz_wg_recv.c
+fuzz_fuzz_wg_recv_SOURCES = fuzz/fuzz_wg_recv.c fuzz/fuzz_memo.c
 fuzz_fuzz_wg_recv_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
 fuzz_fuzz_wg_recv_LDFLAGS = $(FUZZER_FLAGS)
 fuzz_fuzz_wg_recv_LDADD = $(CORE_LIBS)
@@ -15,7 +15,7 @@ fuzz_fuzz_wgconf_LDFLAGS = $(FUZZER_FLAGS)
 fuzz_fuzz_wgconf_LDADD = $(CORE_LIBS)
 
 noinst_PROGRAMS += fuzz/fuzz_uapi
-fuzz_fuzz_uapi_SOURCES = fuzz/fuzz_uapi.c
+fuzz_fuzz_uapi_SOURCES = fuzz/fuzz_uapi.c fuzz/fuzz_memo.c
 fuzz_fuzz_uapi_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
 fuzz_fuzz_uapi_LDFLAGS = $(FUZZER_FLAGS)
 fuzz_fuzz_uapi_LDADD = $(CORE_LIBS)
@@ -27,7 +27,7 @@ fuzz_fuzz_record_LDFLAGS = $(FUZZER_FLAGS)
 fuzz_fuzz_record_LDADD = $(CORE_LIBS)
 
 noinst_PROGRAMS += fuzz/fuzz_gossip
-fuzz_fuzz_gossip_SOURCES = fuzz/fuzz_gossip.c
+fuzz_fuzz_gossip_SOURCES = fuzz/fuzz_gossip.c fuzz/fuzz_memo.c
 fuzz_fuzz_gossip_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
 fuzz_fuzz_gossip_LDFLAGS = $(FUZZER_FLAGS)
 fuzz_fuzz_gossip_LDADD = $(CORE_LIBS)
