@@ -1,11 +1,13 @@
 # fuzz/: libFuzzer targets, built with ./configure --enable-fuzz CC=clang.
 FUZZER_FLAGS = -fsanitize=fuzzer,address,undefined -g
+# Targets that restore snapshots (fuzz_snap.h) route the allocator through it.
+SNAP_WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
 if FUZZ
 noinst_PROGRAMS += fuzz/fuzz_wg_recv
-fuzz_fuzz_wg_recv_SOURCES = fuzz/fuzz_wg_recv.c fuzz/fuzz_memo.c
+fuzz_fuzz_wg_recv_SOURCES = fuzz/fuzz_wg_recv.c fuzz/fuzz_memo.c fuzz/fuzz_snap.c fuzz/fuzz_snap.h
 fuzz_fuzz_wg_recv_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
-fuzz_fuzz_wg_recv_LDFLAGS = $(FUZZER_FLAGS)
+fuzz_fuzz_wg_recv_LDFLAGS = $(FUZZER_FLAGS) $(SNAP_WRAP)
 fuzz_fuzz_wg_recv_LDADD = $(CORE_LIBS)
 
 noinst_PROGRAMS += fuzz/fuzz_wgconf
