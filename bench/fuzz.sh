@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run libFuzzer targets for a fixed time each and report what they did.
 #
-#   bench/fuzz.sh [-t SECONDS] [TARGET...]   (default: 60 s, every built target)
+#   bench/fuzz.sh [-t SECONDS] [-r REFDIR] [TARGET...]   (default: 60 s, every built target)
 #
 # TARGET is a name such as fuzz_wg_recv or wg_recv. Each target runs alone
 # (one process, one core), from a copy of its seed corpus in a temp dir, so
@@ -10,17 +10,25 @@
 # leak-, timeout- and oom- artifacts), then a summary line. Artifacts are
 # kept in build-fuzz/artifacts/TARGET/. Exits 1 on any crash, 2 on misuse.
 #
+# With -r REFDIR (another build's fuzz/ directory, e.g. a copy of the targets
+# before a change), each final corpus is also replayed by REFDIR's target of
+# the same name (-runs=0) and its cov/ft printed as ref-cov/ref-ft: the same
+# yardstick for two builds' corpora, where cov alone also counts the setup
+# code a target runs per input (and not when it builds its state once).
+#
 # Environment: MN_FUZZ_BIN (default build-fuzz/fuzz, from scripts/build.sh fuzz).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 me=fuzz.sh
-usage() { echo "usage: bench/fuzz.sh [-t SECONDS] [TARGET...]" >&2; exit 2; }
-secs=60
-if [ "${1:-}" = -t ]; then
-	[ $# -ge 2 ] && [[ $2 =~ ^[1-9][0-9]*$ ]] || usage
-	secs=$2
-	shift 2
-fi
+usage() { echo "usage: bench/fuzz.sh [-t SECONDS] [-r REFDIR] [TARGET...]" >&2; exit 2; }
+secs=60 ref=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-t) [ $# -ge 2 ] && [[ $2 =~ ^[1-9][0-9]*$ ]] || usage; secs=$2; shift 2 ;;
+	-r) [ $# -ge 2 ] && [ -d "$2" ] || usage; ref=$(cd "$2" && pwd); shift 2 ;;
+	*) break ;;
+	esac
+done
 case "${1:-}" in -*) usage ;; esac
 bindir=${MN_FUZZ_BIN:-$top/build-fuzz/fuzz}
 names=()
@@ -34,13 +42,19 @@ fi
 [ ${#names[@]} -gt 0 ] || { echo "$me: no targets in $bindir (scripts/build.sh fuzz)" >&2; exit 2; }
 for n in "${names[@]}"; do
 	[ -x "$bindir/$n" ] || { echo "$me: no target $bindir/$n" >&2; exit 2; }
+	[ -z "$ref" ] || [ -x "$ref/$n" ] || { echo "$me: no target $ref/$n" >&2; exit 2; }
 done
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 total_runs=0 total_crashes=0 bad=""
-printf '%-18s %12s %9s %7s %8s %8s\n' target executions exec/s cov ft crashes
+cols() { # the per-target line, with ref-cov/ref-ft under -r
+	printf '%-18s %12s %9s %7s %8s %8s' "${@:1:6}"
+	[ -z "$ref" ] || printf ' %8s %8s' "$7" "$8"
+	printf '\n'
+}
+cols target executions exec/s cov ft crashes ref-cov ref-ft
 for n in "${names[@]}"; do
 	corpus=$tmp/$n/corpus art=$tmp/$n/art/
 	mkdir -p "$corpus" "$art"
@@ -62,8 +76,14 @@ for n in "${names[@]}"; do
 		\( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
 	# a non-zero exit without an artifact (a crash in setup, the timeout) counts too
 	[ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ] && crashes=1
-	printf '%-18s %12s %9s %7s %8s %8s\n' "$n" "${runs:-?}" "${rate:-?}" "${cov:-?}" \
-		"${ft:-?}" "$crashes"
+	rcov="" rft=""
+	if [ -n "$ref" ]; then
+		line=$(timeout $((secs + 120)) "$ref/$n" -runs=0 -rss_limit_mb=2048 "$corpus" 2>&1 |
+			grep -E '^#[0-9]+.*INITED.*cov: [0-9]+ ft: [0-9]+' | tail -1)
+		rcov=$(sed -E 's/.*cov: ([0-9]+).*/\1/' <<<"$line")
+		rft=$(sed -E 's/.* ft: ([0-9]+).*/\1/' <<<"$line")
+	fi
+	cols "$n" "${runs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "$crashes" "${rcov:-?}" "${rft:-?}"
 	total_runs=$((total_runs + ${runs:-0}))
 	if [ "$crashes" -gt 0 ]; then
 		total_crashes=$((total_crashes + crashes))
