@@ -29,9 +29,9 @@ fuzz_fuzz_record_LDFLAGS = $(FUZZER_FLAGS)
 fuzz_fuzz_record_LDADD = $(CORE_LIBS)
 
 noinst_PROGRAMS += fuzz/fuzz_gossip
-fuzz_fuzz_gossip_SOURCES = fuzz/fuzz_gossip.c fuzz/fuzz_memo.c
+fuzz_fuzz_gossip_SOURCES = fuzz/fuzz_gossip.c fuzz/fuzz_memo.c fuzz/fuzz_snap.c fuzz/fuzz_snap.h
 fuzz_fuzz_gossip_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
-fuzz_fuzz_gossip_LDFLAGS = $(FUZZER_FLAGS)
+fuzz_fuzz_gossip_LDFLAGS = $(FUZZER_FLAGS) $(SNAP_WRAP)
 fuzz_fuzz_gossip_LDADD = $(CORE_LIBS)
 
 noinst_PROGRAMS += fuzz/fuzz_gro
