@@ -17,9 +17,9 @@ fuzz_fuzz_wgconf_LDFLAGS = $(FUZZER_FLAGS)
 fuzz_fuzz_wgconf_LDADD = $(CORE_LIBS)
 
 noinst_PROGRAMS += fuzz/fuzz_uapi
-fuzz_fuzz_uapi_SOURCES = fuzz/fuzz_uapi.c fuzz/fuzz_memo.c
+fuzz_fuzz_uapi_SOURCES = fuzz/fuzz_uapi.c fuzz/fuzz_memo.c fuzz/fuzz_snap.c fuzz/fuzz_snap.h
 fuzz_fuzz_uapi_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
-fuzz_fuzz_uapi_LDFLAGS = $(FUZZER_FLAGS)
+fuzz_fuzz_uapi_LDFLAGS = $(FUZZER_FLAGS) $(SNAP_WRAP)
 fuzz_fuzz_uapi_LDADD = $(CORE_LIBS)
 
 noinst_PROGRAMS += fuzz/fuzz_record
