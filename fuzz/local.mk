@@ -51,8 +51,8 @@ endif
 
 if FUZZ
 noinst_PROGRAMS += fuzz/fuzz_join
-fuzz_fuzz_join_SOURCES = fuzz/fuzz_join.c
+fuzz_fuzz_join_SOURCES = fuzz/fuzz_join.c fuzz/fuzz_snap.c fuzz/fuzz_snap.h
 fuzz_fuzz_join_CFLAGS = $(AM_CFLAGS) $(FUZZER_FLAGS)
-fuzz_fuzz_join_LDFLAGS = $(FUZZER_FLAGS)
+fuzz_fuzz_join_LDFLAGS = $(FUZZER_FLAGS) $(SNAP_WRAP)
 fuzz_fuzz_join_LDADD = $(CORE_LIBS)
 endif
