@@ -14,7 +14,10 @@
  *
  * Guarantee: everything the state can reach lives in the arena (allocated
  * in the window) or in memory the target itself restores. State reachable
- * from a static the target does not restore is not covered.
+ * from a static the target does not restore is not covered. Only these four
+ * calls are routed: a block from strdup or posix_memalign in the window
+ * would live on the heap, be freed by the first teardown, and the next
+ * input's use of it would fail loudly as a use after free.
  *
  * Arena blocks keep ASan's checks: each is followed by a poisoned redzone,
  * and a freed block is poisoned until the next restore. */
