@@ -3,7 +3,8 @@
  *
  * A fixed network (keys from fixed seeds): "self" runs swim; members B and C
  * are known to it; D is a member it does not know yet (for HELLO). Each
- * input gets a fresh instance. The first input byte picks the mode:
+ * input gets a fresh instance. The first input byte's low 7 bits, modulo 3,
+ * pick the mode:
  *
  *   0  the rest is one raw datagram from B's address (seal, HELLO, garbage);
  *   1  rest = type, body: the harness seals the body as B (a genuine
@@ -11,6 +12,18 @@
  *   2  rest = a sequence of (who, type, len[2], body) messages, each sealed
  *      as B or C, with a timer step between them (stateful paths:
  *      probes, ping-req relays, push-pull descent, record fetches).
+ *
+ * With the first byte's top bit set, four timer steps 20 to 80 s apart
+ * follow the input: probes, suspicions, push-pull, whatever it set in
+ * motion. They cost three times the rest of an input and run the same code
+ * for every input that changed nothing, so they are the fuzzer's choice,
+ * one bit flip away from any input (fuzz/README.md has the numbers).
+ *
+ * The shared state (the record table every instance interns into, the
+ * verification memo) is built once in a fuzz_snap.h window and restored
+ * before each input, so no input sees what an earlier one interned or
+ * memoized; the instance itself is new for each input (its random stream,
+ * and so its address-token key, depends on the input: see new_self).
  *
  * Sealed messages arrive from an address the instance never sent a token
  * to, so the contract checked on every output is DESIGN.md §2's: no
@@ -29,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_snap.h"
 #include "mn_err.h"
 #include "mn_wire.h"
 #include "record.h"
@@ -48,10 +62,15 @@ static struct rec_key keys[NKEYS];
 static uint8_t recs[NKEYS][REC_MEMBER_MAX];
 static size_t rec_lens[NKEYS];
 static struct mn_addr addrs[NKEYS], spoof;
-static struct rtab *rt;
 static struct swim_store store;
-static uint8_t memo_slots[MEMO_SLOTS][REC_MEMO_KEY_LEN];
-static struct rec_memo memo;
+/* What instances change outside themselves: in the snapshot arena. */
+struct shared {
+	struct rtab *rt;
+	uint8_t memo_slots[MEMO_SLOTS][REC_MEMO_KEY_LEN];
+	struct rec_memo memo;
+};
+static struct shared *sh;
+static struct snap start;
 static struct seal_self peer_self[NKEYS];
 static struct seal_keys peer_keys[NKEYS]; /* B's and C's keys towards self */
 static uint8_t tombs[2][REC_REVOKE_MAX];  /* root tombstones against C and D */
@@ -154,7 +173,7 @@ static struct swim *new_self(struct fixed_rng *r, int who, struct mn_time now, u
 	mn_seeded_rng_init(&r->s, 0xF0221 + (uint64_t)who + salt);
 	c.rng = mn_seeded_rng_iface(&r->s);
 	c.store = &store;
-	c.memo = &memo;
+	c.memo = &sh->memo;
 	if (swim_new(&s, &c, now) != MN_OK)
 		abort();
 	for (int i = SELF; i < NKEYS; i++)
@@ -171,13 +190,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (sodium_init() < 0)
 		abort();
 	build_network();
-	if (rtab_new(&rt, 64) != MN_OK || rec_memo_init(&memo, memo_slots, MEMO_SLOTS) != MN_OK)
+	snap_record(true);
+	sh = calloc(1, sizeof(*sh));
+	if (!sh || rtab_new(&sh->rt, 64) != MN_OK ||
+	    rec_memo_init(&sh->memo, sh->memo_slots, MEMO_SLOTS) != MN_OK)
 		abort();
-	rtab_store(rt, &store);
+	rtab_store(sh->rt, &store);
 	for (int i = 0; i < NKEYS; i++)
-		if (rtab_add_verified(rt, &net, recs[i], rec_lens[i], (uint64_t)i + 1, NULL, &memo,
-				      NULL) != MN_OK)
+		if (rtab_add_verified(sh->rt, &net, recs[i], rec_lens[i], (uint64_t)i + 1, NULL,
+				      &sh->memo, NULL) != MN_OK)
 			abort();
+	snap_take(&start);
+	snap_record(false);
 	for (int i = B; i <= C; i++) {
 		if (seal_self_init(&peer_self[i], &keys[i], 1000) != MN_OK ||
 		    seal_keys_derive(&peer_keys[i], &peer_self[i], keys[SELF].pk, NULL) != MN_OK)
@@ -244,10 +268,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t h[crypto_shorthash_BYTES];
 	static const uint8_t hk[crypto_shorthash_KEYBYTES] = "fuzz_gossip";
 	crypto_shorthash(h, data, size, hk);
+	snap_restore(&start);
 	memset(pairs, 0, sizeof(pairs));
 	s = new_self(&r, SELF, at(0), mn_get_le64(h), 1u << B | 1u << C);
 	drain(s, 0);
-	switch (data[0] % 3) {
+	switch ((data[0] & 0x7f) % 3) {
 	case 0:
 		if (size - 1 <= SWIM_MTU) {
 			swim_recv(s, &addrs[B], data + 1, size - 1, at(t));
@@ -281,8 +306,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	}
-	/* timers after it, far enough for probes, suspicions and push-pull */
-	for (int k = 0; k < 4; k++) {
+	/* on request, timers after it, far enough for probes, suspicions and
+	 * push-pull */
+	for (int k = 0; k < 4 && (data[0] & 0x80); k++) {
 		t += (mn_ns)(k + 1) * 20 * MN_NS_PER_SEC;
 		mn_ns d = swim_next_deadline(s);
 		if (d != MN_NEVER && d < MONO0 + t)

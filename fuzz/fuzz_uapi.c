@@ -4,11 +4,16 @@
  * one peer by a fixed set request (so remove, update_only and friends meet an
  * existing peer), then the input as one request, then a get. Every reply must
  * end in "errno=N\n\n"; the get after must succeed whatever the input did.
+ *
+ * That device (with its generator and the host's port and mark) is built
+ * once in a fuzz_snap.h window and restored byte for byte before each
+ * input: the same state a new device and the fixed request would give.
  */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_snap.h"
 #include "mn_err.h"
 #include "mn_rng.h"
 #include "uapi.h"
@@ -74,31 +79,47 @@ static void run(struct wg_dev *dev, const struct uapi_host *host, const char *re
 	free(resp);
 }
 
+/* Everything an input may change, in the snapshot arena. */
+struct world {
+	struct mn_seeded_rng seeded;
+	struct mn_rng rng;
+	struct host_state hs;
+	struct uapi_host host;
+	struct wg_dev *dev;
+};
+
+static struct world *w;
+static struct snap start;
+static const struct mn_time NOW = { 1000 * MN_NS_PER_SEC, UINT64_C(1700000000) * MN_NS_PER_SEC };
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	return sodium_init() < 0 ? -1 : 0;
+	if (sodium_init() < 0)
+		return -1;
+	snap_record(true);
+	if (!(w = calloc(1, sizeof(*w))))
+		abort();
+	mn_seeded_rng_init(&w->seeded, 1);
+	w->rng = mn_seeded_rng_iface(&w->seeded);
+	w->host = (struct uapi_host){ &w->hs, get_port, set_port, get_mark, set_mark,
+				      peers_changed };
+	if (wg_dev_new(&w->dev, &w->rng) != MN_OK)
+		abort();
+	run(w->dev, &w->host, base_set, sizeof(base_set) - 1, NOW, true);
+	snap_take(&start);
+	snap_record(false);
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct mn_seeded_rng seeded;
-	struct mn_rng rng;
-	struct host_state hs = { 0, 0 };
-	struct uapi_host host = { &hs, get_port, set_port, get_mark, set_mark, peers_changed };
-	struct mn_time now = { 1000 * MN_NS_PER_SEC, UINT64_C(1700000000) * MN_NS_PER_SEC };
-	struct wg_dev *dev;
-
-	mn_seeded_rng_init(&seeded, 1);
-	rng = mn_seeded_rng_iface(&seeded);
-	if (wg_dev_new(&dev, &rng) != MN_OK)
-		abort();
-	run(dev, &host, base_set, sizeof(base_set) - 1, now, true);
-	run(dev, &host, (const char *)data, size, now, false);
-	run(dev, &host, "get=1\n\n", 7, now, true);
-	wg_dev_del(dev);
+	snap_restore(&start);
+	run(w->dev, &w->host, (const char *)data, size, NOW, false);
+	run(w->dev, &w->host, "get=1\n\n", 7, NOW, true);
+	wg_dev_del(w->dev); /* the arena's blocks come back at the next restore */
 	return 0;
 }
