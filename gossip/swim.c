@@ -550,9 +550,18 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	 * we were down, or declared us dead, answers with that (the buddy
 	 * system), and we refute at once instead of when its gossip reaches
 	 * us (doc/gossip.md §4, also on raising our incarnation instead). */
+	if (cfg->boot > 0 && s->m[0].inc < UINT32_MAX - 1) {
+		/* A restart refutes at once: whoever suspected us while we were
+		 * down, or declared us dead, holds our last incarnation, and the
+		 * alive leading our pings must override that, not wait for their
+		 * answer to tell us (one round trip, in which their suspicion can
+		 * run out: swim-restart). */
+		member_set_state(s, 0, SWIM_ALIVE, s->m[0].inc + 1);
+		member_emit(s, SWIM_EV_SELF_INC, 0);
+	}
 	if (cfg->boot > 0) {
 		s->reprove_lead = true;
-		s->reprove_left = 2;
+		s->reprove_left = SWIM_REPROVE_ROUNDS;
 		s->reprove_at = s->now;
 	}
 

@@ -133,6 +133,8 @@ enum swim_limits {
 	SWIM_MAX_ANNS = 64,           /* address announcements held (swim_ann.c) */
 	SWIM_JOIN_SYNC_MORE = 3,      /* a newcomer's push-pulls after its join sync, a probe
 				       * interval apart, each with another random member */
+	SWIM_REPROVE_ROUNDS = 3,      /* re-proving pings after a move or a restart: to every
+				       * member, then to those that did not ack (probe_reprove_round) */
 	SWIM_JOIN_SYNC_BACKOFF = 4,   /* an unanswered join sync again after 1, 2 .. 16 probe intervals */
 	SWIM_MAX_TOMBS = 4096,        /* tombstones kept (forever); more are refused */
 	SWIM_TOMB_ROOT_RESERVE = 512, /* of them only the root's may use */

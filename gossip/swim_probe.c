@@ -208,7 +208,7 @@ static void send_hello(struct swim *s, uint32_t i)
 void swim_local_addr_changed(struct swim *s, struct mn_time now)
 {
 	s->now = now.mono;
-	s->reprove_left = 2;
+	s->reprove_left = SWIM_REPROVE_ROUNDS;
 	s->reprove_lead = false;
 	probe_reprove_round(s);
 }
@@ -229,18 +229,20 @@ static void send_reprove_ping(struct swim *s, uint32_t i, uint32_t seq)
 /* The first round pings every member we probe and marks it; an ack from
  * a marked member (probe_reprove_ack) brings a token for our new address,
  * echoed at once by one more ping, which proves the address there. The
- * second round, a probe timeout later, pings the members still marked
- * (their ack was lost), and the marks go. */
+ * later rounds (SWIM_REPROVE_ROUNDS in all) ping the members still marked
+ * (no ack yet: ping or ack lost, or slow), and after the last the marks
+ * go. */
 void probe_reprove_round(struct swim *s)
 {
 	uint32_t seq = ++s->seq;
-	bool first = s->reprove_left == 2;
+	bool first = s->reprove_left == SWIM_REPROVE_ROUNDS, last = s->reprove_left == 1;
 
 	for (uint32_t i = 1; i < s->n; i++) {
 		struct member *m = &s->m[i];
 		bool marked = m->flags & M_REPROVE;
 
-		m->flags &= (uint8_t)~M_REPROVE;
+		if (first || last)
+			m->flags &= (uint8_t)~M_REPROVE;
 		if (!probe_ok(m) || (!first && !marked))
 			continue;
 		if (first)
@@ -248,7 +250,14 @@ void probe_reprove_round(struct swim *s)
 		send_reprove_ping(s, i, seq);
 	}
 	s->reprove_left--;
-	s->reprove_at = s->now + s->p.probe_timeout_ns;
+	/* The second round soon (a 25th of the probe timeout: 20 ms on LAN,
+	 * 120 ms on WAN), for a ping lost on the way: after a restart, each
+	 * member that missed ours holds us suspect or dead until another
+	 * reaches it, and any suspicion of us running out meanwhile is a
+	 * false death (swim-restart: the deaths left came 5-22 ms after the
+	 * restart, at members whose ping was lost and asked again 125-500 ms
+	 * later). The third a quarter probe timeout after it, for slow acks. */
+	s->reprove_at = s->now + (first ? s->p.probe_timeout_ns / 25 : s->p.probe_timeout_ns / 4);
 }
 
 void probe_reprove_ack(struct swim *s, uint32_t i)

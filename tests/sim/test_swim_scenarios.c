@@ -339,6 +339,9 @@ static const struct {
 	{ "swim-heavyloss.scn", 1 },    { "swim-heavyloss.scn", 2 },    { "swim-heavyloss.scn", 3 },
 	/* restarts under 3% loss: no member declared dead once it is back */
 	{ "swim-restart.scn", 1 },      { "swim-restart.scn", 2 },      { "swim-restart.scn", 3 },
+	/* ... and with short pauses around them */
+	{ "swim-restart-pause.scn", 1 }, { "swim-restart-pause.scn", 2 },
+	{ "swim-restart-pause.scn", 3 },
 	/* a one-way cut heals: agreement within 60 s, no record lost (18 of
 	 * 20 seeds: the target is not met, these guard what is) */
 	{ "swim-oneway.scn", 1 },       { "swim-oneway.scn", 2 },       { "swim-oneway.scn", 3 },
