@@ -260,6 +260,8 @@ mn_ns swim_next_deadline(const struct swim *s)
 		d = mn_min_deadline(d, s->reprove_at);
 	if (s->announce_until)
 		d = mn_min_deadline(d, s->announce_at);
+	if (s->refute_later)
+		d = mn_min_deadline(d, dissem_rise_at(s));
 	return mn_min_deadline(d, s->want_next);
 }
 
@@ -400,6 +402,8 @@ void swim_on_timer(struct swim *s, struct mn_time now)
 		}
 		pp_start(s);
 	}
+	if (s->refute_later && dissem_rise_left(s))
+		dissem_refute(s, s->m[0].inc, false);
 	if (s->want_next != MN_NEVER && mn_time_after_eq(t, s->want_next))
 		pp_want_retry(s);
 	if (s->reprove_left && mn_time_after_eq(t, s->reprove_at))
@@ -576,6 +580,8 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	s->pp_planned = s->next_pp;
 	s->next_dead = s->now + rnd_span(s, s->p.dead_probe_interval_ns);
 	s->hello_tokens = SWIM_HELLO_BURST;
+	s->rise_tokens = SWIM_INC_RISE_BURST;
+	s->rise_at = s->now;
 	s->hello_at = s->now;
 	s->hello_sent_at = MN_NEVER;
 	*out = s;
@@ -652,7 +658,7 @@ int swim_publish(struct swim *s, const uint8_t *rec, size_t len, struct mn_time 
 	err = member_learn(s, rec, len, &i);
 	if (err)
 		return err;
-	dissem_refute(s, s->m[0].inc, false); /* bump: the alive update carries the version */
+	dissem_bump(s); /* the alive update carries the version */
 	return MN_OK;
 }
 

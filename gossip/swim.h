@@ -126,6 +126,7 @@ enum swim_limits {
 	SWIM_PROBE_SCAN = 256,        /* members skipped looking for a probe target */
 	SWIM_PICK_TRIES = 32,         /* random draws looking for a gossip target */
 	SWIM_INC_JUMP_DEFAULT = 1024,
+	SWIM_INC_RISE_BURST = 4,      /* our incarnation's rises at once; one more per probe interval */
 	SWIM_HELLO_PER_SEC = 10,      /* unknown-sender HELLOs verified per second */
 	SWIM_HELLO_BURST = 20,
 	SWIM_ANNOUNCE_BATCH = 16,     /* a newcomer's HELLOs per gossip interval (probe_announce) */

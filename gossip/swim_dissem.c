@@ -269,6 +269,53 @@ void dissem_refute_flush(struct swim *s)
 	s->refute_accused = false;
 }
 
+/* Rises of our incarnation left now (the bucket refilled first). */
+static uint32_t rise_left(struct swim *s)
+{
+	mn_ns iv = s->p.probe_interval_ns;
+
+	if (s->rise_tokens < SWIM_INC_RISE_BURST && mn_elapsed(s->now, s->rise_at, iv)) {
+		uint64_t k = (uint64_t)(s->now - s->rise_at) / (uint64_t)iv;
+		if (k >= (uint64_t)(SWIM_INC_RISE_BURST - s->rise_tokens)) {
+			s->rise_tokens = SWIM_INC_RISE_BURST;
+		} else {
+			s->rise_tokens = (uint8_t)(s->rise_tokens + k);
+			s->rise_at += (mn_ns)k * iv;
+		}
+	}
+	if (s->rise_tokens == SWIM_INC_RISE_BURST)
+		s->rise_at = s->now;
+	return s->rise_tokens;
+}
+
+/* When a rise is next allowed (swim_next_deadline, for refute_later). */
+mn_ns dissem_rise_at(const struct swim *s)
+{
+	return s->rise_at + s->p.probe_interval_ns;
+}
+
+bool dissem_rise_left(struct swim *s)
+{
+	return rise_left(s) > 0;
+}
+
+static void raise_inc(struct swim *s, uint32_t inc, bool accused)
+{
+	if (rise_left(s))
+		s->rise_tokens--;
+	s->refute_later = false;
+	s->m[0].flags |= M_INC_KNOWN;
+	member_set_state(s, 0, SWIM_ALIVE, inc);
+	dissem_queue_alive(s, 0);
+	member_emit(s, SWIM_EV_SELF_INC, 0);
+	accused |= s->refute_later_accused;
+	s->refute_later_accused = false;
+	if (accused) {
+		bump(s, SWIM_STAT_REFUTES, 1);
+		probe_health_add(s, 1); /* Lifeguard: being suspected hints at our own trouble */
+	}
+}
+
 /* Someone thinks we are suspect or dead at inc (or alive at a higher one):
  * refute with a higher incarnation. */
 void dissem_refute(struct swim *s, uint32_t inc, bool accused)
@@ -283,26 +330,50 @@ void dissem_refute(struct swim *s, uint32_t inc, bool accused)
 		bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
 		return;
 	}
+	/* Our incarnation rises at most SWIM_INC_RISE_BURST times at once and
+	 * once per probe interval after that, whatever arrives: a member could
+	 * otherwise walk it up one per datagram it sends (a SUSPECT at exactly
+	 * ours is refuted, and the next names the new one), toward the top of
+	 * the range where we can no longer refute, at a durable write per
+	 * step. With none left, an accusation at our own incarnation is
+	 * refuted when one is back (the shortest suspicion is several probe
+	 * intervals: an honest one is refuted in time); a claim above ours is
+	 * no honest member's (they only repeat ours) unless our store lagged,
+	 * and is dropped. The burst keeps honest refutations immediate: one
+	 * bound per probe interval, deferring the second, cost swim-move-loss
+	 * two seeds of 20. */
 	/* A claim above our own incarnation is no honest member's (they only
 	 * repeat ours) unless our store lagged: refute one at most once per
-	 * probe interval, well inside the shortest suspicion, so a member
-	 * cannot walk us up inc_jump_max per datagram it sends. */
-	if (inc > s->m[0].inc && (s->m[0].flags & M_INC_KNOWN)) {
-		if (s->jumped && s->now - s->jump_at < s->p.probe_interval_ns) {
+	 * probe interval, so a member cannot walk us up inc_jump_max per
+	 * datagram it sends. */
+	if (inc > s->m[0].inc && (s->m[0].flags & M_INC_KNOWN) && s->jumped &&
+	    s->now - s->jump_at < s->p.probe_interval_ns) {
+		bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
+		return;
+	}
+	if (!rise_left(s)) {
+		if (inc == s->m[0].inc) {
+			s->refute_later = true;
+			s->refute_later_accused |= accused;
+		} else {
 			bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
-			return;
 		}
+		return;
+	}
+	if (inc > s->m[0].inc && (s->m[0].flags & M_INC_KNOWN)) {
 		s->jumped = true;
 		s->jump_at = s->now;
 	}
-	s->m[0].flags |= M_INC_KNOWN;
-	member_set_state(s, 0, SWIM_ALIVE, inc + 1);
-	dissem_queue_alive(s, 0);
-	member_emit(s, SWIM_EV_SELF_INC, 0);
-	if (accused) {
-		bump(s, SWIM_STAT_REFUTES, 1);
-		probe_health_add(s, 1); /* Lifeguard: being suspected hints at our own trouble */
-	}
+	raise_inc(s, inc + 1, accused);
+}
+
+/* A new version of our own record (swim_publish): its alive update goes out
+ * now, whatever the bound above (our own publishing is not an attacker's
+ * to drive; a move must be announced at once). */
+void dissem_bump(struct swim *s)
+{
+	if (s->m[0].inc < UINT32_MAX - 1)
+		raise_inc(s, s->m[0].inc + 1, false);
 }
 
 void dissem_apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,

@@ -425,6 +425,10 @@ struct swim {
 	uint64_t refute_inc;        /* highest incarnation to refute, + 1; 0: none */
 	bool jumped;                /* refuted a claim above our own incarnation at jump_at */
 	mn_ns jump_at;
+	uint8_t rise_tokens;        /* rises of our incarnation allowed now (dissem_refute): */
+	mn_ns rise_at;              /* SWIM_INC_RISE_BURST, one back per probe interval since */
+	bool refute_later;          /* an accusation at our own with none left: refuted */
+	bool refute_later_accused;  /* when one is back (swim_on_timer) */
 
 	/* Buddy GOSSIPs sent, direct-mapped by member: one per member per
 	 * probe interval (a collision only allows an extra one). */
@@ -612,6 +616,9 @@ void dissem_put_alive_item(struct swim *s, uint8_t *p, uint32_t i, uint32_t inc)
 void dissem_piggyback(struct swim *s, struct out *o);
 void dissem_refute_flush(struct swim *s);
 void dissem_refute(struct swim *s, uint32_t inc, bool accused);
+void dissem_bump(struct swim *s);
+bool dissem_rise_left(struct swim *s);
+mn_ns dissem_rise_at(const struct swim *s);
 void dissem_apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
 			uint64_t version, const struct waddr *hint);
 void dissem_apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,

@@ -1692,6 +1692,55 @@ START_TEST(test_inc_inflation_zero)
 }
 END_TEST
 
+/* Issue 11, hole 2: a member walks X's incarnation up one per datagram,
+ * each SUSPECT naming exactly X's current incarnation (refuted at once,
+ * unlike a claim above it). X's incarnation rises at most
+ * SWIM_INC_RISE_BURST times at once and once per probe interval after that,
+ * whatever arrives (each rise is a durable write, and the top of the range
+ * is where X can no longer refute); an accusation with no rise left is
+ * refuted when one is back, so X stays alive everywhere. Before: 1,000
+ * datagrams over 10 probe intervals raised it by 1,000. */
+START_TEST(test_inc_walk)
+{
+	const uint32_t X = 2, A = 3, IVS = 10, PER_IV = 100;
+	struct tnet *t = tn_new("test_inc_walk", 0x7010, 4, NULL);
+	uint8_t body[128], dg[SWIM_MTU];
+	size_t bl, len;
+
+	for (uint32_t i = 0; i < 4; i++)
+		tn_boot(t, i, NULL, 0, 3);
+	tn_run_for(t, 5 * SEC);
+	uint32_t inc0 = swim_incarnation(t->n[X].s), k = 0;
+	for (uint32_t iv = 0; iv < IVS; iv++) {
+		for (uint32_t j = 0; j < PER_IV; j++, k++) {
+			bl = SWIM_BODY_HDR;
+			memset(body, 0, sizeof(body));
+			bl += item_suspect(body + bl, SWIM_I_SUSPECT, t->n[X].key.pk,
+					   swim_incarnation(t->n[X].s),
+					   seal_key_id(t->n[A].key.pk));
+			len = craft(t, &t->n[A].key, X, CRAFT_BOOT + 60 + k, SWIM_T_GOSSIP, body,
+				    bl, dg);
+			ck_assert_int_eq(swim_recv(t->n[X].s, &t->n[A].addr, dg, len,
+						   node_time(&t->n[X])), MN_OK);
+		}
+		if (iv == 0)
+			ck_assert_uint_le(swim_incarnation(t->n[X].s), inc0 + SWIM_INC_RISE_BURST);
+		tn_run_for(t, t->p.probe_interval_ns);
+	}
+	uint32_t inc1 = swim_incarnation(t->n[X].s);
+	ck_assert_uint_le(inc1, inc0 + SWIM_INC_RISE_BURST + IVS + 1);
+	ck_assert_uint_ge(inc1, inc0 + IVS); /* it kept refuting, one per interval */
+	tn_crash(t, A);
+	tn_run_for(t, 60 * SEC);
+	for (uint32_t o = 0; o < 2; o++)
+		ck_assert_int_eq(view(t, o, X), SWIM_ALIVE);
+	ck_assert_uint_le(swim_incarnation(t->n[X].s), inc1 + 1);
+	printf("test_inc_walk: %u accusations at X's own incarnation over %u probe intervals "
+	       "raised it by %u\n", IVS * PER_IV, IVS, inc1 - inc0);
+	tn_free(t);
+}
+END_TEST
+
 /* Review 2: a member we hold suspect is told so on messages we send anyway
  * and by at most one buddy GOSSIP per probe interval, whatever it sends us
  * (two members holding each other suspect answered each other's GOSSIPs
@@ -3051,6 +3100,7 @@ static Suite *swim_suite(void)
 	tcase_add_test(slow, test_sizes_determinism);
 	tcase_add_test(slow, test_inc_inflation_steps);
 	tcase_add_test(slow, test_inc_inflation_zero);
+	tcase_add_test(slow, test_inc_walk);
 	tcase_add_test(slow, test_restart_clock_back);
 	tcase_add_test(slow, test_replay_after_restart);
 	tcase_add_test(slow, test_accuser_members);
