@@ -505,6 +505,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	s->last_from = NONE;
 	s->pp_back = NONE;
 	s->pp_view = NONE;
+	s->probe_again = NONE;
 	for (uint32_t j = 0; j < SWIM_KEYCACHE; j++)
 		s->keycache[j].member = NONE;
 	/* The boot number, not the wall clock, keeps this boot's counters above

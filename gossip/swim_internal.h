@@ -350,6 +350,7 @@ struct swim {
 	uint64_t view;
 	uint64_t view_seen;         /* the view when view_at was taken (view_note) */
 	mn_ns view_at;              /* when we last saw our view change */
+	uint32_t probe_again;       /* our next probe target, before the round-robin, or NONE */
 	uint32_t pp_view;           /* a member whose settled view differs from ours, or NONE */
 	mn_ns view_pp_at;           /* one last brought a push-pull forward */
 	bool view_pp;               /* ... at all */
