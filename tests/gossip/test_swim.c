@@ -744,6 +744,19 @@ START_TEST(test_one_accuser)
 }
 END_TEST
 
+/* A new version of node origin's record, signed and interned, ready for
+ * swim_publish: its version. */
+static uint64_t new_version(struct tnet *t, uint32_t origin, uint8_t *rec, size_t cap,
+			    size_t *len)
+{
+	uint64_t v = t->n[origin].version + 1000;
+
+	gfix_record(&t->f, &t->n[origin].key, origin, v, NULL, rec, cap, len);
+	ck_assert_int_eq(rtab_add_verified(t->rt, &t->f.net, rec, *len, origin + 1, NULL,
+					   &t->memo, NULL), MN_OK);
+	return v;
+}
+
 START_TEST(test_record_spread)
 {
 	const uint32_t N = 20, origin = 7;
@@ -755,10 +768,7 @@ START_TEST(test_record_spread)
 
 	tn_boot_all(t);
 	tn_run_for(t, 10 * SEC);
-	v2 = t->n[origin].version + 1000;
-	gfix_record(&t->f, &t->n[origin].key, origin, v2, NULL, rec, sizeof(rec), &len);
-	ck_assert_int_eq(rtab_add_verified(t->rt, &t->f.net, rec, len, origin + 1, NULL, &t->memo,
-					   NULL), MN_OK);
+	v2 = new_version(t, origin, rec, sizeof(rec), &len);
 	t0 = t->now;
 	ck_assert_int_eq(swim_publish(t->n[origin].s, rec, len, node_time(&t->n[origin])),
 			 MN_OK);
@@ -815,10 +825,7 @@ START_TEST(test_view_settled)
 	struct tnet *t = tn_new("test_view_settled", 0x5031, N, &p);
 	tn_boot_all(t);
 	tn_run_for(t, 10 * SEC);
-	v2 = t->n[origin].version + 1000;
-	gfix_record(&t->f, &t->n[origin].key, origin, v2, NULL, rec, sizeof(rec), &len);
-	ck_assert_int_eq(rtab_add_verified(t->rt, &t->f.net, rec, len, origin + 1, NULL, &t->memo,
-					   NULL), MN_OK);
+	v2 = new_version(t, origin, rec, sizeof(rec), &len);
 	t->drop = drop_to_3;
 	ck_assert_int_eq(swim_publish(t->n[origin].s, rec, len, node_time(&t->n[origin])),
 			 MN_OK);
