@@ -270,7 +270,7 @@ void dissem_refute_flush(struct swim *s)
 }
 
 /* Rises of our incarnation left now (the bucket refilled first). */
-static uint32_t rise_left(struct swim *s)
+uint32_t dissem_rise_left(struct swim *s)
 {
 	mn_ns iv = s->p.probe_interval_ns;
 
@@ -294,14 +294,9 @@ mn_ns dissem_rise_at(const struct swim *s)
 	return s->rise_at + s->p.probe_interval_ns;
 }
 
-bool dissem_rise_left(struct swim *s)
-{
-	return rise_left(s) > 0;
-}
-
 static void raise_inc(struct swim *s, uint32_t inc, bool accused)
 {
-	if (rise_left(s))
+	if (dissem_rise_left(s))
 		s->rise_tokens--;
 	s->refute_later = false;
 	s->m[0].flags |= M_INC_KNOWN;
@@ -330,18 +325,6 @@ void dissem_refute(struct swim *s, uint32_t inc, bool accused)
 		bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
 		return;
 	}
-	/* Our incarnation rises at most SWIM_INC_RISE_BURST times at once and
-	 * once per probe interval after that, whatever arrives: a member could
-	 * otherwise walk it up one per datagram it sends (a SUSPECT at exactly
-	 * ours is refuted, and the next names the new one), toward the top of
-	 * the range where we can no longer refute, at a durable write per
-	 * step. With none left, an accusation at our own incarnation is
-	 * refuted when one is back (the shortest suspicion is several probe
-	 * intervals: an honest one is refuted in time); a claim above ours is
-	 * no honest member's (they only repeat ours) unless our store lagged,
-	 * and is dropped. The burst keeps honest refutations immediate: one
-	 * bound per probe interval, deferring the second, cost swim-move-loss
-	 * two seeds of 20. */
 	/* A claim above our own incarnation is no honest member's (they only
 	 * repeat ours) unless our store lagged: refute one at most once per
 	 * probe interval, so a member cannot walk us up inc_jump_max per
@@ -351,7 +334,17 @@ void dissem_refute(struct swim *s, uint32_t inc, bool accused)
 		bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
 		return;
 	}
-	if (!rise_left(s)) {
+	/* And our incarnation rises at most SWIM_INC_RISE_BURST times at once,
+	 * once per probe interval after that, whatever arrives: a member could
+	 * otherwise walk it up one per datagram it sends (a SUSPECT at exactly
+	 * ours is refuted, and the next names the new one), toward the top of
+	 * the range where we can no longer refute, a durable write per step.
+	 * With none left, an accusation at our own incarnation is refuted when
+	 * one is back (the shortest suspicion is several probe intervals: an
+	 * honest one is refuted in time); a claim above ours is dropped. The
+	 * burst keeps honest refutations immediate: one rise per probe
+	 * interval, deferring the second, cost swim-move-loss two seeds of 20. */
+	if (!dissem_rise_left(s)) {
 		if (inc == s->m[0].inc) {
 			s->refute_later = true;
 			s->refute_later_accused |= accused;

@@ -618,7 +618,7 @@ void dissem_piggyback(struct swim *s, struct out *o);
 void dissem_refute_flush(struct swim *s);
 void dissem_refute(struct swim *s, uint32_t inc, bool accused);
 void dissem_bump(struct swim *s);
-bool dissem_rise_left(struct swim *s);
+uint32_t dissem_rise_left(struct swim *s);
 mn_ns dissem_rise_at(const struct swim *s);
 void dissem_apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
 			uint64_t version, const struct waddr *hint);

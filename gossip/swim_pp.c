@@ -452,6 +452,16 @@ int pp_on_pushpull(struct swim *s, const struct rx *rx, const uint8_t *b, size_t
 	return MN_OK;
 }
 
+/* The member *slot names if it is still here and alive, else NONE; the
+ * slot is emptied either way. */
+static uint32_t take_alive(struct swim *s, uint32_t *slot)
+{
+	uint32_t i = *slot;
+
+	*slot = NONE;
+	return i != NONE && i < s->n && present(&s->m[i]) && s->m[i].state == SWIM_ALIVE ? i : NONE;
+}
+
 void pp_start(struct swim *s)
 {
 	struct out o;
@@ -460,15 +470,12 @@ void pp_start(struct swim *s)
 	uint8_t *p;
 
 	s->pp_rounds++;
-	/* a member back from the dead first (swim_on_timer) */
-	if (s->pp_back != NONE && s->pp_back < s->n && present(&s->m[s->pp_back]) &&
-	    s->m[s->pp_back].state == SWIM_ALIVE)
-		i = s->pp_back;
-	s->pp_back = NONE;
-	if (i == NONE && s->pp_view != NONE && s->pp_view < s->n && present(&s->m[s->pp_view]) &&
-	    s->m[s->pp_view].state == SWIM_ALIVE)
-		i = s->pp_view;
-	s->pp_view = NONE;
+	/* a member back from the dead first, then one whose settled view
+	 * differs (swim_on_timer); both are spent by this round */
+	i = take_alive(s, &s->pp_back);
+	uint32_t view = take_alive(s, &s->pp_view);
+	if (i == NONE)
+		i = view;
 	if (i == NONE && s->ndead && s->p.pushpull_dead_one_in &&
 	    s->pp_rounds % s->p.pushpull_dead_one_in == 0)
 		i = probe_pick(s, PICK_DEAD, NULL, 0);
