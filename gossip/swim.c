@@ -474,7 +474,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 
 	*out = NULL;
 	if (!cfg || !cfg->net || !cfg->key || !cfg->record || !cfg->rng.fill ||
-	    swim_params_check(&cfg->params) != MN_OK)
+	    swim_params_check(&cfg->params) != MN_OK || cfg->max_members > SWIM_MAX_MEMBERS)
 		return MN_EINVAL;
 	if (cfg->store && !cfg->store->add)
 		return MN_EINVAL;
@@ -482,6 +482,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	if (!s)
 		return MN_ENOMEM;
 	s->p = cfg->params;
+	s->max_members = cfg->max_members ? cfg->max_members : SWIM_MAX_MEMBERS;
 	s->net = cfg->net;
 	s->rng = cfg->rng;
 	if (cfg->store) {

@@ -86,7 +86,8 @@
  *                orphan and adopted when the admitter arrives (see
  *                swim_learn)
  *   MN_EEXIST    the record is not newer than the one held
- *   MN_EFULL     SWIM_MAX_MEMBERS reached; or the record's invite is used
+ *   MN_EFULL     the member table is full (swim_config.max_members members
+ *                held at once, ourselves included); or the record's invite is used
  *                up and its admission lost the race (doc/membership.md
  *                "Trust at join"; MN_EAUTH also covers an admitter's own
  *                invite, MN_ERANGE an IPv4 held by another member)
@@ -455,6 +456,9 @@ struct swim_config {
 					 * every seal counter (seal.h). Kept with the
 					 * identity key: a lost one is a new identity. */
 	struct mn_rng rng;              /* copied; its ctx must outlive the instance */
+	uint32_t max_members;           /* members held at once, ourselves included (0:
+					 * SWIM_MAX_MEMBERS; more is MN_EINVAL): a node
+					 * that wants a smaller table, and the tests */
 	const struct swim_store *store; /* NULL: private copies */
 	struct rec_memo *memo;          /* signature memo, may be NULL */
 	const struct rec_revoked *revoked; /* revocations beside swim's own tombstone

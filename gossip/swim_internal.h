@@ -338,6 +338,7 @@ struct swim {
 	/* members: index 0 is ourselves */
 	struct member *m;
 	uint32_t n, cap;
+	uint32_t max_members;       /* swim_config.max_members: n stays within it */
 	struct oatab index;         /* member indices by key id */
 	uint32_t npresent, nalive, nsuspect, ndead; /* present: not removed */
 

@@ -126,7 +126,7 @@ static int member_add(struct swim *s, const struct swim_rec *r, uint32_t *out)
 	uint32_t i;
 	struct member *m;
 
-	if (s->n >= SWIM_MAX_MEMBERS)
+	if (s->n >= s->max_members)
 		return MN_EFULL;
 	if (s->n == s->cap) {
 		uint32_t cap = s->cap * 2;
