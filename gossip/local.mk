@@ -24,5 +24,6 @@ tests_test_gossip_SOURCES = tests/check_main.c tests/check_main.h \
 	tests/gossip/test_swim.c \
 	tests/gossip/test_trust.c \
 	tests/gossip/test_swim_api.c \
+	tests/gossip/test_slots.c \
 	tests/vnet.h
 EXTRA_DIST += gossip/README.md

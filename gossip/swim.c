@@ -501,6 +501,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	s->hook_ctx = cfg->hook_ctx;
 	s->now = now.mono;
 	s->probe.member = NONE;
+	s->slot_free = NONE;
 	s->susp_free = NONE;
 	s->want_next = MN_NEVER;
 	s->last_from = NONE;

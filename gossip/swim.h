@@ -54,7 +54,9 @@
  *
  * Memory (10,000 nodes x 10,000 members must fit): per member 88 bytes in
  * the table plus 8-16 bytes of index and 8-16 of the overlay IPv4
- * index (swim_trust.c); record bytes are NOT copied per
+ * index (swim_trust.c); a removed member's slot is reused by the next
+ * member added, so the table is as large as the most members held at
+ * once (at most swim_config.max_members); record bytes are NOT copied per
  * node: a member holds a pointer to a struct swim_rec owned by a record
  * store (struct swim_store) that the caller supplies and may share between
  * any number of swim instances of one network (the simulator interns each

@@ -18,6 +18,8 @@
 #include "oatab.h"
 
 #define NONE UINT32_MAX
+#define GONE (UINT32_MAX - 1) /* a member index whose member was removed (slot_forget):
+			       * names no member, as NONE, but says there was one */
 #define QUEUE_NONE UINT16_MAX
 #define TAG_LEN 16
 #define TOK_EPOCH_NS (600 * MN_NS_PER_SEC)
@@ -123,7 +125,7 @@ _Static_assert(RECORD_ENTRIES + RE_RECORD + REC_MEMBER_MAX <= SWIM_PT_MAX - SWIM
 
 /* ---- internal types ---- */
 
-enum { ST_REMOVED = 0 }; /* a member slot that was removed (never reused) */
+enum { ST_REMOVED = 0 }; /* a free member slot: removed, reused by the next member added */
 
 enum member_flags {
 	M_ADDR_DIRECT = 0x01, /* address seen on its own authenticated traffic */
@@ -152,7 +154,8 @@ struct member {
 	uint64_t tok;               /* address token it gave us; we echo it */
 	mn_ns since;                /* last state change */
 	uint32_t inc;               /* incarnation */
-	uint32_t leaf_next;         /* next member in its digest leaf */
+	uint32_t leaf_next;         /* next member in its digest leaf; in a free slot,
+				     * the next free slot (s->slot_free) */
 	uint32_t susp;              /* suspicion slot or NONE */
 	uint16_t queued;            /* its queued update's slot, or QUEUE_NONE */
 	uint8_t state;              /* enum swim_state, ST_REMOVED */
@@ -169,7 +172,8 @@ struct susp {
 	uint32_t heap;              /* position in the heap */
 	uint8_t naccusers;          /* accusers counted: confirmations = naccusers - 1 */
 	bool last_call;             /* the timeout ran out once: a final ping went out */
-	uint32_t accusers[SWIM_MAX_CONFIRM + 1]; /* their member indices (0: our own probe) */
+	uint32_t accusers[SWIM_MAX_CONFIRM + 1]; /* their member indices (0: our own probe;
+						  * GONE: removed since) */
 	bool evidence;              /* authenticated traffic from it since start or re-arm
 				     * (swim_heard_from): the timeout re-arms, no death */
 };
@@ -201,7 +205,7 @@ struct probe {
 	bool indirect;
 	bool intro;         /* the target could open our ping (see probe_start) */
 	uint8_t nhelpers, nacks, nack_mask;
-	uint32_t helpers[SWIM_MAX_INDIRECT];
+	uint32_t helpers[SWIM_MAX_INDIRECT]; /* member indices (GONE: removed since) */
 };
 
 struct relay {
@@ -214,7 +218,8 @@ struct relay {
 struct want {
 	uint64_t id;
 	mn_ns at;           /* last asked */
-	uint32_t from;      /* member asked (it announced the version), or NONE */
+	uint32_t from;      /* member asked (it announced the version), or NONE (GONE:
+			     * removed since) */
 	uint8_t tries;      /* re-sends so far */
 	bool used;
 	bool waiting;       /* did not fit its datagram's WANT: not asked yet */
@@ -335,10 +340,12 @@ struct swim {
 	mn_ns now;
 	uint32_t boot;              /* this boot's number: seal counters' high bits */
 
-	/* members: index 0 is ourselves */
+	/* members: index 0 is ourselves; slots of removed members are free
+	 * and reused (swim_member.c, "slots") */
 	struct member *m;
-	uint32_t n, cap;
+	uint32_t n, cap;            /* slots used (free ones included), allocated */
 	uint32_t max_members;       /* swim_config.max_members: n stays within it */
+	uint32_t slot_free;         /* the last slot freed, or NONE: a list through leaf_next */
 	struct oatab index;         /* member indices by key id */
 	uint32_t npresent, nalive, nsuspect, ndead; /* present: not removed */
 
@@ -352,7 +359,8 @@ struct swim {
 	uint64_t view_seen;         /* the view when view_at was taken (view_note) */
 	mn_ns view_at;              /* when we last saw our view change */
 	uint32_t probe_again;       /* our next probe target, before the round-robin, or NONE */
-	uint32_t pp_view;           /* a member whose settled view differs from ours, or NONE */
+	uint32_t pp_view;           /* a member whose settled view differs from ours, or NONE
+				     * (GONE: removed since; the push-pull still comes) */
 	mn_ns view_pp_at;           /* one last brought a push-pull forward */
 	bool view_pp;               /* ... at all */
 
@@ -379,7 +387,8 @@ struct swim {
 	uint32_t seq;
 	uint32_t health;
 	mn_ns next_probe, next_gossip, next_pp, next_dead;
-	uint32_t last_from;     /* the member whose sealed datagram we opened last, or NONE */
+	uint32_t last_from;     /* the member whose sealed datagram we opened last, or NONE
+				 * (GONE: removed since) */
 	mn_ns unknown_at;       /* pp_want_unknown: this probe interval's start */
 	uint32_t unknown_n;     /* and the ids asked for in it */
 	mn_ns reprove_at;       /* swim_local_addr_changed: the next round, or MN_NEVER */
@@ -405,7 +414,8 @@ struct swim {
 	uint64_t want_ids[SWIM_WANT_BATCH];
 	uint32_t nwant;
 	mn_ns want_next;            /* no want is due before this (MN_NEVER: none) */
-	uint32_t pp_back;           /* a member back from the dead since our last push-pull, or NONE */
+	uint32_t pp_back;           /* a member back from the dead since our last push-pull, or NONE
+				     * (GONE: removed since; the push-pull still comes) */
 	mn_ns pp_back_at;           /* when a push-pull was last brought forward for one */
 	bool want_lost;             /* a request gave way in a full table, or was given up:
 				     * a push-pull soon finds what it asked for again */
@@ -516,7 +526,8 @@ static inline uint64_t member_id(const struct swim *s, uint32_t i)
 	return seal_key_id(s->m[i].rec->pk);
 }
 
-/* Not removed (a removed slot is never reused); not about liveness. */
+/* Not a free slot (a removed member's, until the next member added takes
+ * it); not about liveness. */
 static inline bool present(const struct member *m)
 {
 	return m->state != ST_REMOVED;

@@ -119,6 +119,82 @@ void member_set_state(struct swim *s, uint32_t i, uint8_t state, uint32_t inc)
 	}
 }
 
+/* ---- slots ----
+ *
+ * A removed member's slot is free, and the next member added takes it: a
+ * list of free slots linked through leaf_next (a free slot is in no digest
+ * leaf), the last freed first; the table grows only when none is free. So
+ * churn (revocations, lost use races, a network's turnover) never fills
+ * the table: s->n is the most members held at once, never above
+ * max_members, and the free slots every scan over 1 .. s->n still walks
+ * (probe order, random picks, push-pull, trust and tombstone scans) are
+ * s->n minus the members held, each waiting for the next member.
+ *
+ * Members never move. Compaction (the last member into the hole) would
+ * keep s->n at the members held, but every index held elsewhere would
+ * have to follow the member moved, and callers hold indices across calls
+ * that may remove (member_adopt). Instead, at removal everything that
+ * names the slot forgets it (slot_forget), so nothing of the old member is
+ * taken for the new one's. */
+
+static void keycache_forget(struct swim *s, uint32_t i)
+{
+	struct key_cache *c = &s->keycache[i % SWIM_KEYCACHE];
+
+	if (c->member == i) {
+		seal_keys_wipe(&c->k);
+		c->member = NONE;
+	}
+}
+
+/* Slot i's member is being removed: every index of it held elsewhere is
+ * dropped (its suspicion, queued update, digest links, index and trust
+ * entries go in member_remove; the slot itself is zeroed there: seal pair
+ * window, token, address, flags). GONE, not NONE, where "there was one"
+ * counts (a push-pull brought forward, a record request's source, a helper
+ * that never answered): it then acts as the stale index did when slots
+ * were never reused. Anything new that holds a member index either is
+ * cleared here or must not outlive its member. */
+static void slot_forget(struct swim *s, uint32_t i)
+{
+	keycache_forget(s, i);
+	/* the running probe ends with its target; a helper no longer counts */
+	if (s->probe.member == i)
+		s->probe.member = NONE;
+	for (uint32_t j = 0; j < s->probe.nhelpers; j++)
+		if (s->probe.helpers[j] == i)
+			s->probe.helpers[j] = GONE;
+	/* ping-reqs we serve for it, or about it */
+	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++)
+		if (s->relay[j].used && (s->relay[j].target == i || s->relay[j].requester == i))
+			s->relay[j].used = false;
+	/* accusers of other members' suspicions: a confirmation by the next
+	 * occupant is a new one */
+	for (uint32_t h = 0; h < s->heap_n; h++) {
+		struct susp *p = &s->susps[s->heap[h]];
+		for (uint32_t j = 0; j < p->naccusers; j++)
+			if (p->accusers[j] == i)
+				p->accusers[j] = GONE;
+	}
+	/* output sealed for it names no member (swim_poll_tx_to) */
+	for (uint32_t j = 0; j < s->tx_n; j++)
+		if (s->tx[(s->tx_head + j) % s->tx_cap].to == i)
+			s->tx[(s->tx_head + j) % s->tx_cap].to = NONE;
+	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++)
+		if (s->wants[j].used && s->wants[j].from == i)
+			s->wants[j].from = GONE;
+	if (s->buddy[i % BUDDY_SLOTS].member == i)
+		s->buddy[i % BUDDY_SLOTS].member = NONE;
+	if (s->probe_again == i)
+		s->probe_again = NONE;
+	if (s->last_from == i)
+		s->last_from = GONE;
+	if (s->pp_back == i)
+		s->pp_back = GONE;
+	if (s->pp_view == i)
+		s->pp_view = GONE;
+}
+
 /* ---- members ---- */
 
 static int member_add(struct swim *s, const struct swim_rec *r, uint32_t *out)
@@ -126,22 +202,29 @@ static int member_add(struct swim *s, const struct swim_rec *r, uint32_t *out)
 	uint32_t i;
 	struct member *m;
 
-	if (s->n >= s->max_members)
-		return MN_EFULL;
-	if (s->n == s->cap) {
-		uint32_t cap = s->cap * 2;
-		struct member *nm = realloc(s->m, cap * sizeof(*nm));
-		if (!nm)
-			return MN_ENOMEM;
-		s->m = nm;
-		s->cap = cap;
+	if (s->slot_free == NONE) {
+		if (s->n >= s->max_members)
+			return MN_EFULL;
+		if (s->n == s->cap) {
+			uint32_t cap = s->cap * 2;
+			struct member *nm = realloc(s->m, cap * sizeof(*nm));
+			if (!nm)
+				return MN_ENOMEM;
+			s->m = nm;
+			s->cap = cap;
+		}
 	}
 	if ((s->npresent + 1) * 2 > oatab_slots(&s->index) && index_grow(s) != MN_OK)
 		return MN_ENOMEM;
 	if (s->npresent + 1 > (UINT32_C(1) << s->leaf_bits) * LEAF_FILL && s->leaf_bits < LEAF_BITS_MAX &&
 	    digest_resize(s, s->leaf_bits + 1) != MN_OK)
 		return MN_ENOMEM;
-	i = s->n++;
+	if (s->slot_free != NONE) {
+		i = s->slot_free;
+		s->slot_free = s->m[i].leaf_next;
+	} else {
+		i = s->n++;
+	}
 	m = &s->m[i];
 	memset(m, 0, sizeof(*m));
 	m->rec = r;
@@ -196,16 +279,6 @@ void member_release(struct swim *s, const struct swim_rec *r)
 {
 	if (r && s->store.release)
 		s->store.release(s->store.ctx, r);
-}
-
-static void keycache_forget(struct swim *s, uint32_t i)
-{
-	struct key_cache *c = &s->keycache[i % SWIM_KEYCACHE];
-
-	if (c->member == i) {
-		seal_keys_wipe(&c->k);
-		c->member = NONE;
-	}
 }
 
 /* A record that says its node left (REC_MEM_LEFT): dead for good, no
@@ -294,6 +367,7 @@ int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
 int member_adopt(struct swim *s, const struct swim_rec *r, const struct waddr *addr,
 		 bool announce, uint32_t *out)
 {
+	uint64_t id;
 	uint32_t i;
 	int err;
 
@@ -314,7 +388,8 @@ int member_adopt(struct swim *s, const struct swim_rec *r, const struct waddr *a
 		orphan_keep(s, r, addr, announce);
 		return MN_ENOENT;
 	}
-	i = s->n ? member_find(s, seal_key_id(r->pk)) : NONE;
+	id = seal_key_id(r->pk);
+	i = s->n ? member_find(s, id) : NONE;
 	if (i == NONE) {
 		/* a node key not held yet: trust at join (swim_trust.c) */
 		err = trust_admit(s, r);
@@ -332,9 +407,10 @@ int member_adopt(struct swim *s, const struct swim_rec *r, const struct waddr *a
 		member_depart(s, i);
 		trust_flush(s);
 		orphan_adopt(s); /* what waited for it as its admitter */
-		if (!present(&s->m[i])) {
+		if (member_find(s, id) != i) {
 			/* dropped at once: it was admitted (through others) by
-			 * a member that just lost a use race */
+			 * a member that just lost a use race (and an orphan
+			 * adopted since may hold its slot) */
 			*out = NONE;
 			return MN_ENOENT;
 		}
@@ -384,23 +460,19 @@ void member_remove(struct swim *s, uint32_t i)
 	trust_del(s, i);
 	susp_end(s, i);
 	dissem_drop(s, i);
-	keycache_forget(s, i);
 	digest_toggle(s, i);
 	digest_unlink(s, i);
 	index_del(s, member_id(s, i));
 	count_state(s, m->state, -1);
 	s->npresent--;
-	if (s->probe.member == i)
-		s->probe.member = NONE;
-	for (uint32_t j = 0; j < SWIM_MAX_RELAY; j++)
-		if (s->relay[j].used && (s->relay[j].target == i || s->relay[j].requester == i))
-			s->relay[j].used = false;
+	slot_forget(s, i);
 	member_release(s, m->rec);
-	memset(m, 0, sizeof(*m));
+	memset(m, 0, sizeof(*m)); /* the seal pair window, token, address, flags */
 	m->state = ST_REMOVED;
 	m->susp = NONE;
 	m->queued = QUEUE_NONE;
-	m->leaf_next = NONE;
+	m->leaf_next = s->slot_free;
+	s->slot_free = i;
 }
 
 void member_set_addr(struct swim *s, uint32_t i, const struct mn_addr *addr, bool direct)

@@ -77,7 +77,8 @@ int swim_poll_tx_to(struct swim *s, uint8_t *buf, size_t cap, size_t *len, struc
 	memcpy(buf, t->buf, t->len);
 	*len = t->len;
 	*dst = t->dst;
-	/* a removed member's slot is never reused: its rec is NULL */
+	/* one sealed for a member removed since names nobody (slot_forget):
+	 * its slot may hold another member by now */
 	if (to && t->to != NONE && t->to < s->n && present(&s->m[t->to]))
 		*to = s->m[t->to].rec;
 	return 1;

@@ -88,7 +88,9 @@ static uint32_t gcd(uint32_t a, uint32_t b)
 
 /* The next member of a round-robin pass over a shuffled order (SWIM §4.3).
  * A pass is the permutation pos -> (a * pos + b) mod size with gcd(a, size)
- * = 1, redrawn at every pass; members joining mid-pass wait for the next. */
+ * = 1 over the slots, redrawn at every pass; members appended mid-pass
+ * wait for the next, one that takes a free slot is probed when the pass
+ * reaches it. */
 static uint32_t next_target(struct swim *s)
 {
 	uint32_t again = s->probe_again;
@@ -373,8 +375,8 @@ void probe_finish(struct swim *s, bool acked)
 	 * nack from them says nothing about our health; introduce ourselves. */
 	for (uint32_t j = 0; j < s->probe.nhelpers; j++) {
 		uint32_t h = s->probe.helpers[j];
-		if (s->probe.nack_mask & (1u << j))
-			continue;
+		if (h == GONE || (s->probe.nack_mask & (1u << j)))
+			continue; /* removed since (slot_forget): no evidence either way */
 		if (s->m[h].tok == 0)
 			send_hello(s, h);
 		else
