@@ -79,7 +79,9 @@
  *   MN_EPROTO    malformed record or datagram
  *   MN_EAUTH     record or datagram fails authentication; or a newer version
  *                of a member's record whose invite and admission differ from
- *                those of the version held (admissions are pinned)
+ *                those of the version held (admissions are pinned); or a
+ *                record or tombstone naming a key in a second role
+ *                (doc/membership.md "One key, one role")
  *   MN_EREVOKED  a key in the record's chain is revoked
  *   MN_ENOENT    unknown member; or a member-admitted record whose admitter
  *                is not (yet) a member: not a member now, but kept as an
@@ -408,6 +410,7 @@ static inline bool swim_type_own(uint8_t type)
 	X(REFUSED_OWN_INVITE, "records refused: admitter used its own invite")\
 	X(REFUSED_ADDR_HELD, "records refused: IPv4 held by another member")\
 	X(REFUSED_USED_UP, "records refused: invite used up (race lost)")\
+	X(REFUSED_KEY_ROLE, "records and tombstones refused: a key in two roles")\
 	X(USES_LOST, "members dropped: lost a use-limit race")         \
 	X(ADDR_LOST, "our IPv4 lost to a winning admission")         \
 	X(EVIDENCE_HELD, "suspicions re-armed: authenticated traffic from the suspect")\

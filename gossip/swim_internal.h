@@ -277,22 +277,31 @@ struct tombs {
 	const struct rec_revoked *user_revoked;
 };
 
-/* Trust at join (swim_trust.c): the admissions held per invite key, and
- * the members by overlay IPv4. Members with M_LOST are in neither. */
-struct inv_use {
-	uint8_t pk[REC_PK_LEN];     /* the invite key */
-	uint32_t count;             /* members held admitted under it */
+/* Trust at join (swim_trust.c): the keys chains name in a role other than
+ * node key (invite keys with the admissions held under each, admin keys),
+ * and the members by overlay IPv4. Members with M_LOST are in neither
+ * count. Node keys are the member index's. */
+enum key_role {
+	KEY_INVITE = 0x01,          /* an invite key of a record we took */
+	KEY_ADMIN = 0x02,           /* granted by the root: any verified grant we saw */
+};
+
+struct key_use {
+	uint8_t pk[REC_PK_LEN];
+	uint8_t issuer[REC_PK_LEN]; /* an invite key's signer: its admin key, zero: the root */
+	uint32_t count;             /* members held admitted under it (an invite key) */
 	uint16_t max;               /* its use limit (the lowest seen under the key) */
+	uint8_t roles;              /* KEY_* */
 };
 
 struct trust {
 	struct oatab by_ip;         /* member indices by overlay IPv4 */
 	uint32_t nip;               /* entries in by_ip */
-	struct inv_use *inv;        /* one entry per invite key seen, never freed (each
-				     * signed by the root or an admin: bounded by what
-				     * they issued) */
-	uint32_t ninv, inv_cap;
-	struct oatab inv_index;     /* inv entries by invite key id */
+	struct key_use *keys;       /* one entry per invite or admin key seen, never freed
+				     * (each signed by the root or an admin: bounded by
+				     * what they issued) */
+	uint32_t nkeys, keys_cap;
+	struct oatab key_index;     /* keys entries by key id */
 	bool due;                   /* M_LOST members to remove (deferred inside swim_recv) */
 	uint32_t lost;              /* SWIM_LOST_*: races our own admission lost */
 };
@@ -704,6 +713,10 @@ void pp_want_retry(struct swim *s);
 
 int trust_init(struct swim *s);
 void trust_free(struct swim *s);
+bool trust_roles_clash(const struct swim *s, const uint8_t node[REC_PK_LEN],
+		       const uint8_t invite[REC_PK_LEN], const uint8_t *admin);
+int trust_roles(struct swim *s, const struct swim_rec *r);
+int trust_tomb_roles(struct swim *s, const struct rec_revoke *t);
 int trust_admit(struct swim *s, const struct swim_rec *r);
 void trust_add(struct swim *s, uint32_t i);
 void trust_del(struct swim *s, uint32_t i);
@@ -715,6 +728,7 @@ void tomb_init(struct swim *s, const struct rec_revoked *user);
 void tomb_free(struct swim *s);
 void tomb_flush(struct swim *s);
 void tomb_settle(struct swim *s, const struct swim_rec *r);
+void tomb_admin_known(struct swim *s, const uint8_t pk[REC_PK_LEN]);
 void tomb_piggyback(struct swim *s, struct out *o);
 size_t tomb_item_len(const uint8_t *p, size_t avail);
 size_t tomb_item_apply(struct swim *s, const uint8_t *p);

@@ -298,6 +298,13 @@ int member_adopt(struct swim *s, const struct swim_rec *r, const struct waddr *a
 	int err;
 
 	*out = NONE;
+	/* A new node key: one key, one role (swim_trust.c), before the record
+	 * settles any tombstone pending against one of its keys. */
+	i = s->n ? member_find(s, seal_key_id(r->pk)) : NONE;
+	if (i == NONE && (err = trust_roles(s, r)) != MN_OK) {
+		member_release(s, r);
+		return err;
+	}
 	tomb_settle(s, r);
 	if (member_rec_revoked(s, r)) {
 		member_release(s, r);

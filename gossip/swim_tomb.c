@@ -390,6 +390,22 @@ void tomb_settle(struct swim *s, const struct swim_rec *r)
 	}
 }
 
+/* pk is an admin key (a verified grant named it): the admin tombstones
+ * waiting for a record naming pk leave the table, refused. Only the root
+ * revokes an admin, whatever record names its key in another role
+ * (doc/membership.md "One key, one role"). */
+void tomb_admin_known(struct swim *s, const uint8_t pk[REC_PK_LEN])
+{
+	struct tombs *tb = &s->tombs;
+	uint32_t k;
+
+	while (tb->pending && (k = tomb_pending_for(tb, pk)) != NONE) {
+		bump(s, SWIM_STAT_TOMBS_REFUSED, 1);
+		bump(s, SWIM_STAT_REFUSED_KEY_ROLE, 1);
+		tomb_void(tb, k);
+	}
+}
+
 /* An admin's tombstone that is neither void nor in effect yet: against a key
  * no record names (doc/membership.md "Revocation"). */
 static bool tomb_admin_pending(const struct tomb *e)
@@ -450,6 +466,8 @@ static int tomb_accept(struct swim *s, const uint8_t *b, size_t len, bool announ
 	if (tomb_find_id(tb, id) != NONE)
 		return MN_EEXIST;
 	err = rec_revoke_verify(s->net, &t, &tb->revoked, s->memo);
+	if (!err)
+		err = trust_tomb_roles(s, &t);
 	if (err)
 		goto refused;
 	scope = tomb_scope(s, &t);
