@@ -268,8 +268,11 @@ static int check_sig(struct rec_memo *memo, const uint8_t pk[REC_PK_LEN],
 			return MN_OK;
 		}
 	}
-	if (crypto_sign_verify_detached(sig, msg, len, pk) != 0)
+	if (crypto_sign_verify_detached(sig, msg, len, pk) != 0) {
+		if (memo)
+			memo->failed++;
 		return MN_EAUTH;
+	}
 	if (memo) {
 		memcpy(slot, key, sizeof(key));
 		memo->verified++;

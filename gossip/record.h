@@ -182,6 +182,7 @@ struct rec_memo {
 	uint32_t mask;
 	uint64_t hits;     /* checks answered from the memo */
 	uint64_t verified; /* checks that ran crypto_sign_verify_detached and passed */
+	uint64_t failed;   /* ... and failed (never stored) */
 };
 
 /* nslots must be a power of two in 1..2^24; slots must outlive the memo.
