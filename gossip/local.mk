@@ -7,7 +7,7 @@ libmncore_a_SOURCES += \
 	gossip/swim_scale.c gossip/swim_member.c gossip/swim_digest.c gossip/swim_susp.c \
 	gossip/swim_dissem.c gossip/swim_wire.c gossip/swim_probe.c \
 	gossip/swim_pp.c gossip/swim_tomb.c gossip/swim_trust.c gossip/swim_node.c \
-	gossip/swim_orphan.c gossip/swim_ann.c \
+	gossip/swim_orphan.c gossip/swim_ann.c gossip/swim_budget.c \
 	gossip/rtab.c gossip/rtab.h \
 	gossip/oatab.c gossip/oatab.h
 

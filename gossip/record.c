@@ -206,6 +206,14 @@ static bool is_revoked(const struct rec_revoked *rv, const uint8_t pk[REC_PK_LEN
 	return rv && rv->is_revoked(rv->ctx, pk);
 }
 
+/* One key, one role (doc/membership.md "One key, one role"): the root,
+ * admin, invite and node keys of one chain are distinct keys. Public keys:
+ * no need for a constant-time compare. */
+static bool same_key(const uint8_t a[REC_PK_LEN], const uint8_t b[REC_PK_LEN])
+{
+	return memcmp(a, b, REC_PK_LEN) == 0;
+}
+
 /* ---- signatures and the memo ---- */
 
 int rec_memo_init(struct rec_memo *m, uint8_t (*slots)[REC_MEMO_KEY_LEN],
@@ -260,8 +268,11 @@ static int check_sig(struct rec_memo *memo, const uint8_t pk[REC_PK_LEN],
 			return MN_OK;
 		}
 	}
-	if (crypto_sign_verify_detached(sig, msg, len, pk) != 0)
+	if (crypto_sign_verify_detached(sig, msg, len, pk) != 0) {
+		if (memo)
+			memo->failed++;
 		return MN_EAUTH;
+	}
 	if (memo) {
 		memcpy(slot, key, sizeof(key));
 		memo->verified++;
@@ -385,6 +396,8 @@ static int check_grant(const struct rec_network *net, const struct rec_grant *g,
 		return err;
 	if (is_revoked(rv, g->admin_pk))
 		return MN_EREVOKED;
+	if (same_key(g->admin_pk, net->root_pk))
+		return MN_EAUTH;
 	len = sig_msg(msg, tag_grant, net, enc, G_SIG, NULL, 0);
 	return check_sig(memo, net->root_pk, msg, len, g->sig);
 }
@@ -508,11 +521,15 @@ static int check_invite(const struct rec_network *net, const struct rec_invite *
 
 	if (is_revoked(rv, inv->invite_pk))
 		return MN_EREVOKED;
+	if (same_key(inv->invite_pk, net->root_pk))
+		return MN_EAUTH;
 	if (inv->signer == REC_BY_ADMIN) {
 		const struct rec_grant *g = &inv->grant;
 		if (is_revoked(rv, g->admin_pk))
 			return MN_EREVOKED;
 		/* Rights before signatures: refusing is cheaper than verifying. */
+		if (same_key(inv->invite_pk, g->admin_pk))
+			return MN_EAUTH;
 		if (!(g->rights & REC_RIGHT_INVITE))
 			return MN_EAUTH;
 		if ((inv->flags & REC_INV_ROUTES) && !(g->rights & REC_RIGHT_ROUTES))
@@ -695,10 +712,22 @@ static int check_admission(const struct rec_network *net, const struct rec_invit
 			return MN_EAUTH;
 		if (is_revoked(rv, a->admitter_pk))
 			return MN_EREVOKED;
+		/* A member admitter is a node key: not the chain's root, admin
+		 * or invite key. */
+		if (same_key(a->admitter_pk, net->root_pk) ||
+		    same_key(a->admitter_pk, inv->invite_pk) ||
+		    (inv->signer == REC_BY_ADMIN && same_key(a->admitter_pk, inv->grant.admin_pk)))
+			return MN_EAUTH;
 		break;
 	default:
 		return MN_EPROTO;
 	}
+	/* The node key is none of the chain's other keys: one that is also an
+	 * admin or invite key could be revoked by whoever may revoke it in
+	 * its other role (doc/membership.md "One key, one role"). */
+	if (same_key(a->node_pk, net->root_pk) || same_key(a->node_pk, inv->invite_pk) ||
+	    (inv->signer == REC_BY_ADMIN && same_key(a->node_pk, inv->grant.admin_pk)))
+		return MN_EAUTH;
 	if (!ipv4_ok(net, a->ipv4))
 		return MN_ERANGE;
 	if (admitted_late(inv, a->admitted_ms))
@@ -1053,7 +1082,9 @@ int rec_revoke_verify(const struct rec_network *net, const struct rec_revoke *t,
 		const struct rec_grant *g = &t->grant;
 		if (is_revoked(rv, g->admin_pk))
 			return MN_EREVOKED;
-		if (!(g->rights & REC_RIGHT_REVOKE) || t->revoked_ms > g->not_after_ms)
+		/* An admin never revokes itself (only the root revokes admins). */
+		if (!(g->rights & REC_RIGHT_REVOKE) || t->revoked_ms > g->not_after_ms ||
+		    same_key(t->target_pk, g->admin_pk))
 			return MN_EAUTH;
 		if ((err = check_grant(net, g, rv, memo)))
 			return err;

@@ -29,7 +29,9 @@
  *                name or route, trailing bytes, inconsistent kinds
  *   MN_EAUTH     a signature does not verify, or a signer acts beyond its
  *                rights (wrong network root included: every root signature
- *                then fails)
+ *                then fails), or one key serves two roles in one chain (a
+ *                node key that is also its invite, admin or root key, and
+ *                so on: doc/membership.md "One key, one role")
  *   MN_EREVOKED  a key in the chain is revoked
  *   MN_EEXPIRED  the invite had expired when the admission was asked for:
  *                rec_admit by its clock; verifiers when the signed
@@ -180,6 +182,7 @@ struct rec_memo {
 	uint32_t mask;
 	uint64_t hits;     /* checks answered from the memo */
 	uint64_t verified; /* checks that ran crypto_sign_verify_detached and passed */
+	uint64_t failed;   /* ... and failed (never stored) */
 };
 
 /* nslots must be a power of two in 1..2^24; slots must outlive the memo.
@@ -266,20 +269,23 @@ int rec_revoke_encode(const struct rec_revoke *t, uint8_t *buf, size_t cap, size
 int rec_revoke_decode(struct rec_revoke *t, const uint8_t *buf, size_t len);
 
 /* Verifiers check a decoded object and its whole chain offline against
- * net->root_pk, cheap checks (revocation, rights) before signatures. rv and
- * memo may be NULL. No verifier takes a time: nothing expires after
- * admission. */
+ * net->root_pk, cheap checks (revocation, rights, one key per role) before
+ * signatures. rv and memo may be NULL. No verifier takes a time: nothing
+ * expires after admission. */
 int rec_grant_verify(const struct rec_network *net, const struct rec_grant *g,
 		     const struct rec_revoked *rv, struct rec_memo *memo);
-/* Grant (if any), admin rights (INVITE; ROUTES if the invite allows
- * routes; expires_ms <= not_after_ms), revocation of admin and invite keys,
- * the invite signature. */
+/* Grant (if any; its admin key is not the root), admin rights (INVITE;
+ * ROUTES if the invite allows routes; expires_ms <= not_after_ms),
+ * revocation of admin and invite keys, an invite key that is neither the
+ * root nor the admin key, the invite signature. */
 int rec_invite_verify(const struct rec_network *net, const struct rec_invite *inv,
 		      const struct rec_revoked *rv, struct rec_memo *memo);
-/* The invite chain, then the admission against it: admitter kind and key,
- * IPv4 inside net->v4 (MN_ERANGE), admitted_ms at most the invite's
- * expires_ms + REC_SKEW_MS (MN_EEXPIRED), revocation of node and admitter keys,
- * the join proof, the admitter's signature (which covers the invite). */
+/* The invite chain, then the admission against it: admitter kind and key
+ * (a member admitter is none of the chain's root, admin and invite keys),
+ * a node key that is none of them either, IPv4 inside net->v4 (MN_ERANGE),
+ * admitted_ms at most the invite's expires_ms + REC_SKEW_MS (MN_EEXPIRED),
+ * revocation of node and admitter keys, the join proof, the admitter's
+ * signature (which covers the invite). */
 int rec_admission_verify(const struct rec_network *net, const struct rec_invite *inv,
 			 const struct rec_admission *a, const struct rec_revoked *rv,
 			 struct rec_memo *memo);
@@ -290,9 +296,10 @@ int rec_admission_verify(const struct rec_network *net, const struct rec_invite 
  * address uniqueness: those need the member table (gossip/swim). */
 int rec_member_verify(const struct rec_network *net, const struct rec_member *m,
 		      const struct rec_revoked *rv, struct rec_memo *memo);
-/* Grant and rights for admins (REVOKE; revoked_ms <= not_after_ms), signer
- * not revoked, target not the root (MN_EAUTH), the signature. A verified admin
- * tombstone still only takes effect through rec_revoke_authorized(). */
+/* Grant and rights for admins (REVOKE; revoked_ms <= not_after_ms; the
+ * target is not the admin itself), signer not revoked, target not the root
+ * (MN_EAUTH), the signature. A verified admin tombstone still only takes
+ * effect through rec_revoke_authorized(). */
 int rec_revoke_verify(const struct rec_network *net, const struct rec_revoke *t,
 		      const struct rec_revoked *rv, struct rec_memo *memo);
 

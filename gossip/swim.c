@@ -510,6 +510,7 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	s->probe_again = NONE;
 	for (uint32_t j = 0; j < SWIM_KEYCACHE; j++)
 		s->keycache[j].member = NONE;
+	budget_init(s);
 	/* The boot number, not the wall clock, keeps this boot's counters above
 	 * every earlier boot's (a clock behind the last boot would otherwise
 	 * silence us to every peer for the whole boot). */
@@ -629,7 +630,7 @@ static int learn_at(struct swim *s, const uint8_t *rec, size_t len, const struct
 	s->now = now.mono;
 	if (addr)
 		wire_addr_from(&w, addr);
-	err = member_learn_at(s, rec, len, addr ? &w : NULL, announce, &i);
+	err = member_learn_at(s, rec, len, addr ? &w : NULL, announce, NONE, &i);
 	member_took(s, err, i, addr ? &w : NULL, announce);
 	return err;
 }

@@ -50,7 +50,9 @@
  * unless the requester echoed an address token we sent to that address.
  * The one unsealed message, HELLO (a member's own signed record, sent once
  * to a member that never spoke to us after a probe of it failed), is
- * verified under a budget of SWIM_HELLO_PER_SEC.
+ * verified under a budget of SWIM_HELLO_PER_SEC; what a member makes us
+ * verify that we did not ask for (records sent unasked, forged tombstones
+ * and announcements) under a budget per member (SWIM_UNASKED_*).
  *
  * Memory (10,000 nodes x 10,000 members must fit): per member 88 bytes in
  * the table plus 8-16 bytes of index and 8-16 of the overlay IPv4
@@ -81,7 +83,9 @@
  *   MN_EPROTO    malformed record or datagram
  *   MN_EAUTH     record or datagram fails authentication; or a newer version
  *                of a member's record whose invite and admission differ from
- *                those of the version held (admissions are pinned)
+ *                those of the version held (admissions are pinned); or a
+ *                record or tombstone naming a key in a second role
+ *                (doc/membership.md "One key, one role")
  *   MN_EREVOKED  a key in the record's chain is revoked
  *   MN_ENOENT    unknown member; or a member-admitted record whose admitter
  *                is not (yet) a member: not a member now, but kept as an
@@ -132,6 +136,11 @@ enum swim_limits {
 	SWIM_INC_RISE_BURST = 4,      /* our incarnation's rises at once; one more per probe interval */
 	SWIM_HELLO_PER_SEC = 10,      /* unknown-sender HELLOs verified per second */
 	SWIM_HELLO_BURST = 20,
+	SWIM_UNASKED_PER_IV = 5,      /* signature checks a member may make us run unasked per
+				       * probe interval (one admin-chain record) */
+	SWIM_UNASKED_BURST = 10,      /* ... at once (two records: one RECORD datagram) */
+	SWIM_UNASKED_SLOTS = 64,      /* those budgets, direct-mapped by member index */
+	SWIM_ASKED_MAX = 256,         /* ids our WANTs named lately, whose RECORDs are free */
 	SWIM_ANNOUNCE_BATCH = 16,     /* a newcomer's HELLOs per gossip interval (probe_announce) */
 	SWIM_ANNOUNCE_IVS = 4,        /* for this many probe intervals after the join */
 	SWIM_MAX_ANNS = 64,           /* address announcements held (swim_ann.c) */
@@ -387,6 +396,8 @@ static inline bool swim_type_own(uint8_t type)
 	X(DROP_RELAY_FULL, "dropped: too many ping-reqs")           \
 	X(DROP_INC_JUMP, "ignored: incarnation jump too large")     \
 	X(DROP_HELLO, "dropped: HELLO known, invalid or over budget")\
+	X(UNASKED_CHECKS, "signature checks charged to members: records unasked, forgeries pushed")\
+	X(UNASKED_REFUSED, "records, tombstones, announcements left unverified: sender over budget")\
 	X(CAPPED_REPLY, "replies cut to the request size")          \
 	X(PINGS, "probes sent")                                     \
 	X(ACKS, "probes acked")                                     \
@@ -411,6 +422,7 @@ static inline bool swim_type_own(uint8_t type)
 	X(REFUSED_OWN_INVITE, "records refused: admitter used its own invite")\
 	X(REFUSED_ADDR_HELD, "records refused: IPv4 held by another member")\
 	X(REFUSED_USED_UP, "records refused: invite used up (race lost)")\
+	X(REFUSED_KEY_ROLE, "records and tombstones refused: a key in two roles")\
 	X(USES_LOST, "members dropped: lost a use-limit race")         \
 	X(ADDR_LOST, "our IPv4 lost to a winning admission")         \
 	X(EVIDENCE_HELD, "suspicions re-armed: authenticated traffic from the suspect")\

@@ -106,7 +106,7 @@ static bool ann_has(const uint8_t *p, uint32_t k, const struct waddr *addr)
 	return false;
 }
 
-size_t ann_item_apply(struct swim *s, const uint8_t *p)
+size_t ann_item_apply(struct swim *s, const uint8_t *p, uint32_t from)
 {
 	size_t len = ann_len(p[ANN_N], p[ANN_W]);
 	struct member *m;
@@ -129,8 +129,13 @@ size_t ann_item_apply(struct swim *s, const uint8_t *p)
 	a = ann_find(s, id);
 	if (a && a->seq >= seq)
 		return len;
+	/* one check, paid by the sender when it fails (swim_budget.c): an
+	 * honest member passes on only announcements that verified */
+	if (!budget_holds(s, from, 1))
+		return len;
 	if (rec_addr_verify(s->net, s->m[i].rec->pk, p + ANN_ID, len - ANN_ID - REC_SIG_LEN,
 			    p + len - REC_SIG_LEN, s->memo) != MN_OK) {
+		budget_charge(s, from, 1);
 		bump(s, SWIM_STAT_DROP_ADDR, 1);
 		return len;
 	}

@@ -516,9 +516,9 @@ void dissem_items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, s
 			dissem_apply_alive(s, rx, id, inc, mn_get_be64(p + UPD_VERSION), &w);
 			off += SWIM_ITEM_ALIVE_LEN;
 		} else if (p[UPD_KIND] == SWIM_I_REVOKE) {
-			off += tomb_item_apply(s, p);
+			off += tomb_item_apply(s, p, rx->from);
 		} else if (p[UPD_KIND] == SWIM_I_ADDR) {
-			off += ann_item_apply(s, p);
+			off += ann_item_apply(s, p, rx->from);
 		} else if (p[UPD_KIND] == SWIM_I_VIEW) {
 			view = p; /* compared once the updates beside it are in */
 			off += SWIM_ITEM_VIEW_LEN;

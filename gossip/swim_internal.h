@@ -227,6 +227,13 @@ struct want {
 			     * re-send goes to another member (pp_want_unknown) */
 };
 
+/* A budget of signature checks on what members send unasked
+ * (swim_budget.c): a token bucket in mono time. */
+struct unasked {
+	uint32_t tokens;    /* checks left at `at` */
+	mn_ns at;           /* when the tokens were last counted */
+};
+
 struct tx_dgram {
 	struct mn_addr dst;
 	uint16_t len;
@@ -282,22 +289,31 @@ struct tombs {
 	const struct rec_revoked *user_revoked;
 };
 
-/* Trust at join (swim_trust.c): the admissions held per invite key, and
- * the members by overlay IPv4. Members with M_LOST are in neither. */
-struct inv_use {
-	uint8_t pk[REC_PK_LEN];     /* the invite key */
-	uint32_t count;             /* members held admitted under it */
+/* Trust at join (swim_trust.c): the keys chains name in a role other than
+ * node key (invite keys with the admissions held under each, admin keys),
+ * and the members by overlay IPv4. Members with M_LOST are in neither
+ * count. Node keys are the member index's. */
+enum key_role {
+	KEY_INVITE = 0x01,          /* an invite key of a record we took */
+	KEY_ADMIN = 0x02,           /* granted by the root: any verified grant we saw */
+};
+
+struct key_use {
+	uint8_t pk[REC_PK_LEN];
+	uint8_t issuer[REC_PK_LEN]; /* an invite key's signer: its admin key, zero: the root */
+	uint32_t count;             /* members held admitted under it (an invite key) */
 	uint16_t max;               /* its use limit (the lowest seen under the key) */
+	uint8_t roles;              /* KEY_* */
 };
 
 struct trust {
 	struct oatab by_ip;         /* member indices by overlay IPv4 */
 	uint32_t nip;               /* entries in by_ip */
-	struct inv_use *inv;        /* one entry per invite key seen, never freed (each
-				     * signed by the root or an admin: bounded by what
-				     * they issued) */
-	uint32_t ninv, inv_cap;
-	struct oatab inv_index;     /* inv entries by invite key id */
+	struct key_use *keys;       /* one entry per invite or admin key seen, never freed
+				     * (each signed by the root or an admin: bounded by
+				     * what they issued) */
+	uint32_t nkeys, keys_cap;
+	struct oatab key_index;     /* keys entries by key id */
 	bool due;                   /* M_LOST members to remove (deferred inside swim_recv) */
 	uint32_t lost;              /* SWIM_LOST_*: races our own admission lost */
 };
@@ -429,6 +445,14 @@ struct swim {
 	uint32_t hello_tokens;
 	mn_ns hello_at;
 	mn_ns hello_sent_at;        /* when we last sent a HELLO */
+	/* the members' budgets of checks on what they send unasked,
+	 * direct-mapped by member index (swim_budget.c) */
+	struct unasked unasked[SWIM_UNASKED_SLOTS];
+	/* the last SWIM_ASKED_MAX ids our WANTs named, and whom each asked
+	 * (NONE: answered): its answer is free (swim_budget.c) */
+	uint64_t asked_id[SWIM_ASKED_MAX];
+	uint32_t asked_to[SWIM_ASKED_MAX];
+	uint32_t asked_next;
 
 	/* Inside swim_recv: accusations of ourselves are gathered and refuted
 	 * once, at the highest, when the datagram is done (dissem_refute_flush). */
@@ -590,7 +614,7 @@ bool member_own_admitter(const struct swim *s, const struct swim_rec *r);
 void member_release(struct swim *s, const struct swim_rec *r);
 int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out);
 int member_learn_at(struct swim *s, const uint8_t *b, size_t len, const struct waddr *addr,
-		    bool announce, uint32_t *out);
+		    bool announce, uint32_t payer, uint32_t *out);
 int member_adopt(struct swim *s, const struct swim_rec *r, const struct waddr *addr,
 		 bool announce, uint32_t *out);
 void member_remove(struct swim *s, uint32_t i);
@@ -676,7 +700,7 @@ void pp_want_more(struct swim *s, const struct rx *rx);
 /* swim_ann.c */
 void ann_piggyback(struct swim *s, struct out *o);
 size_t ann_item_len(const uint8_t *p, size_t avail);
-size_t ann_item_apply(struct swim *s, const uint8_t *p);
+size_t ann_item_apply(struct swim *s, const uint8_t *p, uint32_t from);
 void ann_free(struct swim *s);
 void probe_reprove_ack(struct swim *s, uint32_t i);
 void probe_hello_unheard(struct swim *s, uint32_t i);
@@ -716,6 +740,10 @@ void pp_want_retry(struct swim *s);
 
 int trust_init(struct swim *s);
 void trust_free(struct swim *s);
+bool trust_roles_clash(const struct swim *s, const uint8_t node[REC_PK_LEN],
+		       const uint8_t invite[REC_PK_LEN], const uint8_t *admin);
+int trust_roles(struct swim *s, const struct swim_rec *r);
+int trust_tomb_roles(struct swim *s, const struct rec_revoke *t);
 int trust_admit(struct swim *s, const struct swim_rec *r);
 void trust_add(struct swim *s, uint32_t i);
 void trust_del(struct swim *s, uint32_t i);
@@ -727,13 +755,24 @@ void tomb_init(struct swim *s, const struct rec_revoked *user);
 void tomb_free(struct swim *s);
 void tomb_flush(struct swim *s);
 void tomb_settle(struct swim *s, const struct swim_rec *r);
+void tomb_admin_known(struct swim *s, const uint8_t pk[REC_PK_LEN]);
 void tomb_piggyback(struct swim *s, struct out *o);
 size_t tomb_item_len(const uint8_t *p, size_t avail);
-size_t tomb_item_apply(struct swim *s, const uint8_t *p);
+size_t tomb_item_apply(struct swim *s, const uint8_t *p, uint32_t from);
 bool tomb_pp_kind(uint8_t kind);
 size_t tomb_pp_len(const uint8_t *p, size_t avail);
-size_t tomb_pp(struct swim *s, struct pp_reply *w, const uint8_t *p, uint32_t *work);
+size_t tomb_pp(struct swim *s, struct pp_reply *w, const uint8_t *p, uint32_t from,
+	       uint32_t *work);
 void tomb_pp_open(struct swim *s, struct out *o);
+
+/* ---- swim_budget.c ---- */
+
+void budget_init(struct swim *s);
+void budget_asked(struct swim *s, uint64_t id, uint32_t to);
+bool budget_answer(struct swim *s, uint64_t id, uint32_t from);
+bool budget_holds(struct swim *s, uint32_t i, uint32_t checks);
+void budget_charge(struct swim *s, uint32_t i, uint32_t checks);
+bool budget_take(struct swim *s, uint32_t i, uint32_t checks);
 
 /* ---- swim_orphan.c ---- */
 

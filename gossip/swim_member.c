@@ -324,13 +324,61 @@ bool member_own_admitter(const struct swim *s, const struct swim_rec *r)
 	       memcmp(me->admitter_pk, r->pk, REC_PK_LEN) == 0;
 }
 
+/* A record member `payer` sent us in a RECORD (dm, decoded from b[len]),
+ * before any signature (swim_budget.c). MN_OK: verify it; *owed is what
+ * payer owes if it then fails authentication. Asked for: verified while
+ * payer's budget holds its chain's checks, owed only if it fails (an
+ * honest answer never does, but a member that made us ask, by announcing
+ * made-up ids, could answer with forgeries). Unasked: cheap refusals
+ * first, so they cost no budget (a version not newer than the one held,
+ * MN_EEXIST: nothing to learn; a revoked key; a key in a second role),
+ * then charged before it is verified. MN_EBUSY: over budget, unverified. */
+static int unasked(struct swim *s, const struct rec_member *dm, const uint8_t *b, size_t len,
+		   uint32_t payer, uint32_t *owed)
+{
+	const uint8_t *admin = dm->invite.signer == REC_BY_ADMIN ? dm->invite.grant.admin_pk : NULL;
+	/* grant (an admin's invite), invite, join proof, admission, record */
+	uint32_t checks = admin ? 5 : 4, i;
+
+	*owed = 0;
+	if (budget_answer(s, seal_key_id(dm->adm.node_pk), payer)) {
+		if (!budget_holds(s, payer, checks))
+			return MN_EBUSY;
+		*owed = checks;
+		return MN_OK;
+	}
+	i = member_find_pk(s, dm->adm.node_pk);
+	if (i != NONE) {
+		const struct swim_rec *h = s->m[i].rec;
+		if (dm->version < h->version ||
+		    (dm->version == h->version &&
+		     memcmp(b + len - REC_SIG_LEN, h->bytes + h->len - REC_SIG_LEN, REC_SIG_LEN) >= 0))
+			return MN_EEXIST;
+	}
+	if (member_key_revoked(s, dm->adm.node_pk) || member_key_revoked(s, dm->invite.invite_pk) ||
+	    member_key_revoked(s, dm->adm.admitter_pk) || (admin && member_key_revoked(s, admin))) {
+		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+		return MN_EREVOKED;
+	}
+	if (i == NONE && trust_roles_clash(s, dm->adm.node_pk, dm->invite.invite_pk, admin)) {
+		bump(s, SWIM_STAT_REFUSED_KEY_ROLE, 1);
+		bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+		return MN_EAUTH;
+	}
+	return budget_take(s, payer, checks) ? MN_OK : MN_EBUSY;
+}
+
 /* Verify (unless the store vouches for these exact bytes) and adopt a record
- * (member_adopt). *out gets the member index on MN_OK and MN_EEXIST. */
+ * (member_adopt). payer: the member whose RECORD carried it, who pays for
+ * the verification unless we asked it for the record (swim_budget.c), or
+ * NONE (the caller's, or a HELLO's under its own budget). *out gets the
+ * member index on MN_OK and MN_EEXIST. */
 int member_learn_at(struct swim *s, const uint8_t *b, size_t len, const struct waddr *addr,
-		    bool announce, uint32_t *out)
+		    bool announce, uint32_t payer, uint32_t *out)
 {
 	const struct swim_rec *r = NULL;
 	struct rec_member dm;
+	uint32_t owed = 0;
 	int err;
 
 	*out = NONE;
@@ -341,9 +389,13 @@ int member_learn_at(struct swim *s, const uint8_t *b, size_t len, const struct w
 		r = s->store.find(s->store.ctx, b, len);
 	if (!r) {
 		err = rec_member_decode(&dm, b, len);
+		if (!err && payer != NONE && (err = unasked(s, &dm, b, len, payer, &owed)) != MN_OK)
+			return err; /* counted there */
 		if (!err)
 			err = rec_member_verify(s->net, &dm, s->revoked, s->memo);
 		if (err) {
+			if (err == MN_EAUTH && owed)
+				budget_charge(s, payer, owed);
 			bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
 			return err;
 		}
@@ -358,7 +410,7 @@ int member_learn_at(struct swim *s, const uint8_t *b, size_t len, const struct w
  * admitters are checked before. */
 int member_learn(struct swim *s, const uint8_t *b, size_t len, uint32_t *out)
 {
-	return member_learn_at(s, b, len, NULL, true, out);
+	return member_learn_at(s, b, len, NULL, true, NONE, out);
 }
 
 /* A verified record (r: a store reference, consumed) into the table: a new
@@ -372,6 +424,13 @@ int member_adopt(struct swim *s, const struct swim_rec *r, const struct waddr *a
 	int err;
 
 	*out = NONE;
+	/* A new node key: one key, one role (swim_trust.c), before the record
+	 * settles any tombstone pending against one of its keys. */
+	i = s->n ? member_find(s, seal_key_id(r->pk)) : NONE;
+	if (i == NONE && (err = trust_roles(s, r)) != MN_OK) {
+		member_release(s, r);
+		return err;
+	}
 	tomb_settle(s, r);
 	if (member_rec_revoked(s, r)) {
 		member_release(s, r);

@@ -144,11 +144,14 @@ void pp_flush_wants(struct swim *s, const struct rx *rx)
 		wire_out_send(s, &o);
 		bump(s, SWIM_STAT_WANTS, 1);
 	}
-	/* who was asked, for a retry (pp_want_retry) */
-	for (uint32_t j = 0; j < n; j++)
+	/* who was asked, for a retry (pp_want_retry) and for the answer
+	 * (budget_asked: kept apart, the table may give the entry away) */
+	for (uint32_t j = 0; j < n; j++) {
+		budget_asked(s, s->want_ids[j], rx->from);
 		for (uint32_t k = 0; k < SWIM_MAX_WANTS; k++)
 			if (s->wants[k].used && s->wants[k].id == s->want_ids[j])
 				s->wants[k].from = rx->from;
+	}
 	/* ids that did not fit stay wanted: asked of the sender one probe
 	 * interval from now (pp_want_retry) */
 	for (uint32_t j = n; j < s->nwant; j++)
@@ -409,7 +412,7 @@ int pp_on_pushpull(struct swim *s, const struct rx *rx, const uint8_t *b, size_t
 	while (off < n && b[off] != SWIM_I_PAD) {
 		const uint8_t *p = b + off;
 		if (tomb_pp_kind(p[DIG_KIND])) {
-			off += tomb_pp(s, &w, p, &tomb_work);
+			off += tomb_pp(s, &w, p, rx->from, &tomb_work);
 			continue;
 		}
 		uint32_t bits = p[DIG_BITS];
@@ -591,8 +594,10 @@ int pp_on_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n
 		uint32_t i;
 		wire_addr_get(&w, p + RE_ADDR);
 		off += RE_RECORD + len;
+		/* one we did not ask the sender for costs its budget
+		 * (swim_budget.c) */
 		int err = member_learn_at(s, p + RE_RECORD, len, wire_hint_ok(&w) ? &w : NULL, true,
-					  &i);
+					  rx->from, &i);
 		if (err == MN_ENOENT && s->orphans.kept) {
 			/* kept until its admitter is held: asked no more, and
 			 * its admitter asked of the sender, who holds it */
@@ -651,6 +656,7 @@ void pp_want_more(struct swim *s, const struct rx *rx)
 		if (!q)
 			break;
 		mn_put_be64(q, w->id);
+		budget_asked(s, w->id, from);
 		w->waiting = false;
 		w->at = s->now;
 		n++;
@@ -713,6 +719,7 @@ void pp_want_retry(struct swim *s)
 			if (!q)
 				break;
 			mn_put_be64(q, x->id);
+			budget_asked(s, x->id, to);
 			x->tries++;
 			x->waiting = false;
 			x->at = s->now;

@@ -646,8 +646,9 @@ int probe_on_hello(struct swim *s, const struct mn_addr *from, const uint8_t *bu
 	}
 	/* Everything that costs no signature first, so junk never spends the
 	 * budget a genuine newcomer needs: the record decodes, names the
-	 * sender's key, no key of its chain is revoked, and a member admitter
-	 * is a member. A record the store already verified costs nothing. */
+	 * sender's key, no key of its chain is revoked, a member admitter is a
+	 * member, and no key of its chain holds another role here. A record
+	 * the store already verified costs nothing. */
 	const uint8_t *r = buf + SWIM_HELLO_HDR;
 	size_t rlen = len - SWIM_HELLO_HDR;
 	struct rec_member dm;
@@ -655,7 +656,9 @@ int probe_on_hello(struct swim *s, const struct mn_addr *from, const uint8_t *bu
 	    member_key_revoked(s, dm.adm.node_pk) || member_key_revoked(s, dm.invite.invite_pk) ||
 	    member_key_revoked(s, dm.adm.admitter_pk) ||
 	    (dm.invite.signer == REC_BY_ADMIN && member_key_revoked(s, dm.invite.grant.admin_pk)) ||
-	    (dm.adm.admitter == REC_BY_MEMBER && member_find_pk(s, dm.adm.admitter_pk) == NONE)) {
+	    (dm.adm.admitter == REC_BY_MEMBER && member_find_pk(s, dm.adm.admitter_pk) == NONE) ||
+	    trust_roles_clash(s, dm.adm.node_pk, dm.invite.invite_pk,
+			      dm.invite.signer == REC_BY_ADMIN ? dm.invite.grant.admin_pk : NULL)) {
 		bump(s, SWIM_STAT_DROP_HELLO, 1);
 		return MN_EPROTO;
 	}

@@ -390,6 +390,22 @@ void tomb_settle(struct swim *s, const struct swim_rec *r)
 	}
 }
 
+/* pk is an admin key (a verified grant named it): the admin tombstones
+ * waiting for a record naming pk leave the table, refused. Only the root
+ * revokes an admin, whatever record names its key in another role
+ * (doc/membership.md "One key, one role"). */
+void tomb_admin_known(struct swim *s, const uint8_t pk[REC_PK_LEN])
+{
+	struct tombs *tb = &s->tombs;
+	uint32_t k;
+
+	while (tb->pending && (k = tomb_pending_for(tb, pk)) != NONE) {
+		bump(s, SWIM_STAT_TOMBS_REFUSED, 1);
+		bump(s, SWIM_STAT_REFUSED_KEY_ROLE, 1);
+		tomb_void(tb, k);
+	}
+}
+
 /* An admin's tombstone that is neither void nor in effect yet: against a key
  * no record names (doc/membership.md "Revocation"). */
 static bool tomb_admin_pending(const struct tomb *e)
@@ -431,14 +447,18 @@ static bool tomb_make_room(struct tombs *tb, const struct rec_revoke *t, bool ef
 
 /* Verify and keep a tombstone, apply it if effective, queue it (announce).
  * Cheap checks first: size, decoding, already held (no crypto at all for a
- * tombstone heard again); then rec_revoke_verify against our table (an
- * admin we hold revoked signs nothing), then the scope. */
-static int tomb_accept(struct swim *s, const uint8_t *b, size_t len, bool announce)
+ * tombstone heard again); then, one a member sent (from), its budget
+ * (swim_budget.c: it pays for a tombstone that is not kept, and one it
+ * cannot pay for is not verified, MN_EBUSY); then rec_revoke_verify
+ * against our table (an admin we hold revoked signs nothing), then the
+ * scope. */
+static int tomb_accept(struct swim *s, const uint8_t *b, size_t len, bool announce,
+		       uint32_t from)
 {
 	struct tombs *tb = &s->tombs;
 	struct rec_revoke t;
 	uint64_t id;
-	uint32_t k;
+	uint32_t k, checks = 0;
 	int err, scope;
 
 	err = len >= REC_REVOKE_ROOT_LEN && len <= REC_REVOKE_MAX ? rec_revoke_decode(&t, b, len)
@@ -449,7 +469,14 @@ static int tomb_accept(struct swim *s, const uint8_t *b, size_t len, bool announ
 	/* held (or, 2^-64, another one with the same id: the first stays) */
 	if (tomb_find_id(tb, id) != NONE)
 		return MN_EEXIST;
+	if (from != NONE) {
+		checks = t.signer == REC_BY_ADMIN ? 2 : 1; /* grant, tombstone */
+		if (!budget_holds(s, from, checks))
+			return MN_EBUSY;
+	}
 	err = rec_revoke_verify(s->net, &t, &tb->revoked, s->memo);
+	if (!err)
+		err = trust_tomb_roles(s, &t);
 	if (err)
 		goto refused;
 	scope = tomb_scope(s, &t);
@@ -459,6 +486,8 @@ static int tomb_accept(struct swim *s, const uint8_t *b, size_t len, bool announ
 	}
 	if (!tomb_make_room(tb, &t, scope == MN_OK)) {
 		bump(s, SWIM_STAT_TOMBS_FULL, 1);
+		if (checks)
+			budget_charge(s, from, checks);
 		return MN_EFULL;
 	}
 	err = tomb_insert(tb, b, len, &t, id,
@@ -475,6 +504,8 @@ static int tomb_accept(struct swim *s, const uint8_t *b, size_t len, bool announ
 	return MN_OK;
 refused:
 	bump(s, SWIM_STAT_TOMBS_REFUSED, 1);
+	if (checks && err != MN_ENOMEM)
+		budget_charge(s, from, checks);
 	return err;
 }
 
@@ -534,12 +565,13 @@ size_t tomb_item_len(const uint8_t *p, size_t avail)
 	return SWIM_ITEM_REVOKE_HDR + l;
 }
 
-/* A REVOKE item (framing checked): accepted and passed on if new. */
-size_t tomb_item_apply(struct swim *s, const uint8_t *p)
+/* A REVOKE item (framing checked) from member `from`: accepted and passed
+ * on if new. */
+size_t tomb_item_apply(struct swim *s, const uint8_t *p, uint32_t from)
 {
 	size_t l = mn_get_be16(p + REVOKE_LEN);
 
-	tomb_accept(s, p + REVOKE_TOMB, l, true);
+	tomb_accept(s, p + REVOKE_TOMB, l, true, from);
 	return SWIM_ITEM_REVOKE_HDR + l;
 }
 
@@ -617,7 +649,8 @@ static void tomb_put_list(struct swim *s, struct pp_reply *w, uint32_t bits, uin
  *           they descend), whereupon they send what we lack.
  * The TLIST merge walks our part of the range; per message at most
  * TOMB_WORK_MAX entries are walked (honest descents are disjoint ranges). */
-size_t tomb_pp(struct swim *s, struct pp_reply *w, const uint8_t *p, uint32_t *work)
+size_t tomb_pp(struct swim *s, struct pp_reply *w, const uint8_t *p, uint32_t from,
+	       uint32_t *work)
 {
 	struct tombs *tb = &s->tombs;
 	uint32_t bits = p[DIG_BITS], lo = 0, hi = 0, ne, k, j;
@@ -626,7 +659,7 @@ size_t tomb_pp(struct swim *s, struct pp_reply *w, const uint8_t *p, uint32_t *w
 	bool lack = false;
 
 	if (p[DIG_KIND] == SWIM_I_REVOKE)
-		return tomb_item_apply(s, p);
+		return tomb_item_apply(s, p, from);
 	prefix = mn_get_be64(p + DIG_PREFIX);
 	if (p[DIG_KIND] == SWIM_I_TRANGE) {
 		uint32_t mine_n, theirs_n = mn_get_be16(p + RANGE_COUNT);
@@ -687,13 +720,13 @@ void tomb_pp_open(struct swim *s, struct out *o)
 int swim_revoke(struct swim *s, const uint8_t *tomb, size_t len, struct mn_time now)
 {
 	s->now = now.mono;
-	return tomb_accept(s, tomb, len, true);
+	return tomb_accept(s, tomb, len, true, NONE);
 }
 
 int swim_restore_revoke(struct swim *s, const uint8_t *tomb, size_t len, struct mn_time now)
 {
 	s->now = now.mono;
-	return tomb_accept(s, tomb, len, false);
+	return tomb_accept(s, tomb, len, false, NONE);
 }
 
 bool swim_revoked(const struct swim *s, const uint8_t pk[REC_PK_LEN])

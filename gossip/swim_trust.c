@@ -3,12 +3,16 @@
  * overlay IPv4 is never taken, and an invite's use limit holds across the
  * network, races settled by the lower rec_race_hash. Applied to the record
  * of a node key the table does not hold yet, after verification,
- * revocation and the admitter-is-a-member rule (swim_member.c).
+ * revocation and the admitter-is-a-member rule (swim_member.c). Before
+ * those, one key, one role (doc/membership.md "One key, one role"): no key
+ * is a node key in one chain and an invite or admin key in another, nor an
+ * invite key under two signers; and no admin tombstone reaches an admin
+ * key.
  */
 #include "swim_internal.h"
 
 #define IP_MIX UINT64_C(0x9e3779b97f4a7c15) /* spreads sequential addresses */
-#define INV_INIT 8                          /* invite entries allocated first */
+#define KEYS_INIT 8                         /* key entries allocated first */
 
 /* ---- a record's fields, read from its canonical bytes ---- */
 
@@ -91,52 +95,159 @@ static int ip_reserve(struct swim *s)
 	return MN_OK;
 }
 
-/* ---- admissions per invite key ---- */
+/* ---- keys chains name: invite keys (their admissions) and admin keys ---- */
 
-static struct inv_use *inv_find(const struct swim *s, const uint8_t pk[REC_PK_LEN])
+static struct key_use *key_find(const struct swim *s, const uint8_t pk[REC_PK_LEN])
 {
 	const struct trust *tr = &s->trust;
-	const struct oatab *t = &tr->inv_index;
+	const struct oatab *t = &tr->key_index;
 
 	for (uint32_t pos = oatab_home(t, seal_key_id(pk)); t->slot[pos] != OATAB_EMPTY;
 	     pos = oatab_next(t, pos))
-		if (memcmp(tr->inv[t->slot[pos]].pk, pk, REC_PK_LEN) == 0)
-			return &tr->inv[t->slot[pos]];
+		if (memcmp(tr->keys[t->slot[pos]].pk, pk, REC_PK_LEN) == 0)
+			return &tr->keys[t->slot[pos]];
 	return NULL;
 }
 
-/* The entry of r's invite key, made (count 0, no limit yet) when absent;
+/* The entry of pk, made (no role, count 0, no limit yet) when absent;
  * NULL: no memory. */
-static struct inv_use *inv_get(struct swim *s, const struct swim_rec *r)
+static struct key_use *key_get(struct swim *s, const uint8_t pk[REC_PK_LEN])
 {
 	struct trust *tr = &s->trust;
-	struct inv_use *e = inv_find(s, r->invite_pk);
+	struct key_use *e = key_find(s, pk);
 
 	if (!e) {
-		if (tr->ninv == tr->inv_cap) {
-			uint32_t cap = tr->inv_cap * 2;
-			struct inv_use *ni = realloc(tr->inv, cap * sizeof(*ni));
-			if (!ni)
+		if (tr->nkeys == tr->keys_cap) {
+			uint32_t cap = tr->keys_cap * 2;
+			struct key_use *nk = realloc(tr->keys, cap * sizeof(*nk));
+			if (!nk)
 				return NULL;
-			tr->inv = ni;
-			tr->inv_cap = cap;
+			tr->keys = nk;
+			tr->keys_cap = cap;
 		}
-		if ((tr->ninv + 1) * 2 > oatab_slots(&tr->inv_index)) {
+		if ((tr->nkeys + 1) * 2 > oatab_slots(&tr->key_index)) {
 			struct oatab t;
-			if (oatab_init(&t, oatab_slots(&tr->inv_index) * 2) != MN_OK)
+			if (oatab_init(&t, oatab_slots(&tr->key_index) * 2) != MN_OK)
 				return NULL;
-			for (uint32_t k = 0; k < tr->ninv; k++)
-				oatab_put(&t, seal_key_id(tr->inv[k].pk), k);
-			oatab_free(&tr->inv_index);
-			tr->inv_index = t;
+			for (uint32_t k = 0; k < tr->nkeys; k++)
+				oatab_put(&t, seal_key_id(tr->keys[k].pk), k);
+			oatab_free(&tr->key_index);
+			tr->key_index = t;
 		}
-		e = &tr->inv[tr->ninv];
-		memcpy(e->pk, r->invite_pk, REC_PK_LEN);
-		e->count = 0;
+		e = &tr->keys[tr->nkeys];
+		memset(e, 0, sizeof(*e));
+		memcpy(e->pk, pk, REC_PK_LEN);
 		e->max = UINT16_MAX;
-		oatab_put(&tr->inv_index, seal_key_id(e->pk), tr->ninv++);
+		oatab_put(&tr->key_index, seal_key_id(e->pk), tr->nkeys++);
 	}
 	return e;
+}
+
+/* pk's entry when it holds one of roles, else NULL. */
+static const struct key_use *key_in(const struct swim *s, const uint8_t pk[REC_PK_LEN],
+				    uint8_t roles)
+{
+	const struct key_use *e = key_find(s, pk);
+
+	return e && (e->roles & roles) ? e : NULL;
+}
+
+/* pk is the node key of a member held here (ourselves included). */
+static bool node_held(const struct swim *s, const uint8_t pk[REC_PK_LEN])
+{
+	return s->n && member_find_pk(s, pk) != NONE;
+}
+
+/* r's admin key, or NULL (a root invite). */
+static const uint8_t *rec_admin(const struct swim_rec *r)
+{
+	static const uint8_t zero[REC_PK_LEN];
+
+	return memcmp(r->admin_pk, zero, REC_PK_LEN) != 0 ? r->admin_pk : NULL;
+}
+
+/* A verified grant names pk: an admin key from now on (only the root signs
+ * grants, so this holds whatever else a chain claims). Admin tombstones
+ * waiting for a record that names pk never take effect: only the root
+ * revokes an admin. */
+static int admin_seen(struct swim *s, const uint8_t pk[REC_PK_LEN])
+{
+	struct key_use *e = key_get(s, pk);
+
+	if (!e)
+		return MN_ENOMEM;
+	if (!(e->roles & KEY_ADMIN)) {
+		e->roles |= KEY_ADMIN;
+		tomb_admin_known(s, pk);
+	}
+	return MN_OK;
+}
+
+/* ---- one key, one role ---- */
+
+/* Would a chain with these keys (admin NULL: a root invite) give a key a
+ * second role here (doc/membership.md "One key, one role")? A node key
+ * that is an invite or admin key; an invite key that is a held member's
+ * node key, an admin key, or an invite key under another signer; an admin
+ * key that is a held member's node key or an invite key. Within one chain
+ * rec_member_verify refuses it already. Lookups only: no scan. */
+bool trust_roles_clash(const struct swim *s, const uint8_t node[REC_PK_LEN],
+		       const uint8_t invite[REC_PK_LEN], const uint8_t *admin)
+{
+	static const uint8_t root_issuer[REC_PK_LEN];
+	const uint8_t *issuer = admin ? admin : root_issuer;
+	const struct key_use *e;
+
+	if (key_in(s, node, KEY_INVITE | KEY_ADMIN))
+		return true;
+	if (node_held(s, invite) || key_in(s, invite, KEY_ADMIN))
+		return true;
+	if ((e = key_in(s, invite, KEY_INVITE)) && memcmp(e->issuer, issuer, REC_PK_LEN) != 0)
+		return true;
+	return admin && (node_held(s, admin) || key_in(s, admin, KEY_INVITE));
+}
+
+static int refuse(struct swim *s, enum swim_stat st, int err)
+{
+	bump(s, st, 1);
+	bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
+	return err;
+}
+
+/* The record of a node key not held yet (verified): its grant's key is an
+ * admin key from now on, whatever comes of the record; then the rule. The
+ * first chain to name a key holds its role: a later one naming it in
+ * another is refused. */
+int trust_roles(struct swim *s, const struct swim_rec *r)
+{
+	const uint8_t *admin = rec_admin(r);
+
+	if (admin && admin_seen(s, admin) != MN_OK)
+		return MN_ENOMEM;
+	if (trust_roles_clash(s, r->pk, r->invite_pk, admin))
+		return refuse(s, SWIM_STAT_REFUSED_KEY_ROLE, MN_EAUTH);
+	return MN_OK;
+}
+
+/* A verified tombstone: an admin's names an admin key (its own grant's
+ * from now on), so it is refused when its target is an admin key (only the
+ * root revokes admins, whatever record names that key as a node or invite
+ * key) or when its signer's key is a held member's node key or an invite
+ * key. MN_EAUTH, counted; the caller counts it refused. */
+int trust_tomb_roles(struct swim *s, const struct rec_revoke *t)
+{
+	const uint8_t *admin = t->grant.admin_pk;
+
+	if (t->signer != REC_BY_ADMIN)
+		return MN_OK;
+	if (admin_seen(s, admin) != MN_OK)
+		return MN_ENOMEM;
+	if (key_in(s, t->target_pk, KEY_ADMIN) || node_held(s, admin) ||
+	    key_in(s, admin, KEY_INVITE)) {
+		bump(s, SWIM_STAT_REFUSED_KEY_ROLE, 1);
+		return MN_EAUTH;
+	}
+	return MN_OK;
 }
 
 /* ---- the table's bookkeeping ---- */
@@ -146,25 +257,25 @@ int trust_init(struct swim *s)
 	struct trust *tr = &s->trust;
 
 	memset(tr, 0, sizeof(*tr));
-	tr->inv = malloc(INV_INIT * sizeof(*tr->inv));
-	if (!tr->inv || oatab_init(&tr->by_ip, 2 * MEMBERS_INIT) != MN_OK ||
-	    oatab_init(&tr->inv_index, 2 * INV_INIT) != MN_OK)
+	tr->keys = malloc(KEYS_INIT * sizeof(*tr->keys));
+	if (!tr->keys || oatab_init(&tr->by_ip, 2 * MEMBERS_INIT) != MN_OK ||
+	    oatab_init(&tr->key_index, 2 * KEYS_INIT) != MN_OK)
 		return MN_ENOMEM;
-	tr->inv_cap = INV_INIT;
+	tr->keys_cap = KEYS_INIT;
 	return MN_OK;
 }
 
 void trust_free(struct swim *s)
 {
-	free(s->trust.inv);
+	free(s->trust.keys);
 	oatab_free(&s->trust.by_ip);
-	oatab_free(&s->trust.inv_index);
+	oatab_free(&s->trust.key_index);
 }
 
 /* Member i was added (trust_admit passed for its record). */
 void trust_add(struct swim *s, uint32_t i)
 {
-	struct inv_use *e = inv_find(s, s->m[i].rec->invite_pk);
+	struct key_use *e = key_find(s, s->m[i].rec->invite_pk);
 
 	oatab_put(&s->trust.by_ip, ip_key(rec_ip(s->m[i].rec)), i);
 	s->trust.nip++;
@@ -177,7 +288,7 @@ void trust_del(struct swim *s, uint32_t i)
 {
 	struct trust *tr = &s->trust;
 	const struct oatab *t = &tr->by_ip;
-	struct inv_use *e;
+	struct key_use *e;
 
 	if (!counted(&s->m[i]))
 		return;
@@ -189,7 +300,7 @@ void trust_del(struct swim *s, uint32_t i)
 			break;
 		}
 	}
-	if ((e = inv_find(s, s->m[i].rec->invite_pk)) && e->count)
+	if ((e = key_find(s, s->m[i].rec->invite_pk)) && e->count)
 		e->count--;
 }
 
@@ -208,7 +319,7 @@ static void lose_use(struct swim *s, uint32_t i)
 
 /* Of the members counted under e's invite, the one with the highest race
  * hash, or NONE. A scan: only reached when an invite is at its limit. */
-static uint32_t highest_under(const struct swim *s, const struct inv_use *e)
+static uint32_t highest_under(const struct swim *s, const struct key_use *e)
 {
 	uint8_t best[REC_RACE_LEN], h[REC_RACE_LEN];
 	uint32_t w = NONE;
@@ -225,22 +336,20 @@ static uint32_t highest_under(const struct swim *s, const struct inv_use *e)
 	return w;
 }
 
-static int refuse(struct swim *s, enum swim_stat st, int err)
-{
-	bump(s, st, 1);
-	bump(s, SWIM_STAT_RECORDS_REFUSED, 1);
-	return err;
-}
-
-/* The rules, in order, for r, the record of a node key not held yet.
- * MN_OK: add it (trust_add); members it beat in a use race are out. */
+/* The rules, in order, for r, the record of a node key not held yet
+ * (trust_roles passed). MN_OK: add it (trust_add); members it beat in a
+ * use race are out. */
 int trust_admit(struct swim *s, const struct swim_rec *r)
 {
-	struct inv_use *e;
+	struct key_use *e;
 	uint32_t j;
 
-	if (ip_reserve(s) != MN_OK || !(e = inv_get(s, r)))
+	if (ip_reserve(s) != MN_OK || !(e = key_get(s, r->invite_pk)))
 		return MN_ENOMEM;
+	if (!(e->roles & KEY_INVITE)) {
+		e->roles |= KEY_INVITE;
+		memcpy(e->issuer, r->admin_pk, REC_PK_LEN); /* zero: the root */
+	}
 	/* 1. A member admitter may not admit under the invite it was itself
 	 *    admitted with: its link's secret would mint members past the
 	 *    limit, admitted by itself. */

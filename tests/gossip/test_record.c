@@ -744,6 +744,85 @@ START_TEST(test_revoke_rights)
 }
 END_TEST
 
+/* One key, one role (doc/membership.md): within one chain the root, admin,
+ * invite and node keys are distinct, a member admitter is none of the
+ * first three, and an admin does not revoke itself. Each object below is
+ * validly signed (the signing functions sign, then verify their result):
+ * only the rule refuses it, in every verifier. */
+START_TEST(test_key_one_role)
+{
+	struct fx f;
+	struct rec_grant g;
+	struct rec_invite inv, ainv;
+	struct rec_admission a;
+	struct rec_revoke t;
+	uint8_t proof[REC_SIG_LEN], enc[ENC_MAX];
+	size_t len;
+
+	fx_init(&f, "key_one_role", NULL);
+	/* a grant to the root key, signed by hand too */
+	memset(&g, 0, sizeof(g));
+	g.rights = REC_RIGHTS_ALL;
+	memcpy(g.admin_pk, f.root.pk, REC_PK_LEN);
+	g.not_after_ms = UINT64_MAX;
+	ck_assert_int_eq(rec_grant_sign(&f.net, &f.root, &g), MN_EAUTH);
+	ck_assert_int_eq(rec_grant_encode(&g, enc, sizeof(enc), &len), MN_OK);
+	raw_sign(&f.net, "mn/v1/grant", &f.root, enc, len - REC_SIG_LEN, NULL, 0, g.sig);
+	ck_assert_int_eq(rec_grant_verify(&f.net, &g, NULL, NULL), MN_EAUTH);
+	/* an invite whose key is the root's, or its own admin's */
+	memset(&inv, 0, sizeof(inv));
+	inv.signer = REC_BY_ROOT;
+	memcpy(inv.invite_pk, f.root.pk, REC_PK_LEN);
+	inv.expires_ms = T0 + DAY_MS;
+	inv.max_uses = 3;
+	ck_assert_int_eq(rec_invite_sign(&f.net, &f.root, &inv), MN_EAUTH);
+	ck_assert_int_eq(rec_invite_encode(&inv, enc, sizeof(enc), &len), MN_OK);
+	raw_sign(&f.net, "mn/v1/invite", &f.root, enc, len - REC_SIG_LEN, NULL, 0, inv.sig);
+	ck_assert_int_eq(rec_invite_verify(&f.net, &inv, NULL, NULL), MN_EAUTH);
+	make_invite(&f, &ainv, BY_ADMIN, 0);
+	memcpy(ainv.invite_pk, f.admin.pk, REC_PK_LEN);
+	ck_assert_int_eq(rec_invite_sign(&f.net, &f.admin, &ainv), MN_EAUTH);
+	/* a node key that is the chain's invite, admin or root key */
+	make_invite(&f, &inv, BY_ROOT, 0);
+	make_invite(&f, &ainv, BY_ADMIN, 0);
+	rec_join_proof(&f.net, &f.invkey, f.invkey.pk, proof);
+	ck_assert_int_eq(rec_admit(&f.net, &inv, &f.root, REC_BY_ROOT, f.invkey.pk, proof, ip_ok,
+				   T0, NULL, NULL, &a), MN_EAUTH);
+	rec_join_proof(&f.net, &f.invkey, f.admin.pk, proof);
+	ck_assert_int_eq(rec_admit(&f.net, &ainv, &f.admin, REC_BY_ADMIN, f.admin.pk, proof, ip_ok,
+				   T0, NULL, NULL, &a), MN_EAUTH);
+	ck_assert_int_eq(rec_admit(&f.net, &ainv, &f.peer, REC_BY_MEMBER, f.admin.pk, proof, ip_ok,
+				   T0, NULL, NULL, &a), MN_EAUTH);
+	rec_join_proof(&f.net, &f.invkey, f.root.pk, proof);
+	ck_assert_int_eq(rec_admit(&f.net, &inv, &f.peer, REC_BY_MEMBER, f.root.pk, proof, ip_ok,
+				   T0, NULL, NULL, &a), MN_EAUTH);
+	/* a member admitter that is the chain's invite, admin or root key */
+	rec_join_proof(&f.net, &f.invkey, f.node.pk, proof);
+	ck_assert_int_eq(rec_admit(&f.net, &inv, &f.invkey, REC_BY_MEMBER, f.node.pk, proof, ip_ok,
+				   T0, NULL, NULL, &a), MN_EAUTH);
+	ck_assert_int_eq(rec_admit(&f.net, &ainv, &f.admin, REC_BY_MEMBER, f.node.pk, proof,
+				   ip_ok, T0, NULL, NULL, &a), MN_EAUTH);
+	ck_assert_int_eq(rec_admit(&f.net, &inv, &f.root, REC_BY_MEMBER, f.node.pk, proof, ip_ok,
+				   T0, NULL, NULL, &a), MN_EAUTH);
+	/* and each the right way round */
+	ck_assert_int_eq(rec_admit(&f.net, &inv, &f.peer, REC_BY_MEMBER, f.node.pk, proof, ip_ok,
+				   T0, NULL, NULL, &a), MN_OK);
+	ck_assert_int_eq(rec_admit(&f.net, &ainv, &f.admin, REC_BY_ADMIN, f.node.pk, proof,
+				   ip_ok, T0, NULL, NULL, &a), MN_OK);
+	/* an admin's tombstone against its own key */
+	memset(&t, 0, sizeof(t));
+	t.signer = REC_BY_ADMIN;
+	t.grant = f.grant;
+	memcpy(t.target_pk, f.admin.pk, REC_PK_LEN);
+	t.revoked_ms = T0;
+	ck_assert_int_eq(rec_revoke_sign(&f.net, &f.admin, &t), MN_EAUTH);
+	ck_assert_int_eq(rec_revoke_encode(&t, enc, sizeof(enc), &len), MN_OK);
+	raw_sign(&f.net, "mn/v1/revoke", &f.admin, enc, len - REC_SIG_LEN, NULL, 0, t.sig);
+	ck_assert_int_eq(rec_revoke_verify(&f.net, &t, NULL, NULL), MN_EAUTH);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_admin_rights)
 {
 	struct fx f;
@@ -1362,6 +1441,7 @@ static Suite *record_suite(void)
 	tcase_add_test(tc, test_revoked);
 	tcase_add_test(tc, test_revoke_rights);
 	tcase_add_test(tc, test_admin_rights);
+	tcase_add_test(tc, test_key_one_role);
 	tcase_add_test(tc, test_invite_expiry);
 	tcase_add_test(tc, test_admit_checks);
 	tcase_add_test(tc, test_admission_late);

@@ -2039,6 +2039,295 @@ START_TEST(test_hello_junk_budget)
 }
 END_TEST
 
+/* A sealed RECORD from member `from` (its key) to node `to` carrying n
+ * records, each as an alive entry with no address. */
+static int send_records(struct tnet *t, uint32_t from, uint32_t to, uint64_t *boot,
+			const uint8_t *const *recs, const size_t *lens, uint32_t n)
+{
+	uint8_t body[SWIM_PT_MAX], dg[SWIM_MTU];
+	size_t bl = SWIM_BODY_HDR, dl;
+	int err;
+
+	memset(body, 0, sizeof(body));
+	body[bl++] = (uint8_t)n;
+	for (uint32_t k = 0; k < n; k++) {
+		ck_assert_uint_le(bl + 7 + SWIM_ADDR_LEN + lens[k], SWIM_PT_MAX);
+		body[bl + 4] = SWIM_ALIVE; /* inc 0, no address */
+		mn_put_be16(body + bl + 5 + SWIM_ADDR_LEN, (uint16_t)lens[k]);
+		memcpy(body + bl + 7 + SWIM_ADDR_LEN, recs[k], lens[k]);
+		bl += 7 + SWIM_ADDR_LEN + lens[k];
+	}
+	dl = craft(t, &t->n[from].key, to, (*boot)++, SWIM_T_RECORD, body, bl, dg);
+	err = swim_recv(t->n[to].s, &t->n[from].addr, dg, dl, node_time(&t->n[to]));
+	drain(t, to);
+	return err;
+}
+
+/* A sealed GOSSIP from member `from` to node `to` carrying items. */
+static int send_gossip(struct tnet *t, uint32_t from, uint32_t to, uint64_t *boot,
+		       const uint8_t *items, size_t ilen)
+{
+	uint8_t body[SWIM_PT_MAX], dg[SWIM_MTU];
+	size_t dl;
+	int err;
+
+	memset(body, 0, SWIM_BODY_HDR);
+	memcpy(body + SWIM_BODY_HDR, items, ilen);
+	dl = craft(t, &t->n[from].key, to, (*boot)++, SWIM_T_GOSSIP, body, SWIM_BODY_HDR + ilen, dg);
+	err = swim_recv(t->n[to].s, &t->n[from].addr, dg, dl, node_time(&t->n[to]));
+	drain(t, to);
+	return err;
+}
+
+/* Signature checks asked of the shared memo: answered from it, or run. */
+static uint64_t sig_checks(const struct tnet *t)
+{
+	return t->memo.hits + t->memo.verified + t->memo.failed;
+}
+
+/* Hole 8 (doc/gossip.md §5, "Checks members make us run"): a member
+ * pushing records we never asked for costs us at most its budget in
+ * signature checks: SWIM_UNASKED_BURST at once, SWIM_UNASKED_PER_IV more
+ * per probe interval. Its 80 well-formed forgeries (a stranger's valid
+ * chain, the version changed under the record's signature: four checks
+ * each, the last failing, never memoized) cost 8 checks, then 4 after a
+ * probe interval; the rest are left unverified and counted. Nor can it
+ * get checks for free by making us ask: it announces a genuine newcomer
+ * and 6 made-up ones, we ask it for the 7 records, and it answers with
+ * the genuine one (verified, learned, not charged) and 6 forgeries (two
+ * verified and charged, four left unverified). The genuine record again,
+ * unasked, costs nothing (held); another member's budget is its own. The
+ * code before the budget ran 4 checks for every record: 344. */
+START_TEST(test_unasked_budget)
+{
+	const uint32_t R = 1, O = 2, N = 40, M = 6; /* the rogue, another member */
+	struct tnet *t = tn_new("test_unasked_budget", 0x7010, 3, NULL);
+	static uint8_t forged[2 * 40][REC_MEMBER_MAX], made_up[6][REC_MEMBER_MAX];
+	uint8_t good[REC_MEMBER_MAX], items[(6 + 1) * SWIM_ITEM_ALIVE_LEN];
+	const uint8_t *recs[6];
+	size_t flen, glen, lens[6];
+	struct rec_key stranger, fresh, ghost;
+	struct swim_member_info mi;
+	uint64_t boot = CRAFT_BOOT, c0, spent1, spent2, spent3;
+	const size_t ver_off = 2 + REC_INVITE_ROOT_LEN + REC_ADMISSION_LEN + 1;
+
+	tn_boot_all(t);
+	rec_key_generate(&stranger, &t->f.rng);
+	rec_key_generate(&fresh, &t->f.rng);
+	gfix_record(&t->f, &stranger, 50, GF_T0_MS, NULL, forged[0], REC_MEMBER_MAX, &flen);
+	for (uint32_t k = 1; k < 2 * N; k++) {
+		memcpy(forged[k], forged[0], flen);
+		mn_put_be64(forged[k] + ver_off, GF_T0_MS + k);
+	}
+	mn_put_be64(forged[0] + ver_off, GF_T0_MS + 2 * N);
+	lens[0] = lens[1] = flen;
+
+	/* round 1: 40 at once, two per datagram */
+	c0 = sig_checks(t);
+	for (uint32_t k = 0; k < N; k += 2) {
+		recs[0] = forged[k];
+		recs[1] = forged[k + 1];
+		ck_assert_int_eq(send_records(t, R, 0, &boot, recs, lens, 2), MN_OK);
+	}
+	spent1 = sig_checks(t) - c0;
+	printf("test_unasked_budget: %u unasked records cost %" PRIu64 " signature checks\n", N,
+	       spent1);
+	ck_assert_msg(spent1 <= SWIM_UNASKED_BURST, "%u unasked records cost %" PRIu64 " checks", N,
+		      spent1);
+	ck_assert_uint_eq(spent1, 8);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_UNASKED_CHECKS), 8);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_UNASKED_REFUSED), N - 2);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_RECORDS_REFUSED), 2);
+	/* round 2, a probe interval later: the refill, one record's worth */
+	t->now += t->p.probe_interval_ns;
+	c0 = sig_checks(t);
+	for (uint32_t k = N; k < 2 * N; k += 2) {
+		recs[0] = forged[k];
+		recs[1] = forged[k + 1];
+		ck_assert_int_eq(send_records(t, R, 0, &boot, recs, lens, 2), MN_OK);
+	}
+	spent2 = sig_checks(t) - c0;
+	ck_assert_uint_le(spent1 + spent2, SWIM_UNASKED_BURST + SWIM_UNASKED_PER_IV);
+	ck_assert_uint_eq(spent2, 4);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_UNASKED_REFUSED), 2 * N - 3);
+
+	/* asked for, two probe intervals on (R's budget full again): R
+	 * announces a genuine newcomer and M made-up ones; we ask R for all */
+	t->now += 2 * t->p.probe_interval_ns;
+	gfix_record(&t->f, &fresh, 60, GF_T0_MS, NULL, good, sizeof(good), &glen);
+	item_alive(items, fresh.pk, 0, GF_T0_MS, NULL);
+	for (uint32_t k = 0; k < M; k++) {
+		size_t len;
+		rec_key_generate(&ghost, &t->f.rng);
+		gfix_record(&t->f, &ghost, 70 + k, GF_T0_MS, NULL, made_up[k], REC_MEMBER_MAX, &len);
+		ck_assert_uint_eq(len, flen);
+		made_up[k][flen - 1] ^= 1; /* its own signature broken */
+		item_alive(items + (k + 1) * SWIM_ITEM_ALIVE_LEN, ghost.pk, 0, GF_T0_MS, NULL);
+		rec_key_wipe(&ghost);
+	}
+	ck_assert_int_eq(send_gossip(t, R, 0, &boot, items, sizeof(items)), MN_OK);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_WANTS), 1);
+	recs[0] = good;
+	lens[0] = glen;
+	c0 = sig_checks(t);
+	ck_assert_int_eq(send_records(t, R, 0, &boot, recs, lens, 1), MN_OK);
+	ck_assert_int_eq(swim_member(t->n[0].s, fresh.pk, &mi), MN_OK);
+	ck_assert_uint_eq(sig_checks(t) - c0, 4);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_UNASKED_CHECKS), 8 + 4);
+	c0 = sig_checks(t);
+	for (uint32_t k = 0; k < M; k++) {
+		recs[k] = made_up[k];
+		lens[k] = flen;
+	}
+	ck_assert_int_eq(send_records(t, R, 0, &boot, recs, lens, 2), MN_OK);
+	ck_assert_int_eq(send_records(t, R, 0, &boot, recs + 2, lens + 2, 2), MN_OK);
+	ck_assert_int_eq(send_records(t, R, 0, &boot, recs + 4, lens + 4, 2), MN_OK);
+	spent3 = sig_checks(t) - c0;
+	ck_assert_msg(spent3 <= SWIM_UNASKED_BURST, "%u forged answers cost %" PRIu64 " checks", M,
+		      spent3);
+	ck_assert_uint_eq(spent3, 8);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_UNASKED_CHECKS), 8 + 4 + 8);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_UNASKED_REFUSED), 2 * N - 3 + M - 2);
+	/* the genuine one again, unasked: held, nothing to verify or refuse */
+	recs[0] = good;
+	lens[0] = glen;
+	c0 = sig_checks(t);
+	ck_assert_int_eq(send_records(t, R, 0, &boot, recs, lens, 1), MN_OK);
+	ck_assert_uint_eq(sig_checks(t) - c0, 0);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_UNASKED_REFUSED), 2 * N - 3 + M - 2);
+	/* another member's budget is its own */
+	recs[0] = forged[0];
+	lens[0] = flen;
+	c0 = sig_checks(t);
+	ck_assert_int_eq(send_records(t, O, 0, &boot, recs, lens, 1), MN_OK);
+	ck_assert_uint_eq(sig_checks(t) - c0, 4);
+	rec_key_wipe(&stranger);
+	rec_key_wipe(&fresh);
+	tn_free(t);
+}
+END_TEST
+
+/* A forged root tombstone against a random key: well formed, one failing
+ * check (its signature); item framing included. */
+static size_t forged_tomb_item(struct tnet *t, uint8_t *p)
+{
+	struct rec_revoke r;
+	size_t len;
+
+	memset(&r, 0, sizeof(r));
+	r.signer = REC_BY_ROOT;
+	mn_rng_bytes(&t->f.rng, r.target_pk, REC_PK_LEN);
+	r.revoked_ms = GF_T0_MS;
+	mn_rng_bytes(&t->f.rng, r.sig, REC_SIG_LEN);
+	p[0] = SWIM_I_REVOKE;
+	ck_assert_int_eq(rec_revoke_encode(&r, p + SWIM_ITEM_REVOKE_HDR, REC_REVOKE_MAX, &len),
+			 MN_OK);
+	mn_put_be16(p + 1, (uint16_t)len);
+	return SWIM_ITEM_REVOKE_HDR + len;
+}
+
+/* A forged address announcement of member subj at seq: 198.18.9.9:51820,
+ * a random signature (one failing check). */
+static size_t forged_addr_item(struct tnet *t, uint8_t *p, uint32_t subj, uint64_t seq)
+{
+	size_t off = SWIM_ITEM_ADDR_HDR;
+
+	p[0] = SWIM_I_ADDR;
+	memcpy(p + 1, t->n[subj].key.pk, 8);
+	mn_put_be64(p + 9, seq);
+	p[17] = 1; /* where it is: one address */
+	p[18] = 0; /* where it was: none */
+	memset(p + off, 0, SWIM_ADDR_LEN);
+	p[off] = 4;
+	p[off + 1] = 198;
+	p[off + 2] = 18;
+	p[off + 3] = 9;
+	p[off + 4] = 9;
+	mn_put_be16(p + off + 17, 51820);
+	off += SWIM_ADDR_LEN;
+	mn_rng_bytes(&t->f.rng, p + off, REC_SIG_LEN);
+	return off + REC_SIG_LEN;
+}
+
+/* Hole 8, what members push by design: tombstones and address
+ * announcements are verified as they come, and a forged one is never
+ * memoized. An honest member passes on only what verified for it, so a
+ * forgery is charged to its sender after the check, and none is checked
+ * while the sender's budget cannot pay. The rogue's 40 forged tombstones
+ * cost 10 checks (SWIM_UNASKED_BURST), then, its budget refilled, 40
+ * forged announcements of another member cost 10; a genuine tombstone it
+ * sends with its budget spent waits (MN_EBUSY, unverified), and comes in
+ * from an honest member, which pays nothing for it. The code before the
+ * budget ran a check for each forgery: 80. */
+START_TEST(test_unasked_pushed)
+{
+	const uint32_t R = 1, O = 2, N = 40;
+	struct tnet *t = tn_new("test_unasked_pushed", 0x7011, 3, NULL);
+	uint8_t items[SWIM_PT_MAX], tomb[REC_REVOKE_MAX + SWIM_ITEM_REVOKE_HDR];
+	struct rec_key victim;
+	uint64_t boot = CRAFT_BOOT, c0, spent;
+	size_t il, tl;
+
+	tn_boot_all(t);
+	/* 40 forged tombstones, 5 per GOSSIP */
+	c0 = sig_checks(t);
+	for (uint32_t k = 0; k < N; k += 5) {
+		il = 0;
+		for (uint32_t j = 0; j < 5; j++)
+			il += forged_tomb_item(t, items + il);
+		ck_assert_int_eq(send_gossip(t, R, 0, &boot, items, il), MN_OK);
+	}
+	spent = sig_checks(t) - c0;
+	printf("test_unasked_pushed: %u forged tombstones cost %" PRIu64 " signature checks\n", N,
+	       spent);
+	ck_assert_msg(spent <= SWIM_UNASKED_BURST, "%u forged tombstones cost %" PRIu64 " checks",
+		      N, spent);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_TOMBS_REFUSED), SWIM_UNASKED_BURST);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_UNASKED_REFUSED), N - SWIM_UNASKED_BURST);
+	/* a genuine one from R now: not verified; from O: kept, O pays nothing */
+	rec_key_generate(&victim, &t->f.rng);
+	tl = SWIM_ITEM_REVOKE_HDR;
+	{
+		struct rec_revoke r;
+		size_t len;
+		memset(&r, 0, sizeof(r));
+		r.signer = REC_BY_ROOT;
+		memcpy(r.target_pk, victim.pk, REC_PK_LEN);
+		r.revoked_ms = GF_T0_MS;
+		ck_assert_int_eq(rec_revoke_sign(&t->f.net, &t->f.root, &r), MN_OK);
+		ck_assert_int_eq(rec_revoke_encode(&r, tomb + tl, REC_REVOKE_MAX, &len), MN_OK);
+		tomb[0] = SWIM_I_REVOKE;
+		mn_put_be16(tomb + 1, (uint16_t)len);
+		tl += len;
+	}
+	ck_assert_int_eq(send_gossip(t, R, 0, &boot, tomb, tl), MN_OK);
+	ck_assert(!swim_revoked(t->n[0].s, victim.pk));
+	ck_assert_int_eq(send_gossip(t, O, 0, &boot, tomb, tl), MN_OK);
+	ck_assert(swim_revoked(t->n[0].s, victim.pk));
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_UNASKED_CHECKS), SWIM_UNASKED_BURST);
+
+	/* two probe intervals on, R's budget is full again: 40 forged
+	 * announcements of member O, 4 per GOSSIP, each newer than the last */
+	t->now += 2 * t->p.probe_interval_ns;
+	c0 = sig_checks(t);
+	for (uint32_t k = 0; k < N; k += 4) {
+		il = 0;
+		for (uint32_t j = 0; j < 4; j++)
+			il += forged_addr_item(t, items + il, O, GF_T0_MS + k + j);
+		ck_assert_int_eq(send_gossip(t, R, 0, &boot, items, il), MN_OK);
+	}
+	spent = sig_checks(t) - c0;
+	printf("test_unasked_pushed: %u forged announcements cost %" PRIu64 " signature checks\n",
+	       N, spent);
+	ck_assert_msg(spent <= SWIM_UNASKED_BURST, "%u forged announcements cost %" PRIu64
+		      " checks", N, spent);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_DROP_ADDR), SWIM_UNASKED_BURST);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_ADDR_ADOPTED), 0);
+	rec_key_wipe(&victim);
+	tn_free(t);
+}
+END_TEST
+
 /* Review 6: address hints that are not global or private unicast
  * (loopback, unspecified, multicast, broadcast, link-local) are ignored;
  * the test ranges 198.18/15 and 2001:2::/48 stay usable. */
@@ -3082,6 +3371,8 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_join_sync_again);
 	tcase_add_test(tc, test_buddy_no_storm);
 	tcase_add_test(tc, test_hello_junk_budget);
+	tcase_add_test(tc, test_unasked_budget);
+	tcase_add_test(tc, test_unasked_pushed);
 	tcase_add_test(tc, test_local_addr_changed);
 	tcase_add_test(tc, test_addr_announce);
 	tcase_add_test(tc, test_hint_scope);

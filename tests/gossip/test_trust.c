@@ -466,6 +466,184 @@ START_TEST(test_trust_use_rx)
 }
 END_TEST
 
+/* ---- one key, one role ---- */
+
+/* A root grant (INVITE and REVOKE, no end) to a fresh admin key k. */
+static void admin_make(struct gfix *f, struct rec_key *k, struct rec_grant *g)
+{
+	rec_key_generate(k, &f->rng);
+	memset(g, 0, sizeof(*g));
+	g->rights = REC_RIGHT_INVITE | REC_RIGHT_REVOKE;
+	memcpy(g->admin_pk, k->pk, REC_PK_LEN);
+	g->not_after_ms = UINT64_MAX;
+	ck_assert_int_eq(rec_grant_sign(&f->net, &f->root, g), MN_OK);
+}
+
+/* An invite by admin k (grant g) whose key is pk. */
+static void admin_invite(struct gfix *f, const struct rec_key *k, const struct rec_grant *g,
+			 const uint8_t pk[REC_PK_LEN], struct rec_invite *inv)
+{
+	memset(inv, 0, sizeof(*inv));
+	inv->signer = REC_BY_ADMIN;
+	memcpy(inv->invite_pk, pk, REC_PK_LEN);
+	inv->expires_ms = GF_T0_MS + UINT64_C(86400000);
+	inv->max_uses = 10;
+	inv->grant = *g;
+	ck_assert_int_eq(rec_invite_sign(&f->net, k, inv), MN_OK);
+}
+
+/* c: node key `node` (NULL: a fresh one) admitted by admin k under inv
+ * (its key's secret ik) at 100.64.2.d. */
+static void admin_cand(struct gfix *f, struct cand *c, const struct rec_key *node,
+		       const struct rec_invite *inv, const struct rec_key *ik,
+		       const struct rec_key *k, uint32_t n, uint8_t d)
+{
+	const uint8_t ip[4] = { 100, 64, 2, d };
+
+	if (node)
+		c->key = *node;
+	else
+		rec_key_generate(&c->key, &f->rng);
+	gfix_record_ex(f, inv, ik, &c->key, n, GF_T0_MS, k, REC_BY_ADMIN, ip, c->rec,
+		       sizeof(c->rec), &c->len);
+	race_of(c);
+}
+
+/* Admin k's (grant g) tombstone against target. */
+static size_t admin_tomb(struct gfix *f, const struct rec_key *k, const struct rec_grant *g,
+			 const uint8_t target[REC_PK_LEN], uint8_t *buf)
+{
+	struct rec_revoke t;
+	size_t len;
+
+	memset(&t, 0, sizeof(t));
+	t.signer = REC_BY_ADMIN;
+	memcpy(t.target_pk, target, REC_PK_LEN);
+	t.revoked_ms = GF_T0_MS + 7000;
+	t.grant = *g;
+	ck_assert_int_eq(rec_revoke_sign(&f->net, k, &t), MN_OK);
+	ck_assert_int_eq(rec_revoke_encode(&t, buf, REC_REVOKE_MAX, &len), MN_OK);
+	return len;
+}
+
+static uint32_t tombs_held(const struct obs *o)
+{
+	struct swim_counts c;
+
+	swim_counts(o->s, &c);
+	return c.tombs;
+}
+
+/* Hole 7 (doc/membership.md "One key, one role"): admin A may revoke its
+ * own invites and their members, never admin B nor B's members. Before
+ * the rule A did both, in four orders of arrival:
+ *   o1  B's admin key kb is also the node key of a member admitted under
+ *       A's invite (kb's holder joined a machine with it): A's tombstone
+ *       against its "own member" kb is in scope, and a tombstone refuses
+ *       its key in every role: B fell, and with it every member admitted
+ *       under B's invites (BM here).
+ *   o2  A signed an invite naming B's invite key ib (A holds B's link,
+ *       whose secret signs join proofs) and admitted XN with it: A's
+ *       tombstone against "its" invite ib took effect, and BM (under ib)
+ *       fell.
+ *   o3  as o1, the node record first: B's records are then refused here
+ *       (kb holds its first role), but B's grant, verified, still makes
+ *       kb an admin key, which no admin revokes.
+ *   o4  A's tombstone against kb first, pending (no record names kb), then
+ *       BM, then the node record: it settled the tombstone in A's scope.
+ * Now the second role is refused (MN_EAUTH, REFUSED_KEY_ROLE), and so is
+ * an admin's tombstone against an admin key: kb is never revoked, BM stays
+ * wherever it is held. */
+START_TEST(test_trust_key_roles)
+{
+	struct gfix f;
+	struct rec_key ka, kb, ia, ib;
+	struct rec_grant ga, gb;
+	struct rec_invite inva, invb, inva_b;
+	struct cand s1, s2, s3, s4, bm, kbn, xn, am;
+	struct obs o1, o2, o3, o4;
+	uint8_t tkb[REC_REVOKE_MAX], tib[REC_REVOKE_MAX];
+	size_t tkb_len, tib_len;
+	int e_kbn, e_tkb, e_xn, e_tib, e3_bm, e3_tkb, e4_tkb, e4_kbn;
+
+	gfix_init(&f, gfix_seed("test_trust_key_roles", 0x7408));
+	admin_make(&f, &ka, &ga);
+	admin_make(&f, &kb, &gb);
+	rec_key_generate(&ia, &f.rng);
+	rec_key_generate(&ib, &f.rng);
+	admin_invite(&f, &ka, &ga, ia.pk, &inva);
+	admin_invite(&f, &kb, &gb, ib.pk, &invb);
+	admin_invite(&f, &ka, &ga, ib.pk, &inva_b); /* A's invite, B's invite key */
+	admin_cand(&f, &bm, NULL, &invb, &ib, &kb, 1, 1);    /* B's member */
+	admin_cand(&f, &kbn, &kb, &inva, &ia, &ka, 2, 2);   /* node key kb, A's invite */
+	admin_cand(&f, &xn, NULL, &inva_b, &ib, &ka, 3, 3); /* A's invite naming ib */
+	admin_cand(&f, &am, NULL, &inva, &ia, &ka, 4, 4);   /* A's member */
+	tkb_len = admin_tomb(&f, &ka, &ga, kb.pk, tkb);
+	tib_len = admin_tomb(&f, &ka, &ga, ib.pk, tib);
+	obs_plain(&f, &o1, &s1, 0);
+	obs_plain(&f, &o2, &s2, 0);
+	obs_plain(&f, &o3, &s3, 0);
+	obs_plain(&f, &o4, &s4, 0);
+
+	ck_assert_int_eq(learn(&o1, &bm), MN_OK);
+	e_kbn = learn(&o1, &kbn);
+	e_tkb = swim_revoke(o1.s, tkb, tkb_len, now0);
+
+	ck_assert_int_eq(learn(&o2, &bm), MN_OK);
+	e_xn = learn(&o2, &xn);
+	e_tib = swim_revoke(o2.s, tib, tib_len, now0);
+
+	ck_assert_int_eq(learn(&o3, &kbn), MN_OK);
+	e3_bm = learn(&o3, &bm);
+	e3_tkb = swim_revoke(o3.s, tkb, tkb_len, now0);
+
+	e4_tkb = swim_revoke(o4.s, tkb, tkb_len, now0);
+	ck_assert_uint_eq(tombs_held(&o4), 1); /* pending: no record names kb */
+	ck_assert_int_eq(learn(&o4, &bm), MN_OK);
+	e4_kbn = learn(&o4, &kbn);
+
+	/* what the attack was after: B and its member */
+	ck_assert_msg(holds(&o1, &bm) && holds(&o2, &bm) && holds(&o4, &bm),
+		      "an admin's tombstone removed another admin's member");
+	ck_assert(!swim_revoked(o1.s, kb.pk) && !swim_revoked(o3.s, kb.pk) &&
+		  !swim_revoked(o4.s, kb.pk));
+	ck_assert(!swim_revoked(o2.s, ib.pk));
+	/* and how: each second role refused */
+	ck_assert_int_eq(e_kbn, MN_EAUTH);
+	ck_assert(!holds(&o1, &kbn));
+	ck_assert_int_eq(e_tkb, MN_EAUTH);
+	ck_assert_uint_eq(swim_stat(o1.s, SWIM_STAT_REFUSED_KEY_ROLE), 2);
+	ck_assert_uint_eq(swim_stat(o1.s, SWIM_STAT_RECORDS_REFUSED), 1);
+	ck_assert_uint_eq(swim_stat(o1.s, SWIM_STAT_TOMBS_REFUSED), 1);
+	ck_assert_int_eq(e_xn, MN_EAUTH);
+	ck_assert(!holds(&o2, &xn));
+	ck_assert_int_eq(e_tib, MN_EAUTH); /* only BM names ib: out of A's scope */
+	ck_assert_uint_eq(swim_stat(o2.s, SWIM_STAT_REFUSED_KEY_ROLE), 1);
+	ck_assert_int_eq(e3_bm, MN_EAUTH); /* kb is a member's node key here */
+	ck_assert(holds(&o3, &kbn) && !holds(&o3, &bm));
+	ck_assert_int_eq(e3_tkb, MN_EAUTH);
+	ck_assert_uint_eq(swim_stat(o3.s, SWIM_STAT_REFUSED_KEY_ROLE), 2);
+	ck_assert_int_eq(e4_tkb, MN_OK);
+	ck_assert_int_eq(e4_kbn, MN_EAUTH);
+	ck_assert_uint_eq(tombs_held(&o4), 0); /* dropped once kb was known an admin key */
+	ck_assert_uint_eq(swim_stat(o4.s, SWIM_STAT_REFUSED_KEY_ROLE), 2);
+	/* the rule takes no legitimate revocation: A's own member */
+	ck_assert_int_eq(learn(&o2, &am), MN_OK);
+	tkb_len = admin_tomb(&f, &ka, &ga, am.key.pk, tkb);
+	ck_assert_int_eq(swim_revoke(o2.s, tkb, tkb_len, now0), MN_OK);
+	ck_assert(!holds(&o2, &am) && holds(&o2, &bm) && swim_revoked(o2.s, am.key.pk));
+	swim_del(o1.s);
+	swim_del(o2.s);
+	swim_del(o3.s);
+	swim_del(o4.s);
+	rec_key_wipe(&ka);
+	rec_key_wipe(&kb);
+	rec_key_wipe(&ia);
+	rec_key_wipe(&ib);
+	gfix_free(&f);
+}
+END_TEST
+
 static Suite *trust_suite(void)
 {
 	Suite *s = suite_create("trust");
@@ -478,6 +656,7 @@ static Suite *trust_suite(void)
 	tcase_add_test(tc, test_trust_use_orders);
 	tcase_add_test(tc, test_trust_use_self);
 	tcase_add_test(tc, test_trust_use_rx);
+	tcase_add_test(tc, test_trust_key_roles);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
