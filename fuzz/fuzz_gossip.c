@@ -387,8 +387,9 @@ void write_corpus(const char *dir)
 	buf[4] = SWIM_T_HELLO;
 	mn_put_be64(buf + 5, seal_key_id(keys[D].pk));
 	mn_put_be64(buf + 13, seal_key_id(keys[SELF].pk));
-	memcpy(buf + 1 + SWIM_HELLO_HDR, recs[D], rec_lens[D]);
-	put_file(dir, "hello", 0, buf, 1 + SWIM_HELLO_HDR + rec_lens[D], NULL, 0);
+	buf[1 + SWIM_HELLO_ANN_LEN] = 0; /* no announcement */
+	memcpy(buf + 1 + SWIM_HELLO_ANN, recs[D], rec_lens[D]);
+	put_file(dir, "hello", 0, buf, 1 + SWIM_HELLO_ANN + rec_lens[D], NULL, 0);
 	/* a stateful sequence: B pings, C asks a ping-req of B, B pushes a range */
 	{
 		uint8_t seq[256];

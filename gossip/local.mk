@@ -9,7 +9,8 @@ libmncore_a_SOURCES += \
 	gossip/swim_pp.c gossip/swim_tomb.c gossip/swim_trust.c gossip/swim_node.c \
 	gossip/swim_orphan.c gossip/swim_ann.c gossip/swim_budget.c \
 	gossip/rtab.c gossip/rtab.h \
-	gossip/oatab.c gossip/oatab.h
+	gossip/oatab.c gossip/oatab.h \
+	gossip/annpool.c gossip/annpool.h
 
 check_PROGRAMS += tests/test_gossip
 TESTS += tests/test_gossip

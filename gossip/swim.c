@@ -532,7 +532,8 @@ int swim_new(struct swim **out, const struct swim_config *cfg, struct mn_time no
 	err = MN_ENOMEM;
 	s->cap = MEMBERS_INIT;
 	s->m = malloc(s->cap * sizeof(*s->m));
-	if (!s->m || oatab_init(&s->index, 2 * MEMBERS_INIT) != MN_OK || trust_init(s) != MN_OK)
+	if (!s->m || oatab_init(&s->index, 2 * MEMBERS_INIT) != MN_OK || trust_init(s) != MN_OK ||
+	    ann_init(s, cfg->anns) != MN_OK)
 		goto fail;
 	if (digest_resize(s, LEAF_BITS_MIN) != MN_OK)
 		goto fail;

@@ -194,7 +194,7 @@ enum swim_item {
 enum swim_sizes {
 	SWIM_ADDR_LEN = 19,           /* family, 16 address bytes, port */
 	SWIM_BODY_HDR = 16,           /* token, echo */
-	SWIM_ITEM_ALIVE_LEN = 1 + 8 + 4 + 8 + SWIM_ADDR_LEN, /* 40 */
+	SWIM_ITEM_ALIVE_LEN = 1 + 8 + 4 + 8, /* 21 */
 	SWIM_ITEM_SUSPECT_LEN = 1 + 8 + 4 + 8,               /* 21 */
 	SWIM_ITEM_RANGE_LEN = 1 + 1 + 8 + 2 + 8,             /* 20 */
 	SWIM_ITEM_LIST_HDR = 1 + 1 + 8 + 1 + 1,              /* 12 */
@@ -210,6 +210,8 @@ enum swim_sizes {
 	SWIM_PING_REQ_LEN = SEAL_OVERHEAD + SWIM_BODY_HDR + 12, /* 88 */
 	SWIM_PT_MAX = SWIM_MTU - SEAL_OVERHEAD,              /* 1140 */
 	SWIM_HELLO_HDR = SEAL_O_NONCE,                       /* 20 */
+	SWIM_HELLO_ANN_LEN = SWIM_HELLO_HDR,                 /* its announcement's length */
+	SWIM_HELLO_ANN = SWIM_HELLO_HDR + 1,                 /* the announcement, then the record */
 };
 
 enum swim_state {
@@ -441,7 +443,8 @@ static inline bool swim_type_own(uint8_t type)
 	X(ADDR_ADOPTED, "members' address announcements adopted")        \
 	X(ADDR_MOVED, "members moved to the address they announced")    \
 	X(DROP_ADDR, "address announcements dropped: bad signature or unknown member")\
-	X(VIEW_PUSHPULLS, "push-pulls brought forward: a settled view differed from ours")
+	X(VIEW_PUSHPULLS, "push-pulls brought forward: a settled view differed from ours")\
+	X(ADDR_WANTS, "records asked for: a member with no address or announcement")
 
 enum swim_stat {
 #define SWIM_STAT_ENUM(n, s) SWIM_STAT_##n,
@@ -455,6 +458,7 @@ const char *swim_stat_name(enum swim_stat st);
 /* ---- instance ---- */
 
 struct swim;
+struct annpool;
 
 struct swim_config {
 	struct swim_params params;
@@ -474,6 +478,8 @@ struct swim_config {
 					 * SWIM_MAX_MEMBERS; more is MN_EINVAL): a node
 					 * that wants a smaller table, and the tests */
 	const struct swim_store *store; /* NULL: private copies */
+	struct annpool *anns;           /* interned announcements (annpool.h), shared by
+					 * instances; NULL: a private pool */
 	struct rec_memo *memo;          /* signature memo, may be NULL */
 	const struct rec_revoked *revoked; /* revocations beside swim's own tombstone
 					    * table (swim_revoke), may be NULL */

@@ -131,14 +131,10 @@ static void put_suspect_item(struct swim *s, uint8_t *p, uint8_t kind, uint32_t 
 
 void dissem_put_alive_item(struct swim *s, uint8_t *p, uint32_t i, uint32_t inc)
 {
-	static const struct waddr none;
-	const struct member *m = &s->m[i];
-
 	p[UPD_KIND] = SWIM_I_ALIVE;
 	mn_put_be64(p + UPD_ID, member_id(s, i));
 	mn_put_be32(p + UPD_INC, inc);
-	mn_put_be64(p + UPD_VERSION, m->rec->version);
-	wire_addr_put(p + UPD_ADDR, i == 0 ? &none : &m->addr);
+	mn_put_be64(p + UPD_VERSION, s->m[i].rec->version);
 }
 
 static size_t item_len(uint8_t kind)
@@ -370,7 +366,7 @@ void dissem_bump(struct swim *s)
 }
 
 void dissem_apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
-			uint64_t version, const struct waddr *hint)
+			uint64_t version)
 {
 	uint32_t i = member_find(s, id);
 	struct member *m;
@@ -379,8 +375,6 @@ void dissem_apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32
 		pp_want(s, rx, id);
 		return;
 	}
-	if (hint && !wire_hint_ok(hint))
-		hint = NULL;
 	m = &s->m[i];
 	if (i == 0) {
 		if (inc > m->inc)
@@ -392,15 +386,11 @@ void dissem_apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32
 	if (inc <= m->inc) {
 		if (rx && rx->from == i)
 			inc_note(s, rx, i, inc);
-		if (hint && hint->family && m->addr.family == 0)
-			hook_addr_put(s, i, hint, false);
 		return;
 	}
 	if (!jump_ok(s, rx, i, inc))
 		return;
 	inc_note(s, rx, i, inc);
-	if (hint && hint->family && !(m->flags & M_ADDR_DIRECT))
-		hook_addr_put(s, i, hint, false);
 	susp_end(s, i);
 	member_set_state(s, i, SWIM_ALIVE, inc);
 	/* An update carries the version we hold: while we fetch a newer one we
@@ -476,12 +466,10 @@ void dissem_apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint
 /* An update item's length when well formed, else 0. */
 static size_t update_len(const uint8_t *p, size_t avail)
 {
-	struct waddr w;
 
 	switch (p[UPD_KIND]) {
 	case SWIM_I_ALIVE:
-		return avail >= SWIM_ITEM_ALIVE_LEN && wire_addr_get(&w, p + UPD_ADDR) ?
-			       SWIM_ITEM_ALIVE_LEN : 0;
+		return avail >= SWIM_ITEM_ALIVE_LEN ? SWIM_ITEM_ALIVE_LEN : 0;
 	case SWIM_I_SUSPECT:
 	case SWIM_I_DEAD:
 		return avail >= SWIM_ITEM_SUSPECT_LEN ? SWIM_ITEM_SUSPECT_LEN : 0;
@@ -511,9 +499,8 @@ void dissem_items_apply(struct swim *s, const struct rx *rx, const uint8_t *b, s
 		uint64_t id = mn_get_be64(p + UPD_ID);
 		uint32_t inc = mn_get_be32(p + UPD_INC);
 		if (p[UPD_KIND] == SWIM_I_ALIVE) {
-			struct waddr w;
-			wire_addr_get(&w, p + UPD_ADDR);
-			dissem_apply_alive(s, rx, id, inc, mn_get_be64(p + UPD_VERSION), &w);
+			dissem_apply_alive(s, rx, id, inc, mn_get_be64(p + UPD_VERSION));
+			pp_want_addr(s, rx, id);
 			off += SWIM_ITEM_ALIVE_LEN;
 		} else if (p[UPD_KIND] == SWIM_I_REVOKE) {
 			off += tomb_item_apply(s, p, rx->from);

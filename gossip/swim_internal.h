@@ -15,6 +15,7 @@
 #include "mn_bits.h"
 #include "mn_err.h"
 #include "mn_wire.h"
+#include "annpool.h"
 #include "oatab.h"
 
 #define NONE UINT32_MAX
@@ -39,7 +40,7 @@
 
 _Static_assert(SWIM_MAX_BCAST < QUEUE_NONE, "queue slots fit uint16_t");
 _Static_assert(SWIM_PT_MAX + SEAL_OVERHEAD == SWIM_MTU, "plaintext size");
-_Static_assert(SWIM_ITEM_ALIVE_LEN == 40, "alive item");
+_Static_assert(SWIM_ITEM_ALIVE_LEN == 21, "alive item");
 _Static_assert(SWIM_ITEM_SUSPECT_LEN == 21, "suspect item");
 _Static_assert(SWIM_ITEM_LIST_HDR + SWIM_PP_LIST_MAX * SWIM_ENTRY_LEN <=
 	       SWIM_PT_MAX - SWIM_BODY_HDR - 1, "a full LIST fits one datagram");
@@ -75,16 +76,15 @@ enum {
 	/* a RECORD entry */
 	RE_INC = 0,
 	RE_STATE = 4,
-	RE_ADDR = 5,
-	RE_LEN = RE_ADDR + SWIM_ADDR_LEN, /* 24 */
-	RE_RECORD = RE_LEN + 2,           /* 26 */
+	RE_ANN_LEN = 5,               /* its announcement's length, 0: none */
+	RE_LEN = 6,                   /* the record's */
+	RE_RECORD = 8,                /* the record, then the announcement */
 
 	/* an update item: ALIVE, SUSPECT, DEAD */
 	UPD_KIND = 0,
 	UPD_ID = 1,
 	UPD_INC = 9,
 	UPD_VERSION = 13,             /* ALIVE: the record version */
-	UPD_ADDR = 21,                /* ALIVE: where the sender reached it */
 	UPD_ACCUSER = 13,             /* SUSPECT, DEAD */
 
 	/* a REVOKE item */
@@ -112,7 +112,7 @@ _Static_assert(ADDR_PORT + 2 == SWIM_ADDR_LEN, "address");
 _Static_assert(SEAL_OVERHEAD + SWIM_BODY_HDR + PING_ITEMS == SWIM_PING_LEN, "ping");
 _Static_assert(SEAL_OVERHEAD + SWIM_BODY_HDR + ACK_ITEMS == SWIM_ACK_LEN, "ack");
 _Static_assert(SEAL_OVERHEAD + SWIM_BODY_HDR + PING_REQ_ITEMS == SWIM_PING_REQ_LEN, "ping-req");
-_Static_assert(UPD_ADDR + SWIM_ADDR_LEN == SWIM_ITEM_ALIVE_LEN, "alive item");
+_Static_assert(UPD_VERSION + 8 == SWIM_ITEM_ALIVE_LEN, "alive item");
 _Static_assert(UPD_ACCUSER + 8 == SWIM_ITEM_SUSPECT_LEN, "suspect item");
 _Static_assert((int)REVOKE_TOMB == (int)SWIM_ITEM_REVOKE_HDR, "revoke item");
 _Static_assert(RANGE_HASH + 8 == SWIM_ITEM_RANGE_LEN, "range item");
@@ -120,6 +120,10 @@ _Static_assert((int)LIST_ENTRIES == (int)SWIM_ITEM_LIST_HDR &&
 	       (int)LIST_ENTRIES == (int)SWIM_ITEM_TLIST_HDR,
 	       "list items");
 _Static_assert(ENTRY_STATE + 1 == SWIM_ENTRY_LEN, "list entry");
+_Static_assert(SWIM_HELLO_ANN + SWIM_ITEM_ADDR_MAX + REC_MEMBER_MAX <= SWIM_MTU,
+	       "a HELLO with its announcement fits one datagram");
+_Static_assert(SWIM_BODY_HDR + RECORD_ENTRIES + RE_RECORD + REC_MEMBER_MAX + SWIM_ITEM_ADDR_MAX <=
+	       SWIM_PT_MAX, "a RECORD entry with its announcement fits one datagram");
 _Static_assert(RECORD_ENTRIES + RE_RECORD + REC_MEMBER_MAX <= SWIM_PT_MAX - SWIM_BODY_HDR,
 	       "a record fits one RECORD message");
 
@@ -329,6 +333,7 @@ struct orphan {
 	const struct swim_rec *rec; /* a store reference; NULL: a free slot */
 	mn_ns at;                   /* when it was kept: the list is in this order */
 	struct waddr addr;          /* where to reach it (family 0: not known) */
+	const struct annblob *ann;  /* its announcement, verified (a reference), or NULL */
 	uint16_t prev, next;        /* the list; a free slot's next links the free list */
 	bool announce;              /* learned, not restored: announced when adopted */
 };
@@ -412,6 +417,11 @@ struct swim {
 	bool reprove_lead;      /* a restart's rounds: our own alive leads each ping */
 	struct ann *anns;       /* SWIM_MAX_ANNS, allocated at the first announcement */
 	uint32_t ann_ntx;       /* those still passed on */
+	struct annpool *annpool; /* cfg->anns, or our own (annpool_own) */
+	bool annpool_own;
+	const struct annblob **held; /* per member slot: its newest announcement
+				      * verified (handed on with its record), or NULL */
+	uint32_t held_cap;
 	struct rec_key sign;    /* secret: our node key, for our announcements */
 	struct waddr own_addrs[SWIM_ANN_ADDRS]; /* swim_set_local_addrs: where we are */
 	uint8_t own_naddrs;
@@ -657,7 +667,7 @@ void dissem_bump(struct swim *s);
 uint32_t dissem_rise_left(struct swim *s);
 mn_ns dissem_rise_at(const struct swim *s);
 void dissem_apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
-			uint64_t version, const struct waddr *hint);
+			uint64_t version);
 void dissem_apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint32_t inc,
 			  uint64_t accuser);
 int dissem_items_check(const uint8_t *b, size_t n);
@@ -700,7 +710,32 @@ void pp_want_more(struct swim *s, const struct rx *rx);
 /* swim_ann.c */
 void ann_piggyback(struct swim *s, struct out *o);
 size_t ann_item_len(const uint8_t *p, size_t avail);
+/* from: the sender, charged a check that fails (swim_budget.c) */
 size_t ann_item_apply(struct swim *s, const uint8_t *p, uint32_t from);
+/* An announcement of member i that came with its record (pp_on_record):
+ * verified, held, followed as a gossiped one is; not passed on. */
+void ann_take(struct swim *s, uint32_t i, const uint8_t *p, size_t len, uint32_t from);
+/* p[len] is an announcement item of the key pk (its framing, not its
+ * signature). */
+bool ann_wellformed(const uint8_t *p, size_t len, const uint8_t pk[REC_PK_LEN]);
+uint64_t ann_seq(const uint8_t *p);
+/* Member i's held announcement's seq, 0 when none. */
+uint64_t ann_held_seq(const struct swim *s, uint32_t i);
+/* p[len] was verified here or by another instance sharing the pool. */
+bool ann_interned(struct swim *s, const uint8_t *p, size_t len);
+/* p[len] (well formed) signed by pk: its interned copy (a reference), or
+ * NULL (counted in DROP_ADDR). Checked only while member from's budget
+ * holds one check, charged when it fails (NONE: the caller paid). */
+const struct annblob *ann_verified(struct swim *s, const uint8_t pk[REC_PK_LEN],
+				   const uint8_t *p, size_t len, uint32_t from);
+/* b (a verified reference, given; newer than the one held) becomes member
+ * i's announcement, and moves its address as the announcement rule says. */
+void ann_follow(struct swim *s, uint32_t i, const struct annblob *b);
+/* Member i's held announcement (*len bytes), or NULL. */
+const uint8_t *ann_held(const struct swim *s, uint32_t i, size_t *len);
+/* Member slot i is emptied: its announcement goes. */
+void ann_forget(struct swim *s, uint32_t i);
+int ann_init(struct swim *s, struct annpool *shared);
 void ann_free(struct swim *s);
 void probe_reprove_ack(struct swim *s, uint32_t i);
 void probe_hello_unheard(struct swim *s, uint32_t i);
@@ -718,6 +753,7 @@ int probe_on_hello(struct swim *s, const struct mn_addr *from, const uint8_t *bu
 
 /* ---- swim_pp.c ---- */
 
+void pp_want_addr(struct swim *s, const struct rx *rx, uint64_t id);
 void pp_want(struct swim *s, const struct rx *rx, uint64_t id);
 void pp_flush_wants(struct swim *s, const struct rx *rx);
 uint8_t *pp_reply_put(struct swim *s, struct pp_reply *w, size_t n);
@@ -779,6 +815,7 @@ bool budget_take(struct swim *s, uint32_t i, uint32_t checks);
 void orphan_free(struct swim *s);
 void orphan_keep(struct swim *s, const struct swim_rec *r, const struct waddr *addr,
 		 bool announce);
+void orphan_keep_ann(struct swim *s, const uint8_t *p, size_t len, uint32_t from);
 bool orphan_held(const struct swim *s, uint64_t id);
 void orphan_adopt(struct swim *s);
 void orphan_drop_key(struct swim *s, const uint8_t pk[REC_PK_LEN]);

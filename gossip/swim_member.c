@@ -517,6 +517,7 @@ void member_remove(struct swim *s, uint32_t i)
 		return;
 	member_emit(s, SWIM_EV_REMOVED, i);
 	trust_del(s, i);
+	ann_forget(s, i);
 	susp_end(s, i);
 	dissem_drop(s, i);
 	digest_toggle(s, i);

@@ -91,6 +91,7 @@ static void append(struct swim *s, const struct swim_rec *r, const struct waddr 
 	memset(&o->addr, 0, sizeof(o->addr));
 	if (addr)
 		o->addr = *addr;
+	o->ann = NULL;
 	o->announce = announce;
 	o->prev = p->tail;
 	o->next = ORPHAN_NIL;
@@ -104,12 +105,19 @@ static void append(struct swim *s, const struct swim_rec *r, const struct waddr 
 }
 
 /* Take slot k out of the list and the index, to the free list. Its record
- * reference becomes the caller's. */
-static const struct swim_rec *take(struct swim *s, uint16_t k)
+ * reference becomes the caller's, and its announcement's with ann (else
+ * given back). */
+static const struct swim_rec *take(struct swim *s, uint16_t k, const struct annblob **ann)
 {
 	struct orphans *p = &s->orphans;
 	struct orphan *o = &p->o[k];
 	const struct swim_rec *r = o->rec;
+
+	if (ann)
+		*ann = o->ann;
+	else
+		annpool_put(s->annpool, o->ann);
+	o->ann = NULL;
 
 	for (uint32_t pos = oatab_home(&p->by_id, seal_key_id(r->pk));
 	     p->by_id.slot[pos] != OATAB_EMPTY; pos = oatab_next(&p->by_id, pos)) {
@@ -135,7 +143,7 @@ static const struct swim_rec *take(struct swim *s, uint16_t k)
 
 static void drop(struct swim *s, uint16_t k, enum swim_stat why)
 {
-	member_release(s, take(s, k));
+	member_release(s, take(s, k, NULL));
 	bump(s, why, 1);
 }
 
@@ -169,13 +177,36 @@ void orphan_keep(struct swim *s, const struct swim_rec *r, const struct waddr *a
 			p->kept = o->rec;
 			return;
 		}
-		member_release(s, take(s, k)); /* the newer version takes its place */
+		member_release(s, take(s, k, NULL)); /* the newer version takes its place */
 	}
 	if (p->n == SWIM_ORPHANS_MAX)
 		drop(s, p->head, SWIM_STAT_ORPHANS_EVICTED);
 	append(s, r, w.family ? &w : NULL, announce);
 	p->kept = r;
 	bump(s, SWIM_STAT_ORPHANS_KEPT, 1);
+}
+
+/* The announcement p[len] that came with the orphan kept last
+ * (orphans.kept): verified against its key and kept with it, the newer of
+ * two. */
+void orphan_keep_ann(struct swim *s, const uint8_t *p, size_t len, uint32_t from)
+{
+	struct orphans *o = &s->orphans;
+	const struct annblob *b;
+	uint16_t k;
+
+	if (!o->kept || (k = find_pk(s, o->kept->pk)) == ORPHAN_NIL)
+		return;
+	if (!ann_wellformed(p, len, o->kept->pk)) {
+		bump(s, SWIM_STAT_DROP_ADDR, 1);
+		return;
+	}
+	if (o->o[k].ann && ann_seq(o->o[k].ann->b) >= ann_seq(p))
+		return;
+	if (!(b = ann_verified(s, o->kept->pk, p, len, from)))
+		return;
+	annpool_put(s->annpool, o->o[k].ann);
+	o->o[k].ann = b;
 }
 
 bool orphan_held(const struct swim *s, uint64_t id)
@@ -196,14 +227,19 @@ bool orphan_held(const struct swim *s, uint64_t id)
 static bool adopt_one(struct swim *s, uint16_t k)
 {
 	struct orphan o = s->orphans.o[k];
+	const struct annblob *ann;
 	uint32_t i;
 	int err;
 
-	take(s, k);
+	take(s, k, &ann);
 	err = member_adopt(s, o.rec, &o.addr, o.announce, &i);
 	if (err == MN_OK)
 		bump(s, SWIM_STAT_ORPHANS_ADOPTED, 1);
 	member_took(s, err, i, o.addr.family ? &o.addr : NULL, o.announce);
+	if (ann && i != NONE && i != 0 && ann_seq(ann->b) > ann_held_seq(s, i))
+		ann_follow(s, i, ann);
+	else
+		annpool_put(s->annpool, ann);
 	return err == MN_OK;
 }
 
@@ -297,6 +333,6 @@ void orphan_free(struct swim *s)
 	if (!p->o)
 		return;
 	while (p->n)
-		member_release(s, take(s, p->head));
+		member_release(s, take(s, p->head, NULL));
 	pool_release(p);
 }

@@ -112,6 +112,36 @@ void pp_want_unknown(struct swim *s, uint64_t id)
 	bump(s, SWIM_STAT_UNKNOWN_WANTS, 1);
 }
 
+/* A member mentioned (an alive update, a LIST entry) whom we hold with
+ * no address and no announcement: where it is comes only in its own
+ * signed word, with its record (pp_on_want) if the sender holds it, so
+ * its record is asked of the sender as a newer version would be. Not
+ * held: the mention fetches it anyway (dissem_apply_alive). */
+void pp_want_addr(struct swim *s, const struct rx *rx, uint64_t id)
+{
+	uint32_t i = member_find(s, id);
+
+	if (i != NONE && i != 0 && s->m[i].addr.family == 0 && !ann_held_seq(s, i)) {
+		bump(s, SWIM_STAT_ADDR_WANTS, 1);
+		pp_want(s, rx, id);
+	}
+}
+
+/* The answer to our request for id's record came without its
+ * announcement: asked again, of another member, as an unanswered one
+ * (pp_want_retry), up to WANT_TRIES. */
+static void want_elsewhere(struct swim *s, uint64_t id)
+{
+	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++) {
+		struct want *w = &s->wants[j];
+		if (w->used && w->id == id) {
+			w->anyone = true;
+			if (w->tries == 0)
+				w->tries = 1;
+		}
+	}
+}
+
 static void want_done(struct swim *s, uint64_t id)
 {
 	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++)
@@ -389,9 +419,10 @@ static void pp_entries(struct swim *s, const struct rx *rx, const uint8_t *e, ui
 		uint64_t id = mn_get_be64(e + ENTRY_ID);
 		uint64_t version = mn_get_be64(e + ENTRY_VERSION);
 		uint32_t inc = mn_get_be32(e + ENTRY_INC);
-		if (e[ENTRY_STATE] == SWIM_ALIVE)
-			dissem_apply_alive(s, rx, id, inc, version, NULL);
-		else
+		if (e[ENTRY_STATE] == SWIM_ALIVE) {
+			dissem_apply_alive(s, rx, id, inc, version);
+			pp_want_addr(s, rx, id);
+		} else
 			dissem_apply_suspect(s, rx, id, inc, member_id(s, rx->from));
 		uint32_t i = member_find(s, id);
 		/* a down member is still a member: fetch its record too */
@@ -526,7 +557,9 @@ int pp_on_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 		if (i == NONE)
 			continue;
 		const struct member *m = &s->m[i];
-		size_t need = RE_RECORD + m->rec->len;
+		size_t alen = 0;
+		const uint8_t *ann = ann_held(s, i, &alen);
+		size_t need = RE_RECORD + m->rec->len + alen;
 		uint8_t *p = NULL;
 		if (o.len >= SWIM_BODY_HDR && np)
 			p = wire_out_put(&o, need);
@@ -553,9 +586,12 @@ int pp_on_want(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n)
 		}
 		mn_put_be32(p + RE_INC, m->inc);
 		p[RE_STATE] = i == 0 ? SWIM_ALIVE : m->state;
-		wire_addr_put(p + RE_ADDR, i == 0 ? &(struct waddr){ .family = 0 } : &m->addr);
+		/* where it is: its own signed word, never ours (doc/gossip.md §5) */
+		p[RE_ANN_LEN] = (uint8_t)alen;
 		mn_put_be16(p + RE_LEN, m->rec->len);
 		memcpy(p + RE_RECORD, m->rec->bytes, m->rec->len);
+		if (alen)
+			memcpy(p + RE_RECORD + m->rec->len, ann, alen);
 		k++;
 	}
 	if (np && k) {
@@ -575,12 +611,11 @@ int pp_on_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n
 	cnt = b[RECORD_N];
 	/* check the framing first */
 	for (uint32_t j = 0; j < cnt; j++) {
-		struct waddr w;
 		if (n - off < RE_RECORD)
 			return MN_EPROTO;
-		uint16_t len = mn_get_be16(b + off + RE_LEN);
+		size_t len = (size_t)mn_get_be16(b + off + RE_LEN) + b[off + RE_ANN_LEN];
 		if (b[off + RE_STATE] < SWIM_ALIVE || b[off + RE_STATE] > SWIM_DEAD ||
-		    !wire_addr_get(&w, b + off + RE_ADDR) || n - off - RE_RECORD < len)
+		    n - off - RE_RECORD < len)
 			return MN_EPROTO;
 		off += RE_RECORD + len;
 	}
@@ -588,17 +623,16 @@ int pp_on_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n
 	for (uint32_t j = 0; j < cnt; j++) {
 		const uint8_t *p = b + off;
 		uint32_t inc = mn_get_be32(p + RE_INC);
-		uint8_t st = p[RE_STATE];
-		struct waddr w;
+		uint8_t st = p[RE_STATE], alen = p[RE_ANN_LEN];
 		uint16_t len = mn_get_be16(p + RE_LEN);
 		uint32_t i;
-		wire_addr_get(&w, p + RE_ADDR);
-		off += RE_RECORD + len;
+		off += RE_RECORD + len + alen;
 		/* one we did not ask the sender for costs its budget
 		 * (swim_budget.c) */
-		int err = member_learn_at(s, p + RE_RECORD, len, wire_hint_ok(&w) ? &w : NULL, true,
-					  rx->from, &i);
+		int err = member_learn_at(s, p + RE_RECORD, len, NULL, true, rx->from, &i);
 		if (err == MN_ENOENT && s->orphans.kept) {
+			if (alen)
+				orphan_keep_ann(s, p + RE_RECORD + len, alen, rx->from);
 			/* kept until its admitter is held: asked no more, and
 			 * its admitter asked of the sender, who holds it */
 			want_done(s, seal_key_id(s->orphans.kept->pk));
@@ -609,15 +643,18 @@ int pp_on_record(struct swim *s, const struct rx *rx, const uint8_t *b, size_t n
 			continue;
 		if (i == NONE)
 			continue;
-		want_done(s, member_id(s, i));
+		if (i != 0 && !alen && s->m[i].addr.family == 0 && !ann_held_seq(s, i))
+			want_elsewhere(s, member_id(s, i)); /* it did not know where either */
+		else
+			want_done(s, member_id(s, i));
 		if (err == MN_OK && i != 0 && s->m[i].state == SWIM_ALIVE)
 			dissem_queue_alive(s, i); /* spread the new version */
+		if (alen && i != 0)
+			ann_take(s, i, p + RE_RECORD + len, alen, rx->from);
 		if (st == SWIM_ALIVE)
-			dissem_apply_alive(s, rx, member_id(s, i), inc, 0, &w);
+			dissem_apply_alive(s, rx, member_id(s, i), inc, 0);
 		else
 			dissem_apply_suspect(s, rx, member_id(s, i), inc, member_id(s, rx->from));
-		if (i != 0 && s->m[i].addr.family == 0 && wire_hint_ok(&w))
-			hook_addr_put(s, i, &w, false);
 	}
 	pp_want_more(s, rx);
 	return MN_OK;

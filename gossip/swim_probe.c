@@ -188,8 +188,15 @@ static void hello_to(struct swim *s, uint32_t i)
 	t->buf[SEAL_O_TYPE] = SWIM_T_HELLO;
 	mn_put_be64(t->buf + SEAL_O_FROM, s->self.id);
 	mn_put_be64(t->buf + SEAL_O_TO, member_id(s, i));
-	memcpy(t->buf + SWIM_HELLO_HDR, me->bytes, me->len);
-	t->len = (uint16_t)(SWIM_HELLO_HDR + me->len);
+	/* our announcement, then our record: where we are, in our own word,
+	 * for the member to hand on with the record */
+	size_t alen = 0;
+	const uint8_t *ann = ann_held(s, 0, &alen);
+	t->buf[SWIM_HELLO_ANN_LEN] = (uint8_t)alen;
+	if (alen)
+		memcpy(t->buf + SWIM_HELLO_ANN, ann, alen);
+	memcpy(t->buf + SWIM_HELLO_ANN + alen, me->bytes, me->len);
+	t->len = (uint16_t)(SWIM_HELLO_ANN + alen + me->len);
 	t->to = i;
 	wire_addr_to(&m->addr, &t->dst);
 	bump(s, SWIM_STAT_HELLOS, 1);
@@ -622,6 +629,22 @@ int probe_on_nack(struct swim *s, const struct rx *rx, const uint8_t *b, size_t 
 	return MN_OK;
 }
 
+/* One signature check of a HELLO's from the budget: false when none is left. */
+static bool hello_budget(struct swim *s)
+{
+	if (s->now - s->hello_at >= MN_NS_PER_SEC / SWIM_HELLO_PER_SEC) {
+		uint64_t add = (s->now - s->hello_at) / (MN_NS_PER_SEC / SWIM_HELLO_PER_SEC);
+		s->hello_tokens = add >= SWIM_HELLO_BURST ? SWIM_HELLO_BURST :
+				  (uint32_t)(s->hello_tokens + add > SWIM_HELLO_BURST ?
+					     SWIM_HELLO_BURST : s->hello_tokens + add);
+		s->hello_at = s->now;
+	}
+	if (s->hello_tokens == 0)
+		return false;
+	s->hello_tokens--;
+	return true;
+}
+
 /* An unsealed HELLO: a member we do not know yet sends its signed record.
  * Verifying costs up to four Ed25519 checks, so unknown senders share a
  * budget of SWIM_HELLO_PER_SEC (burst SWIM_HELLO_BURST); a known sender
@@ -632,7 +655,9 @@ int probe_on_hello(struct swim *s, const struct mn_addr *from, const uint8_t *bu
 	uint32_t i;
 	int err;
 
-	if (len < SWIM_HELLO_HDR + REC_MEMBER_MIN || len > SWIM_HELLO_HDR + REC_MEMBER_MAX) {
+	if (len < SWIM_HELLO_ANN + REC_MEMBER_MIN ||
+	    len < (size_t)SWIM_HELLO_ANN + buf[SWIM_HELLO_ANN_LEN] + REC_MEMBER_MIN ||
+	    len > (size_t)SWIM_HELLO_ANN + buf[SWIM_HELLO_ANN_LEN] + REC_MEMBER_MAX) {
 		bump(s, SWIM_STAT_DROP_MALFORMED, 1);
 		return MN_EPROTO;
 	}
@@ -640,7 +665,15 @@ int probe_on_hello(struct swim *s, const struct mn_addr *from, const uint8_t *bu
 		bump(s, SWIM_STAT_DROP_NOT_FOR_US, 1);
 		return MN_EAUTH;
 	}
-	if (member_find(s, id_from) != NONE) {
+	if ((i = member_find(s, id_from)) != NONE) {
+		/* a member that thinks we do not know it (we were down, or
+		 * learned its record from its admitter): its record is ours
+		 * already, its announcement may not be, and is what we hand on
+		 * with the record (one signature check, from the HELLO budget) */
+		size_t alen = buf[SWIM_HELLO_ANN_LEN];
+		if (i != 0 && alen && ann_wellformed(buf + SWIM_HELLO_ANN, alen, s->m[i].rec->pk) &&
+		    ann_seq(buf + SWIM_HELLO_ANN) > ann_held_seq(s, i) && hello_budget(s))
+			ann_take(s, i, buf + SWIM_HELLO_ANN, alen, NONE); /* the HELLO budget paid */
 		bump(s, SWIM_STAT_DROP_HELLO, 1);
 		return MN_EEXIST;
 	}
@@ -649,8 +682,9 @@ int probe_on_hello(struct swim *s, const struct mn_addr *from, const uint8_t *bu
 	 * sender's key, no key of its chain is revoked, a member admitter is a
 	 * member, and no key of its chain holds another role here. A record
 	 * the store already verified costs nothing. */
-	const uint8_t *r = buf + SWIM_HELLO_HDR;
-	size_t rlen = len - SWIM_HELLO_HDR;
+	size_t alen = buf[SWIM_HELLO_ANN_LEN];
+	const uint8_t *r = buf + SWIM_HELLO_ANN + alen;
+	size_t rlen = len - SWIM_HELLO_ANN - alen;
 	struct rec_member dm;
 	if (rec_member_decode(&dm, r, rlen) != MN_OK || seal_key_id(dm.adm.node_pk) != id_from ||
 	    member_key_revoked(s, dm.adm.node_pk) || member_key_revoked(s, dm.invite.invite_pk) ||
@@ -665,27 +699,28 @@ int probe_on_hello(struct swim *s, const struct mn_addr *from, const uint8_t *bu
 	const struct swim_rec *known = s->store.find ? s->store.find(s->store.ctx, r, rlen) : NULL;
 	if (known) {
 		member_release(s, known);
+		/* the record costs nothing, its announcement one check */
+		if (alen && !ann_interned(s, buf + SWIM_HELLO_ANN, alen) && !hello_budget(s))
+			alen = 0;
 		goto learn;
 	}
-	if (s->now - s->hello_at >= MN_NS_PER_SEC / SWIM_HELLO_PER_SEC) {
-		uint64_t add = (s->now - s->hello_at) / (MN_NS_PER_SEC / SWIM_HELLO_PER_SEC);
-		s->hello_tokens = add >= SWIM_HELLO_BURST ? SWIM_HELLO_BURST :
-				  (uint32_t)(s->hello_tokens + add > SWIM_HELLO_BURST ?
-					     SWIM_HELLO_BURST : s->hello_tokens + add);
-		s->hello_at = s->now;
-	}
-	if (s->hello_tokens == 0) {
+	if (!hello_budget(s)) {
 		bump(s, SWIM_STAT_DROP_HELLO, 1);
 		return MN_EBUSY;
 	}
-	s->hello_tokens--;
 learn:
 	err = member_learn(s, r, rlen, &i);
 	if (err) {
 		bump(s, SWIM_STAT_DROP_HELLO, 1);
 		return err;
 	}
-	member_set_addr(s, i, from, false);
+	/* where it says it is; the source only when it says nothing we may
+	 * send to (a HELLO is unsealed: anyone can send a copy from anywhere,
+	 * and a NAT's mapping is proven by its next datagram anyway) */
+	if (alen)
+		ann_take(s, i, buf + SWIM_HELLO_ANN, alen, NONE); /* the HELLO budget paid */
+	if (s->m[i].addr.family == 0)
+		member_set_addr(s, i, from, false);
 	dissem_queue_alive(s, i);
 	return MN_OK;
 }

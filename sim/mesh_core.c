@@ -327,6 +327,7 @@ static int start_node(struct msc *c, struct mn_time now, bool restart)
 	cfg.swim.boot = c->ps->boot;
 	cfg.swim.rng = c->env->rng;
 	cfg.swim.store = &sh->store;
+	cfg.swim.anns = sh->anns;
 	cfg.swim.memo = &sh->memo;
 	cfg.swim.seal_memo = &c->xmemo;
 	cfg.swim.event = on_event;
@@ -337,6 +338,9 @@ static int start_node(struct msc *c, struct mn_time now, bool restart)
 		return rc;
 	if ((rc = msc_admitter_init(c)))
 		return rc;
+	/* where we are, signed, as the daemon's start does (daemon/mesh.c):
+	 * it goes with our HELLO and our record */
+	swim_set_local_addrs(node_swim(c->n), &c->env->addr, 1, false, now);
 	if (restart)
 		restore(c, now);
 	else if (c->id != 0)

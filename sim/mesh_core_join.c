@@ -37,7 +37,8 @@ int msc_network_new(struct msc_shared *sh, uint64_t seed, char *err, size_t errl
 	mn_rng_bytes(&sh->rng, sh->inv_seed, (size_t)sh->nodes * REC_SEED_LEN);
 	if ((rc = rec_network_init(&sh->net, sh->root.pk, NULL)) ||
 	    (rc = rec_memo_init(&sh->memo, sh->memo_slots, MSC_MEMO_SLOTS)) ||
-	    (rc = rtab_new(&sh->rt, sh->nodes * 2 + 8)))
+	    (rc = rtab_new(&sh->rt, sh->nodes * 2 + 8)) ||
+	    (rc = annpool_new(&sh->anns)))
 		goto out;
 	rtab_store(sh->rt, &sh->store);
 out:
@@ -49,6 +50,7 @@ out:
 void msc_network_free(struct msc_shared *sh)
 {
 	rtab_del(sh->rt);
+	annpool_del(sh->anns);
 	free(sh->memo_slots);
 	rec_key_wipe(&sh->root);
 	if (sh->inv_seed)

@@ -13,6 +13,7 @@
 #include "join.h"
 #include "mesh_core.h"
 #include "node.h"
+#include "annpool.h"
 #include "rtab.h"
 #include "simcore.h"
 #include "xmemo.h"
@@ -83,6 +84,7 @@ struct msc_shared {
 	struct rec_invite *inv;      /* per node id */
 	bool *inv_signed;
 	struct rtab *rt;             /* every record of the run, interned */
+	struct annpool *anns;        /* every address announcement held, interned */
 	struct swim_store store;
 	struct rec_memo memo;
 	uint8_t (*memo_slots)[REC_MEMO_KEY_LEN];

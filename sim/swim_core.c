@@ -494,6 +494,7 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 	cfg.boot = boot;
 	cfg.rng = env->rng;
 	cfg.store = &sh->store;
+	cfg.anns = sh->fx.anns;
 	cfg.memo = &sh->fx.memo;
 	cfg.seal_memo = &c->xmemo;
 	cfg.event = on_event;

@@ -67,7 +67,8 @@ int swim_fixture_init(struct swim_fixture *f, uint32_t nodes, uint64_t seed, cha
 	if (!f->memo_slots || !f->hist || !f->idmap || !f->cur)
 		goto fail_nomem;
 	if ((rc = rec_memo_init(&f->memo, f->memo_slots, SWIM_FIXTURE_MEMO_SLOTS)) ||
-	    (rc = rtab_new(&f->rt, nodes * 4 + 8 * SWIM_FIXTURE_MAX_VERSIONS)))
+	    (rc = rtab_new(&f->rt, nodes * 4 + 8 * SWIM_FIXTURE_MAX_VERSIONS)) ||
+	    (rc = annpool_new(&f->anns)))
 		goto fail_nomem;
 	return network_new(f, seed, err, errlen);
 fail_nomem:
@@ -82,6 +83,7 @@ void swim_fixture_free(struct swim_fixture *f)
 			free(f->hist[i].v);
 	}
 	rtab_del(f->rt);
+	annpool_del(f->anns);
 	rec_key_wipe(&f->root);
 	rec_key_wipe(&f->admin);
 	rec_key_wipe(&f->invkey);

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "annpool.h"
 #include "rtab.h"
 #include "swim.h"
 
@@ -46,6 +47,7 @@ struct swim_fixture {
 	struct rec_key admin, invkey;  /* secret: the admitter, the invite's key */
 	struct rec_invite inv;
 	struct rtab *rt;               /* every record of the run, interned */
+	struct annpool *anns;          /* every address announcement held, interned */
 	struct rec_memo memo;          /* Ed25519 checks, shared by the run's swims */
 	uint8_t (*memo_slots)[REC_MEMO_KEY_LEN];
 	struct swim_fixture_hist *hist; /* per node id */

@@ -443,6 +443,21 @@ static size_t craft(struct tnet *t, const struct rec_key *from, uint32_t to, uin
 	return len;
 }
 
+/* A RECORD entry at p: inc, state, the announcement's length, the record's,
+ * the record, the announcement (ann NULL: none). Its length. */
+static size_t record_entry(uint8_t *p, uint32_t inc, uint8_t state, const uint8_t *rec,
+			   size_t len, const uint8_t *ann, size_t alen)
+{
+	mn_put_be32(p, inc);
+	p[4] = state;
+	p[5] = (uint8_t)alen;
+	mn_put_be16(p + 6, (uint16_t)len);
+	memcpy(p + 8, rec, len);
+	if (alen)
+		memcpy(p + 8 + len, ann, alen);
+	return 8 + len + alen;
+}
+
 static size_t item_suspect(uint8_t *p, uint8_t kind, const uint8_t *subj_pk, uint32_t inc,
 			   uint64_t accuser)
 {
@@ -1123,12 +1138,7 @@ START_TEST(test_forged_record)
 	memset(body, 0, SWIM_BODY_HDR);
 	bl = SWIM_BODY_HDR;
 	body[bl++] = 1;
-	mn_put_be32(body + bl, 0);
-	body[bl + 4] = SWIM_ALIVE;
-	memset(body + bl + 5, 0, SWIM_ADDR_LEN);
-	mn_put_be16(body + bl + 5 + SWIM_ADDR_LEN, (uint16_t)len);
-	memcpy(body + bl + 7 + SWIM_ADDR_LEN, rec, len);
-	bl += 7 + SWIM_ADDR_LEN + len;
+	bl += record_entry(body + bl, 0, SWIM_ALIVE, rec, len, NULL, 0);
 	uint64_t refused = swim_stat(t->n[0].s, SWIM_STAT_RECORDS_REFUSED);
 	size_t dl = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 1, SWIM_T_RECORD, body, bl, dg);
 	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, dl, now), MN_OK);
@@ -1567,17 +1577,12 @@ END_TEST
 
 /* ---- regressions from the gossip review (doc/gossip.md §9) ---- */
 
-static size_t item_alive(uint8_t *p, const uint8_t *subj_pk, uint32_t inc, uint64_t version,
-			 const uint8_t addr[SWIM_ADDR_LEN])
+static size_t item_alive(uint8_t *p, const uint8_t *subj_pk, uint32_t inc, uint64_t version)
 {
 	p[0] = SWIM_I_ALIVE;
 	memcpy(p + 1, subj_pk, 8);
 	mn_put_be32(p + 9, inc);
 	mn_put_be64(p + 13, version);
-	if (addr)
-		memcpy(p + 21, addr, SWIM_ADDR_LEN);
-	else
-		memset(p + 21, 0, SWIM_ADDR_LEN);
 	return SWIM_ITEM_ALIVE_LEN;
 }
 
@@ -1600,7 +1605,7 @@ START_TEST(test_inc_inflation_steps)
 	bl = SWIM_BODY_HDR;
 	for (int k = 0; k < 27; k++) {
 		top += 1000;
-		bl += item_alive(body + bl, t->n[X].key.pk, top, t->n[X].version, NULL);
+		bl += item_alive(body + bl, t->n[X].key.pk, top, t->n[X].version);
 	}
 	bl += item_suspect(body + bl, SWIM_I_SUSPECT, t->n[X].key.pk, top,
 			   seal_key_id(t->n[A].key.pk));
@@ -2022,16 +2027,17 @@ START_TEST(test_hello_junk_budget)
 	mn_put_be64(dg + SEAL_O_TO, seal_key_id(t->n[0].key.pk));
 	for (int k = 0; k < 3 * SWIM_HELLO_BURST; k++) {
 		mn_put_be64(dg + SEAL_O_FROM, UINT64_C(0x1234000000000000) + (uint64_t)k);
-		ck_assert_int_ne(swim_recv(t->n[0].s, &evil, dg, SWIM_HELLO_HDR + REC_MEMBER_MIN,
+		dg[SWIM_HELLO_ANN_LEN] = 0;
+		ck_assert_int_ne(swim_recv(t->n[0].s, &evil, dg, SWIM_HELLO_ANN + REC_MEMBER_MIN,
 					   node_time(&t->n[0])), MN_OK);
 	}
 	/* also junk that names its sender but does not decode */
-	memcpy(dg + SWIM_HELLO_HDR, t->n[2].rec, t->n[2].rec_len);
+	memcpy(dg + SWIM_HELLO_ANN, t->n[2].rec, t->n[2].rec_len);
 	mn_put_be64(dg + SEAL_O_FROM, seal_key_id(t->n[2].key.pk));
 	for (int k = 0; k < 3 * SWIM_HELLO_BURST; k++)
-		ck_assert_int_ne(swim_recv(t->n[0].s, &evil, dg, SWIM_HELLO_HDR + t->n[2].rec_len - 1,
+		ck_assert_int_ne(swim_recv(t->n[0].s, &evil, dg, SWIM_HELLO_ANN + t->n[2].rec_len - 1,
 					   node_time(&t->n[0])), MN_OK);
-	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[2].addr, dg, SWIM_HELLO_HDR + t->n[2].rec_len,
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[2].addr, dg, SWIM_HELLO_ANN + t->n[2].rec_len,
 				   node_time(&t->n[0])), MN_OK);
 	ck_assert_int_eq(view(t, 0, 2), SWIM_ALIVE);
 	drain(t, 0);
@@ -2040,7 +2046,7 @@ START_TEST(test_hello_junk_budget)
 END_TEST
 
 /* A sealed RECORD from member `from` (its key) to node `to` carrying n
- * records, each as an alive entry with no address. */
+ * records, each as an alive entry with no announcement. */
 static int send_records(struct tnet *t, uint32_t from, uint32_t to, uint64_t *boot,
 			const uint8_t *const *recs, const size_t *lens, uint32_t n)
 {
@@ -2051,11 +2057,8 @@ static int send_records(struct tnet *t, uint32_t from, uint32_t to, uint64_t *bo
 	memset(body, 0, sizeof(body));
 	body[bl++] = (uint8_t)n;
 	for (uint32_t k = 0; k < n; k++) {
-		ck_assert_uint_le(bl + 7 + SWIM_ADDR_LEN + lens[k], SWIM_PT_MAX);
-		body[bl + 4] = SWIM_ALIVE; /* inc 0, no address */
-		mn_put_be16(body + bl + 5 + SWIM_ADDR_LEN, (uint16_t)lens[k]);
-		memcpy(body + bl + 7 + SWIM_ADDR_LEN, recs[k], lens[k]);
-		bl += 7 + SWIM_ADDR_LEN + lens[k];
+		ck_assert_uint_le(bl + 8 + lens[k], SWIM_PT_MAX);
+		bl += record_entry(body + bl, 0, SWIM_ALIVE, recs[k], lens[k], NULL, 0);
 	}
 	dl = craft(t, &t->n[from].key, to, (*boot)++, SWIM_T_RECORD, body, bl, dg);
 	err = swim_recv(t->n[to].s, &t->n[from].addr, dg, dl, node_time(&t->n[to]));
@@ -2155,14 +2158,14 @@ START_TEST(test_unasked_budget)
 	 * announces a genuine newcomer and M made-up ones; we ask R for all */
 	t->now += 2 * t->p.probe_interval_ns;
 	gfix_record(&t->f, &fresh, 60, GF_T0_MS, NULL, good, sizeof(good), &glen);
-	item_alive(items, fresh.pk, 0, GF_T0_MS, NULL);
+	item_alive(items, fresh.pk, 0, GF_T0_MS);
 	for (uint32_t k = 0; k < M; k++) {
 		size_t len;
 		rec_key_generate(&ghost, &t->f.rng);
 		gfix_record(&t->f, &ghost, 70 + k, GF_T0_MS, NULL, made_up[k], REC_MEMBER_MAX, &len);
 		ck_assert_uint_eq(len, flen);
 		made_up[k][flen - 1] ^= 1; /* its own signature broken */
-		item_alive(items + (k + 1) * SWIM_ITEM_ALIVE_LEN, ghost.pk, 0, GF_T0_MS, NULL);
+		item_alive(items + (k + 1) * SWIM_ITEM_ALIVE_LEN, ghost.pk, 0, GF_T0_MS);
 		rec_key_wipe(&ghost);
 	}
 	ck_assert_int_eq(send_gossip(t, R, 0, &boot, items, sizeof(items)), MN_OK);
@@ -2331,6 +2334,59 @@ END_TEST
 /* Review 6: address hints that are not global or private unicast
  * (loopback, unspecified, multicast, broadcast, link-local) are ignored;
  * the test ranges 198.18/15 and 2001:2::/48 stay usable. */
+/* Node who's address in the wire form (IPv4). */
+static void wire_addr_of(const struct tnet *t, uint32_t who, uint8_t a[SWIM_ADDR_LEN])
+{
+	memset(a, 0, SWIM_ADDR_LEN);
+	a[0] = 4;
+	memcpy(a + 1, &t->n[who].addr.in4.sin_addr, 4);
+	memcpy(a + 17, &t->n[who].addr.in4.sin_port, 2);
+}
+
+/* An address announcement item by key (as member id_pk) at p: seq, one
+ * address a (SWIM_ADDR_LEN bytes), signed. Its length. */
+static size_t item_ann(struct tnet *t, uint8_t *p, const struct rec_key *key,
+		       const uint8_t *id_pk, uint64_t seq, const uint8_t a[SWIM_ADDR_LEN])
+{
+	size_t len = SWIM_ITEM_ADDR_HDR + SWIM_ADDR_LEN + REC_SIG_LEN;
+
+	p[0] = SWIM_I_ADDR;
+	memcpy(p + 1, id_pk, 8);
+	mn_put_be64(p + 9, seq);
+	p[17] = 1;
+	p[18] = 0;
+	memcpy(p + SWIM_ITEM_ADDR_HDR, a, SWIM_ADDR_LEN);
+	ck_assert_int_eq(rec_addr_sign(&t->f.net, key, p + 1, len - 1 - REC_SIG_LEN,
+				       p + len - REC_SIG_LEN), MN_OK);
+	return len;
+}
+
+/* A RECORD from member `from` to node `to` (sealed with counter boot)
+ * carrying node who's record at incarnation inc and an announcement of
+ * address a for it signed by signer (NULL: none). swim_recv's answer. */
+static int send_record_ann(struct tnet *t, uint32_t from, uint32_t to, uint32_t who, uint32_t inc,
+			   const struct rec_key *signer, uint64_t seq,
+			   const uint8_t a[SWIM_ADDR_LEN], uint64_t boot)
+{
+	uint8_t body[SWIM_PT_MAX], dg[SWIM_MTU], ann[SWIM_ITEM_ADDR_MAX];
+	size_t bl = SWIM_BODY_HDR, alen = 0, dl;
+
+	if (signer)
+		alen = item_ann(t, ann, signer, t->n[who].key.pk, seq, a);
+	memset(body, 0, sizeof(body));
+	body[bl++] = 1;
+	bl += record_entry(body + bl, inc, SWIM_ALIVE, t->n[who].rec, t->n[who].rec_len, ann, alen);
+	dl = craft(t, &t->n[from].key, to, boot, SWIM_T_RECORD, body, bl, dg);
+	return swim_recv(t->n[to].s, &t->n[from].addr, dg, dl, node_time(&t->n[to]));
+}
+
+/* Review 6, and issue 10: members pass on only a member's own signed word
+ * of where it is. An ALIVE update names no address (an old one with an
+ * address is malformed); a RECORD entry's address is the member's
+ * announcement, taken only when its own key signed it and it names an
+ * address one may send to (not loopback, unspecified, multicast,
+ * broadcast, link-local; the test ranges 198.18/15 and 2001:2::/48 stay
+ * usable). Before, a third party's ALIVE or RECORD set any of them. */
 START_TEST(test_hint_scope)
 {
 	struct tnet *t = tn_new("test_hint_scope", 0x7007, 3, NULL);
@@ -2342,46 +2398,101 @@ START_TEST(test_hint_scope)
 		{ [15] = 1 }, { 0 }, { 0xff, 0x02, [15] = 1 }, { 0xfe, 0x80, [15] = 1 },
 		{ [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 },
 	};
+	const size_t nbad = sizeof(bad4) / sizeof(bad4[0]) + sizeof(bad6) / sizeof(bad6[0]);
 	uint8_t body[SWIM_PT_MAX], dg[SWIM_MTU], a[SWIM_ADDR_LEN];
 	struct swim_member_info mi;
 	size_t bl, len;
 	uint32_t inc = 10, ctr = 0;
+	uint64_t seq = 1000, dropped;
 
 	tn_boot(t, 0, (const uint32_t[]){ 1 }, 1, 0);
 	ck_assert_int_eq(swim_learn(t->n[0].s, t->n[2].rec, t->n[2].rec_len, NULL,
 				    node_time(&t->n[0])), MN_OK);
-	for (size_t k = 0; k < sizeof(bad4) / sizeof(bad4[0]) + sizeof(bad6) / sizeof(bad6[0]);
-	     k++) {
-		memset(a, 0, sizeof(a));
-		if (k < sizeof(bad4) / sizeof(bad4[0])) {
-			a[0] = 4;
-			memcpy(a + 1, bad4[k], 4);
-		} else {
-			a[0] = 6;
-			memcpy(a + 1, bad6[k - sizeof(bad4) / sizeof(bad4[0])], 16);
-		}
-		mn_put_be16(a + 17, 51820);
-		memset(body, 0, sizeof(body));
-		bl = SWIM_BODY_HDR + item_alive(body + SWIM_BODY_HDR, t->n[2].key.pk, inc++,
-						t->n[2].version, a);
-		len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 60 + ctr++, SWIM_T_GOSSIP, body, bl,
-			    dg);
-		swim_recv(t->n[0].s, &t->n[1].addr, dg, len, node_time(&t->n[0]));
-		ck_assert_int_eq(swim_member(t->n[0].s, t->n[2].key.pk, &mi), MN_OK);
-		ck_assert_int_eq(mi.addr.sa.sa_family, AF_UNSPEC);
-	}
-	/* the test network's own range is a usable hint */
-	memset(a, 0, sizeof(a));
-	a[0] = 4;
-	memcpy(a + 1, &t->n[2].addr.in4.sin_addr, 4);
-	mn_put_be16(a + 17, 51820);
+	wire_addr_of(t, 2, a);
+	/* an ALIVE from node 1 with an address after it, as before: malformed */
 	memset(body, 0, sizeof(body));
 	bl = SWIM_BODY_HDR + item_alive(body + SWIM_BODY_HDR, t->n[2].key.pk, inc++,
-					t->n[2].version, a);
+					t->n[2].version);
+	memcpy(body + bl, a, SWIM_ADDR_LEN);
+	len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 60 + ctr++, SWIM_T_GOSSIP, body,
+		    bl + SWIM_ADDR_LEN, dg);
+	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, len, node_time(&t->n[0])),
+			 MN_EPROTO);
 	len = craft(t, &t->n[1].key, 0, CRAFT_BOOT + 60 + ctr++, SWIM_T_GOSSIP, body, bl, dg);
 	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[1].addr, dg, len, node_time(&t->n[0])), MN_OK);
+	ck_assert_int_eq(swim_member(t->n[0].s, t->n[2].key.pk, &mi), MN_OK);
+	ck_assert_uint_eq(mi.inc, inc - 1);
+	ck_assert_int_eq(mi.addr.sa.sa_family, AF_UNSPEC);
+	/* node 2's record from node 1 with an announcement node 1 signed */
+	dropped = swim_stat(t->n[0].s, SWIM_STAT_DROP_ADDR);
+	ck_assert_int_eq(send_record_ann(t, 1, 0, 2, inc, &t->n[1].key, seq++, a,
+					 CRAFT_BOOT + 60 + ctr++), MN_OK);
+	ck_assert_uint_eq(swim_stat(t->n[0].s, SWIM_STAT_DROP_ADDR), dropped + 1);
+	swim_member(t->n[0].s, t->n[2].key.pk, &mi);
+	ck_assert_int_eq(mi.addr.sa.sa_family, AF_UNSPEC);
+	/* node 2's own, of addresses nobody may send to */
+	for (size_t k = 0; k < nbad; k++) {
+		uint8_t b[SWIM_ADDR_LEN];
+		memset(b, 0, sizeof(b));
+		if (k < sizeof(bad4) / sizeof(bad4[0])) {
+			b[0] = 4;
+			memcpy(b + 1, bad4[k], 4);
+		} else {
+			b[0] = 6;
+			memcpy(b + 1, bad6[k - sizeof(bad4) / sizeof(bad4[0])], 16);
+		}
+		mn_put_be16(b + 17, 51820);
+		send_record_ann(t, 1, 0, 2, inc, &t->n[2].key, seq++, b, CRAFT_BOOT + 60 + ctr++);
+		swim_member(t->n[0].s, t->n[2].key.pk, &mi);
+		ck_assert_int_eq(mi.addr.sa.sa_family, AF_UNSPEC);
+	}
+	/* node 2's own, of the test network's range: taken */
+	ck_assert_int_eq(send_record_ann(t, 1, 0, 2, inc, &t->n[2].key, seq++, a,
+					 CRAFT_BOOT + 60 + ctr++), MN_OK);
 	swim_member(t->n[0].s, t->n[2].key.pk, &mi);
 	ck_assert(mn_addr_eq(&mi.addr, &t->n[2].addr));
+	drain(t, 0);
+	tn_free(t);
+}
+END_TEST
+
+/* Issue 11, hole 4: a HELLO is unsealed, so anyone holding a copy can send
+ * it from anywhere. One that carries the member's signed announcement is
+ * learned where the announcement says, not at the source (before: at the
+ * source, and handed on to every member as a hint); one without falls back
+ * to the source. */
+START_TEST(test_hello_spoofed_source)
+{
+	struct tnet *t = tn_new("test_hello_spoofed_source", 0x7011, 4, NULL);
+	uint8_t dg[SWIM_MTU], a[SWIM_ADDR_LEN];
+	struct swim_member_info mi;
+	struct mn_addr evil;
+	size_t alen;
+
+	tn_boot(t, 0, (const uint32_t[]){ 1 }, 1, 0);
+	ck_assert_int_eq(mn_addr_parse(&evil, "198.19.66.6:4444"), MN_OK);
+	for (uint32_t who = 2; who <= 3; who++) {
+		memset(dg, 0, sizeof(dg));
+		dg[0] = SEAL_MAGIC0;
+		dg[1] = SEAL_MAGIC1;
+		dg[2] = SEAL_VERSION;
+		dg[3] = SWIM_T_HELLO;
+		mn_put_be64(dg + SEAL_O_FROM, seal_key_id(t->n[who].key.pk));
+		mn_put_be64(dg + SEAL_O_TO, seal_key_id(t->n[0].key.pk));
+		alen = 0;
+		if (who == 2) { /* with its announcement */
+			wire_addr_of(t, who, a);
+			alen = item_ann(t, dg + SWIM_HELLO_ANN, &t->n[who].key, t->n[who].key.pk,
+					1000, a);
+		}
+		dg[SWIM_HELLO_ANN_LEN] = (uint8_t)alen;
+		memcpy(dg + SWIM_HELLO_ANN + alen, t->n[who].rec, t->n[who].rec_len);
+		ck_assert_int_eq(swim_recv(t->n[0].s, &evil, dg,
+					   SWIM_HELLO_ANN + alen + t->n[who].rec_len,
+					   node_time(&t->n[0])), MN_OK);
+		ck_assert_int_eq(swim_member(t->n[0].s, t->n[who].key.pk, &mi), MN_OK);
+		ck_assert(mn_addr_eq(&mi.addr, who == 2 ? &t->n[who].addr : &evil));
+	}
 	drain(t, 0);
 	tn_free(t);
 }
@@ -2763,11 +2874,7 @@ START_TEST(test_admission_pinned)
 	bl = SWIM_BODY_HDR;
 	memset(body, 0, sizeof(body));
 	body[bl++] = 1;
-	mn_put_be32(body + bl, 0);
-	body[bl + 4] = SWIM_ALIVE;
-	mn_put_be16(body + bl + 5 + SWIM_ADDR_LEN, (uint16_t)olen);
-	memcpy(body + bl + 7 + SWIM_ADDR_LEN, other, olen);
-	bl += 7 + SWIM_ADDR_LEN + olen;
+	bl += record_entry(body + bl, 0, SWIM_ALIVE, other, olen, NULL, 0);
 	dl = craft(t, &x->key, 0, CRAFT_BOOT, SWIM_T_RECORD, body, bl, dg);
 	ck_assert_int_eq(swim_recv(s0, &x->addr, dg, dl, now), MN_OK);
 	ck_assert_uint_eq(view_version(t, 0, X), v + 1);
@@ -2917,7 +3024,6 @@ START_TEST(test_alive_while_fetching)
 	struct swim_member_info mi;
 	uint32_t with, other;
 	size_t bl, len, v2len;
-	uint8_t *p;
 	uint64_t v1, v2;
 
 	swim_params_lan(&prm);
@@ -2929,7 +3035,7 @@ START_TEST(test_alive_while_fetching)
 	tn_run_for(t, 5 * SEC); /* its boot announcements (nobody else runs) */
 	gfix_record(&t->f, &t->n[1].key, 1, v2, NULL, v2rec, sizeof(v2rec), &v2len);
 	memset(body, 0, sizeof(body));
-	bl = SWIM_BODY_HDR + item_alive(body + SWIM_BODY_HDR, t->n[1].key.pk, 1, v2, NULL);
+	bl = SWIM_BODY_HDR + item_alive(body + SWIM_BODY_HDR, t->n[1].key.pk, 1, v2);
 	len = craft(t, &t->n[2].key, 0, CRAFT_BOOT + 80, SWIM_T_GOSSIP, body, bl, dg);
 	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[2].addr, dg, len, node_time(&t->n[0])), MN_OK);
 	ck_assert_int_eq(swim_member(t->n[0].s, t->n[1].key.pk, &mi), MN_OK);
@@ -2939,16 +3045,11 @@ START_TEST(test_alive_while_fetching)
 	alive_items(t, 0, 1, 2, 1, 1, v2, 2 * SEC, &with, &other);
 	ck_assert_uint_eq(with, 0);
 	ck_assert_uint_eq(other, 0); /* before f4c3288: ALIVE(1, inc 1, v1) */
-	/* v2 arrives (RECORD: inc, state, addr, len, record) and is announced */
+	/* v2 arrives (RECORD: inc, state, lengths, record) and is announced */
 	memset(body, 0, sizeof(body));
 	bl = SWIM_BODY_HDR;
 	body[bl++] = 1;
-	p = body + bl;
-	mn_put_be32(p, 1);
-	p[4] = SWIM_ALIVE;
-	mn_put_be16(p + 5 + SWIM_ADDR_LEN, (uint16_t)v2len);
-	memcpy(p + 7 + SWIM_ADDR_LEN, v2rec, v2len);
-	bl += 7 + SWIM_ADDR_LEN + v2len;
+	bl += record_entry(body + bl, 1, SWIM_ALIVE, v2rec, v2len, NULL, 0);
 	len = craft(t, &t->n[2].key, 0, CRAFT_BOOT + 81, SWIM_T_RECORD, body, bl, dg);
 	ck_assert_int_eq(swim_recv(t->n[0].s, &t->n[2].addr, dg, len, node_time(&t->n[0])), MN_OK);
 	ck_assert_int_eq(swim_member(t->n[0].s, t->n[1].key.pk, &mi), MN_OK);
@@ -3376,6 +3477,7 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_local_addr_changed);
 	tcase_add_test(tc, test_addr_announce);
 	tcase_add_test(tc, test_hint_scope);
+	tcase_add_test(tc, test_hello_spoofed_source);
 	tcase_add_test(tc, test_scale_no_wrap);
 	tcase_add_test(tc, test_pp_root_once);
 	tcase_add_test(tc, test_xpk_once);
@@ -3626,8 +3728,9 @@ START_TEST(test_tomb_spread)
 	dg[3] = SWIM_T_HELLO;
 	mn_put_be64(dg + SEAL_O_FROM, seal_key_id(t->n[X].key.pk));
 	mn_put_be64(dg + SEAL_O_TO, seal_key_id(t->n[1].key.pk));
-	memcpy(dg + SWIM_HELLO_HDR, t->n[X].rec, t->n[X].rec_len);
-	ck_assert_int_ne(swim_recv(t->n[1].s, &t->n[X].addr, dg, SWIM_HELLO_HDR + t->n[X].rec_len,
+	dg[SWIM_HELLO_ANN_LEN] = 0;
+	memcpy(dg + SWIM_HELLO_ANN, t->n[X].rec, t->n[X].rec_len);
+	ck_assert_int_ne(swim_recv(t->n[1].s, &t->n[X].addr, dg, SWIM_HELLO_ANN + t->n[X].rec_len,
 				   node_time(&t->n[1])), MN_OK);
 	ck_assert(!holds(t, 1, t->n[X].key.pk));
 	/* ... and so are its newer records and those of members it admits */
@@ -4198,22 +4301,15 @@ static void or_fill_free(struct or_fill *f)
 	free(f->len);
 }
 
-/* A RECORD carrying one record, from member `from` (its key; it need not
- * run) to node `to`. */
-static void or_send_record(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *rec,
-			   size_t len, uint64_t *boot)
+/* A RECORD carrying node who's record and its announcement (where it is),
+ * from member `from` (its key; it need not run) to node `to`. */
+static void or_send_record(struct tnet *t, uint32_t from, uint32_t to, uint32_t who,
+			   uint64_t *boot)
 {
-	uint8_t body[SWIM_PT_MAX], dg[SWIM_MTU];
-	size_t bl = SWIM_BODY_HDR, dl;
+	uint8_t a[SWIM_ADDR_LEN];
 
-	memset(body, 0, sizeof(body));
-	body[bl++] = 1;
-	body[bl + 4] = SWIM_ALIVE; /* inc 0, no address */
-	mn_put_be16(body + bl + 5 + SWIM_ADDR_LEN, (uint16_t)len);
-	memcpy(body + bl + 7 + SWIM_ADDR_LEN, rec, len);
-	bl += 7 + SWIM_ADDR_LEN + len;
-	dl = craft(t, &t->n[from].key, to, (*boot)++, SWIM_T_RECORD, body, bl, dg);
-	ck_assert_int_eq(swim_recv(t->n[to].s, &t->n[from].addr, dg, dl, node_time(&t->n[to])),
+	wire_addr_of(t, who, a);
+	ck_assert_int_eq(send_record_ann(t, from, to, who, 0, &t->n[who].key, 1000, a, (*boot)++),
 			 MN_OK);
 	drain(t, to);
 }
@@ -4296,10 +4392,10 @@ START_TEST(test_orphan_bound)
 	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_KEPT), N);
 	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_EVICTED), EXTRA);
 	wants = swim_stat(s0, SWIM_STAT_WANTS);
-	item_alive(item, f.key[N - 1].pk, 1, GF_T0_MS + 5000, NULL);
+	item_alive(item, f.key[N - 1].pk, 1, GF_T0_MS + 5000);
 	tell(t, 2, 0, item, sizeof(item), &boot);
 	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_WANTS), wants);
-	item_alive(item, f.key[0].pk, 1, GF_T0_MS + 5000, NULL);
+	item_alive(item, f.key[0].pk, 1, GF_T0_MS + 5000);
 	tell(t, 2, 0, item, sizeof(item), &boot);
 	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_WANTS), wants + 1);
 	ck_assert_int_eq(swim_learn(s0, t->n[1].rec, t->n[1].rec_len, NULL, node_time(&t->n[0])),
@@ -4439,18 +4535,22 @@ START_TEST(test_orphan_wants)
 	tn_boot(t, 0, (const uint32_t[]){ 1 }, 1, 0);
 	s0 = t->n[0].s;
 	wants = swim_stat(s0, SWIM_STAT_WANTS);
-	item_alive(item, t->n[3].key.pk, 1, t->n[3].version, NULL);
+	item_alive(item, t->n[3].key.pk, 1, t->n[3].version);
 	tell(t, 1, 0, item, sizeof(item), &boot);
 	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_WANTS), wants + 1);
-	or_send_record(t, 1, 0, t->n[3].rec, t->n[3].rec_len, &boot);
+	or_send_record(t, 1, 0, 3, &boot);
 	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_WANTS), wants + 2); /* node 2 */
 	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_KEPT), 1);
 	tell(t, 1, 0, item, sizeof(item), &boot);
 	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_WANTS), wants + 2);
-	or_send_record(t, 1, 0, t->n[2].rec, t->n[2].rec_len, &boot);
+	or_send_record(t, 1, 0, 2, &boot);
 	ck_assert(holds(t, 0, t->n[2].key.pk));
 	ck_assert(holds(t, 0, t->n[3].key.pk));
 	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_ORPHANS_ADOPTED), 1);
+	/* the orphan's announcement was kept with it: node 3 is where it said */
+	struct swim_member_info mi;
+	ck_assert_int_eq(swim_member(s0, t->n[3].key.pk, &mi), MN_OK);
+	ck_assert(mn_addr_eq(&mi.addr, &t->n[3].addr));
 	/* nothing left to ask for: no retry of either */
 	tn_run_for(t, 5 * t->p.probe_interval_ns);
 	ck_assert_uint_eq(swim_stat(s0, SWIM_STAT_WANTS), wants + 2);

@@ -439,9 +439,10 @@ START_TEST(test_trust_use_rx)
 		const struct cand *c = e == 0 ? &y : &x;
 		mn_put_be32(body + bl, 0);
 		body[bl + 4] = SWIM_ALIVE;
-		mn_put_be16(body + bl + 5 + SWIM_ADDR_LEN, (uint16_t)c->len);
-		memcpy(body + bl + 7 + SWIM_ADDR_LEN, c->rec, c->len);
-		bl += 7 + SWIM_ADDR_LEN + c->len;
+		body[bl + 5] = 0; /* no announcement */
+		mn_put_be16(body + bl + 6, (uint16_t)c->len);
+		memcpy(body + bl + 8, c->rec, c->len);
+		bl += 8 + c->len;
 	}
 	memset(&pair, 0, sizeof(pair));
 	ck_assert_int_eq(seal_self_init(&me, &x.key, CRAFT_BOOT), MN_OK);
