@@ -444,7 +444,8 @@ static inline bool swim_type_own(uint8_t type)
 	X(ADDR_MOVED, "members moved to the address they announced")    \
 	X(DROP_ADDR, "address announcements dropped: bad signature or unknown member")\
 	X(VIEW_PUSHPULLS, "push-pulls brought forward: a settled view differed from ours")\
-	X(ADDR_WANTS, "records asked for: a member with no address or announcement")
+	X(ADDR_WANTS, "records asked for: a member with no address or announcement")\
+	X(INC_OWN_WORD, "incarnations set back to the member's own word: a third party's was far above")
 
 enum swim_stat {
 #define SWIM_STAT_ENUM(n, s) SWIM_STAT_##n,

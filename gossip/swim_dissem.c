@@ -244,6 +244,26 @@ static void inc_note(struct swim *s, const struct rx *rx, uint32_t i, uint32_t i
 	}
 }
 
+/* Member i itself says it is alive at inc, more than inc_jump_max below
+ * the incarnation we hold. No member holds a value that far above the
+ * member's own word but through the one value nobody bounds, the first we
+ * learn of it (from a bootstrap list, a RECORD or LIST entry: issue 11,
+ * hole 3), or when the member lost its own incarnation with its store
+ * (it refutes from its word at once): its word wins, and a suspicion at
+ * the third party's value ends. A lying first view could otherwise never
+ * be refuted (the member cannot jump that far) and its first lost probe
+ * made the member dead here for good. */
+static void own_word(struct swim *s, uint32_t i, uint32_t inc)
+{
+	struct member *m = &s->m[i];
+
+	bump(s, SWIM_STAT_INC_OWN_WORD, 1);
+	m->inc_own = inc;
+	m->flags |= M_INC_KNOWN;
+	susp_end(s, i);
+	member_set_state(s, i, SWIM_ALIVE, inc);
+}
+
 /* Inside swim_recv, accusations of ourselves are refuted once per datagram,
  * at the highest (53 SUSPECT items would otherwise cost 53 increments). */
 static void refute_rx(struct swim *s, uint32_t inc, bool accused)
@@ -311,14 +331,19 @@ static void raise_inc(struct swim *s, uint32_t inc, bool accused)
  * refute with a higher incarnation. */
 void dissem_refute(struct swim *s, uint32_t inc, bool accused)
 {
-	if (inc < s->m[0].inc || inc >= UINT32_MAX - 1)
+	if (inc < s->m[0].inc)
 		return;
 	/* Bounded, so nobody pushes us to UINT32_MAX where we could no longer
 	 * refute (observers bound third parties the same way, against what we
 	 * said, so an honest accusation is always within it); unbounded only
-	 * when our own was lost (swim_config.incarnation_lost). */
-	if ((s->m[0].flags & M_INC_KNOWN) && inc - s->m[0].inc > s->p.inc_jump_max) {
+	 * when our own was lost (swim_config.incarnation_lost). Such a claim is
+	 * a lie someone told the accuser, most likely as its first view of us
+	 * (issue 11, hole 3): our own word of where we are goes out instead,
+	 * which an observer takes over any third party's (dissem_apply_alive). */
+	if (inc >= UINT32_MAX - 1 ||
+	    ((s->m[0].flags & M_INC_KNOWN) && inc - s->m[0].inc > s->p.inc_jump_max)) {
 		bump(s, SWIM_STAT_DROP_INC_JUMP, 1);
+		dissem_queue_alive(s, 0);
 		return;
 	}
 	/* A claim above our own incarnation is no honest member's (they only
@@ -384,6 +409,10 @@ void dissem_apply_alive(struct swim *s, const struct rx *rx, uint64_t id, uint32
 	if (version > m->rec->version)
 		pp_want(s, rx, id);
 	if (inc <= m->inc) {
+		if (rx && rx->from == i && m->inc - inc > s->p.inc_jump_max) {
+			own_word(s, i, inc);
+			return;
+		}
 		if (rx && rx->from == i)
 			inc_note(s, rx, i, inc);
 		return;

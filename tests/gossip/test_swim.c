@@ -2456,6 +2456,56 @@ START_TEST(test_hint_scope)
 }
 END_TEST
 
+/* Issue 11, hole 3: a third party sets a newcomer's first view of member
+ * X's incarnation (here node 1, in the RECORD that brings X, at 2^30). X
+ * cannot refute that far above its own, so before, the newcomer's first
+ * lost probe of X made X dead there for good. Now X answers an accusation
+ * it cannot refute with its own alive, and the member's own word wins over
+ * a third party's far above it. */
+static bool drop_2_to_0_while(struct tnet *t, uint32_t from, uint32_t to, const uint8_t *b,
+			      size_t l)
+{
+	(void)b;
+	(void)l;
+	return from == 2 && to == 0 && t->drop_ctx != NULL;
+}
+
+START_TEST(test_first_inc_lie)
+{
+	const uint32_t X = 2, L = UINT32_C(1) << 30;
+	struct tnet *t = tn_new("test_first_inc_lie", 0x7012, 4, NULL);
+	uint8_t a[SWIM_ADDR_LEN];
+	struct swim_member_info mi;
+	struct swim_scaled sc;
+	int cut = 1;
+
+	for (uint32_t i = 1; i < 4; i++)
+		tn_boot(t, i, (const uint32_t[]){ 1, 2, 3 }, 3, 0);
+	tn_run_for(t, 5 * SEC);
+	tn_boot(t, 0, (const uint32_t[]){ 1 }, 1, 0);
+	wire_addr_of(t, X, a);
+	ck_assert_int_eq(send_record_ann(t, 1, 0, X, L, &t->n[X].key, 1000, a, CRAFT_BOOT + 90),
+			 MN_OK);
+	ck_assert_int_eq(swim_member(t->n[0].s, t->n[X].key.pk, &mi), MN_OK);
+	ck_assert_uint_eq(mi.inc, L);
+	/* X's datagrams to the newcomer are lost until it suspects X */
+	t->drop = drop_2_to_0_while;
+	t->drop_ctx = &cut;
+	for (uint32_t k = 0; k < 600 && view(t, 0, X) == SWIM_ALIVE; k++)
+		tn_run_for(t, t->p.probe_interval_ns / 4);
+	ck_assert_int_ne(view(t, 0, X), SWIM_ALIVE);
+	t->drop_ctx = NULL;
+	swim_scale(&t->p, 4, &sc);
+	tn_run_for(t, 3 * sc.susp_max_ns);
+	ck_assert_int_eq(view(t, 0, X), SWIM_ALIVE);
+	ck_assert_int_eq(swim_member(t->n[0].s, t->n[X].key.pk, &mi), MN_OK);
+	ck_assert_uint_lt(mi.inc, t->p.inc_jump_max);
+	ck_assert_uint_gt(swim_stat(t->n[0].s, SWIM_STAT_INC_OWN_WORD), 0);
+	drain(t, 0);
+	tn_free(t);
+}
+END_TEST
+
 /* Issue 11, hole 4: a HELLO is unsealed, so anyone holding a copy can send
  * it from anywhere. One that carries the member's signed announcement is
  * learned where the announcement says, not at the source (before: at the
@@ -3478,6 +3528,7 @@ static Suite *swim_suite(void)
 	tcase_add_test(tc, test_addr_announce);
 	tcase_add_test(tc, test_hint_scope);
 	tcase_add_test(tc, test_hello_spoofed_source);
+	tcase_add_test(tc, test_first_inc_lie);
 	tcase_add_test(tc, test_scale_no_wrap);
 	tcase_add_test(tc, test_pp_root_once);
 	tcase_add_test(tc, test_xpk_once);
