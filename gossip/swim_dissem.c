@@ -481,12 +481,12 @@ void dissem_apply_suspect(struct swim *s, const struct rx *rx, uint64_t id, uint
 	inc_note(s, rx, i, inc);
 	if (m->state == SWIM_ALIVE) {
 		member_set_state(s, i, SWIM_SUSPECT, inc);
-		susp_start(s, i, accuser_of(s, rx, i, accuser));
+		susp_start(s, i, accuser_of(s, rx, i, accuser), rx ? rx->from : 0);
 		dissem_queue(s, i, SWIM_I_SUSPECT, inc, accuser);
 	} else if (m->state == SWIM_SUSPECT) {
 		if (inc > m->inc)
 			member_set_state(s, i, SWIM_SUSPECT, inc);
-		if (susp_confirm(s, i, accuser_of(s, rx, i, accuser)))
+		if (susp_confirm(s, i, accuser_of(s, rx, i, accuser), rx ? rx->from : 0))
 			dissem_queue(s, i, SWIM_I_SUSPECT, m->inc, accuser);
 	}
 	/* dead stays dead until an alive with a higher incarnation */

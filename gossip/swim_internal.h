@@ -178,6 +178,8 @@ struct susp {
 	bool last_call;             /* the timeout ran out once: a final ping went out */
 	uint32_t accusers[SWIM_MAX_CONFIRM + 1]; /* their member indices (0: our own probe;
 						  * GONE: removed since) */
+	uint32_t senders[SWIM_MAX_CONFIRM + 1];  /* the member whose datagram vouched for
+						  * each (0: ourselves; GONE: removed) */
 	bool evidence;              /* authenticated traffic from it since start or re-arm
 				     * (swim_heard_from): the timeout re-arms, no death */
 };
@@ -649,8 +651,8 @@ void digest_range_sum(const struct swim *s, uint32_t bits, uint64_t prefix, uint
 /* ---- swim_susp.c ---- */
 
 void susp_heap_fix(struct swim *s, uint32_t pos);
-void susp_start(struct swim *s, uint32_t i, uint32_t acc);
-bool susp_confirm(struct swim *s, uint32_t i, uint32_t acc);
+void susp_start(struct swim *s, uint32_t i, uint32_t acc, uint32_t sender);
+bool susp_confirm(struct swim *s, uint32_t i, uint32_t acc, uint32_t sender);
 void susp_end(struct swim *s, uint32_t i);
 
 /* ---- swim_dissem.c ---- */

@@ -172,9 +172,12 @@ static void slot_forget(struct swim *s, uint32_t i)
 	 * occupant is a new one */
 	for (uint32_t h = 0; h < s->heap_n; h++) {
 		struct susp *p = &s->susps[s->heap[h]];
-		for (uint32_t j = 0; j < p->naccusers; j++)
+		for (uint32_t j = 0; j < p->naccusers; j++) {
 			if (p->accusers[j] == i)
 				p->accusers[j] = GONE;
+			if (p->senders[j] == i)
+				p->senders[j] = GONE;
+		}
 	}
 	/* output sealed for it names no member (swim_poll_tx_to) */
 	for (uint32_t j = 0; j < s->tx_n; j++)

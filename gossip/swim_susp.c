@@ -83,7 +83,7 @@ static bool susp_grow(struct swim *s)
  * for the accusation: then the first member accuser to confirm it only
  * takes that place. The pool grows to the member count; if that allocation
  * fails the member stays suspect until refuted (out of memory). */
-void susp_start(struct swim *s, uint32_t i, uint32_t acc)
+void susp_start(struct swim *s, uint32_t i, uint32_t acc, uint32_t sender)
 {
 	struct susp *p;
 	uint32_t slot;
@@ -99,8 +99,10 @@ void susp_start(struct swim *s, uint32_t i, uint32_t acc)
 	p->member = i;
 	p->start = s->now;
 	p->naccusers = 0;
-	if (acc != NONE)
+	if (acc != NONE) {
+		p->senders[p->naccusers] = sender;
 		p->accusers[p->naccusers++] = acc;
+	}
 	p->deadline = s->now + susp_timeout(s, 0);
 	p->heap = s->heap_n;
 	s->heap[s->heap_n++] = slot;
@@ -109,9 +111,13 @@ void susp_start(struct swim *s, uint32_t i, uint32_t acc)
 	bump(s, SWIM_STAT_SUSPICIONS, 1);
 }
 
-/* A confirmation by member acc (accuser_of): true when it is a new,
- * independent one. */
-bool susp_confirm(struct swim *s, uint32_t i, uint32_t acc)
+/* A confirmation by member acc (accuser_of), in a datagram from member
+ * sender (0: our own probe): true when it is a new, independent one. A
+ * sender vouches for one accuser per suspicion, whatever it names: an
+ * accuser id is a claim, not a signature, and one member naming K others
+ * cut the timeout from its maximum to its minimum (issue 11, hole 5). K
+ * members that each name themselves still can; so can K that relay. */
+bool susp_confirm(struct swim *s, uint32_t i, uint32_t acc, uint32_t sender)
 {
 	uint32_t slot = s->m[i].susp;
 	struct susp *p;
@@ -122,8 +128,9 @@ bool susp_confirm(struct swim *s, uint32_t i, uint32_t acc)
 	if (p->naccusers > susp_k(s))
 		return false;
 	for (uint32_t j = 0; j < p->naccusers; j++)
-		if (p->accusers[j] == acc)
+		if (p->accusers[j] == acc || (sender != 0 && p->senders[j] == sender))
 			return false;
+	p->senders[p->naccusers] = sender;
 	p->accusers[p->naccusers++] = acc;
 	mn_ns d = p->start + susp_timeout(s, p->naccusers - 1u);
 	/* after the last call its answers are awaited in full: a confirmation
