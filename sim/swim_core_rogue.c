@@ -46,7 +46,7 @@ enum rogue_limits {
 	ROGUE_ACCUSERS = 16,      /* accuse_others: accuser ids named per GOSSIP */
 	ROGUE_ADDR_TARGETS = 4,   /* false_addr: members per round */
 	ROGUE_JUNK_TARGETS = 4,   /* junk_records: members per round */
-	ROGUE_JUNK_DGRAMS = 2,    /* ... and RECORD datagrams to each */
+	ROGUE_JUNK_DGRAMS = 8,    /* ... and RECORD datagrams to each */
 	ROGUE_DRAWS = 64,         /* draws before giving up on a free honest member */
 	ROGUE_MSG_MAX = SWIM_PT_MAX - SWIM_BODY_HDR,
 };
