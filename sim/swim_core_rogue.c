@@ -51,10 +51,11 @@ enum rogue_limits {
 	ROGUE_MSG_MAX = SWIM_PT_MAX - SWIM_BODY_HDR,
 };
 
-/* 10.66.0.0/16: private, so announcements may name it (wire_hint_ok), and
- * no host of the run's (198.18.0.0/15): whoever followed one would lose
- * the member. */
-#define ROGUE_FAKE_NET 0x0a420000u
+/* 198.19.0.0/16: announcements may name it (wire_hint_ok), and no host of
+ * the run is there (the engine puts only hosts behind a NAT in it, and a
+ * run with rogues models none): whoever followed one would lose the member.
+ * Never 10/8, 172.16/12 or 192.168/16 (DESIGN.md §9). */
+#define ROGUE_FAKE_NET 0xc6130000u
 
 static bool honest(const struct swc_shared *sh, uint32_t id)
 {
