@@ -16,8 +16,6 @@
 
 #include <sodium.h>
 
-enum { ANN_ID = 1, ANN_SEQ = 9, ANN_N = 17, ANN_W = 18, ANN_ADDRS = SWIM_ITEM_ADDR_HDR };
-
 /* Our own announcement is passed on this many times the retransmit limit
  * (a tombstone's factor): a member that misses it sends to where we were
  * until it hears of us otherwise. */

@@ -87,6 +87,13 @@ enum {
 	UPD_VERSION = 13,             /* ALIVE: the record version */
 	UPD_ACCUSER = 13,             /* SUSPECT, DEAD */
 
+	/* an address announcement item (swim_ann.c) */
+	ANN_ID = 1,
+	ANN_SEQ = 9,
+	ANN_N = 17,                   /* addresses where it is */
+	ANN_W = 18,                   /* addresses where it was */
+	ANN_ADDRS = SWIM_ITEM_ADDR_HDR, /* n + w addresses, then the signature */
+
 	/* a REVOKE item */
 	REVOKE_LEN = 1,
 	REVOKE_TOMB = 3,

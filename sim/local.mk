@@ -16,7 +16,8 @@ libmnsim_a_SOURCES = \
 	sim/sim.c sim/sim.h sim/sim_engine.h sim/sim_faults.c sim/sim_metrics.c \
 	sim/demo_core.c sim/demo_core.h \
 	sim/swim_core.c sim/swim_core.h sim/swim_core_params.c \
-	sim/swim_core_node.h sim/swim_core_store.c \
+	sim/swim_core_node.h sim/swim_core_store.c sim/swim_core_rogue.c \
+	gossip/swim_rogue.c gossip/swim_rogue.h \
 	sim/swim_fixture.c sim/swim_fixture.h \
 	sim/xmemo.c sim/xmemo.h \
 	sim/mesh_core.c sim/mesh_core.h sim/mesh_core_node.h \

@@ -11,7 +11,7 @@
 
 static const char *const op_names[SCN_OP__COUNT] = {
 	"partition", "heal", "crash", "restart", "pause", "move",
-	"inject", "join", "loss", "dup", "jitter", "revoke", "sleep",
+	"inject", "join", "loss", "dup", "jitter", "revoke", "sleep", "rogue",
 };
 
 const char *scn_op_name(enum scn_op op)
@@ -344,6 +344,20 @@ static int parse_action(struct line *l, int i, struct scn_action *a)
 		return fail(l, MN_ESYNTAX,
 			    "revoke needs a part of the nodes, not all (a running node carries the "
 			    "tombstone)");
+	if (a->op == SCN_ROGUE) {
+		int b;
+		if (a->pick == SCN_PICK_ALL)
+			return fail(l, MN_ESYNTAX,
+				    "rogue needs a part of the nodes, not all (the metrics judge the "
+				    "honest ones)");
+		if (i >= l->n)
+			return fail(l, MN_ESYNTAX, "rogue needs a behaviour: suspect_flood, "
+				    "accuse_others, false_addr or junk_records");
+		if ((b = sim_rogue_find(l->w[i])) < 0)
+			return fail(l, MN_ESYNTAX, "unknown rogue behaviour '%s'", l->w[i]);
+		a->rogue = (uint8_t)b;
+		i++;
+	}
 	if (a->op == SCN_PARTITION) {
 		if (a->pick == SCN_PICK_ALL)
 			return fail(l, MN_ESYNTAX, "partition needs a part of the nodes, not all");

@@ -50,6 +50,7 @@ enum scn_op {
 	SCN_REVOKE,    /* a signed tombstone against each picked node (stopped) */
 	SCN_SLEEP,     /* "for T" / "for up to T" [moving]: suspended, monotonic clock
 			* stopped, off the network; "moving": wakes on a new address */
+	SCN_ROGUE,     /* BEHAVIOUR: the picked members turn hostile (enum sim_rogue) */
 	SCN_OP__COUNT
 };
 
@@ -73,6 +74,7 @@ struct scn_action {
 	bool for_upto;       /* per node uniform in (0, for_ns] */
 	bool oneway;         /* partition: only traffic into the picked group */
 	bool moving;         /* sleep: a new underlay address on waking */
+	uint8_t rogue;       /* rogue: the behaviour (enum sim_rogue) */
 	uint32_t ppm;        /* loss, dup */
 	mn_ns ns;            /* jitter */
 };

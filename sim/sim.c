@@ -526,6 +526,11 @@ int sim_new(struct sim **out, const struct scn *scn, const struct sim_core_ops *
 				 scn->source, scn->actions[i].line, ops->name);
 			return MN_EINVAL;
 		}
+		if (scn->actions[i].op == SCN_ROGUE && !ops->rogue) {
+			snprintf(err, errlen, "%s:%u: core %s has no rogue members (core swim has)",
+				 scn->source, scn->actions[i].line, ops->name);
+			return MN_EINVAL;
+		}
 	}
 	if (ops->ncounters > SIM_MAX_CORE_COUNTERS) {
 		snprintf(err, errlen, "core %s exports %u counters (max %d)", ops->name, ops->ncounters,
@@ -634,6 +639,11 @@ void *sim_core(const struct sim *s, uint32_t node) { return s->nodes[node].core;
 const struct sim_env *sim_env(const struct sim *s, uint32_t node) { return &s->nodes[node].env; }
 bool sim_node_up(const struct sim *s, uint32_t node) { return s->nodes[node].state == NODE_UP; }
 bool sim_node_paused(const struct sim *s, uint32_t node) { return s->nodes[node].paused; }
+bool sim_node_rogue(const struct sim *s, uint32_t node)
+{
+	return node < s->nnodes && s->nodes[node].rogue;
+}
+
 bool sim_node_revoked(const struct sim *s, uint32_t node)
 {
 	return s->nodes[node].state == NODE_REVOKED;

@@ -104,6 +104,12 @@ int sim_inject(struct sim *s, uint32_t node);
  * the core cannot revoke, MN_ESTATE for nodes in the wrong state. */
 int sim_revoke(struct sim *s, uint32_t target, uint32_t carrier);
 bool sim_node_revoked(const struct sim *s, uint32_t node);
+/* Node id (up, running, honest) turns hostile as b says (ops->rogue): it
+ * stays so, restarts included, and the honest_* metrics leave it out, as
+ * observer and as subject. MN_EINVAL when the core has no rogues,
+ * MN_ESTATE for a node in the wrong state. */
+int sim_rogue(struct sim *s, uint32_t id, enum sim_rogue b);
+bool sim_node_rogue(const struct sim *s, uint32_t node);
 /* Symmetric (oneway false) or one-way partition: `in` marks group 1. With
  * oneway, only traffic into group 1 is blocked. */
 void sim_partition(struct sim *s, const bool *in, bool oneway);

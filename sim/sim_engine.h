@@ -27,6 +27,7 @@ enum ev_kind {
 /* What trace_record(TRACE_FAULT, ...) records. */
 enum fault_kind {
 	F_BOOT = 1, F_CRASH, F_PAUSE, F_RESUME, F_MOVE, F_PARTITION, F_HEAL, F_NET, F_REVOKE,
+	F_ROGUE,
 };
 
 /* Independent random streams derived from the seed. */
@@ -47,6 +48,7 @@ struct node {
 	bool timer_due;             /* a timer came due while paused */
 	bool moved_while_paused;
 	bool asleep;                /* the pause is a suspend (sim_sleep) */
+	bool rogue;                 /* hostile (sim_rogue): out of the honest metrics */
 	mn_ns slept_at;
 	uint64_t timer_seq;         /* the live timer event, 0 when none */
 	mn_ns timer_at;

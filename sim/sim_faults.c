@@ -1,5 +1,5 @@
 /* sim_faults.c - faults (crash, restart, pause, move, inject, revoke,
- * partition) and the scenario's actions that apply them to picked nodes. */
+ * rogue, partition) and the scenario's actions that apply them to picked nodes. */
 #include <string.h>
 
 #include "mn_err.h"
@@ -197,6 +197,27 @@ int sim_revoke(struct sim *s, uint32_t target, uint32_t carrier)
 	return MN_OK;
 }
 
+int sim_rogue(struct sim *s, uint32_t id, enum sim_rogue b)
+{
+	struct node *n = &s->nodes[id];
+	int err;
+
+	if (!s->ops->rogue)
+		return MN_EINVAL;
+	if (n->state != NODE_UP || n->paused || n->rogue)
+		return MN_ESTATE;
+	trace_record(s->trace, TRACE_FAULT, s->now, F_ROGUE, id, b);
+	n->rogue = true;
+	stats_node_rogue(&s->st, id);
+	err = s->ops->rogue(n->core, b, sim__node_time(n, s->now));
+	if (err) {
+		sim__die(s, err, "node %u: rogue %s: %s", id, sim_rogue_name(b), mn_strerror(err));
+		return err;
+	}
+	sim__after(s, n);
+	return MN_OK;
+}
+
 void sim_partition(struct sim *s, const bool *in, bool oneway)
 {
 	net_heal(s->net);
@@ -228,6 +249,7 @@ static bool can_run(const struct node *n) { return n->state == NODE_UP && !n->pa
 static bool is_member(const struct node *n) { return n->state == NODE_UP || n->state == NODE_DOWN; }
 static bool can_join(const struct node *n) { return n->state == NODE_STANDBY; }
 static bool any_node(const struct node *n) { return true; }
+static bool can_turn(const struct node *n) { return can_run(n) && !n->rogue; }
 
 /* The nodes an action applies to, in s->cand; returns how many. */
 static uint32_t pick(struct sim *s, const struct scn_action *a, bool (*ok)(const struct node *))
@@ -379,6 +401,11 @@ static void run_action(struct sim *s, const struct scn_action *a)
 		break;
 	case SCN_REVOKE:
 		revoke_picked(s, a);
+		break;
+	case SCN_ROGUE:
+		k = pick(s, a, can_turn);
+		for (uint32_t i = 0; i < k && !s->err; i++)
+			sim_rogue(s, s->cand[i], (enum sim_rogue)a->rogue);
 		break;
 	default:
 		break;

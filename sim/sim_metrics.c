@@ -124,6 +124,9 @@ bool sim_passed(const struct sim *s)
 	X(false_suspicions, "suspicions of nodes that were up")                           \
 	X(deaths, "deaths declared")                                                      \
 	X(false_deaths, "deaths declared of nodes that were up")                          \
+	X(rogues, "nodes turned hostile (`rogue`)")                                       \
+	X(honest_false_suspicions, "false suspicions by an honest node of an honest one") \
+	X(honest_false_deaths, "false deaths declared by an honest node of an honest one") \
 	X(detect_ms_max, "slowest crash-to-declared-dead, over observers")                \
 	X(detect_ms_mean, "mean crash-to-declared-dead")                                  \
 	X(undetected, "(node up, node down) pairs at the end without a death declared")   \
@@ -348,6 +351,9 @@ bool sim_metric(const struct sim *s, uint32_t i, int64_t *v)
 	case M_false_suspicions: *v = (int64_t)st->obs_false[SIM_OBS_SUSPECT]; break;
 	case M_deaths: *v = (int64_t)st->obs[SIM_OBS_DEAD]; break;
 	case M_false_deaths: *v = (int64_t)st->obs_false[SIM_OBS_DEAD]; break;
+	case M_rogues: *v = st->rogues; break;
+	case M_honest_false_suspicions: *v = (int64_t)st->obs_false_honest[SIM_OBS_SUSPECT]; break;
+	case M_honest_false_deaths: *v = (int64_t)st->obs_false_honest[SIM_OBS_DEAD]; break;
 	case M_detect_ms_max:
 		if (!st->detections)
 			return false;

@@ -42,3 +42,24 @@ const char *const *simcore_names(void)
 {
 	return names;
 }
+
+static const char *const rogue_names[SIM_ROGUE__COUNT] = {
+	"suspect_flood",
+	"accuse_others",
+	"false_addr",
+	"junk_records",
+};
+
+const char *sim_rogue_name(enum sim_rogue b)
+{
+	return (unsigned)b < SIM_ROGUE__COUNT ? rogue_names[b] : "?";
+}
+
+int sim_rogue_find(const char *name)
+{
+	for (int i = 0; i < SIM_ROGUE__COUNT; i++) {
+		if (strcmp(rogue_names[i], name) == 0)
+			return i;
+	}
+	return -1;
+}

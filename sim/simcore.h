@@ -52,6 +52,18 @@ enum sim_obs {
 	SIM_OBS__COUNT
 };
 
+/* How a hostile member misbehaves (the scenario's `rogue PICK BEHAVIOUR`,
+ * issue 11): it keeps running its honest protocol instance with its real
+ * key, and on a timer of its own also sends crafted messages sealed with
+ * that key. What each does is the core's (sim/README.md, "Rogue members"). */
+enum sim_rogue {
+	SIM_ROGUE_SUSPECT_FLOOD, /* SUSPECT and DEAD at a victim's incarnation */
+	SIM_ROGUE_ACCUSE_OTHERS, /* SUSPECTs naming other real members as accusers */
+	SIM_ROGUE_FALSE_ADDR,    /* announcements of others' addresses, signed by itself */
+	SIM_ROGUE_JUNK_RECORDS,  /* forged records pushed unasked */
+	SIM_ROGUE__COUNT
+};
+
 /* Limits every core shares with the engine. */
 enum sim_core_limits {
 	SIM_MAX_DGRAM = 1472,        /* largest UDP payload on a 1500-byte IPv4 path */
@@ -190,6 +202,11 @@ struct sim_core_ops {
 	 * state. May be NULL: the metric then has no value once a node is
 	 * revoked. */
 	bool (*has_member)(const void *core, uint32_t subject);
+	/* The node turns hostile (the `rogue` action): from now on, and after
+	 * any restart, it misbehaves as b says beside its honest protocol.
+	 * MN_EINVAL for a behaviour the core does not have. May be NULL: a
+	 * scenario with `rogue` lines then fails to load (sim_new). */
+	int (*rogue)(void *core, enum sim_rogue b, struct mn_time now);
 	/* The host's underlay address changed (env->addr is already the new
 	 * one). *key (0 on entry): the key the core will report through
 	 * env->learned when a node sends to the new address, timed like a
@@ -216,6 +233,10 @@ struct sim_core_ops {
 
 /* The cores built into meshsim; NULL for an unknown name. */
 const struct sim_core_ops *simcore_find(const char *name);
+/* A rogue behaviour's scenario name ("suspect_flood", ...), and back: -1
+ * for an unknown name. */
+const char *sim_rogue_name(enum sim_rogue b);
+int sim_rogue_find(const char *name);
 /* Names of the built-in cores, NULL-terminated (for help text). */
 const char *const *simcore_names(void);
 /* Write "core_param:LINE: KEY VALUE: WHY" to err and return MN_EINVAL: the

@@ -21,7 +21,8 @@ int stats_init(struct stats *st, uint32_t nodes)
 	st->down_since = malloc((nodes ? nodes : 1) * sizeof(*st->down_since));
 	st->declared = calloc(nodes ? nodes : 1, sizeof(*st->declared));
 	st->revoked = calloc(nodes ? nodes : 1, sizeof(*st->revoked));
-	if (!st->datums || !st->down_since || !st->declared || !st->revoked) {
+	st->rogue = calloc(nodes ? nodes : 1, sizeof(*st->rogue));
+	if (!st->datums || !st->down_since || !st->declared || !st->revoked || !st->rogue) {
 		stats_free(st);
 		return MN_ENOMEM;
 	}
@@ -45,6 +46,8 @@ void stats_free(struct stats *st)
 	free(st->datums);
 	free(st->down_since);
 	free(st->revoked);
+	free(st->rogue);
+	st->rogue = NULL;
 	st->datums = NULL;
 	st->down_since = NULL;
 	st->declared = NULL;
@@ -172,6 +175,14 @@ void stats_node_revoked(struct stats *st, uint32_t node, mn_ns now)
 	st->revoked[node] = true;
 }
 
+void stats_node_rogue(struct stats *st, uint32_t node)
+{
+	if (node >= st->nodes || st->rogue[node])
+		return;
+	st->rogue[node] = true;
+	st->rogues++;
+}
+
 void stats_observe(struct stats *st, uint32_t observer, enum sim_obs kind, uint32_t subject,
 		   mn_ns now)
 {
@@ -186,6 +197,8 @@ void stats_observe(struct stats *st, uint32_t observer, enum sim_obs kind, uint3
 				.observer = observer, .subject = subject, .at = now
 			};
 		st->obs_false[kind]++;
+		if (!st->rogue[observer] && !st->rogue[subject])
+			st->obs_false_honest[kind]++;
 		return;
 	}
 	if (kind == SIM_OBS_DEAD && st->declared[subject] && !st->revoked[subject]) {

@@ -67,6 +67,10 @@ struct stats {
 	 * it dead since its last crash (one bit per observer) */
 	uint64_t **declared;
 	bool *revoked;                 /* per node: revoked (down for good) */
+	bool *rogue;                   /* per node: hostile (sim_rogue) */
+	uint32_t rogues;
+	/* obs_false with an honest observer and an honest subject */
+	uint64_t obs_false_honest[SIM_OBS__COUNT];
 	/* the first false deaths, for the report: who declared whom, when */
 	struct stats_false_death {
 		uint32_t observer, subject;
@@ -86,6 +90,10 @@ static inline bool stats_is_up(const struct stats *st, uint32_t node)
 /* The node is revoked: down (if it was up) and out of the detection
  * bookkeeping for good. */
 void stats_node_revoked(struct stats *st, uint32_t node, mn_ns now);
+
+/* The node turned hostile: its observations and the observations of it
+ * leave the honest counts. */
+void stats_node_rogue(struct stats *st, uint32_t node);
 
 /* A datum originated at node `origin`: MN_EEXIST for a key already
  * registered, MN_EFULL past STATS_MAX_DATUMS (counted, not fatal). */

@@ -68,9 +68,10 @@
 static const char *const counter_names[C__COUNT] = {
 	"pings", "acks", "ping_reqs", "indirect_acks", "nacks", "probes_failed",
 	"suspicions", "deaths", "last_calls", "refutes", "gossips", "pushpulls", "dead_probes",
-	"wants", "hellos", "records_learned", "capped_replies", "reprove_pings", "rx_dropped",
+	"wants", "hellos", "records_learned", "capped_replies", "reprove_pings",
+	"unasked_checks", "unasked_refused", "addr_refused", "rx_dropped",
 	"ed25519_verified", "x25519_computed", "x25519_memo_hits", "incarnation_max",
-	"store_commits", "store_writes",
+	"store_commits", "store_writes", "rogue_sent",
 };
 _Static_assert((int)C__COUNT <= (int)SIM_MAX_CORE_COUNTERS, "counters fit the engine");
 
@@ -80,7 +81,8 @@ static const enum swim_stat stat_map[C_DROPS] = {
 	SWIM_STAT_NACKS, SWIM_STAT_PROBES_FAILED, SWIM_STAT_SUSPICIONS, SWIM_STAT_DEATHS,
 	SWIM_STAT_LAST_CALLS, SWIM_STAT_REFUTES, SWIM_STAT_GOSSIPS, SWIM_STAT_PUSHPULLS, SWIM_STAT_DEAD_PROBES,
 	SWIM_STAT_WANTS, SWIM_STAT_HELLOS, SWIM_STAT_RECORDS_LEARNED, SWIM_STAT_CAPPED_REPLY,
-	SWIM_STAT_REPROVE_PINGS,
+	SWIM_STAT_REPROVE_PINGS, SWIM_STAT_UNASKED_CHECKS, SWIM_STAT_UNASKED_REFUSED,
+	SWIM_STAT_DROP_ADDR,
 };
 
 static const enum swim_stat drop_stats[] = {
@@ -174,6 +176,9 @@ static void shared_del(void *p)
 	xmemo_free(&sh->xm);
 	free(sh->boot_addr);
 	free(sh->up);
+	free(sh->rogue);
+	free(sh->cores);
+	free(sh->sig_req);
 	free(sh);
 }
 
@@ -194,7 +199,11 @@ static int shared_new(void **out, const struct sim_core_args *a, char *err, size
 	rc = xmemo_init(&sh->xm, sh->cfg.x25519_memo);
 	sh->up = calloc(nodes, sizeof(*sh->up));
 	sh->boot_addr = calloc(nodes, sizeof(*sh->boot_addr));
-	if (rc || !sh->up || !sh->boot_addr) {
+	sh->rogue = calloc(nodes, sizeof(*sh->rogue));
+	sh->cores = calloc(nodes, sizeof(*sh->cores));
+	sh->sig_req = calloc(nodes, sizeof(*sh->sig_req));
+	sh->victim = NONE;
+	if (rc || !sh->up || !sh->boot_addr || !sh->rogue || !sh->cores || !sh->sig_req) {
 		rc = MN_ENOMEM;
 		snprintf(err, errlen, "swim: %s", mn_strerror(rc));
 		goto fail;
@@ -330,6 +339,21 @@ static void on_event(void *ctx, const struct swim_event *ev)
 
 /* ---- lifecycle ---- */
 
+/* Every engine call into a node begins and ends here: the signature
+ * checks it asked for are the node's (sig_checks_*), and what it wrote is
+ * committed (store lmdb). */
+static void call_begin(struct swc *c)
+{
+	c->sig_mark = swc_sig_total(c->sh);
+}
+
+static void call_end(struct swc *c)
+{
+	c->sh->sig_req[c->env->node_id] += swc_sig_total(c->sh) - c->sig_mark;
+	c->sig_mark = swc_sig_total(c->sh);
+	swc_call_end(c);
+}
+
 static bool contact_ok(const struct swc *c, uint32_t id, const uint32_t *got, uint32_t n)
 {
 	if (id == c->env->node_id || !c->sh->up[id] || !c->sh->fx.cur[id])
@@ -406,6 +430,7 @@ static void node_free(struct swc *c)
 	swim_persist_close(c->sp);
 	rec_key_wipe(&c->key);
 	c->sh->up[c->env->node_id] = 0;
+	c->sh->cores[c->env->node_id] = NULL;
 	free(c);
 }
 
@@ -426,6 +451,7 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 		return MN_ENOMEM;
 	c->env = env;
 	c->sh = sh;
+	call_begin(c);
 	if (sh->boot_addr[env->node_id].sa.sa_family == AF_UNSPEC &&
 	    !env->bootstrap_addr(env->ctx, env->node_id, &sh->boot_addr[env->node_id])) {
 		free(c);
@@ -511,6 +537,9 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 	/* where we are: a move's announcement says we were here */
 	swim_set_local_addrs(c->s, &env->addr, 1, false, now);
 	sh->up[env->node_id] = 1;
+	sh->cores[env->node_id] = c;
+	if (sh->rogue[env->node_id]) /* a rogue restarted: it goes on */
+		c->rogue_at = now.mono + sh->cfg.p.gossip_interval_ns;
 	if (first && sh->cfg.preload && env->node_id < sh->booted)
 		c->preload_due = true;
 	else if (first)
@@ -518,7 +547,7 @@ static int create(void **out, const struct sim_env *env, struct mn_time now)
 	else
 		rc = swc_restore(c, now);
 	if (!rc) {
-		swc_call_end(c); /* SWIM_EV_BOOT is durable before anything is sent */
+		call_end(c); /* SWIM_EV_BOOT is durable before anything is sent */
 		rc = c->store_err;
 	}
 	if (rc)
@@ -548,10 +577,11 @@ static void on_recv(void *core, const struct mn_addr *from, const uint8_t *buf, 
 {
 	struct swc *c = core;
 
+	call_begin(c);
 	if (c->preload_due)
 		preload(c, now);
 	swim_recv(c->s, from, buf, len, now); /* drops are counted by swim */
-	swc_call_end(c);
+	call_end(c);
 }
 
 static int poll_tx(void *core, uint8_t *buf, size_t cap, size_t *len, struct mn_addr *dst)
@@ -564,19 +594,28 @@ static int poll_tx(void *core, uint8_t *buf, size_t cap, size_t *len, struct mn_
 static mn_ns next_deadline(const void *core)
 {
 	const struct swc *c = core;
+	mn_ns d = swim_next_deadline(c->s), r = swc_rogue_deadline(c);
 
-	return swim_next_deadline(c->s);
+	if (r != MN_NEVER && (d == MN_NEVER || mn_time_before(r, d)))
+		return r;
+	return d;
 }
 
 static void on_timer(void *core, struct mn_time now)
 {
 	struct swc *c = core;
+	mn_ns d;
 
+	call_begin(c);
 	if (c->preload_due)
 		preload(c, now);
-	swim_on_timer(c->s, now);
+	swc_rogue_on_timer(c, now);
+	/* an honest node's timer is swim's alone; a rogue's may be its round */
+	d = swim_next_deadline(c->s);
+	if (swc_rogue_deadline(c) == MN_NEVER || (d != MN_NEVER && mn_time_after_eq(now.mono, d)))
+		swim_on_timer(c->s, now);
 	report(c);
-	swc_call_end(c);
+	call_end(c);
 }
 
 /* The node's next record version, published. */
@@ -602,10 +641,12 @@ static int inject(void *core, uint32_t datum, struct mn_time now, uint64_t *key)
 {
 	struct swc *c = core;
 	uint32_t seq;
-	int rc = publish(c, now, &seq);
+	int rc;
 
+	call_begin(c);
+	rc = publish(c, now, &seq);
 	(void)datum;
-	swc_call_end(c);
+	call_end(c);
 	if (rc)
 		return rc;
 	*key = datum_key(c->env->node_id, seq);
@@ -624,11 +665,12 @@ static void addr_changed(void *core, const struct mn_addr *addr, struct mn_time 
 	struct swc *c = core;
 	uint32_t seq;
 
+	call_begin(c);
 	publish(c, now, &seq);
 	swim_set_local_addrs(c->s, addr, 1, true, now);
 	swim_local_addr_changed(c->s, now);
 	*key = move_key(c->env->node_id, addr);
-	swc_call_end(c);
+	call_end(c);
 }
 
 /* This node is the admin's node of a `meshnode kick`: swim_revoke keeps,
@@ -643,13 +685,14 @@ static int revoke(void *core, uint32_t target, struct mn_time now, uint64_t *key
 
 	if (target >= c->sh->nodes || !c->sh->fx.hist[target].n)
 		return MN_EINVAL; /* never booted: no key to revoke */
+	call_begin(c);
 	if (c->preload_due)
 		preload(c, now);
 	rc = swim_fixture_sign_tomb(&c->sh->fx, target, c->sh->cfg.revoke_by_root,
 				    now.wall / MN_NS_PER_MS, buf, sizeof(buf), &len);
 	if (!rc)
 		rc = swim_revoke(c->s, buf, len, now);
-	swc_call_end(c);
+	call_end(c);
 	if (rc)
 		return rc;
 	*key = revoke_key(target);
@@ -706,4 +749,9 @@ const struct sim_core_ops swim_core_ops = {
 	.has_member = has_member,
 	.addr_changed = addr_changed,
 	.view_digest = view_digest,
+	.rogue = swc_rogue,
+	.metric_names = swc_metric_names,
+	.metric_helps = swc_metric_helps,
+	.nmetrics = SWC_NMETRICS,
+	.metric = swc_metric,
 };

@@ -21,9 +21,11 @@
 enum swc_counter {
 	C_PINGS, C_ACKS, C_PING_REQS, C_INDIRECT_ACKS, C_NACKS, C_PROBES_FAILED,
 	C_SUSPICIONS, C_DEATHS, C_LAST_CALLS, C_REFUTES, C_GOSSIPS, C_PUSHPULLS, C_DEAD_PROBES,
-	C_WANTS, C_HELLOS, C_RECORDS_LEARNED, C_CAPPED, C_REPROVE_PINGS, C_DROPS,
+	C_WANTS, C_HELLOS, C_RECORDS_LEARNED, C_CAPPED, C_REPROVE_PINGS,
+	C_UNASKED_CHECKS, C_UNASKED_REFUSED, C_ADDR_REFUSED, C_DROPS,
 	/* the adapter's own */
 	C_ED25519, C_X25519, C_X25519_HITS, C_INC_MAX, C_STORE_COMMITS, C_STORE_WRITES,
+	C_ROGUE_SENT,
 	C__COUNT
 };
 
@@ -42,6 +44,13 @@ struct swc_shared {
 	struct mn_addr *boot_addr;
 	uint8_t *up;                   /* per node id: a core is running */
 	uint32_t inc_max;              /* highest incarnation any node reached */
+	/* rogue members (swim_core_rogue.c) */
+	uint8_t *rogue;                /* per node id: 0 honest, else enum sim_rogue + 1 */
+	uint32_t victim;               /* the accusations' victim, NONE until drawn */
+	struct swc **cores;            /* per node id: its running core, or NULL */
+	/* per node id: Ed25519 checks its calls asked for, memo hits included
+	 * (what a node that shares no memo would verify) */
+	uint64_t *sig_req;
 	/* store lmdb: the run's directory (mkdtemp), one subdirectory per
 	 * node id, removed with everything in it by shared_del; NULL with
 	 * store memory */
@@ -75,6 +84,8 @@ struct swc {
 	struct seal_memo xmemo;        /* ctx = this node, to count hits */
 	bool preload_due;              /* preload at the first call (see preload()) */
 	uint64_t reported[C_DROPS + 1];
+	uint64_t sig_mark;             /* the memo's requests when this call began */
+	mn_ns rogue_at;                /* a rogue's next round (mono) */
 };
 
 /* ---- swim_core.c ---- */
@@ -84,6 +95,25 @@ struct swc {
  * swim_learn (news), else swim_restore (from our own store). */
 void swc_learn_one(struct swc *c, uint32_t id, const struct swim_rec *r, struct mn_time now,
 		   bool announce);
+
+/* ---- swim_core_rogue.c ---- */
+
+/* The metrics of core swim (ops->metric_names ...). */
+#define SWC_NMETRICS 5
+extern const char *const swc_metric_names[SWC_NMETRICS];
+extern const char *const swc_metric_helps[SWC_NMETRICS];
+bool swc_metric(const void *shared, uint32_t idx, int64_t *milli);
+/* ops->rogue */
+int swc_rogue(void *core, enum sim_rogue b, struct mn_time now);
+/* A rogue's next round, or MN_NEVER for an honest node. */
+mn_ns swc_rogue_deadline(const struct swc *c);
+/* Its round, if due: crafted datagrams on the swim instance's ring. */
+void swc_rogue_on_timer(struct swc *c, struct mn_time now);
+/* Signature checks asked for since sig_mark, charged to the node. */
+static inline uint64_t swc_sig_total(const struct swc_shared *sh)
+{
+	return sh->fx.memo.hits + sh->fx.memo.verified + sh->fx.memo.failed;
+}
 
 /* ---- swim_core_store.c ---- */
 

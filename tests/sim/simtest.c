@@ -237,7 +237,11 @@ int64_t simtest_metric(const struct sim *s, const char *name)
 	int64_t v = -1;
 	int i = sim_metric_find(name);
 
-	ck_assert_int_ge(i, 0);
+	if (i < 0) { /* the core's own */
+		int j = sim_core_metric_find(simcore_find(sim_scn(s)->core), name);
+		ck_assert_msg(j >= 0, "no metric %s", name);
+		i = (int)sim_metric_count() + j;
+	}
 	ck_assert_msg(sim_metric(s, (uint32_t)i, &v), "metric %s has no value", name);
 	return v;
 }

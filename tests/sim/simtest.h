@@ -70,7 +70,8 @@ int simtest_entries(const char *dir);
  * in the test's $TMPDIR (fails the test unless there is exactly one). */
 void simtest_node_dir(uint32_t node, char *out, size_t cap);
 
-/* A metric's value (x1000, as sim_metric), failing the test if it has none. */
+/* A metric's value (x1000, as sim_metric), the engine's or the core's,
+ * failing the test if it has none. */
 int64_t simtest_metric(const struct sim *s, const char *name);
 /* Load the shipped scenario SIM_SCENARIO_DIR/name, feed extra lines (NULL:
  * none), set the seed, run it (printing "scenario NAME seed=N"); the caller

@@ -260,6 +260,38 @@ START_TEST(revoke_action)
 }
 END_TEST
 
+/* rogue takes a PICK (not all) and a behaviour; a core without rogues
+ * refuses it when the scenario loads. */
+START_TEST(rogue_action)
+{
+	struct scn *s = malloc(sizeof(*s));
+	char err[SCN_ERR_LEN];
+	struct sim *sim;
+
+	simtest_scn(s, "nodes 50\nat 10s rogue 5% suspect_flood\nat 20s rogue node 3 junk_records\n");
+	ck_assert_uint_eq(s->nactions, 2);
+	ck_assert_int_eq(s->actions[0].op, SCN_ROGUE);
+	ck_assert_int_eq(s->actions[0].pick, SCN_PICK_PPM);
+	ck_assert_uint_eq(s->actions[0].amount, 50000);
+	ck_assert_int_eq(s->actions[0].rogue, SIM_ROGUE_SUSPECT_FLOOD);
+	ck_assert_int_eq(s->actions[1].pick, SCN_PICK_NODE);
+	ck_assert_int_eq(s->actions[1].rogue, SIM_ROGUE_JUNK_RECORDS);
+	ck_assert_str_eq(scn_op_name(SCN_ROGUE), "rogue");
+	for (int b = 0; b < SIM_ROGUE__COUNT; b++)
+		ck_assert_int_eq(sim_rogue_find(sim_rogue_name((enum sim_rogue)b)), b);
+	fails_with("at 5s rogue all false_addr\n", "t.scn:1: rogue needs a part of the nodes, not "
+		   "all (the metrics judge the honest ones)");
+	fails_with("at 5s rogue 2\n", "t.scn:1: rogue needs a behaviour: suspect_flood, "
+		   "accuse_others, false_addr or junk_records");
+	fails_with("at 5s rogue 2 lie\n", "t.scn:1: unknown rogue behaviour 'lie'");
+	fails_with("at 5s rogue 2 false_addr now\n", "t.scn:1: unexpected 'now'");
+	simtest_scn(s, "nodes 2\n\nat 1h rogue 1 accuse_others\n");
+	ck_assert_int_eq(sim_new(&sim, s, NULL, err, sizeof(err)), MN_EINVAL);
+	ck_assert_str_eq(err, "test.scn:3: core demo has no rogue members (core swim has)");
+	free(s);
+}
+END_TEST
+
 START_TEST(unknown_metric_and_param)
 {
 	struct scn *s = malloc(sizeof(*s));
@@ -348,6 +380,7 @@ static Suite *scn_suite(void)
 	tcase_add_test(tc, command_line_overrides);
 	tcase_add_test(tc, calm_phase);
 	tcase_add_test(tc, revoke_action);
+	tcase_add_test(tc, rogue_action);
 	tcase_add_test(tc, unknown_metric_and_param);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, shipped_scenarios_parse);
