@@ -749,6 +749,7 @@ void ann_free(struct swim *s);
 void probe_reprove_ack(struct swim *s, uint32_t i);
 void probe_hello_unheard(struct swim *s, uint32_t i);
 void pp_want_unknown(struct swim *s, uint64_t id);
+void pp_want_own(struct swim *s, uint32_t i);
 void probe_start(struct swim *s);
 void probe_indirect(struct swim *s);
 void probe_last_call(struct swim *s, uint32_t i);

@@ -142,6 +142,33 @@ static void want_elsewhere(struct swim *s, uint64_t id)
 	}
 }
 
+/* Member i's own record, asked of it at the next timer: what we hold of
+ * it came without its announcement (a newcomer's admitter, from the
+ * ACCEPT), and its answer carries it (pp_on_want), for us to hand on with
+ * the record. Takes a free slot only. */
+void pp_want_own(struct swim *s, uint32_t i)
+{
+	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++) {
+		struct want *w = &s->wants[j];
+		if (w->used && w->id == member_id(s, i))
+			return;
+	}
+	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++) {
+		struct want *w = &s->wants[j];
+		if (w->used)
+			continue;
+		memset(w, 0, sizeof(*w));
+		w->used = true;
+		w->id = member_id(s, i);
+		w->from = i;
+		w->waiting = true;
+		w->at = s->now - want_wait(s); /* due at once (want_due) */
+		s->want_next = mn_min_deadline(s->want_next, s->now);
+		bump(s, SWIM_STAT_ADDR_WANTS, 1);
+		return;
+	}
+}
+
 static void want_done(struct swim *s, uint64_t id)
 {
 	for (uint32_t j = 0; j < SWIM_MAX_WANTS; j++)

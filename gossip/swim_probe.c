@@ -299,6 +299,8 @@ int swim_introduce(struct swim *s, const uint8_t pk[REC_PK_LEN], struct mn_time 
 		return MN_EEXIST;
 	send_hello(s, i);
 	swim_sync_soon(s); /* the join sync right behind it */
+	if (!ann_held_seq(s, i))
+		pp_want_own(s, i);
 	return MN_OK;
 }
 
