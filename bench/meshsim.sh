@@ -47,6 +47,7 @@ RUNS=(
 	"swim-partition-1k|swim-partition-1k.scn|"
 	"swim-partition-1k (wan)|swim-partition-1k.scn|profile wan"
 	"mesh-join-1k|mesh-join-1k.scn|"
+	"swim-rogue-1k|swim-rogue-1k.scn|"
 )
 if [ $# -gt 0 ]; then
 	RUNS=()
