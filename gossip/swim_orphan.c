@@ -236,7 +236,7 @@ static bool adopt_one(struct swim *s, uint16_t k)
 	if (err == MN_OK)
 		bump(s, SWIM_STAT_ORPHANS_ADOPTED, 1);
 	member_took(s, err, i, o.addr.family ? &o.addr : NULL, o.announce);
-	if (ann && i != NONE && i != 0 && ann_seq(ann->b) > ann_held_seq(s, i))
+	if (ann && i != NONE && i != 0 && present(&s->m[i]) && ann_seq(ann->b) > ann_held_seq(s, i))
 		ann_follow(s, i, ann);
 	else
 		annpool_put(s->annpool, ann);
